@@ -1,0 +1,112 @@
+// Loads a catalogue directory (probes/ by default, or --targets DIR): every *.json file is one service,
+// plus exactly one controls file. Errors name the file, line and field.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../util/input-error.js';
+import { locationOfPath } from '../util/json-locate.js';
+import { parseJsonText, validateJson } from '../util/validate.js';
+import { type CatalogueFile, type ControlNetwork, catalogueFile, type Target } from './schema.js';
+
+export interface ServiceCatalogue {
+  service: string;
+  name: string;
+  description?: string;
+  file: string;
+  targets: Target[];
+}
+
+export interface Catalogue {
+  dir: string;
+  services: ServiceCatalogue[];
+  controls: ServiceCatalogue & { network: ControlNetwork };
+}
+
+/** The probes/ directory shipped with the package (works from src/ under vitest and from dist/src/). */
+export function defaultCatalogueDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  // src/catalogue -> ../../probes ; dist/src/catalogue -> ../../../probes
+  for (const up of ['../../probes', '../../../probes']) {
+    const dir = resolve(here, up);
+    try {
+      readdirSync(dir);
+      return dir;
+    } catch {
+      /* try the next layout */
+    }
+  }
+  throw new Error('cannot find the probes/ directory next to the installed package');
+}
+
+function fail(file: string, text: string, path: (string | number)[], message: string): never {
+  const loc = locationOfPath(text, path);
+  const where = loc ? `${file}:${loc.line}:${loc.column}` : file;
+  throw new InputError(`${where}: ${path.join('.')}: ${message}`, file, loc?.line);
+}
+
+export function loadCatalogueFile(file: string): CatalogueFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
+  const data = validateJson(catalogueFile, parseJsonText(text, file), text, file);
+  const seen = new Map<string, number>();
+  data.targets.forEach((t, i) => {
+    if (seen.has(t.id)) fail(file, text, ['targets', i, 'id'], `duplicate target id "${t.id}" (also targets[${seen.get(t.id)}])`);
+    seen.set(t.id, i);
+    if (data.kind === 'service' && t.role === 'control')
+      fail(file, text, ['targets', i, 'role'], 'role "control" belongs in the controls file');
+    if (data.kind === 'service' && (t.check === 'resolver' || t.check === 'doh'))
+      fail(file, text, ['targets', i, 'check'], `check "${t.check}" belongs in the controls file`);
+  });
+  if (data.kind === 'controls' && !data.network) fail(file, text, [], 'the controls file needs a "network" object');
+  if (data.kind === 'service' && data.network) fail(file, text, ['network'], 'only the controls file may set "network"');
+  return data;
+}
+
+export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+  } catch (e) {
+    throw new InputError(`${dir}: cannot read catalogue directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir);
+  }
+  const services: ServiceCatalogue[] = [];
+  let controls: Catalogue['controls'] | undefined;
+  const byService = new Map<string, string>();
+  for (const n of names) {
+    const file = join(dir, n);
+    const data = loadCatalogueFile(file);
+    const other = byService.get(data.service);
+    if (other) throw new InputError(`${file}: service "${data.service}" is also defined in ${basename(other)}`, file);
+    byService.set(data.service, file);
+    const entry: ServiceCatalogue = {
+      service: data.service,
+      name: data.name,
+      description: data.description,
+      file,
+      targets: data.targets,
+    };
+    if (data.kind === 'controls') {
+      if (controls) throw new InputError(`${file}: a second controls file (the first is ${basename(controls.file)})`, file);
+      controls = { ...entry, network: data.network! };
+    } else services.push(entry);
+  }
+  if (!controls) throw new InputError(`${dir}: no controls file (a catalogue file with "kind": "controls")`, dir);
+  if (services.length === 0) throw new InputError(`${dir}: no service files`, dir);
+  return { dir, services, controls };
+}
+
+/** Narrows the catalogue to the named services; an unknown name is a usage error. */
+export function selectServices(cat: Catalogue, wanted: string[] | undefined): Catalogue {
+  if (!wanted || wanted.length === 0) return cat;
+  const known = new Set(cat.services.map((s) => s.service));
+  const unknown = wanted.filter((w) => !known.has(w));
+  if (unknown.length) {
+    throw new InputError(`unknown service ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${[...known].join(', ')}`);
+  }
+  return { ...cat, services: cat.services.filter((s) => wanted.includes(s.service)) };
+}

@@ -1,0 +1,167 @@
+// The target catalogue is data: one JSON file per service in probes/, validated on load.
+// Adding a service means dropping in one file that matches this schema; no code change.
+
+import { z } from 'zod';
+
+export const ROLES = ['chat', 'web', 'registration', 'media', 'call', 'control'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The user-facing paths a service verdict is split into. */
+export const PATHS = ['chat', 'web', 'call'] as const;
+export type ServicePath = (typeof PATHS)[number];
+
+/** Registration and media travel with messaging (the 2016 ban left photos and voice notes working). */
+export const DEFAULT_PATH_FOR_ROLE: Record<Role, ServicePath | null> = {
+  chat: 'chat',
+  registration: 'chat',
+  media: 'chat',
+  web: 'web',
+  call: 'call',
+  control: null,
+};
+
+const port = z.number().int().min(1).max(65535);
+const hostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a hostname or an IP address literal');
+
+const common = {
+  /** Unique within its file; measurement evidence refers to it. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
+  role: z.enum(ROLES),
+  /** Override of the role's default path. */
+  path: z.enum(PATHS).optional(),
+  /** Sub-label inside a service, reported separately (e.g. "skype-legacy" vs "teams"). */
+  group: z.string().min(1).optional(),
+  /**
+   * Where this hostname/port fact comes from. A source starting with "unverified" marks a target whose
+   * failure is reported but never counted towards a verdict (old traces, third-party port lists).
+   */
+  source: z.string().min(3),
+  enabled: z.boolean().default(true),
+  notes: z.string().optional(),
+};
+
+export const dnsTarget = z.object({ ...common, check: z.literal('dns'), host: hostname }).strict();
+
+export const tcpTarget = z
+  .object({
+    ...common,
+    check: z.literal('tcp'),
+    host: hostname,
+    ports: z.array(port).min(1),
+    /** Bytes written after connect (hex) to provoke a DPI reset, e.g. WhatsApp's "WA" chat header. */
+    preamble_hex: z.string().regex(/^([0-9a-fA-F]{2})+$/).optional(),
+  })
+  .strict();
+
+export const tlsTarget = z
+  .object({
+    ...common,
+    check: z.literal('tls'),
+    host: hostname,
+    port: port.default(443),
+    /** Defaults to host. */
+    sni: z.string().min(1).optional(),
+    alpn: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+const httpsUrl = z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+const wssUrl = z.string().url().refine((u) => u.startsWith('wss://'), 'must be a wss:// URL');
+
+export const httpsTarget = z.object({ ...common, check: z.literal('https'), url: httpsUrl }).strict();
+
+export const websocketTarget = z
+  .object({
+    ...common,
+    check: z.literal('websocket'),
+    url: wssUrl,
+    origin: z.string().url().optional(),
+    /** HTTP status of a working upgrade. */
+    expect_status: z.number().int().default(101),
+  })
+  .strict();
+
+export const stunTarget = z
+  .object({
+    ...common,
+    check: z.literal('stun'),
+    host: hostname,
+    ports: z.array(port).min(1),
+    /**
+     * True when this server is known to answer an unauthenticated Binding request (public STUN servers,
+     * lab relays). When false, its silence alone is inconclusive: only the controls can say whether
+     * the port or the protocol is blocked.
+     */
+    answers_binding: z.boolean(),
+  })
+  .strict();
+
+/** A neutral UDP/TCP resolver used as a DNS control. */
+export const resolverTarget = z
+  .object({ ...common, check: z.literal('resolver'), address: hostname, port: port.default(53) })
+  .strict();
+
+/** A DNS-over-HTTPS resolver: the encrypted DNS control. */
+export const dohTarget = z.object({ ...common, check: z.literal('doh'), url: httpsUrl }).strict();
+
+export const target = z.discriminatedUnion('check', [
+  dnsTarget,
+  tcpTarget,
+  tlsTarget,
+  httpsTarget,
+  websocketTarget,
+  stunTarget,
+  resolverTarget,
+  dohTarget,
+]);
+
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR prefix like 198.18.0.0/15');
+
+/** Network-wide settings that only the controls file may carry. */
+export const controlNetwork = z
+  .object({
+    /** SNI used for the second handshake to the same address, to tell SNI filtering from IP blocking. */
+    neutral_sni: z.string().min(1),
+    /** Answers in these prefixes are never called bogus (lets a lab use 198.18.0.0/15 or 127.0.0.0/8). */
+    public_ranges: z.array(cidr).default([]),
+    /** Addresses known to be censors' sinkholes or block pages: an answer among them is bogus. */
+    sinkholes: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const catalogueFile = z
+  .object({
+    $schema: z.string().optional(),
+    service: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Exactly one file in a catalogue directory is the controls file. */
+    kind: z.enum(['service', 'controls']).default('service'),
+    network: controlNetwork.optional(),
+    targets: z.array(target).min(1),
+  })
+  .strict();
+
+export type Target = z.infer<typeof target>;
+export type DnsTarget = z.infer<typeof dnsTarget>;
+export type TcpTarget = z.infer<typeof tcpTarget>;
+export type TlsTarget = z.infer<typeof tlsTarget>;
+export type HttpsTarget = z.infer<typeof httpsTarget>;
+export type WebSocketTarget = z.infer<typeof websocketTarget>;
+export type StunTarget = z.infer<typeof stunTarget>;
+export type ResolverTarget = z.infer<typeof resolverTarget>;
+export type DohTarget = z.infer<typeof dohTarget>;
+export type ControlNetwork = z.infer<typeof controlNetwork>;
+export type CatalogueFile = z.infer<typeof catalogueFile>;
+
+export function pathOf(t: Target): ServicePath | null {
+  return t.path ?? DEFAULT_PATH_FOR_ROLE[t.role];
+}
+
+export function isInformational(t: Target): boolean {
+  return /^unverified\b/i.test(t.source.trim());
+}

@@ -1,0 +1,63 @@
+// One measurement = one JSON line per service per run, in OONI's base format (df-000) with our
+// raw observations under test_keys and our verdict beside them.
+
+import type { Observations } from './observations.js';
+import type { ControlVerdict, ServiceVerdict } from './verdict.js';
+
+export const TEST_NAME = 'voipprobe';
+export const TEST_VERSION = '0.1.0';
+export const DATA_FORMAT_VERSION = '0.2.0';
+
+export type AccessLabel = 'mobile' | 'fixed' | 'wifi' | 'unknown';
+
+export interface VoipTestKeys extends Observations {
+  /** The catalogue service measured ("whatsapp", "skype", ..., or "controls"). */
+  service: string;
+  /** Catalogue file and the targets it held, so that a verdict can be re-derived from the line alone. */
+  x_catalogue: { file: string; sha256: string };
+  /** The run was interrupted (Ctrl-C, SIGTERM, deadline) before this service finished. */
+  x_interrupted: boolean;
+  /** The deadline cut this measurement short. */
+  x_deadline_reached: boolean;
+  /** Summary of the run's control measurement this verdict leaned on (also written as its own line). */
+  x_controls: ControlVerdict;
+  /** Id of the controls measurement of the same run. */
+  x_controls_measurement_id: string;
+  /** Our verdict; for the controls line, `null` (its summary is x_controls). */
+  x_verdict: ServiceVerdict | null;
+}
+
+export interface Measurement {
+  /** Stable client-side id (UUID v4): a resubmission never makes a duplicate. */
+  id: string;
+  data_format_version: string;
+  /** Same for every line of one run, in OONI's shape: {UTC time}_{test}_{CC}_{ASN}_n0_{random}. */
+  report_id: string;
+  input: string;
+  measurement_start_time: string;
+  test_start_time: string;
+  test_runtime: number;
+  test_name: string;
+  test_version: string;
+  software_name: string;
+  software_version: string;
+  probe_asn: string;
+  probe_cc: string;
+  probe_ip: string;
+  probe_network_name: string;
+  resolver_asn?: string;
+  resolver_ip?: string;
+  resolver_network_name?: string;
+  annotations: Record<string, string>;
+  extensions: Record<string, number>;
+  options: string[];
+  /** Our own vantage labels (issue: scheduled measurements from many vantage points). */
+  x_access: AccessLabel;
+  x_vantage: string;
+  test_keys: VoipTestKeys;
+}
+
+/** "YYYY-MM-DD HH:MM:SS" in UTC, as OONI writes times. */
+export function ooniTime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}

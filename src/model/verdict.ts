@@ -1,0 +1,127 @@
+// Verdicts: pure conclusions drawn from observations (src/analysis). They sit next to the raw
+// observations in every measurement, each citing the observations it rests on.
+
+import type { ServicePath } from '../catalogue/schema.js';
+import type { Failure } from './failure.js';
+
+export const TECHNIQUES = [
+  'dns.nxdomain',
+  'dns.no_answer',
+  'dns.bogus_answer',
+  'dns.injection',
+  'dns.timeout',
+  'dns.refused',
+  'dns.servfail',
+  'tcp.reset',
+  'tcp.timeout',
+  'tcp.refused',
+  'tcp.unreachable',
+  'tls.reset',
+  'tls.timeout',
+  'tls.cert_invalid',
+  'tls.failure',
+  'ws.upgrade_failed',
+  'http.failure',
+  'udp.no_response',
+  'udp.refused',
+  'throttled',
+] as const;
+export type Technique = (typeof TECHNIQUES)[number];
+
+export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'websocket' | 'stun';
+
+/**
+ * Per target and layer: `ok`; `blocked` with a technique; `failed` (a failure the controls show is
+ * not censorship, e.g. an outage); `skipped` (an earlier layer failed); `inconclusive` (could not be
+ * judged: controls failed, or silence from a server not known to answer).
+ */
+export type TargetStatus = 'ok' | 'blocked' | 'failed' | 'skipped' | 'inconclusive';
+
+/** Per path and per service. */
+export type PathStatus = 'accessible' | 'blocked' | 'partially_blocked' | 'degraded' | 'inconclusive';
+
+/** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
+export interface EvidenceRef {
+  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'network_events';
+  index: number;
+}
+
+export interface LayerVerdict {
+  layer: Layer;
+  status: TargetStatus;
+  technique?: Technique;
+  failure?: Failure;
+  /** One sentence a person can read, e.g. "ClientHello with SNI web.whatsapp.com reset; neutral SNI to the same address completed". */
+  reason: string;
+  evidence: EvidenceRef[];
+}
+
+/** One target (one catalogue entry, possibly on one address/port) judged layer by layer. */
+export interface TargetVerdict {
+  target: string;
+  role: string;
+  path: ServicePath | null;
+  group?: string;
+  host?: string;
+  address?: string;
+  port?: number;
+  status: TargetStatus;
+  technique?: Technique;
+  /** From an "unverified" source: shown, never counted towards a path verdict. */
+  informational: boolean;
+  layers: LayerVerdict[];
+  reason: string;
+}
+
+export interface PathVerdict {
+  path: ServicePath;
+  status: PathStatus;
+  techniques: Technique[];
+  counts: { ok: number; blocked: number; failed: number; inconclusive: number; skipped: number; total: number };
+  reason: string;
+}
+
+/** The table's columns: one summary per layer across the service's targets. */
+export interface LayerSummary {
+  layer: Layer;
+  ok: number;
+  blocked: number;
+  failed: number;
+  inconclusive: number;
+  skipped: number;
+  techniques: Technique[];
+}
+
+export interface ServiceVerdict {
+  service: string;
+  status: PathStatus;
+  paths: Partial<Record<ServicePath, PathVerdict>>;
+  layers: Partial<Record<Layer, LayerSummary>>;
+  /** Sub-labelled parts of a service (e.g. "skype-legacy" and "teams"), each judged like a service. */
+  groups?: Record<string, Omit<ServiceVerdict, 'groups' | 'targets' | 'controls'>>;
+  targets: TargetVerdict[];
+  /** Whether the controls allowed anything to be called blocked at all. */
+  controls: ControlVerdict;
+  reason: string;
+}
+
+/** What the control measurements say about the network as a whole (pure summary of control observations). */
+export interface ControlVerdict {
+  /** `down`: nothing neutral answered, every verdict is inconclusive. */
+  network: 'up' | 'partial' | 'down';
+  dns: { ok: boolean; doh_ok: boolean; udp_ok: boolean };
+  tls: { ok: boolean };
+  /** Some UDP exchange with a neutral server (DNS or STUN) got an answer. */
+  udp: { ok: boolean };
+  stun: {
+    answered_ports: number[];
+    silent_ports: number[];
+    /**
+     * `open`: neutral STUN answers; `port_blocked`: silent on some ports, answered on others (blocked_ports);
+     * `signature_blocked`: STUN silent on every port while other UDP works; `udp_down`; `unknown`: no STUN control.
+     */
+    classification: 'open' | 'port_blocked' | 'signature_blocked' | 'udp_down' | 'unknown';
+    blocked_ports: number[];
+  };
+  reason: string;
+}
