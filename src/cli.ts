@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Entry point: always runs main() (an "am I the main module" check fails behind npm's bin symlink).
+// The CLI only wires commands; each lives in src/cli/<command>.ts.
+
+// getaddrinfo runs on libuv's thread pool (4 threads by default): many concurrent lookups to a slow
+// resolver would queue behind each other and blow the run deadline. Must be set before first use.
+process.env.UV_THREADPOOL_SIZE ??= '64';
+
+import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeFor, reportError } from './cli/common.js';
+import { registerCommands } from './cli/commands.js';
+import { SOFTWARE_VERSION } from './version.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('voipprobe')
+    .description('Measure whether internet calling works, is blocked or throttled on this network, layer by layer.')
+    .version(SOFTWARE_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors exit 2 (commander already printed the message).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    reportError(err);
+    return exitCodeFor(err);
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    reportError(err);
+    process.exitCode = EXIT.cannotRun;
+  },
+);

@@ -1,0 +1,71 @@
+// The person running the probe must not be exposed: their public address never leaves the machine
+// unless they ask (--include-ip). Every string in a measurement is searched for the address (IPv4
+// and IPv6, in any textual form), and raw packet blobs that carry it in binary, plain or XOR-ed as
+// STUN does, are replaced whole.
+
+import { canonicalIp, ipToBytes } from '../util/ip.js';
+
+export const SCRUBBED = '[scrubbed]';
+
+/** Keys whose string values are base64 packets (DNS replies, stray STUN datagrams). */
+const BINARY_KEYS = new Set(['raw_response', 'bytes_base64']);
+
+const IPV4_RE = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])/g;
+// Candidate IPv6 tokens (validated afterwards): hex groups and colons, possibly with a dotted tail.
+const IPV6_RE = /(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
+
+const MAGIC_COOKIE = Buffer.from([0x21, 0x12, 0xa4, 0x42]);
+
+export class Scrubber {
+  private readonly canon: Set<string>;
+  private readonly raw: Buffer[];
+
+  constructor(addresses: readonly string[]) {
+    this.canon = new Set(addresses.map((a) => canonicalIp(a)).filter((a): a is string => a !== undefined));
+    this.raw = [...this.canon].map((a) => Buffer.from(ipToBytes(a)!));
+  }
+
+  get active(): boolean {
+    return this.canon.size > 0;
+  }
+
+  scrubText(s: string): string {
+    if (!this.active) return s;
+    const rep = (tok: string) => (this.canon.has(canonicalIp(tok) ?? '') ? SCRUBBED : tok);
+    return s.replace(IPV4_RE, rep).replace(IPV6_RE, (tok) => (tok.includes(':') && tok.split(':').length >= 3 ? rep(tok) : tok));
+  }
+
+  /** True when a binary packet carries one of the addresses, plainly or XOR-ed (STUN XOR-MAPPED-ADDRESS). */
+  binaryContains(b64: string): boolean {
+    const buf = Buffer.from(b64, 'base64');
+    const txid = buf.length >= 20 && buf.subarray(4, 8).equals(MAGIC_COOKIE) ? buf.subarray(8, 20) : undefined;
+    for (const ip of this.raw) {
+      if (buf.includes(ip)) return true;
+      const mask = ip.length === 4 ? MAGIC_COOKIE : txid ? Buffer.concat([MAGIC_COOKIE, txid]) : undefined;
+      if (mask) {
+        const xored = Buffer.from(ip.map((x, i) => x ^ mask[i]!));
+        if (buf.includes(xored)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns a scrubbed deep copy. */
+  scrub<T>(value: T): T {
+    if (!this.active) return value;
+    const walk = (v: unknown, key?: string): unknown => {
+      if (typeof v === 'string') {
+        if (key && BINARY_KEYS.has(key) && this.binaryContains(v)) return SCRUBBED;
+        return this.scrubText(v);
+      }
+      if (Array.isArray(v)) return v.map((x) => walk(x));
+      if (v && typeof v === 'object') {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[this.scrubText(k)] = walk(x, k);
+        return out;
+      }
+      return v;
+    };
+    return walk(value) as T;
+  }
+}
