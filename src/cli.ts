@@ -34,12 +34,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    reportError(err);
-    process.exitCode = EXIT.cannotRun;
-  },
-);
+// Exit as soon as the command is done: a getaddrinfo call that outlived its step timeout cannot be
+// cancelled and would otherwise hold the process for the resolver's own timeout.
+function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv).then(exitWhenFlushed, (err) => {
+  reportError(err);
+  exitWhenFlushed(EXIT.cannotRun);
+});

@@ -1,6 +1,7 @@
 // Loads a catalogue directory (probes/ by default, or --targets DIR): every *.json file is one service,
 // plus exactly one controls file. Errors name the file, line and field.
 
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ export interface ServiceCatalogue {
   name: string;
   description?: string;
   file: string;
+  /** SHA-256 of the file as loaded, recorded in every measurement so a verdict can be traced to its targets. */
+  sha256: string;
   targets: Target[];
 }
 
@@ -45,7 +48,7 @@ function fail(file: string, text: string, path: (string | number)[], message: st
   throw new InputError(`${where}: ${path.join('.')}: ${message}`, file, loc?.line);
 }
 
-export function loadCatalogueFile(file: string): CatalogueFile {
+export function loadCatalogueFile(file: string): CatalogueFile & { sha256: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -64,7 +67,7 @@ export function loadCatalogueFile(file: string): CatalogueFile {
   });
   if (data.kind === 'controls' && !data.network) fail(file, text, [], 'the controls file needs a "network" object');
   if (data.kind === 'service' && data.network) fail(file, text, ['network'], 'only the controls file may set "network"');
-  return data;
+  return { ...data, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
 export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
@@ -88,6 +91,7 @@ export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
       name: data.name,
       description: data.description,
       file,
+      sha256: data.sha256,
       targets: data.targets,
     };
     if (data.kind === 'controls') {

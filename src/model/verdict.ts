@@ -46,10 +46,19 @@ export interface EvidenceRef {
   index: number;
 }
 
+/**
+ * `strong`: a censorship signature (injection, forged answer, reset, SNI-specific failure, UDP dropped
+ * while controls answer); `weak`: consistent with censorship but also with trouble at the far end
+ * (timeouts, a refused upgrade status). A path with working targets and only weak failures is
+ * `degraded`, not `partially_blocked`.
+ */
+export type EvidenceStrength = 'strong' | 'weak';
+
 export interface LayerVerdict {
   layer: Layer;
   status: TargetStatus;
   technique?: Technique;
+  strength?: EvidenceStrength;
   failure?: Failure;
   /** One sentence a person can read, e.g. "ClientHello with SNI web.whatsapp.com reset; neutral SNI to the same address completed". */
   reason: string;
@@ -67,6 +76,7 @@ export interface TargetVerdict {
   port?: number;
   status: TargetStatus;
   technique?: Technique;
+  strength?: EvidenceStrength;
   /** From an "unverified" source: shown, never counted towards a path verdict. */
   informational: boolean;
   layers: LayerVerdict[];
@@ -109,8 +119,10 @@ export interface ServiceVerdict {
 export interface ControlVerdict {
   /** `down`: nothing neutral answered, every verdict is inconclusive. */
   network: 'up' | 'partial' | 'down';
-  dns: { ok: boolean; doh_ok: boolean; udp_ok: boolean };
-  tls: { ok: boolean };
+  /** ok: a neutral resolver (DoH or UDP) answered; local_ok: the network's own resolver answered for neutral names. */
+  dns: { ok: boolean; doh_ok: boolean; udp_ok: boolean; local_ok: boolean };
+  /** median_handshake_s: median duration of the neutral handshakes, the yardstick for throttling. */
+  tls: { ok: boolean; median_handshake_s?: number };
   /** Some UDP exchange with a neutral server (DNS or STUN) got an answer. */
   udp: { ok: boolean };
   stun: {

@@ -1,0 +1,119 @@
+// DNS judgement for one hostname: the network's own resolvers (getaddrinfo, UDP to the configured
+// nameservers) against the neutral controls (DoH, neutral UDP resolvers). Pure.
+//
+// Why these rules:
+// - Two different replies to one UDP query is injection (an on-path box answered first).
+// - A bogon or known sinkhole answer for a public service is a forged answer.
+// - NXDOMAIN/REFUSED/SERVFAIL/empty/silence from the local resolver is only blocking when a neutral
+//   resolver does resolve the name and the local resolver is otherwise healthy.
+// - An answer that merely differs from the control's is *not* blocking by itself (CDNs answer
+//   differently per vantage); the TLS layer settles it (a forged address fails validation).
+
+import type { ControlNetwork } from '../catalogue/schema.js';
+import type { DnsQuery, Observations } from '../model/observations.js';
+import type { ControlVerdict, EvidenceRef, LayerVerdict, Technique } from '../model/verdict.js';
+import { addressesOf, isBogusAnswer } from '../util/dns-answers.js';
+import { resolverAnswered } from './controls.js';
+
+export interface DnsJudgement {
+  verdict: LayerVerdict;
+  /** Usable addresses the local resolvers gave (bogus ones excluded). */
+  localAddrs: string[];
+  controlAddrs: string[];
+  /** Local answers judged forged (bogon, sinkhole, or from an injected reply). */
+  bogusAddrs: string[];
+}
+
+const sameSet = (a: string[], b: string[]) => {
+  const x = [...new Set(a)].sort().join(',');
+  const y = [...new Set(b)].sort().join(',');
+  return x === y;
+};
+
+/** Silence and server errors also happen to healthy names on a flaky resolver. */
+const WEAK_DNS = new Set<Technique>(['dns.timeout', 'dns.servfail', 'dns.no_answer']);
+
+const FAILURE_TECHNIQUE: Record<string, Technique> = {
+  dns_nxdomain_error: 'dns.nxdomain',
+  dns_no_answer: 'dns.no_answer',
+  dns_refused_error: 'dns.refused',
+  dns_servfail_error: 'dns.servfail',
+  generic_timeout_error: 'dns.timeout',
+};
+
+export function judgeDns(
+  hostname: string,
+  obs: Observations,
+  controls: ControlVerdict,
+  net: Pick<ControlNetwork, 'public_ranges' | 'sinkholes'>,
+): DnsJudgement {
+  const refs = (pred: (q: DnsQuery) => boolean): EvidenceRef[] =>
+    obs.queries.flatMap((q, index) => (q.hostname === hostname && pred(q) ? [{ key: 'queries' as const, index }] : []));
+  const mine = obs.queries.filter((q) => q.hostname === hostname);
+  const local = mine.filter((q) => q.x_resolver_role === 'local');
+  const control = mine.filter((q) => q.x_resolver_role === 'control');
+
+  const controlAddrs = [...new Set(control.filter((q) => q.failure === null).flatMap((q) => addressesOf(q.answers)))];
+  const controlNx = control.some((q) => q.failure === 'dns_nxdomain_error') && controlAddrs.length === 0;
+  const controlAnswered = control.some(resolverAnswered);
+
+  // Injection: more than one valid reply to a UDP query, with different content.
+  const injected = mine.filter((q) => {
+    const valid = (q.x_replies ?? []).filter((r) => !r.x_malformed);
+    if (valid.length < 2) return false;
+    const first = valid[0]!;
+    return valid.slice(1).some((r) => r.rcode !== first.rcode || !sameSet(addressesOf(r.answers), addressesOf(first.answers)));
+  });
+  const injectedAddrs = new Set<string>();
+  for (const q of injected) {
+    const valid = (q.x_replies ?? []).filter((r) => !r.x_malformed);
+    // Every address that is not in every reply is suspect; the ones the controls confirm are kept.
+    const all = valid.map((r) => addressesOf(r.answers));
+    for (const set of all) for (const ip of set) if (!controlAddrs.includes(ip)) injectedAddrs.add(ip);
+  }
+
+  const localRaw = [...new Set(local.flatMap((q) => addressesOf(q.answers)).concat(local.flatMap((q) => (q.x_replies ?? []).filter((r) => !r.x_malformed).flatMap((r) => addressesOf(r.answers)))))];
+  const bogus = localRaw.filter((ip) => isBogusAnswer(ip, net) || injectedAddrs.has(ip));
+  const localAddrs = localRaw.filter((ip) => !bogus.includes(ip));
+
+  const v = (status: LayerVerdict['status'], reason: string, technique?: Technique, evidence: EvidenceRef[] = refs(() => true)): DnsJudgement => ({
+    verdict: { layer: 'dns', status, ...(technique ? { technique, strength: WEAK_DNS.has(technique) ? 'weak' : 'strong' } : {}), reason, evidence },
+    localAddrs,
+    controlAddrs,
+    bogusAddrs: bogus,
+  });
+
+  if (injected.length > 0) {
+    const where = injected.map((q) => q.resolver_address).join(', ');
+    return v('blocked', `two different replies to one query for ${hostname} (from ${where}): an on-path box injected a forged answer`, 'dns.injection', refs((q) => injected.includes(q)));
+  }
+  const bogusLocal = local.filter((q) => addressesOf(q.answers).some((ip) => bogus.includes(ip)));
+  if (bogusLocal.length > 0) {
+    return v('blocked', `local resolver answered ${hostname} with ${bogus.join(', ')} (bogon or known sinkhole)${controlAddrs.length ? `; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}` : ''}`, 'dns.bogus_answer', refs((q) => bogusLocal.includes(q) || q.x_resolver_role === 'control'));
+  }
+  if (local.length === 0) {
+    // Nothing local was asked (an override or an IP literal): judge on the controls alone.
+    if (controlAddrs.length) return v('ok', `resolved by neutral resolvers to ${controlAddrs.slice(0, 3).join(', ')}`);
+    return v('inconclusive', `no local lookup and no neutral answer for ${hostname}`);
+  }
+  if (localAddrs.length > 0) {
+    const note = controlAddrs.length && !localAddrs.some((ip) => controlAddrs.includes(ip)) ? ' (differs from the neutral answers; the TLS layer checks the addresses)' : '';
+    return v('ok', `resolved to ${localAddrs.slice(0, 3).join(', ')}${localAddrs.length > 3 ? ', ...' : ''}${note}`);
+  }
+
+  // Every local lookup failed. Pick the most telling failure (an explicit answer over silence).
+  const failures = local.map((q) => q.failure).filter((f): f is NonNullable<typeof f> => f !== null);
+  const order = ['dns_nxdomain_error', 'dns_refused_error', 'dns_servfail_error', 'dns_no_answer', 'generic_timeout_error'];
+  const chosen = order.find((f) => failures.includes(f as never)) ?? failures[0] ?? 'dns_no_answer';
+  const technique = FAILURE_TECHNIQUE[chosen];
+
+  if (controlNx) return v('failed', `${hostname} does not exist for the neutral resolvers either (${chosen}): not censorship`);
+  if (controlAddrs.length === 0) {
+    return v('inconclusive', `local lookup failed (${chosen}) and no neutral resolver ${controlAnswered ? 'resolved' : 'answered for'} ${hostname}: cannot tell blocking from an outage`);
+  }
+  if (!controls.dns.local_ok && chosen !== 'dns_nxdomain_error') {
+    return v('failed', `local lookup failed (${chosen}), but the local resolver also fails for neutral names: a broken resolver, not blocking of ${hostname}`);
+  }
+  if (!technique) return v('failed', `local lookup failed (${chosen}) while neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`);
+  return v('blocked', `local resolver: ${chosen} for ${hostname}; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`, technique);
+}

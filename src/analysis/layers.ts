@@ -1,0 +1,157 @@
+// One function per layer: a recorded observation (plus the controls) in, a LayerVerdict out. Pure.
+
+import type { Failure } from '../model/failure.js';
+import type { HttpRequest, StunExchange, TcpConnect, TlsHandshake, WebSocketUpgrade } from '../model/observations.js';
+import type { ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, Technique } from '../model/verdict.js';
+import { portOf } from './controls.js';
+
+type Ref = EvidenceRef;
+
+const blocked = (layer: LayerVerdict['layer'], technique: Technique, strength: EvidenceStrength, reason: string, evidence: Ref[], failure?: Failure): LayerVerdict => ({
+  layer,
+  status: 'blocked',
+  technique,
+  strength,
+  ...(failure !== undefined ? { failure } : {}),
+  reason,
+  evidence,
+});
+
+const plain = (layer: LayerVerdict['layer'], status: LayerVerdict['status'], reason: string, evidence: Ref[], failure?: Failure): LayerVerdict => ({
+  layer,
+  status,
+  ...(failure !== undefined ? { failure } : {}),
+  reason,
+  evidence,
+});
+
+/** Failures that say the far end (or the route to it) is gone, not that someone interfered. */
+const OUTAGE_LIKE = new Set<string>(['connection_refused', 'host_unreachable', 'network_unreachable', 'network_down', 'address_family_not_supported', 'address_not_available']);
+
+export function judgeTcp(c: TcpConnect, ref: Ref, controls: ControlVerdict): LayerVerdict {
+  const where = `${c.ip}:${c.port}`;
+  const f = c.status.failure;
+  if (c.status.success) {
+    if (c.x_after_write?.failure === 'connection_reset') {
+      return blocked('tcp', 'tcp.reset', 'strong', `connected to ${where}, then reset right after the protocol preamble was written`, [ref], 'connection_reset');
+    }
+    const eof = c.x_after_write?.failure === 'eof_error' ? ' (closed after the preamble, without a reset)' : '';
+    return plain('tcp', 'ok', `connected to ${where}${eof}`, [ref]);
+  }
+  if (f === 'interrupted') return plain('tcp', 'inconclusive', `connect to ${where} interrupted`, [ref], f);
+  if (f === 'connection_reset') return blocked('tcp', 'tcp.reset', 'strong', `connect to ${where} reset`, [ref], f);
+  if (f === 'generic_timeout_error') {
+    if (!controls.tls.ok) return plain('tcp', 'inconclusive', `connect to ${where} timed out, and the neutral TLS host is unreachable too`, [ref], f);
+    return blocked('tcp', 'tcp.timeout', 'weak', `connect to ${where} timed out (SYN unanswered) while the neutral host is reachable`, [ref], f);
+  }
+  if (f && OUTAGE_LIKE.has(f)) {
+    return plain('tcp', 'failed', `connect to ${where}: ${f} — what a closed port or a host that is down does; not counted as censorship`, [ref], f);
+  }
+  return plain('tcp', 'failed', `connect to ${where}: ${f}`, [ref], f);
+}
+
+/** True when the server produced a TLS answer of any kind (a completed handshake, a certificate, an alert). */
+export function serverAnswered(h: TlsHandshake): boolean {
+  if (h.failure === null) return true;
+  if (h.x_failed_operation === 'connect') return false;
+  return h.failure === 'ssl_failed_handshake' || h.failure === 'ssl_invalid_hostname' || h.failure === 'ssl_unknown_authority' || h.failure === 'ssl_invalid_certificate' || h.peer_certificates.length > 0;
+}
+
+export interface TlsContext {
+  controls: ControlVerdict;
+  /** Addresses the neutral resolvers gave for this host (to judge a certificate mismatch). */
+  controlAddrs: string[];
+}
+
+export function judgeTls(h: TlsHandshake, hRef: Ref, neutral: { h: TlsHandshake; ref: Ref } | undefined, ctx: TlsContext): LayerVerdict {
+  const refs = neutral ? [hRef, neutral.ref] : [hRef];
+  const f = h.failure;
+  const sni = h.server_name;
+  if (f === null) return plain('tls', 'ok', `${h.tls_version ?? 'TLS'} handshake with SNI ${sni} at ${h.address}, certificate valid`, refs);
+  if (f === 'interrupted') return plain('tls', 'inconclusive', `handshake with ${h.address} interrupted`, refs, f);
+  const ip = h.address.replace(/^\[?([^\]]*?)\]?:\d+$/, '$1');
+
+  // The handshake completed but the certificate does not validate.
+  if (f === 'ssl_unknown_authority') {
+    if (!ctx.controls.tls.ok) return plain('tls', 'inconclusive', `certificate for ${sni} not trusted, and the neutral TLS host fails too (trust store?)`, refs, f);
+    return blocked('tls', 'tls.cert_invalid', 'strong', `certificate presented for ${sni} at ${h.address} is issued by an unknown authority while the neutral host validates: interception`, refs, f);
+  }
+  if (f === 'ssl_invalid_hostname') {
+    if (ctx.controlAddrs.length > 0 && !ctx.controlAddrs.includes(ip)) {
+      return blocked('tls', 'tls.cert_invalid', 'strong', `${h.address} presents a certificate that is not for ${sni}, and neutral resolvers do not give that address: forged DNS answer or redirection`, refs, f);
+    }
+    return plain('tls', 'failed', `certificate at ${h.address} does not name ${sni}, at an address the neutral resolvers confirm: a server misconfiguration, not censorship`, refs, f);
+  }
+  if (f === 'ssl_invalid_certificate') return plain('tls', 'failed', `certificate for ${sni} at ${h.address} is invalid (expired or malformed)`, refs, f);
+
+  const technique: Technique = f === 'generic_timeout_error' ? 'tls.timeout' : f === 'ssl_failed_handshake' ? 'tls.failure' : 'tls.reset';
+  if (neutral && serverAnswered(neutral.h)) {
+    return blocked('tls', technique, 'strong', `ClientHello with SNI ${sni} to ${h.address}: ${f}; the same handshake with neutral SNI ${neutral.h.server_name} got an answer: SNI filtering`, refs, f);
+  }
+  if (!ctx.controls.tls.ok) return plain('tls', 'inconclusive', `handshake with ${h.address}: ${f}, and the neutral TLS host is unreachable too`, refs, f);
+  const alsoNeutral = neutral ? `; neutral SNI to the same address: ${neutral.h.failure}` : '';
+  if (technique === 'tls.reset') return blocked('tls', technique, 'strong', `handshake with ${h.address} (SNI ${sni}) ${f === 'eof_error' ? 'closed' : 'reset'} after connect${alsoNeutral}`, refs, f);
+  return blocked('tls', technique, 'weak', `handshake with ${h.address} (SNI ${sni}): ${f}${alsoNeutral}`, refs, f);
+}
+
+export function judgeHttp(r: HttpRequest, ref: Ref, controls: ControlVerdict): LayerVerdict {
+  if (r.response && r.response.code !== null) {
+    return plain('http', 'ok', `HTTP ${r.response.code} from ${r.request.url}${r.request.x_address ? ` at ${r.request.x_address}` : ''}`, [ref]);
+  }
+  const f = r.failure;
+  if (f === 'interrupted') return plain('http', 'inconclusive', `request to ${r.request.url} interrupted`, [ref], f);
+  if (!controls.tls.ok) return plain('http', 'inconclusive', `request to ${r.request.url}: ${f}, and the neutral host is unreachable too`, [ref], f);
+  return blocked('http', 'http.failure', 'weak', `request to ${r.request.url} after a valid TLS handshake: ${f}`, [ref], f);
+}
+
+/** `httpOk`: a plain HTTPS request to the same host worked, so the host itself is reachable. */
+export function judgeWebSocket(w: WebSocketUpgrade, ref: Ref, expectStatus: number, httpOk: boolean, controls: ControlVerdict): LayerVerdict {
+  if (w.status === expectStatus) return plain('websocket', 'ok', `upgrade to ${w.url} answered ${w.status}`, [ref]);
+  const f = w.failure;
+  if (f === 'interrupted') return plain('websocket', 'inconclusive', `upgrade to ${w.url} interrupted`, [ref], f);
+  if (w.status !== null) {
+    if (!httpOk) return plain('websocket', 'failed', `upgrade refused with HTTP ${w.status}, and plain HTTPS to the host failed too`, [ref], f);
+    return blocked('websocket', 'ws.upgrade_failed', 'weak', `upgrade to ${w.url} refused with HTTP ${w.status} while plain HTTPS to the same host works (the server or an intercepting proxy refused; headers recorded)`, [ref], f);
+  }
+  if (!httpOk) return plain('websocket', 'inconclusive', `upgrade to ${w.url}: ${f}, and plain HTTPS to the host failed too`, [ref], f);
+  if (!controls.tls.ok) return plain('websocket', 'inconclusive', `upgrade to ${w.url}: ${f}, and the neutral host is unreachable`, [ref], f);
+  const strength: EvidenceStrength = f === 'generic_timeout_error' ? 'weak' : 'strong';
+  return blocked('websocket', 'ws.upgrade_failed', strength, `upgrade to ${w.url} failed (${f}) during ${w.x_failed_operation ?? 'the upgrade'} while plain HTTPS to the same host works`, [ref], f);
+}
+
+export function judgeStun(s: StunExchange, ref: Ref, answersBinding: boolean, controls: ControlVerdict): LayerVerdict {
+  const port = portOf(s.address);
+  if (s.response) {
+    const kind = s.response.class === 'error' ? `an error response (${s.response.error_code ?? '?'}), so the path is open` : 'a Binding success';
+    return plain('stun', 'ok', `STUN ${s.address} answered with ${kind}`, [ref]);
+  }
+  const f = s.failure;
+  if (f === 'interrupted') return plain('stun', 'inconclusive', `STUN ${s.address} interrupted`, [ref], f);
+  if (s.malformed.length > 0) {
+    return plain('stun', 'failed', `STUN ${s.address} sent ${s.malformed.length} datagram(s) that are not a valid answer: the path carries UDP`, [ref], f);
+  }
+  const technique: Technique = f === 'connection_refused' ? 'udp.refused' : 'udp.no_response';
+  const what = f === 'generic_timeout_error' ? `no answer after ${s.sent.length} request(s)` : f === 'connection_refused' ? 'ICMP port unreachable' : `${f}`;
+  const st = controls.stun;
+  if (st.classification === 'udp_down' || !controls.udp.ok) {
+    return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}, but no neutral UDP server answers either`, [ref], f);
+  }
+  if (st.classification === 'port_blocked' && st.blocked_ports.includes(port)) {
+    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}; neutral STUN is silent on port ${port} too but answers on ${st.answered_ports.join(', ')}: UDP port ${port} blocked`, [ref], f);
+  }
+  if (st.classification === 'signature_blocked') {
+    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}; neutral STUN is silent on every port while other UDP works: STUN blocked by signature`, [ref], f);
+  }
+  // An ICMP error says something is there and refuses: a closed port or a host that is down.
+  if (f && OUTAGE_LIKE.has(f)) {
+    return plain('stun', 'failed', `STUN ${s.address}: ${what} — what a closed port or a host that is down does; not counted as censorship`, [ref], f);
+  }
+  if (answersBinding && st.answered_ports.length > 0) {
+    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}, though this server answers Binding requests and neutral STUN answers on port ${st.answered_ports.join(', ')}`, [ref], f);
+  }
+  if (!answersBinding) {
+    const ctl = st.answered_ports.includes(port) ? `neutral STUN answers on port ${port}` : `no neutral STUN control on port ${port}`;
+    return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}; this relay is not known to answer an unauthenticated Binding request and ${ctl}`, [ref], f);
+  }
+  return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}; no neutral STUN answered to compare with`, [ref], f);
+}

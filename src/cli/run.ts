@@ -1,0 +1,188 @@
+// `voipprobe run`: measure this network. Wiring only: flags → run options → measurement lines.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadCatalogue, selectServices } from '../catalogue/load.js';
+import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
+import { publicAddressesOf, type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
+import type { Progress } from '../measure/steps.js';
+import type { Measurement } from '../model/measurement.js';
+import { trustStore } from '../net/index.js';
+import { renderRunTable } from '../render/run-table.js';
+import { ResultsWriter, runResultsFile } from '../results/write.js';
+import { InputError } from '../util/input-error.js';
+import { Scrubber } from '../vantage/scrub.js';
+import { collect, EXIT, intFlag, makeLogger, secondsFlag } from './common.js';
+
+export interface RunFlags {
+  service?: string[];
+  targets?: string;
+  resolver?: string[];
+  doh?: string[];
+  systemResolver?: string[];
+  timeout: string;
+  deadline: string;
+  concurrency: string;
+  out: string;
+  caFile?: string[];
+  json?: boolean;
+  ipv6?: boolean;
+  includeIp?: boolean;
+  logLevel?: string;
+}
+
+function readCaFiles(files: string[] | undefined): string[] | undefined {
+  if (!files?.length) return undefined;
+  const pems = files.map((f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new InputError(`--ca-file ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+    }
+  });
+  for (const [i, p] of pems.entries()) if (!p.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca-file ${files[i]}: no PEM certificate in it`, files[i]);
+  return trustStore(pems);
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  file: string;
+  written: number;
+  measurements: Measurement[];
+}
+
+/** Everything `run` does after parsing flags; also used by `voipprobe demo`. */
+export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFields; annotations?: Record<string, string>; banner?: string; onMeasurement?: (m: Measurement) => void | Promise<void> } = {}): Promise<RunOutcome & { exitCode: number }> {
+  const log = makeLogger(flags.logLevel);
+  const timeoutMs = secondsFlag('timeout', flags.timeout);
+  const deadlineMs = secondsFlag('deadline', flags.deadline);
+  const concurrency = intFlag('concurrency', flags.concurrency, 1, 4096);
+  const catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  const ca = readCaFiles(flags.caFile);
+  const start = new Date();
+  const vantage = extra.vantage ?? UNKNOWN_VANTAGE;
+  const meta: RunMeta = {
+    start,
+    reportId: newReportId(start, vantage),
+    controlsId: randomUUID(),
+    options: process.argv.slice(3),
+    vantage,
+    catalogueDir: catalogue.dir,
+    ...(extra.annotations ? { annotations: extra.annotations } : {}),
+  };
+  const file = runResultsFile(flags.out, start, randomBytes(3).toString('hex'));
+  const writer = new ResultsWriter(file);
+  const measurements: Measurement[] = [];
+  let scrubber = new Scrubber([]);
+  let publicIps: string[] = [];
+
+  // First Ctrl-C/SIGTERM: stop measuring, write what was measured, say so. Second: leave at once
+  // (every line written so far is already on disk, whole).
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`\nvoipprobe: second ${sig}: exiting now; ${writer.count} measurement(s) are in ${file}\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`\nvoipprobe: ${sig}: stopping; finishing and writing the measurements in progress (press again to quit at once)\n`);
+    ac.abort(new Error(sig));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  // A progress line only when a person is watching stderr.
+  let live: Progress | undefined;
+  const progress = process.stderr.isTTY && !flags.json ? setInterval(() => {
+    if (live) process.stderr.write(`\rmeasuring… ${live.done}/${live.started} steps`);
+  }, 250) : undefined;
+
+  const onService = async (r: ServiceRun) => {
+    // The controls line comes first: its STUN answers tell us our public address before anything is written.
+    if (r.isControls) {
+      publicIps = publicAddressesOf(r.observations);
+      if (!flags.includeIp) scrubber = new Scrubber(publicIps);
+    }
+    let m = buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined);
+    if (flags.includeIp) {
+      if (publicIps[0]) m.probe_ip = publicIps[0];
+    } else m = scrubber.scrub(m);
+    writer.append(m);
+    measurements.push(m);
+    if (flags.json) process.stdout.write(`${JSON.stringify(m)}\n`);
+    await extra.onMeasurement?.(m);
+    log.debug({ service: r.service.service, status: r.verdict?.status ?? r.controls.network }, 'measurement written');
+  };
+
+  log.info({ services: catalogue.services.map((s) => s.service), file }, 'run started');
+  let result: RunResult;
+  try {
+    const runP = runMeasurement({
+      catalogue,
+      timeoutMs,
+      deadlineMs,
+      concurrency,
+      resolvers: {
+        ...(flags.systemResolver?.length ? { local: flags.systemResolver } : {}),
+        ...(flags.resolver?.length ? { controlUdp: flags.resolver } : {}),
+        ...(flags.doh?.length ? { doh: flags.doh } : {}),
+      },
+      ca,
+      ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
+      signal: ac.signal,
+      onService,
+      onProgress: (p) => {
+        live = p;
+      },
+    });
+    result = await runP;
+  } finally {
+    if (progress) {
+      clearInterval(progress);
+      process.stderr.write('\r\x1b[K');
+    }
+    writer.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
+  if (!flags.json) {
+    const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
+    if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
+    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }));
+  }
+  if (result.interrupted) {
+    process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
+  }
+  log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
+  return { result, file, written: writer.count, measurements, exitCode: result.interrupted ? 130 : EXIT.ok };
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--service <name...>', 'only these services (see `voipprobe targets`)')
+    .option('--targets <dir>', 'catalogue directory replacing the bundled probes/ (targets and controls)')
+    .option('--resolver <ip:port>', 'neutral UDP resolver used as a DNS control (repeatable; replaces the catalogue\'s)', collect)
+    .option('--doh <url>', 'DNS-over-HTTPS control resolver (repeatable; replaces the catalogue\'s)', collect)
+    .option('--system-resolver <ip:port>', "use this as the network's own resolver instead of /etc/resolv.conf (repeatable; disables getaddrinfo)", collect)
+    .option('--timeout <seconds>', 'per-step timeout', '5')
+    .option('--deadline <seconds>', 'deadline for the whole run', '60')
+    .option('--concurrency <n>', 'network steps in flight at once', '128')
+    .option('--out <dir>', 'directory for the results file (one JSONL file per run)', 'results')
+    .option('--ca-file <pem>', 'extra trusted CA certificate, e.g. for a test network (repeatable)', collect)
+    .option('--json', 'print the measurement lines (JSONL) on stdout instead of the table')
+    .option('--ipv6', 'measure IPv6 addresses too (default: when this machine has a global IPv6 address)')
+    .option('--no-ipv6', 'never measure IPv6 addresses')
+    .option('--include-ip', 'keep this machine\'s public address in the results (it is scrubbed by default)')
+    .option('--log-level <level>', 'stderr log level: debug, info, warn, error', process.env.VOIPPROBE_LOG ?? 'warn');
+}
+
+export function registerRun(program: Command): void {
+  addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')).action(async (flags: RunFlags) => {
+    const out = await executeRun(flags);
+    process.exitCode = out.exitCode;
+  });
+}

@@ -1,0 +1,91 @@
+// Turns one catalogue target into network steps: for each chosen address (and port), the layers in
+// order (TCP, TLS, then HTTP or the WebSocket upgrade; or a STUN exchange). A later layer runs only if
+// the one before worked; a failed TLS handshake is repeated with a neutral SNI to the same address.
+
+import { isIP } from 'node:net';
+import type { Target } from '../catalogue/schema.js';
+import type { Observations, TlsHandshake } from '../model/observations.js';
+import { httpsGet, stunBinding, tcpConnect, tlsHandshake, wsUpgrade } from '../net/index.js';
+import type { StepOptions } from '../net/types.js';
+import type { StepRunner } from './steps.js';
+
+export interface ChainContext {
+  steps: StepRunner;
+  neutralSni: string;
+}
+
+function portOfUrl(u: URL): number {
+  return u.port ? Number(u.port) : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : 443;
+}
+
+/** TLS to one address with the target's SNI, and with the neutral SNI when the handshake itself failed. */
+async function handshake(o: StepOptions, ctx: ChainContext, obs: Observations, ip: string, port: number, sni: string, alpn?: string[]): Promise<TlsHandshake | null> {
+  const r = await tlsHandshake({ ...o, ip, port, sni, ...(alpn ? { alpn } : {}), ca: ctx.steps.ca, sniKind: 'target' });
+  obs.tcp_connect.push(r.tcp);
+  if (!r.tls) return null;
+  obs.tls_handshakes.push(r.tls);
+  if (r.tls.failure !== null && r.tls.x_failed_operation === 'tls_handshake' && r.tls.failure !== 'interrupted') {
+    const n = await tlsHandshake({ ...o, ip, port, sni: ctx.neutralSni, ca: ctx.steps.ca, sniKind: 'neutral' });
+    if (n.tls) obs.tls_handshakes.push(n.tls);
+  }
+  return r.tls;
+}
+
+/** Runs every chain of a target against the given addresses, appending observations to `obs`. */
+export async function measureTarget(t: Target, addresses: string[], ctx: ChainContext, obs: Observations): Promise<void> {
+  const { steps } = ctx;
+  const jobs: Promise<void>[] = [];
+  for (const ip of addresses) {
+    switch (t.check) {
+      case 'tcp': {
+        const preamble = t.preamble_hex ? Buffer.from(t.preamble_hex, 'hex') : undefined;
+        for (const port of t.ports) {
+          jobs.push(steps.chain(t.id, async (o) => {
+            obs.tcp_connect.push(await tcpConnect({ ...o, ip, port, ...(preamble ? { preamble } : {}) }));
+          }));
+        }
+        break;
+      }
+      case 'tls':
+        jobs.push(steps.chain(t.id, async (o) => {
+          await handshake(o, ctx, obs, ip, t.port, t.sni ?? t.host, t.alpn);
+        }));
+        break;
+      case 'https':
+      case 'websocket': {
+        const u = new URL(t.url);
+        const port = portOfUrl(u);
+        const host = u.hostname.replace(/^\[|\]$/g, '');
+        jobs.push(steps.chain(t.id, async (o) => {
+          const h = await handshake(o, ctx, obs, ip, port, host, ['http/1.1']);
+          if (!h || h.failure !== null) return;
+          // For a WebSocket target, a plain HTTPS request to the same host comes first: if it works
+          // and the upgrade does not, the upgrade itself is being interfered with.
+          const url = t.check === 'https' ? t.url : `https://${u.host}/`;
+          const req = await httpsGet({ ...o, url, ip, ca: steps.ca });
+          obs.requests.push(req);
+          if (t.check === 'websocket' && req.failure !== 'interrupted') {
+            obs.x_websocket.push(await wsUpgrade({ ...o, url: t.url, ip, ca: steps.ca, ...(t.origin ? { origin: t.origin } : {}) }));
+          }
+        }));
+        break;
+      }
+      case 'stun':
+        for (const port of t.ports) {
+          jobs.push(steps.chain(t.id, async (o) => {
+            obs.x_stun.push(await stunBinding({ ...o, ip, port }));
+          }));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  await Promise.all(jobs);
+}
+
+/** An IP literal is its own address; anything else needs DNS. */
+export function literalAddress(host: string): string | undefined {
+  const h = host.replace(/^\[|\]$/g, '');
+  return isIP(h) ? h : undefined;
+}

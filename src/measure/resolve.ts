@@ -1,0 +1,79 @@
+// The DNS phase: every hostname in the plan is asked of the network's own resolvers (getaddrinfo and
+// UDP to the configured nameservers) and of the neutral controls (DoH, neutral UDP resolvers), once
+// per run, concurrently. Which addresses to connect to is decided here from those answers.
+
+import { isIP } from 'node:net';
+import type { DnsQuery } from '../model/observations.js';
+import { lookupSystem, queryDoh, queryUdp } from '../net/index.js';
+import { type AnswerPolicy, addressesOf, isBogusAnswer } from '../util/dns-answers.js';
+import type { StepRunner } from './steps.js';
+
+export interface ResolverSet {
+  /** Whether to ask getaddrinfo (off when the local resolver is overridden: it cannot be pointed elsewhere). */
+  getaddrinfo: boolean;
+  /** "ip:port" of the network's own resolvers. */
+  local: string[];
+  /** "ip:port" of neutral UDP resolvers. */
+  controlUdp: string[];
+  /** DoH URLs (the encrypted control). */
+  doh: string[];
+}
+
+export class Resolver {
+  private readonly cache = new Map<string, Promise<DnsQuery[]>>();
+
+  constructor(
+    private readonly steps: StepRunner,
+    private readonly resolvers: ResolverSet,
+  ) {}
+
+  /** All queries for a hostname (started once, shared by every target that needs it). */
+  resolve(hostname: string): Promise<DnsQuery[]> {
+    let p = this.cache.get(hostname);
+    if (!p) {
+      p = this.run(hostname);
+      this.cache.set(hostname, p);
+    }
+    return p;
+  }
+
+  private run(hostname: string): Promise<DnsQuery[]> {
+    const r = this.resolvers;
+    const jobs: Promise<DnsQuery>[] = [];
+    const types = ['A', 'AAAA'] as const;
+    if (r.getaddrinfo) jobs.push(this.steps.dns((o) => lookupSystem({ ...o, hostname })));
+    for (const server of r.local) for (const type of types) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local' })));
+    for (const url of r.doh) for (const type of types) jobs.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
+    for (const server of r.controlUdp) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
+    return Promise.all(jobs);
+  }
+}
+
+export interface AddressChoice {
+  addresses: string[];
+  /** `local`: the network's own answers (what an app would use); `control`: the neutral answers, because the local ones were missing or forged. */
+  source: 'local' | 'control' | 'none';
+}
+
+/**
+ * Addresses to connect to: the local answers that are not forged (what the app would use), else the
+ * neutral answers, so that IP blocking can still be measured behind DNS blocking. At most `perFamily`
+ * of each family; IPv6 only where the network has it.
+ */
+export function chooseAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }): AddressChoice {
+  const pick = (role: 'local' | 'control') => {
+    const seen = new Set<string>();
+    for (const q of queries) {
+      if (q.x_resolver_role !== role || q.failure !== null) continue;
+      for (const ip of addressesOf(q.answers)) if (!isBogusAnswer(ip, policy)) seen.add(ip);
+    }
+    const v4 = [...seen].filter((ip) => isIP(ip) === 4).slice(0, opts.perFamily);
+    const v6 = opts.ipv6 ? [...seen].filter((ip) => isIP(ip) === 6).slice(0, opts.perFamily) : [];
+    return [...v4, ...v6];
+  };
+  const local = pick('local');
+  if (local.length) return { addresses: local, source: 'local' };
+  const control = pick('control');
+  if (control.length) return { addresses: control, source: 'control' };
+  return { addresses: [], source: 'none' };
+}

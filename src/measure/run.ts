@@ -1,0 +1,177 @@
+// One run: the controls and every service measured concurrently under one clock, one deadline and
+// one abort signal; each service is judged as soon as it and the controls are done, and handed to
+// `onService` right away, so an interrupted run keeps everything finished so far.
+
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
+import { summarizeControls } from '../analysis/controls.js';
+import { analyzeService } from '../analysis/service.js';
+import { hostOf } from '../analysis/target.js';
+import { emptyObservations, type Observations } from '../model/observations.js';
+import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
+import { closeDohAgents, localAddresses, networkHasIpv6, systemNameservers } from '../net/index.js';
+import type { TrustStore } from '../net/types.js';
+import { isBogon, hostPort } from '../util/ip.js';
+import { literalAddress, measureTarget } from './chains.js';
+import { chooseAddresses, Resolver, type ResolverSet } from './resolve.js';
+import { type Progress, StepRunner } from './steps.js';
+
+export interface RunOptions {
+  catalogue: Catalogue;
+  timeoutMs: number;
+  deadlineMs: number;
+  concurrency: number;
+  /** Overrides: the network's own resolvers (disables getaddrinfo), neutral UDP resolvers, DoH URLs. */
+  resolvers?: { local?: string[]; controlUdp?: string[]; doh?: string[] };
+  ca?: TrustStore;
+  /** Measure IPv6 addresses too; default: when the machine has a global IPv6 address. */
+  ipv6?: boolean;
+  /** External abort (Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
+  /** Addresses per family and target. */
+  perFamily?: number;
+  onService?: (r: ServiceRun) => void | Promise<void>;
+  /** Receives the live step counters (for a progress line). */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ServiceRun {
+  service: ServiceCatalogue;
+  isControls: boolean;
+  observations: Observations;
+  /** null for the controls measurement. */
+  verdict: ServiceVerdict | null;
+  controls: ControlVerdict;
+  /** Seconds since the run started. */
+  startedAt: number;
+  finishedAt: number;
+  interrupted: boolean;
+  deadlineReached: boolean;
+}
+
+export interface RunResult {
+  start: Date;
+  controls: ServiceRun;
+  services: ServiceRun[];
+  /** The probe's own public addresses as seen by neutral STUN servers, plus global interface addresses: to be scrubbed. */
+  publicAddresses: string[];
+  interrupted: boolean;
+  deadlineReached: boolean;
+  runtimeS: number;
+  steps: { started: number; done: number };
+}
+
+export class DeadlineReached extends Error {
+  constructor() {
+    super('run deadline reached');
+  }
+}
+
+function sortByTime(obs: Observations): void {
+  const byT0 = (a: { t0?: number; t: number }, b: { t0?: number; t: number }) => (a.t0 ?? a.t) - (b.t0 ?? b.t);
+  obs.queries.sort(byT0);
+  obs.tcp_connect.sort(byT0);
+  obs.tls_handshakes.sort(byT0);
+  obs.requests.sort(byT0);
+  obs.x_websocket.sort(byT0);
+  obs.x_stun.sort(byT0);
+  obs.network_events.sort(byT0);
+}
+
+export async function runMeasurement(o: RunOptions): Promise<RunResult> {
+  const start = new Date();
+  const t0 = performance.now();
+  const clock = () => Math.round(performance.now() - t0) / 1000;
+  const ac = new AbortController();
+  // Every in-flight step listens on the one signal: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, ac.signal);
+  const onExternal = () => ac.abort(o.signal?.reason);
+  if (o.signal?.aborted) ac.abort(o.signal.reason);
+  o.signal?.addEventListener('abort', onExternal, { once: true });
+  const deadline = setTimeout(() => ac.abort(new DeadlineReached()), o.deadlineMs);
+
+  const cat = o.catalogue;
+  const controlTargets = cat.controls.targets.filter((t) => t.enabled);
+  const resolvers: ResolverSet = {
+    getaddrinfo: !o.resolvers?.local,
+    local: o.resolvers?.local ?? systemNameservers().slice(0, 2),
+    controlUdp: o.resolvers?.controlUdp ?? controlTargets.flatMap((t) => (t.check === 'resolver' ? [hostPort(t.address, t.port)] : [])),
+    doh: o.resolvers?.doh ?? controlTargets.flatMap((t) => (t.check === 'doh' ? [t.url] : [])),
+  };
+  const steps = new StepRunner({ clock, timeoutMs: o.timeoutMs, signal: ac.signal, concurrency: o.concurrency, dnsConcurrency: Math.max(512, o.concurrency * 4), ca: o.ca });
+  o.onProgress?.(steps.progress);
+  const resolver = new Resolver(steps, resolvers);
+  const policy = cat.controls.network;
+  const ipv6 = o.ipv6 ?? networkHasIpv6();
+  const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni };
+
+  const measure = async (svc: ServiceCatalogue): Promise<{ obs: Observations; startedAt: number; finishedAt: number }> => {
+    const startedAt = clock();
+    const obs = emptyObservations();
+    const hosts = new Set<string>();
+    await Promise.all(
+      svc.targets
+        .filter((t) => t.enabled && t.check !== 'resolver' && t.check !== 'doh')
+        .map(async (t) => {
+          const host = hostOf(t);
+          let addresses: string[];
+          if (host) {
+            hosts.add(host);
+            const queries = await resolver.resolve(host);
+            addresses = chooseAddresses(queries, policy, { ipv6, perFamily: o.perFamily ?? 2 }).addresses;
+          } else {
+            const lit = 'host' in t ? literalAddress(t.host) : t.check === 'https' || t.check === 'websocket' ? literalAddress(new URL(t.url).hostname) : undefined;
+            addresses = lit ? [lit] : [];
+          }
+          if (t.check !== 'dns' && !ac.signal.aborted) await measureTarget(t, addresses, chainCtx, obs);
+        }),
+    );
+    for (const h of hosts) obs.queries.push(...(await resolver.resolve(h)));
+    sortByTime(obs);
+    return { obs, startedAt, finishedAt: clock() };
+  };
+
+  // Results are handed over one at a time, in completion order.
+  let delivery = Promise.resolve();
+  const deliver = (r: ServiceRun) => {
+    delivery = delivery.then(() => o.onService?.(r));
+    return delivery;
+  };
+  const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
+
+  try {
+    const controlsP = measure(cat.controls).then(async (m) => {
+      const verdict = summarizeControls(m.obs);
+      const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, ...m, ...flags() };
+      await deliver(run);
+      return run;
+    });
+    const servicesP = cat.services.map(async (svc) => {
+      const m = await measure(svc);
+      const controls = await controlsP;
+      const verdict = analyzeService(svc, m.obs, { controls: controls.controls, network: policy });
+      const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, ...m, ...flags() };
+      await deliver(run);
+      return run;
+    });
+    const controls = await controlsP;
+    const services = await Promise.all(servicesP);
+    await delivery;
+
+    return { start, controls, services, publicAddresses: publicAddressesOf(controls.observations), ...flags(), runtimeS: clock(), steps: { ...steps.progress } };
+  } finally {
+    clearTimeout(deadline);
+    o.signal?.removeEventListener('abort', onExternal);
+    await closeDohAgents();
+  }
+}
+
+/**
+ * The probe's own public addresses: what neutral STUN servers saw us as (XOR-MAPPED-ADDRESS), plus any
+ * globally routable address on an interface. They are scrubbed from every measurement written.
+ */
+export function publicAddressesOf(controlObs: Observations): string[] {
+  const mapped = controlObs.x_stun.flatMap((s) => [s.response?.xor_mapped_address?.address, s.response?.mapped_address?.address]).filter((a): a is string => !!a);
+  return [...new Set([...mapped, ...localAddresses().filter((a) => !isBogon(a))])];
+}

@@ -1,0 +1,70 @@
+// Runs network steps with bounded concurrency, one clock, one abort signal and a transaction id per
+// chain. DNS queries get their own, wider limiter: they are single datagrams, and a silent resolver
+// must not starve the connection steps queued behind it.
+
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Clock, StepOptions, TrustStore } from '../net/types.js';
+
+export interface StepRunnerOptions {
+  clock: Clock;
+  timeoutMs: number;
+  signal: AbortSignal;
+  concurrency: number;
+  dnsConcurrency: number;
+  ca: TrustStore;
+}
+
+export interface Progress {
+  started: number;
+  done: number;
+}
+
+export class StepRunner {
+  private nextId = 1;
+  private readonly chainLimit: LimitFunction;
+  private readonly dnsLimit: LimitFunction;
+  readonly progress: Progress = { started: 0, done: 0 };
+
+  constructor(private readonly o: StepRunnerOptions) {
+    this.chainLimit = pLimit(o.concurrency);
+    this.dnsLimit = pLimit(o.dnsConcurrency);
+  }
+
+  get ca(): TrustStore {
+    return this.o.ca;
+  }
+
+  get signal(): AbortSignal {
+    return this.o.signal;
+  }
+
+  get clock(): Clock {
+    return this.o.clock;
+  }
+
+  private track<T>(p: () => Promise<T>): Promise<T> {
+    this.progress.started++;
+    return p().finally(() => {
+      this.progress.done++;
+    });
+  }
+
+  /** One DNS query, with its own transaction id. */
+  dns<T>(fn: (o: StepOptions) => Promise<T>): Promise<T> {
+    const transactionId = this.nextId++;
+    return this.dnsLimit(() => this.track(() => fn(this.stepOptions(transactionId))));
+  }
+
+  /**
+   * One chain (an address/port of a target, layer after layer), holding one concurrency slot; every
+   * step in it shares the chain's transaction id.
+   */
+  chain<T>(target: string, fn: (o: StepOptions) => Promise<T>): Promise<T> {
+    const transactionId = this.nextId++;
+    return this.chainLimit(() => this.track(() => fn(this.stepOptions(transactionId, target))));
+  }
+
+  private stepOptions(transactionId: number, target?: string): StepOptions {
+    return { clock: this.o.clock, timeoutMs: this.o.timeoutMs, signal: this.o.signal, transactionId, ...(target ? { target } : {}) };
+  }
+}

@@ -1,0 +1,64 @@
+// The table a run prints: one row per service (and per labelled group), one column per layer, the
+// call path and the verdict. Pure: verdicts in, text out.
+
+import type { ControlVerdict, LayerSummary, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+
+export function layerCell(s: LayerSummary | undefined): string {
+  if (!s) return '-';
+  const counted = s.ok + s.blocked + s.failed + s.inconclusive;
+  if (counted === 0) return 'skipped';
+  if (s.blocked > 0) return `blocked ${s.blocked}/${counted} ${s.techniques.join(',')}`;
+  if (s.ok === counted) return `ok ${s.ok}`;
+  const rest = [s.failed ? `${s.failed} failed` : '', s.inconclusive ? `${s.inconclusive} ?` : ''].filter(Boolean).join(', ');
+  return s.ok ? `ok ${s.ok}/${counted}, ${rest}` : rest;
+}
+
+export function pathCell(p: PathVerdict | undefined): string {
+  if (!p) return '-';
+  return p.techniques.length ? `${p.status} (${p.techniques.join(',')})` : p.status;
+}
+
+type Row = [string, string, string, string, string, string, string, string];
+
+function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status'>): Row {
+  return [
+    name,
+    layerCell(v.layers.dns),
+    layerCell(v.layers.tcp),
+    layerCell(v.layers.tls),
+    layerCell(v.layers.websocket),
+    layerCell(v.layers.http),
+    pathCell(v.paths.call),
+    v.status,
+  ];
+}
+
+export interface RunTableInput {
+  verdicts: ServiceVerdict[];
+  controls: ControlVerdict;
+  /** Shown above the table when the run was a simulation (voipprobe demo). */
+  banner?: string;
+  footer?: string[];
+}
+
+export function renderRunTable(input: RunTableInput): string {
+  const rows: Row[] = [['service', 'DNS', 'TCP', 'TLS', 'WebSocket', 'HTTPS', 'call path', 'verdict']];
+  for (const v of input.verdicts) {
+    rows.push(row(v.service, v));
+    for (const [g, gv] of Object.entries(v.groups ?? {})) rows.push(row(`  ${g}`, gv));
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: Row) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out: string[] = [];
+  if (input.banner) out.push(input.banner, '');
+  if (input.controls.network === 'down') {
+    out.push('THE NETWORK LOOKS DOWN: no neutral server answered (DNS, TLS, STUN). Every verdict is inconclusive; nothing is called blocked.', '');
+  }
+  out.push(line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) out.push(line(r));
+  out.push('', `controls: ${input.controls.network} — ${input.controls.reason}`);
+  if (input.controls.network === 'down') out.push('every service: inconclusive (the controls failed, so no failure can be attributed to censorship)');
+  else for (const v of input.verdicts) out.push(`${v.service}: ${v.status} — ${v.reason}`);
+  if (input.footer?.length) out.push('', ...input.footer);
+  return `${out.join('\n')}\n`;
+}

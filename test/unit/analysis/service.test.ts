@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeService, combinePaths, judgePath } from '../../../src/analysis/service.js';
+import type { ServiceCatalogue } from '../../../src/catalogue/load.js';
+import type { Target } from '../../../src/catalogue/schema.js';
+import type { Observations } from '../../../src/model/observations.js';
+import type { ControlVerdict, PathVerdict, TargetVerdict } from '../../../src/model/verdict.js';
+import { CONTROLS_DOWN, CONTROLS_UP, http, nextId, obs, query, stun, tcp, tls } from '../../support/obs.js';
+
+const T: Target[] = [
+  { id: 'chat-e1', role: 'chat', check: 'tcp', host: 'e1.whatsapp.net', ports: [443, 5222], source: 'test', enabled: true },
+  { id: 'web', role: 'web', check: 'https', url: 'https://web.whatsapp.com/', source: 'test', enabled: true },
+  { id: 'relay', role: 'call', check: 'stun', host: '198.18.7.7', ports: [3478], answers_binding: true, source: 'test', enabled: true },
+  { id: 'viber-port', role: 'chat', check: 'tcp', host: '198.18.8.8', ports: [4244], source: 'unverified: third-party list', enabled: true },
+];
+const svc: ServiceCatalogue = { service: 'whatsapp', name: 'WhatsApp', file: 'whatsapp.json', sha256: '', targets: T };
+const net = { public_ranges: ['198.18.0.0/15'], sinkholes: [] };
+
+interface World {
+  chat: 'ok' | 'reset' | 'refused' | 'timeout' | 'mixed';
+  web: 'ok' | 'sni' | 'refused';
+  call: 'answer' | 'silent' | 'refused';
+  dns?: 'ok' | 'nxdomain';
+  slowTls?: boolean;
+}
+
+function world(w: World): Observations {
+  const o = obs({});
+  const dnsOk = w.dns !== 'nxdomain';
+  for (const h of ['e1.whatsapp.net', 'web.whatsapp.com']) {
+    o.queries.push(query(h, 'local', dnsOk ? ['198.18.1.1'] : 'dns_nxdomain_error'), query(h, 'control', ['198.18.1.1']));
+  }
+  for (const [i, port] of [443, 5222].entries()) {
+    const mode = w.chat === 'mixed' ? (i === 0 ? 'ok' : 'timeout') : w.chat;
+    const f = mode === 'ok' ? null : mode === 'refused' ? 'connection_refused' : mode === 'timeout' ? 'generic_timeout_error' : null;
+    o.tcp_connect.push(tcp('chat-e1', '198.18.1.1', port, f, mode === 'reset' ? { x_after_write: { failure: 'connection_reset', bytes_received: 0, t: 0.2 } } : {}));
+  }
+  const id = nextId();
+  if (w.web === 'refused') o.tcp_connect.push(tcp('web', '198.18.1.1', 443, 'connection_refused', {}, id));
+  else {
+    o.tcp_connect.push(tcp('web', '198.18.1.1', 443, null, {}, id));
+    o.tls_handshakes.push(tls('web', '198.18.1.1', 'web.whatsapp.com', w.web === 'sni' ? 'connection_reset' : null, 'target', id, w.slowTls ? { t0: 0.1, t: 3.1 } : {}));
+    if (w.web === 'sni') o.tls_handshakes.push(tls('web', '198.18.1.1', 'example.com', null, 'neutral', id));
+    else o.requests.push(http('web', 'https://web.whatsapp.com/', 200, null, id));
+  }
+  o.x_stun.push(stun('relay', '198.18.7.7:3478', w.call));
+  o.tcp_connect.push(tcp('viber-port', '198.18.8.8', 4244, 'generic_timeout_error'));
+  return o;
+}
+
+const cases: { name: string; w: World; controls?: ControlVerdict; status: string; chat: string; web: string; call: string; techniques?: Record<string, string[]> }[] = [
+  { name: 'everything works', w: { chat: 'ok', web: 'ok', call: 'answer' }, status: 'accessible', chat: 'accessible', web: 'accessible', call: 'accessible' },
+  {
+    name: 'Morocco 2016: calls dropped, chat and web work',
+    w: { chat: 'ok', web: 'ok', call: 'silent' },
+    status: 'partially_blocked',
+    chat: 'accessible',
+    web: 'accessible',
+    call: 'blocked',
+    techniques: { call: ['udp.no_response'] },
+  },
+  { name: 'chat reset by DPI', w: { chat: 'reset', web: 'ok', call: 'answer' }, status: 'partially_blocked', chat: 'blocked', web: 'accessible', call: 'accessible', techniques: { chat: ['tcp.reset'] } },
+  { name: 'SNI filtering on web', w: { chat: 'ok', web: 'sni', call: 'answer' }, status: 'partially_blocked', chat: 'accessible', web: 'blocked', call: 'accessible', techniques: { web: ['tls.reset'] } },
+  { name: 'everything blocked', w: { chat: 'reset', web: 'sni', call: 'silent' }, status: 'blocked', chat: 'blocked', web: 'blocked', call: 'blocked' },
+  { name: 'outage: servers refuse everywhere, no censorship signature', w: { chat: 'refused', web: 'refused', call: 'refused' }, status: 'inconclusive', chat: 'inconclusive', web: 'inconclusive', call: 'inconclusive' },
+  { name: 'dead uplink: controls down', w: { chat: 'timeout', web: 'refused', call: 'silent' }, controls: CONTROLS_DOWN, status: 'inconclusive', chat: 'inconclusive', web: 'inconclusive', call: 'inconclusive' },
+  { name: 'one port times out, the other works: degraded, not blocked', w: { chat: 'mixed', web: 'ok', call: 'answer' }, status: 'degraded', chat: 'degraded', web: 'accessible', call: 'accessible' },
+  {
+    name: 'DNS-only blocking: NXDOMAIN locally, the neutral address works',
+    w: { chat: 'ok', web: 'ok', call: 'answer', dns: 'nxdomain' },
+    status: 'partially_blocked',
+    chat: 'blocked',
+    web: 'blocked',
+    call: 'accessible',
+    techniques: { chat: ['dns.nxdomain'], web: ['dns.nxdomain'] },
+  },
+  { name: 'throttled: handshakes 100x slower than the control', w: { chat: 'ok', web: 'ok', call: 'answer', slowTls: true }, status: 'degraded', chat: 'accessible', web: 'degraded', call: 'accessible', techniques: { web: ['throttled'] } },
+];
+
+describe('analyzeService', () => {
+  it.each(cases)('$name', (c) => {
+    const v = analyzeService(svc, world(c.w), { controls: c.controls ?? CONTROLS_UP, network: net });
+    expect(v.status).toBe(c.status);
+    expect(v.paths.chat?.status).toBe(c.chat);
+    expect(v.paths.web?.status).toBe(c.web);
+    expect(v.paths.call?.status).toBe(c.call);
+    for (const [p, techs] of Object.entries(c.techniques ?? {})) expect(v.paths[p as 'chat']?.techniques).toEqual(techs);
+    expect(v.reason).toMatch(/\S/);
+  });
+
+  it('never lets a reachable chat server hide a blocked call path', () => {
+    const v = analyzeService(svc, world({ chat: 'ok', web: 'ok', call: 'silent' }), { controls: CONTROLS_UP, network: net });
+    expect(v.status).not.toBe('accessible');
+    expect(v.reason).toContain('call blocked');
+  });
+
+  it('reports unverified targets but never counts them', () => {
+    const v = analyzeService(svc, world({ chat: 'ok', web: 'ok', call: 'answer' }), { controls: CONTROLS_UP, network: net });
+    const viber = v.targets.find((t) => t.target === 'viber-port')!;
+    expect(viber.informational).toBe(true);
+    expect(viber.status).toBe('blocked');
+    expect(v.status).toBe('accessible');
+    expect(v.paths.chat?.counts.total).toBe(2);
+  });
+
+  it('judges every address/port chain with the full ladder of layers', () => {
+    const v = analyzeService(svc, world({ chat: 'ok', web: 'sni', call: 'answer' }), { controls: CONTROLS_UP, network: net });
+    const web = v.targets.find((t) => t.target === 'web')!;
+    expect(web.layers.map((l) => [l.layer, l.status])).toEqual([
+      ['dns', 'ok'],
+      ['tcp', 'ok'],
+      ['tls', 'blocked'],
+      ['http', 'skipped'],
+    ]);
+    expect(v.layers.tls?.techniques).toEqual(['tls.reset']);
+  });
+
+  it('judges labelled groups separately', () => {
+    const grouped: ServiceCatalogue = { ...svc, targets: T.map((t) => ({ ...t, group: t.role === 'call' ? 'teams' : 'legacy' })) };
+    const v = analyzeService(grouped, world({ chat: 'ok', web: 'ok', call: 'silent' }), { controls: CONTROLS_UP, network: net });
+    expect(v.groups?.legacy?.status).toBe('accessible');
+    expect(v.groups?.teams?.status).toBe('blocked');
+  });
+});
+
+describe('combinePaths', () => {
+  const p = (status: PathVerdict['status']): PathVerdict => ({ path: 'chat', status, techniques: [], counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 }, reason: '' });
+  it.each([
+    [['accessible', 'accessible'], 'accessible'],
+    [['blocked', 'blocked'], 'blocked'],
+    [['blocked', 'accessible'], 'partially_blocked'],
+    [['partially_blocked', 'accessible'], 'partially_blocked'],
+    [['blocked', 'inconclusive'], 'partially_blocked'],
+    [['degraded', 'accessible'], 'degraded'],
+    [['accessible', 'inconclusive'], 'inconclusive'],
+    [[], 'inconclusive'],
+  ] as [PathVerdict['status'][], string][])('%j → %s', (statuses, want) => {
+    expect(combinePaths(statuses.map(p), CONTROLS_UP)).toBe(want);
+  });
+  it('network down wins over everything', () => {
+    expect(combinePaths([p('blocked')], CONTROLS_DOWN)).toBe('inconclusive');
+  });
+});
+
+describe('judgePath', () => {
+  const tv = (status: TargetVerdict['status'], strength?: 'strong' | 'weak'): TargetVerdict => ({ target: 'x', role: 'chat', path: 'chat', status, ...(status === 'blocked' ? { technique: 'tcp.timeout' as const, strength } : {}), informational: false, layers: [], reason: 'r' });
+  it.each([
+    { name: 'all ok', vs: [tv('ok'), tv('ok')], want: 'accessible' },
+    { name: 'ok + failed (outage of one)', vs: [tv('ok'), tv('failed')], want: 'accessible' },
+    { name: 'only failed', vs: [tv('failed')], want: 'inconclusive' },
+    { name: 'ok + strong block', vs: [tv('ok'), tv('blocked', 'strong')], want: 'partially_blocked' },
+    { name: 'ok + weak block', vs: [tv('ok'), tv('blocked', 'weak')], want: 'degraded' },
+    { name: 'all blocked', vs: [tv('blocked', 'weak'), tv('inconclusive')], want: 'blocked' },
+  ])('$name', ({ vs, want }) => {
+    expect(judgePath('chat', vs, CONTROLS_UP).status).toBe(want);
+  });
+});
