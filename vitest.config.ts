@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Builds dist/ once (incrementally) so that CLI tests can spawn the real binary.
+          globalSetup: ['test/support/build.ts'],
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -16,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'lab',
+          globalSetup: ['test/support/build.ts'],
           include: ['test/lab/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
