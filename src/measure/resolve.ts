@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { DnsQuery } from '../model/observations.js';
 import { lookupSystem, queryDoh, queryUdp } from '../net/index.js';
-import { type AnswerPolicy, addressesOf, isBogusAnswer } from '../util/dns-answers.js';
+import { type AnswerPolicy, addressesOf, flagBogusAnswers, isBogusAnswer } from '../util/dns-answers.js';
 import type { StepRunner } from './steps.js';
 
 export interface ResolverSet {
@@ -25,6 +25,7 @@ export class Resolver {
   constructor(
     private readonly steps: StepRunner,
     private readonly resolvers: ResolverSet,
+    private readonly policy: AnswerPolicy,
   ) {}
 
   /** All queries for a hostname (started once, shared by every target that needs it). */
@@ -45,7 +46,7 @@ export class Resolver {
     for (const server of r.local) for (const type of types) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local' })));
     for (const url of r.doh) for (const type of types) jobs.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
     for (const server of r.controlUdp) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
-    return Promise.all(jobs);
+    return Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
   }
 }
 

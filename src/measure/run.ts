@@ -101,8 +101,8 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   };
   const steps = new StepRunner({ clock, timeoutMs: o.timeoutMs, signal: ac.signal, concurrency: o.concurrency, dnsConcurrency: Math.max(512, o.concurrency * 4), ca: o.ca });
   o.onProgress?.(steps.progress);
-  const resolver = new Resolver(steps, resolvers);
   const policy = cat.controls.network;
+  const resolver = new Resolver(steps, resolvers, policy);
   const ipv6 = o.ipv6 ?? networkHasIpv6();
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni };
 

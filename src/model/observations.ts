@@ -14,6 +14,8 @@ export interface DnsAnswer {
   /** CNAME target. */
   hostname?: string;
   ttl: number | null;
+  /** Set on answers no public service can have: a bogon (private, loopback, reserved) or a known sinkhole. */
+  x_bogus?: 'bogon' | 'sinkhole';
 }
 
 /** One reply as it arrived on the wire. Every reply is kept: two different replies to one query is injection. */

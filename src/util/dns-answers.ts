@@ -1,7 +1,7 @@
 // Pure helpers over DNS answers, shared by the measure layer (which addresses to connect to) and
 // the analysis (which answers are forged).
 
-import type { DnsAnswer } from '../model/observations.js';
+import type { DnsAnswer, DnsQuery } from '../model/observations.js';
 import { canonicalIp, inPrefix, isBogon } from './ip.js';
 
 /** Canonical addresses of the A/AAAA records in an answer list. */
@@ -21,10 +21,29 @@ export interface AnswerPolicy {
   sinkholes: readonly string[];
 }
 
+/** Why an answer cannot be a public service's real address, if it cannot. */
+export function bogusKind(ip: string, policy: AnswerPolicy): 'bogon' | 'sinkhole' | undefined {
+  const c = canonicalIp(ip);
+  if (policy.sinkholes.some((s) => canonicalIp(s) === c)) return 'sinkhole';
+  if (policy.public_ranges.some((p) => inPrefix(ip, p))) return undefined;
+  return isBogon(ip) ? 'bogon' : undefined;
+}
+
 /** A bogon (private, loopback, reserved) or a known sinkhole is never a public service's real address. */
 export function isBogusAnswer(ip: string, policy: AnswerPolicy): boolean {
-  const c = canonicalIp(ip);
-  if (policy.sinkholes.some((s) => canonicalIp(s) === c)) return true;
-  if (policy.public_ranges.some((p) => inPrefix(ip, p))) return false;
-  return isBogon(ip);
+  return bogusKind(ip, policy) !== undefined;
+}
+
+/** Flags forged-looking answers in place (x_bogus), in the first reply and in every later one. */
+export function flagBogusAnswers(q: DnsQuery, policy: AnswerPolicy): DnsQuery {
+  const flag = (answers: DnsAnswer[]) => {
+    for (const a of answers) {
+      const ip = a.ipv4 ?? a.ipv6;
+      const kind = ip ? bogusKind(ip, policy) : undefined;
+      if (kind) a.x_bogus = kind;
+    }
+  };
+  flag(q.answers);
+  for (const r of q.x_replies ?? []) flag(r.answers);
+  return q;
 }
