@@ -1,0 +1,116 @@
+// DNS over UDP with an injection-aware listener: after the first valid reply the socket stays open
+// for a short window, because an on-path injector answers first and the real resolver answers
+// later. Every datagram that arrives is recorded in `x_replies`; two different answers to one query
+// is the evidence of injection.
+
+import dgram from 'node:dgram';
+import type { Failure } from '../model/failure.js';
+import type { DnsQuery, DnsReply } from '../model/observations.js';
+import { hostPort } from '../util/ip.js';
+import { parseIpPort } from './address.js';
+import { stepDeadline } from './deadline.js';
+import { applyReply, encodeQuery, judgeReply, noValidReplyFailure, randomQueryId, replyFailure } from './dns-message.js';
+import { type DnsServerQueryOptions, exchangeTcp } from './dns-tcp.js';
+
+export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
+
+export interface UdpQueryOptions extends DnsServerQueryOptions {
+  /** How long to keep listening after the first valid reply; default 200 ms. */
+  listenWindowMs?: number;
+}
+
+export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
+  const { ip, port, family } = parseIpPort(o.server);
+  const windowMs = o.listenWindowMs ?? 200;
+  if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`invalid listenWindowMs: ${windowMs}`);
+  const deadline = stepDeadline(o);
+  const id = randomQueryId();
+  const query = encodeQuery(id, o.hostname, o.type);
+  const t0 = o.clock();
+  const q: DnsQuery = {
+    engine: 'udp',
+    resolver_address: hostPort(ip, port),
+    hostname: o.hostname,
+    query_type: o.type,
+    answers: [],
+    failure: null,
+    t0,
+    t: t0,
+    transaction_id: o.transactionId,
+    x_resolver_role: o.role,
+    x_replies: [],
+  };
+  const replies = q.x_replies as DnsReply[];
+  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+
+  try {
+    await new Promise<void>((resolve) => {
+      let answered = false; // a valid reply arrived: we are in the listening window
+      let listening = true;
+      let tcpPending = false;
+      let windowTimer: NodeJS.Timeout | undefined;
+
+      const maybeDone = () => {
+        if (!listening && !tcpPending) resolve();
+      };
+      const stopListening = () => {
+        if (!listening) return;
+        listening = false;
+        clearTimeout(windowTimer);
+        maybeDone();
+      };
+      const fail = (failure: Failure) => {
+        if (!listening) return;
+        q.failure = failure;
+        q.t = o.clock();
+        stopListening();
+      };
+
+      deadline.signal.addEventListener(
+        'abort',
+        () => (answered ? stopListening() : fail(deadline.stopped() === 'interrupted' ? 'interrupted' : noValidReplyFailure(replies))),
+        { once: true },
+      );
+      if (deadline.signal.aborted) return fail(deadline.stopped());
+
+      socket.on('message', (msg, rinfo) => {
+        if (!listening) return;
+        const judged = judgeReply(msg, { id, hostname: o.hostname, type: o.type }, hostPort(rinfo.address, rinfo.port), o.clock());
+        replies.push(judged.reply);
+        if (!judged.valid || answered) return;
+        answered = true;
+        const r = judged.reply;
+        Object.assign(q, { t: r.t, rcode: r.rcode, answers: r.answers, raw_response: r.raw_response });
+        q.failure = replyFailure(r.rcode, r.answers, o.type);
+        windowTimer = setTimeout(stopListening, Math.min(windowMs, deadline.remainingMs()));
+        if (judged.truncated) {
+          // The answer did not fit: ask again over TCP (within the same deadline) while still listening.
+          tcpPending = true;
+          q.engine = 'tcp';
+          q.x_truncated = true;
+          void exchangeTcp(ip, port, query, deadline.signal).then((res) => {
+            q.t = o.clock();
+            if (res.ok) applyReply(q, res.raw, id, o.type);
+            else q.failure = deadline.failureOf(res.error);
+            tcpPending = false;
+            maybeDone();
+          });
+        }
+      });
+      // On a connected UDP socket an ICMP port unreachable surfaces as ECONNREFUSED: final.
+      socket.on('error', (err) => {
+        if (!answered) fail(deadline.failureOf(err));
+      });
+      socket.connect(port, ip, (err?: Error) => {
+        if (err) return fail(deadline.failureOf(err));
+        socket.send(query, (sendErr) => {
+          if (sendErr && !answered) fail(deadline.failureOf(sendErr));
+        });
+      });
+    });
+  } finally {
+    deadline.dispose();
+    socket.close();
+  }
+  return q;
+}

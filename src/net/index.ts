@@ -1,0 +1,24 @@
+// Public API of the network primitives: the only code in voipprobe that touches sockets to measure.
+
+export type { Clock, StepOptions, TrustStore } from './types.js';
+export { classifyError, scrubAddresses } from './failure.js';
+export { queryUdp, type UdpQueryOptions } from './dns-udp.js';
+export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
+export { lookupSystem, systemNameservers, parseResolvConf } from './dns-system.js';
+export { queryDoh, closeDohAgents, type DohQueryOptions } from './doh.js';
+export { tcpConnect } from './tcp.js';
+export { tlsHandshake, trustStore, type TlsHandshakeOptions } from './tls.js';
+export { httpsGet, BROWSER_USER_AGENT, type HttpsGetOptions } from './http.js';
+export { wsUpgrade, type WsUpgradeOptions } from './ws.js';
+export { stunBinding, retransmitSchedule, type StunBindingOptions } from './stun.js';
+export {
+  newTransactionId,
+  encodeBindingRequest,
+  encodeBindingSuccess,
+  encodeBindingError,
+  decodeStunMessage,
+  type StunMessage,
+  type StunAttributes,
+  type StunDecodeResult,
+} from './stun-codec.js';
+export { networkHasIpv6, localAddresses } from './interfaces.js';
