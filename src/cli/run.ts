@@ -13,6 +13,10 @@ import { renderRunTable } from '../render/run-table.js';
 import { ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { Scrubber } from '../vantage/scrub.js';
+import { jitterSleep, parseJitter } from '../schedule/jitter.js';
+import { spoolAndSubmit } from '../submit/flush.js';
+import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
+import { describeSummary } from './submit.js';
 import { collect, EXIT, intFlag, makeLogger, secondsFlag } from './common.js';
 
 export interface RunFlags {
@@ -53,7 +57,7 @@ export interface RunOutcome {
 }
 
 /** Everything `run` does after parsing flags; also used by `voipprobe demo`. */
-export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFields; annotations?: Record<string, string>; banner?: string; onMeasurement?: (m: Measurement) => void | Promise<void> } = {}): Promise<RunOutcome & { exitCode: number }> {
+export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFields; annotations?: Record<string, string>; banner?: string; onMeasurement?: (m: Measurement) => void | Promise<void>; identify?: RunContext['identify'] } = {}): Promise<RunOutcome & { exitCode: number }> {
   const log = makeLogger(flags.logLevel);
   const timeoutMs = secondsFlag('timeout', flags.timeout);
   const deadlineMs = secondsFlag('deadline', flags.deadline);
@@ -104,6 +108,14 @@ export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFiel
     if (r.isControls) {
       publicIps = publicAddressesOf(r.observations);
       if (!flags.includeIp) scrubber = new Scrubber(publicIps);
+      // Labels, else the offline databases for the public address: before the first line is built.
+      if (extra.identify) {
+        const id = await extra.identify(publicIps);
+        if (id.warning) log.warn(id.warning);
+        meta.vantage = id.vantage;
+        meta.reportId = newReportId(start, id.vantage);
+        if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
+      }
     }
     let m = buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined);
     if (flags.includeIp) {
@@ -181,8 +193,29 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')).action(async (flags: RunFlags) => {
-    const out = await executeRun(flags);
-    process.exitCode = out.exitCode;
-  });
+  addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence'))
+    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector (default: ./voipprobe.config.json if it exists)')
+    .option('--access <type>', 'access label: mobile, fixed, wifi or unknown')
+    .option('--vantage <name>', 'name of this vantage point, e.g. casa-orange-4g')
+    .option('--probe-asn <asn>', 'network ASN (default: looked up offline from the public address)')
+    .option('--probe-cc <cc>', 'country code (default: looked up offline from the public address)')
+    .option('--network-name <name>', 'network name (default: looked up offline with the ASN)')
+    .option('--asn-db <file>', 'ASN database instead of the bundled one (ip-location-db CSV, or MMDB)')
+    .option('--geo-db <file>', 'country MMDB instead of the bundled DB-IP one')
+    .option('--jitter <seconds>', 'wait a random time up to this long before measuring (for scheduled runs)')
+    .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
+    .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
+    .option('--token-file <file>', 'bearer token file for --submit')
+    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string }, cmd: Command) => {
+      const ctx = await prepareRunContext(given);
+      const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
+      if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
+      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify });
+      if (ctx.submit) {
+        // Results are on disk already; the spool keeps whatever the collector does not confirm.
+        const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
+        process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
+      }
+      process.exitCode = out.exitCode;
+    });
 }

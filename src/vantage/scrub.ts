@@ -11,9 +11,10 @@ export const SCRUBBED = '[scrubbed]';
 const BINARY_KEYS = new Set(['raw_response', 'bytes_base64']);
 
 const IPV4_RE = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])/g;
-// Candidate IPv6 tokens (validated afterwards): hex groups and colons, possibly with a dotted tail.
-const IPV6_RE = /(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
-
+// Runs of characters an IPv6 literal is made of. A run may hold more than the address: a leading
+// word ending in hex ("ip:2001:db8::1"), a port glued on by Node's error messages
+// ("connect ECONNREFUSED 2001:db8::1:443"), so every colon-aligned window of a run is tried.
+const IPV6_RUN_RE = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/g;
 const MAGIC_COOKIE = Buffer.from([0x21, 0x12, 0xa4, 0x42]);
 
 export class Scrubber {
@@ -21,8 +22,16 @@ export class Scrubber {
   private readonly raw: Buffer[];
 
   constructor(addresses: readonly string[]) {
-    this.canon = new Set(addresses.map((a) => canonicalIp(a)).filter((a): a is string => a !== undefined));
-    this.raw = [...this.canon].map((a) => Buffer.from(ipToBytes(a)!));
+    const canon = new Set<string>();
+    for (const a of addresses) {
+      const c = canonicalIp(a);
+      if (!c) continue;
+      canon.add(c);
+      // An IPv4 address also travels as IPv4-mapped IPv6 ("::ffff:102:304" is 1.2.3.4).
+      if (!c.includes(':')) canon.add(canonicalIp(`::ffff:${c}`)!);
+    }
+    this.canon = canon;
+    this.raw = [...canon].filter((a) => a.includes(':') === false || !a.startsWith('0:0:0:0:0:ffff:')).map((a) => Buffer.from(ipToBytes(a)!));
   }
 
   get active(): boolean {
@@ -32,7 +41,27 @@ export class Scrubber {
   scrubText(s: string): string {
     if (!this.active) return s;
     const rep = (tok: string) => (this.canon.has(canonicalIp(tok) ?? '') ? SCRUBBED : tok);
-    return s.replace(IPV4_RE, rep).replace(IPV6_RE, (tok) => (tok.includes(':') && tok.split(':').length >= 3 ? rep(tok) : tok));
+    return s.replace(IPV4_RE, rep).replace(IPV6_RUN_RE, (run) => this.scrubIpv6Run(run));
+  }
+
+  /** Replaces the longest colon-aligned window of `run` that is one of the addresses, repeatedly. */
+  private scrubIpv6Run(run: string): string {
+    const parts = run.split(':');
+    if (parts.length > 40) return run; // not an address-like token; avoid quadratic work
+    for (let len = Math.min(parts.length, 9); len >= 2; len--) {
+      for (let i = 0; i + len <= parts.length; i++) {
+        const cand = parts.slice(i, i + len).join(':');
+        const c = cand.includes(':') ? canonicalIp(cand.replace(/^\.+|\.+$/g, '')) : undefined;
+        if (c && this.canon.has(c)) {
+          const before = parts.slice(0, i).join(':');
+          const after = parts.slice(i + len).join(':');
+          const left = i > 0 ? `${before}:` : '';
+          const right = i + len < parts.length ? `:${after}` : '';
+          return this.scrubIpv6Run(left) + SCRUBBED + this.scrubIpv6Run(right);
+        }
+      }
+    }
+    return run;
   }
 
   /** True when a binary packet carries one of the addresses, plainly or XOR-ed (STUN XOR-MAPPED-ADDRESS). */

@@ -1,0 +1,294 @@
+// The collector's HTTP server (node:http). OONI-shaped endpoints so OONI-style tooling can submit here:
+//   POST /report                    open a report        -> {report_id, supported_formats, backend_version}
+//   POST /report/{id}               {format, content}    -> {measurement_uid}
+//   POST /report/{id}/close                              -> {}
+//   POST /api/v1/submit_measurement {format, content}    -> {measurement_uid, report_id}
+// plus GET /api/v1/measurements (JSON lines, for `voipprobe report --from-collector`) and GET /health.
+// Reports are stateless (any well-formed report id is accepted), so a restart never strands a client.
+// A measurement is answered 200 only after the store made it durable; a replayed id gets 200 with the
+// measurement_uid it got the first time and writes nothing.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { Measurement } from '../model/measurement.js';
+import { isBogon } from '../util/ip.js';
+import { SOFTWARE_VERSION } from '../version.js';
+import type { TokenCheck } from './auth.js';
+import { openReportBody, submissionBody, validateMeasurement, validateWith } from './ingest-schema.js';
+import type { MeasurementStore, QueryFilter } from './store.js';
+
+export interface CollectorServerOptions {
+  store: MeasurementStore;
+  /** Undefined only when the operator explicitly turned authentication off. */
+  auth: TokenCheck | undefined;
+  /** Largest accepted request body (after decompression), bytes. */
+  maxBodyBytes?: number;
+  /** A client must finish sending headers within this time (slowloris). */
+  headersTimeoutMs?: number;
+  /** A client must finish the whole request within this time (slow body). */
+  requestTimeoutMs?: number;
+  /** ASN/country of a submitter address; the address itself is never stored. */
+  submitterNetwork?: (ip: string) => Promise<{ asn?: string; cc?: string }>;
+  logger?: Logger;
+}
+
+export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads the body up to `limit` bytes (after decompression); 413 past it. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return; // keep draining so the 413 can be read by the client
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const raw = Buffer.concat(chunks);
+      const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+      try {
+        if (enc === 'identity') resolve(raw);
+        else if (enc === 'gzip') resolve(gunzipSync(raw, { maxOutputLength: limit }));
+        else if (enc === 'deflate') resolve(inflateSync(raw, { maxOutputLength: limit }));
+        else reject(new HttpError(415, `unsupported content-encoding "${enc}" (use gzip, deflate or none)`));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
+      }
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+    // A client that goes away mid-body: settle, so nothing waits forever (nothing was stored).
+    req.on('close', () => {
+      if (!req.complete && !failed) {
+        failed = true;
+        reject(new HttpError(400, 'the client closed the connection before the body was complete'));
+      }
+    });
+  });
+}
+
+function parseJson(buf: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, `malformed JSON in ${what}: ${(e as Error).message}`);
+  }
+}
+
+/** OONI's {UTC time}_{test name without _}_{CC}_{ASN}_n1_{random}. */
+export function newReportId(testName: string, cc: string, asn: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}_${testName.replace(/_/g, '')}_${cc}_${asn.replace(/^AS/, '')}_n1_${randomBytes(12).toString('base64url')}`;
+}
+
+const REPORT_ID_RE = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/** "2026-11-26", "2026-11-26 10:00:00", "2026-11-26T10:00:00Z" -> "YYYY-MM-DD HH:MM:SS". */
+export function normaliseTime(v: string, name: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d)?)(?:\.\d+)?Z?)?$/.exec(v);
+  if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? '00:00'}Z`))) throw new HttpError(400, `${name}: expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC), got "${v}"`);
+  const t = m[2] ?? '00:00:00';
+  return `${m[1]} ${t.length === 5 ? `${t}:00` : t}`;
+}
+
+export function createCollectorServer(opts: CollectorServerOptions): Server {
+  const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const log = opts.logger;
+  const server = createServer({
+    headersTimeout: opts.headersTimeoutMs ?? 10_000,
+    requestTimeout: opts.requestTimeoutMs ?? 60_000,
+    // How often the server checks the two timeouts above (default 30 s would let slow clients linger).
+    connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutMs ?? 10_000),
+    keepAliveTimeout: 5_000,
+  });
+
+  const submitter = async (req: IncomingMessage) => {
+    const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '');
+    if (!opts.submitterNetwork || !ip || isBogon(ip)) return undefined;
+    try {
+      return await opts.submitterNetwork(ip);
+    } catch {
+      return undefined;
+    }
+  };
+
+  const store = async (req: IncomingMessage, m: Measurement, collectorReportId: string | undefined) => {
+    try {
+      const r = await opts.store.insert({ measurement: m, receivedAt: new Date(), collectorReportId, submitter: await submitter(req) });
+      log?.debug({ id: m.id, uid: r.measurement_uid, duplicate: r.duplicate }, 'measurement');
+      return r;
+    } catch (e) {
+      log?.error({ err: (e as Error).message }, 'store failed');
+      throw new HttpError(503, `the store could not save the measurement; retry later (${(e as Error).message})`);
+    }
+  };
+
+  const measurementFrom = (body: unknown): Measurement => {
+    const b = validateWith(submissionBody, body);
+    if (!b.ok) throw new HttpError(400, b.reason);
+    let content: unknown = b.value.content;
+    if (typeof content === 'string') {
+      try {
+        content = JSON.parse(content);
+      } catch (e) {
+        throw new HttpError(400, `content: not valid JSON: ${(e as Error).message}`);
+      }
+    }
+    const v = validateMeasurement(content);
+    if (!v.ok) throw new HttpError(400, v.reason);
+    return v.value;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://collector');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    const only = (m: string) => {
+      if (method !== m) throw new HttpError(405, `${path} accepts ${m} only`);
+    };
+
+    if (path === '/health') {
+      only('GET');
+      return send(res, 200, { status: 'ok', software_version: SOFTWARE_VERSION });
+    }
+    const known = path === '/report' || path.startsWith('/report/') || path === '/api/v1/submit_measurement' || path === '/api/v1/measurements';
+    if (!known) throw new HttpError(404, `no such endpoint: ${path}`);
+    if (opts.auth && !opts.auth.allows(req.headers.authorization)) {
+      throw new HttpError(401, req.headers.authorization ? 'invalid bearer token' : 'missing "Authorization: Bearer <token>" header');
+    }
+
+    if (path === '/report') {
+      only('POST');
+      const v = validateWith(openReportBody, parseJson(await readBody(req, limit), 'request body'));
+      if (!v.ok) throw new HttpError(400, v.reason);
+      return send(res, 200, {
+        backend_version: `voipprobe-collector ${SOFTWARE_VERSION}`,
+        report_id: newReportId(v.value.test_name, v.value.probe_cc, v.value.probe_asn),
+        supported_formats: ['json'],
+      });
+    }
+    const rm = /^\/report\/([^/]+)(\/close)?$/.exec(path);
+    if (rm) {
+      only('POST');
+      const reportId = decodeURIComponent(rm[1]!);
+      if (!REPORT_ID_RE.test(reportId)) throw new HttpError(404, `no such report: ${reportId.slice(0, 80)}`);
+      if (rm[2]) {
+        req.resume();
+        return send(res, 200, {});
+      }
+      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const r = await store(req, m, reportId);
+      return send(res, 200, { measurement_uid: r.measurement_uid });
+    }
+    if (path === '/api/v1/submit_measurement') {
+      only('POST');
+      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const r = await store(req, m, undefined);
+      return send(res, 200, { measurement_uid: r.measurement_uid, report_id: m.report_id, verification_status: 'unverified' });
+    }
+    // GET /api/v1/measurements
+    only('GET');
+    const q = url.searchParams;
+    const filter: QueryFilter = {};
+    if (q.get('since')) filter.since = normaliseTime(q.get('since')!, 'since');
+    if (q.get('until')) filter.until = normaliseTime(q.get('until')!, 'until');
+    if (q.get('service')) filter.service = q.get('service')!;
+    if (q.get('probe_asn')) filter.probe_asn = q.get('probe_asn')!;
+    if (q.get('probe_cc')) filter.probe_cc = q.get('probe_cc')!;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    try {
+      for await (const line of opts.store.query(filter)) {
+        if (closed) return;
+        if (!res.write(`${JSON.stringify(line.measurement)}\n`)) await new Promise((r) => res.once('drain', r));
+      }
+      res.end();
+    } catch (e) {
+      // Headers are gone: cut the stream so the reader sees an error instead of a silently short list.
+      log?.error({ err: (e as Error).message }, 'measurement query failed');
+      res.destroy(e as Error);
+    }
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) {
+        if (e.status >= 500) log?.error({ status: e.status, reason: e.message }, 'request failed');
+        else log?.info({ status: e.status, reason: e.message, path: req.url }, 'request refused');
+        // After a 413 or 401 the rest of the body is drained, not stored; close the connection after it.
+        req.resume();
+        send(res, e.status, { error: e.message }, e.status === 413 ? { connection: 'close' } : e.status === 503 ? { 'retry-after': '5' } : {});
+      } else {
+        log?.error({ err: (e as Error)?.stack ?? String(e) }, 'unexpected error');
+        req.resume();
+        send(res, 500, { error: 'internal error' });
+      }
+    });
+  });
+  return server;
+}
+
+export interface RunningCollector {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0 = any free port) and resolves with the base URL. */
+export async function listen(server: Server, host: string, port: number): Promise<RunningCollector> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    server,
+    url: `http://${h}:${a.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

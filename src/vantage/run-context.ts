@@ -1,0 +1,111 @@
+// What `voipprobe run` needs from the config file and the vantage/submission flags, resolved once
+// before measuring so that a bad config or a missing collector URL stops the run before it starts
+// (exit 2), not after. The CLI only wires this in.
+
+import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
+import { InputError } from '../util/input-error.js';
+import type { AccessLabel } from '../model/measurement.js';
+import type { SubmitOptions } from '../submit/flush.js';
+import { submitOptionsFrom } from '../submit/settings.js';
+import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
+import { identifyVantage, type VantageIdentity } from './identity.js';
+
+export interface RunVantageFlags {
+  config?: string;
+  access?: string;
+  vantage?: string;
+  probeAsn?: string;
+  probeCc?: string;
+  networkName?: string;
+  asnDb?: string;
+  geoDb?: string;
+  submit?: boolean;
+  collector?: string;
+  tokenFile?: string;
+}
+
+export interface RunVantage {
+  probe_asn: string;
+  probe_cc: string;
+  probe_network_name: string;
+  x_access: AccessLabel;
+  x_vantage: string;
+}
+
+export interface RunContext {
+  config: VoipprobeConfig;
+  configFile?: string;
+  /** From labels alone: what the envelope says until the public address is known. */
+  initial: RunVantage;
+  /** Labels first, then the offline databases for the public address (first IPv4, else first given). */
+  identify(publicIps: readonly string[]): Promise<{ vantage: RunVantage; attribution: string; warning?: string }>;
+  /** Set when --submit was given: where and how to submit. */
+  submit?: Omit<SubmitOptions, 'logger'>;
+}
+
+const pick = (id: VantageIdentity): RunVantage => ({
+  probe_asn: id.probe_asn,
+  probe_cc: id.probe_cc,
+  probe_network_name: id.probe_network_name,
+  x_access: id.x_access,
+  x_vantage: id.x_vantage,
+});
+
+export async function prepareRunContext(flags: RunVantageFlags): Promise<RunContext> {
+  const { file, config } = loadConfig(flags.config);
+  const labels = mergeLabels(config.labels, flags);
+  const asnDb = flags.asnDb ?? config.asn_db;
+  const geoDb = flags.geoDb ?? config.geo_db;
+  for (const [flag, f] of [['--asn-db', asnDb], ['--geo-db', geoDb]] as const) {
+    if (f === undefined) continue;
+    try {
+      accessSync(f, constants.R_OK);
+    } catch (e) {
+      throw new InputError(`${flag} ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+    }
+  }
+  const initial = pick(await identifyVantage({ labels }));
+  const submit = flags.submit ? submitOptionsFrom(config, { collector: flags.collector, tokenFile: flags.tokenFile }) : undefined;
+  return {
+    config,
+    configFile: file,
+    initial,
+    submit,
+    async identify(publicIps) {
+      const publicIp = publicIps.find((a) => isIP(a) === 4) ?? publicIps[0];
+      try {
+        const identity = await identifyVantage({ labels, publicIp, asnDb, geoDb });
+        return { vantage: pick(identity), attribution: identity.attribution };
+      } catch (e) {
+        // A broken database must not cost the run: keep the labels, say why.
+        return { vantage: initial, attribution: '', warning: `network lookup failed, using the labels only: ${(e as Error).message}` };
+      }
+    },
+  };
+}
+
+/** The run flags the config file can set; a flag given on the command line always wins. */
+export interface ConfigurableRunFlags {
+  service?: string[];
+  timeout: string;
+  deadline: string;
+  concurrency: string;
+  includeIp?: boolean;
+  jitter?: string;
+}
+
+/**
+ * Fills the flags the user did not give from the config file. `givenOnCli(name)` tells whether a flag
+ * came from the command line (commander: getOptionValueSource(name) === 'cli').
+ */
+export function applyConfigToRunFlags<F extends ConfigurableRunFlags>(flags: F, config: VoipprobeConfig, givenOnCli: (name: keyof ConfigurableRunFlags) => boolean): F {
+  const out = { ...flags };
+  if (!givenOnCli('service') && config.services) out.service = config.services;
+  if (!givenOnCli('timeout') && config.timeouts.step !== undefined) out.timeout = String(config.timeouts.step);
+  if (!givenOnCli('deadline') && config.timeouts.deadline !== undefined) out.deadline = String(config.timeouts.deadline);
+  if (!givenOnCli('concurrency') && config.concurrency !== undefined) out.concurrency = String(config.concurrency);
+  if (!givenOnCli('includeIp') && config.include_ip) out.includeIp = true;
+  if (!givenOnCli('jitter') && config.jitter !== undefined) out.jitter = String(config.jitter);
+  return out;
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUNDLED_ASN_ATTRIBUTION } from '../../../src/vantage/identity.js';
+import { applyConfigToRunFlags, prepareRunContext } from '../../../src/vantage/run-context.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'voipprobe-runctx-'));
+const cfg = join(dir, 'voipprobe.config.json');
+writeFileSync(join(dir, 'token'), 'a-token-for-the-collector\n');
+writeFileSync(
+  cfg,
+  JSON.stringify({
+    labels: { access: 'mobile', vantage: 'casa-4g' },
+    services: ['whatsapp'],
+    timeouts: { step: 3, deadline: 45 },
+    concurrency: 32,
+    collector: { url: 'http://127.0.0.1:9', token_file: 'token' },
+    include_ip: false,
+    jitter: 30,
+  }),
+);
+
+describe('run context (config + vantage + submission, resolved before measuring)', () => {
+  it('labels from the config, flags win; identify() maps the public address and credits the data', async () => {
+    const ctx = await prepareRunContext({ config: cfg, vantage: 'rabat-4g', submit: true });
+    expect(ctx.initial).toEqual({ probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'mobile', x_vantage: 'rabat-4g' });
+    expect(ctx.submit).toMatchObject({ spoolDir: join(dir, 'results/spool'), collector: { url: 'http://127.0.0.1:9', token: 'a-token-for-the-collector', protocol: 'report' } });
+    const id = await ctx.identify(['2001:4860:4860::8888', '8.8.8.8']);
+    expect(id.vantage).toEqual({ probe_asn: 'AS15169', probe_cc: 'US', probe_network_name: 'Google LLC', x_access: 'mobile', x_vantage: 'rabat-4g' });
+    expect(id.attribution).toContain(BUNDLED_ASN_ATTRIBUTION);
+    expect((await ctx.identify([])).vantage.probe_asn).toBe('AS0');
+  });
+
+  it('bad input stops the run before it starts', async () => {
+    await expect(prepareRunContext({ config: cfg, access: 'satellite' })).rejects.toThrow(/--access: /);
+    await expect(prepareRunContext({ submit: true, config: join(dir, 'missing.json') })).rejects.toThrow(/cannot read config/);
+    const noCollector = join(dir, 'bare.json');
+    writeFileSync(noCollector, '{}');
+    await expect(prepareRunContext({ config: noCollector, submit: true })).rejects.toThrow(/no collector to submit to/);
+    await expect(prepareRunContext({ config: noCollector, asnDb: join(dir, 'nope.csv') })).rejects.toThrow(/--asn-db .*nope\.csv: cannot read: ENOENT/);
+  });
+
+  it('config values fill the flags not given on the command line', async () => {
+    const { config } = await prepareRunContext({ config: cfg });
+    const defaults = { timeout: '5', deadline: '60', concurrency: '128' };
+    expect(applyConfigToRunFlags(defaults, config, () => false)).toEqual({ service: ['whatsapp'], timeout: '3', deadline: '45', concurrency: '32', jitter: '30' });
+    const given = { ...defaults, timeout: '9', service: ['viber'] };
+    expect(applyConfigToRunFlags(given, config, (k) => k === 'timeout' || k === 'service')).toMatchObject({ service: ['viber'], timeout: '9', deadline: '45' });
+  });
+});
