@@ -1,0 +1,207 @@
+// The censor of the namespace lab: each abstract action of src/lab/scenarios.ts turned into what a
+// real censor's equipment does, on the wire, in the middlebox ("router") namespace:
+//
+//   dns_nxdomain, dns_sinkhole   the network's own resolver lies (resolver-level blocking, as ISPs do
+//                                with DNS blocklists): the lab's DnsServer on the net side, told by the
+//                                server process's control channel;
+//   dns_inject                   nftables `dup` copies each query to the ISP resolver to an injector in
+//                                its own namespace that owns a copy of the resolver's address; it
+//                                answers first with the block page address, the real answer follows;
+//   tcp_reset_on_data            nftables matches the protocol preamble in the first data segment
+//                                (`@ih` raw payload) and answers with a TCP RST;
+//   tcp_blackhole                nftables drops the SYNs to the service's TCP endpoints;
+//   sni_reset                    iptables-nft `-m string` matches the server_name entry of the
+//                                ClientHello (length-prefixed, so exact) and answers with a TCP RST;
+//   ws_reset                     nftables redirects the host's HTTPS to a TLS-intercepting proxy in
+//                                the router (certificate from a "censor CA" the client trusts) that
+//                                forwards ordinary requests and resets any Upgrade request;
+//   udp_drop                     nftables drops UDP to the call relays (address . port);
+//   stun_port_drop               nftables drops UDP to one port for every destination;
+//   stun_signature_drop          nftables matches the STUN magic cookie 0x2112A442 at UDP payload
+//                                offset 4 (`@th,96,32`) and drops it; other UDP (DNS) passes;
+//   throttle                     tc htb: one 16 kbit/s-style class per service address, both ways;
+//   outage (not censorship)      the service's servers are taken down on the net side (nothing
+//                                listens: TCP refused, ICMP port unreachable);
+//   uplink_down (not censorship) the router's link towards the net side goes down (ICMP network
+//                                unreachable for everything, controls included).
+//
+// planCensor() is pure (world + actions in, rulesets and commands out) so that the rules can be read
+// and tested without root; lab.ts applies the plan.
+
+import type { CensorAction } from '../scenarios.js';
+import { addressesOf, callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort } from '../world.js';
+import { IF, LINK } from './topology.js';
+
+/** nftables table of the censor in the router namespace (recreated for every scenario). */
+export const CENSOR_TABLE = 'vplab_censor';
+/** Where the intercepting proxy listens in the router (nftables `redirect` sends the host's HTTPS there). */
+export const PROXY_PORT = 8443;
+/** The STUN magic cookie (RFC 5389), at bytes 4..7 of the UDP payload. */
+export const STUN_MAGIC_COOKIE = 0x2112a442;
+
+export interface InterceptPlan {
+  /** Hostname → real server address. */
+  upstreams: Record<string, string>;
+  upstreamPort: number;
+  /** Paths whose Upgrade requests the censor is after (recorded; the proxy resets every Upgrade). */
+  paths: string[];
+}
+
+export interface CensorPlan {
+  /** Full nft script for the router (creates CENSOR_TABLE), or null when nftables has nothing to do. */
+  nft: string | null;
+  /** iptables-nft argv (without the `iptables` word) for the router's FORWARD chain. */
+  iptables: string[][];
+  /** tc argv lists (without `tc`) for the router. */
+  tc: string[][];
+  /** Resolver-level actions for the net side's ISP resolver (dns_nxdomain, dns_sinkhole). */
+  resolver: CensorAction[];
+  /** Server-side actions (outage): the net side's servers go down. */
+  servers: CensorAction[];
+  injector: { names: string[]; A: string[] } | null;
+  intercept: InterceptPlan | null;
+  uplinkDown: boolean;
+  /** One line per action: what was done, in words (printed by the CLI and the tests). */
+  summary: string[];
+}
+
+const q = (s: string) => JSON.stringify(s);
+const concatSet = (pairs: [string, number][]) => `{ ${pairs.map(([a, p]) => `${a} . ${p}`).join(', ')} }`;
+
+/** The service's hostnames as DNS patterns an injector or resolver list holds. */
+function namesOf(world: LabWorld, service: string): string[] {
+  return hostnamesOf(world, service);
+}
+
+/** The preamble (hex) the catalogue's tcp targets behind these endpoints write, if they all agree. */
+function preambleOf(world: LabWorld, eps: LabEndpoint[]): string | undefined {
+  const ids = new Set(eps.flatMap((e) => e.users.map((u) => `${u.service}/${u.target}`)));
+  const hexes = new Set<string>();
+  for (const f of world.catalogue) {
+    for (const t of f.content.targets) {
+      if (!ids.has(`${f.content.service}/${t.id}`)) continue;
+      hexes.add(t.check === 'tcp' && t.preamble_hex ? t.preamble_hex.toLowerCase() : '');
+    }
+  }
+  if (hexes.size !== 1) return undefined;
+  const h = [...hexes][0]!;
+  return h === '' ? undefined : h.slice(0, 8); // up to 4 bytes: enough for a signature
+}
+
+/** The server_name entry of a ClientHello for `name`: type 0 (host_name), 2-byte length, the name. */
+export function sniHexPattern(name: string): string {
+  const len = Buffer.byteLength(name).toString(16).padStart(4, '0');
+  return `|00${len}|${name}`;
+}
+
+export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan {
+  const port = (p: number) => labPort(world.kind, p);
+  const pre: string[] = []; // raw prerouting (dup)
+  const nat: string[] = []; // nat prerouting (redirect)
+  const fwd: string[] = []; // filter forward (drop, reject)
+  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, uplinkDown: false, summary: [] };
+  const fromClient = `iifname ${q(IF.routerToClient)}`;
+
+  for (const a of actions) {
+    switch (a.kind) {
+      case 'dns_nxdomain':
+      case 'dns_sinkhole':
+        plan.resolver.push(a);
+        plan.summary.push(`${a.kind}: the ISP resolver ${world.infra.ispResolver.server} answers ${a.kind === 'dns_nxdomain' ? 'NXDOMAIN' : `the sinkhole ${world.infra.sinkhole}`} for ${namesOf(world, a.service).length} ${a.service} names`);
+        break;
+      case 'dns_inject': {
+        const names = namesOf(world, a.service);
+        const A = [world.infra.blockpage.address];
+        plan.injector = { names: [...(plan.injector?.names ?? []), ...names], A };
+        const r = world.infra.ispResolver;
+        pre.push(`${fromClient} ip daddr ${r.address} udp dport ${r.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`);
+        plan.summary.push(`dns_inject: nftables dup of every query to ${r.server} to the injector (${LINK.inj}, owning ${r.address}), which forges ${A[0]} for ${names.length} ${a.service} names`);
+        break;
+      }
+      case 'tcp_reset_on_data': {
+        const ports = new Set(a.ports.map(port));
+        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' && ports.has(e.port));
+        if (eps.length === 0) throw new Error(`tcp_reset_on_data: ${a.service} has no plain TCP endpoint on ${[...ports].join(', ')}`);
+        const pairs = eps.map((e) => [e.address, e.port] as [string, number]);
+        const hex = preambleOf(world, eps);
+        const match = hex ? `@ih,0,${hex.length * 4} 0x${hex}` : 'tcp flags & (syn | fin | rst) == 0 tcp flags & psh == psh';
+        fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(pairs)} ${match} reject with tcp reset`);
+        plan.summary.push(`tcp_reset_on_data: nftables resets ${eps.length} ${a.service} TCP endpoints when the first data segment ${hex ? `starts with 0x${hex} (the protocol preamble)` : 'arrives'}`);
+        break;
+      }
+      case 'tcp_blackhole': {
+        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' || e.kind === 'tls');
+        fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn drop`);
+        plan.summary.push(`tcp_blackhole: nftables drops the SYNs to ${eps.length} ${a.service} TCP/TLS endpoints`);
+        break;
+      }
+      case 'sni_reset': {
+        const names = namesOf(world, a.service);
+        for (const n of names) {
+          plan.iptables.push(['-A', 'FORWARD', '-i', IF.routerToClient, '-p', 'tcp', '-m', 'string', '--algo', 'bm', '--hex-string', sniHexPattern(n), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+        }
+        plan.summary.push(`sni_reset: iptables-nft string match on the ClientHello server_name of ${names.length} ${a.service} names, answered with a TCP RST`);
+        break;
+      }
+      case 'ws_reset': {
+        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tls' && e.webSockets.some((w) => w.host === a.host && w.path === a.path));
+        if (eps.length === 0) throw new Error(`ws_reset: no ${a.service} endpoint serves wss://${a.host}${a.path}`);
+        const upstreams: Record<string, string> = { ...(plan.intercept?.upstreams ?? {}) };
+        for (const e of eps) upstreams[a.host] = e.address;
+        plan.intercept = { upstreams, upstreamPort: eps[0]!.port, paths: [...(plan.intercept?.paths ?? []), a.path] };
+        for (const e of eps) nat.push(`${fromClient} ip daddr ${e.address} tcp dport ${e.port} redirect to :${PROXY_PORT}`);
+        plan.summary.push(`ws_reset: nftables redirects ${a.host}:${eps[0]!.port} (${eps.map((e) => e.address).join(', ')}) to the intercepting proxy in the router (censor CA), which resets Upgrade requests and forwards the rest`);
+        break;
+      }
+      case 'udp_drop': {
+        const eps = a.services.flatMap((s) => callEndpointsOf(world, s));
+        if (eps.length === 0) throw new Error(`udp_drop: no call relay for ${a.services.join(', ')}`);
+        fwd.push(`${fromClient} ip daddr . udp dport ${concatSet(eps.map((e) => [e.address, e.port]))} drop`);
+        plan.summary.push(`udp_drop: nftables drops UDP to ${eps.length} call relay endpoints of ${a.services.join(', ')}`);
+        break;
+      }
+      case 'stun_port_drop':
+        fwd.push(`${fromClient} udp dport ${port(a.port)} drop`);
+        plan.summary.push(`stun_port_drop: nftables drops UDP to port ${port(a.port)} for every destination`);
+        break;
+      case 'stun_signature_drop':
+        fwd.push(`${fromClient} udp length >= 28 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`);
+        plan.summary.push(`stun_signature_drop: nftables drops UDP whose payload carries the STUN magic cookie 0x${STUN_MAGIC_COOKIE.toString(16)} at offset 4, on every port`);
+        break;
+      case 'outage':
+        plan.servers.push(a);
+        plan.summary.push(`outage: ${a.service}'s servers on the net side are taken down (nothing listens); no rule in the middlebox`);
+        break;
+      case 'uplink_down':
+        plan.uplinkDown = true;
+        plan.summary.push(`uplink_down: the router's link towards the net side (${IF.routerToNet}) is down`);
+        break;
+      case 'throttle': {
+        const addrs = addressesOf(world, a.service);
+        const rate = `${a.kbit}kbit`;
+        // Downstream (towards the client) on the client-facing interface, upstream on the net-facing one.
+        for (const [dev, dir] of [[IF.routerToClient, 'src'], [IF.routerToNet, 'dst']] as const) {
+          plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
+          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
+          addrs.forEach((addr, i) => {
+            const cls = `1:${(0x10 + i).toString(16)}`;
+            plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', cls, 'htb', 'rate', rate, 'ceil', rate, 'burst', '1600', 'cburst', '1600']);
+            plan.tc.push(['filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, `${addr}/32`, 'flowid', cls]);
+          });
+        }
+        plan.summary.push(`throttle: tc htb shapes each of ${addrs.length} ${a.service} addresses to ${rate} in both directions (one token bucket per address)`);
+        break;
+      }
+    }
+  }
+
+  if (pre.length || nat.length || fwd.length) {
+    const lines = [`table ip ${CENSOR_TABLE} {`];
+    if (pre.length) lines.push('  chain prerouting_raw {', '    type filter hook prerouting priority raw; policy accept;', ...pre.map((r) => `    ${r}`), '  }');
+    if (nat.length) lines.push('  chain prerouting_nat {', '    type nat hook prerouting priority dstnat; policy accept;', ...nat.map((r) => `    ${r}`), '  }');
+    if (fwd.length) lines.push('  chain forward_censor {', '    type filter hook forward priority filter; policy accept;', ...fwd.map((r) => `    ${r}`), '  }');
+    lines.push('}');
+    plan.nft = `${lines.join('\n')}\n`;
+  }
+  return plan;
+}

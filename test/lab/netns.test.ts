@@ -1,0 +1,185 @@
+// The namespace censorship lab (root): every scenario of src/lab/scenarios.ts produced on the wire
+// by a middlebox namespace (nftables, iptables-nft, tc, an on-path DNS injector, a TLS-intercepting
+// proxy), the real probe run inside the client namespace with its own resolv.conf, and the exact
+// verdicts asserted per service, group and path. Needs root, iproute2, nftables, iptables-nft.
+
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Measurement } from '../../src/model/measurement.js';
+import { SCENARIOS } from '../../src/lab/scenarios.js';
+import { planCensor } from '../../src/lab/netns/censor.js';
+import { DEFAULT_STATE_ROOT, distPath, missingRequirements, NetnsLab } from '../../src/lab/netns/lab.js';
+import { multiReplyQueries, runScenario, type ScenarioOutcome } from '../../src/lab/netns/scenario-run.js';
+import { listNamespacesSync } from '../../src/lab/netns/topology.js';
+import { inPrefix } from '../../src/util/ip.js';
+
+const missing = missingRequirements();
+if (missing.length) {
+  process.stdout.write(`\nLAB TESTS SKIPPED: the network-namespace censorship lab needs ${missing.join(', ')}.\n`);
+}
+
+const measurementOf = (o: ScenarioOutcome, service: string): Measurement => {
+  const m = o.probe.measurements.find((x) => x.test_keys.service === service);
+  if (!m) throw new Error(`no ${service} measurement in the run`);
+  return m;
+};
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
+  let lab: NetnsLab | undefined;
+  const outcomes: ScenarioOutcome[] = [];
+  let falsePositives = 0;
+  let suiteStart = 0;
+
+  beforeAll(async () => {
+    suiteStart = Date.now();
+    lab = await NetnsLab.up({ log: (l) => process.stdout.write(`  lab: ${l}\n`) });
+    process.stdout.write(`LAB START-UP: ${fmt(lab.startupMs)} (namespaces, links, ${lab.world.hosts.length + lab.world.standIns.length} hosts, servers)\n`);
+  });
+
+  afterAll(() => {
+    if (!lab) return;
+    const id = lab.state.id;
+    lab.destroy();
+    const passed = outcomes.filter((o) => o.diffs.length === 0).length;
+    process.stdout.write(
+      `LAB SUMMARY: ${passed} of ${SCENARIOS.length} scenarios matched; scenario time ${fmt(outcomes.reduce((s, o) => s + o.ms, 0))}; suite ${fmt(Date.now() - suiteStart)}; false positives in 11a/11b: ${falsePositives}\n`,
+    );
+    // Nothing of this lab may be left behind, whatever happened in the tests.
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toEqual([]);
+    expect(existsSync(join('/etc/netns', `${id}-client`))).toBe(false);
+    expect(existsSync(join(DEFAULT_STATE_ROOT, id))).toBe(false);
+  });
+
+  it('refuses to start when a name it would create already exists', async () => {
+    await expect(NetnsLab.up({ id: lab!.state.id })).rejects.toThrow(/refusing to start lab .* already exists: network namespace/);
+    // ...and the refusal left the running lab alone.
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(4);
+  });
+
+  it('the censor only ever names addresses inside 198.18.0.0/15', () => {
+    for (const s of SCENARIOS) {
+      const p = planCensor(lab!.world, s.actions);
+      const text = [p.nft ?? '', ...p.iptables.map((a) => a.join(' ')), ...p.tc.map((a) => a.join(' ')), JSON.stringify(p.injector), JSON.stringify(p.intercept)].join('\n');
+      for (const ip of text.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? []) expect(inPrefix(ip, '198.18.0.0/15'), `${s.id}: ${ip}`).toBe(true);
+    }
+  });
+
+  for (const s of SCENARIOS) {
+    it(`scenario ${s.id}: ${s.title}`, async () => {
+      const o = await runScenario(lab!, s);
+      outcomes.push(o);
+      process.stdout.write(`SCENARIO ${s.id}: ${fmt(o.ms)} (probe ${fmt(o.probe.ms)}, step timeout ${o.timeoutS} s)${o.diffs.length ? ` — ${o.diffs.length} difference(s)` : ''}\n`);
+      for (const l of o.plan.summary) process.stdout.write(`  censor: ${l}\n`);
+
+      // The exact verdict and technique per service, group and path, and the controls' summary.
+      expect(o.diffs).toEqual([]);
+      expect(o.probe.code).toBe(0);
+      // Every service of the catalogue was measured and judged.
+      expect(o.probe.verdicts.map((v) => v.service).sort()).toEqual([...lab!.world.services].sort());
+
+      if (s.noCensorship) {
+        falsePositives += o.claims.length;
+        process.stdout.write(`  false positives: ${o.claims.length}\n`);
+        expect(o.claims).toEqual([]);
+      }
+
+      for (const a of s.actions) {
+        switch (a.kind) {
+          case 'dns_inject': {
+            // Two different replies to one query, on the wire: the forged block page and the real answer.
+            const forged = lab!.world.infra.blockpage.address;
+            const multi = multiReplyQueries(o.probe, a.service).filter((m) => m.replies.some((r) => r.length > 0));
+            const names = lab!.world.hosts.filter((h) => h.services.includes(a.service));
+            for (const h of names) {
+              const q = multi.find((m) => m.hostname === h.name);
+              expect(q, `${h.name}: an A query with two replies`).toBeDefined();
+              expect(q!.replies.map((r) => r.join(','))).toEqual(expect.arrayContaining([forged, h.address]));
+            }
+            const m = measurementOf(o, a.service);
+            const gai = m.test_keys.queries.filter((x) => x.engine === 'getaddrinfo');
+            const gaiForged = gai.filter((x) => x.answers.some((ans) => ans.ipv4 === forged)).length;
+            const first = multi.filter((x) => x.first.includes(forged)).length;
+            process.stdout.write(`  injection: ${multi.length} A queries saw two replies; the forged one arrived first in ${first}; getaddrinfo returned the forged address for ${gaiForged} of ${gai.length} names\n`);
+            break;
+          }
+          case 'sni_reset': {
+            // The ClientHello naming the service is reset; the neutral SNI to the same address completes.
+            const m = measurementOf(o, a.service);
+            const target = m.test_keys.tls_handshakes.filter((h) => h.x_sni_kind === 'target');
+            expect(target.length).toBeGreaterThan(0);
+            for (const h of target) {
+              expect(h.failure, `${h.server_name} at ${h.address}`).toBe('connection_reset');
+              const neutral = m.test_keys.tls_handshakes.find((n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id);
+              expect(neutral?.failure, `neutral SNI to ${h.address}`).toBe(null);
+            }
+            break;
+          }
+          case 'ws_reset': {
+            // Plain HTTPS through the interception proxy works; the upgrade is reset; the certificate is the censor's.
+            const m = measurementOf(o, a.service);
+            const req = m.test_keys.requests.find((r) => new URL(r.request.url).hostname === a.host);
+            expect(req?.response?.code).toBe(200);
+            const ws = m.test_keys.x_websocket.find((w) => new URL(w.url).hostname === a.host);
+            expect(ws?.failure).toBe('connection_reset');
+            const hs = m.test_keys.tls_handshakes.find((h) => h.server_name === a.host && h.failure === null);
+            const leaf = new X509Certificate(Buffer.from(hs!.peer_certificates[0]!.data, 'base64'));
+            expect(leaf.issuer).toMatch(/censor CA/);
+            break;
+          }
+          case 'throttle': {
+            // The evidence behind `throttled`: the HTTPS request through the shaper vs the neutral handshake.
+            const m = measurementOf(o, a.service);
+            const base = m.test_keys.x_controls.tls.median_handshake_s!;
+            const slow = m.test_keys.requests.map((r) => ({ url: r.request.url, s: r.t - r.t0, failure: r.failure }));
+            process.stdout.write(`  throttle: neutral handshake ${base.toFixed(3)} s; HTTPS requests ${slow.map((r) => `${r.url} ${r.s.toFixed(2)} s${r.failure ? ` (${r.failure})` : ''}`).join(', ')}\n`);
+            expect(slow.some((r) => r.failure === null && r.s >= base * 10 && r.s - base >= 1)).toBe(true);
+            break;
+          }
+          case 'uplink_down': {
+            const m = measurementOf(o, 'controls');
+            const failures = new Set(m.test_keys.tcp_connect.map((c) => c.status.failure).concat(m.test_keys.queries.map((q) => q.failure)));
+            process.stdout.write(`  dead uplink: failures seen ${[...failures].join(', ')}\n`);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+    });
+  }
+
+  it('a lab run interrupted with SIGINT removes everything it built', async () => {
+    // The lab CLI, in its own process: interrupt it once its lab is up, then look for leftovers.
+    const child = spawn(process.execPath, [distPath('lab', 'netns', 'cli.js'), 'run', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const id = `vplab-${child.pid}`;
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`lab CLI never came up: ${out}`)), 60_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/up in/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr.on('data', (d) => (out += d));
+    });
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toHaveLength(4);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toEqual([]);
+    expect(existsSync(join(DEFAULT_STATE_ROOT, id))).toBe(false);
+  });
+
+  it('the lab catalogue the probe was pointed at is the world written by the lab', () => {
+    const controls = JSON.parse(readFileSync(join(lab!.state.targetsDir, 'controls.json'), 'utf8')) as { network: { public_ranges: string[]; sinkholes: string[] } };
+    expect(controls.network.public_ranges).toEqual([lab!.world.prefix]);
+    expect(controls.network.sinkholes).toEqual([lab!.world.infra.sinkhole]);
+  });
+});
