@@ -23,7 +23,15 @@ export function judgePath(path: ServicePath, targets: TargetVerdict[], controls:
   const counts = countStatuses(targets);
   const blockedOnes = targets.filter((t) => t.status === 'blocked');
   const techniques = uniq(blockedOnes.map((t) => t.technique).filter((x): x is Technique => x !== undefined));
-  const mk = (status: PathStatus, reason: string, extra: Technique[] = []): PathVerdict => ({ path, status, techniques: uniq([...techniques, ...extra]), counts, reason });
+  const strength = blockedOnes.some((t) => t.strength === 'strong') ? 'strong' : 'weak';
+  const mk = (status: PathStatus, reason: string, extra: Technique[] = []): PathVerdict => ({
+    path,
+    status,
+    techniques: uniq([...techniques, ...extra]),
+    ...(status === 'blocked' || status === 'partially_blocked' ? { strength } : {}),
+    counts,
+    reason,
+  });
   const tally = `${counts.ok}/${counts.total} ok`;
 
   if (controls.network === 'down') return mk('inconclusive', `network down (${controls.reason}): nothing can be judged`);
@@ -36,9 +44,11 @@ export function judgePath(path: ServicePath, targets: TargetVerdict[], controls:
     return mk('accessible', `${tally}${counts.failed + counts.inconclusive > 0 ? ` (${counts.failed} failed, ${counts.inconclusive} inconclusive, none blocked)` : ''}`);
   }
   const how = techniques.join(', ');
-  if (counts.ok === 0) return mk('blocked', `${counts.blocked}/${counts.total} blocked (${how})${counts.inconclusive ? `, ${counts.inconclusive} inconclusive` : ''}: ${blockedOnes[0]!.reason}`);
-  const strong = blockedOnes.some((t) => t.strength === 'strong');
-  if (strong) return mk('partially_blocked', `${counts.blocked}/${counts.total} blocked (${how}), ${counts.ok} working: ${blockedOnes.find((t) => t.strength === 'strong')!.reason}`);
+  if (counts.ok === 0) {
+    const caveat = strength === 'weak' ? ' (weak evidence: only timeouts or refused upgrades, which a silent outage at the far end would also give)' : '';
+    return mk('blocked', `${counts.blocked}/${counts.total} blocked (${how})${counts.inconclusive ? `, ${counts.inconclusive} inconclusive` : ''}${caveat}: ${blockedOnes[0]!.reason}`);
+  }
+  if (strength === 'strong') return mk('partially_blocked', `${counts.blocked}/${counts.total} blocked (${how}), ${counts.ok} working: ${blockedOnes.find((t) => t.strength === 'strong')!.reason}`);
   return mk('degraded', `${counts.blocked}/${counts.total} failing (${how}) while ${counts.ok} work; no censorship signature: ${blockedOnes[0]!.reason}`);
 }
 

@@ -87,6 +87,12 @@ export interface PathVerdict {
   path: ServicePath;
   status: PathStatus;
   techniques: Technique[];
+  /**
+   * For blocked/partially_blocked: `strong` when at least one blocked target shows a censorship
+   * signature; `weak` when every one rests on timeouts or refusals of an upgrade, which a silent
+   * outage at the far end would also produce.
+   */
+  strength?: EvidenceStrength;
   counts: { ok: number; blocked: number; failed: number; inconclusive: number; skipped: number; total: number };
   reason: string;
 }

@@ -15,7 +15,8 @@ export function layerCell(s: LayerSummary | undefined): string {
 
 export function pathCell(p: PathVerdict | undefined): string {
   if (!p) return '-';
-  return p.techniques.length ? `${p.status} (${p.techniques.join(',')})` : p.status;
+  if (!p.techniques.length) return p.status;
+  return `${p.status} (${p.techniques.join(',')}${p.strength === 'weak' ? '; weak' : ''})`;
 }
 
 type Row = [string, string, string, string, string, string, string, string];

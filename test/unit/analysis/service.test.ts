@@ -154,3 +154,19 @@ describe('judgePath', () => {
     expect(judgePath('chat', vs, CONTROLS_UP).status).toBe(want);
   });
 });
+
+describe('path evidence strength', () => {
+  const tv = (status: TargetVerdict['status'], strength?: 'strong' | 'weak'): TargetVerdict => ({ target: 'x', role: 'chat', path: 'chat', status, ...(status === 'blocked' ? { technique: 'tcp.timeout' as const, strength } : {}), informational: false, layers: [], reason: 'r' });
+  it('a path blocked only by timeouts says its evidence is weak', () => {
+    const p = judgePath('chat', [tv('blocked', 'weak'), tv('blocked', 'weak')], CONTROLS_UP);
+    expect(p.status).toBe('blocked');
+    expect(p.strength).toBe('weak');
+    expect(p.reason).toMatch(/weak evidence/);
+  });
+  it('one signature makes it strong', () => {
+    expect(judgePath('chat', [tv('blocked', 'weak'), tv('blocked', 'strong')], CONTROLS_UP).strength).toBe('strong');
+  });
+  it('accessible paths carry no strength', () => {
+    expect(judgePath('chat', [tv('ok')], CONTROLS_UP).strength).toBeUndefined();
+  });
+});
