@@ -53,7 +53,11 @@ export function summarizeControls(obs: Observations): ControlVerdict {
   else if (answered.size > 0) {
     classification = 'port_blocked';
     blockedPorts = silent;
-  } else if (udpOk) classification = 'signature_blocked';
+  }
+  // STUN silent everywhere: blocked by signature only if the network otherwise works (other UDP and
+  // the neutral TLS host); a network that lets nothing but DNS through (a captive portal) proves nothing.
+  else if (udpOk && tlsOk) classification = 'signature_blocked';
+  else if (udpOk) classification = 'unknown';
   else classification = 'udp_down';
 
   const dnsOk = dohOk || udpOk;
@@ -79,7 +83,7 @@ export function summarizeControls(obs: Observations): ControlVerdict {
       parts.push('no UDP exchange with any neutral server succeeded');
       break;
     case 'unknown':
-      parts.push('no STUN control measured');
+      parts.push(tried.size === 0 ? 'no STUN control measured' : 'neutral STUN silent on every port, but the neutral TLS host is unreachable too: cannot tell STUN blocking from a network that lets little through');
   }
   const reason = network === 'down' ? `network down: ${parts.join('; ')}` : parts.join('; ');
 

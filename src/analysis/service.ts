@@ -41,7 +41,9 @@ export function judgePath(path: ServicePath, targets: TargetVerdict[], controls:
   }
   if (counts.blocked === 0) {
     if (throttled) return mk('degraded', `reachable but slow: ${throttled}`, ['throttled']);
-    return mk('accessible', `${tally}${counts.failed + counts.inconclusive > 0 ? ` (${counts.failed} failed, ${counts.inconclusive} inconclusive, none blocked)` : ''}`);
+    // Accessible means every target that could be judged works; unjudged ones leave the path open.
+    if (counts.inconclusive > 0) return mk('inconclusive', `${tally}, ${counts.inconclusive} could not be judged: ${targets.find((t) => t.status === 'inconclusive')?.reason ?? ''}`);
+    return mk('accessible', `${tally}${counts.failed > 0 ? ` (${counts.failed} failed without a sign of censorship, none blocked)` : ''}`);
   }
   const how = techniques.join(', ');
   if (counts.ok === 0) {

@@ -7,6 +7,7 @@ import type { Target } from '../catalogue/schema.js';
 import type { Observations, TlsHandshake } from '../model/observations.js';
 import { httpsGet, stunBinding, tcpConnect, tlsHandshake, wsUpgrade } from '../net/index.js';
 import type { StepOptions } from '../net/types.js';
+import { performance } from 'node:perf_hooks';
 import type { StepRunner } from './steps.js';
 
 export interface ChainContext {
@@ -18,17 +19,37 @@ function portOfUrl(u: URL): number {
   return u.port ? Number(u.port) : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : 443;
 }
 
-/** TLS to one address with the target's SNI, and with the neutral SNI when the handshake itself failed. */
+/**
+ * TLS to one address with the target's SNI, and with the neutral SNI when the handshake itself failed.
+ * The neutral handshake starts as soon as the target's has failed, or once the target's has been
+ * pending for half the step timeout (a silent server, or DPI dropping the ClientHello): then both run
+ * together and the neutral one gets the time the target's has left, so a silent address costs one
+ * step timeout, not two. A hedged neutral handshake is kept only if the target's one then fails after
+ * connecting; otherwise it is cancelled and not recorded.
+ */
 async function handshake(o: StepOptions, ctx: ChainContext, obs: Observations, ip: string, port: number, sni: string, alpn?: string[]): Promise<TlsHandshake | null> {
+  const started = performance.now();
+  const neutral = (extra: Partial<StepOptions> = {}) => tlsHandshake({ ...o, ...extra, ip, port, sni: ctx.neutralSni, ca: ctx.steps.ca, sniKind: 'neutral' });
+  const cancel = new AbortController();
+  let hedged: ReturnType<typeof neutral> | undefined;
+  const hedgeAfterMs = Math.floor(o.timeoutMs / 2);
+  const timer = setTimeout(() => {
+    if (o.signal?.aborted) return;
+    const left = Math.max(1, Math.round(o.timeoutMs - (performance.now() - started)));
+    hedged = neutral({ timeoutMs: left, signal: o.signal ? AbortSignal.any([o.signal, cancel.signal]) : cancel.signal });
+  }, hedgeAfterMs);
   const r = await tlsHandshake({ ...o, ip, port, sni, ...(alpn ? { alpn } : {}), ca: ctx.steps.ca, sniKind: 'target' });
+  clearTimeout(timer);
   obs.tcp_connect.push(r.tcp);
-  if (!r.tls) return null;
-  obs.tls_handshakes.push(r.tls);
-  if (r.tls.failure !== null && r.tls.x_failed_operation === 'tls_handshake' && r.tls.failure !== 'interrupted') {
-    const n = await tlsHandshake({ ...o, ip, port, sni: ctx.neutralSni, ca: ctx.steps.ca, sniKind: 'neutral' });
+  if (r.tls) obs.tls_handshakes.push(r.tls);
+  if (r.tls && r.tls.failure !== null && r.tls.x_failed_operation === 'tls_handshake' && r.tls.failure !== 'interrupted') {
+    const n = await (hedged ?? neutral());
     if (n.tls) obs.tls_handshakes.push(n.tls);
+  } else if (hedged) {
+    cancel.abort();
+    await hedged;
   }
-  return r.tls;
+  return r.tls ?? null;
 }
 
 /** Runs every chain of a target against the given addresses, appending observations to `obs`. */

@@ -20,7 +20,7 @@ export interface ResolverSet {
 }
 
 export class Resolver {
-  private readonly cache = new Map<string, Promise<DnsQuery[]>>();
+  private readonly cache = new Map<string, { local: Promise<DnsQuery[]>; all: Promise<DnsQuery[]> }>();
 
   constructor(
     private readonly steps: StepRunner,
@@ -30,23 +30,39 @@ export class Resolver {
 
   /** All queries for a hostname (started once, shared by every target that needs it). */
   resolve(hostname: string): Promise<DnsQuery[]> {
-    let p = this.cache.get(hostname);
-    if (!p) {
-      p = this.run(hostname);
-      this.cache.set(hostname, p);
-    }
-    return p;
+    return this.entry(hostname).all;
   }
 
-  private run(hostname: string): Promise<DnsQuery[]> {
+  /**
+   * The network's own queries only (getaddrinfo, local UDP) of the same lookup: enough to choose the
+   * addresses when they answer, so the chains need not wait for the controls (DoH, neutral UDP).
+   */
+  resolveLocal(hostname: string): Promise<DnsQuery[]> {
+    return this.entry(hostname).local;
+  }
+
+  private entry(hostname: string): { local: Promise<DnsQuery[]>; all: Promise<DnsQuery[]> } {
+    let e = this.cache.get(hostname);
+    if (!e) {
+      e = this.run(hostname);
+      this.cache.set(hostname, e);
+    }
+    return e;
+  }
+
+  private run(hostname: string): { local: Promise<DnsQuery[]>; all: Promise<DnsQuery[]> } {
     const r = this.resolvers;
-    const jobs: Promise<DnsQuery>[] = [];
+    const local: Promise<DnsQuery>[] = [];
+    const control: Promise<DnsQuery>[] = [];
     const types = ['A', 'AAAA'] as const;
-    if (r.getaddrinfo) jobs.push(this.steps.dns((o) => lookupSystem({ ...o, hostname })));
-    for (const server of r.local) for (const type of types) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local' })));
-    for (const url of r.doh) for (const type of types) jobs.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
-    for (const server of r.controlUdp) jobs.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
-    return Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
+    if (r.getaddrinfo) local.push(this.steps.dns((o) => lookupSystem({ ...o, hostname })));
+    for (const server of r.local) for (const type of types) local.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local' })));
+    for (const url of r.doh) for (const type of types) control.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
+    for (const server of r.controlUdp) control.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
+    const flag = (jobs: Promise<DnsQuery>[]) => Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
+    const localQ = flag(local);
+    const controlQ = flag(control);
+    return { local: localQ, all: Promise.all([localQ, controlQ]).then(([a, b]) => [...a, ...b]) };
   }
 }
 

@@ -118,8 +118,12 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
           let addresses: string[];
           if (host) {
             hosts.add(host);
-            const queries = await resolver.resolve(host);
-            addresses = chooseAddresses(queries, policy, { ipv6, perFamily: o.perFamily ?? 2 }).addresses;
+            // The local answers decide when they are usable (what an app would use); only when they are
+            // missing or forged do the chains wait for the neutral resolvers' answers.
+            const pick = { ipv6, perFamily: o.perFamily ?? 2 };
+            let choice = chooseAddresses(await resolver.resolveLocal(host), policy, pick);
+            if (choice.source === 'none') choice = chooseAddresses(await resolver.resolve(host), policy, pick);
+            addresses = choice.addresses;
           } else {
             const lit = 'host' in t ? literalAddress(t.host) : t.check === 'https' || t.check === 'websocket' ? literalAddress(new URL(t.url).hostname) : undefined;
             addresses = lit ? [lit] : [];

@@ -23,12 +23,25 @@ export interface DohQueryOptions extends StepOptions {
 const MAX_DNS_MESSAGE = 65535;
 
 const agents = new Map<string, Agent>();
+/** Trust store -> agents key, computed once per store (hashing ~150 root PEMs per query showed in profiles). */
+const keys = new WeakMap<readonly string[], string>();
+
+/**
+ * Connections per DoH server. Without a limit every concurrent query of a run (two per hostname, ~100)
+ * opened its own TLS connection, a full handshake each. Queries queue on these keep-alive connections
+ * instead; each is one small round trip.
+ */
+export const DOH_CONNECTIONS = 16;
 
 function agentFor(ca: TrustStore): Agent {
-  const key = ca ? createHash('sha256').update(ca.join('\n')).digest('hex') : 'default';
+  let key = 'default';
+  if (ca) {
+    key = keys.get(ca) ?? createHash('sha256').update(ca.join('\n')).digest('hex');
+    keys.set(ca, key);
+  }
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { ...trustOptions(ca) } });
+    agent = new Agent({ connections: DOH_CONNECTIONS, connect: { ...trustOptions(ca) } });
     agents.set(key, agent);
   }
   return agent;

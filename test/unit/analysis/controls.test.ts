@@ -33,6 +33,16 @@ describe('summarizeControls', () => {
       expect: { network: 'up', classification: 'signature_blocked', blocked: [] },
     },
     {
+      name: 'only DNS gets through (captive portal): STUN silence proves nothing',
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tls('tls-example', '198.18.9.9', 'example.com', 'generic_timeout_error', 'target', nextId())],
+          x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'silent')],
+        }),
+      expect: { network: 'partial', classification: 'unknown', blocked: [] as number[] },
+    },
+    {
       name: 'nothing answers at all: network down',
       o: () =>
         obs({

@@ -146,6 +146,7 @@ describe('judgePath', () => {
   it.each([
     { name: 'all ok', vs: [tv('ok'), tv('ok')], want: 'accessible' },
     { name: 'ok + failed (outage of one)', vs: [tv('ok'), tv('failed')], want: 'accessible' },
+    { name: 'ok + unjudged: not accessible', vs: [tv('ok'), tv('inconclusive')], want: 'inconclusive' },
     { name: 'only failed', vs: [tv('failed')], want: 'inconclusive' },
     { name: 'ok + strong block', vs: [tv('ok'), tv('blocked', 'strong')], want: 'partially_blocked' },
     { name: 'ok + weak block', vs: [tv('ok'), tv('blocked', 'weak')], want: 'degraded' },

@@ -1,0 +1,110 @@
+// `voipprobe demo` (the real binary) and the lab's server process (serve-main), end to end.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Measurement } from '../../../src/model/measurement.js';
+import { probeArgs, type LabWorld } from '../../../src/lab/world.js';
+import { runCli } from '../../support/cli.js';
+
+const dirs: string[] = [];
+const tmp = (p: string) => {
+  const d = mkdtempSync(join(tmpdir(), p));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const readLines = (dir: string): Measurement[] => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+  expect(files).toHaveLength(1);
+  return readFileSync(join(dir, files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+};
+
+/** The table row of a service: its cells split on two or more spaces. */
+const row = (stdout: string, service: string) => stdout.split('\n').find((l) => l.startsWith(`${service} `))?.split(/\s{2,}/);
+
+describe('voipprobe demo', () => {
+  it('shows Morocco 2016 from the loopback lab, labelled as a simulation, with results kept apart', async () => {
+    const cwd = tmp('vp-demo-cwd-');
+    const r = await runCli(['demo'], { cwd, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^=+\nSIMULATION — loopback lab configured as Morocco 2016 .*nothing here measured a real network\./);
+    for (const s of ['whatsapp', 'skype', 'viber']) {
+      const cells = row(r.stdout, s)!;
+      expect(cells, s).toBeDefined();
+      expect(cells.at(-2)).toBe('blocked (udp.no_response)'); // call path
+      expect(cells.at(-1)).toBe('partially_blocked');
+      expect(r.stdout).toContain(`${s}: partially_blocked — call blocked (udp.no_response) while chat and web work`);
+    }
+    expect(row(r.stdout, 'meet')!.at(-1)).toBe('accessible');
+    expect(row(r.stdout, 'facetime')!.at(-1)).toBe('accessible');
+    expect(r.stdout).toMatch(/^controls: up — .*neutral STUN answered on port 3478, 19302/m);
+    // Never in ./results; the file is named, and every line says it is a simulation.
+    expect(existsSync(join(cwd, 'results'))).toBe(false);
+    const file = /SIMULATION: these results came from the loopback lab, not from a network \((.+\.jsonl)\)/.exec(r.stdout)?.[1];
+    expect(file).toBeDefined();
+    const lines = readFileSync(file!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+    expect(lines).toHaveLength(10);
+    for (const m of lines) expect(m.annotations.x_simulation).toMatch(/^voipprobe demo: loopback lab, scenario 9/);
+    rmSync(join(file!, '..'), { recursive: true, force: true });
+  }, 60_000);
+
+  it('runs another scenario into --out, and lists them', async () => {
+    const out = tmp('vp-demo-out-');
+    const r = await runCli(['demo', '--scenario', '7', '--out', out], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('SIMULATION — loopback lab scenario 7: TLS SNI filtering of Skype/Teams');
+    expect(row(r.stdout, 'skype')!.at(-1)).toBe('partially_blocked');
+    expect(row(r.stdout, '  skype-legacy')!.at(-1)).toBe('blocked');
+    const skype = readLines(out).find((m) => m.test_keys.service === 'skype')!;
+    expect(skype.test_keys.x_verdict?.paths.chat?.techniques).toEqual(['tls.reset']);
+
+    const list = await runCli(['demo', '--list']);
+    expect(list.code).toBe(0);
+    for (const id of ['1', '9', '10a', '10b', '11a', '11b', '12']) expect(list.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
+
+    const bad = await runCli(['demo', '--scenario', '99']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown scenario "99"/);
+  }, 60_000);
+});
+
+describe('serve-main (the lab servers in their own process)', () => {
+  it('prints one ready line, takes commands on stdin, serves the real probe and exits 0 on SIGTERM', async () => {
+    const dir = tmp('vp-serve-');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'lab', 'serve-main.js'), '--plan', 'loopback', '--octet', '201', '--ca-out', join(dir, 'ca.pem'), '--catalogue-out', join(dir, 'targets'), '--world-out', join(dir, 'world.json')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as Record<string, unknown> | null;
+      const ready = await next();
+      expect(ready, stderr).toMatchObject({ ready: true, kind: 'loopback', prefix: '127.201.0.0/16', ca_file: join(dir, 'ca.pem'), targets_dir: join(dir, 'targets') });
+      const world = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as LabWorld;
+
+      child.stdin.write(`${JSON.stringify({ apply: [{ kind: 'outage', service: 'whatsapp' }] })}\n`);
+      expect(await next()).toEqual({ ok: true });
+      const out = tmp('vp-serve-out-');
+      const r = await runCli(['run', ...probeArgs(world, { targetsDir: join(dir, 'targets'), caFile: join(dir, 'ca.pem') }), '--service', 'whatsapp', 'viber', '--timeout', '2', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const byService = Object.fromEntries(readLines(out).map((m) => [m.test_keys.service, m]));
+      expect(byService.controls!.test_keys.x_controls.network).toBe('up');
+      expect(byService.whatsapp!.test_keys.x_verdict?.status).toBe('inconclusive');
+      expect(byService.viber!.test_keys.x_verdict?.status).toBe('accessible');
+
+      child.stdin.write('{"reset":true}\n');
+      expect(await next()).toEqual({ ok: true });
+      child.stdin.write('{"bogus":1}\n');
+      expect(await next()).toMatchObject({ ok: false });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,100 @@
+// The loopback lab: every censorship scenario that can be made without root, produced by the lab's
+// own servers on 127.0.0.0/8, measured by the real probe (runMeasurement, in process), and compared
+// with the exact verdicts of src/lab/scenarios.ts per service, group, path and technique.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inPrefix } from '../../../src/util/ip.js';
+import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
+import { censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
+import type { RunResult } from '../../../src/measure/run.js';
+
+/** Short enough to keep the silent scenarios quick, long enough for a loaded 2-core machine. */
+const TIMEOUT_S = 2;
+
+let lab: LoopbackLab;
+const results = new Map<string, RunResult>();
+
+beforeAll(async () => {
+  lab = await LoopbackLab.start();
+  process.stdout.write(`[lab-loopback] ${lab.world.endpoints.length + 4} servers on ${lab.world.prefix} up in ${lab.startupMs} ms\n`);
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** Every address the probe touched, from every observation of a run. */
+function touchedAddresses(r: RunResult): string[] {
+  const out: string[] = [];
+  for (const s of [r.controls, ...r.services]) {
+    const o = s.observations;
+    for (const q of o.queries) if (q.resolver_address) out.push(q.engine === 'doh' ? new URL(q.resolver_address).hostname : q.resolver_address.replace(/:\d+$/, ''));
+    for (const c of o.tcp_connect) out.push(c.ip);
+    for (const h of o.tls_handshakes) out.push(h.address.replace(/:\d+$/, ''));
+    for (const x of o.x_stun) out.push(x.address.replace(/:\d+$/, ''));
+  }
+  return [...new Set(out)];
+}
+
+describe('loopback lab scenarios', () => {
+  for (const s of SCENARIOS) {
+    const why = loopbackUnsupported(s);
+    const name = `scenario ${s.id}: ${s.title}`;
+    if (why) {
+      it.skip(`${name} — NOT RUN in loopback: ${why}`, () => {});
+      continue;
+    }
+    it(name, async () => {
+      await lab.applyScenario(s);
+      const r = await lab.measure({ timeoutS: Math.max(TIMEOUT_S, s.minTimeoutS ?? 0) });
+      results.set(s.id, r);
+      const verdicts = r.services.map((x) => x.verdict!);
+      expect(verdicts.map((v) => v.service)).toEqual(lab.world.services);
+      const diff = compareWithScenario(s, verdicts, r.controls.controls);
+      expect(diff, `scenario ${s.id} differs from the expected verdicts:\n${diff.join('\n')}`).toEqual([]);
+      if (s.noCensorship) expect(censorshipClaims(verdicts), 'false positives').toEqual([]);
+      // The network rule: the probe never left the lab block.
+      for (const ip of touchedAddresses(r)) expect(inPrefix(ip, lab.world.prefix), ip).toBe(true);
+    }, 60_000);
+  }
+
+  it('reports zero false positives over the outage and the dead uplink', () => {
+    const checked = SCENARIOS.filter((s) => s.noCensorship && !loopbackUnsupported(s));
+    expect(checked.map((s) => s.id)).toEqual(['11a', '11b']);
+    for (const s of checked) {
+      const r = results.get(s.id);
+      expect(r, `scenario ${s.id} ran`).toBeDefined();
+      expect(censorshipClaims(r!.services.map((x) => x.verdict!))).toEqual([]);
+    }
+  });
+
+  it('costs one step timeout, not two, when every endpoint is silent (the benchmark worst case)', async () => {
+    await lab.reset();
+    await lab.servers.silenceEndpoints();
+    const r = await lab.measure({ timeoutS: TIMEOUT_S });
+    // Every TLS handshake timed out and got its neutral-SNI twin within the same step timeout.
+    const hs = r.services.flatMap((s) => s.observations.tls_handshakes);
+    expect(hs.filter((h) => h.x_sni_kind === 'target' && h.failure !== 'generic_timeout_error').map((h) => `${h.server_name} ${h.address}: ${h.failure}`)).toEqual([]);
+    expect(hs.filter((h) => h.x_sni_kind === 'neutral').length).toBe(hs.filter((h) => h.x_sni_kind === 'target').length);
+    expect(r.runtimeS).toBeGreaterThanOrEqual(TIMEOUT_S);
+    expect(r.runtimeS).toBeLessThan(TIMEOUT_S + 1.5); // two timeouts in a row would be >= 2 x TIMEOUT_S
+    await lab.reset();
+  }, 60_000);
+
+  it('really produced the censorship it names (the raw observations, not only the verdicts)', () => {
+    const obsOf = (id: string, service: string) => results.get(id)!.services.find((x) => x.service.service === service)!.observations;
+    // 4: two different replies to one query for a WhatsApp name.
+    expect(obsOf('4', 'whatsapp').queries.some((q) => (q.x_replies?.length ?? 0) >= 2)).toBe(true);
+    // 5: connect succeeded, reset after the preamble.
+    expect(obsOf('5', 'whatsapp').tcp_connect.some((c) => c.status.success && c.x_after_write?.failure === 'connection_reset')).toBe(true);
+    // 6: SYNs unanswered.
+    expect(obsOf('6', 'whatsapp').tcp_connect.filter((c) => c.status.failure === 'generic_timeout_error').length).toBeGreaterThan(30);
+    // 7: the neutral SNI to the same address got an answer.
+    const hs = obsOf('7', 'skype').tls_handshakes;
+    expect(hs.some((h) => h.x_sni_kind === 'target' && h.failure === 'connection_reset')).toBe(true);
+    expect(hs.some((h) => h.x_sni_kind === 'neutral' && h.tls_version !== null)).toBe(true);
+    // 11a: refused, never silent.
+    const out = obsOf('11a', 'whatsapp');
+    expect(out.tcp_connect.every((c) => c.status.failure === 'connection_refused')).toBe(true);
+    expect(out.x_stun.every((x) => x.failure === 'connection_refused')).toBe(true);
+  });
+});
