@@ -1,0 +1,284 @@
+// Compact per-group aggregates of any number of measurements: memory grows with the number of
+// (service, path, network, day) groups, never with the number of lines. Each group keeps counts per
+// status, technique counts and, per status, the most recent measurement as a citation.
+
+import type { MeasuredPath } from '../claims/scope.js';
+import type { AccessLabel } from '../model/measurement.js';
+import type { PathStatus } from '../model/verdict.js';
+import { type Observation, PATH_STATUSES } from './input.js';
+
+export type Counts = Record<PathStatus, number>;
+
+export function emptyCounts(): Counts {
+  return { accessible: 0, blocked: 0, partially_blocked: 0, degraded: 0, inconclusive: 0 };
+}
+
+export function addCounts(into: Counts, c: Counts): void {
+  for (const s of PATH_STATUSES) into[s] += c[s];
+}
+
+export function decisiveTotal(c: Counts): number {
+  return c.accessible + c.blocked + c.partially_blocked + c.degraded;
+}
+
+/** Where a measurement was taken: the network (ASN, name, country), how it is reached, and the vantage label. */
+export interface Vantage {
+  key: string;
+  asn: string;
+  cc: string;
+  network_name: string;
+  access: AccessLabel;
+  label: string;
+}
+
+/** The line a measurement came from; shared by the paths of one measurement. */
+export interface LineRef {
+  file: string;
+  line: number;
+  report_id: string;
+  id: string;
+  time: string;
+}
+
+export interface DayCell {
+  day: string;
+  counts: Counts;
+  techniques: Map<string, number>;
+  /** Per status, the most recent measurement of the day with that status. */
+  lastBy: Partial<Record<PathStatus, LineRef>>;
+}
+
+/** One service's path on one vantage: the unit claims are held against. */
+export interface Unit {
+  service: string;
+  path: MeasuredPath;
+  vantage: Vantage;
+  counts: Counts;
+  techniques: Map<string, number>;
+  firstTime: string;
+  lastTime: string;
+  days: Map<string, DayCell>;
+  /** The day cell last written (lines come in time order within a file): saves a lookup. */
+  lastCell?: DayCell;
+}
+
+export interface AggregatorState {
+  byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>;
+  files: string[];
+  measurements: number;
+  firstTime: string | null;
+  lastTime: string | null;
+}
+
+function addMap(into: Map<string, number>, from: Map<string, number>): void {
+  for (const [k, n] of from) into.set(k, (into.get(k) ?? 0) + n);
+}
+
+function mergeUnit(into: Unit, from: Unit): void {
+  addCounts(into.counts, from.counts);
+  addMap(into.techniques, from.techniques);
+  if (from.firstTime < into.firstTime) into.firstTime = from.firstTime;
+  if (from.lastTime > into.lastTime) into.lastTime = from.lastTime;
+  for (const [day, cell] of from.days) {
+    const c = into.days.get(day);
+    if (!c) {
+      into.days.set(day, cell);
+      continue;
+    }
+    addCounts(c.counts, cell.counts);
+    addMap(c.techniques, cell.techniques);
+    for (const s of PATH_STATUSES) {
+      const r = cell.lastBy[s];
+      if (r && (!c.lastBy[s] || r.time > c.lastBy[s]!.time)) c.lastBy[s] = r;
+    }
+  }
+  into.lastCell = undefined;
+}
+
+const RECENT = 5;
+const NONE: string[] = [];
+
+/** Tie order for "dominant status": the more severe reading wins a tie, so a tie never hides a block. */
+const DOMINANCE: readonly PathStatus[] = ['blocked', 'partially_blocked', 'degraded', 'accessible'];
+
+export function dominantStatus(c: Counts): PathStatus {
+  let best: PathStatus = 'inconclusive';
+  let n = 0;
+  for (const s of DOMINANCE) {
+    if (c[s] > n) {
+      best = s;
+      n = c[s];
+    }
+  }
+  return best;
+}
+
+function bump(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+export class Aggregator {
+  /** Keyed by vantage, then service: [any, chat, web, call] units (created on first use). */
+  private readonly byVantage = new Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>();
+  private lastVantage: { vantage: Vantage; services: Map<string, (Unit | undefined)[]> } | undefined;
+  readonly files = new Set<string>();
+  measurements = 0;
+  firstTime: string | null = null;
+  lastTime: string | null = null;
+
+  add(file: string, line: number, o: Observation): void {
+    this.files.add(file);
+    this.measurements++;
+    if (this.firstTime === null || o.time < this.firstTime) this.firstTime = o.time;
+    if (this.lastTime === null || o.time > this.lastTime) this.lastTime = o.time;
+    // Consecutive lines usually come from one vantage (one file): skip the key and lookup then.
+    const last = this.lastVantage;
+    let v =
+      last && last.vantage.asn === o.asn && last.vantage.cc === o.cc && last.vantage.network_name === o.networkName && last.vantage.access === o.access && last.vantage.label === o.vantage
+        ? last
+        : undefined;
+    const vkey = v ? v.vantage.key : `${o.asn}\u0001${o.cc}\u0001${o.networkName}\u0001${o.access}\u0001${o.vantage}`;
+    v ??= this.byVantage.get(vkey);
+    if (!v) {
+      v = {
+        vantage: { key: vkey, asn: o.asn, cc: o.cc, network_name: o.networkName, access: o.access, label: o.vantage },
+        services: new Map(),
+      };
+      this.byVantage.set(vkey, v);
+    }
+    this.lastVantage = v;
+    let units = v.services.get(o.service);
+    if (!units) {
+      units = [undefined, undefined, undefined, undefined];
+      v.services.set(o.service, units);
+    }
+    const ref: LineRef = { file, line, report_id: o.reportId, id: o.id, time: o.time };
+    // Techniques of the service as a whole: each path's, once (most lines have none or one).
+    let all: string[] = NONE;
+    for (const p of o.paths) {
+      for (const t of p.techniques) {
+        if (all === NONE) all = [t];
+        else if (!all.includes(t)) all.push(t);
+      }
+    }
+    this.record(units, 0, 'any', v.vantage, o, ref, o.status, all);
+    for (const p of o.paths) {
+      const i = p.path === 'chat' ? 1 : p.path === 'web' ? 2 : 3;
+      this.record(units, i, p.path, v.vantage, o, ref, p.status, p.techniques);
+    }
+  }
+
+  private record(
+    units: (Unit | undefined)[],
+    i: number,
+    path: MeasuredPath,
+    vantage: Vantage,
+    o: Observation,
+    ref: LineRef,
+    status: PathStatus,
+    techniques: readonly string[],
+  ): void {
+    let u = units[i];
+    if (!u) {
+      u = {
+        service: o.service,
+        path,
+        vantage,
+        counts: emptyCounts(),
+        techniques: new Map(),
+        firstTime: o.time,
+        lastTime: o.time,
+        days: new Map(),
+      };
+      units[i] = u;
+    }
+    u.counts[status]++;
+    if (o.time < u.firstTime) u.firstTime = o.time;
+    if (o.time > u.lastTime) u.lastTime = o.time;
+    let cell = u.lastCell !== undefined && u.lastCell.day === o.day ? u.lastCell : u.days.get(o.day);
+    if (!cell) {
+      cell = { day: o.day, counts: emptyCounts(), techniques: new Map(), lastBy: {} };
+      u.days.set(o.day, cell);
+    }
+    u.lastCell = cell;
+    cell.counts[status]++;
+    const prev = cell.lastBy[status];
+    if (!prev || o.time >= prev.time) cell.lastBy[status] = ref;
+    for (const t of techniques) {
+      bump(u.techniques, t);
+      bump(cell.techniques, t);
+    }
+  }
+
+  /** What a worker thread sends back: plain data (Maps survive structured cloning). */
+  exportState(): AggregatorState {
+    return {
+      byVantage: this.byVantage,
+      files: [...this.files],
+      measurements: this.measurements,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+    };
+  }
+
+  /** Adds another aggregator's state (from a worker) to this one: counts add, citations stay bounded. */
+  merge(st: AggregatorState): void {
+    for (const f of st.files) this.files.add(f);
+    this.measurements += st.measurements;
+    if (st.firstTime !== null && (this.firstTime === null || st.firstTime < this.firstTime)) this.firstTime = st.firstTime;
+    if (st.lastTime !== null && (this.lastTime === null || st.lastTime > this.lastTime)) this.lastTime = st.lastTime;
+    for (const [vkey, theirs] of st.byVantage) {
+      let mine = this.byVantage.get(vkey);
+      if (!mine) {
+        mine = { vantage: { ...theirs.vantage }, services: new Map() };
+        this.byVantage.set(vkey, mine);
+      }
+      for (const [service, units] of theirs.services) {
+        let into = mine.services.get(service);
+        if (!into) {
+          into = [undefined, undefined, undefined, undefined];
+          mine.services.set(service, into);
+        }
+        units.forEach((u, i) => {
+          if (!u) return;
+          const m = into![i];
+          if (!m) into![i] = { ...u, vantage: mine!.vantage, lastCell: undefined };
+          else mergeUnit(m, u);
+        });
+      }
+    }
+  }
+
+  /** Every unit, in a stable order (vantage, service, path). */
+  units(): Unit[] {
+    const out: Unit[] = [];
+    const vs = [...this.byVantage.values()].sort((a, b) => (a.vantage.key < b.vantage.key ? -1 : a.vantage.key > b.vantage.key ? 1 : 0));
+    for (const v of vs) {
+      for (const s of [...v.services.keys()].sort()) {
+        for (const u of v.services.get(s)!) if (u) out.push(u);
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * The most recent measurements of a unit (newest first, at most `n`), from the per-day citations: the
+ * latest measurement of each status on the latest days. Derived once at the end, not kept per line.
+ */
+export function recentRefs(u: Unit, n = RECENT): { ref: LineRef; status: PathStatus }[] {
+  const out: { ref: LineRef; status: PathStatus }[] = [];
+  for (const d of sortedDays(u).reverse()) {
+    for (const s of PATH_STATUSES) {
+      const ref = d.lastBy[s];
+      if (ref) out.push({ ref, status: s });
+    }
+    if (out.length >= n) break;
+  }
+  return out.sort((a, b) => (a.ref.time < b.ref.time ? 1 : a.ref.time > b.ref.time ? -1 : 0)).slice(0, n);
+}
+
+/** Days of a unit in ascending order. */
+export function sortedDays(u: Unit): DayCell[] {
+  return [...u.days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}

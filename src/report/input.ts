@@ -1,0 +1,103 @@
+// What the reporter reads from each measurement: the envelope fields that place it (network, access,
+// vantage, time) and the verdict's per-path statuses. A full `ResultLine` from src/results/read.ts
+// fits this type, and so does the slimmer line the fast reader builds without parsing raw observations.
+
+import type { ServicePath } from '../catalogue/schema.js';
+import type { AccessLabel, Measurement } from '../model/measurement.js';
+import type { PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+
+export type MeasurementCore = Pick<
+  Measurement,
+  'id' | 'report_id' | 'measurement_start_time' | 'probe_asn' | 'probe_cc' | 'probe_network_name' | 'x_access' | 'x_vantage'
+> & {
+  test_keys: {
+    service: string;
+    x_verdict: (Pick<ServiceVerdict, 'status'> & { paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques'>>> }) | null;
+  };
+};
+
+export interface ReportLine {
+  file: string;
+  line: number;
+  measurement: MeasurementCore;
+}
+
+export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const satisfies readonly PathStatus[];
+const STATUS_SET: ReadonlySet<string> = new Set(PATH_STATUSES);
+const ACCESS_SET: ReadonlySet<string> = new Set(['mobile', 'fixed', 'wifi', 'unknown']);
+
+export function isPathStatus(s: unknown): s is PathStatus {
+  return typeof s === 'string' && STATUS_SET.has(s);
+}
+
+/** One measurement reduced to what the reporter counts; every field checked, since files are untrusted. */
+export interface Observation {
+  service: string;
+  time: string;
+  day: string;
+  asn: string;
+  cc: string;
+  networkName: string;
+  access: AccessLabel;
+  vantage: string;
+  reportId: string;
+  id: string;
+  status: PathStatus;
+  paths: { path: ServicePath; status: PathStatus; techniques: string[] }[];
+}
+
+export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
+
+const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const SERVICE_PATHS: readonly ServicePath[] = ['chat', 'web', 'call'];
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Checks what the reader's schema does not: that there is a usable verdict. A line without one is
+ * reported (`reason`), never counted; the controls line is set aside (it is not a service).
+ */
+export function normalise(m: MeasurementCore): Normalised {
+  const tk = m.test_keys as { service?: unknown; x_verdict?: unknown } | undefined;
+  const service = str(tk?.service);
+  if (service === 'controls') return { ok: false, controls: true };
+  if (!service) return { ok: false, controls: false, reason: 'test_keys.service: missing' };
+  const time = str(m.measurement_start_time);
+  if (!TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  const v = tk?.x_verdict as { status?: unknown; paths?: unknown } | null | undefined;
+  if (v === null || v === undefined) return { ok: false, controls: false, reason: 'test_keys.x_verdict: missing (no verdict for this service)' };
+  if (typeof v !== 'object' || Array.isArray(v)) return { ok: false, controls: false, reason: 'test_keys.x_verdict: not an object' };
+  if (!isPathStatus(v.status)) return { ok: false, controls: false, reason: `test_keys.x_verdict.status: unknown status ${JSON.stringify(v.status)?.slice(0, 40)}` };
+  const paths: Observation['paths'] = [];
+  const pv = v.paths;
+  if (pv !== undefined && (typeof pv !== 'object' || pv === null || Array.isArray(pv)))
+    return { ok: false, controls: false, reason: 'test_keys.x_verdict.paths: not an object' };
+  for (const p of SERVICE_PATHS) {
+    const one = (pv as Record<string, unknown> | undefined)?.[p] as { status?: unknown; techniques?: unknown } | undefined;
+    if (one === undefined || one === null) continue;
+    if (!isPathStatus(one.status))
+      return { ok: false, controls: false, reason: `test_keys.x_verdict.paths.${p}.status: unknown status ${JSON.stringify(one.status)?.slice(0, 40)}` };
+    const techniques = Array.isArray(one.techniques) ? one.techniques.filter((t): t is string => typeof t === 'string') : [];
+    paths.push({ path: p, status: one.status, techniques });
+  }
+  const access = str(m.x_access);
+  return {
+    ok: true,
+    obs: {
+      service,
+      time,
+      day: time.slice(0, 10),
+      asn: str(m.probe_asn),
+      cc: str(m.probe_cc),
+      networkName: str(m.probe_network_name),
+      access: (ACCESS_SET.has(access) ? access : 'unknown') as AccessLabel,
+      vantage: str(m.x_vantage),
+      reportId: str(m.report_id),
+      id: str(m.id),
+      status: v.status,
+      paths,
+    },
+  };
+}

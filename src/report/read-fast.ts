@@ -1,0 +1,243 @@
+// The reporter's results reader: the same files, line numbers and bad-line reports as
+// src/results/read.ts (readResults), at several times the speed, because it reads bytes and only
+// decodes the few fields the reporter uses (see json-scan.ts). A line the scanner is unsure about goes
+// through exactly readResults' path (JSON.parse, then the shared measurement schema), so both readers
+// accept and reject the same lines with the same reasons.
+
+import { closeSync, openSync, readSync } from 'node:fs';
+import { type BadLine, measurementShape, resultFiles } from '../results/read.js';
+import { InputError } from '../util/input-error.js';
+import type { MeasurementCore, ReportLine } from './input.js';
+import { F, scanMeasurement, spanEnd, spanStart } from './json-scan.js';
+
+const CHUNK = 1 << 22;
+const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const ASN_RE = /^AS\d+$/;
+
+/** A string field's value, undefined when absent or not a string. */
+function str(buf: Buffer, f: number): string | undefined {
+  const s = spanStart[f]!;
+  if (s < 0 || buf[s] !== 34) return undefined;
+  const e = spanEnd[f]!;
+  for (let i = s + 1; i < e; i++) if (buf[i] === 92) return JSON.parse(buf.toString('utf8', s, e)) as string;
+  return buf.toString('utf8', s + 1, e - 1);
+}
+
+function json(buf: Buffer, f: number): unknown {
+  const s = spanStart[f]!;
+  return s < 0 ? undefined : JSON.parse(buf.toString('utf8', s, spanEnd[f]!));
+}
+
+/** A value expected to be a string (decoded fast), anything else as JSON.parse reads it. */
+function val(buf: Buffer, f: number): unknown {
+  return buf[spanStart[f]!] === 34 ? str(buf, f) : json(buf, f);
+}
+
+const PATH_FIELDS = [
+  ['chat', F.chat, F.chat_status, F.chat_techniques],
+  ['web', F.web, F.web_status, F.web_techniques],
+  ['call', F.call, F.call_status, F.call_techniques],
+] as const;
+
+/** x_verdict rebuilt from spans with just what normalise() reads: status, and per path status and techniques. */
+function verdictFromSpans(buf: Buffer): unknown {
+  const vs = spanStart[F.x_verdict]!;
+  if (vs < 0) return undefined;
+  if (buf[vs] !== 123) return json(buf, F.x_verdict);
+  const v: Record<string, unknown> = {};
+  if (spanStart[F.verdict_status]! >= 0) v.status = val(buf, F.verdict_status);
+  const ps = spanStart[F.verdict_paths]!;
+  if (ps >= 0) {
+    if (buf[ps] !== 123) v.paths = json(buf, F.verdict_paths);
+    else {
+      const paths: Record<string, unknown> = {};
+      for (const [name, f, fs, ft] of PATH_FIELDS) {
+        const s = spanStart[f]!;
+        if (s < 0) continue;
+        if (buf[s] !== 123) {
+          paths[name] = json(buf, f);
+          continue;
+        }
+        const one: Record<string, unknown> = {};
+        if (spanStart[fs]! >= 0) one.status = val(buf, fs);
+        const ts = spanStart[ft]!;
+        // Most paths have no technique: skip JSON.parse for the empty array.
+        if (ts >= 0) one.techniques = buf[ts] === 91 && buf[ts + 1] === 93 ? [] : json(buf, ft);
+        paths[name] = one;
+      }
+      v.paths = paths;
+    }
+  }
+  return v;
+}
+
+/**
+ * The measurement from a scanned line, or null when it does not pass the checks of `measurementShape`
+ * (the caller then takes the slow path, which reports the same reason readResults would).
+ */
+function fromSpans(buf: Buffer): MeasurementCore | null {
+  const id = str(buf, F.id);
+  const report_id = str(buf, F.report_id);
+  const time = str(buf, F.measurement_start_time);
+  const testName = str(buf, F.test_name);
+  const asn = str(buf, F.probe_asn);
+  const cc = str(buf, F.probe_cc);
+  const service = str(buf, F.service);
+  if (!id || report_id === undefined || !time || !TIME_RE.test(time) || !testName || !asn || !ASN_RE.test(asn)) return null;
+  if (cc === undefined || cc.length !== 2 || buf[spanStart[F.test_keys]!] !== 123 || !service) return null;
+  const x_verdict = verdictFromSpans(buf);
+  // Fields the reporter treats defensively (normalise) pass as found: a non-string becomes undefined,
+  // which normalise reads exactly as it reads the non-string.
+  return {
+    id,
+    report_id,
+    measurement_start_time: time,
+    probe_asn: asn,
+    probe_cc: cc,
+    probe_network_name: str(buf, F.probe_network_name),
+    x_access: str(buf, F.x_access),
+    x_vantage: str(buf, F.x_vantage),
+    test_keys: { service, x_verdict },
+  } as MeasurementCore;
+}
+
+/** readResults' judgement of one line, verbatim. */
+function slowJudge(
+  text: string,
+  file: string,
+  line: number,
+  torn: boolean,
+  onBad: (b: BadLine) => void,
+): ReportLine | null {
+  const t = text.trim();
+  if (t === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch (e) {
+    onBad({ file, line, kind: torn ? 'torn' : 'corrupt', reason: torn ? 'last line cut short (no newline, not valid JSON)' : (e as Error).message });
+    return null;
+  }
+  const res = measurementShape.safeParse(value);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    onBad({ file, line, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+    return null;
+  }
+  return { file, line, measurement: value as MeasurementCore };
+}
+
+/** One file's lines (see readReportLines). */
+export function readReportFile(file: string, onBad: (b: BadLine) => void, opts: ReadOptions = {}): AsyncGenerator<ReportLine> {
+  return readReportLines([file], onBad, opts);
+}
+
+export interface ReadOptions {
+  /** Initial read buffer size (grows to fit the longest line); small values exercise the seams in tests. */
+  chunkSize?: number;
+}
+
+/**
+ * Every measurement line in the files and folders given (folders: *.jsonl, recursively, sorted).
+ * Lines are split as readline splits them (\n, \r\n, lone \r) and numbered from 1, empty lines
+ * included.
+ */
+export async function* readReportLines(paths: readonly string[], onBad: (b: BadLine) => void, opts: ReadOptions = {}): AsyncGenerator<ReportLine> {
+  yield* reportLines(paths, onBad, opts);
+}
+
+/**
+ * The same lines, synchronously: the reporter's own loop uses this, since a promise per line costs more
+ * than the reads it would let overlap (files are read with readSync).
+ */
+export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => void, opts: ReadOptions = {}): Generator<ReportLine> {
+  const chunk = Math.max(1, opts.chunkSize ?? CHUNK);
+  let buf = Buffer.allocUnsafe(chunk);
+  for (const file of resultFiles([...paths])) {
+    // Synchronous reads: a promise round trip through the thread pool per chunk left the reporter idle
+    // more than it saved, and nothing else runs on the event loop while a report is built.
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    }
+    try {
+      let len = 0;
+      let pos = 0;
+      let eof = false;
+      let lastByte = -1;
+      let lineNo = 0;
+      let crAt = -2; // cached offset of the next \r at or after pos (-1: none in [pos, len); -2: unknown)
+      file: for (;;) {
+        for (;;) {
+          const lf = buf.indexOf(10, pos);
+          const lfAt = lf === -1 || lf >= len ? -1 : lf;
+          if (crAt === -2 || (crAt !== -1 && crAt < pos)) {
+            const cr = buf.indexOf(13, pos);
+            crAt = cr === -1 || cr >= len ? -1 : cr;
+          }
+          let lineEnd: number;
+          let next: number;
+          if (crAt !== -1 && (lfAt === -1 || crAt < lfAt)) {
+            if (crAt === len - 1 && !eof) break; // a \r\n may straddle two reads
+            lineEnd = crAt;
+            next = crAt + 1 < len && buf[crAt + 1] === 10 ? crAt + 2 : crAt + 1;
+          } else if (lfAt !== -1) {
+            lineEnd = lfAt;
+            next = lfAt + 1;
+          } else {
+            if (!eof) break;
+            if (pos >= len) break file;
+            lineEnd = len;
+            next = len;
+          }
+          if (next === len && !eof) break; // whether this is the file's last line is known only at EOF
+          lineNo++;
+          const isLast = eof && next === len;
+          const start = pos;
+          pos = next;
+          if (lineEnd === len) {
+            // The unterminated last line: give the scanner its control-byte sentinel.
+            if (len === buf.length) {
+              const bigger = Buffer.allocUnsafe(len + 1);
+              buf.copy(bigger, 0, 0, len);
+              buf = bigger;
+            }
+            buf[len] = 10;
+          }
+          if (scanMeasurement(buf, start, lineEnd)) {
+            const m = fromSpans(buf);
+            if (m) {
+              yield { file, line: lineNo, measurement: m };
+              continue;
+            }
+          }
+          const r = slowJudge(buf.toString('utf8', start, lineEnd), file, lineNo, isLast && lastByte !== 10, onBad);
+          if (r) yield r;
+        }
+        if (eof) break;
+        // Keep the unfinished tail, grow the buffer when one line fills it, and read on.
+        if (pos > 0) {
+          buf.copy(buf, 0, pos, len);
+          len -= pos;
+          pos = 0;
+        }
+        if (len === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
+        const n = readSync(fd, buf, len, buf.length - len, null);
+        if (n === 0) eof = true;
+        else {
+          len += n;
+          lastByte = buf[len - 1]!;
+        }
+        crAt = -2;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
