@@ -2,10 +2,7 @@
 // Entry point: always runs main() (an "am I the main module" check fails behind npm's bin symlink).
 // The CLI only wires commands; each lives in src/cli/<command>.ts.
 
-// getaddrinfo runs on libuv's thread pool (4 threads by default): many concurrent lookups to a slow
-// resolver would queue behind each other and blow the run deadline. Must be set before first use.
-process.env.UV_THREADPOOL_SIZE ??= '64';
-
+import './runtime.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeFor, reportError } from './cli/common.js';
 import { registerCommands } from './cli/commands.js';
@@ -20,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  registerCommands(program);
+  await registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -1,22 +1,29 @@
-// The command registry: one line per command module.
+// The command registry. Each command module is loaded only when it is the one asked for, so that
+// `voipprobe run` does not pay (in start-up time and memory) for the collector's PostgreSQL client,
+// the reporter or the lab; help and unknown commands load them all.
 
 import type { Command } from 'commander';
-import { registerRun } from './run.js';
-import { registerTargets } from './targets.js';
-import { registerReport } from './report.js';
-import { registerClaims } from './claims.js';
-import { registerSchedule } from './schedule.js';
-import { registerSubmit } from './submit.js';
-import { registerCollector } from './collector.js';
-import { registerDemo } from './demo.js';
 
-export function registerCommands(program: Command): void {
-  registerRun(program);
-  registerTargets(program);
-  registerReport(program);
-  registerClaims(program);
-  registerSchedule(program);
-  registerSubmit(program);
-  registerCollector(program);
-  registerDemo(program);
+type Registrar = (program: Command) => void;
+
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  targets: async () => (await import('./targets.js')).registerTargets,
+  report: async () => (await import('./report.js')).registerReport,
+  claims: async () => (await import('./claims.js')).registerClaims,
+  schedule: async () => (await import('./schedule.js')).registerSchedule,
+  submit: async () => (await import('./submit.js')).registerSubmit,
+  collector: async () => (await import('./collector.js')).registerCollector,
+  demo: async () => (await import('./demo.js')).registerDemo,
+};
+
+/** The subcommand named on the command line (the first argument that is not an option), if any. */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
+export async function registerCommands(program: Command, argv: readonly string[] = process.argv): Promise<void> {
+  const wanted = requestedCommand(argv);
+  const names = wanted && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
 }

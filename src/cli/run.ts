@@ -14,9 +14,7 @@ import { ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { Scrubber } from '../vantage/scrub.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
-import { spoolAndSubmit } from '../submit/flush.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
-import { describeSummary } from './submit.js';
 import { collect, EXIT, intFlag, makeLogger, secondsFlag } from './common.js';
 
 export interface RunFlags {
@@ -213,6 +211,9 @@ export function registerRun(program: Command): void {
       const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify });
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
+        // Loaded here: a run that does not submit does not pay for the HTTP client.
+        const { spoolAndSubmit } = await import('../submit/flush.js');
+        const { describeSummary } = await import('./submit.js');
         const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
         process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
       }

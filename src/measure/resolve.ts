@@ -34,8 +34,9 @@ export class Resolver {
   }
 
   /**
-   * The network's own queries only (getaddrinfo, local UDP) of the same lookup: enough to choose the
-   * addresses when they answer, so the chains need not wait for the controls (DoH, neutral UDP).
+   * The network's own queries only (getaddrinfo, local UDP) of the same lookup, as soon as each has its
+   * first answer: enough to choose the addresses, so the chains wait neither for the controls (DoH,
+   * neutral UDP) nor for the window that records injected replies. `resolve` gives the finished queries.
    */
   resolveLocal(hostname: string): Promise<DnsQuery[]> {
     return this.entry(hostname).local;
@@ -53,16 +54,30 @@ export class Resolver {
   private run(hostname: string): { local: Promise<DnsQuery[]>; all: Promise<DnsQuery[]> } {
     const r = this.resolvers;
     const local: Promise<DnsQuery>[] = [];
+    // Each local query as soon as its first answer is in (the injection window goes on recording).
+    const localFirst: Promise<DnsQuery>[] = [];
     const control: Promise<DnsQuery>[] = [];
     const types = ['A', 'AAAA'] as const;
-    if (r.getaddrinfo) local.push(this.steps.dns((o) => lookupSystem({ ...o, hostname })));
-    for (const server of r.local) for (const type of types) local.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local' })));
+    if (r.getaddrinfo) {
+      const gai = this.steps.dns((o) => lookupSystem({ ...o, hostname }));
+      local.push(gai);
+      localFirst.push(gai);
+    }
+    for (const server of r.local) {
+      for (const type of types) {
+        let early: (q: DnsQuery) => void = () => {};
+        localFirst.push(new Promise<DnsQuery>((res) => (early = res)));
+        const full = this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early }));
+        void full.then(early); // no answer at all: the finished query settles it
+        local.push(full);
+      }
+    }
     for (const url of r.doh) for (const type of types) control.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
     for (const server of r.controlUdp) control.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
     const flag = (jobs: Promise<DnsQuery>[]) => Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
     const localQ = flag(local);
     const controlQ = flag(control);
-    return { local: localQ, all: Promise.all([localQ, controlQ]).then(([a, b]) => [...a, ...b]) };
+    return { local: Promise.all(localFirst), all: Promise.all([localQ, controlQ]).then(([a, b]) => [...a, ...b]) };
   }
 }
 

@@ -17,6 +17,12 @@ export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
 export interface UdpQueryOptions extends DnsServerQueryOptions {
   /** How long to keep listening after the first valid reply; default 200 ms. */
   listenWindowMs?: number;
+  /**
+   * Called once the first valid reply is in `q` (after the TCP retry when it was truncated), while the
+   * listening window goes on: a caller may act on the answer without waiting for the window, which
+   * exists only to record injected replies. `q` keeps gaining replies until the promise resolves.
+   */
+  onFirstReply?: (q: DnsQuery) => void;
 }
 
 export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
@@ -83,6 +89,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
         Object.assign(q, { t: r.t, rcode: r.rcode, answers: r.answers, raw_response: r.raw_response });
         q.failure = replyFailure(r.rcode, r.answers, o.type);
         windowTimer = setTimeout(stopListening, Math.min(windowMs, deadline.remainingMs()));
+        if (!judged.truncated) o.onFirstReply?.(q);
         if (judged.truncated) {
           // The answer did not fit: ask again over TCP (within the same deadline) while still listening.
           tcpPending = true;
@@ -93,6 +100,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
             if (res.ok) applyReply(q, res.raw, id, o.type);
             else q.failure = deadline.failureOf(res.error);
             tcpPending = false;
+            o.onFirstReply?.(q);
             maybeDone();
           });
         }

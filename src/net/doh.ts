@@ -3,7 +3,7 @@
 // queries of a run share a connection; close them with closeDohAgents() so the process can exit.
 
 import { createHash } from 'node:crypto';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type ResponseData } from '../util/undici.js';
 import type { DnsQuery } from '../model/observations.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
@@ -60,7 +60,7 @@ export async function closeDohAgents(): Promise<void> {
  * the step is stopped; a late response is discarded, a late error swallowed, and closeDohAgents()
  * ends the pending connect.
  */
-function untilStopped(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+function untilStopped(pending: Promise<ResponseData>, signal: AbortSignal): Promise<ResponseData> {
   pending.then((late) => signal.aborted && discardBody(late.body), () => {});
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
@@ -90,12 +90,13 @@ export async function queryDoh(o: DohQueryOptions): Promise<DnsQuery> {
   const id = 0;
   try {
     const res = await untilStopped(
-      request(url, {
+      agentFor(o.ca).request({
+        origin: url.origin,
+        path: url.pathname + url.search,
         method: 'POST',
         headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
         body: encodeQuery(id, o.hostname, o.type),
         signal: deadline.signal,
-        dispatcher: agentFor(o.ca),
       }),
       deadline.signal,
     );

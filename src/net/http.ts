@@ -2,7 +2,7 @@
 // redirect to a block page is evidence, and its Location header is recorded with the others. A
 // status code is evidence too, never a failure: failures are what stopped the exchange.
 
-import { Client } from 'undici';
+import { Client } from '../util/undici.js';
 import type { HeaderList, HttpRequest } from '../model/observations.js';
 import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';

@@ -85,6 +85,30 @@ describe('queryUdp against the lab DNS server', () => {
     }
   });
 
+  it('hands over the first answer at once while the window keeps recording later replies', async () => {
+    dns.setBehaviour('web.whatsapp.com', { kind: 'inject', A: ['10.10.34.34'], realAfterMs: 60 });
+    try {
+      let early: { replies: number; at: number; answer?: string } | undefined;
+      const started = Date.now();
+      const q = await queryUdp({
+        ...step({ timeoutMs: 3000 }),
+        server: dns.server,
+        hostname: 'web.whatsapp.com',
+        type: 'A',
+        role: 'local',
+        listenWindowMs: 250,
+        onFirstReply: (first) => {
+          early = { replies: first.x_replies!.length, at: Date.now() - started, answer: first.answers[0]?.ipv4 };
+        },
+      });
+      expect(early).toMatchObject({ replies: 1, answer: '10.10.34.34' });
+      expect(early!.at).toBeLessThan(200);
+      expect(q.x_replies).toHaveLength(2);
+    } finally {
+      dns.setBehaviour('web.whatsapp.com', { kind: 'answer' });
+    }
+  });
+
   it('returns sinkholed addresses as the answer', async () => {
     dns.setBehaviour('sink.lab', { kind: 'sinkhole', A: ['127.0.0.2'] });
     zone.set('sink.lab', { A: ['127.0.10.5'] });
