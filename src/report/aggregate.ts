@@ -65,6 +65,7 @@ export interface Unit {
 export interface AggregatorState {
   byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>;
   files: string[];
+  attributions: string[];
   measurements: number;
   firstTime: string | null;
   lastTime: string | null;
@@ -122,6 +123,8 @@ export class Aggregator {
   private readonly byVantage = new Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>();
   private lastVantage: { vantage: Vantage; services: Map<string, (Unit | undefined)[]> } | undefined;
   readonly files = new Set<string>();
+  /** Data credits found in the measurements (a handful of distinct strings at most). */
+  readonly attributions = new Set<string>();
   measurements = 0;
   firstTime: string | null = null;
   lastTime: string | null = null;
@@ -129,6 +132,7 @@ export class Aggregator {
   add(file: string, line: number, o: Observation): void {
     this.files.add(file);
     this.measurements++;
+    if (o.attribution && this.attributions.size < 16) this.attributions.add(o.attribution);
     if (this.firstTime === null || o.time < this.firstTime) this.firstTime = o.time;
     if (this.lastTime === null || o.time > this.lastTime) this.lastTime = o.time;
     // Consecutive lines usually come from one vantage (one file): skip the key and lookup then.
@@ -215,6 +219,7 @@ export class Aggregator {
     return {
       byVantage: this.byVantage,
       files: [...this.files],
+      attributions: [...this.attributions],
       measurements: this.measurements,
       firstTime: this.firstTime,
       lastTime: this.lastTime,
@@ -224,6 +229,7 @@ export class Aggregator {
   /** Adds another aggregator's state (from a worker) to this one: counts add, citations stay bounded. */
   merge(st: AggregatorState): void {
     for (const f of st.files) this.files.add(f);
+    for (const a of st.attributions) if (this.attributions.size < 16) this.attributions.add(a);
     this.measurements += st.measurements;
     if (st.firstTime !== null && (this.firstTime === null || st.firstTime < this.firstTime)) this.firstTime = st.firstTime;
     if (st.lastTime !== null && (this.lastTime === null || st.lastTime > this.lastTime)) this.lastTime = st.lastTime;

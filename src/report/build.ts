@@ -136,7 +136,8 @@ export function finishReport(
     format_version: 1,
     generated_at: (opts.now ?? new Date()).toISOString(),
     software: { name: 'voipprobe', version: SOFTWARE_VERSION },
-    attributions: [...(opts.attributions ?? [])],
+    // Credits given by the caller and those the measurements carry (their licences require it).
+    attributions: [...new Set([...(opts.attributions ?? []), ...agg.attributions])],
     filters: { services: wanted ? [...wanted] : null, since: opts.since ?? null, until: opts.until ?? null },
     input: {
       paths: [...(opts.paths ?? [])],

@@ -10,6 +10,8 @@ export type MeasurementCore = Pick<
   Measurement,
   'id' | 'report_id' | 'measurement_start_time' | 'probe_asn' | 'probe_cc' | 'probe_network_name' | 'x_access' | 'x_vantage'
 > & {
+  /** Only `x_geoip_attribution` is read: the data credit of the offline IP databases, when they were used. */
+  annotations?: Partial<Record<string, string>>;
   test_keys: {
     service: string;
     x_verdict: (Pick<ServiceVerdict, 'status'> & { paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques'>>> }) | null;
@@ -44,6 +46,8 @@ export interface Observation {
   id: string;
   status: PathStatus;
   paths: { path: ServicePath; status: PathStatus; techniques: string[] }[];
+  /** Data credit the measurement carries (IP-to-ASN/country databases), "" when none. */
+  attribution: string;
 }
 
 export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
@@ -98,6 +102,7 @@ export function normalise(m: MeasurementCore): Normalised {
       id: str(m.id),
       status: v.status,
       paths,
+      attribution: str(m.annotations?.x_geoip_attribution),
     },
   };
 }

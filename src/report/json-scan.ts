@@ -30,8 +30,10 @@ export const F = {
   call: 21,
   call_status: 22,
   call_techniques: 23,
+  annotations: 24,
+  geoip_attribution: 25,
 } as const;
-const FIELD_COUNT = 24;
+const FIELD_COUNT = 26;
 
 /** Containers we look inside: the root object, test_keys, x_verdict, its paths, and each path. */
 const N_ROOT = 1;
@@ -41,6 +43,7 @@ const N_PATHS = 4;
 const N_CHAT = 5;
 const N_WEB = 6;
 const N_CALL = 7;
+const N_ANNOTATIONS = 8;
 
 const KEYS_BY_NODE: Record<number, Record<string, number>> = {
   [N_ROOT]: {
@@ -54,6 +57,7 @@ const KEYS_BY_NODE: Record<number, Record<string, number>> = {
     x_access: F.x_access,
     x_vantage: F.x_vantage,
     test_keys: F.test_keys,
+    annotations: F.annotations,
   },
   [N_TEST_KEYS]: { service: F.service, x_verdict: F.x_verdict },
   [N_VERDICT]: { status: F.verdict_status, paths: F.verdict_paths },
@@ -61,6 +65,8 @@ const KEYS_BY_NODE: Record<number, Record<string, number>> = {
   [N_CHAT]: { status: F.chat_status, techniques: F.chat_techniques },
   [N_WEB]: { status: F.web_status, techniques: F.web_techniques },
   [N_CALL]: { status: F.call_status, techniques: F.call_techniques },
+  // The IP-to-ASN/country data credit a measurement carries when it used the offline databases.
+  [N_ANNOTATIONS]: { x_geoip_attribution: F.geoip_attribution },
 };
 /** Per node, per key length: the candidate keys' bytes and their fields (parallel arrays). */
 const KEY_BYTES: Uint8Array[][][] = [];
@@ -83,6 +89,7 @@ CHILD_NODE[F.verdict_paths] = N_PATHS;
 CHILD_NODE[F.chat] = N_CHAT;
 CHILD_NODE[F.web] = N_WEB;
 CHILD_NODE[F.call] = N_CALL;
+CHILD_NODE[F.annotations] = N_ANNOTATIONS;
 /** Fields inside a field's value: cleared when the field is (re)assigned, since a later duplicate key wins. */
 const DESCENDANTS: number[][] = Array.from({ length: FIELD_COUNT }, () => []);
 const descend = (f: number): number[] => {

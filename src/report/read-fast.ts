@@ -97,6 +97,7 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
     probe_network_name: str(buf, F.probe_network_name),
     x_access: str(buf, F.x_access),
     x_vantage: str(buf, F.x_vantage),
+    annotations: { x_geoip_attribution: str(buf, F.geoip_attribution) },
     test_keys: { service, x_verdict },
   } as MeasurementCore;
 }

@@ -64,6 +64,13 @@ describe('normalise', () => {
     expect(n.ok && n.obs.access).toBe('unknown');
   });
 
+  it('credits the data sources the measurements carry, with the caller\'s, once each', async () => {
+    const m = measurement({ call: 'blocked' });
+    const credited = { ...m, annotations: { x_geoip_attribution: 'IP Geolocation by DB-IP' } };
+    const r = await buildReport(stream([credited, credited, m]), [], { attributions: ['ASN data: RouteViews'] });
+    expect(r.attributions).toEqual(['ASN data: RouteViews', 'IP Geolocation by DB-IP']);
+  });
+
   it('buildReport counts lines without a usable verdict as unusable, and never as evidence', async () => {
     const m = measurement({ call: 'blocked' });
     const seen: string[] = [];

@@ -68,6 +68,12 @@ describe('readReportLines', () => {
     expect(r.bad.every((b) => b.file === f)).toBe(true);
   });
 
+  it('reads the data credit a measurement carries, as the reference reader does', async () => {
+    const credited = { ...measurement({ call: 'blocked' }), annotations: { platform: 'linux', x_geoip_attribution: 'IP Geolocation by DB-IP' } };
+    const r = await sameAsReference([file(`${JSON.stringify(credited)}\n${good()}\n`)]);
+    expect(r.good.map((g) => (g.obs as { obs: { attribution: string } }).obs.attribution)).toEqual(['IP Geolocation by DB-IP', '']);
+  });
+
   it('a cut-short line in the middle is corrupt, at the end without newline torn, at the end with newline corrupt', async () => {
     const cut = good().slice(0, 300);
     expect((await viaFast([file(`${cut}\n${good()}\n`)])).bad.map((b) => b.kind)).toEqual(['corrupt']);
