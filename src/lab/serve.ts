@@ -5,9 +5,8 @@
 // a resolver that lies, a server that resets or goes silent, a port nobody listens on.
 
 import http from 'node:http';
-import { DnsServer, StunServer, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
+import { Blackholes, DnsServer, type HoleAddress, StunServer, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
 import type { LabCa } from './pki.js';
-import { BlackholePool, type HoleAddress } from './blackhole-pool.js';
 import type { CensorAction } from './scenarios.js';
 import { callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabHttpRoute, type LabWorld, labPort, zoneRecords } from './world.js';
 
@@ -65,7 +64,7 @@ export class LabServers {
   readonly doh: TlsServer;
   readonly blockpage: TlsServer;
   readonly endpoints: EndpointHandle[];
-  private pool: BlackholePool | null = null;
+  private pool: Blackholes | null = null;
   private dohBlackholed = false;
   private readonly touched = { sni: new Map<TlsServer, Set<string>>(), ws: new Set<EndpointHandle>(), routes: new Set<EndpointHandle>() };
   private started = false;
@@ -195,7 +194,7 @@ export class LabServers {
     }
     if (holes.length) {
       if (this.pool) throw new Error('lab: one blackhole set per scenario');
-      this.pool = await BlackholePool.open(holes);
+      this.pool = await Blackholes.open(holes);
     }
   }
 

@@ -120,3 +120,8 @@ export function applyReply(q: DnsQuery, raw: Buffer, id: number, type: AddressQu
   q.answers = judged.reply.answers;
   q.failure = replyFailure(judged.reply.rcode, judged.reply.answers, type);
 }
+
+/** A query observation before any reply: t0 = t = now, no answers, no failure yet. */
+export function newQuery(fields: Pick<DnsQuery, 'engine' | 'resolver_address' | 'hostname' | 'x_resolver_role'> & { query_type: AddressQueryType; t0: number; transaction_id: number }): DnsQuery {
+  return { ...fields, answers: [], failure: null, t: fields.t0 };
+}

@@ -6,7 +6,7 @@ import type { DnsQuery, ResolverRole } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { parseIpPort } from './address.js';
 import { stepDeadline } from './deadline.js';
-import { type AddressQueryType, applyReply, encodeQuery, randomQueryId } from './dns-message.js';
+import { type AddressQueryType, applyReply, encodeQuery, newQuery, randomQueryId } from './dns-message.js';
 import type { StepOptions } from './types.js';
 
 export type TcpExchangeResult = { ok: true; raw: Buffer } | { ok: false; error: unknown };
@@ -51,18 +51,7 @@ export async function queryTcp(o: DnsServerQueryOptions): Promise<DnsQuery> {
   const deadline = stepDeadline(o);
   const id = randomQueryId();
   const t0 = o.clock();
-  const q: DnsQuery = {
-    engine: 'tcp',
-    resolver_address: hostPort(ip, port),
-    hostname: o.hostname,
-    query_type: o.type,
-    answers: [],
-    failure: null,
-    t0,
-    t: t0,
-    transaction_id: o.transactionId,
-    x_resolver_role: o.role,
-  };
+  const q = newQuery({ engine: 'tcp', resolver_address: hostPort(ip, port), hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: o.role });
   try {
     const r = await exchangeTcp(ip, port, encodeQuery(id, o.hostname, o.type), deadline.signal);
     q.t = o.clock();

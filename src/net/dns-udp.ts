@@ -9,7 +9,7 @@ import type { DnsQuery, DnsReply } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { parseIpPort } from './address.js';
 import { stepDeadline } from './deadline.js';
-import { applyReply, encodeQuery, judgeReply, noValidReplyFailure, randomQueryId, replyFailure } from './dns-message.js';
+import { applyReply, encodeQuery, judgeReply, newQuery, noValidReplyFailure, randomQueryId, replyFailure } from './dns-message.js';
 import { type DnsServerQueryOptions, exchangeTcp } from './dns-tcp.js';
 
 export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
@@ -34,16 +34,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
   const query = encodeQuery(id, o.hostname, o.type);
   const t0 = o.clock();
   const q: DnsQuery = {
-    engine: 'udp',
-    resolver_address: hostPort(ip, port),
-    hostname: o.hostname,
-    query_type: o.type,
-    answers: [],
-    failure: null,
-    t0,
-    t: t0,
-    transaction_id: o.transactionId,
-    x_resolver_role: o.role,
+    ...newQuery({ engine: 'udp', resolver_address: hostPort(ip, port), hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: o.role }),
     x_replies: [],
   };
   const replies = q.x_replies as DnsReply[];

@@ -7,7 +7,7 @@ import { Agent, type ResponseData } from '../util/undici.js';
 import type { DnsQuery } from '../model/observations.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
-import { type AddressQueryType, applyReply, encodeQuery } from './dns-message.js';
+import { type AddressQueryType, applyReply, encodeQuery, newQuery } from './dns-message.js';
 import { discardBody, readPrefix } from './http.js';
 import { trustOptions } from './tls.js';
 import type { StepOptions, TrustStore } from './types.js';
@@ -74,18 +74,7 @@ export async function queryDoh(o: DohQueryOptions): Promise<DnsQuery> {
   const url = parseUrl(o.url, ['https:']);
   const deadline = stepDeadline(o);
   const t0 = o.clock();
-  const q: DnsQuery = {
-    engine: 'doh',
-    resolver_address: url.href,
-    hostname: o.hostname,
-    query_type: o.type,
-    answers: [],
-    failure: null,
-    t0,
-    t: t0,
-    transaction_id: o.transactionId,
-    x_resolver_role: 'control',
-  };
+  const q = newQuery({ engine: 'doh', resolver_address: url.href, hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: 'control' });
   // RFC 8484 4.1: the DNS id SHOULD be 0 over HTTPS, where it is useless and defeats caching.
   const id = 0;
   try {
