@@ -112,7 +112,7 @@ describe('applyReply', () => {
     expect(q.answers).toHaveLength(2);
   });
   it('keeps the raw bytes of an invalid reply and reports it', () => {
-    const q = { ...base(), answers: [{ answer_type: 'A' as const, ipv4: '9.9.9.9', ttl: 1 }], rcode: 0 };
+    const q = { ...base(), answers: [{ answer_type: 'A' as const, ipv4: '198.51.100.9', ttl: 1 }], rcode: 0 };
     applyReply(q, reply({ id: 9 }), 4242, 'A');
     expect(q.failure).toBe('dns_reply_with_wrong_query_id');
     expect(q.answers).toEqual([]);

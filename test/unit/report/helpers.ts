@@ -90,7 +90,7 @@ export function measurement(o: {
       x_controls: {} as never,
       x_controls_measurement_id: 'c',
       queries: [
-        { engine: 'udp', resolver_address: '9.9.9.9:53', hostname: `e1.${service}.net`, query_type: 'A', answers: [{ answer_type: 'A', ipv4: '157.240.1.1', ttl: 60 }], failure: null, rcode: 0, t0: 0, t: 0.02, transaction_id: 1, x_resolver_role: 'local' },
+        { engine: 'udp', resolver_address: '198.51.100.53:53', hostname: `e1.${service}.net`, query_type: 'A', answers: [{ answer_type: 'A', ipv4: '157.240.1.1', ttl: 60 }], failure: null, rcode: 0, t0: 0, t: 0.02, transaction_id: 1, x_resolver_role: 'local' },
       ],
       tcp_connect: [{ ip: '157.240.1.1', port: 443, status: { success: true, failure: null }, t0: 0.03, t: 0.05, transaction_id: 2 }],
       tls_handshakes: [],

@@ -51,15 +51,15 @@ describe('ASN CSV lookup (binary search on disk)', () => {
     [numeric, '1.0.1.0'], // in a gap
     [numeric, '198.51.101.0'], // after the last range
     [text, '2001:db9::1'],
-    [text, '9.9.9.9'],
+    [text, '203.0.113.9'],
   ])('%s: %s is not covered', async (file, ip) => {
     expect(await lookupAsnInCsv(file, ip)).toBeUndefined();
   });
 
   it('a file that is not a range CSV is a clear error', async () => {
     const junk = csv('junk.csv', 'hello\nworld\nthis is not csv\n'.repeat(50));
-    await expect(lookupAsnInCsv(junk, '8.8.8.8')).rejects.toThrow(/not a "start,end,asn,organisation" row/);
-    await expect(lookupAsnInCsv(join(dir, 'missing.csv'), '8.8.8.8')).rejects.toThrow(/cannot read ASN database: ENOENT/);
+    await expect(lookupAsnInCsv(junk, '157.240.245.62')).rejects.toThrow(/not a "start,end,asn,organisation" row/);
+    await expect(lookupAsnInCsv(join(dir, 'missing.csv'), '157.240.245.62')).rejects.toThrow(/cannot read ASN database: ENOENT/);
   });
 
   it('splits quoted CSV fields', () => {
@@ -68,14 +68,14 @@ describe('ASN CSV lookup (binary search on disk)', () => {
 
   it('looks up the bundled 60 MB database without loading it (RSS grows by less than 20 MB)', async () => {
     const before = process.memoryUsage().rss;
-    expect(await lookupAsnInCsv(bundledAsnDb(4), '8.8.8.8')).toMatchObject({ asn: 15169 });
+    expect(await lookupAsnInCsv(bundledAsnDb(4), '157.240.245.62')).toMatchObject({ asn: 32934 });
     expect(await lookupAsnInCsv(bundledAsnDb(6), '2001:4860:4860::8888')).toMatchObject({ asn: 15169 });
     expect(await lookupAsnInCsv(bundledAsnDb(4), '10.1.2.3')).toBeUndefined();
     expect(process.memoryUsage().rss - before).toBeLessThan(20 * 1024 * 1024);
   });
 
   it('reads the bundled DB-IP country MMDB (IPv4 and IPv6)', async () => {
-    expect(await lookupMmdb(bundledGeoDb(), '8.8.8.8')).toMatchObject({ cc: 'US' });
+    expect(await lookupMmdb(bundledGeoDb(), '157.240.245.62')).toMatchObject({ cc: 'US' });
     expect((await lookupMmdb(bundledGeoDb(), '2001:4860:4860::8888')).cc).toMatch(/^[A-Z]{2}$/);
     expect(await lookupMmdb(bundledGeoDb(), '127.0.0.1')).toEqual({});
   });
@@ -83,30 +83,30 @@ describe('ASN CSV lookup (binary search on disk)', () => {
 
 describe('identifyVantage', () => {
   it('labels win over the databases; the attribution names only what was looked up', async () => {
-    const id = await identifyVantage({ labels: { probe_asn: 'AS36925', probe_cc: 'MA', probe_network_name: 'Orange Maroc', access: 'mobile', vantage: 'casa-4g' }, publicIp: '8.8.8.8' });
+    const id = await identifyVantage({ labels: { probe_asn: 'AS36925', probe_cc: 'MA', probe_network_name: 'Orange Maroc', access: 'mobile', vantage: 'casa-4g' }, publicIp: '157.240.245.62' });
     expect(id).toMatchObject({ probe_asn: 'AS36925', probe_cc: 'MA', probe_network_name: 'Orange Maroc', x_access: 'mobile', x_vantage: 'casa-4g', attribution: '' });
     expect(id.sources).toEqual({ asn: 'label', cc: 'label', network_name: 'label' });
   });
 
   it('maps the public address with the bundled databases and credits them', async () => {
-    const id = await identifyVantage({ labels: { access: 'fixed' }, publicIp: '8.8.8.8' });
-    expect(id).toMatchObject({ probe_asn: 'AS15169', probe_cc: 'US', probe_network_name: 'Google LLC', x_access: 'fixed', x_vantage: 'as15169-fixed' });
+    const id = await identifyVantage({ labels: { access: 'fixed' }, publicIp: '157.240.245.62' });
+    expect(id).toMatchObject({ probe_asn: 'AS32934', probe_cc: 'US', probe_network_name: 'Facebook, Inc.', x_access: 'fixed', x_vantage: 'as32934-fixed' });
     expect(id.attribution).toBe(`${BUNDLED_ASN_ATTRIBUTION}; ${BUNDLED_GEO_ATTRIBUTION}`);
     expect(id.attribution).toContain('IP Geolocation by DB-IP');
     expect(id.attribution).toMatch(/RouteViews.*NRO/);
   });
 
   it('a labelled ASN keeps its own network name (never the name of another ASN)', async () => {
-    const id = await identifyVantage({ labels: { probe_asn: 'AS36925' }, publicIp: '8.8.8.8' });
+    const id = await identifyVantage({ labels: { probe_asn: 'AS36925' }, publicIp: '157.240.245.62' });
     expect(id.probe_asn).toBe('AS36925');
     expect(id.probe_network_name).toBe('');
     expect(id.probe_cc).toBe('US');
   });
 
   it('uses --asn-db / --geo-db overrides and credits the files', async () => {
-    const asnDb = csv('override.csv', '134744064,134744319,64511,Override Net\n');
+    const asnDb = csv('override.csv', '2649814272,2649814527,64511,Override Net\n'); // 157.240.245.0/24
     const geoDb = join(bundledGeoDb(), '..', 'dbip-country-ipv4.mmdb');
-    const id = await identifyVantage({ labels: {}, publicIp: '8.8.8.8', asnDb, geoDb });
+    const id = await identifyVantage({ labels: {}, publicIp: '157.240.245.62', asnDb, geoDb });
     expect(id).toMatchObject({ probe_asn: 'AS64511', probe_network_name: 'Override Net', probe_cc: 'US' });
     expect(id.attribution).toBe(`ASN data: ${asnDb}; Country data: ${geoDb}`);
   });

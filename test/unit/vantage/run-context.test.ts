@@ -26,8 +26,8 @@ describe('run context (config + vantage + submission, resolved before measuring)
     const ctx = await prepareRunContext({ config: cfg, vantage: 'rabat-4g', submit: true });
     expect(ctx.initial).toEqual({ probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'mobile', x_vantage: 'rabat-4g' });
     expect(ctx.submit).toMatchObject({ spoolDir: join(dir, 'results/spool'), collector: { url: 'http://127.0.0.1:9', token: 'a-token-for-the-collector', protocol: 'report' } });
-    const id = await ctx.identify(['2001:4860:4860::8888', '8.8.8.8']);
-    expect(id.vantage).toEqual({ probe_asn: 'AS15169', probe_cc: 'US', probe_network_name: 'Google LLC', x_access: 'mobile', x_vantage: 'rabat-4g' });
+    const id = await ctx.identify(['2a03:2880:f2ff:c0:face:b00c:0:167', '157.240.245.62']);
+    expect(id.vantage).toEqual({ probe_asn: 'AS32934', probe_cc: 'US', probe_network_name: 'Facebook, Inc.', x_access: 'mobile', x_vantage: 'rabat-4g' });
     expect(id.attribution).toContain(BUNDLED_ASN_ATTRIBUTION);
     expect((await ctx.identify([])).vantage.probe_asn).toBe('AS0');
   });
