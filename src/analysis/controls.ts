@@ -3,6 +3,10 @@
 
 import type { DnsQuery, Observations, StunExchange } from '../model/observations.js';
 import type { ControlVerdict } from '../model/verdict.js';
+import { splitHostPort } from '../util/ip.js';
+
+/** Distinct silent neutral STUN servers needed on a port before the port is called blocked. */
+export const MIN_SILENT_SERVERS = 2;
 
 /** A resolver "answered" when any DNS reply came back, whatever its rcode: the path to it works. */
 export function resolverAnswered(q: DnsQuery): boolean {
@@ -19,7 +23,7 @@ export function stunAnswered(s: StunExchange): boolean {
 }
 
 export function portOf(address: string): number {
-  return Number(address.slice(address.lastIndexOf(':') + 1));
+  return splitHostPort(address, 0).port;
 }
 
 export function summarizeControls(obs: Observations): ControlVerdict {
@@ -36,27 +40,31 @@ export function summarizeControls(obs: Observations): ControlVerdict {
   const medianHandshake = median(okHandshakes.map((h) => h.t - h.t0));
 
   const answered = new Set<number>();
-  const tried = new Set<number>();
+  const tried = new Map<number, Set<string>>(); // port -> distinct servers tried on it
   for (const s of obs.x_stun) {
     const p = portOf(s.address);
-    tried.add(p);
+    if (!tried.has(p)) tried.set(p, new Set());
+    tried.get(p)!.add(s.address);
     if (stunAnswered(s)) answered.add(p);
   }
-  const silent = [...tried].filter((p) => !answered.has(p)).sort((a, b) => a - b);
+  const silent = [...tried.keys()].filter((p) => !answered.has(p)).sort((a, b) => a - b);
+  // One silent server is one dead server: a port is called blocked only when at least two distinct
+  // neutral servers on it are silent while another port answers.
+  const blockable = silent.filter((p) => tried.get(p)!.size >= MIN_SILENT_SERVERS);
   const answeredPorts = [...answered].sort((a, b) => a - b);
   const udpOkAny = udpOk || answered.size > 0;
 
   let classification: ControlVerdict['stun']['classification'];
   let blockedPorts: number[] = [];
   if (tried.size === 0) classification = 'unknown';
-  else if (answered.size > 0 && silent.length === 0) classification = 'open';
+  else if (answered.size > 0 && blockable.length === 0) classification = 'open';
   else if (answered.size > 0) {
     classification = 'port_blocked';
-    blockedPorts = silent;
+    blockedPorts = blockable;
   }
   // STUN silent everywhere: blocked by signature only if the network otherwise works (other UDP and
   // the neutral TLS host); a network that lets nothing but DNS through (a captive portal) proves nothing.
-  else if (udpOk && tlsOk) classification = 'signature_blocked';
+  else if (udpOk && tlsOk && new Set(obs.x_stun.map((s) => s.address)).size >= MIN_SILENT_SERVERS) classification = 'signature_blocked';
   else if (udpOk) classification = 'unknown';
   else classification = 'udp_down';
 
@@ -70,9 +78,11 @@ export function summarizeControls(obs: Observations): ControlVerdict {
   if (!localOk) parts.push("the network's own resolver did not resolve neutral names");
   parts.push(tlsOk ? 'neutral TLS host reachable' : 'neutral TLS host unreachable');
   switch (classification) {
-    case 'open':
-      parts.push(`neutral STUN answered on port ${answeredPorts.join(', ')}`);
+    case 'open': {
+      const lone = silent.filter((p) => !blockable.includes(p));
+      parts.push(`neutral STUN answered on port ${answeredPorts.join(', ')}${lone.length ? ` (a single control silent on ${lone.join(', ')}: not enough to call the port blocked)` : ''}`);
       break;
+    }
     case 'port_blocked':
       parts.push(`neutral STUN silent on port ${blockedPorts.join(', ')} but answered on ${answeredPorts.join(', ')} (port-based UDP blocking)`);
       break;

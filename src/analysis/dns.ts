@@ -67,9 +67,11 @@ export function judgeDns(
   const injectedAddrs = new Set<string>();
   for (const q of injected) {
     const valid = (q.x_replies ?? []).filter((r) => !r.x_malformed);
-    // Every address that is not in every reply is suspect; the ones the controls confirm are kept.
+    // An address missing from some reply is suspect (the replies disagree on it); the ones the
+    // controls confirm are kept.
     const all = valid.map((r) => addressesOf(r.answers));
-    for (const set of all) for (const ip of set) if (!controlAddrs.includes(ip)) injectedAddrs.add(ip);
+    const inEvery = (ip: string) => all.every((set) => set.includes(ip));
+    for (const set of all) for (const ip of set) if (!inEvery(ip) && !controlAddrs.includes(ip)) injectedAddrs.add(ip);
   }
 
   const localRaw = [...new Set(local.flatMap((q) => addressesOf(q.answers)).concat(local.flatMap((q) => (q.x_replies ?? []).filter((r) => !r.x_malformed).flatMap((r) => addressesOf(r.answers)))))];
@@ -103,6 +105,9 @@ export function judgeDns(
 
   // Every local lookup failed. Pick the most telling failure (an explicit answer over silence).
   const failures = local.map((q) => q.failure).filter((f): f is NonNullable<typeof f> => f !== null);
+  if (failures.length > 0 && failures.every((f) => f === 'interrupted')) {
+    return v('inconclusive', `lookup of ${hostname} interrupted before the local resolver answered`);
+  }
   const order = ['dns_nxdomain_error', 'dns_refused_error', 'dns_servfail_error', 'dns_no_answer', 'generic_timeout_error'];
   const chosen = order.find((f) => failures.includes(f as never)) ?? failures[0] ?? 'dns_no_answer';
   const technique = FAILURE_TECHNIQUE[chosen];

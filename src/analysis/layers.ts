@@ -3,6 +3,7 @@
 import type { Failure } from '../model/failure.js';
 import type { HttpRequest, StunExchange, TcpConnect, TlsHandshake, WebSocketUpgrade } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, Technique } from '../model/verdict.js';
+import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { portOf } from './controls.js';
 
 type Ref = EvidenceRef;
@@ -69,12 +70,23 @@ export function judgeTls(h: TlsHandshake, hRef: Ref, neutral: { h: TlsHandshake;
   const sni = h.server_name;
   if (f === null) return plain('tls', 'ok', `${h.tls_version ?? 'TLS'} handshake with SNI ${sni} at ${h.address}, certificate valid`, refs);
   if (f === 'interrupted') return plain('tls', 'inconclusive', `handshake with ${h.address} interrupted`, refs, f);
-  const ip = h.address.replace(/^\[?([^\]]*?)\]?:\d+$/, '$1');
+  const ip = canonicalIp(splitHostPort(h.address, 443).host) ?? h.address;
 
   // The handshake completed but the certificate does not validate.
   if (f === 'ssl_unknown_authority') {
     if (!ctx.controls.tls.ok) return plain('tls', 'inconclusive', `certificate for ${sni} not trusted, and the neutral TLS host fails too (trust store?)`, refs, f);
-    return blocked('tls', 'tls.cert_invalid', 'strong', `certificate presented for ${sni} at ${h.address} is issued by an unknown authority while the neutral host validates: interception`, refs, f);
+    // At an address the neutral resolvers do not give, an untrusted certificate is a redirection or an
+    // interceptor. At a confirmed address it may also be the server's own fault (a chain missing its
+    // intermediate certificate, which Node does not fetch): still reported, as weak evidence.
+    const confirmed = ctx.controlAddrs.includes(ip);
+    return blocked(
+      'tls',
+      'tls.cert_invalid',
+      confirmed ? 'weak' : 'strong',
+      `certificate presented for ${sni} at ${h.address} is issued by an unknown authority while the neutral host validates: ${confirmed ? 'interception, or a server chain missing its intermediate certificate' : 'interception or redirection (neutral resolvers do not give this address)'}`,
+      refs,
+      f,
+    );
   }
   if (f === 'ssl_invalid_hostname') {
     if (ctx.controlAddrs.length > 0 && !ctx.controlAddrs.includes(ip)) {

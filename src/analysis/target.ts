@@ -1,38 +1,17 @@
 // Judges one catalogue target: its DNS, then each address/port chain layer by layer. The measure
 // layer gives every chain its own transaction_id, shared by all observations of that chain.
 
-import { isIP } from 'node:net';
 import type { ControlNetwork, Target } from '../catalogue/schema.js';
-import { isInformational, pathOf } from '../catalogue/schema.js';
+import { hostOf, isInformational, pathOf } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetVerdict } from '../model/verdict.js';
+import { splitHostPort } from '../util/ip.js';
 import { type DnsJudgement, judgeDns } from './dns.js';
 import { judgeHttp, judgeStun, judgeTcp, judgeTls, judgeWebSocket } from './layers.js';
 
 export interface AnalysisContext {
   controls: ControlVerdict;
   network: Pick<ControlNetwork, 'public_ranges' | 'sinkholes'>;
-}
-
-/** The hostname a target needs resolved, or undefined for IP literals and resolver controls. */
-export function hostOf(t: Target): string | undefined {
-  let host: string | undefined;
-  switch (t.check) {
-    case 'dns':
-    case 'tcp':
-    case 'tls':
-    case 'stun':
-      host = t.host;
-      break;
-    case 'https':
-    case 'websocket':
-      host = new URL(t.url).hostname;
-      break;
-    default:
-      return undefined;
-  }
-  host = host.replace(/^\[|\]$/g, '');
-  return isIP(host) ? undefined : host;
 }
 
 /** The layers a target's chain goes through, in order. */
@@ -67,7 +46,8 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
   const ids = new Set<number>();
   const mine = <T extends { x_target?: string; transaction_id: number }>(xs: T[]) =>
     xs.flatMap((x, index) => (x.x_target === t.id ? [{ x, index }] : []));
-  const tcp = mine(obs.tcp_connect);
+  // The connect under a neutral-SNI handshake is evidence for the TLS layer, not the target's own connect.
+  const tcp = mine(obs.tcp_connect).filter((e) => e.x.x_purpose !== 'neutral_sni');
   const tls = mine(obs.tls_handshakes);
   const http = mine(obs.requests);
   const ws = mine(obs.x_websocket);
@@ -83,9 +63,7 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
     let address: string | undefined;
     let port: number | undefined;
     if (st) {
-      const m = /^\[?(.*?)\]?:(\d+)$/.exec(st.x.address);
-      address = m?.[1];
-      port = m ? Number(m[2]) : undefined;
+      ({ host: address, port } = splitHostPort(st.x.address, 0));
       layers.push(judgeStun(st.x, ref('x_stun', st.index), t.check === 'stun' ? t.answers_binding : true, ctx.controls));
     }
     if (c) {

@@ -1,6 +1,7 @@
 // The target catalogue is data: one JSON file per service in probes/, validated on load.
 // Adding a service means dropping in one file that matches this schema; no code change.
 
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const ROLES = ['chat', 'web', 'registration', 'media', 'call', 'control'] as const;
@@ -102,7 +103,13 @@ export const stunTarget = z
 
 /** A neutral UDP/TCP resolver used as a DNS control. */
 export const resolverTarget = z
-  .object({ ...common, check: z.literal('resolver'), address: hostname, port: port.default(53) })
+  .object({
+    ...common,
+    check: z.literal('resolver'),
+    /** An IP address: a control resolver reached by name would depend on the DNS it is meant to check. */
+    address: z.string().refine((a) => isIP(a) !== 0, 'must be an IP address'),
+    port: port.default(53),
+  })
   .strict();
 
 /** A DNS-over-HTTPS resolver: the encrypted DNS control. */
@@ -164,4 +171,32 @@ export function pathOf(t: Target): ServicePath | null {
 
 export function isInformational(t: Target): boolean {
   return /^unverified\b/i.test(t.source.trim());
+}
+
+/** The host a target connects to (a name or an IP literal, without IPv6 brackets); none for resolver controls. */
+function targetHost(t: Target): string | undefined {
+  switch (t.check) {
+    case 'dns':
+    case 'tcp':
+    case 'tls':
+    case 'stun':
+      return t.host.replace(/^\[|\]$/g, '');
+    case 'https':
+    case 'websocket':
+      return new URL(t.url).hostname.replace(/^\[|\]$/g, '');
+    default:
+      return undefined;
+  }
+}
+
+/** The hostname a target needs resolved, or undefined for IP literals and resolver controls. */
+export function hostOf(t: Target): string | undefined {
+  const h = targetHost(t);
+  return h !== undefined && isIP(h) === 0 ? h : undefined;
+}
+
+/** The address of a target given as an IP literal (a relay, say), or undefined when it has a name. */
+export function literalAddressOf(t: Target): string | undefined {
+  const h = targetHost(t);
+  return h !== undefined && isIP(h) !== 0 ? h : undefined;
 }

@@ -8,7 +8,7 @@ import { createCollectorServer, DEFAULT_MAX_BODY, listen } from '../collector/se
 import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { bundledAsnDb, lookupAsnInCsv } from '../vantage/asn-db.js';
-import { bundledGeoDb, lookupMmdb } from '../vantage/geo-db.js';
+import { bundledGeoDb, type MmdbAnswer, openMmdbLookup } from '../vantage/geo-db.js';
 import { intFlag, makeLogger, secondsFlag } from './common.js';
 
 interface CollectorFlags {
@@ -24,17 +24,23 @@ interface CollectorFlags {
   geoDb?: string;
 }
 
-/** ASN/country of submitter addresses (cached); the address itself is never stored. */
+/** ASN/country of submitter addresses (cached; the databases opened once); the address itself is never stored. */
 function submitterLookup(asnDb: string | undefined, geoDb: string | undefined) {
   const cache = new Map<string, Promise<{ asn?: string; cc?: string }>>();
+  const mmdb = new Map<string, Promise<(ip: string) => MmdbAnswer>>();
+  const open = (file: string) => {
+    let p = mmdb.get(file);
+    if (!p) mmdb.set(file, (p = openMmdbLookup(file)));
+    return p;
+  };
   return (ip: string) => {
     let p = cache.get(ip);
     if (!p) {
       p = (async () => {
         const family = ip.includes(':') ? 6 : 4;
         const asnFile = asnDb ?? bundledAsnDb(family);
-        const a = asnFile.endsWith('.mmdb') ? await lookupMmdb(asnFile, ip) : await lookupAsnInCsv(asnFile, ip);
-        const g = await lookupMmdb(geoDb ?? bundledGeoDb(), ip);
+        const a = asnFile.endsWith('.mmdb') ? (await open(asnFile))(ip) : await lookupAsnInCsv(asnFile, ip);
+        const g = (await open(geoDb ?? bundledGeoDb()))(ip);
         return { asn: a?.asn ? `AS${a.asn}` : undefined, cc: g.cc };
       })();
       if (cache.size > 10_000) cache.clear();

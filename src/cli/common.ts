@@ -1,7 +1,9 @@
 // What every command shares: exit codes, the stderr logger, and turning errors into the right code.
 
 import { pino, type Logger } from 'pino';
+import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
+import { hostPort, splitHostPort } from '../util/ip.js';
 
 /** Documented exit codes: 0 measured (whatever was found), 1 could not run, 2 bad usage or input. */
 export const EXIT = { ok: 0, cannotRun: 1, badInput: 2 } as const;
@@ -37,4 +39,25 @@ export function intFlag(name: string, value: string, min = 1, max = 10_000): num
 /** Commander collector for repeatable flags (--resolver A --resolver B). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A resolver flag: "ip:port" or "[ipv6]:port" (the port may be left out for 53). */
+export function resolverFlag(name: string, value: string): string {
+  const { host, port } = splitHostPort(value.trim(), 53);
+  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InputError(`--${name}: expected an IP address and port such as 192.0.2.53:53 or [2001:db8::53]:53, got "${value}"`);
+  }
+  return hostPort(host, port);
+}
+
+/** A DoH flag: an https:// URL. */
+export function dohFlag(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InputError(`--doh: expected an https:// URL, got "${value}"`);
+  }
+  if (u.protocol !== 'https:') throw new InputError(`--doh: expected an https:// URL, got "${value}"`);
+  return u.href;
 }

@@ -3,19 +3,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { judge } from '../analysis/index.js';
 import { loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
-import { publicAddressesOf, type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
+import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
 import { trustStore } from '../net/index.js';
 import { renderRunTable } from '../render/run-table.js';
 import { ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
-import { Scrubber } from '../vantage/scrub.js';
+import { isBogon } from '../util/ip.js';
+import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
-import { collect, EXIT, intFlag, makeLogger, secondsFlag } from './common.js';
+import { collect, dohFlag, EXIT, intFlag, makeLogger, resolverFlag, secondsFlag } from './common.js';
 
 export interface RunFlags {
   service?: string[];
@@ -47,6 +49,29 @@ function readCaFiles(files: string[] | undefined): string[] | undefined {
   return trustStore(pems);
 }
 
+/** Flags whose value is a local path or a secret: recorded by name only (paths often carry a user name). */
+const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--asn-db', '--geo-db', '--collector']);
+
+/** The command line as recorded in each measurement's `options`, without local paths or secrets. */
+export function recordedOptions(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!PRIVATE_VALUE_FLAGS.has(name)) out.push(a);
+    else if (eq > 0) out.push(`${name}=[withheld]`);
+    else {
+      out.push(a);
+      if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) {
+        out.push('[withheld]');
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
 export interface RunOutcome {
   result: RunResult;
   file: string;
@@ -55,11 +80,26 @@ export interface RunOutcome {
 }
 
 /** Everything `run` does after parsing flags; also used by `voipprobe demo`. */
-export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFields; annotations?: Record<string, string>; banner?: string; onMeasurement?: (m: Measurement) => void | Promise<void>; identify?: RunContext['identify'] } = {}): Promise<RunOutcome & { exitCode: number }> {
+export interface RunExtras {
+  vantage?: VantageFields;
+  annotations?: Record<string, string>;
+  banner?: string;
+  onMeasurement?: (m: Measurement) => void | Promise<void>;
+  identify?: RunContext['identify'];
+  /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
+  keepMeasurements?: boolean;
+}
+
+export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promise<RunOutcome & { exitCode: number }> {
   const log = makeLogger(flags.logLevel);
   const timeoutMs = secondsFlag('timeout', flags.timeout);
   const deadlineMs = secondsFlag('deadline', flags.deadline);
   const concurrency = intFlag('concurrency', flags.concurrency, 1, 4096);
+  const resolvers = {
+    ...(flags.systemResolver?.length ? { local: flags.systemResolver.map((r) => resolverFlag('system-resolver', r)) } : {}),
+    ...(flags.resolver?.length ? { controlUdp: flags.resolver.map((r) => resolverFlag('resolver', r)) } : {}),
+    ...(flags.doh?.length ? { doh: flags.doh.map(dohFlag) } : {}),
+  };
   const catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
   const ca = readCaFiles(flags.caFile);
   const start = new Date();
@@ -68,7 +108,7 @@ export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFiel
     start,
     reportId: newReportId(start, vantage),
     controlsId: randomUUID(),
-    options: process.argv.slice(3),
+    options: recordedOptions(process.argv.slice(3)),
     vantage,
     catalogueDir: catalogue.dir,
     ...(extra.annotations ? { annotations: extra.annotations } : {}),
@@ -76,8 +116,7 @@ export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFiel
   const file = runResultsFile(flags.out, start, randomBytes(3).toString('hex'));
   const writer = new ResultsWriter(file);
   const measurements: Measurement[] = [];
-  let scrubber = new Scrubber([]);
-  let publicIps: string[] = [];
+  const privacy = new RunPrivacy(Boolean(flags.includeIp));
 
   // First Ctrl-C/SIGTERM: stop measuring, write what was measured, say so. Second: leave at once
   // (every line written so far is already on disk, whole).
@@ -102,25 +141,19 @@ export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFiel
   }, 250) : undefined;
 
   const onService = async (r: ServiceRun) => {
-    // The controls line comes first: its STUN answers tell us our public address before anything is written.
-    if (r.isControls) {
-      publicIps = publicAddressesOf(r.observations);
-      if (!flags.includeIp) scrubber = new Scrubber(publicIps);
-      // Labels, else the offline databases for the public address: before the first line is built.
-      if (extra.identify) {
-        const id = await extra.identify(publicIps);
-        if (id.warning) log.warn(id.warning);
-        meta.vantage = id.vantage;
-        meta.reportId = newReportId(start, id.vantage);
-        if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
-      }
+    // The controls line comes first: its STUN answers give the public address to identify the network
+    // by (labels win; else the offline databases), before the first line is built.
+    if (r.isControls && extra.identify) {
+      const stunSeen = mappedAddresses(r.observations).filter((a) => !isBogon(a));
+      const id = await extra.identify([...new Set([...stunSeen, ...privacy.known])]);
+      if (id.warning) log.warn(id.warning);
+      meta.vantage = id.vantage;
+      meta.reportId = newReportId(start, id.vantage);
+      if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
     }
-    let m = buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined);
-    if (flags.includeIp) {
-      if (publicIps[0]) m.probe_ip = publicIps[0];
-    } else m = scrubber.scrub(m);
+    const m = privacy.apply(buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined), r.observations);
     writer.append(m);
-    measurements.push(m);
+    if (extra.keepMeasurements) measurements.push(m);
     if (flags.json) process.stdout.write(`${JSON.stringify(m)}\n`);
     await extra.onMeasurement?.(m);
     log.debug({ service: r.service.service, status: r.verdict?.status ?? r.controls.network }, 'measurement written');
@@ -131,13 +164,12 @@ export async function executeRun(flags: RunFlags, extra: { vantage?: VantageFiel
   try {
     const runP = runMeasurement({
       catalogue,
+      judge,
       timeoutMs,
       deadlineMs,
       concurrency,
       resolvers: {
-        ...(flags.systemResolver?.length ? { local: flags.systemResolver } : {}),
-        ...(flags.resolver?.length ? { controlUdp: flags.resolver } : {}),
-        ...(flags.doh?.length ? { doh: flags.doh } : {}),
+        ...resolvers,
       },
       ca,
       ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
@@ -208,7 +240,7 @@ export function registerRun(program: Command): void {
       const ctx = await prepareRunContext(given);
       const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
       if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify });
+      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) });
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
         // Loaded here: a run that does not submit does not pay for the HTTP client.

@@ -204,7 +204,12 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
     const rm = /^\/report\/([^/]+)(\/close)?$/.exec(path);
     if (rm) {
       only('POST');
-      const reportId = decodeURIComponent(rm[1]!);
+      let reportId: string;
+      try {
+        reportId = decodeURIComponent(rm[1]!);
+      } catch {
+        throw new HttpError(400, 'report id: bad percent-encoding');
+      }
       if (!REPORT_ID_RE.test(reportId)) throw new HttpError(404, `no such report: ${reportId.slice(0, 80)}`);
       if (rm[2]) {
         req.resume();
@@ -237,7 +242,18 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
     try {
       for await (const line of opts.store.query(filter)) {
         if (closed) return;
-        if (!res.write(`${JSON.stringify(line.measurement)}\n`)) await new Promise((r) => res.once('drain', r));
+        // Wait for room, or for the client to leave (then 'drain' never comes and the query must end).
+        if (!res.write(`${JSON.stringify(line.measurement)}\n`)) {
+          await new Promise<void>((r) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              r();
+            };
+            res.once('drain', done);
+            res.once('close', done);
+          });
+        }
       }
       res.end();
     } catch (e) {

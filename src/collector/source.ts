@@ -6,7 +6,7 @@
 
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { request } from 'undici';
+import { Agent } from '../util/undici.js';
 import { type BadLine, measurementShape, readResults, type ResultLine } from '../results/read.js';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
@@ -53,13 +53,22 @@ async function* fromHttp(base: string, filter: QueryFilter, opts: CollectorSourc
   const url = new URL(`${base.replace(/\/+$/, '')}/api/v1/measurements`);
   for (const [k, v] of Object.entries(filter)) if (v !== undefined) url.searchParams.set(k, v);
   const timeout = opts.timeoutMs ?? 60_000;
+  const agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout });
+  try {
+    yield* readHttp(agent, url, opts, onBad);
+  } finally {
+    await agent.close().catch(() => {});
+  }
+}
+
+async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, onBad: (b: BadLine) => void): AsyncGenerator<ResultLine> {
   let res;
   try {
-    res = await request(url, {
+    res = await agent.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
       method: 'GET',
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
     });
   } catch (e) {
     throw new Error(`${url.origin}: cannot reach the collector: ${(e as Error).message}`);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Catalogue, loadCatalogue } from '../catalogue/load.js';
 import type { RunFlags } from '../cli/run.js';
+import { judge } from '../analysis/index.js';
 import { type RunResult, runMeasurement } from '../measure/run.js';
 import { trustStore } from '../net/index.js';
 import { createLabCa, type LabCa } from './pki.js';
@@ -117,6 +118,7 @@ export class LoopbackLab {
   measure(o: { timeoutS: number; deadlineS?: number; signal?: AbortSignal }): Promise<RunResult> {
     return runMeasurement({
       catalogue: loadCatalogue(this.targetsDir),
+      judge,
       timeoutMs: Math.round(o.timeoutS * 1000),
       deadlineMs: Math.round((o.deadlineS ?? 60) * 1000),
       concurrency: 128,

@@ -2,10 +2,9 @@
 // order (TCP, TLS, then HTTP or the WebSocket upgrade; or a STUN exchange). A later layer runs only if
 // the one before worked; a failed TLS handshake is repeated with a neutral SNI to the same address.
 
-import { isIP } from 'node:net';
 import type { Target } from '../catalogue/schema.js';
 import type { Observations, TlsHandshake } from '../model/observations.js';
-import { httpsGet, stunBinding, tcpConnect, tlsHandshake, wsUpgrade } from '../net/index.js';
+import { defaultPort, httpsGet, stunBinding, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
 import type { StepOptions } from '../net/types.js';
 import { performance } from 'node:perf_hooks';
 import type { StepRunner } from './steps.js';
@@ -13,10 +12,6 @@ import type { StepRunner } from './steps.js';
 export interface ChainContext {
   steps: StepRunner;
   neutralSni: string;
-}
-
-function portOfUrl(u: URL): number {
-  return u.port ? Number(u.port) : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : 443;
 }
 
 /**
@@ -44,6 +39,7 @@ async function handshake(o: StepOptions, ctx: ChainContext, obs: Observations, i
   if (r.tls) obs.tls_handshakes.push(r.tls);
   if (r.tls && r.tls.failure !== null && r.tls.x_failed_operation === 'tls_handshake' && r.tls.failure !== 'interrupted') {
     const n = await (hedged ?? neutral());
+    obs.tcp_connect.push({ ...n.tcp, x_purpose: 'neutral_sni' });
     if (n.tls) obs.tls_handshakes.push(n.tls);
   } else if (hedged) {
     cancel.abort();
@@ -75,8 +71,8 @@ export async function measureTarget(t: Target, addresses: string[], ctx: ChainCo
       case 'https':
       case 'websocket': {
         const u = new URL(t.url);
-        const port = portOfUrl(u);
-        const host = u.hostname.replace(/^\[|\]$/g, '');
+        const port = defaultPort(u);
+        const host = urlHost(u);
         jobs.push(steps.chain(t.id, async (o) => {
           const h = await handshake(o, ctx, obs, ip, port, host, ['http/1.1']);
           if (!h || h.failure !== null) return;
@@ -103,10 +99,4 @@ export async function measureTarget(t: Target, addresses: string[], ctx: ChainCo
     }
   }
   await Promise.all(jobs);
-}
-
-/** An IP literal is its own address; anything else needs DNS. */
-export function literalAddress(host: string): string | undefined {
-  const h = host.replace(/^\[|\]$/g, '');
-  return isIP(h) ? h : undefined;
 }

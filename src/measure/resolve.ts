@@ -68,7 +68,7 @@ export class Resolver {
         let early: (q: DnsQuery) => void = () => {};
         localFirst.push(new Promise<DnsQuery>((res) => (early = res)));
         const full = this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early }));
-        void full.then(early); // no answer at all: the finished query settles it
+        full.then(early, () => {}); // no answer at all: the finished query settles it
         local.push(full);
       }
     }

@@ -5,20 +5,21 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
-import { summarizeControls } from '../analysis/controls.js';
-import { analyzeService } from '../analysis/service.js';
-import { hostOf } from '../analysis/target.js';
+import { hostOf, literalAddressOf } from '../catalogue/schema.js';
+import type { Judge } from '../model/judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
-import { closeDohAgents, localAddresses, networkHasIpv6, systemNameservers } from '../net/index.js';
+import { closeDohAgents, networkHasIpv6, systemNameservers } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { isBogon, hostPort } from '../util/ip.js';
-import { literalAddress, measureTarget } from './chains.js';
+import { hostPort } from '../util/ip.js';
+import { measureTarget } from './chains.js';
 import { chooseAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
 
 export interface RunOptions {
   catalogue: Catalogue;
+  /** The verdict rules (src/analysis's `judge`). */
+  judge: Judge;
   timeoutMs: number;
   deadlineMs: number;
   concurrency: number;
@@ -54,8 +55,6 @@ export interface RunResult {
   start: Date;
   controls: ServiceRun;
   services: ServiceRun[];
-  /** The probe's own public addresses as seen by neutral STUN servers, plus global interface addresses: to be scrubbed. */
-  publicAddresses: string[];
   interrupted: boolean;
   deadlineReached: boolean;
   runtimeS: number;
@@ -106,7 +105,10 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   const ipv6 = o.ipv6 ?? networkHasIpv6();
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni };
 
-  const measure = async (svc: ServiceCatalogue): Promise<{ obs: Observations; startedAt: number; finishedAt: number }> => {
+  // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
+  const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
+
+  const measure = async (svc: ServiceCatalogue): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
     const startedAt = clock();
     const obs = emptyObservations();
     const hosts = new Set<string>();
@@ -125,7 +127,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             if (choice.source === 'none') choice = chooseAddresses(await resolver.resolve(host), policy, pick);
             addresses = choice.addresses;
           } else {
-            const lit = 'host' in t ? literalAddress(t.host) : t.check === 'https' || t.check === 'websocket' ? literalAddress(new URL(t.url).hostname) : undefined;
+            const lit = literalAddressOf(t);
             addresses = lit ? [lit] : [];
           }
           if (t.check !== 'dns' && !ac.signal.aborted) await measureTarget(t, addresses, chainCtx, obs);
@@ -133,49 +135,46 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     );
     for (const h of hosts) obs.queries.push(...(await resolver.resolve(h)));
     sortByTime(obs);
-    return { obs, startedAt, finishedAt: clock() };
+    return { obs, startedAt, finishedAt: clock(), ...flags() };
   };
 
-  // Results are handed over one at a time, in completion order.
-  let delivery = Promise.resolve();
+  // Results are handed over one at a time, in completion order. One failed hand-over (a full disk)
+  // must not stop the later ones: each is tried, and the first error is raised once all were.
+  let delivery: Promise<void> = Promise.resolve();
+  let deliveryError: { error: unknown } | undefined;
   const deliver = (r: ServiceRun) => {
-    delivery = delivery.then(() => o.onService?.(r));
+    delivery = delivery
+      .then(() => o.onService?.(r))
+      .catch((error: unknown) => {
+        deliveryError ??= { error };
+      });
     return delivery;
   };
-  const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
 
   try {
     const controlsP = measure(cat.controls).then(async (m) => {
-      const verdict = summarizeControls(m.obs);
-      const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, ...m, ...flags() };
+      const verdict = o.judge.controls(m.obs);
+      const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
       await deliver(run);
       return run;
     });
     const servicesP = cat.services.map(async (svc) => {
       const m = await measure(svc);
       const controls = await controlsP;
-      const verdict = analyzeService(svc, m.obs, { controls: controls.controls, network: policy });
-      const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, ...m, ...flags() };
+      const verdict = o.judge.service(svc, m.obs, controls.controls, policy);
+      const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
       await deliver(run);
       return run;
     });
     const controls = await controlsP;
     const services = await Promise.all(servicesP);
     await delivery;
+    if (deliveryError) throw deliveryError.error;
 
-    return { start, controls, services, publicAddresses: publicAddressesOf(controls.observations), ...flags(), runtimeS: clock(), steps: { ...steps.progress } };
+    return { start, controls, services, ...flags(), runtimeS: clock(), steps: { ...steps.progress } };
   } finally {
     clearTimeout(deadline);
     o.signal?.removeEventListener('abort', onExternal);
     await closeDohAgents();
   }
-}
-
-/**
- * The probe's own public addresses: what neutral STUN servers saw us as (XOR-MAPPED-ADDRESS), plus any
- * globally routable address on an interface. They are scrubbed from every measurement written.
- */
-export function publicAddressesOf(controlObs: Observations): string[] {
-  const mapped = controlObs.x_stun.flatMap((s) => [s.response?.xor_mapped_address?.address, s.response?.mapped_address?.address]).filter((a): a is string => !!a);
-  return [...new Set([...mapped, ...localAddresses().filter((a) => !isBogon(a))])];
 }

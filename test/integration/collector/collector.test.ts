@@ -129,6 +129,12 @@ describe('collector: bad input', () => {
     expect(res.statusCode).toBe(405);
     await res.body.text();
   });
+
+  it('a report id with broken percent-encoding -> 400, not a server error', async () => {
+    const r = await post('/report/%E0%A4%A', '{}');
+    expect(r.status).toBe(400);
+    expect(String(r.body.error)).toMatch(/percent-encoding/);
+  });
 });
 
 describe('collector: OONI-shaped protocol and idempotency', () => {

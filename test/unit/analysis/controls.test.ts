@@ -23,6 +23,11 @@ describe('summarizeControls', () => {
       expect: { network: 'up', classification: 'port_blocked', blocked: [3478] },
     },
     {
+      name: 'a single silent control on a port is one dead server, not a blocked port',
+      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s2', '198.18.5.2:19302', 'silent'), stun('s1', '198.18.5.1:3478', 'answer'), stun('s3', '198.18.5.3:3478', 'answer')] }),
+      expect: { network: 'up', classification: 'open', blocked: [] as number[] },
+    },
+    {
       name: 'one 3478 server down but another answers: still open',
       o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s3', '198.18.5.3:3478', 'answer'), stun('s2', '198.18.5.2:19302', 'answer')] }),
       expect: { network: 'up', classification: 'open', blocked: [] },

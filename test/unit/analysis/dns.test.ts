@@ -28,6 +28,7 @@ const cases: Case[] = [
   { name: 'REFUSED locally, control resolves', queries: [query(H, 'local', 'dns_refused_error'), query(H, 'control', ['157.240.1.1'])], status: 'blocked', technique: 'dns.refused', strength: 'strong' },
   { name: 'local timeout, control resolves, resolver healthy', queries: [query(H, 'local', 'generic_timeout_error'), query(H, 'control', ['157.240.1.1'])], status: 'blocked', technique: 'dns.timeout', strength: 'weak' },
   { name: 'local timeout but the local resolver is broken for neutral names too', queries: [query(H, 'local', 'generic_timeout_error'), query(H, 'control', ['157.240.1.1'])], controls: brokenLocal, status: 'failed' },
+  { name: 'interrupted before the local resolver answered', queries: [query(H, 'local', 'interrupted'), query(H, 'control', ['157.240.1.1'])], status: 'inconclusive' },
   { name: 'empty answer locally', queries: [query(H, 'local', 'dns_no_answer'), query(H, 'control', ['157.240.1.1'])], status: 'blocked', technique: 'dns.no_answer', strength: 'weak' },
   { name: 'bogon answer (private address)', queries: [query(H, 'local', ['10.10.34.35']), query(H, 'control', ['157.240.1.1'])], status: 'blocked', technique: 'dns.bogus_answer', strength: 'strong' },
   { name: 'loopback answer', queries: [query(H, 'local', ['127.0.0.1'])], status: 'blocked', technique: 'dns.bogus_answer' },

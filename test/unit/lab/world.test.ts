@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCatalogueDir, loadCatalogue } from '../../../src/catalogue/load.js';
 import { inPrefix } from '../../../src/util/ip.js';
-import { hostOf } from '../../../src/analysis/target.js';
+import { hostOf } from '../../../src/catalogue/schema.js';
 import {
   addressesOf,
   allAddresses,
@@ -116,7 +116,10 @@ describe.each([
     expect(world.endpoints.filter((e) => e.host === 'e1.whatsapp.net').map((e) => [e.kind, e.realPort])).toEqual([['tcp', 443], ['tcp', 5222]]);
     const relay = callEndpointsOf(world, 'whatsapp');
     expect(relay.map((e) => [e.standInFor, e.realPort])).toEqual([['157.240.245.62', 3478]]);
-    expect(stunControls(world).map((e) => e.realPort).sort((a, b) => a - b)).toEqual([3478, 3478, 3478, 19302]);
+    // One STUN endpoint per neutral STUN control server and port of the catalogue, on 3478 and an unusual port.
+    const controlPorts = catalogue.controls.targets.flatMap((t) => (t.check === 'stun' && t.enabled ? t.ports : []));
+    expect(stunControls(world).map((e) => e.realPort).sort((a, b) => a - b)).toEqual(controlPorts.sort((a, b) => a - b));
+    expect(new Set(controlPorts)).toEqual(new Set([3478, 19302]));
   });
 
   it('maps ports for the kind of lab', () => {

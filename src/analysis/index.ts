@@ -1,0 +1,10 @@
+// The verdict rules as the measure layer takes them (RunOptions.judge): pure functions of observations.
+
+import { summarizeControls } from './controls.js';
+import { analyzeService } from './service.js';
+import type { Judge } from '../model/judge.js';
+
+export const judge: Judge = {
+  controls: (obs) => summarizeControls(obs),
+  service: (svc, obs, controls, network) => analyzeService(svc, obs, { controls, network }),
+};

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { Measurement } from '../../../src/model/measurement.js';
+import { emptyObservations, type Observations } from '../../../src/model/observations.js';
+import { mappedAddresses, RunPrivacy } from '../../../src/vantage/privacy.js';
+import { stun } from '../../support/obs.js';
+
+const PUB = '41.250.7.9';
+const CGNAT_OTHER = '41.250.7.10';
+
+function obsMapped(address: string | null): Observations {
+  const o = emptyObservations();
+  const s = stun('relay', '198.18.7.7:3478', 'answer');
+  if (address) s.response!.xor_mapped_address = { family: 'IPv4', address, port: 40000 };
+  else s.response = null;
+  o.x_stun.push(s);
+  return o;
+}
+
+function line(service: string, obs: Observations, note: string): Measurement {
+  return { id: service, probe_ip: '127.0.0.1', annotations: { note }, test_keys: { service, ...obs } } as unknown as Measurement;
+}
+
+describe('RunPrivacy', () => {
+  it('a line never carries an address it revealed itself, even when the controls learned nothing', () => {
+    const p = new RunPrivacy(false, []);
+    const controls = p.apply(line('controls', obsMapped(null), 'controls'), obsMapped(null));
+    expect(JSON.stringify(controls)).not.toContain(PUB);
+    const wa = obsMapped(PUB);
+    const out = p.apply(line('whatsapp', wa, `block page echoed ${PUB}`), wa);
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(PUB);
+    expect(out.annotations.note).toBe('block page echoed [scrubbed]');
+    expect(out.probe_ip).toBe('127.0.0.1');
+  });
+
+  it('keeps every address learned for the later lines (carrier NAT: each server may see another)', () => {
+    const p = new RunPrivacy(false, []);
+    p.apply(line('controls', obsMapped(PUB), ''), obsMapped(PUB));
+    const viber = obsMapped(CGNAT_OTHER);
+    const out = p.apply(line('viber', viber, `seen as ${PUB} and ${CGNAT_OTHER}`), viber);
+    expect(out.annotations.note).toBe('seen as [scrubbed] and [scrubbed]');
+    expect(p.known).toEqual([PUB, CGNAT_OTHER]);
+  });
+
+  it('scrubs the global interface addresses from the start', () => {
+    const p = new RunPrivacy(false, ['2a01:cb19:8a:1200::4f']);
+    const out = p.apply(line('x', emptyObservations(), 'from 2a01:cb19:8a:1200:0:0:0:4f'), emptyObservations());
+    expect(out.annotations.note).toBe('from [scrubbed]');
+  });
+
+  it('--include-ip keeps everything and names the address in probe_ip', () => {
+    const p = new RunPrivacy(true, []);
+    const o = obsMapped(PUB);
+    const out = p.apply(line('controls', o, `seen as ${PUB}`), o);
+    expect(out.probe_ip).toBe(PUB);
+    expect(out.annotations.note).toBe(`seen as ${PUB}`);
+  });
+
+  it('mappedAddresses reads XOR-MAPPED and MAPPED addresses, canonical, once each', () => {
+    const o = obsMapped(PUB);
+    o.x_stun[0]!.response!.mapped_address = { family: 'IPv6', address: '2001:DB8::1', port: 1 };
+    o.x_stun.push(...obsMapped(PUB).x_stun);
+    expect(mappedAddresses(o)).toEqual([PUB, '2001:db8:0:0:0:0:0:1']);
+  });
+});
