@@ -16,6 +16,11 @@ import { setFlagsFromString } from 'node:v8';
 // resolver would queue behind each other and blow the run deadline. Must be set before first use.
 process.env.UV_THREADPOOL_SIZE ??= '64';
 
+/** The subcommand named on the command line (the first argument that is not an option), if any. */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
 setFlagsFromString('--liftoff-only');
-const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const command = requestedCommand(process.argv);
 if (command === 'run' || command === 'demo') setFlagsFromString('--semi-space-growth-factor=1');

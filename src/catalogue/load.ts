@@ -3,8 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
+import { packageDir } from '../util/package-dir.js';
 import { InputError } from '../util/input-error.js';
 import { locationOfPath } from '../util/json-locate.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
@@ -26,20 +26,9 @@ export interface Catalogue {
   controls: ServiceCatalogue & { network: ControlNetwork };
 }
 
-/** The probes/ directory shipped with the package (works from src/ under vitest and from dist/src/). */
+/** The probes/ directory shipped with the package. */
 export function defaultCatalogueDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  // src/catalogue -> ../../probes ; dist/src/catalogue -> ../../../probes
-  for (const up of ['../../probes', '../../../probes']) {
-    const dir = resolve(here, up);
-    try {
-      readdirSync(dir);
-      return dir;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  throw new Error('cannot find the probes/ directory next to the installed package');
+  return packageDir('probes');
 }
 
 function fail(file: string, text: string, path: (string | number)[], message: string): never {

@@ -1,11 +1,11 @@
 // Loads claims files: the bundled seeds/claims.json and any number of user files (--claims FILE).
 // Every error names the file, the line, the field and the claim's id, and the CLI exits 2 on it.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { InputError } from '../util/input-error.js';
+import { packageDir } from '../util/package-dir.js';
 import { formatPath, type JsonPath, locationOfOffset, locationOfPath } from '../util/json-locate.js';
 import { parseJsonText } from '../util/validate.js';
 import { jsonErrorOffset } from './json-error.js';
@@ -18,18 +18,9 @@ export interface ClaimSet {
   claims: Claim[];
 }
 
-/** seeds/ shipped with the package (works from src/ under vitest and from dist/src/). */
+/** seeds/ shipped with the package. */
 export function defaultSeedsDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const up of ['../../seeds', '../../../seeds']) {
-    const dir = resolve(here, up);
-    try {
-      if (readdirSync(dir).includes('claims.json')) return dir;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  throw new Error('cannot find seeds/claims.json next to the installed package');
+  return packageDir('seeds', 'claims.json');
 }
 
 export function bundledClaimsFile(): string {

@@ -3,6 +3,7 @@
 // the reporter or the lab; help and unknown commands load them all.
 
 import type { Command } from 'commander';
+import { requestedCommand } from '../runtime.js';
 
 type Registrar = (program: Command) => void;
 
@@ -16,11 +17,6 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   collector: async () => (await import('./collector.js')).registerCollector,
   demo: async () => (await import('./demo.js')).registerDemo,
 };
-
-/** The subcommand named on the command line (the first argument that is not an option), if any. */
-export function requestedCommand(argv: readonly string[]): string | undefined {
-  return argv.slice(2).find((a) => !a.startsWith('-'));
-}
 
 export async function registerCommands(program: Command, argv: readonly string[] = process.argv): Promise<void> {
   const wanted = requestedCommand(argv);

@@ -8,12 +8,11 @@
 // A measurement is answered 200 only after the store made it durable; a replayed id gets 200 with the
 // measurement_uid it got the first time and writes nothing.
 
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { Measurement } from '../model/measurement.js';
+import { type Measurement, ooniReportId } from '../model/measurement.js';
 import { isBogon } from '../util/ip.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
@@ -111,8 +110,7 @@ function parseJson(buf: Buffer, what: string): unknown {
 
 /** OONI's {UTC time}_{test name without _}_{CC}_{ASN}_n1_{random}. */
 export function newReportId(testName: string, cc: string, asn: string, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}_${testName.replace(/_/g, '')}_${cc}_${asn.replace(/^AS/, '')}_n1_${randomBytes(12).toString('base64url')}`;
+  return ooniReportId({ time: now, testName, cc, asn, collector: 1 });
 }
 
 const REPORT_ID_RE = /^[A-Za-z0-9_.-]{1,200}$/;

@@ -1,9 +1,9 @@
 // Wraps a measured service in OONI's base format (df-000): one JSON line per service per run.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { arch, platform } from 'node:os';
 import { relative } from 'node:path';
-import { type AccessLabel, DATA_FORMAT_VERSION, type Measurement, ooniTime, TEST_NAME, TEST_VERSION } from '../model/measurement.js';
+import { type AccessLabel, DATA_FORMAT_VERSION, type Measurement, ooniReportId, ooniTime, TEST_NAME, TEST_VERSION } from '../model/measurement.js';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version.js';
 import type { ServiceRun } from './run.js';
 
@@ -31,10 +31,7 @@ export interface RunMeta {
 
 /** OONI's report id shape: {UTC time}_{test name without "_"}_{CC}_{ASN}_n0_{random}. */
 export function newReportId(start: Date, vantage: Pick<VantageFields, 'probe_asn' | 'probe_cc'>): string {
-  const stamp = start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const asn = vantage.probe_asn.replace(/^AS/, '') || '0';
-  const rand = randomBytes(12).toString('base64url');
-  return `${stamp}_${TEST_NAME.replace(/_/g, '')}_${vantage.probe_cc}_${asn}_n0_${rand}`;
+  return ooniReportId({ time: start, testName: TEST_NAME, cc: vantage.probe_cc, asn: vantage.probe_asn, collector: 0 });
 }
 
 export function buildMeasurement(r: ServiceRun, meta: RunMeta, id: string = randomUUID()): Measurement {

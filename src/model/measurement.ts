@@ -1,6 +1,7 @@
 // One measurement = one JSON line per service per run, in OONI's base format (df-000) with our
 // raw observations under test_keys and our verdict beside them.
 
+import { randomBytes } from 'node:crypto';
 import type { Observations } from './observations.js';
 import type { ControlVerdict, ServiceVerdict } from './verdict.js';
 
@@ -60,4 +61,18 @@ export interface Measurement {
 /** "YYYY-MM-DD HH:MM:SS" in UTC, as OONI writes times. */
 export function ooniTime(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "20261126T003529Z": the UTC time as OONI report ids and our results file names write it. */
+export function compactUtc(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * OONI's report id shape: {UTC time}_{test name without "_"}_{CC}_{ASN number}_n{collector}_{random}.
+ * A probe writes collector 0 (no collector assigned it); our collector assigns 1.
+ */
+export function ooniReportId(o: { time: Date; testName: string; cc: string; asn: string; collector: number }): string {
+  const asn = o.asn.replace(/^AS/, '') || '0';
+  return `${compactUtc(o.time)}_${o.testName.replace(/_/g, '')}_${o.cc}_${asn}_n${o.collector}_${randomBytes(12).toString('base64url')}`;
 }

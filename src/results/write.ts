@@ -4,7 +4,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Measurement } from '../model/measurement.js';
+import { compactUtc, type Measurement } from '../model/measurement.js';
 
 export class ResultsWriter {
   private fd: number | null = null;
@@ -38,6 +38,5 @@ export class ResultsWriter {
 
 /** results/20261126T003529Z-ab12cd.jsonl: one file per run, sortable by time. */
 export function runResultsFile(dir: string, start: Date, suffix: string): string {
-  const stamp = start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return join(dir, `${stamp}-${suffix}.jsonl`);
+  return join(dir, `${compactUtc(start)}-${suffix}.jsonl`);
 }
