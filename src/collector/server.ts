@@ -14,10 +14,11 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
 import { isBogon } from '../util/ip.js';
+import { describeProblem, parseJson } from '../util/json-locate.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
 import { openReportBody, submissionBody, validateMeasurement, validateWith } from './ingest-schema.js';
-import type { MeasurementStore, QueryFilter } from './store.js';
+import { type MeasurementStore, type QueryFilter, RefusedDocument } from './store.js';
 
 export interface CollectorServerOptions {
   store: MeasurementStore;
@@ -100,12 +101,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function parseJson(buf: Buffer, what: string): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, `malformed JSON in ${what}: ${(e as Error).message}`);
-  }
+/**
+ * JSON from a client: a syntax error, or nesting deeper than MAX_JSON_DEPTH (which would overflow the
+ * stack of whatever serialises it later), is a 400 saying where, before anything else sees it.
+ */
+function jsonFrom(text: string, prefix: string): unknown {
+  const r = parseJson(text);
+  if (r.ok) return r.value;
+  throw new HttpError(400, `${prefix}: ${describeProblem(text, r)}`);
 }
 
 /** OONI's {UTC time}_{test name without _}_{CC}_{ASN}_n1_{random}. */
@@ -150,6 +153,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
       log?.debug({ id: m.id, uid: r.measurement_uid, duplicate: r.duplicate }, 'measurement');
       return r;
     } catch (e) {
+      if (e instanceof RefusedDocument) throw new HttpError(400, e.message);
       log?.error({ err: (e as Error).message }, 'store failed');
       throw new HttpError(503, `the store could not save the measurement; retry later (${(e as Error).message})`);
     }
@@ -158,14 +162,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
   const measurementFrom = (body: unknown): Measurement => {
     const b = validateWith(submissionBody, body);
     if (!b.ok) throw new HttpError(400, b.reason);
-    let content: unknown = b.value.content;
-    if (typeof content === 'string') {
-      try {
-        content = JSON.parse(content);
-      } catch (e) {
-        throw new HttpError(400, `content: not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const content = typeof b.value.content === 'string' ? jsonFrom(b.value.content, 'content: not valid JSON') : b.value.content;
     const v = validateMeasurement(content);
     if (!v.ok) throw new HttpError(400, v.reason);
     return v.value;
@@ -191,7 +188,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
 
     if (path === '/report') {
       only('POST');
-      const v = validateWith(openReportBody, parseJson(await readBody(req, limit), 'request body'));
+      const v = validateWith(openReportBody, jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       if (!v.ok) throw new HttpError(400, v.reason);
       return send(res, 200, {
         backend_version: `voipprobe-collector ${SOFTWARE_VERSION}`,
@@ -213,13 +210,13 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
         req.resume();
         return send(res, 200, {});
       }
-      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       const r = await store(req, m, reportId);
       return send(res, 200, { measurement_uid: r.measurement_uid });
     }
     if (path === '/api/v1/submit_measurement') {
       only('POST');
-      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       const r = await store(req, m, undefined);
       return send(res, 200, { measurement_uid: r.measurement_uid, report_id: m.report_id, verification_status: 'unverified' });
     }

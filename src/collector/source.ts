@@ -7,8 +7,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { Agent } from '../util/undici.js';
-import { type BadLine, measurementShape, readResults, type ResultLine } from '../results/read.js';
-import type { Measurement } from '../model/measurement.js';
+import { type BadLine, judgeLine, readResults, type ResultLine } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import { isPostgresUrl } from './open-store.js';
 import { matchesFilter, type QueryFilter } from './store.js';
@@ -85,20 +84,12 @@ async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, o
   // A stream the collector cut short surfaces as an error from the iterator below: never a silently short report.
   for await (const text of rl) {
     n++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      onBad({ file, line: n, kind: 'corrupt', reason: (e as Error).message });
+    const v = judgeLine(text, false);
+    if (!v) continue;
+    if (!v.ok) {
+      onBad({ file, line: n, kind: v.kind, reason: v.reason });
       continue;
     }
-    const r = measurementShape.safeParse(value);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      onBad({ file, line: n, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      continue;
-    }
-    yield { file, line: n, measurement: value as Measurement };
+    yield { file, line: n, measurement: v.measurement };
   }
 }

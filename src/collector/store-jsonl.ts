@@ -22,8 +22,8 @@ import {
   type MeasurementStore,
   measurementUid,
   type QueryFilter,
+  serialiseDocument,
   type StoreCounts,
-  storedDocument,
 } from './store.js';
 
 const writeAsync = promisify(write);
@@ -40,7 +40,7 @@ export class JsonlStore implements MeasurementStore {
   readonly description: string;
   private readonly index = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<InsertResult>>();
-  private readonly committer: GroupCommitter<IncomingMeasurement, InsertResult>;
+  private readonly committer: GroupCommitter<{ id: string; uid: string; line: string }, InsertResult>;
   private fd: number | null = null;
   private fdDay = '';
   private rows = 0;
@@ -137,7 +137,15 @@ export class JsonlStore implements MeasurementStore {
     // The same id arriving twice at once: the second waits for the first and is a duplicate.
     const pending = this.inflight.get(id);
     if (pending) return pending.then((r) => ({ measurement_uid: r.measurement_uid, duplicate: true }));
-    const p = this.committer.submit(m).finally(() => this.inflight.delete(id));
+    let p: Promise<InsertResult>;
+    try {
+      // Serialised here, alone: a document that cannot be written fails by itself, not its batch.
+      const uid = measurementUid(m.measurement, m.receivedAt);
+      p = this.committer.submit({ id, uid, line: serialiseDocument(m, uid) });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    p = p.finally(() => this.inflight.delete(id));
     this.inflight.set(id, p);
     return p;
   }
@@ -154,16 +162,10 @@ export class JsonlStore implements MeasurementStore {
    * Writes and fdatasyncs a batch. Both run on libuv's thread pool: the event loop keeps parsing
    * requests meanwhile, and they form the next batch (a synchronous fsync would make every batch one).
    */
-  private async commit(batch: IncomingMeasurement[]): Promise<InsertResult[]> {
-    const results: InsertResult[] = [];
-    const lines: string[] = [];
-    const uids: [string, string][] = [];
-    for (const m of batch) {
-      const uid = measurementUid(m.measurement, m.receivedAt);
-      lines.push(JSON.stringify(storedDocument(m, uid)));
-      uids.push([m.measurement.id, uid]);
-      results.push({ measurement_uid: uid, duplicate: false });
-    }
+  private async commit(batch: { id: string; uid: string; line: string }[]): Promise<InsertResult[]> {
+    const results = batch.map((b) => ({ measurement_uid: b.uid, duplicate: false }));
+    const lines = batch.map((b) => b.line);
+    const uids = batch.map((b) => [b.id, b.uid] as const);
     const day = new Date().toISOString().slice(0, 10);
     const fd = this.fdFor(day);
     const before = fstatSync(fd).size;

@@ -13,8 +13,8 @@ import {
   type MeasurementStore,
   measurementUid,
   type QueryFilter,
+  serialiseDocument,
   type StoreCounts,
-  storedDocument,
 } from './store.js';
 
 export const TABLE = 'voipprobe_measurements';
@@ -151,7 +151,7 @@ export class PostgresStore implements MeasurementStore {
   private toRow(m: IncomingMeasurement): Row {
     const meas = m.measurement;
     const uid = measurementUid(meas, m.receivedAt);
-    const json = JSON.stringify(storedDocument(m, uid));
+    const json = serialiseDocument(m, uid);
     const needsText = json.includes('\\u0000');
     return {
       id: meas.id,

@@ -55,6 +55,21 @@ export function measurementUid(m: Measurement, receivedAt: Date): string {
   return `${stamp}_${m.probe_cc}_${m.test_name}_${h}`;
 }
 
+/** A document the store cannot keep, whatever is retried: the submitter gets a 4xx, not a 503. */
+export class RefusedDocument extends Error {}
+
+/**
+ * The stored document as one JSON line. Serialised one document at a time, so that a document that
+ * cannot be serialised is refused alone and never fails the batch it would have been written with.
+ */
+export function serialiseDocument(m: IncomingMeasurement, uid: string): string {
+  try {
+    return JSON.stringify(storedDocument(m, uid));
+  } catch (e) {
+    throw new RefusedDocument(`measurement ${m.measurement.id} cannot be serialised: ${(e as Error).message}`);
+  }
+}
+
 /** The stored document: the measurement as sent, plus the collector's own fields (OONI adds its own too). */
 export function storedDocument(m: IncomingMeasurement, uid: string): Record<string, unknown> {
   return {

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
+import { describeProblem, parseJson } from '../util/json-locate.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */
 export const measurementShape = z
@@ -34,6 +35,30 @@ export interface BadLine {
   /** `torn`: the file's last line has no newline and does not parse (a write cut short). */
   kind: 'corrupt' | 'torn' | 'invalid';
   reason: string;
+}
+
+export type JudgedLine = { ok: true; measurement: Measurement } | { ok: false; kind: BadLine['kind']; reason: string };
+
+/**
+ * One results line judged the way every reader of measurement lines judges it (this reader, the
+ * reporter's fast reader, the collector's stream): JSON with bounded nesting, then the measurement
+ * shape. Undefined for a blank line. `torn`: it is the file's last line and has no newline.
+ */
+export function judgeLine(raw: string, torn: boolean): JudgedLine | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    if (parsed.kind === 'nesting') return { ok: false, kind: 'invalid', reason: describeProblem(text, parsed) };
+    if (torn) return { ok: false, kind: 'torn', reason: 'last line cut short (no newline, not valid JSON)' };
+    return { ok: false, kind: 'corrupt', reason: describeProblem(text, parsed) };
+  }
+  const res = measurementShape.safeParse(parsed.value);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    return { ok: false, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, measurement: parsed.value as Measurement };
 }
 
 /** Expands files and folders (recursively, *.jsonl) into a sorted list of files. */
@@ -72,23 +97,10 @@ export async function* readResultsFile(file: string, onBad: (bad: BadLine) => vo
   let n = 0;
   let pending: { line: number; text: string } | null = null;
   const judge = function* (entry: { line: number; text: string }, isLast: boolean): Generator<ResultLine> {
-    const text = entry.text.trim();
-    if (text === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      const torn = isLast && !endsWithNewline;
-      onBad({ file, line: entry.line, kind: torn ? 'torn' : 'corrupt', reason: torn ? 'last line cut short (no newline, not valid JSON)' : (e as Error).message });
-      return;
-    }
-    const res = measurementShape.safeParse(value);
-    if (!res.success) {
-      const issue = res.error.issues[0]!;
-      onBad({ file, line: entry.line, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      return;
-    }
-    yield { file, line: entry.line, measurement: value as Measurement };
+    const v = judgeLine(entry.text, isLast && !endsWithNewline);
+    if (!v) return;
+    if (v.ok) yield { file, line: entry.line, measurement: v.measurement };
+    else onBad({ file, line: entry.line, kind: v.kind, reason: v.reason });
   };
   for await (const text of rl) {
     n++;

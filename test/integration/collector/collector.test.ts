@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { TokenCheck } from '../../../src/collector/auth.js';
 import { collectorLines } from '../../../src/collector/source.js';
+import { deepMeasurementLine } from '../../support/json.js';
 import { startTestCollector, type TestCollector, TOKEN } from '../submit/harness.js';
 
 let c: TestCollector;
@@ -98,6 +99,28 @@ describe('collector: bad input', () => {
     const chunked = await raw([`POST /report/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`, `${(big.length).toString(16)}\r\n${big}\r\n0\r\n\r\n`], 10);
     expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
     expect(await c.store.counts()).toEqual(before);
+  });
+
+  it('a measurement nested 20,000 levels deep -> 400 saying so; the innocent ones sent with it are stored', async () => {
+    const before = await c.store.counts();
+    const innocent = Array.from({ length: 6 }, (_, i) => fakeMeasurement(600 + i, { run: 'deep' }));
+    const poison = deepMeasurementLine(fakeMeasurement(699, { run: 'deep' }), 20_000);
+    expect(poison.length).toBeLessThan(64 * 1024);
+    // Sent together, so that they would share a store batch.
+    const [bad, asString, ...good] = await Promise.all([
+      post('/report/x', `{"format":"json","content":${poison}}`),
+      post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: poison })),
+      ...innocent.map((m) => submit(m)),
+    ]);
+    expect(bad).toEqual({ status: 400, body: { error: expect.stringMatching(/^malformed JSON in request body: column \d+: nested deeper than 64 levels$/) } });
+    expect(asString).toEqual({ status: 400, body: { error: expect.stringMatching(/^content: not valid JSON: column \d+: nested deeper than 64 levels$/) } });
+    expect(good.map((r) => r.status)).toEqual(innocent.map(() => 200));
+    expect(await c.store.counts()).toEqual({ rows: before.rows + 6, distinct: before.distinct + 6 });
+  });
+
+  it('malformed JSON is located: column and reason, no raw bytes echoed', async () => {
+    const r = await post('/report/x', '{"format":"json","content":{"id":"a",}}');
+    expect(r).toEqual({ status: 400, body: { error: 'malformed JSON in request body: column 37: a comma before "}" (trailing commas are not JSON)' } });
   });
 
   it('gzip bodies within the limit are accepted', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue, selectServices } from '../../../src/catalogue/load.js';
 import { isInformational, pathOf } from '../../../src/catalogue/schema.js';
 import { InputError } from '../../../src/util/input-error.js';
+import { deepJson } from '../../support/json.js';
 
 const controls = {
   service: 'controls',
@@ -103,6 +104,17 @@ describe('catalogue validation errors name the file, line and field', () => {
   it('broken JSON gives the line', () => {
     const e = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo"\n  "targets": []\n}' });
     expect(e.message).toMatch(/demo\.json:4:\d+: invalid JSON/);
+  });
+  it('syntax errors are located where they are, not at 1:1 (trailing comma, stray bracket)', () => {
+    const trailing = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo",\n  "targets": [\n    {"id": "x"},\n  ]\n}' });
+    expect(trailing.message).toMatch(/demo\.json:5:16: invalid JSON: a comma before "\]" \(trailing commas are not JSON\)$/);
+    expect(trailing.line).toBe(5);
+    const stray = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "targets": [,\n  ]\n}' });
+    expect(stray.message).toMatch(/demo\.json:3:15: invalid JSON: unexpected ","; expected a value/);
+  });
+  it('deep nesting is refused with its position, without overflowing the stack', () => {
+    const e = loadError({ 'controls.json': controls, 'demo.json': `{"service": "demo", "name": "Demo", "targets": [], "x": ${deepJson(20_000)}}` });
+    expect(e.message).toMatch(/demo\.json:1:\d+: invalid JSON: nested deeper than 64 levels/);
   });
   it('duplicate ids', () => {
     const t = { id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { GroupCommitter } from '../../../src/collector/group-commit.js';
-import { measurementUid, storedDocument } from '../../../src/collector/store.js';
+import { measurementUid, RefusedDocument, storedDocument } from '../../../src/collector/store.js';
 import { JsonlStore } from '../../../src/collector/store-jsonl.js';
 
 const newDir = () => mkdtempSync(join(tmpdir(), 'voipprobe-jsonl-'));
@@ -25,6 +25,17 @@ describe('JSONL store', () => {
     expect(await s2.insert(incoming(1))).toEqual({ measurement_uid: a.measurement_uid, duplicate: true });
     expect(await s2.counts()).toEqual({ rows: 2, distinct: 2 });
     await s2.close();
+  });
+
+  it('a document that cannot be serialised is refused alone; the others of its batch are stored', async () => {
+    const dir = newDir();
+    const s = await JsonlStore.open(dir);
+    const poison = { measurement: { ...fakeMeasurement(9, { run: 'poison' }), x_big: 1n } as never, receivedAt: new Date() };
+    const results = await Promise.allSettled([s.insert(incoming(1)), s.insert(poison), s.insert(incoming(2)), s.insert(incoming(3))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RefusedDocument);
+    expect(await s.counts()).toEqual({ rows: 3, distinct: 3 });
+    await s.close();
   });
 
   it('a torn last line (crash mid-write) is moved to torn/, cut off, and new lines start clean', async () => {
