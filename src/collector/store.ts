@@ -70,10 +70,26 @@ export function serialiseDocument(m: IncomingMeasurement, uid: string): string {
   }
 }
 
-/** The stored document: the measurement as sent, plus the collector's own fields (OONI adds its own too). */
+/**
+ * Fields only the collector writes into a stored document, and the prefixes it reserves for more. A
+ * reader must be able to trust them as the collector's: a submitter sending one is refused (400).
+ */
+export const COLLECTOR_FIELDS: readonly string[] = ['measurement_uid', 'x_received_time', 'x_collector_report_id', 'x_submitter_asn', 'x_submitter_cc'];
+export const COLLECTOR_PREFIXES: readonly string[] = ['x_collector_', 'x_submitter_'];
+
+export function isCollectorField(key: string): boolean {
+  return COLLECTOR_FIELDS.includes(key) || COLLECTOR_PREFIXES.some((p) => key.startsWith(p));
+}
+
+/**
+ * The stored document: the measurement as sent, plus the collector's own fields (OONI adds its own too).
+ * Collector fields that came with the measurement never pass through, even if a caller skipped the
+ * ingest check.
+ */
 export function storedDocument(m: IncomingMeasurement, uid: string): Record<string, unknown> {
+  const sent = Object.fromEntries(Object.entries(m.measurement).filter(([k]) => !isCollectorField(k)));
   return {
-    ...m.measurement,
+    ...sent,
     measurement_uid: uid,
     x_received_time: m.receivedAt.toISOString(),
     ...(m.collectorReportId !== undefined && { x_collector_report_id: m.collectorReportId }),

@@ -71,7 +71,7 @@ export function jsonNestingError(text: string, maxDepth: number = MAX_JSON_DEPTH
 
 /** One character for a message: quoted, with control and invisible characters escaped. */
 function shown(text: string, at: number): string {
-  if (at >= text.length) return 'the end of the text';
+  if (at >= text.length) return 'end of the text';
   const cp = text.codePointAt(at)!;
   if (cp === 0xfeff) return 'a byte-order mark (save the file as UTF-8 without BOM)';
   const ch = String.fromCodePoint(cp);

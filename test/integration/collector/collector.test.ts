@@ -201,6 +201,23 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     expect(Object.keys(stored!).filter((k) => /submitter_ip|remote/.test(k))).toEqual([]);
   });
 
+  it.each([
+    ['x_submitter_asn', 'AS6713'],
+    ['x_submitter_cc', 'MA'],
+    ['x_collector_report_id', '20261126T000000Z_voipprobe_MA_6713_n1_forged'],
+    ['measurement_uid', '20261126000000.000000_MA_voipprobe_0000000000000000'],
+    ['x_received_time', '2026-11-26T00:00:00.000Z'],
+    ['x_submitter_ip_hint', 'anything'],
+    ['x_collector_note', 'anything'],
+  ])('a submitter cannot set the collector field %s: 400 naming it, nothing stored', async (field, value) => {
+    const before = await c.store.counts();
+    const m = { ...fakeMeasurement(46, { run: `owned-${field}` }), [field]: value };
+    const want = { status: 400, body: { error: `content.${field}: set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)` } };
+    expect(await submit(m)).toEqual(want);
+    expect(await post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: JSON.stringify(m) }))).toEqual(want);
+    expect(await c.store.counts()).toEqual(before);
+  });
+
   it('GET /api/v1/measurements streams JSON lines, filtered, for report --from-collector', async () => {
     const whatsapp = fakeMeasurement(0, { run: 'q', service: 'whatsapp', start: new Date('2026-11-20T10:00:00Z') });
     const viber = fakeMeasurement(1, { run: 'q', service: 'viber', start: new Date('2026-11-21T10:00:00Z') });

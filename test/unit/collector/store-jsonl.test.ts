@@ -27,6 +27,13 @@ describe('JSONL store', () => {
     await s2.close();
   });
 
+  it('the stored document carries only the collector\'s own collector fields, whatever the caller passed', () => {
+    const forged = { ...fakeMeasurement(1, { run: 'owned' }), x_submitter_asn: 'AS1', x_collector_report_id: 'forged', x_collector_extra: 1, measurement_uid: 'forged' };
+    const doc = storedDocument({ measurement: forged as never, receivedAt: new Date('2026-11-26T00:00:00Z') }, 'uid-1');
+    expect(doc).toMatchObject({ measurement_uid: 'uid-1', x_received_time: '2026-11-26T00:00:00.000Z' });
+    expect(Object.keys(doc).filter((k) => /^x_(submitter|collector)_/.test(k))).toEqual([]);
+  });
+
   it('a document that cannot be serialised is refused alone; the others of its batch are stored', async () => {
     const dir = newDir();
     const s = await JsonlStore.open(dir);
