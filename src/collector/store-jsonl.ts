@@ -5,7 +5,7 @@
 // crash, never acknowledged) is moved to torn/ and cut off, so new lines never glue onto it.
 // One process per directory: a pid lock file keeps a second collector out.
 
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, write } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { readResultsFile, type ResultLine } from '../results/read.js';
 import type { Measurement } from '../model/measurement.js';
 import { writeFileAtomic } from '../submit/atomic.js';
 import { type PidLock, tryLock } from '../submit/pid-lock.js';
+import { filesIn } from '../util/walk.js';
 import { GroupCommitter } from './group-commit.js';
 import {
   type IncomingMeasurement,
@@ -67,11 +68,20 @@ export class JsonlStore implements MeasurementStore {
     return store;
   }
 
+  /** Each non-regular entry is reported once (at start-up, or when it appears). */
+  private readonly skipped = new Set<string>();
+  private report: (message: string) => void = () => undefined;
+
+  /** The day files, sorted; a FIFO or device named like one is skipped (reading it would block). */
   private files(): string[] {
-    return readdirSync(this.dir)
-      .filter((n) => FILE_RE.test(n))
-      .sort()
-      .map((n) => join(this.dir, n));
+    return filesIn(this.dir, {
+      accept: (n) => FILE_RE.test(n),
+      onSkip: ({ path, reason }) => {
+        if (this.skipped.has(path)) return;
+        this.skipped.add(path);
+        this.report(`${path}: skipped: ${reason}`);
+      },
+    });
   }
 
   /** Cuts a torn tail off `file` after saving it under torn/; returns the bytes cut. */
@@ -111,6 +121,7 @@ export class JsonlStore implements MeasurementStore {
   }
 
   private async rebuild(report: (m: string) => void): Promise<void> {
+    this.report = report;
     for (const file of this.files()) {
       this.repairTornTail(file, report);
       const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -153,7 +164,15 @@ export class JsonlStore implements MeasurementStore {
   private fdFor(day: string): number {
     if (this.fd !== null && this.fdDay === day) return this.fd;
     if (this.fd !== null) closeSync(this.fd);
-    this.fd = openSync(join(this.dir, `measurements-${day}.jsonl`), 'a', 0o600);
+    this.fd = null;
+    // O_NONBLOCK: opening a FIFO someone left under today's name must fail, not wait for a reader.
+    const file = join(this.dir, `measurements-${day}.jsonl`);
+    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new Error(`${file} is not a regular file`);
+    }
+    this.fd = fd;
     this.fdDay = day;
     return this.fd;
   }

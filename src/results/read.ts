@@ -2,13 +2,13 @@
 // at a time. A corrupt or torn line is reported with its file and line number and skipped; it never
 // stops the rest.
 
-import { createReadStream, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, type Stats, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
+import { filesIn, type OnSkip, printablePath, reportSkipped, WalkSeen } from '../util/walk.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */
 export const measurementShape = z
@@ -61,27 +61,34 @@ export function judgeLine(raw: string, torn: boolean): JudgedLine | undefined {
   return { ok: true, measurement: parsed.value as Measurement };
 }
 
-/** Expands files and folders (recursively, *.jsonl) into a sorted list of files. */
-export function resultFiles(paths: string[]): string[] {
+/**
+ * Expands files and folders (recursively, *.jsonl) into a sorted list of regular files, each once. A
+ * path given that does not exist is bad input; inside folders, FIFOs, devices, dangling symlinks and
+ * symlink loops are skipped with a message (`onSkip`, stderr by default). A file named explicitly is
+ * read whatever it is (`submit <(zcat old.jsonl.gz)` is a pipe).
+ */
+export function resultFiles(paths: readonly string[], onSkip: OnSkip = reportSkipped): string[] {
   const out: string[] = [];
-  const stat = (p: string) => {
+  const seen = new WalkSeen();
+  for (const p of paths) {
+    let st: Stats;
     try {
-      return statSync(p);
+      st = statSync(p);
     } catch (e) {
-      // A missing path, or a dangling symlink inside a folder: named, never skipped in silence.
       throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
     }
-  };
-  const walk = (p: string, explicit: boolean) => {
-    if (stat(p).isDirectory()) {
-      for (const n of readdirSync(p).sort()) {
-        const child = join(p, n);
-        if (stat(child).isDirectory()) walk(child, false);
-        else if (n.endsWith('.jsonl')) out.push(child);
+    if (st.isDirectory()) {
+      try {
+        out.push(...filesIn(p, { accept: (n) => n.endsWith('.jsonl'), recursive: true, onSkip, seen }));
+      } catch (e) {
+        throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
       }
-    } else if (explicit || p.endsWith('.jsonl')) out.push(p);
-  };
-  for (const p of paths) walk(p, true);
+    } else {
+      const prev = seen.visit(st, p);
+      if (prev === undefined) out.push(p);
+      else onSkip({ path: p, reason: `the same file as ${printablePath(prev)}, read once` });
+    }
+  }
   return out;
 }
 

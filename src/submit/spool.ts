@@ -100,7 +100,9 @@ export class Spool {
       }
       if (!name.endsWith('.json')) continue;
       try {
-        items.push({ name, path, mtime: statSync(path).mtimeMs });
+        const st = statSync(path);
+        // Only regular files: reading a FIFO left here would block the flush for ever.
+        if (st.isFile()) items.push({ name, path, mtime: st.mtimeMs });
       } catch {
         /* removed meanwhile */
       }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,6 +116,16 @@ describe('catalogue validation errors name the file, line and field', () => {
   it('deep nesting is refused with its position, without overflowing the stack', () => {
     const e = loadError({ 'controls.json': controls, 'demo.json': `{"service": "demo", "name": "Demo", "targets": [], "x": ${deepJson(20_000)}}` });
     expect(e.message).toMatch(/demo\.json:1:\d+: invalid JSON: nested deeper than 64 levels/);
+  });
+  it('a FIFO, a device or a dangling symlink named *.json is skipped with a message, not read (it would hang)', () => {
+    const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]) });
+    execFileSync('mkfifo', [join(d, 'fifo.json')]);
+    symlinkSync('/dev/zero', join(d, 'zero.json'));
+    symlinkSync(join(d, 'gone.json'), join(d, 'gone-link.json'));
+    const skipped: string[] = [];
+    const cat = loadCatalogue(d, (s) => skipped.push(`${s.path}: ${s.reason}`));
+    expect(cat.services.map((s) => s.service)).toEqual(['demo']);
+    expect(skipped).toEqual([`${join(d, 'fifo.json')}: a FIFO (named pipe)`, `${join(d, 'gone-link.json')}: a symlink to nothing`, `${join(d, 'zero.json')}: a character device`]);
   });
   it('duplicate ids', () => {
     const t = { id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,20 @@ describe('JSONL store', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RefusedDocument);
     expect(await s.counts()).toEqual({ rows: 3, distinct: 3 });
+    await s.close();
+  });
+
+  it('a FIFO named like a day file is skipped with a message at start-up, never opened', async () => {
+    const dir = newDir();
+    execFileSync('mkfifo', [join(dir, 'measurements-2026-01-01.jsonl')]);
+    const notes: string[] = [];
+    const s = await JsonlStore.open(dir, { onRecover: (m) => notes.push(m) });
+    expect(notes).toEqual([`${join(dir, 'measurements-2026-01-01.jsonl')}: skipped: a FIFO (named pipe)`]);
+    await s.insert(incoming(1));
+    const ids: string[] = [];
+    for await (const l of s.query({})) ids.push(l.measurement.id);
+    expect(ids).toEqual([incoming(1).measurement.id]);
+    expect(notes).toHaveLength(1);
     await s.close();
   });
 
