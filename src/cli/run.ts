@@ -17,7 +17,7 @@ import { isBogon } from '../util/ip.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
-import { collect, dohFlag, EXIT, intFlag, makeLogger, resolverFlag, secondsFlag } from './common.js';
+import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag } from './common.js';
 
 export interface RunFlags {
   service?: string[];
@@ -219,7 +219,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--ipv6', 'measure IPv6 addresses too (default: when this machine has a global IPv6 address)')
     .option('--no-ipv6', 'never measure IPv6 addresses')
     .option('--include-ip', 'keep this machine\'s public address in the results (it is scrubbed by default)')
-    .option('--log-level <level>', 'stderr log level: debug, info, warn, error', process.env.VOIPPROBE_LOG ?? 'warn');
+    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (debug also prints stack traces)`, process.env.VOIPPROBE_LOG ?? 'warn');
 }
 
 export function registerRun(program: Command): void {

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { Agent } from '../util/undici.js';
 import { type BadLine, judgeLine, readResults, type ResultLine } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
+import { OperationalError } from '../util/operational-error.js';
 import { isPostgresUrl } from './open-store.js';
 import { matchesFilter, type QueryFilter } from './store.js';
 import { PostgresStore, redactUrl } from './store-postgres.js';
@@ -70,13 +71,13 @@ async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, o
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
     });
   } catch (e) {
-    throw new Error(`${url.origin}: cannot reach the collector: ${(e as Error).message}`);
+    throw new OperationalError(`${url.origin}: cannot reach the collector: ${(e as Error).message}`);
   }
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     const msg = `${url.origin}: collector answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
     if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 400 || res.statusCode === 404) throw new InputError(msg);
-    throw new Error(msg);
+    throw new OperationalError(msg);
   }
   const file = url.origin + url.pathname;
   const rl = createInterface({ input: Readable.from(res.body), crlfDelay: Infinity });

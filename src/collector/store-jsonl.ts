@@ -14,6 +14,7 @@ import { readResultsFile, type ResultLine } from '../results/read.js';
 import type { Measurement } from '../model/measurement.js';
 import { writeFileAtomic } from '../submit/atomic.js';
 import { type PidLock, tryLock } from '../submit/pid-lock.js';
+import { OperationalError } from '../util/operational-error.js';
 import { filesIn } from '../util/walk.js';
 import { GroupCommitter } from './group-commit.js';
 import {
@@ -57,7 +58,7 @@ export class JsonlStore implements MeasurementStore {
   static async open(dir: string, opts: JsonlStoreOptions = {}): Promise<JsonlStore> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lock = tryLock(join(dir, '.collector.lock'));
-    if ('heldBy' in lock) throw new Error(`${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first`);
+    if ('heldBy' in lock) throw new OperationalError(`${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first, or give this one another --store`);
     const store = new JsonlStore(dir, lock);
     try {
       await store.rebuild(opts.onRecover ?? (() => undefined));

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { OperationalError } from '../util/operational-error.js';
 
 export const BEGIN_MARKER = '# BEGIN voipprobe schedule (managed by `voipprobe schedule --install/--remove`; do not edit inside)';
 export const END_MARKER = '# END voipprobe schedule';
@@ -98,14 +99,14 @@ export function stripManagedBlock(text: string): string {
   let inside = -1;
   lines.forEach((l, i) => {
     if (l.trim() === BEGIN_MARKER) {
-      if (inside >= 0) throw new Error(`crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+      if (inside >= 0) throw new OperationalError(`crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
       inside = i;
     } else if (l.trim() === END_MARKER) {
-      if (inside < 0) throw new Error(`crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`);
+      if (inside < 0) throw new OperationalError(`crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`);
       inside = -1;
     } else if (inside < 0) out.push(l);
   });
-  if (inside >= 0) throw new Error(`crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+  if (inside >= 0) throw new OperationalError(`crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
   return out.join('\n');
 }
 
@@ -129,7 +130,7 @@ export class Crontab {
     const r = spawnSync(this.command, args, { input, encoding: 'utf8' });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
-      throw new Error(
+      throw new OperationalError(
         code === 'ENOENT' ? `"${this.command}" not found: install cron (Debian: apt-get install cron)` : `${this.command} ${args.join(' ')}: ${r.error.message}`,
       );
     }
@@ -141,12 +142,12 @@ export class Crontab {
     if (r.status === 0) return r.stdout;
     // "no crontab for <user>" is how crontab -l says "empty".
     if (/no crontab for/i.test(r.stderr)) return '';
-    throw new Error(`${this.command} -l failed (exit ${r.status}): ${r.stderr.trim()}`);
+    throw new OperationalError(`${this.command} -l failed (exit ${r.status}): ${r.stderr.trim()}`);
   }
 
   write(text: string): void {
     const r = this.exec(['-'], text);
-    if (r.status !== 0) throw new Error(`${this.command} - failed (exit ${r.status}): ${r.stderr.trim()}`);
+    if (r.status !== 0) throw new OperationalError(`${this.command} - failed (exit ${r.status}): ${r.stderr.trim()}`);
   }
 
   /** Installs or replaces our line; returns whether the crontab changed. */

@@ -1,10 +1,16 @@
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { TokenCheck } from '../../../src/collector/auth.js';
+import { createCollectorServer, listen } from '../../../src/collector/server.js';
 import { collectorLines } from '../../../src/collector/source.js';
+import { JsonlStore } from '../../../src/collector/store-jsonl.js';
 import { deepMeasurementLine } from '../../support/json.js';
 import { startTestCollector, type TestCollector, TOKEN } from '../submit/harness.js';
 
@@ -157,6 +163,32 @@ describe('collector: bad input', () => {
     const r = await post('/report/%E0%A4%A', '{}');
     expect(r.status).toBe(400);
     expect(String(r.body.error)).toMatch(/percent-encoding/);
+  });
+});
+
+describe('collector: clients that go away', () => {
+  it('a client disconnecting mid-body is not an error of ours: logged at debug, no stack, nothing stored', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) });
+    const store = await JsonlStore.open(mkdtempSync(join(tmpdir(), 'voipprobe-gone-')));
+    const running = await listen(createCollectorServer({ store, auth: undefined, logger }), '127.0.0.1', 0);
+    const port = Number(new URL(running.url).port);
+    const body = JSON.stringify({ format: 'json', content: fakeMeasurement(1, { run: 'gone' }) });
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.write(`POST /report/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 100)}`);
+          setTimeout(() => s.destroy(), 20);
+        });
+        s.on('close', () => setTimeout(resolve, 20));
+      });
+    }
+    await running.close();
+    expect(await store.counts()).toEqual({ rows: 0, distinct: 0 });
+    await store.close();
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/\bat .*:\d+:\d+/);
+    expect(lines.filter((l) => /closed the connection/.test(l.msg)).length).toBe(10);
   });
 });
 
