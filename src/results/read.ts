@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
-import { filesIn, type OnSkip, printablePath, reportSkipped, WalkSeen } from '../util/walk.js';
+import { printable } from '../util/printable.js';
+import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../util/walk.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */
 export const measurementShape = z
@@ -86,7 +87,7 @@ export function resultFiles(paths: readonly string[], onSkip: OnSkip = reportSki
     } else {
       const prev = seen.visit(st, p);
       if (prev === undefined) out.push(p);
-      else onSkip({ path: p, reason: `the same file as ${printablePath(prev)}, read once` });
+      else onSkip({ path: p, reason: `the same file as ${printable(prev)}, read once` });
     }
   }
   return out;

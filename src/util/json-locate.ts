@@ -8,6 +8,8 @@
 // Nothing here recurses over the text: a document nested 20,000 levels deep is refused with its
 // position before anything that does recurse (zod, JSON.stringify, offsetOfPath) sees it.
 
+import { quoted } from './printable.js';
+
 export type JsonPath = readonly PropertyKey[];
 
 export interface Location {
@@ -74,9 +76,7 @@ function shown(text: string, at: number): string {
   if (at >= text.length) return 'end of the text';
   const cp = text.codePointAt(at)!;
   if (cp === 0xfeff) return 'a byte-order mark (save the file as UTF-8 without BOM)';
-  const ch = String.fromCodePoint(cp);
-  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029) return `"\\u${cp.toString(16).padStart(4, '0')}"`;
-  return JSON.stringify(ch);
+  return quoted(String.fromCodePoint(cp));
 }
 
 const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

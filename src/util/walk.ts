@@ -5,6 +5,7 @@
 
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { printable } from './printable.js';
 
 export interface SkippedPath {
   path: string;
@@ -13,14 +14,9 @@ export interface SkippedPath {
 
 export type OnSkip = (s: SkippedPath) => void;
 
-/** A path as printed on a terminal: control characters in a file name are shown escaped. */
-export function printablePath(p: string): string {
-  return /[\u0000-\u001f\u007f-\u009f]/.test(p) ? JSON.stringify(p) : p;
-}
-
 /** The default: say so on stderr, so that nothing is dropped in silence. */
 export const reportSkipped: OnSkip = ({ path, reason }) => {
-  process.stderr.write(`voipprobe: ${printablePath(path)}: skipped: ${reason}\n`);
+  process.stderr.write(`voipprobe: ${printable(path)}: skipped: ${reason}\n`);
 };
 
 /** What a non-regular, non-directory entry is, for the message. */
@@ -87,7 +83,7 @@ export function filesIn(dir: string, opts: WalkOptions): string[] {
         }
         const prev = seen.visit(cs, child);
         if (prev !== undefined) {
-          onSkip({ path: child, reason: `the same folder as ${printablePath(prev)}, read once` });
+          onSkip({ path: child, reason: `the same folder as ${printable(prev)}, read once` });
           continue;
         }
         try {
@@ -104,7 +100,7 @@ export function filesIn(dir: string, opts: WalkOptions): string[] {
       }
       const prev = seen.visit(cs, child);
       if (prev !== undefined) {
-        onSkip({ path: child, reason: `the same file as ${printablePath(prev)}, read once` });
+        onSkip({ path: child, reason: `the same file as ${printable(prev)}, read once` });
         continue;
       }
       out.push(child);
@@ -113,7 +109,7 @@ export function filesIn(dir: string, opts: WalkOptions): string[] {
   };
   const top = statSync(dir);
   const prev = seen.visit(top, dir);
-  if (prev !== undefined) onSkip({ path: dir, reason: `the same folder as ${printablePath(prev)}, read once` });
+  if (prev !== undefined) onSkip({ path: dir, reason: `the same folder as ${printable(prev)}, read once` });
   else walk(dir, top);
   return out;
 }
