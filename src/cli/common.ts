@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
 import { isSystemError, OperationalError } from '../util/operational-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
+import { stampLines } from './log-stamp.js';
 
 /** Documented exit codes: 0 measured (whatever was found), 1 could not run, 2 bad usage or input. */
 export const EXIT = { ok: 0, cannotRun: 1, badInput: 2 } as const;
@@ -27,7 +28,19 @@ export function makeLogger(level: string = process.env.VOIPPROBE_LOG ?? 'info'):
     throw new InputError(`--log-level (or VOIPPROBE_LOG): expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   }
   if (isDebugLevel(level)) showStacks = true;
-  return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));
+  // Time-stamped output (scheduled runs) goes through process.stderr, which is synchronous on files and pipes.
+  const dest = stamped ? { write: (s: string) => void process.stderr.write(s) } : pino.destination({ dest: 2, sync: true });
+  return pino({ level, base: undefined }, dest);
+}
+
+let stamped = false;
+
+/** Scheduled runs: every line on stdout and stderr (logs included) starts with the UTC time. */
+export function stampOutput(): void {
+  if (stamped) return;
+  stamped = true;
+  stampLines(process.stdout);
+  stampLines(process.stderr);
 }
 
 /** A command's failure: bad input exits 2 with its message; anything else exits 1. */
