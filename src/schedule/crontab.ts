@@ -49,6 +49,11 @@ export function assertCronValue(what: string, value: string): void {
   throw new InputError(`${what} ${quoted(value)} contains the control character ${ch} at position ${m.index + 1}: in a crontab a newline starts a new job, so values with control characters are refused`);
 }
 
+/** A % as cron must see it to pass it on (unescaped, it would end the command). */
+const PERCENT = '\\%';
+/** A single quote inside sh's single quotes: close, an escaped quote, reopen. */
+const QUOTE_OUTSIDE = "'\\''";
+
 /**
  * One word of the job's command, quoted for sh and escaped for cron. Cron reads its command before sh
  * does: an unescaped % ends the command (the rest becomes stdin) and "\%" stands for %; every other
@@ -57,10 +62,10 @@ export function assertCronValue(what: string, value: string): void {
  * backslashes are never doubled.
  */
 export function cronShellWord(s: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s.replace(/%/g, '\\%');
-  const quoted = `'${s.replace(/'/g, `'\\''`).replace(/%/g, `'\\%'`)}'`;
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s.replace(/%/g, PERCENT);
+  const word = "'" + s.replace(/'/g, QUOTE_OUTSIDE).replace(/%/g, "'" + PERCENT + "'") + "'";
   // Drop the empty '' a leading or trailing % leaves (cosmetic: the line is read by people too).
-  return quoted.replace(/^''(?=\\%)/, '').replace(/(?<=\\%)''$/, '');
+  return word.replace(/^''(?=\\%)/, '').replace(/(?<=\\%)''$/, '');
 }
 
 export function buildCronLine(o: CronLineOptions): string {
