@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   const path = '/report/20261126T000000Z_voipprobe_MA_36925_n1_bench';
   const body = (content: unknown) => JSON.stringify({ format: 'json', content });
   const huge = body({ ...m, x_padding: 'x'.repeat(MAX_BODY) });
+  // Built as text: JSON.stringify itself overflows the stack on such a value.
+  const deep = `${JSON.stringify({ ...m, x_deep: null }).slice(0, -5)}${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
 
   const cases: { input: string; expect: number; send: () => ReturnType<typeof raw> }[] = [
     { input: 'malformed JSON (truncated body)', expect: 400, send: () => raw(port, httpPost(path, '{"format":"json","content":{"id":', auth)) },
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
     { input: 'wrong schema: probe_asn "36925"', expect: 400, send: () => raw(port, httpPost(path, body({ ...m, probe_asn: '36925' }), auth)) },
     { input: 'wrong schema: test_keys.service missing', expect: 400, send: () => raw(port, httpPost(path, body({ ...m, test_keys: {} }), auth)) },
     { input: 'wrong schema: format "yaml"', expect: 400, send: () => raw(port, httpPost(path, JSON.stringify({ format: 'yaml', content: m }), auth)) },
+    { input: 'nested 20,000 levels deep (40 KB)', expect: 400, send: () => raw(port, httpPost(path, `{"format":"json","content":${deep}}`, auth)) },
+    { input: 'a collector field set by the submitter (x_submitter_asn)', expect: 400, send: () => raw(port, httpPost(path, body({ ...m, x_submitter_asn: 'AS6713' }), auth)) },
     { input: `oversized body (${huge.length} bytes, limit ${MAX_BODY})`, expect: 413, send: () => raw(port, httpPost(path, huge, auth)) },
     { input: `gzip bomb (${gzipSync(huge).length} bytes compressed)`, expect: 413, send: () => raw(port, httpPost(path, gzipSync(huge), { ...auth, 'Content-Encoding': 'gzip' })) },
     { input: 'missing token', expect: 401, send: () => raw(port, httpPost(path, body(m), { 'Content-Type': 'application/json' })) },

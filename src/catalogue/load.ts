@@ -2,12 +2,13 @@
 // plus exactly one controls file. Errors name the file, line and field.
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { packageDir } from '../util/package-dir.js';
 import { InputError } from '../util/input-error.js';
 import { locationOfPath } from '../util/json-locate.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
+import { filesIn, type OnSkip, reportSkipped } from '../util/walk.js';
 import { type CatalogueFile, type ControlNetwork, catalogueFile, type Target } from './schema.js';
 
 export interface ServiceCatalogue {
@@ -59,18 +60,18 @@ export function loadCatalogueFile(file: string): CatalogueFile & { sha256: strin
   return { ...data, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
-  let names: string[];
+/** Every *.json file of `dir`; a FIFO, device or dangling symlink named *.json is skipped with a message. */
+export function loadCatalogue(dir: string = defaultCatalogueDir(), onSkip: OnSkip = reportSkipped): Catalogue {
+  let files: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    files = filesIn(dir, { accept: (n) => n.endsWith('.json'), onSkip });
   } catch (e) {
     throw new InputError(`${dir}: cannot read catalogue directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir);
   }
   const services: ServiceCatalogue[] = [];
   let controls: Catalogue['controls'] | undefined;
   const byService = new Map<string, string>();
-  for (const n of names) {
-    const file = join(dir, n);
+  for (const file of files) {
     const data = loadCatalogueFile(file);
     const other = byService.get(data.service);
     if (other) throw new InputError(`${file}: service "${data.service}" is also defined in ${basename(other)}`, file);

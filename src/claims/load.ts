@@ -6,9 +6,8 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from '../util/input-error.js';
 import { packageDir } from '../util/package-dir.js';
-import { formatPath, type JsonPath, locationOfOffset, locationOfPath } from '../util/json-locate.js';
+import { formatPath, type JsonPath, locationOfPath } from '../util/json-locate.js';
 import { parseJsonText } from '../util/validate.js';
-import { jsonErrorOffset } from './json-error.js';
 import { periodDays } from './period.js';
 import { type Claim, type ClaimsFile, claimsFileSchema } from './schema.js';
 
@@ -52,22 +51,9 @@ function schemaErrors(file: string, text: string, value: unknown, error: z.ZodEr
   throw new InputError(lines.join('\n') + more, file, first ? locationOfPath(text, first.path)?.line : undefined);
 }
 
-/** JSON.parse, with the line and column of a syntax error even where V8's message names no position. */
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const off = jsonErrorOffset(text);
-    if (off === undefined) return parseJsonText(text, file);
-    const loc = locationOfOffset(text, off);
-    const msg = (e as Error).message.replace(/\s*\(line \d+ column \d+\)/, '');
-    throw new InputError(`${file}:${loc.line}:${loc.column}: invalid JSON: ${msg}`, file, loc.line);
-  }
-}
-
 /** Parses, validates and resolves one claims file's text. */
 export function parseClaimsText(text: string, file: string): Claim[] {
-  const value = parseJson(text, file);
+  const value = parseJsonText(text, file);
   const res = claimsFileSchema.safeParse(value);
   if (!res.success) schemaErrors(file, text, value, res.error);
   return resolveClaims(res.data, file, text, value);

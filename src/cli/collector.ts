@@ -9,7 +9,7 @@ import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { bundledAsnDb, lookupAsnInCsv } from '../vantage/asn-db.js';
 import { bundledGeoDb, type MmdbAnswer, openMmdbLookup } from '../vantage/geo-db.js';
-import { intFlag, makeLogger, secondsFlag } from './common.js';
+import { intFlag, LOG_LEVELS, makeLogger, secondsFlag } from './common.js';
 
 interface CollectorFlags {
   listen: string;
@@ -22,6 +22,7 @@ interface CollectorFlags {
   submitterNetwork?: boolean;
   asnDb?: string;
   geoDb?: string;
+  logLevel: string;
 }
 
 /** ASN/country of submitter addresses (cached; the databases opened once); the address itself is never stored. */
@@ -64,8 +65,9 @@ export function registerCollector(program: Command): void {
     .option('--submitter-network', "record the submitter's ASN and country (never its address) from the offline databases")
     .option('--asn-db <file>', 'ASN database for --submitter-network (CSV in ip-location-db format, or MMDB)')
     .option('--geo-db <file>', 'country MMDB for --submitter-network')
+    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')}`, process.env.VOIPPROBE_LOG ?? 'info')
     .action(async (flags: CollectorFlags) => {
-      const log = makeLogger();
+      const log = makeLogger(flags.logLevel);
       let tokens: string[] | undefined;
       if (flags.tokenFile) tokens = readTokens(flags.tokenFile);
       else if (process.env.VOIPPROBE_COLLECTOR_TOKEN) tokens = [process.env.VOIPPROBE_COLLECTOR_TOKEN];

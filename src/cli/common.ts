@@ -3,14 +3,44 @@
 import { pino, type Logger } from 'pino';
 import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
+import { isSystemError, OperationalError } from '../util/operational-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
+import { stampLines } from './log-stamp.js';
 
 /** Documented exit codes: 0 measured (whatever was found), 1 could not run, 2 bad usage or input. */
 export const EXIT = { ok: 0, cannotRun: 1, badInput: 2 } as const;
 
-/** Logs go to stderr synchronously, so nothing is lost when a cron run exits. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Stack traces are for people who asked for them (--log-level debug, or VOIPPROBE_LOG=debug). */
+let showStacks = isDebugLevel(process.env.VOIPPROBE_LOG);
+
+function isDebugLevel(level: string | undefined): boolean {
+  return level === 'debug' || level === 'trace';
+}
+
+/**
+ * Logs go to stderr synchronously, so nothing is lost when a cron run exits. An unknown level is a usage
+ * error (exit 2), checked before anything else happens.
+ */
 export function makeLogger(level: string = process.env.VOIPPROBE_LOG ?? 'info'): Logger {
-  return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InputError(`--log-level (or VOIPPROBE_LOG): expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  if (isDebugLevel(level)) showStacks = true;
+  // Time-stamped output (scheduled runs) goes through process.stderr, which is synchronous on files and pipes.
+  const dest = stamped ? { write: (s: string) => void process.stderr.write(s) } : pino.destination({ dest: 2, sync: true });
+  return pino({ level, base: undefined }, dest);
+}
+
+let stamped = false;
+
+/** Scheduled runs: every line on stdout and stderr (logs included) starts with the UTC time. */
+export function stampOutput(): void {
+  if (stamped) return;
+  stamped = true;
+  stampLines(process.stdout);
+  stampLines(process.stderr);
 }
 
 /** A command's failure: bad input exits 2 with its message; anything else exits 1. */
@@ -18,9 +48,22 @@ export function exitCodeFor(err: unknown): number {
   return err instanceof InputError ? EXIT.badInput : EXIT.cannotRun;
 }
 
+/**
+ * The one place a command's failure is told: bad input (exit 2) and operational trouble (a port in use,
+ * a locked store, a full disk: exit 1) in one sentence; anything else is a bug, said as such. A stack
+ * trace only at --log-level debug.
+ */
 export function reportError(err: unknown): void {
-  if (err instanceof InputError) process.stderr.write(`voipprobe: ${err.message}\n`);
-  else process.stderr.write(`voipprobe: could not run: ${(err as Error)?.stack ?? String(err)}\n`);
+  if (err instanceof InputError) {
+    process.stderr.write(`voipprobe: ${err.message}\n`);
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const expected = err instanceof OperationalError || isSystemError(err);
+  let text = `voipprobe: could not run: ${message}\n`;
+  if (showStacks && err instanceof Error && err.stack) text += `${err.stack}\n`;
+  else if (!expected) text += 'voipprobe: this looks like a bug in voipprobe; run again with --log-level debug (or VOIPPROBE_LOG=debug) for the details, and please report it\n';
+  process.stderr.write(text);
 }
 
 /** Parses a positive number of seconds ("5", "2.5") from a flag, as milliseconds. */

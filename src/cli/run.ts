@@ -1,10 +1,12 @@
 // `voipprobe run`: measure this network. Wiring only: flags → run options → measurement lines.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
-import { loadCatalogue, selectServices } from '../catalogue/load.js';
+import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
@@ -17,7 +19,8 @@ import { isBogon } from '../util/ip.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
-import { collect, dohFlag, EXIT, intFlag, makeLogger, resolverFlag, secondsFlag } from './common.js';
+import { DEFAULT_CONFIG_FILE } from '../vantage/config.js';
+import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
 
 export interface RunFlags {
   service?: string[];
@@ -90,7 +93,18 @@ export interface RunExtras {
   keepMeasurements?: boolean;
 }
 
-export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promise<RunOutcome & { exitCode: number }> {
+/** A run's flags checked and its inputs loaded: everything that can be wrong is found before any wait. */
+export interface PreparedRun {
+  log: Logger;
+  timeoutMs: number;
+  deadlineMs: number;
+  concurrency: number;
+  resolvers: { local?: string[]; controlUdp?: string[]; doh?: string[] };
+  catalogue: Catalogue;
+  ca: string[] | undefined;
+}
+
+export function prepareRun(flags: RunFlags): PreparedRun {
   const log = makeLogger(flags.logLevel);
   const timeoutMs = secondsFlag('timeout', flags.timeout);
   const deadlineMs = secondsFlag('deadline', flags.deadline);
@@ -102,6 +116,35 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
   };
   const catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
   const ca = readCaFiles(flags.caFile);
+  checkOutDir(flags.out);
+  return { log, timeoutMs, deadlineMs, concurrency, resolvers, catalogue, ca };
+}
+
+/** --out must be (or be creatable as) a folder we can write in; found out now, not after measuring. */
+function checkOutDir(out: string): void {
+  let dir = resolve(out);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(dir);
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) return;
+      dir = up; // created with the first line
+      continue;
+    }
+    if (!st.isDirectory()) throw new InputError(`--out ${out}: ${dir} is not a folder`, out);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      throw new InputError(`--out ${out}: cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, out);
+    }
+    return;
+  }
+}
+
+export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepared: PreparedRun = prepareRun(flags)): Promise<RunOutcome & { exitCode: number }> {
+  const { log, timeoutMs, deadlineMs, concurrency, resolvers, catalogue, ca } = prepared;
   const start = new Date();
   const vantage = extra.vantage ?? UNKNOWN_VANTAGE;
   const meta: RunMeta = {
@@ -219,7 +262,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--ipv6', 'measure IPv6 addresses too (default: when this machine has a global IPv6 address)')
     .option('--no-ipv6', 'never measure IPv6 addresses')
     .option('--include-ip', 'keep this machine\'s public address in the results (it is scrubbed by default)')
-    .option('--log-level <level>', 'stderr log level: debug, info, warn, error', process.env.VOIPPROBE_LOG ?? 'warn');
+    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (debug also prints stack traces)`, process.env.VOIPPROBE_LOG ?? 'warn');
 }
 
 export function registerRun(program: Command): void {
@@ -236,11 +279,23 @@ export function registerRun(program: Command): void {
     .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
     .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
     .option('--token-file <file>', 'bearer token file for --submit')
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string }, cmd: Command) => {
+    .option('--scheduled', 'a run started by the schedule (the crontab line passes it): every output line starts with the UTC time, and the config file\'s "jitter" applies')
+    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; scheduled?: boolean }, cmd: Command) => {
+      if (given.scheduled) stampOutput();
       const ctx = await prepareRunContext(given);
-      const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
-      if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) });
+      const onCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      const flags = applyConfigToRunFlags(given, ctx.config, onCli);
+      // Everything checked before any wait: a bad flag must not cost the jitter first.
+      const prepared = prepareRun(flags);
+      if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
+      if (flags.jitter !== undefined) {
+        const from = onCli('jitter') ? '--jitter' : basename(ctx.configFile ?? DEFAULT_CONFIG_FILE);
+        if (!(await waitJitter(parseJitter(flags.jitter), from))) {
+          process.exitCode = 130;
+          return;
+        }
+      }
+      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) }, prepared);
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
         // Loaded here: a run that does not submit does not pay for the HTTP client.
@@ -250,5 +305,29 @@ export function registerRun(program: Command): void {
         process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
       }
       process.exitCode = out.exitCode;
+      if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
     });
+}
+
+/**
+ * The random start delay, said out loud (how long and where it comes from); Ctrl-C or SIGTERM during
+ * it ends the run before anything is measured. False when interrupted.
+ */
+async function waitJitter(maxMs: number, from: string): Promise<boolean> {
+  const ac = new AbortController();
+  const stop = (sig: NodeJS.Signals) => ac.abort(sig);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await jitterSleep(maxMs, {
+      signal: ac.signal,
+      onDelay: (ms) => process.stderr.write(`voipprobe: waiting ${Math.round(ms / 1000)} s before measuring (random jitter of up to ${maxMs / 1000} s, from ${from})\n`),
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  if (!ac.signal.aborted) return true;
+  process.stderr.write(`voipprobe: ${String(ac.signal.reason)} while waiting to start: nothing was measured\n`);
+  return false;
 }

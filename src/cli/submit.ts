@@ -7,7 +7,7 @@ import { type FlushSummary, flushSpool } from '../submit/flush.js';
 import { submitOptionsFrom } from '../submit/settings.js';
 import { Spool } from '../submit/spool.js';
 import { loadConfig } from '../vantage/config.js';
-import { EXIT, intFlag, makeLogger } from './common.js';
+import { EXIT, intFlag, LOG_LEVELS, makeLogger } from './common.js';
 
 interface SubmitCliFlags {
   collector?: string;
@@ -18,6 +18,7 @@ interface SubmitCliFlags {
   protocol?: string;
   now?: boolean;
   concurrency: string;
+  logLevel: string;
 }
 
 export function describeSummary(s: FlushSummary, spoolDir: string): string {
@@ -43,8 +44,9 @@ export function registerSubmit(program: Command): void {
     .option('--protocol <name>', 'report (OONI open/post/close) or submit_measurement (OONI /api/v1/submit_measurement)')
     .option('--now', 'retry every spooled measurement now, ignoring its backoff time')
     .option('--concurrency <n>', 'requests in flight at once', '4')
+    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')}`, process.env.VOIPPROBE_LOG ?? 'info')
     .action(async (files: string[], flags: SubmitCliFlags) => {
-      const log = makeLogger();
+      const log = makeLogger(flags.logLevel);
       const { config } = loadConfig(flags.config);
       const opts = submitOptionsFrom(config, flags);
       const spool = new Spool(opts.spoolDir);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { measurementShape } from '../results/read.js';
 import { ACCESS_LABELS } from '../vantage/config.js';
+import { isCollectorField } from './store.js';
 
 export const incomingMeasurement = measurementShape.superRefine((m, ctx) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(m.id)) {
@@ -17,6 +18,9 @@ export const incomingMeasurement = measurementShape.superRefine((m, ctx) => {
   const access = (m as Record<string, unknown>).x_access;
   if (access !== undefined && !(ACCESS_LABELS as readonly unknown[]).includes(access)) {
     ctx.addIssue({ code: 'custom', path: ['x_access'], message: `must be one of ${ACCESS_LABELS.join(', ')}` });
+  }
+  for (const k of Object.keys(m)) {
+    if (isCollectorField(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)' });
   }
   const vantage = (m as Record<string, unknown>).x_vantage;
   if (vantage !== undefined && typeof vantage !== 'string') ctx.addIssue({ code: 'custom', path: ['x_vantage'], message: 'must be a string' });

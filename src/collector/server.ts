@@ -14,10 +14,12 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
 import { isBogon } from '../util/ip.js';
+import { describeProblem, parseJson } from '../util/json-locate.js';
+import { OperationalError } from '../util/operational-error.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
 import { openReportBody, submissionBody, validateMeasurement, validateWith } from './ingest-schema.js';
-import type { MeasurementStore, QueryFilter } from './store.js';
+import { type MeasurementStore, type QueryFilter, RefusedDocument } from './store.js';
 
 export interface CollectorServerOptions {
   store: MeasurementStore;
@@ -35,6 +37,13 @@ export interface CollectorServerOptions {
 }
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+/** The client closed the connection before its request was complete: nobody to answer, nothing stored. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection before the request was complete');
+  }
+}
 
 class HttpError extends Error {
   constructor(
@@ -87,25 +96,28 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
       }
     });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
-    // A client that goes away mid-body: settle, so nothing waits forever (nothing was stored).
+    // A client that goes away mid-body ('aborted', then 'close'): settle, so nothing waits forever
+    // (nothing was stored). That is the client's business, not an error of ours.
+    const gone = () => {
+      if (failed) return;
+      failed = true;
+      reject(new ClientGone());
+    };
+    req.on('error', gone);
     req.on('close', () => {
-      if (!req.complete && !failed) {
-        failed = true;
-        reject(new HttpError(400, 'the client closed the connection before the body was complete'));
-      }
+      if (!req.complete) gone();
     });
   });
 }
 
-function parseJson(buf: Buffer, what: string): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, `malformed JSON in ${what}: ${(e as Error).message}`);
-  }
+/**
+ * JSON from a client: a syntax error, or nesting deeper than MAX_JSON_DEPTH (which would overflow the
+ * stack of whatever serialises it later), is a 400 saying where, before anything else sees it.
+ */
+function jsonFrom(text: string, prefix: string): unknown {
+  const r = parseJson(text);
+  if (r.ok) return r.value;
+  throw new HttpError(400, `${prefix}: ${describeProblem(text, r)}`);
 }
 
 /** OONI's {UTC time}_{test name without _}_{CC}_{ASN}_n1_{random}. */
@@ -150,6 +162,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
       log?.debug({ id: m.id, uid: r.measurement_uid, duplicate: r.duplicate }, 'measurement');
       return r;
     } catch (e) {
+      if (e instanceof RefusedDocument) throw new HttpError(400, e.message);
       log?.error({ err: (e as Error).message }, 'store failed');
       throw new HttpError(503, `the store could not save the measurement; retry later (${(e as Error).message})`);
     }
@@ -158,14 +171,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
   const measurementFrom = (body: unknown): Measurement => {
     const b = validateWith(submissionBody, body);
     if (!b.ok) throw new HttpError(400, b.reason);
-    let content: unknown = b.value.content;
-    if (typeof content === 'string') {
-      try {
-        content = JSON.parse(content);
-      } catch (e) {
-        throw new HttpError(400, `content: not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const content = typeof b.value.content === 'string' ? jsonFrom(b.value.content, 'content: not valid JSON') : b.value.content;
     const v = validateMeasurement(content);
     if (!v.ok) throw new HttpError(400, v.reason);
     return v.value;
@@ -191,7 +197,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
 
     if (path === '/report') {
       only('POST');
-      const v = validateWith(openReportBody, parseJson(await readBody(req, limit), 'request body'));
+      const v = validateWith(openReportBody, jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       if (!v.ok) throw new HttpError(400, v.reason);
       return send(res, 200, {
         backend_version: `voipprobe-collector ${SOFTWARE_VERSION}`,
@@ -213,13 +219,13 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
         req.resume();
         return send(res, 200, {});
       }
-      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       const r = await store(req, m, reportId);
       return send(res, 200, { measurement_uid: r.measurement_uid });
     }
     if (path === '/api/v1/submit_measurement') {
       only('POST');
-      const m = measurementFrom(parseJson(await readBody(req, limit), 'request body'));
+      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
       const r = await store(req, m, undefined);
       return send(res, 200, { measurement_uid: r.measurement_uid, report_id: m.report_id, verification_status: 'unverified' });
     }
@@ -263,6 +269,10 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
+      if (e instanceof ClientGone) {
+        log?.debug({ path: req.url }, e.message);
+        return;
+      }
       if (e instanceof HttpError) {
         if (e.status >= 500) log?.error({ status: e.status, reason: e.message }, 'request failed');
         else log?.info({ status: e.status, reason: e.message, path: req.url }, 'request refused');
@@ -270,7 +280,9 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
         req.resume();
         send(res, e.status, { error: e.message }, e.status === 413 ? { connection: 'close' } : e.status === 503 ? { 'retry-after': '5' } : {});
       } else {
-        log?.error({ err: (e as Error)?.stack ?? String(e) }, 'unexpected error');
+        // A bug of ours: one line at error level; the stack only for whoever runs at debug level.
+        log?.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'unexpected error');
+        log?.debug({ stack: (e as Error)?.stack }, 'unexpected error: stack');
         req.resume();
         send(res, 500, { error: 'internal error' });
       }
@@ -285,12 +297,24 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+/** Why a listen failed, in a sentence with what to do. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): OperationalError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use (another collector, or another program, listens there; stop it or choose another --listen)',
+    EACCES: 'permission denied (ports below 1024 need privileges; use a higher port behind a reverse proxy)',
+    EADDRNOTAVAIL: 'this machine has no such address (check the host part of --listen)',
+  };
+  return new OperationalError(`cannot listen on ${where}: ${why[e.code ?? ''] ?? e.message}`, { cause: e });
+}
+
 /** Listens on host:port (port 0 = any free port) and resolves with the base URL. */
 export async function listen(server: Server, host: string, port: number): Promise<RunningCollector> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (e: NodeJS.ErrnoException) => reject(listenError(e, host, port));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

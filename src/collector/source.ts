@@ -7,9 +7,9 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { Agent } from '../util/undici.js';
-import { type BadLine, measurementShape, readResults, type ResultLine } from '../results/read.js';
-import type { Measurement } from '../model/measurement.js';
+import { type BadLine, judgeLine, readResults, type ResultLine } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
+import { OperationalError } from '../util/operational-error.js';
 import { isPostgresUrl } from './open-store.js';
 import { matchesFilter, type QueryFilter } from './store.js';
 import { PostgresStore, redactUrl } from './store-postgres.js';
@@ -71,13 +71,13 @@ async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, o
       headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
     });
   } catch (e) {
-    throw new Error(`${url.origin}: cannot reach the collector: ${(e as Error).message}`);
+    throw new OperationalError(`${url.origin}: cannot reach the collector: ${(e as Error).message}`);
   }
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     const msg = `${url.origin}: collector answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
     if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 400 || res.statusCode === 404) throw new InputError(msg);
-    throw new Error(msg);
+    throw new OperationalError(msg);
   }
   const file = url.origin + url.pathname;
   const rl = createInterface({ input: Readable.from(res.body), crlfDelay: Infinity });
@@ -85,20 +85,12 @@ async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, o
   // A stream the collector cut short surfaces as an error from the iterator below: never a silently short report.
   for await (const text of rl) {
     n++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      onBad({ file, line: n, kind: 'corrupt', reason: (e as Error).message });
+    const v = judgeLine(text, false);
+    if (!v) continue;
+    if (!v.ok) {
+      onBad({ file, line: n, kind: v.kind, reason: v.reason });
       continue;
     }
-    const r = measurementShape.safeParse(value);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      onBad({ file, line: n, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      continue;
-    }
-    yield { file, line: n, measurement: value as Measurement };
+    yield { file, line: n, measurement: v.measurement };
   }
 }

@@ -5,7 +5,7 @@
 // crash, never acknowledged) is moved to torn/ and cut off, so new lines never glue onto it.
 // One process per directory: a pid lock file keeps a second collector out.
 
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, write } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { readResultsFile, type ResultLine } from '../results/read.js';
 import type { Measurement } from '../model/measurement.js';
 import { writeFileAtomic } from '../submit/atomic.js';
 import { type PidLock, tryLock } from '../submit/pid-lock.js';
+import { OperationalError } from '../util/operational-error.js';
+import { filesIn } from '../util/walk.js';
 import { GroupCommitter } from './group-commit.js';
 import {
   type IncomingMeasurement,
@@ -22,8 +24,8 @@ import {
   type MeasurementStore,
   measurementUid,
   type QueryFilter,
+  serialiseDocument,
   type StoreCounts,
-  storedDocument,
 } from './store.js';
 
 const writeAsync = promisify(write);
@@ -40,7 +42,7 @@ export class JsonlStore implements MeasurementStore {
   readonly description: string;
   private readonly index = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<InsertResult>>();
-  private readonly committer: GroupCommitter<IncomingMeasurement, InsertResult>;
+  private readonly committer: GroupCommitter<{ id: string; uid: string; line: string }, InsertResult>;
   private fd: number | null = null;
   private fdDay = '';
   private rows = 0;
@@ -56,7 +58,7 @@ export class JsonlStore implements MeasurementStore {
   static async open(dir: string, opts: JsonlStoreOptions = {}): Promise<JsonlStore> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lock = tryLock(join(dir, '.collector.lock'));
-    if ('heldBy' in lock) throw new Error(`${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first`);
+    if ('heldBy' in lock) throw new OperationalError(`${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first, or give this one another --store`);
     const store = new JsonlStore(dir, lock);
     try {
       await store.rebuild(opts.onRecover ?? (() => undefined));
@@ -67,11 +69,20 @@ export class JsonlStore implements MeasurementStore {
     return store;
   }
 
+  /** Each non-regular entry is reported once (at start-up, or when it appears). */
+  private readonly skipped = new Set<string>();
+  private report: (message: string) => void = () => undefined;
+
+  /** The day files, sorted; a FIFO or device named like one is skipped (reading it would block). */
   private files(): string[] {
-    return readdirSync(this.dir)
-      .filter((n) => FILE_RE.test(n))
-      .sort()
-      .map((n) => join(this.dir, n));
+    return filesIn(this.dir, {
+      accept: (n) => FILE_RE.test(n),
+      onSkip: ({ path, reason }) => {
+        if (this.skipped.has(path)) return;
+        this.skipped.add(path);
+        this.report(`${path}: skipped: ${reason}`);
+      },
+    });
   }
 
   /** Cuts a torn tail off `file` after saving it under torn/; returns the bytes cut. */
@@ -111,6 +122,7 @@ export class JsonlStore implements MeasurementStore {
   }
 
   private async rebuild(report: (m: string) => void): Promise<void> {
+    this.report = report;
     for (const file of this.files()) {
       this.repairTornTail(file, report);
       const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -137,7 +149,15 @@ export class JsonlStore implements MeasurementStore {
     // The same id arriving twice at once: the second waits for the first and is a duplicate.
     const pending = this.inflight.get(id);
     if (pending) return pending.then((r) => ({ measurement_uid: r.measurement_uid, duplicate: true }));
-    const p = this.committer.submit(m).finally(() => this.inflight.delete(id));
+    let p: Promise<InsertResult>;
+    try {
+      // Serialised here, alone: a document that cannot be written fails by itself, not its batch.
+      const uid = measurementUid(m.measurement, m.receivedAt);
+      p = this.committer.submit({ id, uid, line: serialiseDocument(m, uid) });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    p = p.finally(() => this.inflight.delete(id));
     this.inflight.set(id, p);
     return p;
   }
@@ -145,7 +165,15 @@ export class JsonlStore implements MeasurementStore {
   private fdFor(day: string): number {
     if (this.fd !== null && this.fdDay === day) return this.fd;
     if (this.fd !== null) closeSync(this.fd);
-    this.fd = openSync(join(this.dir, `measurements-${day}.jsonl`), 'a', 0o600);
+    this.fd = null;
+    // O_NONBLOCK: opening a FIFO someone left under today's name must fail, not wait for a reader.
+    const file = join(this.dir, `measurements-${day}.jsonl`);
+    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new Error(`${file} is not a regular file`);
+    }
+    this.fd = fd;
     this.fdDay = day;
     return this.fd;
   }
@@ -154,16 +182,10 @@ export class JsonlStore implements MeasurementStore {
    * Writes and fdatasyncs a batch. Both run on libuv's thread pool: the event loop keeps parsing
    * requests meanwhile, and they form the next batch (a synchronous fsync would make every batch one).
    */
-  private async commit(batch: IncomingMeasurement[]): Promise<InsertResult[]> {
-    const results: InsertResult[] = [];
-    const lines: string[] = [];
-    const uids: [string, string][] = [];
-    for (const m of batch) {
-      const uid = measurementUid(m.measurement, m.receivedAt);
-      lines.push(JSON.stringify(storedDocument(m, uid)));
-      uids.push([m.measurement.id, uid]);
-      results.push({ measurement_uid: uid, duplicate: false });
-    }
+  private async commit(batch: { id: string; uid: string; line: string }[]): Promise<InsertResult[]> {
+    const results = batch.map((b) => ({ measurement_uid: b.uid, duplicate: false }));
+    const lines = batch.map((b) => b.line);
+    const uids = batch.map((b) => [b.id, b.uid] as const);
     const day = new Date().toISOString().slice(0, 10);
     const fd = this.fdFor(day);
     const before = fstatSync(fd).size;

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Measurement } from '../model/measurement.js';
 import type { ResultLine } from '../results/read.js';
+import { OperationalError } from '../util/operational-error.js';
 import { GroupCommitter } from './group-commit.js';
 import {
   type IncomingMeasurement,
@@ -13,8 +14,8 @@ import {
   type MeasurementStore,
   measurementUid,
   type QueryFilter,
+  serialiseDocument,
   type StoreCounts,
-  storedDocument,
 } from './store.js';
 
 export const TABLE = 'voipprobe_measurements';
@@ -44,6 +45,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX ${TABLE}_time_id ON ${TABLE} (measurement_start_time, id);
    CREATE INDEX ${TABLE}_received ON ${TABLE} (received_time);`,
 ];
+
+/** What to do about the usual reasons a database cannot be opened (PostgreSQL's SQLSTATE, or the socket's errno). */
+function databaseHint(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  if (code === '28000' || code === '28P01') return ' (create the role, e.g. `createuser voipprobe`, or fix the user and password in the URL)';
+  if (code === '3D000') return ' (create the database, e.g. `createdb -O voipprobe voipprobe`, or fix its name in the URL)';
+  if (code === '42501') return ' (the role may not create the table: grant it CREATE on the schema, or run the first start as the owner)';
+  if (code === 'ECONNREFUSED') return ' (is PostgreSQL running and listening there?)';
+  return '';
+}
 
 /** The URL without its password, for logs and messages. */
 export function redactUrl(url: string): string {
@@ -97,7 +108,7 @@ export class PostgresStore implements MeasurementStore {
       else await pool.query('SELECT 1');
     } catch (e) {
       await pool.end();
-      throw new Error(`${redactUrl(url)}: cannot prepare the database: ${(e as Error).message}`);
+      throw new OperationalError(`${redactUrl(url)}: cannot prepare the database: ${(e as Error).message}${databaseHint(e)}`, { cause: e });
     }
     return store;
   }
@@ -151,7 +162,7 @@ export class PostgresStore implements MeasurementStore {
   private toRow(m: IncomingMeasurement): Row {
     const meas = m.measurement;
     const uid = measurementUid(meas, m.receivedAt);
-    const json = JSON.stringify(storedDocument(m, uid));
+    const json = serialiseDocument(m, uid);
     const needsText = json.includes('\\u0000');
     return {
       id: meas.id,

@@ -55,10 +55,41 @@ export function measurementUid(m: Measurement, receivedAt: Date): string {
   return `${stamp}_${m.probe_cc}_${m.test_name}_${h}`;
 }
 
-/** The stored document: the measurement as sent, plus the collector's own fields (OONI adds its own too). */
+/** A document the store cannot keep, whatever is retried: the submitter gets a 4xx, not a 503. */
+export class RefusedDocument extends Error {}
+
+/**
+ * The stored document as one JSON line. Serialised one document at a time, so that a document that
+ * cannot be serialised is refused alone and never fails the batch it would have been written with.
+ */
+export function serialiseDocument(m: IncomingMeasurement, uid: string): string {
+  try {
+    return JSON.stringify(storedDocument(m, uid));
+  } catch (e) {
+    throw new RefusedDocument(`measurement ${m.measurement.id} cannot be serialised: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Fields only the collector writes into a stored document, and the prefixes it reserves for more. A
+ * reader must be able to trust them as the collector's: a submitter sending one is refused (400).
+ */
+export const COLLECTOR_FIELDS: readonly string[] = ['measurement_uid', 'x_received_time', 'x_collector_report_id', 'x_submitter_asn', 'x_submitter_cc'];
+export const COLLECTOR_PREFIXES: readonly string[] = ['x_collector_', 'x_submitter_'];
+
+export function isCollectorField(key: string): boolean {
+  return COLLECTOR_FIELDS.includes(key) || COLLECTOR_PREFIXES.some((p) => key.startsWith(p));
+}
+
+/**
+ * The stored document: the measurement as sent, plus the collector's own fields (OONI adds its own too).
+ * Collector fields that came with the measurement never pass through, even if a caller skipped the
+ * ingest check.
+ */
 export function storedDocument(m: IncomingMeasurement, uid: string): Record<string, unknown> {
+  const sent = Object.fromEntries(Object.entries(m.measurement).filter(([k]) => !isCollectorField(k)));
   return {
-    ...m.measurement,
+    ...sent,
     measurement_uid: uid,
     x_received_time: m.receivedAt.toISOString(),
     ...(m.collectorReportId !== undefined && { x_collector_report_id: m.collectorReportId }),

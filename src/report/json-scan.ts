@@ -5,6 +5,8 @@
 // is not an object, nesting deeper than MAX_DEPTH) makes it return false, and the caller then falls
 // back to JSON.parse, which decides. So a false negative costs time, never correctness.
 
+import { MAX_JSON_DEPTH } from '../util/json-locate.js';
+
 /** Field ids: where a value's span is recorded in `spanStart`/`spanEnd`. */
 export const F = {
   id: 1,
@@ -99,7 +101,8 @@ const descend = (f: number): number[] => {
 };
 for (let f = 1; f < FIELD_COUNT; f++) DESCENDANTS[f] = descend(f);
 
-export const MAX_DEPTH = 256;
+/** Deeper lines are left to the slow path, which refuses them as every reader does. */
+export const MAX_DEPTH = MAX_JSON_DEPTH;
 const kind = new Uint8Array(MAX_DEPTH); // 1 object, 2 array
 const nodeAt = new Uint8Array(MAX_DEPTH);
 const fieldAt = new Uint8Array(MAX_DEPTH);

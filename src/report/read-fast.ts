@@ -5,7 +5,7 @@
 // accept and reject the same lines with the same reasons.
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import { type BadLine, measurementShape, resultFiles } from '../results/read.js';
+import { type BadLine, judgeLine, resultFiles } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import type { MeasurementCore, ReportLine } from './input.js';
 import { F, scanMeasurement, spanEnd, spanStart } from './json-scan.js';
@@ -102,30 +102,13 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
   } as MeasurementCore;
 }
 
-/** readResults' judgement of one line, verbatim. */
-function slowJudge(
-  text: string,
-  file: string,
-  line: number,
-  torn: boolean,
-  onBad: (b: BadLine) => void,
-): ReportLine | null {
-  const t = text.trim();
-  if (t === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(t);
-  } catch (e) {
-    onBad({ file, line, kind: torn ? 'torn' : 'corrupt', reason: torn ? 'last line cut short (no newline, not valid JSON)' : (e as Error).message });
-    return null;
-  }
-  const res = measurementShape.safeParse(value);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    onBad({ file, line, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-    return null;
-  }
-  return { file, line, measurement: value as MeasurementCore };
+/** readResults' judgement of one line (the same function). */
+function slowJudge(text: string, file: string, line: number, torn: boolean, onBad: (b: BadLine) => void): ReportLine | null {
+  const v = judgeLine(text, torn);
+  if (!v) return null;
+  if (v.ok) return { file, line, measurement: v.measurement as MeasurementCore };
+  onBad({ file, line, kind: v.kind, reason: v.reason });
+  return null;
 }
 
 /** One file's lines (see readReportLines). */

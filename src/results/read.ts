@@ -2,12 +2,14 @@
 // at a time. A corrupt or torn line is reported with its file and line number and skipped; it never
 // stops the rest.
 
-import { createReadStream, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, type Stats, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
+import { describeProblem, parseJson } from '../util/json-locate.js';
+import { printable } from '../util/printable.js';
+import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../util/walk.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */
 export const measurementShape = z
@@ -36,27 +38,58 @@ export interface BadLine {
   reason: string;
 }
 
-/** Expands files and folders (recursively, *.jsonl) into a sorted list of files. */
-export function resultFiles(paths: string[]): string[] {
+export type JudgedLine = { ok: true; measurement: Measurement } | { ok: false; kind: BadLine['kind']; reason: string };
+
+/**
+ * One results line judged the way every reader of measurement lines judges it (this reader, the
+ * reporter's fast reader, the collector's stream): JSON with bounded nesting, then the measurement
+ * shape. Undefined for a blank line. `torn`: it is the file's last line and has no newline.
+ */
+export function judgeLine(raw: string, torn: boolean): JudgedLine | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    if (parsed.kind === 'nesting') return { ok: false, kind: 'invalid', reason: describeProblem(text, parsed) };
+    if (torn) return { ok: false, kind: 'torn', reason: 'last line cut short (no newline, not valid JSON)' };
+    return { ok: false, kind: 'corrupt', reason: describeProblem(text, parsed) };
+  }
+  const res = measurementShape.safeParse(parsed.value);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    return { ok: false, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, measurement: parsed.value as Measurement };
+}
+
+/**
+ * Expands files and folders (recursively, *.jsonl) into a sorted list of regular files, each once. A
+ * path given that does not exist is bad input; inside folders, FIFOs, devices, dangling symlinks and
+ * symlink loops are skipped with a message (`onSkip`, stderr by default). A file named explicitly is
+ * read whatever it is (`submit <(zcat old.jsonl.gz)` is a pipe).
+ */
+export function resultFiles(paths: readonly string[], onSkip: OnSkip = reportSkipped): string[] {
   const out: string[] = [];
-  const stat = (p: string) => {
+  const seen = new WalkSeen();
+  for (const p of paths) {
+    let st: Stats;
     try {
-      return statSync(p);
+      st = statSync(p);
     } catch (e) {
-      // A missing path, or a dangling symlink inside a folder: named, never skipped in silence.
       throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
     }
-  };
-  const walk = (p: string, explicit: boolean) => {
-    if (stat(p).isDirectory()) {
-      for (const n of readdirSync(p).sort()) {
-        const child = join(p, n);
-        if (stat(child).isDirectory()) walk(child, false);
-        else if (n.endsWith('.jsonl')) out.push(child);
+    if (st.isDirectory()) {
+      try {
+        out.push(...filesIn(p, { accept: (n) => n.endsWith('.jsonl'), recursive: true, onSkip, seen }));
+      } catch (e) {
+        throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
       }
-    } else if (explicit || p.endsWith('.jsonl')) out.push(p);
-  };
-  for (const p of paths) walk(p, true);
+    } else {
+      const prev = seen.visit(st, p);
+      if (prev === undefined) out.push(p);
+      else onSkip({ path: p, reason: `the same file as ${printable(prev)}, read once` });
+    }
+  }
   return out;
 }
 
@@ -72,23 +105,10 @@ export async function* readResultsFile(file: string, onBad: (bad: BadLine) => vo
   let n = 0;
   let pending: { line: number; text: string } | null = null;
   const judge = function* (entry: { line: number; text: string }, isLast: boolean): Generator<ResultLine> {
-    const text = entry.text.trim();
-    if (text === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      const torn = isLast && !endsWithNewline;
-      onBad({ file, line: entry.line, kind: torn ? 'torn' : 'corrupt', reason: torn ? 'last line cut short (no newline, not valid JSON)' : (e as Error).message });
-      return;
-    }
-    const res = measurementShape.safeParse(value);
-    if (!res.success) {
-      const issue = res.error.issues[0]!;
-      onBad({ file, line: entry.line, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      return;
-    }
-    yield { file, line: entry.line, measurement: value as Measurement };
+    const v = judgeLine(entry.text, isLast && !endsWithNewline);
+    if (!v) return;
+    if (v.ok) yield { file, line: entry.line, measurement: v.measurement };
+    else onBad({ file, line: entry.line, kind: v.kind, reason: v.reason });
   };
   for await (const text of rl) {
     n++;

@@ -5,6 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { InputError } from '../util/input-error.js';
+import { OperationalError } from '../util/operational-error.js';
+import { CONTROL_CHAR, quoted } from '../util/printable.js';
 
 export const BEGIN_MARKER = '# BEGIN voipprobe schedule (managed by `voipprobe schedule --install/--remove`; do not edit inside)';
 export const END_MARKER = '# END voipprobe schedule';
@@ -24,38 +27,70 @@ export interface CronLineOptions {
   logFile: string;
   /** Absolute path of flock. */
   flockPath: string;
-  /** Arguments after `run` (e.g. --jitter 120 --config /etc/voipprobe.json --submit). */
+  /** Arguments after `run --scheduled` (e.g. --jitter 120 --config /etc/voipprobe.json --submit). */
   runArgs: string[];
 }
 
-/** POSIX single-quoting, only where needed. */
-export function shellQuote(s: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** Exit code flock(1) gives when the lock is held (-E): the line turns it into a "skipped" note in the log. */
+export const LOCK_BUSY_EXIT = 75;
+
+/** Vixie cron (Debian's) keeps at most this many bytes of a job's command (MAX_COMMAND - 1). */
+export const MAX_CRON_COMMAND = 999;
 
 /**
- * Cron turns an unescaped % into a newline (the rest becomes the job's stdin) and turns a
- * backslash-escaped % or backslash into the bare character before the shell sees the command.
+ * Refuses a value that would break out of its job line (exit 2, naming the value and the character):
+ * a newline (or a carriage return, which editors turn into one) starts a new job; other control
+ * characters are never part of a real path or argument and only hide what the line does.
  */
-export function escapeForCron(command: string): string {
-  return command.replace(/[\\%]/g, (c) => `\\${c}`);
+export function assertCronValue(what: string, value: string): void {
+  const m = CONTROL_CHAR.exec(value);
+  if (!m) return;
+  const ch = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}${m[0] === '\n' ? ' (newline)' : m[0] === '\r' ? ' (carriage return)' : ''}`;
+  throw new InputError(`${what} ${quoted(value)} contains the control character ${ch} at position ${m.index + 1}: in a crontab a newline starts a new job, so values with control characters are refused`);
+}
+
+/** A % as cron must see it to pass it on (unescaped, it would end the command). */
+const PERCENT = '\\%';
+/** A single quote inside sh's single quotes: close, an escaped quote, reopen. */
+const QUOTE_OUTSIDE = "'\\''";
+
+/**
+ * One word of the job's command, quoted for sh and escaped for cron. Cron reads its command before sh
+ * does: an unescaped % ends the command (the rest becomes stdin) and "\%" stands for %; every other
+ * backslash is left as it is (Vixie cron's do_command.c: "\x -> \x for all x != %"). So a % goes
+ * outside sh's single quotes as "\%", where no backslash of the value can pair with ours, and
+ * backslashes are never doubled.
+ */
+export function cronShellWord(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s.replace(/%/g, PERCENT);
+  const word = "'" + s.replace(/'/g, QUOTE_OUTSIDE).replace(/%/g, "'" + PERCENT + "'") + "'";
+  // Drop the empty '' a leading or trailing % leaves (cosmetic: the line is read by people too).
+  return word.replace(/^''(?=\\%)/, '').replace(/(?<=\\%)''$/, '');
 }
 
 export function buildCronLine(o: CronLineOptions): string {
-  const q = shellQuote;
-  const cmd = [
-    `cd ${q(o.workDir)} &&`,
-    q(o.flockPath),
-    '-n',
-    q(o.lockFile),
-    q(o.nodePath),
-    q(o.cliPath),
-    'run',
-    ...o.runArgs.map(q),
-    `>> ${q(o.logFile)} 2>&1`,
-  ].join(' ');
-  return `${o.cron} ${escapeForCron(cmd)}`;
+  const values: [string, string][] = [
+    ['the schedule', o.cron],
+    ['--workdir', o.workDir],
+    ['--lock-file', o.lockFile],
+    ['--log-file', o.logFile],
+    ['the node executable path', o.nodePath],
+    ['the voipprobe CLI path', o.cliPath],
+    ['the flock path', o.flockPath],
+    ...o.runArgs.map((a): [string, string] => ['the run argument', a]),
+  ];
+  for (const [what, v] of values) assertCronValue(what, v);
+  const w = cronShellWord;
+  // A run that finds the lock held (the previous one still going) leaves a time-stamped note instead
+  // of exiting in silence; the run itself stamps its own lines (--scheduled).
+  const skipped = `[ $? -ne ${LOCK_BUSY_EXIT} ] || printf ${w('%s voipprobe: run skipped: the previous run still holds %s\\n')} "$(date -u ${w('+%Y-%m-%dT%H:%M:%SZ')})" ${w(o.lockFile)}`;
+  const run = [w(o.flockPath), '-n', '-E', String(LOCK_BUSY_EXIT), w(o.lockFile), w(o.nodePath), w(o.cliPath), 'run', '--scheduled', ...o.runArgs.map(w)].join(' ');
+  const cmd = `cd ${w(o.workDir)} && { ${run}; ${skipped}; } >> ${w(o.logFile)} 2>&1`;
+  assertCronValue('the crontab command', cmd); // every part was checked; this keeps it so
+  if (cmd.length > MAX_CRON_COMMAND) {
+    throw new InputError(`the crontab command would be ${cmd.length} characters long; cron keeps at most ${MAX_CRON_COMMAND}: use shorter paths, or put run options in the config file (--config)`);
+  }
+  return `${o.cron} ${cmd}`;
 }
 
 /** First executable `name` on PATH (cron's PATH is short, so the line gets the absolute path). */
@@ -98,14 +133,14 @@ export function stripManagedBlock(text: string): string {
   let inside = -1;
   lines.forEach((l, i) => {
     if (l.trim() === BEGIN_MARKER) {
-      if (inside >= 0) throw new Error(`crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+      if (inside >= 0) throw new OperationalError(`crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
       inside = i;
     } else if (l.trim() === END_MARKER) {
-      if (inside < 0) throw new Error(`crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`);
+      if (inside < 0) throw new OperationalError(`crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`);
       inside = -1;
     } else if (inside < 0) out.push(l);
   });
-  if (inside >= 0) throw new Error(`crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+  if (inside >= 0) throw new OperationalError(`crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
   return out.join('\n');
 }
 
@@ -129,7 +164,7 @@ export class Crontab {
     const r = spawnSync(this.command, args, { input, encoding: 'utf8' });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
-      throw new Error(
+      throw new OperationalError(
         code === 'ENOENT' ? `"${this.command}" not found: install cron (Debian: apt-get install cron)` : `${this.command} ${args.join(' ')}: ${r.error.message}`,
       );
     }
@@ -141,12 +176,12 @@ export class Crontab {
     if (r.status === 0) return r.stdout;
     // "no crontab for <user>" is how crontab -l says "empty".
     if (/no crontab for/i.test(r.stderr)) return '';
-    throw new Error(`${this.command} -l failed (exit ${r.status}): ${r.stderr.trim()}`);
+    throw new OperationalError(`${this.command} -l failed (exit ${r.status}): ${r.stderr.trim()}`);
   }
 
   write(text: string): void {
     const r = this.exec(['-'], text);
-    if (r.status !== 0) throw new Error(`${this.command} - failed (exit ${r.status}): ${r.stderr.trim()}`);
+    if (r.status !== 0) throw new OperationalError(`${this.command} - failed (exit ${r.status}): ${r.stderr.trim()}`);
   }
 
   /** Installs or replaces our line; returns whether the crontab changed. */

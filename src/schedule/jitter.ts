@@ -19,6 +19,8 @@ export interface JitterOptions {
   signal?: AbortSignal;
   /** Replaces the timer in tests. */
   sleepFn?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told the delay drawn, before the sleep starts (to say how long the wait will be). */
+  onDelay?: (ms: number) => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface JitterOptions {
 export async function jitterSleep(maxMs: number, opts: JitterOptions = {}): Promise<number> {
   if (maxMs <= 0) return 0;
   const delay = Math.floor((opts.random ?? Math.random)() * maxMs);
+  opts.onDelay?.(delay);
   const doSleep = opts.sleepFn ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }).then(() => undefined));
   try {
     await doSleep(delay, opts.signal);

@@ -2,6 +2,7 @@
 // once. A lock left by a process that died (kill -9, power loss) is taken over: its pid is not alive.
 
 import { linkSync, readFileSync, unlinkSync } from 'node:fs';
+import { OperationalError } from '../util/operational-error.js';
 import { TMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { dirname, join, basename } from 'node:path';
 
@@ -59,7 +60,7 @@ export function tryLock(file: string): PidLock | { heldBy: number } {
         }
       }
     }
-    throw new Error(`${file}: could not take the lock`);
+    throw new OperationalError(`${file}: could not take the lock (it keeps changing hands); try again`);
   } finally {
     try {
       unlinkSync(tmp);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement } from '../model/measurement.js';
+import { describeProblem, parseJson } from '../util/json-locate.js';
 import { TMP_PREFIX, unlinkDurable, writeFileAtomic } from './atomic.js';
 
 export const SPOOL_FORMAT = 1;
@@ -99,7 +100,9 @@ export class Spool {
       }
       if (!name.endsWith('.json')) continue;
       try {
-        items.push({ name, path, mtime: statSync(path).mtimeMs });
+        const st = statSync(path);
+        // Only regular files: reading a FIFO left here would block the flush for ever.
+        if (st.isFile()) items.push({ name, path, mtime: st.mtimeMs });
       } catch {
         /* removed meanwhile */
       }
@@ -120,7 +123,11 @@ export class Spool {
       throw e;
     }
     try {
-      const entry = JSON.parse(text) as SpoolEntry;
+      // Bounded nesting: a measurement that reached the spool before the readers refused deep lines
+      // would otherwise overflow the stack when it is serialised for the collector.
+      const parsed = parseJson(text);
+      if (!parsed.ok) throw new Error(describeProblem(text, parsed));
+      const entry = parsed.value as SpoolEntry;
       if (entry.format !== SPOOL_FORMAT || typeof entry.id !== 'string' || !entry.measurement || typeof entry.measurement !== 'object') {
         throw new Error('not a spool entry');
       }

@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OperationalError } from './operational-error.js';
 
 /** The top-level folder `name` that holds `mustHold` (or anything, when not given). */
 export function packageDir(name: string, mustHold?: string): string {
@@ -17,7 +18,7 @@ export function packageDir(name: string, mustHold?: string): string {
       /* not here: one level up */
     }
     const up = resolve(dir, '..');
-    if (up === dir) throw new Error(`cannot find ${name}/${mustHold ?? ''} next to the installed package`);
+    if (up === dir) throw new OperationalError(`cannot find ${name}/${mustHold ?? ''} next to the installed package`);
     dir = up;
   }
 }

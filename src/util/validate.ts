@@ -3,18 +3,17 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InputError } from './input-error.js';
-import { formatPath, locationOfOffset, locationOfPath } from './json-locate.js';
+import { formatPath, locationOfOffset, locationOfPath, parseJson } from './json-locate.js';
 
-/** Parses JSON text, reporting a syntax error as `file:line:column: message`. */
+/**
+ * Parses a JSON file's text; a syntax error or nesting deeper than MAX_JSON_DEPTH is an InputError
+ * `file:line:column: invalid JSON: reason`.
+ */
 export function parseJsonText(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg);
-    const loc = m ? locationOfOffset(text, Number(m[1])) : { line: 1, column: 1 };
-    throw new InputError(`${file}:${loc.line}:${loc.column}: invalid JSON: ${msg.replace(/\s*\(line \d+ column \d+\)/, '')}`, file, loc.line);
-  }
+  const r = parseJson(text);
+  if (r.ok) return r.value;
+  const loc = locationOfOffset(text, r.offset);
+  throw new InputError(`${file}:${loc.line}:${loc.column}: invalid JSON: ${r.reason}`, file, loc.line);
 }
 
 /** Validates a parsed value; the first few issues are reported with their line and field path. */

@@ -93,10 +93,13 @@ export interface ConfigurableRunFlags {
   concurrency: string;
   includeIp?: boolean;
   jitter?: string;
+  /** Started by the schedule: only then does the config's jitter apply. */
+  scheduled?: boolean;
 }
 
 /**
- * Fills the flags the user did not give from the config file. `givenOnCli(name)` tells whether a flag
+ * Fills the flags the user did not give from the config file. The config's `jitter` is for scheduled
+ * runs only: a person typing `voipprobe run` is not kept waiting by it. `givenOnCli(name)` tells whether a flag
  * came from the command line (commander: getOptionValueSource(name) === 'cli').
  */
 export function applyConfigToRunFlags<F extends ConfigurableRunFlags>(flags: F, config: VoipprobeConfig, givenOnCli: (name: keyof ConfigurableRunFlags) => boolean): F {
@@ -106,6 +109,6 @@ export function applyConfigToRunFlags<F extends ConfigurableRunFlags>(flags: F, 
   if (!givenOnCli('deadline') && config.timeouts.deadline !== undefined) out.deadline = String(config.timeouts.deadline);
   if (!givenOnCli('concurrency') && config.concurrency !== undefined) out.concurrency = String(config.concurrency);
   if (!givenOnCli('includeIp') && config.include_ip) out.includeIp = true;
-  if (!givenOnCli('jitter') && config.jitter !== undefined) out.jitter = String(config.jitter);
+  if (!givenOnCli('jitter') && config.jitter !== undefined && flags.scheduled) out.jitter = String(config.jitter);
   return out;
 }

@@ -138,3 +138,51 @@ describe('voipprobe run rejects bad resolver flags before measuring', () => {
     expect(r.stderr).toMatch(/controls\.json:\d+:\d+: targets\[2\]\.address: must be an IP address/);
   });
 });
+
+describe('voipprobe run: jitter only for scheduled runs, every flag checked before it, scheduled output stamped', () => {
+  const DEAD = (cat: string, out: string) => ['--targets', cat, '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '2', '--out', out];
+  const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /;
+
+  it("a bad flag is refused at once, whatever the config's jitter (an hour here)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vp-cli-jit-'));
+    writeFileSync(join(cwd, 'voipprobe.config.json'), '{"jitter": 3600}');
+    for (const args of [['run', '--timeout', 'soon'], ['run', '--scheduled', '--timeout', 'soon'], ['run', '--scheduled', '--service', 'skipe'], ['run', '--scheduled', '--out', join(cwd, 'voipprobe.config.json', 'results')]]) {
+      const r = await runCli(args, { cwd, timeoutMs: 15_000 });
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toContain('waiting');
+    }
+  });
+
+  it("a plain run does not wait for the config's jitter", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vp-cli-jit-'));
+    writeFileSync(join(cwd, 'voipprobe.config.json'), '{"jitter": 3600}');
+    const r = await runCli(['run', ...DEAD(catalogue('127.0.0.1', 9), join(cwd, 'out'))], { cwd, timeoutMs: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('waiting');
+    expect(r.stdout).not.toMatch(STAMP);
+  });
+
+  it('a scheduled run says how long it waits and why, and stamps every line it writes with the UTC time', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vp-cli-jit-'));
+    writeFileSync(join(cwd, 'voipprobe.config.json'), '{"jitter": 1}');
+    const r = await runCli(['run', '--scheduled', '--log-level', 'info', ...DEAD(catalogue('127.0.0.1', 9), join(cwd, 'out'))], { cwd, timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    const err = r.stderr.trimEnd().split('\n');
+    const out = r.stdout.trimEnd().split('\n');
+    for (const l of [...err, ...out]) expect(l).toMatch(STAMP);
+    expect(err[0]).toMatch(/Z voipprobe: scheduled run started \(pid \d+\)$/);
+    expect(err[1]).toMatch(/Z voipprobe: waiting [01] s before measuring \(random jitter of up to 1 s, from voipprobe\.config\.json\)$/);
+    expect(err.some((l) => /Z \{"level":30,.*"msg":"run started"/.test(l))).toBe(true); // pino's lines too
+    expect(err[err.length - 1]).toMatch(/Z voipprobe: scheduled run finished \(exit 0\): 3 measurement\(s\) in .*\.jsonl$/);
+    expect(out.some((l) => /Z results: /.test(l))).toBe(true);
+  });
+
+  it('--jitter on the command line applies to any run, and is said out loud', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vp-cli-jit-'));
+    const r = await runCli(['run', '--jitter', '0.5', ...DEAD(catalogue('127.0.0.1', 9), join(cwd, 'out'))], { cwd, timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^voipprobe: waiting 0 s before measuring \(random jitter of up to 0\.5 s, from --jitter\)$/m);
+  });
+});

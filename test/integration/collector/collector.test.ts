@@ -1,10 +1,17 @@
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { TokenCheck } from '../../../src/collector/auth.js';
+import { createCollectorServer, listen } from '../../../src/collector/server.js';
 import { collectorLines } from '../../../src/collector/source.js';
+import { JsonlStore } from '../../../src/collector/store-jsonl.js';
+import { deepMeasurementLine } from '../../support/json.js';
 import { startTestCollector, type TestCollector, TOKEN } from '../submit/harness.js';
 
 let c: TestCollector;
@@ -100,6 +107,28 @@ describe('collector: bad input', () => {
     expect(await c.store.counts()).toEqual(before);
   });
 
+  it('a measurement nested 20,000 levels deep -> 400 saying so; the innocent ones sent with it are stored', async () => {
+    const before = await c.store.counts();
+    const innocent = Array.from({ length: 6 }, (_, i) => fakeMeasurement(600 + i, { run: 'deep' }));
+    const poison = deepMeasurementLine(fakeMeasurement(699, { run: 'deep' }), 20_000);
+    expect(poison.length).toBeLessThan(64 * 1024);
+    // Sent together, so that they would share a store batch.
+    const [bad, asString, ...good] = await Promise.all([
+      post('/report/x', `{"format":"json","content":${poison}}`),
+      post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: poison })),
+      ...innocent.map((m) => submit(m)),
+    ]);
+    expect(bad).toEqual({ status: 400, body: { error: expect.stringMatching(/^malformed JSON in request body: column \d+: nested deeper than 64 levels$/) } });
+    expect(asString).toEqual({ status: 400, body: { error: expect.stringMatching(/^content: not valid JSON: column \d+: nested deeper than 64 levels$/) } });
+    expect(good.map((r) => r.status)).toEqual(innocent.map(() => 200));
+    expect(await c.store.counts()).toEqual({ rows: before.rows + 6, distinct: before.distinct + 6 });
+  });
+
+  it('malformed JSON is located: column and reason, no raw bytes echoed', async () => {
+    const r = await post('/report/x', '{"format":"json","content":{"id":"a",}}');
+    expect(r).toEqual({ status: 400, body: { error: 'malformed JSON in request body: column 37: a comma before "}" (trailing commas are not JSON)' } });
+  });
+
   it('gzip bodies within the limit are accepted', async () => {
     const m = fakeMeasurement(500, { run: 'gzip' });
     const r = await post('/report/x', gzipSync(JSON.stringify({ format: 'json', content: m })), { ...auth, 'content-encoding': 'gzip' });
@@ -134,6 +163,32 @@ describe('collector: bad input', () => {
     const r = await post('/report/%E0%A4%A', '{}');
     expect(r.status).toBe(400);
     expect(String(r.body.error)).toMatch(/percent-encoding/);
+  });
+});
+
+describe('collector: clients that go away', () => {
+  it('a client disconnecting mid-body is not an error of ours: logged at debug, no stack, nothing stored', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) });
+    const store = await JsonlStore.open(mkdtempSync(join(tmpdir(), 'voipprobe-gone-')));
+    const running = await listen(createCollectorServer({ store, auth: undefined, logger }), '127.0.0.1', 0);
+    const port = Number(new URL(running.url).port);
+    const body = JSON.stringify({ format: 'json', content: fakeMeasurement(1, { run: 'gone' }) });
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.write(`POST /report/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 100)}`);
+          setTimeout(() => s.destroy(), 20);
+        });
+        s.on('close', () => setTimeout(resolve, 20));
+      });
+    }
+    await running.close();
+    expect(await store.counts()).toEqual({ rows: 0, distinct: 0 });
+    await store.close();
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/\bat .*:\d+:\d+/);
+    expect(lines.filter((l) => /closed the connection/.test(l.msg)).length).toBe(10);
   });
 });
 
@@ -176,6 +231,23 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     expect(stored).toMatchObject({ ...m, measurement_uid: expect.any(String), x_received_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), x_collector_report_id: '20261126T000000Z_voipprobe_MA_36925_n1_abc' });
     expect(JSON.stringify(stored)).not.toContain('127.0.0.1:'); // no remote address:port recorded
     expect(Object.keys(stored!).filter((k) => /submitter_ip|remote/.test(k))).toEqual([]);
+  });
+
+  it.each([
+    ['x_submitter_asn', 'AS6713'],
+    ['x_submitter_cc', 'MA'],
+    ['x_collector_report_id', '20261126T000000Z_voipprobe_MA_6713_n1_forged'],
+    ['measurement_uid', '20261126000000.000000_MA_voipprobe_0000000000000000'],
+    ['x_received_time', '2026-11-26T00:00:00.000Z'],
+    ['x_submitter_ip_hint', 'anything'],
+    ['x_collector_note', 'anything'],
+  ])('a submitter cannot set the collector field %s: 400 naming it, nothing stored', async (field, value) => {
+    const before = await c.store.counts();
+    const m = { ...fakeMeasurement(46, { run: `owned-${field}` }), [field]: value };
+    const want = { status: 400, body: { error: `content.${field}: set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)` } };
+    expect(await submit(m)).toEqual(want);
+    expect(await post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: JSON.stringify(m) }))).toEqual(want);
+    expect(await c.store.counts()).toEqual(before);
   });
 
   it('GET /api/v1/measurements streams JSON lines, filtered, for report --from-collector', async () => {

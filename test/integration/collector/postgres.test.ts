@@ -11,6 +11,7 @@ import { spoolAndSubmit } from '../../../src/submit/flush.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../support/cli.js';
 import { startTestCollector, TOKEN } from '../submit/harness.js';
 
 const havePg = findPgBin() !== undefined;
@@ -26,6 +27,13 @@ describe.skipIf(!havePg)('PostgreSQL store (real server)', () => {
   afterAll(async () => {
     await store?.close();
     cluster?.stop();
+  });
+
+  it('a missing role stops the collector with a sentence and a hint, exit 1, no stack trace', async () => {
+    const url = cluster.url.replace('postgres://postgres@', 'postgres://nosuchrole@');
+    const r = await runCli(['collector', '--listen', '127.0.0.1:0', '--store', url, '--insecure-no-auth'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^voipprobe: could not run: postgres:\/\/nosuchrole@127\.0\.0\.1:\d+\/postgres: cannot prepare the database: role "nosuchrole" does not exist \(create the role, e\.g\. `createuser voipprobe`, or fix the user and password in the URL\)\n$/);
   });
 
   it('migrates once (a second open is a no-op) with the indexes the reporter needs', async () => {

@@ -1,6 +1,7 @@
 // End to end: `voipprobe report` and `voipprobe claims` as a user runs them (the built binary), with
 // exit codes: 0 when a report was produced, 2 for bad input.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,22 @@ describe('voipprobe report', () => {
     expect(r.stderr).toContain(`${join(results, 'a.jsonl')}:2: corrupt: `);
     expect(r.stderr).toContain(`${join(results, 'a.jsonl')}:5: torn: last line cut short`);
     expect(r.stderr).toContain('voipprobe: 2 bad line(s) skipped (1 corrupt, 1 torn, 0 invalid, 0 without a usable verdict)');
+  });
+
+  it('a FIFO, a device and a symlink loop in a results folder are skipped with a message; the report is made', async () => {
+    const d = mkdtempSync(join(work, 'odd-'));
+    writeFileSync(join(d, 'good.jsonl'), `${l({ time: '2026-11-20 10:00:00', call: 'blocked', chat: 'accessible' })}\n`);
+    execFileSync('mkfifo', [join(d, 'pipe.jsonl')]);
+    symlinkSync('/dev/zero', join(d, 'zero.jsonl'));
+    mkdirSync(join(d, 'sub'));
+    symlinkSync('..', join(d, 'sub', 'up'));
+    const r = await runCli(['report', d, '--format', 'json'], { timeoutMs: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${join(d, 'pipe.jsonl')}: skipped: a FIFO (named pipe)`);
+    expect(r.stderr).toContain(`${join(d, 'zero.jsonl')}: skipped: a character device`);
+    expect(r.stderr).toContain(`${join(d, 'sub', 'up')}: skipped: a symlink loop`);
+    expect((JSON.parse(r.stdout) as { input: { measurements: number; files: string[] } }).input).toMatchObject({ measurements: 1, files: [join(d, 'good.jsonl')] });
   });
 
   it('reads results/ in the working directory by default', async () => {

@@ -9,6 +9,7 @@ import type { Measurement } from '../../../src/model/measurement.js';
 import { freePort } from '../../../bench/support/pg-cluster.js';
 import { flushSpool, type SubmitOptions, spoolAndSubmit } from '../../../src/submit/flush.js';
 import { Spool } from '../../../src/submit/spool.js';
+import { deepMeasurementLine } from '../../support/json.js';
 import { type Fault, startFaultProxy, startTestCollector, type TestCollector, TOKEN } from './harness.js';
 
 const batch = (run: string, n: number): Measurement[] => Array.from({ length: n }, (_, i) => fakeMeasurement(i, { run }));
@@ -188,6 +189,21 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
     expect(out).toContain('spooled 3 measurement(s), 1 bad line(s) skipped');
     expect(out).toContain('sent 3');
     expect(process.exitCode).toBeUndefined();
+    expect(await collector.store.counts()).toEqual({ rows: 3, distinct: 3 });
+  });
+
+  it('a line nested 20,000 levels deep is reported and skipped; the valid lines of the file are sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voipprobe-cli-submit-'));
+    const file = join(dir, 'run.jsonl');
+    const ms = batch('deep', 3);
+    const poison = deepMeasurementLine(fakeMeasurement(9, { run: 'deep' }), 20_000);
+    writeFileSync(file, `${JSON.stringify(ms[0])}\n${poison}\n${JSON.stringify(ms[1])}\n${JSON.stringify(ms[2])}\n`);
+    const program = new Command().exitOverride();
+    registerSubmit(program);
+    await program.parseAsync(['node', 'voipprobe', 'submit', file, '--collector', collector.url, '--token', TOKEN, '--spool', join(dir, 'spool')]);
+    expect(err).toMatch(new RegExp(`${file}:2: invalid line skipped: column \\d+: nested deeper than 64 levels`));
+    expect(out).toContain('spooled 3 measurement(s), 1 bad line(s) skipped');
+    expect(out).toContain('sent 3');
     expect(await collector.store.counts()).toEqual({ rows: 3, distinct: 3 });
   });
 

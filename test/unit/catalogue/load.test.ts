@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue, selectServices } from '../../../src/catalogue/load.js';
 import { isInformational, pathOf } from '../../../src/catalogue/schema.js';
 import { InputError } from '../../../src/util/input-error.js';
+import { deepJson } from '../../support/json.js';
 
 const controls = {
   service: 'controls',
@@ -103,6 +105,27 @@ describe('catalogue validation errors name the file, line and field', () => {
   it('broken JSON gives the line', () => {
     const e = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo"\n  "targets": []\n}' });
     expect(e.message).toMatch(/demo\.json:4:\d+: invalid JSON/);
+  });
+  it('syntax errors are located where they are, not at 1:1 (trailing comma, stray bracket)', () => {
+    const trailing = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo",\n  "targets": [\n    {"id": "x"},\n  ]\n}' });
+    expect(trailing.message).toMatch(/demo\.json:5:16: invalid JSON: a comma before "\]" \(trailing commas are not JSON\)$/);
+    expect(trailing.line).toBe(5);
+    const stray = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "targets": [,\n  ]\n}' });
+    expect(stray.message).toMatch(/demo\.json:3:15: invalid JSON: unexpected ","; expected a value/);
+  });
+  it('deep nesting is refused with its position, without overflowing the stack', () => {
+    const e = loadError({ 'controls.json': controls, 'demo.json': `{"service": "demo", "name": "Demo", "targets": [], "x": ${deepJson(20_000)}}` });
+    expect(e.message).toMatch(/demo\.json:1:\d+: invalid JSON: nested deeper than 64 levels/);
+  });
+  it('a FIFO, a device or a dangling symlink named *.json is skipped with a message, not read (it would hang)', () => {
+    const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]) });
+    execFileSync('mkfifo', [join(d, 'fifo.json')]);
+    symlinkSync('/dev/zero', join(d, 'zero.json'));
+    symlinkSync(join(d, 'gone.json'), join(d, 'gone-link.json'));
+    const skipped: string[] = [];
+    const cat = loadCatalogue(d, (s) => skipped.push(`${s.path}: ${s.reason}`));
+    expect(cat.services.map((s) => s.service)).toEqual(['demo']);
+    expect(skipped).toEqual([`${join(d, 'fifo.json')}: a FIFO (named pipe)`, `${join(d, 'gone-link.json')}: a symlink to nothing`, `${join(d, 'zero.json')}: a character device`]);
   });
   it('duplicate ids', () => {
     const t = { id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' };

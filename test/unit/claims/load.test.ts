@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClaims, parseClaimsText } from '../../../src/claims/load.js';
 import { InputError } from '../../../src/util/input-error.js';
+import { deepJson } from '../../support/json.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vp-claims-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,6 +127,15 @@ describe('claims loader', () => {
   it('reports invalid JSON with its line and column', () => {
     const f = write('broken.json', '{\n  "sources": {},\n  "claims": [\n    {"id": }\n  ]\n}\n');
     expect(errorOf(() => loadClaims({ files: [f], bundled: false })).message).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: invalid JSON`));
+  });
+
+  it('reports a trailing comma at the comma, and deep nesting as a clear error', () => {
+    const f = write('trailing.json', '{\n  "sources": {},\n  "claims": [\n    {"id": "a"},\n  ]\n}\n');
+    expect(errorOf(() => loadClaims({ files: [f], bundled: false })).message).toBe(`${f}:4:16: invalid JSON: a comma before "]" (trailing commas are not JSON)`);
+    const deep = write('deep.json', `{"sources": {}, "claims": [], "x": ${deepJson(20_000)}}`);
+    const e = errorOf(() => loadClaims({ files: [deep], bundled: false }));
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toMatch(/deep\.json:1:\d+: invalid JSON: nested deeper than 64 levels$/);
   });
 
   it('reports a missing file', () => {

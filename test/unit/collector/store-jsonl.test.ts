@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { GroupCommitter } from '../../../src/collector/group-commit.js';
-import { measurementUid, storedDocument } from '../../../src/collector/store.js';
+import { measurementUid, RefusedDocument, storedDocument } from '../../../src/collector/store.js';
 import { JsonlStore } from '../../../src/collector/store-jsonl.js';
 
 const newDir = () => mkdtempSync(join(tmpdir(), 'voipprobe-jsonl-'));
@@ -25,6 +26,38 @@ describe('JSONL store', () => {
     expect(await s2.insert(incoming(1))).toEqual({ measurement_uid: a.measurement_uid, duplicate: true });
     expect(await s2.counts()).toEqual({ rows: 2, distinct: 2 });
     await s2.close();
+  });
+
+  it('the stored document carries only the collector\'s own collector fields, whatever the caller passed', () => {
+    const forged = { ...fakeMeasurement(1, { run: 'owned' }), x_submitter_asn: 'AS1', x_collector_report_id: 'forged', x_collector_extra: 1, measurement_uid: 'forged' };
+    const doc = storedDocument({ measurement: forged as never, receivedAt: new Date('2026-11-26T00:00:00Z') }, 'uid-1');
+    expect(doc).toMatchObject({ measurement_uid: 'uid-1', x_received_time: '2026-11-26T00:00:00.000Z' });
+    expect(Object.keys(doc).filter((k) => /^x_(submitter|collector)_/.test(k))).toEqual([]);
+  });
+
+  it('a document that cannot be serialised is refused alone; the others of its batch are stored', async () => {
+    const dir = newDir();
+    const s = await JsonlStore.open(dir);
+    const poison = { measurement: { ...fakeMeasurement(9, { run: 'poison' }), x_big: 1n } as never, receivedAt: new Date() };
+    const results = await Promise.allSettled([s.insert(incoming(1)), s.insert(poison), s.insert(incoming(2)), s.insert(incoming(3))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RefusedDocument);
+    expect(await s.counts()).toEqual({ rows: 3, distinct: 3 });
+    await s.close();
+  });
+
+  it('a FIFO named like a day file is skipped with a message at start-up, never opened', async () => {
+    const dir = newDir();
+    execFileSync('mkfifo', [join(dir, 'measurements-2026-01-01.jsonl')]);
+    const notes: string[] = [];
+    const s = await JsonlStore.open(dir, { onRecover: (m) => notes.push(m) });
+    expect(notes).toEqual([`${join(dir, 'measurements-2026-01-01.jsonl')}: skipped: a FIFO (named pipe)`]);
+    await s.insert(incoming(1));
+    const ids: string[] = [];
+    for await (const l of s.query({})) ids.push(l.measurement.id);
+    expect(ids).toEqual([incoming(1).measurement.id]);
+    expect(notes).toHaveLength(1);
+    await s.close();
   });
 
   it('a torn last line (crash mid-write) is moved to torn/, cut off, and new lines start clean', async () => {

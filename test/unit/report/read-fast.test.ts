@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonErrorOffset } from '../../../src/claims/json-error.js';
 import { type BadLine, readResults } from '../../../src/results/read.js';
 import { normalise } from '../../../src/report/input.js';
 import { scanMeasurement } from '../../../src/report/json-scan.js';
 import { readReportLines } from '../../../src/report/read-fast.js';
+import { deepMeasurementLine } from '../../support/json.js';
 import { measurement } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vp-read-'));
@@ -108,6 +108,17 @@ describe('readReportLines', () => {
     expect((r.good[1]!.obs as { obs: { service: string } }).obs.service).toBe('viber');
   });
 
+  it('refuses nesting deeper than the loaders allow, the same way as the reference reader', async () => {
+    const m = measurement({ call: 'blocked' });
+    const r = await sameAsReference([file(`${good()}\n${deepMeasurementLine(m, 100)}\n${deepMeasurementLine(m, 20_000)}\n${deepMeasurementLine(m, 60)}\n`)]);
+    expect(r.good.map((g) => g.line)).toEqual([1, 4]);
+    expect(r.bad.map((b) => [b.line, b.kind])).toEqual([
+      [2, 'invalid'],
+      [3, 'invalid'],
+    ]);
+    expect(r.bad[0]!.reason).toMatch(/^column \d+: nested deeper than 64 levels$/);
+  });
+
   it('reads a line much longer than the buffer', async () => {
     const m = measurement({ call: 'blocked' });
     (m.test_keys.queries[0] as { raw_response?: string }).raw_response = 'A'.repeat(300_000);
@@ -173,23 +184,3 @@ describe('scanMeasurement', () => {
   });
 });
 
-describe('jsonErrorOffset', () => {
-  it.each([
-    ['{"a":1}', undefined],
-    ['{\n  "a": }', 9],
-    ['{"a":1,}', 7],
-    ['[1 2]', 3],
-    ['{"a":"\\q"}', 7],
-    ['', 0],
-    ['{"a":1} x', 8],
-  ])('%j', (text, at) => {
-    expect(jsonErrorOffset(text)).toBe(at);
-    let valid = true;
-    try {
-      JSON.parse(text);
-    } catch {
-      valid = false;
-    }
-    expect(at === undefined).toBe(valid);
-  });
-});

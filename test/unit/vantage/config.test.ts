@@ -56,6 +56,9 @@ describe('voipprobe.config.json', () => {
     ['bad-url.json', '{"collector": {"url": "ftp://x"}}', /collector\.url: must be an http:\/\/ or https:\/\/ URL/],
     ['both-tokens.json', '{"collector": {"url": "http://x", "token": "a", "token_file": "b"}}', /collector\.token_file: give either "token" or "token_file", not both/],
     ['syntax.json', '{\n  "labels": {,}\n}', /syntax\.json:2:14: invalid JSON/],
+    ['stray-bracket.json', '{\n  "services": ["whatsapp"]],\n  "jitter": 5\n}', /stray-bracket\.json:2:27: invalid JSON: unexpected "\]"; expected "," or "}"/],
+    ['trailing-comma.json', '{\n  "services": [\n    "whatsapp",\n  ]\n}', /trailing-comma\.json:3:15: invalid JSON: a comma before "\]"/],
+    ['deep.json', `{"labels": ${'['.repeat(20_000)}`, /deep\.json:1:\d+: invalid JSON: nested deeper than 64 levels/],
     ['include-ip.json', '{"include_ip": "yes"}', /include_ip: Invalid input: expected boolean/],
   ];
   it.each(errorCases)('%s: error names file, line and field', (name, text, want) => {

@@ -44,7 +44,10 @@ describe('run context (config + vantage + submission, resolved before measuring)
   it('config values fill the flags not given on the command line', async () => {
     const { config } = await prepareRunContext({ config: cfg });
     const defaults = { timeout: '5', deadline: '60', concurrency: '128' };
-    expect(applyConfigToRunFlags(defaults, config, () => false)).toEqual({ service: ['whatsapp'], timeout: '3', deadline: '45', concurrency: '32', jitter: '30' });
+    expect(applyConfigToRunFlags(defaults, config, () => false)).toEqual({ service: ['whatsapp'], timeout: '3', deadline: '45', concurrency: '32' });
+    // The config's jitter is for scheduled runs only; --jitter on the command line always wins.
+    expect(applyConfigToRunFlags({ ...defaults, scheduled: true }, config, () => false)).toMatchObject({ jitter: '30' });
+    expect(applyConfigToRunFlags({ ...defaults, scheduled: true, jitter: '5' }, config, (k) => k === 'jitter')).toMatchObject({ jitter: '5' });
     const given = { ...defaults, timeout: '9', service: ['viber'] };
     expect(applyConfigToRunFlags(given, config, (k) => k === 'timeout' || k === 'service')).toMatchObject({ service: ['viber'], timeout: '9', deadline: '45' });
   });
