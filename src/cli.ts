@@ -5,6 +5,7 @@
 import './runtime.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeFor, reportError } from './cli/common.js';
+import { escapeForTerminal } from './util/terminal.js';
 import { registerCommands } from './cli/commands.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -15,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     .description('Measure whether internet calling works, is blocked or throttled on this network, layer by layer.')
     .version(SOFTWARE_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeErr: (s) => process.stderr.write(escapeForTerminal(s, { multiline: true })) })
     .showHelpAfterError('(run with --help for usage)');
   await registerCommands(program, argv);
   try {

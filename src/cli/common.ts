@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
+import { escapeForTerminal } from '../util/terminal.js';
 
 /** Documented exit codes: 0 measured (whatever was found), 1 could not run, 2 bad usage or input. */
 export const EXIT = { ok: 0, cannotRun: 1, badInput: 2 } as const;
@@ -19,7 +20,7 @@ export function exitCodeFor(err: unknown): number {
 }
 
 export function reportError(err: unknown): void {
-  if (err instanceof InputError) process.stderr.write(`voipprobe: ${err.message}\n`);
+  if (err instanceof InputError) process.stderr.write(`voipprobe: ${escapeForTerminal(err.message, { multiline: true })}\n`);
   else process.stderr.write(`voipprobe: could not run: ${(err as Error)?.stack ?? String(err)}\n`);
 }
 

@@ -14,6 +14,7 @@ import { renderRunTable } from '../render/run-table.js';
 import { ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
@@ -194,7 +195,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
   if (!flags.json) {
     const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }));
+    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
   }
   if (result.interrupted) {
     process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
