@@ -32,8 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit as soon as the command is done: a getaddrinfo call that outlived its step timeout cannot be
-// cancelled and would otherwise hold the process for the resolver's own timeout.
+// Exit as soon as the command is done, once stdout and stderr are flushed: nothing left behind (a late
+// socket, a timer) may hold the process. (getaddrinfo, which even an exit waits for, runs in a helper
+// process: see src/net/dns-system.ts.)
 function exitWhenFlushed(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
