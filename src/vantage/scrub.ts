@@ -43,6 +43,7 @@ interface Decoded {
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 const isPrintable = (s: string): boolean => /^[\x20-\x7e]*$/.test(s);
+const mostlyPrintable = (s: string): boolean => s.replace(/[\x20-\x7e\t\r\n]+/g, '').length * 10 <= s.length;
 
 // ---- decoders (each returns undefined when it does not apply) ----
 
@@ -146,7 +147,7 @@ const DECODERS = [
 // Runs a base64 or hex decoder is tried on; a match anywhere in the decoded bytes scrubs the run.
 // Base64 runs may be wrapped in lines (PEM, MIME); "-" and "_" are base64url.
 const BASE64_RUN = /[A-Za-z0-9+/_-]{6,}(?:(?:\r?\n)[A-Za-z0-9+/_-]+)*={0,2}/g;
-const HEX_RUN = /(?:[0-9a-fA-F]{2}[ :.,-]){3,}[0-9a-fA-F]{2}|[0-9a-fA-F]{8,}/g;
+const HEX_RUN = /[0-9a-fA-F]{2}(?:[ :.,-]?[0-9a-fA-F]{2}){3,}[0-9a-fA-F]?/g;
 
 // ---- what an address looks like ----
 
@@ -154,7 +155,8 @@ const NUMBER = /0[xX][0-9a-fA-F]{1,8}|\d+/g;
 const SEPARATOR = /^(?:[^0-9A-Za-z]{1,5}|[^0-9A-Za-z]{0,2}dot[^0-9A-Za-z]{0,2})$/i;
 const IPV6_RUN = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/g;
 const NIBBLES = /(?:[0-9a-fA-F][.:_-]){31}[0-9a-fA-F]/g;
-const TWO_GROUP_MARKS = /[:-][^:-]*[:-]/;
+/** Two group separators with at most four hex digits between them: what every IPv6 literal has. */
+const TWO_GROUP_MARKS = /[:-][0-9A-Fa-f.]{0,4}[:-]/;
 
 interface NumberToken {
   start: number;
@@ -184,25 +186,10 @@ function numberTokens(s: string): NumberToken[] {
   return out;
 }
 
-/** inet_aton's reading of 1 to 4 numbers: a.b.c.d, a.b.c16, a.b24, a32. */
-function combine(parts: number[]): number | undefined {
-  const [a, b, c, d] = parts;
-  switch (parts.length) {
-    case 4:
-      return a! <= 255 && b! <= 255 && c! <= 255 && d! <= 255 ? (a! * 2 ** 24 + b! * 2 ** 16 + c! * 2 ** 8 + d!) : undefined;
-    case 3:
-      return a! <= 255 && b! <= 255 && c! <= 0xffff ? a! * 2 ** 24 + b! * 2 ** 16 + c! : undefined;
-    case 2:
-      return a! <= 255 && b! <= 0xffffff ? a! * 2 ** 24 + b! : undefined;
-    default:
-      return a! <= 0xffffffff ? a : undefined;
-  }
-}
-
-/** Every choice of one value per token (tokens have one or two). */
-function* choices(tokens: NumberToken[], i = 0, acc: number[] = []): Generator<number[]> {
-  if (i === tokens.length) return yield acc;
-  for (const v of tokens[i]!.values) yield* choices(tokens, i + 1, [...acc, v]);
+/** inet_aton's readings of an address as 4, 3, 2 and 1 numbers: a.b.c.d, a.b.c16, a.b24, a32. */
+function inetAtonParts(b: Uint8Array): number[][] {
+  const [a, x, c, d] = [b[0]!, b[1]!, b[2]!, b[3]!];
+  return [[a * 2 ** 24 + x * 2 ** 16 + c * 2 ** 8 + d], [a, x * 2 ** 16 + c * 2 ** 8 + d], [a, x, c * 2 ** 8 + d], [a, x, c, d]];
 }
 
 const u32 = (b: Uint8Array, off = 0) => b[off]! * 2 ** 24 + b[off + 1]! * 2 ** 16 + b[off + 2]! * 2 ** 8 + b[off + 3]!;
@@ -213,6 +200,8 @@ export class Scrubber {
   private readonly canon6 = new Set<string>();
   /** IPv4 addresses as integers, in both byte orders. */
   private readonly ints = new Set<number>();
+  /** For 1 to 4 numbers, the values each must have to spell an IPv4 address (either byte order). */
+  private readonly spellings: number[][][] = [[], [], [], []];
   /** IPv6 addresses as decimal integers. */
   private readonly bigInts = new Set<string>();
   /** IPv4 addresses as 32-bit windows of an IPv6 address: as they are, and inverted (Teredo). */
@@ -220,6 +209,7 @@ export class Scrubber {
   /** Raw byte patterns (latin1 strings). */
   private readonly needles: string[] = [];
   private readonly memo = new Map<string, string>();
+  private readonly runMemo = new Map<string, boolean>();
 
   constructor(addresses: readonly string[]) {
     for (const a of addresses) {
@@ -231,6 +221,7 @@ export class Scrubber {
         this.v4.push(Uint8Array.from(v4));
         const reversed = Uint8Array.from(v4).reverse();
         this.ints.add(u32(v4)).add(u32(reversed));
+        for (const order of [v4, reversed]) inetAtonParts(order).forEach((parts, k) => this.spellings[k]!.push(parts));
         this.embedded.add(u32(v4)).add(u32(v4.map((x) => x ^ 0xff)));
         this.needles.push(latin1(v4), latin1(reversed), latin1(v4.map((x, i) => x ^ MAGIC_COOKIE.charCodeAt(i))));
       } else {
@@ -304,9 +295,11 @@ export class Scrubber {
     this.findIpv6(s, spans);
     this.findNibbles(s, spans);
     this.findBytes(view, spans);
+    // Escapes are looked for in text, and in decoded bytes that are text (base64 of a URL).
+    const textual = !view.binary || mostlyPrintable(s);
     for (const [decode, mark, shrinks] of DECODERS) {
       // Decoders that shorten the text (escapes) end by themselves and do not count against the depth.
-      if (!s.includes(mark) || (mark === '' && view.binary) || (!shrinks && depth >= MAX_DEPTH)) continue;
+      if (!textual || !s.includes(mark) || (mark === '' && view.binary) || (!shrinks && depth >= MAX_DEPTH)) continue;
       const d = decode(s);
       if (!d) continue;
       for (const [a, b] of this.find({ text: d.text, binary: false }, shrinks ? depth : depth + 1)) spans.push([d.start[a]!, d.end[b - 1]!]);
@@ -336,12 +329,15 @@ export class Scrubber {
     // matchAll works on a copy of the regex: the recursive search below uses the same one.
     for (const m of s.matchAll(re)) {
       const run = m[0];
-      for (const bytes of decode(run)) {
-        if (bytes.length >= 4 && this.find({ text: bytes.toString('latin1'), binary: true }, depth + 1).length > 0) {
-          spans.push([m.index, m.index + run.length]);
-          break;
-        }
+      // The same words and blobs recur across a run's lines: each is decoded once.
+      const key = `${re === HEX_RUN ? 'h' : 'b'}${depth}${run}`;
+      let holds = this.runMemo.get(key);
+      if (holds === undefined) {
+        holds = decode(run).some((bytes) => bytes.length >= 4 && this.find({ text: bytes.toString('latin1'), binary: true }, depth + 1).length > 0);
+        if (this.runMemo.size > 20_000) this.runMemo.clear();
+        this.runMemo.set(key, holds);
       }
+      if (holds) spans.push([m.index, m.index + run.length]);
     }
   }
 
@@ -364,17 +360,9 @@ export class Scrubber {
       if (t.digits && this.bigInts.has(BigInt(t.digits).toString())) spans.push([t.start, t.end]);
       if (this.v4.length === 0) continue;
       for (let k = Math.min(4, chain.length - i); k >= 1; k--) {
-        const window = chain.slice(i, i + k);
-        let matched = false;
-        for (const parts of choices(window)) {
-          const v = combine(parts);
-          if (v !== undefined && this.ints.has(v)) {
-            matched = true;
-            break;
-          }
-        }
-        if (matched) {
-          spans.push([window[0]!.start, window[k - 1]!.end]);
+        const spelled = this.spellings[k - 1]!.some((parts) => parts.every((v, j) => chain[i + j]!.values.includes(v)));
+        if (spelled) {
+          spans.push([t.start, chain[i + k - 1]!.end]);
           break;
         }
       }
