@@ -156,6 +156,8 @@ const SEPARATOR = /^(?:[^0-9A-Za-z]{1,5}|[^0-9A-Za-z]{0,2}dot[^0-9A-Za-z]{0,2})$
 const IPV6_RUN = /[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/g;
 const NIBBLES = /(?:[0-9a-fA-F][.:_-]){31}[0-9a-fA-F]/g;
 /** Two group separators with at most four hex digits between them: what every IPv6 literal has. */
+const GROUP = /^[0-9A-Fa-f]{0,4}$/;
+const HEX_DIGIT = /[0-9A-Fa-f]/;
 const TWO_GROUP_MARKS = /[:-][0-9A-Fa-f.]{0,4}[:-]/;
 
 interface NumberToken {
@@ -315,7 +317,10 @@ export class Scrubber {
     }
     this.findInRuns(s, BASE64_RUN, depth, spans, (run) => {
       const clean = run.replace(/[\r\n=]/g, '');
-      return [0, 1, 2, 3].map((k) => Buffer.from(clean.slice(k), 'base64'));
+      // A long field that is base64 from its first character (a certificate, a packet) starts aligned;
+      // a run inside text may have letters glued in front of it, so every alignment is tried.
+      const aligned = run.length === s.length && run.length >= 64;
+      return (aligned ? [0] : [0, 1, 2, 3]).map((k) => Buffer.from(clean.slice(k), 'base64'));
     });
     this.findInRuns(s, HEX_RUN, depth, spans, (run) => {
       const hex = run.replace(/[^0-9a-fA-F]/g, '');
@@ -376,7 +381,8 @@ export class Scrubber {
     IPV6_RUN.lastIndex = 0;
     for (let m = IPV6_RUN.exec(text); m; m = IPV6_RUN.exec(text)) {
       const parts = m[0].split(':');
-      if (parts.length > 40) continue; // not an address-like token; avoid quadratic work
+      // Not an address-like token ("::" of "<!-- -->", a long run): skip it, and avoid quadratic work.
+      if (parts.length > 40 || !HEX_DIGIT.test(m[0])) continue;
       const offsets: number[] = [];
       let at = m.index;
       for (const p of parts) {
@@ -391,6 +397,10 @@ export class Scrubber {
   private matchIpv6Parts(parts: string[], offsets: number[], from: number, to: number, spans: Span[]): void {
     for (let len = Math.min(to - from, 9); len >= 2; len--) {
       for (let i = from; i + len <= to; i++) {
+        // Groups inside a literal have at most four hex digits (a UUID's eight-digit group is not one).
+        let inner = true;
+        for (let j = i + 1; j < i + len - 1 && inner; j++) inner = GROUP.test(parts[j]!);
+        if (!inner) continue;
         let cand = parts.slice(i, i + len).join(':');
         // Dots of a sentence, or hex glued to the edges ("a2001:db8::1"): a group has at most 4 digits.
         let lead = /^\.*/.exec(cand)![0].length;
