@@ -51,6 +51,7 @@ export class ResultsWriter {
   failure: WriteFailure | null = null;
   /** Lines could not be replaced: the file holds their older text. */
   stale = false;
+  private created = false;
 
   /** The file is created with the first line: a run that measured nothing leaves no empty file behind. */
   constructor(readonly file: string) {}
@@ -114,18 +115,24 @@ export class ResultsWriter {
     return ok;
   }
 
-  /** Closes the file; one that could not take a single line is removed (no empty results file). */
+  /** Closes the file; one this writer created that could not take a single line is removed (no empty results file). */
   close(): void {
     this.closed = true;
-    const opened = this.fd !== null;
     this.closeFd();
-    if (opened && this.lines.length === 0) rmSync(this.file, { force: true });
+    if (this.created && this.lines.length === 0) rmSync(this.file, { force: true });
   }
 
   private open(): number {
     if (this.fd === null) {
       mkdirSync(dirname(this.file), { recursive: true });
-      this.fd = openSync(this.file, 'a', 0o600);
+      // Only a file this writer created may be removed again (never a file, or a device, that was there).
+      try {
+        this.fd = openSync(this.file, 'ax', 0o600);
+        this.created ||= fstatSync(this.fd).isFile();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        this.fd = openSync(this.file, 'a', 0o600);
+      }
     }
     return this.fd;
   }

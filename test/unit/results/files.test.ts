@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,23 @@ describe('ResultsWriter', () => {
     expect(describeWriteFailure(w.failure!)).toBe('no space left on the device (ENOSPC)');
     expect([w.count, w.unwritten]).toEqual([0, 1]);
     w.close();
+    // A file the writer did not create is never removed, even when it took no line.
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
+
+  it.skipIf(!hasPrlimit)('removes a results file it created that took no line, and only that', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vp-w-'));
+    writeFileSync(join(dir, 'theirs.jsonl'), '');
+    const script = `
+      import { ResultsWriter } from ${JSON.stringify(join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'results', 'write.js'))};
+      for (const name of ['mine.jsonl', 'theirs.jsonl']) {
+        const w = new ResultsWriter(${JSON.stringify(dir)} + '/' + name);
+        if (w.append('a', 'x'.repeat(100))) throw new Error('should not fit');
+        w.close();
+      }`;
+    const r = spawnSync('prlimit', ['--fsize=10', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['theirs.jsonl']);
   });
 
   it.skipIf(!hasPrlimit)('a file size limit mid-line: the torn part is cut off, every line left is whole, a later line that fits is written', () => {
