@@ -5,6 +5,7 @@
 import './runtime.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeFor, reportError } from './cli/common.js';
+import { escapeForTerminal } from './util/terminal.js';
 import { registerCommands } from './cli/commands.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -15,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     .description('Measure whether internet calling works, is blocked or throttled on this network, layer by layer.')
     .version(SOFTWARE_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeErr: (s) => process.stderr.write(escapeForTerminal(s, { multiline: true })) })
     .showHelpAfterError('(run with --help for usage)');
   await registerCommands(program, argv);
   try {
@@ -31,8 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit as soon as the command is done: a getaddrinfo call that outlived its step timeout cannot be
-// cancelled and would otherwise hold the process for the resolver's own timeout.
+// Exit as soon as the command is done, once stdout and stderr are flushed: nothing left behind (a late
+// socket, a timer) may hold the process. (getaddrinfo, which even an exit waits for, runs in a helper
+// process: see src/net/dns-system.ts.)
 function exitWhenFlushed(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

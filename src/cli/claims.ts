@@ -10,6 +10,7 @@ import { type Claim, claimsJsonSchema } from '../claims/schema.js';
 import { operatorsLabel } from '../claims/scope.js';
 import { clean, columns } from '../report/render/table.js';
 import { InputError } from '../util/input-error.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { collect } from './common.js';
 
 export function renderClaimsTable(claims: readonly Claim[], contradictions: readonly Contradiction[], listContradictions: boolean): string {
@@ -72,6 +73,6 @@ export function registerClaims(program: Command): void {
       const ids = new Set(claims.map((c) => c.id));
       const contradictions = all.filter((x) => ids.has(x.claims[0]) || ids.has(x.claims[1]));
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ files: set.files, claims, contradictions }, null, 2)}\n`);
-      else process.stdout.write(renderClaimsTable(claims, contradictions, Boolean(opts.contradicted)));
+      else process.stdout.write(escapeForTerminal(renderClaimsTable(claims, contradictions, Boolean(opts.contradicted)), { multiline: true }));
     });
 }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
 import { isSystemError, OperationalError } from '../util/operational-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { stampLines } from './log-stamp.js';
 
 /** Documented exit codes: 0 measured (whatever was found), 1 could not run, 2 bad usage or input. */
@@ -55,12 +56,12 @@ export function exitCodeFor(err: unknown): number {
  */
 export function reportError(err: unknown): void {
   if (err instanceof InputError) {
-    process.stderr.write(`voipprobe: ${err.message}\n`);
+    process.stderr.write(`voipprobe: ${escapeForTerminal(err.message, { multiline: true })}\n`);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
   const expected = err instanceof OperationalError || isSystemError(err);
-  let text = `voipprobe: could not run: ${message}\n`;
+  let text = `voipprobe: could not run: ${escapeForTerminal(message, { multiline: true })}\n`;
   if (showStacks && err instanceof Error && err.stack) text += `${err.stack}\n`;
   else if (!expected) text += 'voipprobe: this looks like a bug in voipprobe; run again with --log-level debug (or VOIPPROBE_LOG=debug) for the details, and please report it\n';
   process.stderr.write(text);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { FORMATS, produceReport, type ReportFormat, renderReport } from '../report/run.js';
 import type { BadLineOut } from '../report/schema.js';
 import { InputError } from '../util/input-error.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { collect, intFlag } from './common.js';
 import { produceReportFromCollector } from '../collector/report-source.js';
 import { readTokenFile } from '../vantage/config.js';
@@ -60,7 +61,7 @@ export function registerReport(program: Command): void {
       if (since && until && since > until) throw new InputError(`--since (${since}) is after --until (${until})`);
       const jobs = opts.jobs === undefined ? undefined : intFlag('jobs', opts.jobs, 1, 64);
       const onBad = (b: BadLineOut) => {
-        process.stderr.write(`${b.file}:${b.line}: ${b.kind}: ${b.reason}\n`);
+        process.stderr.write(`${escapeForTerminal(b.file)}:${b.line}: ${b.kind}: ${escapeForTerminal(b.reason)}\n`);
       };
       const common = { claimFiles: opts.claims, bundledClaims: opts.seedClaims, services: opts.service, since, until, onBad };
       const report = opts.fromCollector
@@ -83,6 +84,6 @@ export function registerReport(program: Command): void {
           throw new InputError(`--out ${opts.out}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, opts.out);
         }
         process.stderr.write(`voipprobe: report written to ${opts.out}\n`);
-      } else process.stdout.write(text);
+      } else process.stdout.write(opts.format === 'table' ? escapeForTerminal(text, { multiline: true }) : text);
     });
 }

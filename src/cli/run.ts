@@ -13,9 +13,10 @@ import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
 import { trustStore } from '../net/index.js';
 import { renderRunTable } from '../render/run-table.js';
-import { ResultsWriter, runResultsFile } from '../results/write.js';
+import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
@@ -87,7 +88,6 @@ export interface RunExtras {
   vantage?: VantageFields;
   annotations?: Record<string, string>;
   banner?: string;
-  onMeasurement?: (m: Measurement) => void | Promise<void>;
   identify?: RunContext['identify'];
   /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
   keepMeasurements?: boolean;
@@ -158,7 +158,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   };
   const file = runResultsFile(flags.out, start, randomBytes(3).toString('hex'));
   const writer = new ResultsWriter(file);
-  const measurements: Measurement[] = [];
+  // Lines leave the process bounded and scrubbed; an address learned late rewrites the earlier lines.
   const privacy = new RunPrivacy(Boolean(flags.includeIp));
 
   // First Ctrl-C/SIGTERM: stop measuring, write what was measured, say so. Second: leave at once
@@ -194,11 +194,9 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
       meta.reportId = newReportId(start, id.vantage);
       if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
     }
-    const m = privacy.apply(buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined), r.observations);
-    writer.append(m);
-    if (extra.keepMeasurements) measurements.push(m);
-    if (flags.json) process.stdout.write(`${JSON.stringify(m)}\n`);
-    await extra.onMeasurement?.(m);
+    const { line, changed } = privacy.add(buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined), r.observations);
+    if (changed.length) writer.replace(new Map(changed.map((l) => [l.id, l.json])));
+    writer.append(line.id, line.json);
     log.debug({ service: r.service.service, status: r.verdict?.status ?? r.controls.network }, 'measurement written');
   };
 
@@ -233,17 +231,26 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
     process.off('SIGTERM', onSignal);
   }
 
+  // Only now is every address the lines could hold known: stdout cannot be rewritten, so it gets them last.
+  const lines = privacy.lines;
+  if (flags.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
   const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
   if (!flags.json) {
     const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }));
+    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
   }
   if (result.interrupted) {
     process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
   }
+  if (writer.failure) {
+    const lost = writer.unwritten ? `${writer.unwritten} of ${lines.length} measurement(s) could not be written` : 'some lines could not be rewritten';
+    const stale = writer.stale ? '; lines written before your public address was learned may still hold it: delete the file or check it before sharing' : '';
+    process.stderr.write(`voipprobe: ${lost} to ${file}: ${describeWriteFailure(writer.failure)}; the ${writer.count} line(s) it holds are whole${stale}\n`);
+  }
   log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
-  return { result, file, written: writer.count, measurements, exitCode: result.interrupted ? 130 : EXIT.ok };
+  const exitCode = writer.failure ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
+  return { result, file, written: writer.count, measurements: extra.keepMeasurements ? lines.map((l) => l.measurement) : [], exitCode };
 }
 
 export function addRunOptions(cmd: Command): Command {

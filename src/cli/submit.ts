@@ -7,6 +7,7 @@ import { type FlushSummary, flushSpool } from '../submit/flush.js';
 import { submitOptionsFrom } from '../submit/settings.js';
 import { Spool } from '../submit/spool.js';
 import { loadConfig } from '../vantage/config.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { EXIT, intFlag, LOG_LEVELS, makeLogger } from './common.js';
 
 interface SubmitCliFlags {
@@ -28,7 +29,8 @@ export function describeSummary(s: FlushSummary, spoolDir: string): string {
   if (s.stopped) text += `\n  stopped early: ${s.stopped}`;
   if (s.busy) text += `\n  another voipprobe process (pid ${s.busy}) is submitting this spool`;
   else if (s.waiting > 0 && !s.stopped) text += `\n  ${s.waiting} waiting for their backoff time (voipprobe submit --now retries them at once)`;
-  return `${text}\n`;
+  // The reason a flush stopped may quote the collector's answer: printed escaped.
+  return `${escapeForTerminal(text, { multiline: true })}\n`;
 }
 
 export function registerSubmit(program: Command): void {
@@ -56,7 +58,7 @@ export function registerSubmit(program: Command): void {
       if (files.length > 0) {
         for await (const { measurement } of readResults(files, (b) => {
           bad++;
-          process.stderr.write(`voipprobe: ${b.file}:${b.line}: ${b.kind} line skipped: ${b.reason}\n`);
+          process.stderr.write(`voipprobe: ${escapeForTerminal(b.file)}:${b.line}: ${b.kind} line skipped: ${escapeForTerminal(b.reason)}\n`);
         })) {
           if (spool.put(measurement) === 'added') added++;
           else present++;

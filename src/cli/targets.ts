@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
 import { isInformational, pathOf, type Target } from '../catalogue/schema.js';
+import { escapeForTerminal } from '../util/terminal.js';
 
 export function describeTarget(t: Target): string {
   switch (t.check) {
@@ -54,6 +55,6 @@ export function registerTargets(program: Command): void {
     .action((opts: { targets?: string; service?: string[]; json?: boolean }) => {
       const cat = selectServices(loadCatalogue(opts.targets), opts.service);
       if (opts.json) process.stdout.write(`${JSON.stringify({ services: cat.services, controls: cat.controls }, null, 2)}\n`);
-      else process.stdout.write(renderTargets(cat));
+      else process.stdout.write(escapeForTerminal(renderTargets(cat), { multiline: true }));
     });
 }

@@ -82,24 +82,23 @@ function generateKeys(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
 }
 
-export async function createLabCa(commonName = 'voipprobe lab CA'): Promise<LabCa> {
+/** A self-signed CA, or with `parent` an intermediate CA it signs (for chains of any length). */
+export async function createLabCa(commonName = 'voipprobe lab CA', parent?: LabCa): Promise<LabCa> {
   const keys = await generateKeys();
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: `CN=${commonName}`,
-      keys,
-      signingAlgorithm: SIGNING,
-      notBefore: new Date(now - 3_600_000),
-      notAfter: new Date(now + 365 * DAY_MS),
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
-      ],
-    },
-    crypto,
-  );
+  const common = {
+    signingAlgorithm: SIGNING,
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + 365 * DAY_MS),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, parent ? undefined : 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+    ],
+  };
+  const cert = parent
+    ? await x509.X509CertificateGenerator.create({ ...common, subject: `CN=${commonName}`, issuer: parent.cert.subject, publicKey: keys.publicKey, signingKey: parent.keys.privateKey }, crypto)
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: `CN=${commonName}`, keys }, crypto);
   return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey), cert, keys };
 }
 

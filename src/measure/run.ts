@@ -9,7 +9,7 @@ import { hostOf, literalAddressOf } from '../catalogue/schema.js';
 import type { Judge } from '../model/judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
-import { closeDohAgents, networkHasIpv6, systemNameservers } from '../net/index.js';
+import { closeDohAgents, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { measureTarget } from './chains.js';
@@ -89,6 +89,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   if (o.signal?.aborted) ac.abort(o.signal.reason);
   o.signal?.addEventListener('abort', onExternal, { once: true });
   const deadline = setTimeout(() => ac.abort(new DeadlineReached()), o.deadlineMs);
+  const releaseSystemResolver = useSystemResolver();
 
   const cat = o.catalogue;
   const controlTargets = cat.controls.targets.filter((t) => t.enabled);
@@ -175,6 +176,8 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   } finally {
     clearTimeout(deadline);
     o.signal?.removeEventListener('abort', onExternal);
+    // No lookup may outlive the run (a pending getaddrinfo would hold the process open).
+    releaseSystemResolver();
     await closeDohAgents();
   }
 }

@@ -26,6 +26,26 @@ export interface VoipTestKeys extends Observations {
   x_controls_measurement_id: string;
   /** Our verdict; for the controls line, `null` (its summary is x_controls). */
   x_verdict: ServiceVerdict | null;
+  /** Present only when the line had to be cut to fit (src/model/line-bound.ts): what was cut. */
+  x_trimmed?: TrimNote;
+}
+
+export interface TrimCut {
+  /** Where, e.g. "test_keys.x_stun[0].malformed" or "test_keys.requests[2].response.body". */
+  path: string;
+  unit: 'items' | 'bytes';
+  kept: number;
+  dropped: number;
+}
+
+/** test_keys.x_trimmed: present only on a line that had to be cut to fit. */
+export interface TrimNote {
+  max_line_bytes: number;
+  /** Size of the line before it was cut. */
+  original_bytes: number;
+  cuts: TrimCut[];
+  /** Cuts not listed in `cuts`. */
+  more_cuts: number;
 }
 
 export interface Measurement {

@@ -4,6 +4,15 @@
 
 import type { Failure } from './failure.js';
 
+/**
+ * What an exchange did not keep of what the network sent, past its limits (src/net/keep.ts): how many
+ * entries (datagrams, replies, certificates, headers) and how many bytes of them.
+ */
+export interface Dropped {
+  items: number;
+  bytes: number;
+}
+
 /** Which side of the comparison a resolver sits on: the network's own (`local`) or a neutral control. */
 export type ResolverRole = 'local' | 'control';
 
@@ -53,6 +62,8 @@ export interface DnsQuery {
   x_getaddrinfo_error?: string;
   /** True when the UDP reply was truncated and the query was repeated over TCP. */
   x_truncated?: boolean;
+  /** Replies not kept in x_replies (past the limits). */
+  x_dropped?: Dropped;
 }
 
 /** df-005 `tcp_connect` entry. */
@@ -101,6 +112,8 @@ export interface TlsHandshake {
   x_validation?: { ok: boolean; failure: Failure; error?: string };
   /** Where the TCP connect under this handshake failed, if it did. */
   x_failed_operation?: 'connect' | 'tls_handshake' | null;
+  /** Certificates of the presented chain not kept in peer_certificates (past the limits). */
+  x_dropped?: Dropped;
 }
 
 export type HeaderList = [string, string][];
@@ -121,6 +134,8 @@ export interface HttpRequest {
   transaction_id: number;
   x_target?: string;
   x_failed_operation?: 'connect' | 'tls_handshake' | 'http_round_trip' | null;
+  /** Response headers not kept in headers_list (past the limits); the body's cut is body_is_truncated. */
+  x_dropped?: Dropped;
 }
 
 /** WebSocket upgrade attempt (OONI has no format for it). */
@@ -141,6 +156,8 @@ export interface WebSocketUpgrade {
   transaction_id: number;
   x_target?: string;
   x_failed_operation?: 'connect' | 'tls_handshake' | 'ws_upgrade' | null;
+  /** Response headers not kept in headers_list (past the limits). */
+  x_dropped?: Dropped;
 }
 
 export interface StunAddress {
@@ -170,6 +187,8 @@ export interface StunExchange {
   };
   /** Datagrams that were not a valid answer to our request: recorded, never fatal. */
   malformed: { t: number; reason: string; bytes_base64: string }[];
+  /** Datagrams not kept in `malformed` (past the limits). */
+  x_dropped?: Dropped;
   /** `generic_timeout_error` for silence, `connection_refused` for ICMP port unreachable. */
   failure: Failure;
   t0: number;

@@ -100,9 +100,9 @@ export function replyFailure(rcode: number, answers: DnsAnswer[], type: AddressQ
 }
 
 /** What to report when no valid reply came before the deadline: silence, or only junk. */
-export function noValidReplyFailure(replies: DnsReply[]): Failure {
+export function noValidReplyFailure(replies: DnsReply[], anyArrived = replies.length > 0): Failure {
   if (replies.some((r) => r.x_malformed?.startsWith('query id mismatch'))) return 'dns_reply_with_wrong_query_id';
-  if (replies.length > 0) return 'dns_server_misbehaving';
+  if (anyArrived) return 'dns_server_misbehaving';
   return 'generic_timeout_error';
 }
 

@@ -9,6 +9,7 @@ import type { DnsQuery, DnsReply } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { parseIpPort } from './address.js';
 import { stepDeadline } from './deadline.js';
+import { droppedBy, KEEP_LIMITS, Keeper } from './keep.js';
 import { applyReply, encodeQuery, judgeReply, newQuery, noValidReplyFailure, randomQueryId, replyFailure } from './dns-message.js';
 import { type DnsServerQueryOptions, exchangeTcp } from './dns-tcp.js';
 
@@ -38,6 +39,10 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
     x_replies: [],
   };
   const replies = q.x_replies as DnsReply[];
+  // Valid and invalid replies are kept within their own limits: a flood of junk must not hide a forged answer.
+  const keepValid = new Keeper(KEEP_LIMITS.replies);
+  const keepJunk = new Keeper(KEEP_LIMITS.replies);
+  let anyReply = false;
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
 
   try {
@@ -65,7 +70,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
 
       deadline.signal.addEventListener(
         'abort',
-        () => (answered ? stopListening() : fail(deadline.stopped() === 'interrupted' ? 'interrupted' : noValidReplyFailure(replies))),
+        () => (answered ? stopListening() : fail(deadline.stopped() === 'interrupted' ? 'interrupted' : noValidReplyFailure(replies, anyReply))),
         { once: true },
       );
       if (deadline.signal.aborted) return fail(deadline.stopped());
@@ -73,7 +78,8 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
       socket.on('message', (msg, rinfo) => {
         if (!listening) return;
         const judged = judgeReply(msg, { id, hostname: o.hostname, type: o.type }, hostPort(rinfo.address, rinfo.port), o.clock());
-        replies.push(judged.reply);
+        anyReply = true;
+        if ((judged.valid ? keepValid : keepJunk).admit(msg.length)) replies.push(judged.reply);
         if (!judged.valid || answered) return;
         answered = true;
         const r = judged.reply;
@@ -111,5 +117,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
     deadline.dispose();
     socket.close();
   }
+  const dropped = droppedBy(keepValid, keepJunk);
+  if (dropped) q.x_dropped = dropped;
   return q;
 }

@@ -6,6 +6,7 @@ import { Client } from '../util/undici.js';
 import type { HeaderList, HttpRequest } from '../model/observations.js';
 import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';
+import { KEEP_LIMITS, Keeper } from './keep.js';
 import { type DialPhase, dial, isSecureUrl } from './dial.js';
 import type { StepOptions, TrustStore } from './types.js';
 
@@ -28,10 +29,16 @@ const FAILED_OPERATION: Record<DialPhase, NonNullable<HttpRequest['x_failed_oper
   established: 'http_round_trip',
 };
 
-/** undici's raw header array (name, value, name, value...) as pairs, original case and order kept. */
-export function headerPairs(raw: readonly (string | Buffer)[]): HeaderList {
+/**
+ * A raw header array (name, value, name, value...) as pairs, original case and order kept, within the
+ * keep limits; `keeper` counts what did not fit.
+ */
+export function headerPairs(raw: readonly (string | Buffer)[], keeper: Keeper = new Keeper(KEEP_LIMITS.headers)): HeaderList {
   const out: HeaderList = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([String(raw[i]), String(raw[i + 1])]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const pair: [string, string] = [String(raw[i]), String(raw[i + 1])];
+    if (keeper.admit(pair[0].length + pair[1].length)) out.push(pair);
+  }
   return out;
 }
 
@@ -106,7 +113,9 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
       signal: deadline.signal,
       responseHeaders: 'raw',
     });
-    obs.response = { code: res.statusCode, headers_list: headerPairs(res.headers as unknown as string[]), body: '', body_is_truncated: false };
+    const keptHeaders = new Keeper(KEEP_LIMITS.headers);
+    obs.response = { code: res.statusCode, headers_list: headerPairs(res.headers as unknown as string[], keptHeaders), body: '', body_is_truncated: false };
+    if (keptHeaders.dropped) obs.x_dropped = keptHeaders.dropped;
     try {
       const { bytes, truncated } = await readPrefix(res.body, maxBody);
       obs.response.body = bytes.toString('utf8');

@@ -4,7 +4,7 @@ export type { Clock, StepOptions, TrustStore } from './types.js';
 export { classifyError, scrubAddresses } from './failure.js';
 export { queryUdp, type UdpQueryOptions } from './dns-udp.js';
 export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
-export { lookupSystem, systemNameservers, parseResolvConf } from './dns-system.js';
+export { lookupSystem, closeSystemResolver, useSystemResolver, systemNameservers, parseResolvConf } from './dns-system.js';
 export { queryDoh, closeDohAgents, type DohQueryOptions } from './doh.js';
 export { tcpConnect } from './tcp.js';
 export { tlsHandshake, trustStore, type TlsHandshakeOptions } from './tls.js';

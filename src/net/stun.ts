@@ -9,6 +9,7 @@ import type { StunExchange } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { requireIp, requirePort } from './address.js';
 import { stepDeadline } from './deadline.js';
+import { KEEP_LIMITS, Keeper } from './keep.js';
 import { decodeStunMessage, encodeBindingRequest, newTransactionId } from './stun-codec.js';
 import type { StepOptions } from './types.js';
 
@@ -50,6 +51,7 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
   };
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
   const timers: NodeJS.Timeout[] = [];
+  const junk = new Keeper(KEEP_LIMITS.datagrams);
 
   try {
     await new Promise<void>((resolve) => {
@@ -74,7 +76,9 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
         if (settled) return;
         const t = o.clock();
         const decoded = decodeStunMessage(msg);
-        const record = (reason: string) => obs.malformed.push({ t, reason, bytes_base64: msg.toString('base64') });
+        const record = (reason: string) => {
+          if (junk.admit(msg.length)) obs.malformed.push({ t, reason, bytes_base64: msg.toString('base64') });
+        };
         if (!decoded.ok) return record(decoded.reason);
         const m = decoded.message;
         if (!m.transactionId.equals(txid)) return record('transaction id does not match');
@@ -107,5 +111,6 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
     deadline.dispose();
     socket.close();
   }
+  if (junk.dropped) obs.x_dropped = junk.dropped;
   return obs;
 }

@@ -11,6 +11,7 @@ import { hostPort } from '../util/ip.js';
 import { sniFor } from './address.js';
 import { type StepDeadline, stepDeadline } from './deadline.js';
 import { classifyError } from './failure.js';
+import { KEEP_LIMITS, Keeper } from './keep.js';
 import { openTcp, type TcpTarget } from './tcp.js';
 import type { StepOptions, TrustStore } from './types.js';
 
@@ -41,17 +42,18 @@ export function trustOptions(ca: TrustStore): { secureContext?: tls.SecureContex
   return { secureContext };
 }
 
-/** The presented chain, leaf first, as base64 DER. */
-function peerChain(socket: tls.TLSSocket): PeerCertificate[] {
-  const out: PeerCertificate[] = [];
+/** The presented chain, leaf first, as base64 DER, within the keep limits (the rest is counted). */
+function peerChain(socket: tls.TLSSocket): { chain: PeerCertificate[]; keeper: Keeper } {
+  const chain: PeerCertificate[] = [];
+  const keeper = new Keeper(KEEP_LIMITS.certificates);
   const seen = new Set<string>();
   let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   while (cert?.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    out.push({ data: cert.raw.toString('base64'), format: 'base64' });
+    if (keeper.admit(cert.raw.length)) chain.push({ data: cert.raw.toString('base64'), format: 'base64' });
     cert = cert.issuerCertificate;
   }
-  return out;
+  return { chain, keeper };
 }
 
 function validate(socket: tls.TLSSocket, verifyName: string): { result: NonNullable<TlsHandshake['x_validation']>; chainFailure: Failure } {
@@ -117,7 +119,9 @@ function handshake(socket: net.Socket, o: TlsHandshakeOptions, deadline: StepDea
         obs.tls_version = secure.getProtocol();
         obs.cipher_suite = secure.getCipher()?.standardName ?? null;
         obs.negotiated_protocol = secure.alpnProtocol || null;
-        obs.peer_certificates = peerChain(secure);
+        const { chain, keeper } = peerChain(secure);
+        obs.peer_certificates = chain;
+        if (keeper.dropped) obs.x_dropped = keeper.dropped;
         const { result, chainFailure } = validate(secure, o.verifyName ?? o.sni);
         obs.x_validation = result;
         // A neutral SNI is expected not to match the certificate: only the chain can fail it.

@@ -9,6 +9,7 @@ import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { type DialPhase, defaultPort, dial } from './dial.js';
 import { BROWSER_USER_AGENT, headerPairs, readPrefix } from './http.js';
+import { KEEP_LIMITS, Keeper } from './keep.js';
 import type { StepOptions, TrustStore } from './types.js';
 
 export interface WsUpgradeOptions extends StepOptions {
@@ -74,14 +75,19 @@ export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> 
           return d.socket;
         },
       });
+      const keepHeaders = (raw: string[]) => {
+        const keeper = new Keeper(KEEP_LIMITS.headers);
+        obs.headers_list = headerPairs(raw, keeper);
+        if (keeper.dropped) obs.x_dropped = keeper.dropped;
+      };
       ws.on('upgrade', (res) => {
         obs.status = res.statusCode ?? null;
-        obs.headers_list = headerPairs(res.rawHeaders);
+        keepHeaders(res.rawHeaders);
       });
       ws.on('open', () => settle(() => {}));
       ws.on('unexpected-response', (_req, res) => {
         obs.status = res.statusCode ?? null;
-        obs.headers_list = headerPairs(res.rawHeaders);
+        keepHeaders(res.rawHeaders);
         readPrefix(res, REFUSED_BODY_BYTES).then(
           ({ bytes }) =>
             settle(() => {

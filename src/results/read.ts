@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/terminal.js';
 import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../util/walk.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */

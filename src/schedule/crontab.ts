@@ -7,7 +7,7 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { InputError } from '../util/input-error.js';
 import { OperationalError } from '../util/operational-error.js';
-import { CONTROL_CHAR, quoted } from '../util/printable.js';
+import { CONTROL_CHAR, quoted } from '../util/terminal.js';
 
 export const BEGIN_MARKER = '# BEGIN voipprobe schedule (managed by `voipprobe schedule --install/--remove`; do not edit inside)';
 export const END_MARKER = '# END voipprobe schedule';

@@ -8,7 +8,7 @@
 // Nothing here recurses over the text: a document nested 20,000 levels deep is refused with its
 // position before anything that does recurse (zod, JSON.stringify, offsetOfPath) sees it.
 
-import { quoted } from './printable.js';
+import { quoted } from './terminal.js';
 
 export type JsonPath = readonly PropertyKey[];
 

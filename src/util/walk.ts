@@ -5,7 +5,7 @@
 
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { printable } from './printable.js';
+import { printable } from './terminal.js';
 
 export interface SkippedPath {
   path: string;

@@ -12,10 +12,14 @@ export interface CliResult {
   ms: number;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Runs the CLI with `args`; with `command`, runs that command with `args` instead (a wrapper such as prlimit). */
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void; timeoutMs?: number; command?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.command ?? process.execPath, opts.command ? args : [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

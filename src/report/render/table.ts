@@ -1,13 +1,14 @@
 // The terminal rendering (default): claims with their verdicts, the evidence per service and network,
-// and the contradictions. Data strings are stripped of control characters: a results file must not be
+// and the contradictions. Data strings are printed escaped, on one line: a results file must not be
 // able to drive the terminal with escape sequences.
 
+import { escapeForTerminal } from '../../util/terminal.js';
 import type { ClaimVerdict, Report } from '../schema.js';
 import { finding, headline, periodLabel, techniquesLabel, VERDICT_LABEL, vantageLabel, verdictLine } from './text.js';
 
+/** A data string as one terminal-safe line (see escapeForTerminal). */
 export function clean(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return escapeForTerminal(s);
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

@@ -1,11 +1,13 @@
 // End-to-end: the real binary against loopback-only catalogues.
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../src/model/measurement.js';
-import { runCli } from '../../support/cli.js';
+import { decodeStunMessage, encodeBindingSuccess } from '../../../src/net/stun-codec.js';
+import { CLI, runCli } from '../../support/cli.js';
 
 function catalogue(stunHost: string, stunPort: number): string {
   const d = mkdtempSync(join(tmpdir(), 'vp-cli-cat-'));
@@ -111,6 +113,72 @@ describe('voipprobe run interrupted', () => {
     }
     const stun = lines.find((m) => m.test_keys.service === 'whatsapp')!.test_keys.x_stun;
     expect(stun[0]?.failure).toBe('interrupted');
+  });
+});
+
+describe('voipprobe run: an address learned late is scrubbed from the lines written before', () => {
+  // The neutral STUN control is silent (blocked); a relay answers later in the run and reveals the
+  // public address, which the vantage label given on the command line (hence every line) holds.
+  const PUBLIC = '203.0.113.7';
+  let silent: Socket;
+  let relay: Socket;
+  beforeAll(async () => {
+    silent = createSocket('udp4').on('message', () => {});
+    relay = createSocket('udp4').on('message', (msg, rinfo) => {
+      const req = decodeStunMessage(msg);
+      if (req.ok) relay.send(encodeBindingSuccess(req.message.transactionId, { family: 'IPv4', address: PUBLIC, port: 40000 }), rinfo.port, rinfo.address);
+    });
+    await Promise.all([silent, relay].map((s) => new Promise<void>((res) => s.bind(0, '127.0.0.1', () => res()))));
+  });
+  afterAll(() => {
+    silent.close();
+    relay.close();
+  });
+
+  function lateCatalogue(): string {
+    const d = catalogue('127.0.0.1', silent.address().port);
+    const wa = JSON.parse(readFileSync(join(d, 'whatsapp.json'), 'utf8'));
+    wa.targets[1].ports = [relay.address().port];
+    writeFileSync(join(d, 'whatsapp.json'), JSON.stringify(wa));
+    return d;
+  }
+
+  it.each([
+    ['', []],
+    [' (and --json on stdout)', ['--json']],
+  ])('the results file%s holds no trace of it, the controls line included', async (_label, extraFlags) => {
+    const out = mkdtempSync(join(tmpdir(), 'vp-cli-late-'));
+    const r = await runCli(['run', '--targets', lateCatalogue(), '--vantage', `box-${PUBLIC}`, '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '1', '--out', out, ...extraFlags]);
+    expect(r.code).toBe(0);
+    const lines = readLines(out);
+    expect(lines.map((m) => m.test_keys.service)).toEqual(expect.arrayContaining(['controls', 'whatsapp', 'viber']));
+    expect(lines[0]!.test_keys.service).toBe('controls'); // written first, before the relay answered
+    const text = readFileSync(join(out, readdirSync(out)[0]!), 'utf8');
+    expect(text).not.toContain(PUBLIC);
+    expect(lines.every((m) => m.x_vantage === 'box-[scrubbed]')).toBe(true);
+    expect(readdirSync(out)).toHaveLength(1); // no temp file left by the rewrite
+    if (extraFlags.length) {
+      expect(r.stdout).not.toContain(PUBLIC);
+      expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    }
+  });
+});
+
+describe.skipIf(spawnSync('prlimit', ['--version']).status !== 0)('voipprobe run when the results cannot all be written', () => {
+  it('says so in a sentence, keeps every whole line and leaves no torn one (exit 1)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vp-cli-full-'));
+    // A 4,000-byte file size limit: the controls line (about 3 KB) fits, the next is cut short by the kernel.
+    const r = await runCli(['--fsize=4000', process.execPath, CLI, 'run', '--targets', catalogue('127.0.0.1', 9), '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '2', '--out', out], {
+      command: 'prlimit',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/voipprobe: 2 of 3 measurement\(s\) could not be written to .*: the file is larger than this process may write \(EFBIG\); the 1 line\(s\) it holds are whole/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stdout).toContain('THE NETWORK LOOKS DOWN'); // the verdicts are still shown
+    const file = readdirSync(out).map((f) => join(out, f))[0]!;
+    const text = readFileSync(file, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trim().split('\n').map((l) => (JSON.parse(l) as Measurement).test_keys.service)).toEqual(['controls']);
   });
 });
 

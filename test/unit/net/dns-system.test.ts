@@ -7,7 +7,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const mock = vi.hoisted(() => ({ lookup: vi.fn(), servers: ['127.0.0.53', '[::1]:5353', '10.0.0.1:1053'] }));
 vi.mock('node:dns', () => ({ default: { lookup: mock.lookup, getServers: () => mock.servers } }));
 
-const { lookupSystem, parseResolvConf, systemNameservers } = await import('../../../src/net/dns-system.js');
+const { inProcessGetaddrinfo, lookupSystem: lookupWith, parseResolvConf, systemNameservers } = await import('../../../src/net/dns-system.js');
+// The mocked getaddrinfo runs in this process; the helper process is tested in test/integration/net.
+const lookupSystem = (o: Parameters<typeof lookupWith>[0]) => lookupWith({ getaddrinfo: inProcessGetaddrinfo, ...o });
 
 const start = performance.now();
 const base = { clock: () => (performance.now() - start) / 1000, timeoutMs: 200, transactionId: 3 };

@@ -23,10 +23,10 @@ function line(service: string, obs: Observations, note: string): Measurement {
 describe('RunPrivacy', () => {
   it('a line never carries an address it revealed itself, even when the controls learned nothing', () => {
     const p = new RunPrivacy(false, []);
-    const controls = p.apply(line('controls', obsMapped(null), 'controls'), obsMapped(null));
+    const controls = p.add(line('controls', obsMapped(null), 'controls'), obsMapped(null)).line.measurement;
     expect(JSON.stringify(controls)).not.toContain(PUB);
     const wa = obsMapped(PUB);
-    const out = p.apply(line('whatsapp', wa, `block page echoed ${PUB}`), wa);
+    const out = p.add(line('whatsapp', wa, `block page echoed ${PUB}`), wa).line.measurement;
     const text = JSON.stringify(out);
     expect(text).not.toContain(PUB);
     expect(out.annotations.note).toBe('block page echoed [scrubbed]');
@@ -35,25 +35,56 @@ describe('RunPrivacy', () => {
 
   it('keeps every address learned for the later lines (carrier NAT: each server may see another)', () => {
     const p = new RunPrivacy(false, []);
-    p.apply(line('controls', obsMapped(PUB), ''), obsMapped(PUB));
+    p.add(line('controls', obsMapped(PUB), ''), obsMapped(PUB));
     const viber = obsMapped(CGNAT_OTHER);
-    const out = p.apply(line('viber', viber, `seen as ${PUB} and ${CGNAT_OTHER}`), viber);
+    const out = p.add(line('viber', viber, `seen as ${PUB} and ${CGNAT_OTHER}`), viber).line.measurement;
     expect(out.annotations.note).toBe('seen as [scrubbed] and [scrubbed]');
     expect(p.known).toEqual([PUB, CGNAT_OTHER]);
   });
 
   it('scrubs the global interface addresses from the start', () => {
     const p = new RunPrivacy(false, ['2a01:cb19:8a:1200::4f']);
-    const out = p.apply(line('x', emptyObservations(), 'from 2a01:cb19:8a:1200:0:0:0:4f'), emptyObservations());
+    const out = p.add(line('x', emptyObservations(), 'from 2a01:cb19:8a:1200:0:0:0:4f'), emptyObservations()).line.measurement;
     expect(out.annotations.note).toBe('from [scrubbed]');
   });
 
   it('--include-ip keeps everything and names the address in probe_ip', () => {
     const p = new RunPrivacy(true, []);
     const o = obsMapped(PUB);
-    const out = p.apply(line('controls', o, `seen as ${PUB}`), o);
+    const out = p.add(line('controls', o, `seen as ${PUB}`), o).line.measurement;
     expect(out.probe_ip).toBe(PUB);
     expect(out.annotations.note).toBe(`seen as ${PUB}`);
+  });
+
+  it('an address learned late makes the earlier lines again: exactly those that held it change', () => {
+    const p = new RunPrivacy(false, []);
+    // The neutral STUN controls are blocked: the controls line learns nothing, and holds the address in a header.
+    const first = p.add(line('controls', obsMapped(null), `X-Seen-As: ${PUB}`), obsMapped(null));
+    expect(first.line.json).toContain(PUB);
+    const clean = p.add(line('viber', obsMapped(null), 'nothing to hide'), obsMapped(null));
+    // A relay reveals the address later in the run.
+    const wa = obsMapped(PUB);
+    const later = p.add(line('whatsapp', wa, 'relay answered'), wa);
+    expect(later.changed.map((l) => l.id)).toEqual(['controls']);
+    expect(later.changed[0]!.json).not.toContain(PUB);
+    expect(later.changed[0]!.measurement.annotations.note).toBe('X-Seen-As: [scrubbed]');
+    expect(p.lines.map((l) => l.id)).toEqual(['controls', 'viber', 'whatsapp']);
+    expect(p.lines[1]).toBe(clean.line);
+    for (const l of p.lines) expect(l.json).not.toContain(PUB);
+    // Nothing new learned: nothing changes.
+    expect(p.add(line('skype', wa, PUB), wa).changed).toEqual([]);
+  });
+
+  it('bounds every line, and scrubs what a cut exposes', () => {
+    // A cut after the "7" of "41.250.7.90" would leave the address: whatever the bound, it must not.
+    const o = obsMapped(PUB);
+    o.x_stun[0]!.malformed = [{ t: 0, reason: `${PUB}0 `.repeat(400), bytes_base64: '' }];
+    for (let max = 2000; max < 2030; max++) {
+      const out = new RunPrivacy(false, [], max).add(line('whatsapp', o, 'x'), o).line;
+      expect(Buffer.byteLength(out.json)).toBeLessThanOrEqual(max);
+      expect(out.measurement.test_keys.x_trimmed?.cuts[0]).toMatchObject({ path: 'test_keys.x_stun[0].malformed[0].reason', unit: 'bytes' });
+      expect(out.json).not.toMatch(/(?<![\d.])41\.250\.7\.9(?!\d)/);
+    }
   });
 
   it('mappedAddresses reads XOR-MAPPED and MAPPED addresses, canonical, once each', () => {
