@@ -49,6 +49,8 @@ export interface DnsQuery {
   x_resolver_role: ResolverRole;
   /** Every reply seen within the listening window after the first one (udp only). */
   x_replies?: DnsReply[];
+  /** Replies that arrived after `x_replies` was full (udp only; absent when none). */
+  x_replies_dropped?: number;
   /** getaddrinfo's own error code (e.g. "ENOTFOUND") when it failed. */
   x_getaddrinfo_error?: string;
   /** True when the UDP reply was truncated and the query was repeated over TCP. */
@@ -71,6 +73,18 @@ export interface TcpConnect {
   x_after_write?: { failure: Failure; bytes_received: number; t: number };
   /** Set on the connect under the neutral-SNI handshake, so it is never read as the target's own connect. */
   x_purpose?: 'neutral_sni';
+}
+
+/**
+ * What came back over a TCP connection during a step: the bytes the connection read (TLS records
+ * included, counted below TLS) and when the first and the last of them arrived. A step that timed
+ * out while bytes were still arriving was slow, not stopped: the evidence that tells throttling
+ * from blocking. Times are sampled every few tens of milliseconds.
+ */
+export interface Received {
+  bytes: number;
+  t_first_byte: number | null;
+  t_last_byte: number | null;
 }
 
 export interface PeerCertificate {
@@ -101,6 +115,13 @@ export interface TlsHandshake {
   x_validation?: { ok: boolean; failure: Failure; error?: string };
   /** Where the TCP connect under this handshake failed, if it did. */
   x_failed_operation?: 'connect' | 'tls_handshake' | null;
+  /** What the server sent before the handshake ended (absent in lines written before it was recorded). */
+  x_received?: Received;
+  /**
+   * The TLS library's error code when the handshake failed inside TLS, e.g. `ERR_SSL_UNSUPPORTED_PROTOCOL`
+   * (our side gave up) or `ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION` (the server sent an alert).
+   */
+  x_tls_error?: string;
 }
 
 export type HeaderList = [string, string][];
@@ -121,6 +142,10 @@ export interface HttpRequest {
   transaction_id: number;
   x_target?: string;
   x_failed_operation?: 'connect' | 'tls_handshake' | 'http_round_trip' | null;
+  /** Bytes the connection received (handshake, headers and body, counted below TLS) and when. */
+  x_received?: Received;
+  /** The TLS library's error code when TLS failed, e.g. `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED` after the handshake. */
+  x_tls_error?: string;
 }
 
 /** WebSocket upgrade attempt (OONI has no format for it). */
