@@ -7,7 +7,7 @@ import type { Received } from '../model/observations.js';
 import type { Clock } from './types.js';
 
 /** Sampling period: fine enough to tell "still arriving" (within a second of the end) from "stalled". */
-export const RECEIVE_SAMPLE_MS = 50;
+export const RECEIVE_SAMPLE_MS = 100;
 
 export interface ReceiveMeter {
   /** Takes a last sample, stops the timer and returns what was received. Idempotent. */

@@ -21,7 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { scanClientHello } from '../servers/client-hello.js';
+import { readClientHello } from '../servers/client-hello.js';
 import { replayThenPipe } from '../servers/replay-stream.js';
 
 export interface InterceptConfig {
@@ -112,17 +112,11 @@ function main(): void {
     raw.on('error', () => {});
     const to = cfg.passthrough;
     if (!to) return intercept(raw, raw);
-    let buf = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const scan = scanClientHello(buf);
-      if (!scan.complete) return;
-      raw.off('data', onData);
+    readClientHello(raw, (scan, buf) => {
       raw.pause();
       if (scan.sni && contexts.has(scan.sni.toLowerCase())) intercept(raw, replayThenPipe(raw, buf));
       else passThrough(raw, buf, to);
-    };
-    raw.on('data', onData);
+    });
   });
   listener.listen({ host: cfg.listen.address, port: cfg.listen.port }, () => {
     process.stdout.write(`${JSON.stringify({ ready: true, role: 'intercept-proxy', listen: cfg.listen, hosts: Object.keys(cfg.upstreams) })}\n`);

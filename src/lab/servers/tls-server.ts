@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { issueCert, type IssuedCert, type LabCa, paddingCertificate } from '../pki.js';
-import { scanClientHello } from './client-hello.js';
+import { readClientHello } from './client-hello.js';
 import { dohHandler, type RequestHandler } from './doh-handler.js';
 import { type BoundAddress, closeTcp, ConnectionSet, listenTcp } from './listen.js';
 import { NameRules } from './name-rules.js';
@@ -198,19 +198,13 @@ export class TlsServer {
   private onConnection(raw: net.Socket): void {
     this.connections.add(raw);
     raw.on('error', noop);
-    let buf = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const scan = scanClientHello(buf);
-      if (!scan.complete) return;
-      raw.off('data', onData);
+    readClientHello(raw, (scan, buf) => {
       const behaviour = (scan.sni && this.sniRules.match(scan.sni)) || 'normal';
       if (behaviour === 'reset') return void raw.resetAndDestroy();
       if (behaviour === 'silent') return void raw.on('data', noop); // read and drop, never answer
       raw.pause();
       this.serveTls(raw, buf);
-    };
-    raw.on('data', onData);
+    });
   }
 
   /** The context for an SNI: the name's certificate, or the default one, as the quirk (if any) serves it. */
