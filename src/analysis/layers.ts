@@ -168,6 +168,7 @@ export function judgeWebSocket(w: WebSocketUpgrade, ref: Ref, expectStatus: numb
     if (!httpOk) return plain('websocket', 'failed', `upgrade refused with HTTP ${w.status}, and plain HTTPS to the host failed too`, [ref], f);
     return blocked('websocket', 'ws.upgrade_failed', 'weak', `upgrade to ${w.url} refused with HTTP ${w.status} while plain HTTPS to the same host works (the server or an intercepting proxy refused; headers recorded)`, [ref], f);
   }
+  if (timedOutWhileArriving(w)) return plain('websocket', 'failed', `upgrade to ${w.url} timed out while data was still arriving (${describeReceived(w)}): slow, not blocked`, [ref], f);
   if (!httpOk) return plain('websocket', 'inconclusive', `upgrade to ${w.url}: ${f}, and plain HTTPS to the host failed too`, [ref], f);
   if (!controls.tls.ok) return plain('websocket', 'inconclusive', `upgrade to ${w.url}: ${f}, and the neutral host is unreachable`, [ref], f);
   const strength: EvidenceStrength = f === 'generic_timeout_error' ? 'weak' : 'strong';

@@ -50,7 +50,10 @@ export function detectThrottling(targets: Target[], obs: Observations, controls:
     if (r.response && r.failure === null) add(r.x_target, 'http', r);
     else if (timedOutWhileArriving(r)) add(r.x_target, 'http', r, true);
   }
-  for (const w of obs.x_websocket) if (w.status !== null) add(w.x_target, 'ws', w);
+  for (const w of obs.x_websocket) {
+    if (w.status !== null) add(w.x_target, 'ws', w);
+    else if (timedOutWhileArriving(w)) add(w.x_target, 'ws', w, true);
+  }
 
   const slow = (m: number | undefined) => m !== undefined && m >= base * THROTTLE_RATIO && m - base >= THROTTLE_MIN_EXTRA_S;
   const out: Partial<Record<ServicePath, string>> = {};

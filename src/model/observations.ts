@@ -166,6 +166,8 @@ export interface WebSocketUpgrade {
   transaction_id: number;
   x_target?: string;
   x_failed_operation?: 'connect' | 'tls_handshake' | 'ws_upgrade' | null;
+  /** Bytes the connection received (handshake and upgrade response, counted below TLS) and when. */
+  x_received?: Received;
 }
 
 export interface StunAddress {

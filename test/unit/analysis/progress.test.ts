@@ -2,11 +2,11 @@
 // to get further than the service's; an untrusted chain for the service's SNI only is interception;
 // a step that timed out while bytes were still arriving was slow, not blocked.
 import { describe, expect, it } from 'vitest';
-import { judgeHttp, judgeTls } from '../../../src/analysis/layers.js';
+import { judgeHttp, judgeTls, judgeWebSocket } from '../../../src/analysis/layers.js';
 import { stageRank, timedOutWhileArriving, tlsStage, type TlsStage } from '../../../src/analysis/progress.js';
 import type { Failure } from '../../../src/model/failure.js';
 import type { HttpRequest, TlsHandshake } from '../../../src/model/observations.js';
-import { CONTROLS_UP, http, nextId, received, tls } from '../../support/obs.js';
+import { CONTROLS_UP, http, nextId, received, tls, ws } from '../../support/obs.js';
 
 const IP = '198.18.1.1';
 const ctx = { controls: CONTROLS_UP, controlAddrs: [IP] };
@@ -135,5 +135,17 @@ describe('judgeHttp: slowness and the server refusing are not blocking (issue 10
     { name: 'last byte 3 s before a 5 s timeout', t: 5.2, last: 2.2, want: false },
   ])('timedOutWhileArriving: $name → $want', ({ t, last, want }) => {
     expect(timedOutWhileArriving({ failure: 'generic_timeout_error', t0: 0.2, t, x_received: received(5000, 0.3, last) })).toBe(want);
+  });
+});
+
+describe('judgeWebSocket: an upgrade cut while its answer was still arriving is slow, not blocked', () => {
+  it.each([
+    { name: 'still arriving at the timeout', last: 2.25, status: 'failed', technique: undefined },
+    { name: 'stalled after the handshake', last: 0.4, status: 'blocked', technique: 'ws.upgrade_failed' },
+  ])('$name', ({ last, status, technique }) => {
+    const w = { ...ws('ws', 'wss://web.whatsapp.com/ws/chat', null, 'generic_timeout_error', 1, 'ws_upgrade'), t0: 0.3, t: 2.3, x_received: received(3000, 0.35, last) };
+    const v = judgeWebSocket(w, { key: 'x_websocket', index: 0 }, 101, true, CONTROLS_UP);
+    expect(v.status).toBe(status);
+    expect(v.technique).toBe(technique);
   });
 });

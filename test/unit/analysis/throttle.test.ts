@@ -25,6 +25,7 @@ const cases: { name: string; o: Observations; controls?: ControlVerdict; web?: R
     web: /median HTTPS request 2.00 s over 1 \(1 still receiving when the step timed out\)/,
   },
   { name: 'a stalled request (nothing after the handshake) is not a yardstick', o: obs({ requests: [http('web', 'https://web.whatsapp.com/', null, 'generic_timeout_error', 1, { ...timed(0.2, 5.2), x_received: received(1300, 0.3, 0.35) })] }) },
+  { name: 'a WebSocket upgrade cut while still receiving', o: obs({ x_websocket: [{ ...ws('ws', 'wss://web.whatsapp.com/ws/chat', null, 'generic_timeout_error', 1), ...timed(0.3, 2.3), x_received: received(3000, 0.35, 2.2) }] }), web: /median WebSocket upgrade 2.00 s over 1 \(1 still receiving/ },
   { name: 'slow WebSocket upgrades', o: obs({ x_websocket: [{ ...ws('ws', 'wss://web.whatsapp.com/ws/chat', 101, null, 1), ...timed(0.3, 2.4) }] }), web: /median WebSocket upgrade 2.10 s/ },
   { name: 'slow TCP connects on the chat path', o: obs({ tcp_connect: [tcp('chat', IP, 443, null, timed(0.1, 1.9)), tcp('chat', IP, 5222, null, timed(0.1, 2.0))] }), chat: /median TCP connect 1.85 s over 2/ },
   { name: 'connects under a neutral-SNI handshake are not the target\'s', o: obs({ tcp_connect: [tcp('chat', IP, 443, null, { ...timed(0.1, 2.0), x_purpose: 'neutral_sni' })] }) },
