@@ -21,13 +21,13 @@ export type CensorAction =
   | { kind: 'dns_sinkhole'; service: string }
   /**
    * An on-path injector answers the service's hostnames first (the block page address); the real reply
-   * follows, `genuineAfterMs` later when set (the censor holds it back). With `neutralUdp`, the
-   * injector also forges the answers to plain-UDP queries sent to the neutral resolver (a censor on
-   * the path sees those too); DoH it cannot touch.
+   * follows, `genuineAfterMs` later when set (the censor holds it back), or never with `dropGenuine`
+   * (an in-path box). With `neutralUdp`, the injector also forges the answers to plain-UDP queries
+   * sent to the neutral resolver (a censor on the path sees those too); DoH it cannot touch.
    */
-  | { kind: 'dns_inject'; service: string; genuineAfterMs?: number; neutralUdp?: boolean }
-  /** The named resolvers answer the service's hostnames truthfully but `ms` late (a slow or distant resolver). */
-  | { kind: 'dns_delay'; service: string; ms: number; resolvers: ('isp' | 'neutral')[] }
+  | { kind: 'dns_inject'; service: string; genuineAfterMs?: number; dropGenuine?: boolean; neutralUdp?: boolean }
+  /** The named resolvers answer the service's hostnames truthfully but `ms` late (a slow or distant resolver), or never (`ms` null). */
+  | { kind: 'dns_delay'; service: string; ms: number | null; resolvers: ('isp' | 'neutral')[] }
   /** Connections to the service's plain-TCP endpoints on these ports are reset after the first data segment (DPI on the preamble). */
   | { kind: 'tcp_reset_on_data'; service: string; ports: number[] }
   /** SYNs to every TCP endpoint (plain TCP and TLS) of the service are dropped. */
@@ -368,6 +368,25 @@ export const SCENARIOS: Scenario[] = [
       supported: true,
       emulation: "no packet shaper without root, so each of the service's TLS servers sends everything through one token bucket at the same rate (below TLS: handshakes and whole records arrive late, as through a shaper)",
     },
+  },
+  {
+    id: '13g',
+    title: 'in-path DNS forgery for Skype/Teams: one forged answer, no genuine one, neutral UDP forged too',
+    notes:
+      "An in-path box answers every Skype and Teams name with the block page address (not a known sinkhole, a public-looking address) and drops the genuine answers; it rewrites the neutral resolver's plain-UDP answers the same way. Only DoH gives the genuine addresses. One reply per query, so no two-reply evidence; the answer differing from DoH's is not forgery by itself (a CDN), but the chains also go to DoH's addresses (run.ts), and TLS with each name fails at the block page address while it validates at DoH's: the local answer is forged, and since the neutral resolver's plain-UDP answer carries the same address, an on-path box forged it: dns.injection (strong) for every named target (dns.ts), whatever the block page then does. The Teams relays are IP literals: call accessible. skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
+    actions: [{ kind: 'dns_inject', service: 'skype', dropGenuine: true, neutralUdp: true }],
+    expect: {
+      skype: {
+        status: 'partially_blocked',
+        paths: { chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, call: acc() },
+        groups: {
+          'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection') } },
+          teams: { status: 'partially_blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() } },
+        },
+      },
+    },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: true },
   },
 ];
 

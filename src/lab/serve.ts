@@ -200,13 +200,15 @@ export class LabServers {
           this.dns(this.isp, hostnamesOf(w, a.service), { kind: 'sinkhole', A: [w.infra.sinkhole] });
           break;
         case 'dns_inject': {
-          const inject: DnsBehaviour = { kind: 'inject', A: [w.infra.blockpage.address], realAfterMs: a.genuineAfterMs ?? INJECT_REAL_AFTER_MS };
+          // Without a middlebox, the resolvers play the injector: the forged answer first, the genuine one late or never.
+          const forged = [w.infra.blockpage.address];
+          const inject: DnsBehaviour = a.dropGenuine ? { kind: 'sinkhole', A: forged } : { kind: 'inject', A: forged, realAfterMs: a.genuineAfterMs ?? INJECT_REAL_AFTER_MS };
           this.dns(this.isp, hostnamesOf(w, a.service), inject);
           if (a.neutralUdp) this.dns(this.neutral, hostnamesOf(w, a.service), inject);
           break;
         }
         case 'dns_delay':
-          for (const r of a.resolvers) this.dns(r === 'isp' ? this.isp : this.neutral, hostnamesOf(w, a.service), { kind: 'delay', ms: a.ms });
+          for (const r of a.resolvers) this.dns(r === 'isp' ? this.isp : this.neutral, hostnamesOf(w, a.service), a.ms === null ? { kind: 'silent' } : { kind: 'delay', ms: a.ms });
           break;
         case 'tcp_reset_on_data': {
           const ports = new Set(a.ports.map((p) => labPort(w.kind, p)));

@@ -8,8 +8,9 @@
 //                                its own namespace that owns a copy of the resolver's address; it
 //                                answers first with the block page address, the real answer follows;
 //                                with neutralUdp the same for the neutral resolver's plain-UDP queries,
-//                                with genuineAfterMs the resolvers answer that much later (dns_delay);
-//   dns_delay                    the lab's resolvers answer the names late (server side);
+//                                with genuineAfterMs the resolvers answer that much later, with
+//                                dropGenuine never (dns_delay);
+//   dns_delay                    the lab's resolvers answer the names late, or not at all (server side);
 //   tcp_reset_on_data            nftables matches the protocol preamble in the first data segment
 //                                (`@ih` raw payload) and answers with a TCP RST;
 //   tcp_blackhole                nftables drops the SYNs to the service's TCP endpoints;
@@ -130,16 +131,17 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         const also = a.neutralUdp ? [{ address: n.address, port: n.port }] : [];
         plan.injector = { names: [...(plan.injector?.names ?? []), ...names], A, also: [...(plan.injector?.also ?? []), ...also] };
         for (const to of [r, ...also]) pre.push(`${fromClient} ip daddr ${to.address} udp dport ${to.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`);
-        if (a.genuineAfterMs) plan.resolver.push({ kind: 'dns_delay', service: a.service, ms: a.genuineAfterMs, resolvers: a.neutralUdp ? ['isp', 'neutral'] : ['isp'] });
+        // The genuine answers held back (or dropped, by an in-path box): the resolvers answer late (or never).
+        if (a.genuineAfterMs || a.dropGenuine) plan.resolver.push({ kind: 'dns_delay', service: a.service, ms: a.dropGenuine ? null : a.genuineAfterMs!, resolvers: a.neutralUdp ? ['isp', 'neutral'] : ['isp'] });
         const where = a.neutralUdp ? `${r.server} and to the neutral ${n.server}` : r.server;
         plan.summary.push(
-          `dns_inject: nftables dup of every query to ${where} to the injector (${LINK.inj}, owning ${[r.address, ...also.map((x) => x.address)].join(', ')}), which forges ${A[0]} for ${names.length} ${a.service} names${a.genuineAfterMs ? `; the genuine answers leave the resolvers ${a.genuineAfterMs} ms late` : ''}`,
+          `dns_inject: nftables dup of every query to ${where} to the injector (${LINK.inj}, owning ${[r.address, ...also.map((x) => x.address)].join(', ')}), which forges ${A[0]} for ${names.length} ${a.service} names${a.dropGenuine ? '; the genuine answers are dropped' : a.genuineAfterMs ? `; the genuine answers leave the resolvers ${a.genuineAfterMs} ms late` : ''}`,
         );
         break;
       }
       case 'dns_delay':
         plan.resolver.push(a);
-        plan.summary.push(`dns_delay: the ${a.resolvers.join(' and ')} resolver(s) answer ${namesOf(world, a.service).length} ${a.service} names ${a.ms} ms late`);
+        plan.summary.push(`dns_delay: the ${a.resolvers.join(' and ')} resolver(s) answer ${namesOf(world, a.service).length} ${a.service} names ${a.ms === null ? 'never' : `${a.ms} ms late`}`);
         break;
       case 'tls_intercept': {
         const eps = endpointsOf(world, a.service, (e) => e.kind === 'tls' && (e.host === a.host || e.tlsNames.includes(a.host.toLowerCase())));

@@ -117,6 +117,11 @@ describe('loopback lab scenarios', () => {
       expect(mine.length, role).toBeGreaterThan(0);
       for (const q of mine) expect(q.x_replies!.length, `${role} ${q.hostname}`).toBe(2);
     }
+    // 13g: one forged answer; the chains went to the forged and to DoH's address: TLS fails at the first, validates at the second.
+    const hs13g = obsOf('13g', 'skype').tls_handshakes.filter((h) => h.x_sni_kind === 'target');
+    const forged13g = lab.world.infra.blockpage.address;
+    expect(hs13g.filter((h) => h.address.startsWith(`${forged13g}:`)).every((h) => h.failure === 'ssl_invalid_hostname')).toBe(true);
+    expect(hs13g.some((h) => !h.address.startsWith(`${forged13g}:`) && h.failure === null)).toBe(true);
     // 13f: requests to web.whatsapp.com cut by the step timeout while bytes were still arriving, or slow.
     const web = obsOf('13f', 'whatsapp').requests.filter((r) => r.request.url.startsWith('https://web.whatsapp.com'));
     expect(web.length).toBeGreaterThan(0);
