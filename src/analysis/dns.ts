@@ -2,17 +2,24 @@
 // nameservers) against the neutral controls (DoH, neutral UDP resolvers). Pure.
 //
 // Why these rules:
-// - Two different replies to one UDP query is injection (an on-path box answered first).
+// - The encrypted control (DoH) decides what the neutral answer is whenever it answered: a censor on
+//   the path can forge plain-UDP answers from the neutral resolvers too, but not DoH's. Plain-UDP
+//   control answers count only when DoH said nothing.
+// - Two different replies to one UDP query (local or neutral) is injection (an on-path box answered
+//   first); the addresses the encrypted control does not give are the forged ones.
 // - A bogon or known sinkhole answer for a public service is a forged answer.
+// - An answer that merely differs from the encrypted control's is *not* forged by itself (CDNs answer
+//   differently per vantage). It is forged when the TLS evidence says so: no handshake with the
+//   name's SNI validates at the local address while one validates at the encrypted control's.
 // - NXDOMAIN/REFUSED/SERVFAIL/empty/silence from the local resolver is only blocking when a neutral
 //   resolver does resolve the name and the local resolver is otherwise healthy.
-// - An answer that merely differs from the control's is *not* blocking by itself (CDNs answer
-//   differently per vantage); the TLS layer settles it (a forged address fails validation).
+// A forged answer blocks the target at the DNS layer whatever happens at the next one.
 
 import type { ControlNetwork } from '../catalogue/schema.js';
 import type { DnsQuery, Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, LayerVerdict, Technique } from '../model/verdict.js';
 import { addressesOf, isBogusAnswer } from '../util/dns-answers.js';
+import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { resolverAnswered } from './controls.js';
 
 export interface DnsJudgement {
@@ -41,6 +48,28 @@ const FAILURE_TECHNIQUE: Record<string, Technique> = {
   generic_timeout_error: 'dns.timeout',
 };
 
+/**
+ * Why the local answer is forged, from the TLS evidence, or undefined when it cannot be said: no
+ * handshake with SNI `hostname` validates at a local address (and at least one was tried there to
+ * the end), while one validates at an address of the encrypted control. A CDN's other address
+ * validates for the name; a forged one does not.
+ */
+function forgedByTls(hostname: string, obs: Observations, localAddrs: string[], dohAddrs: string[]): string | undefined {
+  const name = hostname.toLowerCase();
+  const ipOf = (address: string) => canonicalIp(splitHostPort(address, 443).host) ?? address;
+  const hs = obs.tls_handshakes.filter((h) => h.x_sni_kind === 'target' && h.server_name.toLowerCase() === name);
+  const atLocal = hs.filter((h) => localAddrs.includes(ipOf(h.address)));
+  if (atLocal.some((h) => h.failure === null)) return undefined;
+  const good = hs.find((h) => h.failure === null && dohAddrs.includes(ipOf(h.address)));
+  if (!good) return undefined;
+  const ended = (f: string | null) => f !== null && f !== 'interrupted';
+  const tried = atLocal.filter((h) => ended(h.failure));
+  const connects = obs.tcp_connect.filter((c) => localAddrs.includes(canonicalIp(c.ip) ?? c.ip) && ended(c.status.failure));
+  if (tried.length === 0 && connects.length === 0) return undefined;
+  const what = tried.length > 0 ? `TLS for ${hostname} there fails (${[...new Set(tried.map((h) => h.failure))].join(', ')})` : `connecting there fails (${[...new Set(connects.map((c) => c.status.failure))].join(', ')})`;
+  return `${what} while it validates at ${good.address}, the encrypted control's address`;
+}
+
 export function judgeDns(
   hostname: string,
   obs: Observations,
@@ -53,26 +82,33 @@ export function judgeDns(
   const local = mine.filter((q) => q.x_resolver_role === 'local');
   const control = mine.filter((q) => q.x_resolver_role === 'control');
 
-  const controlAddrs = [...new Set(control.filter((q) => q.failure === null).flatMap((q) => addressesOf(q.answers)))];
-  const controlNx = control.some((q) => q.failure === 'dns_nxdomain_error') && controlAddrs.length === 0;
+  // The encrypted control wins: when DoH answered, its addresses (and its NXDOMAIN) are the neutral answer.
+  const doh = control.filter((q) => q.engine === 'doh');
+  const plainControl = control.filter((q) => q.engine !== 'doh');
+  const dohAnswered = doh.some(resolverAnswered);
+  const dohAddrs = [...new Set(doh.filter((q) => q.failure === null).flatMap((q) => addressesOf(q.answers)))];
   const controlAnswered = control.some(resolverAnswered);
 
   // Injection: more than one valid reply to a UDP query, with different content.
+  const validReplies = (q: DnsQuery) => (q.x_replies ?? []).filter((r) => !r.x_malformed);
   const injected = mine.filter((q) => {
-    const valid = (q.x_replies ?? []).filter((r) => !r.x_malformed);
+    const valid = validReplies(q);
     if (valid.length < 2) return false;
     const first = valid[0]!;
     return valid.slice(1).some((r) => r.rcode !== first.rcode || !sameSet(addressesOf(r.answers), addressesOf(first.answers)));
   });
-  const injectedAddrs = new Set<string>();
+  // An address missing from some reply of an injected query is suspect (the replies disagree on it).
+  const suspect = new Set<string>();
   for (const q of injected) {
-    const valid = (q.x_replies ?? []).filter((r) => !r.x_malformed);
-    // An address missing from some reply is suspect (the replies disagree on it); the ones the
-    // controls confirm are kept.
-    const all = valid.map((r) => addressesOf(r.answers));
-    const inEvery = (ip: string) => all.every((set) => set.includes(ip));
-    for (const set of all) for (const ip of set) if (!inEvery(ip) && !controlAddrs.includes(ip)) injectedAddrs.add(ip);
+    const all = validReplies(q).map((r) => addressesOf(r.answers));
+    for (const set of all) for (const ip of set) if (!all.every((x) => x.includes(ip))) suspect.add(ip);
   }
+  // Without DoH, the plain-UDP control answers that nobody contested.
+  const plainAddrs = [...new Set(plainControl.filter((q) => q.failure === null && !injected.includes(q)).flatMap((q) => addressesOf(q.answers)))];
+  const controlAddrs = dohAnswered ? dohAddrs : plainAddrs.filter((ip) => !suspect.has(ip));
+  const controlNx = (dohAnswered ? doh : control).some((q) => q.failure === 'dns_nxdomain_error') && controlAddrs.length === 0;
+  // Suspect addresses the neutral answer confirms are kept: the genuine reply of a pair.
+  const injectedAddrs = new Set([...suspect].filter((ip) => !controlAddrs.includes(ip)));
 
   const localRaw = [...new Set(local.flatMap((q) => addressesOf(q.answers)).concat(local.flatMap((q) => (q.x_replies ?? []).filter((r) => !r.x_malformed).flatMap((r) => addressesOf(r.answers)))))];
   const bogus = localRaw.filter((ip) => isBogusAnswer(ip, net) || injectedAddrs.has(ip));
@@ -97,6 +133,16 @@ export function judgeDns(
     // Nothing local was asked (an override or an IP literal): judge on the controls alone.
     if (controlAddrs.length) return v('ok', `resolved by neutral resolvers to ${controlAddrs.slice(0, 3).join(', ')}`);
     return v('inconclusive', `no local lookup and no neutral answer for ${hostname}`);
+  }
+  if (localAddrs.length > 0 && dohAddrs.length > 0 && !localAddrs.some((ip) => dohAddrs.includes(ip))) {
+    const forged = forgedByTls(hostname, obs, localAddrs, dohAddrs);
+    if (forged) {
+      // The neutral resolvers' plain-UDP answers forged the same way: only a box on the path does that.
+      const plainForged = plainControl.filter((q) => addressesOf(q.answers).some((ip) => localAddrs.includes(ip)));
+      const technique: Technique = plainForged.length > 0 ? 'dns.injection' : 'dns.bogus_answer';
+      const how = plainForged.length > 0 ? `; the plain-UDP answers of the neutral resolvers (${plainForged.map((q) => q.resolver_address).join(', ')}) carry the same address: an on-path box forges DNS answers` : '';
+      return v('blocked', `local answer for ${hostname} (${localAddrs.slice(0, 3).join(', ')}) differs from the encrypted control's (${dohAddrs.slice(0, 3).join(', ')}), and ${forged}${how}`, technique, refs((q) => local.includes(q) || q.x_resolver_role === 'control'));
+    }
   }
   if (localAddrs.length > 0) {
     const note = controlAddrs.length && !localAddrs.some((ip) => controlAddrs.includes(ip)) ? ' (differs from the neutral answers; the TLS layer checks the addresses)' : '';

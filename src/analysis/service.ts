@@ -5,7 +5,7 @@
 import type { ServiceCatalogue } from '../catalogue/load.js';
 import { PATHS, type ServicePath } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
-import type { ControlVerdict, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
+import type { ControlVerdict, EvidenceStrength, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
 import type { DnsJudgement } from './dns.js';
 import { type AnalysisContext, judgeTarget } from './target.js';
 import { detectThrottling } from './throttle.js';
@@ -18,51 +18,92 @@ export function countStatuses(vs: TargetVerdict[]): PathVerdict['counts'] {
   return c;
 }
 
-/** `targets`: the path's counted (non-informational) target verdicts. */
+/** Where a blocked target was blocked: its address, or its name when it never got one (DNS). */
+const endpointOf = (t: TargetVerdict) => t.address ?? t.host ?? t.target;
+
+/**
+ * `targets`: the path's counted (non-informational) target verdicts; `throttled`: the throttling
+ * evidence of the path (throttle.ts), if any. A throttled path is never `blocked`: its timeouts are
+ * read as slowness, and only a censorship signature makes it `partially_blocked`.
+ */
 export function judgePath(path: ServicePath, targets: TargetVerdict[], controls: ControlVerdict, throttled?: string): PathVerdict {
   const counts = countStatuses(targets);
   const blockedOnes = targets.filter((t) => t.status === 'blocked');
+  const strongOnes = blockedOnes.filter((t) => t.strength === 'strong');
   const techniques = uniq(blockedOnes.map((t) => t.technique).filter((x): x is Technique => x !== undefined));
-  const strength = blockedOnes.some((t) => t.strength === 'strong') ? 'strong' : 'weak';
-  const mk = (status: PathStatus, reason: string, extra: Technique[] = []): PathVerdict => ({
+  const strength = strongOnes.length > 0 ? 'strong' : 'weak';
+  const mk = (status: PathStatus, reason: string, extra: Technique[] = [], base: Technique[] = techniques): PathVerdict => ({
     path,
     status,
-    techniques: uniq([...techniques, ...extra]),
-    ...(status === 'blocked' || status === 'partially_blocked' ? { strength } : {}),
+    techniques: uniq([...base, ...extra]),
+    ...(status === 'blocked' || status === 'partially_blocked' ? { strength, blocked_endpoints: new Set(blockedOnes.map(endpointOf)).size } : {}),
     counts,
     reason,
   });
   const tally = `${counts.ok}/${counts.total} ok`;
 
   if (controls.network === 'down') return mk('inconclusive', `network down (${controls.reason}): nothing can be judged`);
+  if (throttled) {
+    // Weak failures (timeouts) on a slow path are read as slowness: not listed as techniques.
+    const weak = blockedOnes.length - strongOnes.length;
+    const weakNote = weak > 0 ? `; ${weak} failed only by timing out or being refused (${uniq(blockedOnes.filter((t) => t.strength !== 'strong').map((t) => t.technique)).join(', ')}), read as slowness, not blocking` : '';
+    const signatures = uniq(strongOnes.map((t) => t.technique).filter((x): x is Technique => x !== undefined));
+    if (strongOnes.length > 0) {
+      return mk('partially_blocked', `${strongOnes.length}/${counts.total} blocked (${signatures.join(', ')}) and the path is slow: ${throttled}${weakNote}: ${strongOnes[0]!.reason}`, ['throttled'], signatures);
+    }
+    return mk('degraded', `reachable but slow: ${throttled}${weakNote}`, ['throttled'], []);
+  }
   if (counts.ok === 0 && counts.blocked === 0) {
     if (counts.failed > 0) return mk('inconclusive', `${counts.failed}/${counts.total} unreachable without a sign of censorship (outage or closed ports?); ${targets.find((t) => t.status === 'failed')?.reason ?? ''}`);
     return mk('inconclusive', targets[0]?.reason ?? 'nothing measured');
   }
   if (counts.blocked === 0) {
-    if (throttled) return mk('degraded', `reachable but slow: ${throttled}`, ['throttled']);
     // Accessible means every target that could be judged works; unjudged ones leave the path open.
     if (counts.inconclusive > 0) return mk('inconclusive', `${tally}, ${counts.inconclusive} could not be judged: ${targets.find((t) => t.status === 'inconclusive')?.reason ?? ''}`);
     return mk('accessible', `${tally}${counts.failed > 0 ? ` (${counts.failed} failed without a sign of censorship, none blocked)` : ''}`);
   }
   const how = techniques.join(', ');
   if (counts.ok === 0) {
-    const caveat = strength === 'weak' ? ' (weak evidence: only timeouts or refused upgrades, which a silent outage at the far end would also give)' : '';
+    const caveat = strength === 'weak' ? ' (weak evidence: failures such as timeouts that trouble at the far end would also give)' : '';
     return mk('blocked', `${counts.blocked}/${counts.total} blocked (${how})${counts.inconclusive ? `, ${counts.inconclusive} inconclusive` : ''}${caveat}: ${blockedOnes[0]!.reason}`);
   }
-  if (strength === 'strong') return mk('partially_blocked', `${counts.blocked}/${counts.total} blocked (${how}), ${counts.ok} working: ${blockedOnes.find((t) => t.strength === 'strong')!.reason}`);
+  if (strength === 'strong') return mk('partially_blocked', `${counts.blocked}/${counts.total} blocked (${how}), ${counts.ok} working: ${strongOnes[0]!.reason}`);
   return mk('degraded', `${counts.blocked}/${counts.total} failing (${how}) while ${counts.ok} work; no censorship signature: ${blockedOnes[0]!.reason}`);
 }
 
-/** Service status from its paths: blocked only when every judged path is blocked. */
+/**
+ * Weak evidence (timeouts, refused upgrades) from fewer endpoints than this is one silent server,
+ * as likely dead as blocked: such a path does not make its service (partially) blocked. The same
+ * reasoning as MIN_SILENT_SERVERS for the STUN controls.
+ */
+export const MIN_WEAK_ENDPOINTS = 2;
+
+/** What a path contributes to its service: a blocked path on narrow weak evidence counts as degraded. */
+export function serviceShare(p: PathVerdict): PathStatus {
+  if (p.status !== 'blocked' && p.status !== 'partially_blocked') return p.status;
+  return p.strength === 'strong' || (p.blocked_endpoints ?? 0) >= MIN_WEAK_ENDPOINTS ? p.status : 'degraded';
+}
+
+/**
+ * Service status from its paths: blocked only when every path is blocked; partially_blocked when
+ * some path is (blocked or partially), on a censorship signature or on weak evidence from at least
+ * MIN_WEAK_ENDPOINTS endpoints; otherwise degraded, inconclusive, accessible in that order.
+ */
 export function combinePaths(paths: PathVerdict[], controls: ControlVerdict): PathStatus {
   if (controls.network === 'down' || paths.length === 0) return 'inconclusive';
-  const s = paths.map((p) => p.status);
+  const s = paths.map(serviceShare);
   if (s.every((x) => x === 'blocked')) return 'blocked';
   if (s.some((x) => x === 'blocked' || x === 'partially_blocked')) return 'partially_blocked';
   if (s.some((x) => x === 'degraded')) return 'degraded';
   if (s.some((x) => x === 'inconclusive')) return 'inconclusive';
   return 'accessible';
+}
+
+/** `strong` when a path that made the service (partially) blocked rests on a censorship signature. */
+function serviceStrength(status: PathStatus, paths: PathVerdict[]): EvidenceStrength | undefined {
+  if (status !== 'blocked' && status !== 'partially_blocked') return undefined;
+  const counted = paths.filter((p) => serviceShare(p) === 'blocked' || serviceShare(p) === 'partially_blocked');
+  return counted.some((p) => p.strength === 'strong') ? 'strong' : 'weak';
 }
 
 export function summarizeLayers(targets: TargetVerdict[]): Partial<Record<Layer, LayerSummary>> {
@@ -79,20 +120,25 @@ export function summarizeLayers(targets: TargetVerdict[]): Partial<Record<Layer,
 
 function describe(status: PathStatus, paths: PathVerdict[]): string {
   const by = (st: PathStatus[]) => paths.filter((p) => st.includes(p.status)).map((p) => p.path);
-  const blocked = paths.filter((p) => p.status === 'blocked' || p.status === 'partially_blocked');
+  const counted = paths.filter((p) => serviceShare(p) === 'blocked' || serviceShare(p) === 'partially_blocked');
+  // Blocked paths that do not count (weak evidence from a single endpoint), said as such.
+  const narrow = paths.filter((p) => (p.status === 'blocked' || p.status === 'partially_blocked') && serviceShare(p) === 'degraded');
+  const narrowWords = narrow.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')}) on weak evidence from a single endpoint (one silent server may be a dead one)`);
   const works = by(['accessible']);
   switch (status) {
     case 'accessible':
       return `every path works (${works.join(', ')})`;
     case 'inconclusive':
       return `could not judge ${by(['inconclusive']).join(', ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
-    case 'degraded':
-      return `${by(['degraded']).join(', ')} degraded${works.length ? `; ${works.join(', ')} work` : ''}`;
+    case 'degraded': {
+      const slow = by(['degraded']).map((p) => `${p} degraded`);
+      return `${[...slow, ...narrowWords].join('; ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
+    }
     default: {
-      const parts = blocked.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')})`);
+      const parts = counted.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')}${p.strength === 'weak' ? '; weak evidence' : ''})`);
       const rest = works.length ? ` while ${works.join(' and ')} work${works.length === 1 ? 's' : ''}` : '';
       const unk = by(['inconclusive']);
-      return `${parts.join('; ')}${rest}${unk.length ? `; ${unk.join(', ')} inconclusive` : ''}`;
+      return `${[...parts, ...narrowWords].join('; ')}${rest}${unk.length ? `; ${unk.join(', ')} inconclusive` : ''}`;
     }
   }
 }
@@ -106,8 +152,9 @@ function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttl
   }
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
+  const strength = serviceStrength(status, list);
   const reason = controls.network === 'down' ? controls.reason : describe(status, list);
-  return { status, paths, layers: summarizeLayers(counted), reason };
+  return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), reason };
 }
 
 export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: AnalysisContext): ServiceVerdict {

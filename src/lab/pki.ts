@@ -132,3 +132,25 @@ export async function issueCert(ca: LabCa, o: IssueOptions): Promise<IssuedCert>
   );
   return { certPem: `${cert.toString('pem')}\n${ca.certPem}`, keyPem: await keyPem(keys.privateKey) };
 }
+
+/**
+ * A self-signed certificate of about `bytes` bytes (an opaque non-critical extension fills it): what
+ * a server with an absurd chain sends after its real one. Nothing can validate through it.
+ */
+export async function paddingCertificate(bytes: number): Promise<string> {
+  const keys = await generateKeys();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      name: 'CN=voipprobe lab padding',
+      keys,
+      signingAlgorithm: SIGNING,
+      notBefore: new Date(now - 3_600_000),
+      notAfter: new Date(now + 30 * DAY_MS),
+      // An OID under the "example" private enterprise arc (RFC 5612): never a real extension.
+      extensions: [new x509.Extension('1.3.6.1.4.1.32473.1', false, new Uint8Array(bytes).fill(0x61))],
+    },
+    crypto,
+  );
+  return cert.toString('pem');
+}

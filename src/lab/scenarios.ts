@@ -10,7 +10,8 @@
 // *in the lab*) and every relay answers a Binding request (`answers_binding: true`).
 
 import type { ServicePath } from '../catalogue/schema.js';
-import type { ControlVerdict, PathStatus, ServiceVerdict, Technique } from '../model/verdict.js';
+import type { ControlVerdict, EvidenceStrength, PathStatus, ServiceVerdict, Technique } from '../model/verdict.js';
+import type { TlsQuirk } from './servers/tls-server.js';
 
 /** What the censor does. Ports are the real catalogue ports (the loopback lab maps them). */
 export type CensorAction =
@@ -18,14 +19,26 @@ export type CensorAction =
   | { kind: 'dns_nxdomain'; service: string }
   /** The network's resolver answers the service's hostnames with the lab sinkhole address. */
   | { kind: 'dns_sinkhole'; service: string }
-  /** An on-path injector answers the service's hostnames first (the block page address); the real reply follows. */
-  | { kind: 'dns_inject'; service: string }
+  /**
+   * An on-path injector answers the service's hostnames first (the block page address); the real reply
+   * follows, `genuineAfterMs` later when set (the censor holds it back), or never with `dropGenuine`
+   * (an in-path box). With `neutralUdp`, the injector also forges the answers to plain-UDP queries
+   * sent to the neutral resolver (a censor on the path sees those too); DoH it cannot touch.
+   */
+  | { kind: 'dns_inject'; service: string; genuineAfterMs?: number; dropGenuine?: boolean; neutralUdp?: boolean }
+  /** The named resolvers answer the service's hostnames truthfully but `ms` late (a slow or distant resolver), or never (`ms` null). */
+  | { kind: 'dns_delay'; service: string; ms: number | null; resolvers: ('isp' | 'neutral')[] }
   /** Connections to the service's plain-TCP endpoints on these ports are reset after the first data segment (DPI on the preamble). */
   | { kind: 'tcp_reset_on_data'; service: string; ports: number[] }
   /** SYNs to every TCP endpoint (plain TCP and TLS) of the service are dropped. */
   | { kind: 'tcp_blackhole'; service: string }
   /** A ClientHello whose SNI names one of the service's hostnames is reset; other SNIs to the same address pass. */
   | { kind: 'sni_reset'; service: string }
+  /**
+   * A middlebox intercepts TLS whose SNI is `host` (one of the service's names) with a certificate from
+   * its own CA, which the probe does not trust; other SNIs to the same address pass through untouched.
+   */
+  | { kind: 'tls_intercept'; service: string; host: string }
   /** The WebSocket upgrade to host/path is reset; plain HTTPS to the same host works. */
   | { kind: 'ws_reset'; service: string; host: string; path: string }
   /** UDP to the call relays (STUN endpoints on the call path) of these services is dropped. */
@@ -38,6 +51,8 @@ export type CensorAction =
   | { kind: 'outage'; service: string }
   /** Not censorship: the uplink is dead; nothing answers, resolvers and controls included. */
   | { kind: 'uplink_down' }
+  /** Not censorship: the service's own TLS servers defeat a current client, whatever the SNI (old versions, a client certificate, a 1 MB chain). */
+  | { kind: 'tls_quirk'; service: string; quirk: TlsQuirk }
   /** The service's addresses are shaped to a low rate (token bucket) while the controls are not. */
   | { kind: 'throttle'; service: string; kbit: number };
 
@@ -45,6 +60,8 @@ export interface ExpectedPath {
   status: PathStatus;
   /** Exactly these techniques (order ignored); default none. */
   techniques?: Technique[];
+  /** The path's evidence strength, when the scenario is about it. */
+  strength?: EvidenceStrength;
 }
 
 export interface ExpectedVerdict {
@@ -69,6 +86,8 @@ export interface Scenario {
   noCensorship?: boolean;
   /** Smallest per-step timeout (s) at which the effect is observable (throttling needs a slow request to finish). */
   minTimeoutS?: number;
+  /** The per-step timeout (s) the scenario runs with in both labs, when the effect depends on it exactly. */
+  timeoutS?: number;
   loopback: { supported: true; emulation?: string } | { supported: false; reason: string };
 }
 
@@ -265,8 +284,109 @@ export const SCENARIOS: Scenario[] = [
     loopback: {
       supported: true,
       emulation:
-        "loopback has no packet shaper without root (tc needs CAP_NET_ADMIN), so the lab's HTTPS servers for the service pace their response bodies at the same rate instead: HTTPS requests slow down as under a shaper, TLS handshakes do not (a real shaper slows both)",
+        "loopback has no packet shaper without root (tc needs CAP_NET_ADMIN), so each of the service's TLS servers sends everything through one token bucket at the same rate instead (below TLS): handshakes and whole TLS records arrive late, as through a shaper",
     },
+  },
+  // --- attacks on the verdicts (issue 10): what must NOT be called blocked, and what must be ----------
+  {
+    id: '13a',
+    title: 'not censorship: Skype/Teams servers speak only TLS 1.0/1.1',
+    notes:
+      "Every Skype and Teams TLS server speaks only TLS 1.0 and 1.1 and answers the probe's ClientHello (TLS 1.2/1.3) with a protocol_version alert, for the service's SNI and the neutral SNI alike. The handshake failed after the server answered, and the neutral SNI got no further: the server's TLS, not SNI filtering (layers.ts, progress.ts). Every TLS/HTTPS target failed without a censorship signature: chat and web inconclusive; the relays (UDP) answer: call accessible; skype and both groups inconclusive, nothing blocked.",
+    actions: [{ kind: 'tls_quirk', service: 'skype', quirk: 'legacy_versions' }],
+    expect: {
+      skype: {
+        status: 'inconclusive',
+        paths: { chat: inconclusive(), web: inconclusive(), call: acc() },
+        groups: {
+          'skype-legacy': { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive() } },
+          teams: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } },
+        },
+      },
+    },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: { supported: true },
+  },
+  {
+    id: '13b',
+    title: "not censorship: Meet's servers require a client certificate",
+    notes:
+      "Every Meet TLS server asks for a client certificate and ends the session without one. In TLS 1.3 the handshake completes on the client's side and the server's certificate_required alert arrives with the first request: the TLS targets (chat) work; the HTTPS request ends with an alert inside an established session, which only the server can send (layers.ts): failed, not http.failure. Web inconclusive, chat and call accessible, meet inconclusive; nothing blocked.",
+    actions: [{ kind: 'tls_quirk', service: 'meet', quirk: 'client_cert' }],
+    expect: { meet: { status: 'inconclusive', paths: { web: inconclusive(), chat: acc(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: { supported: true },
+  },
+  {
+    id: '13c',
+    title: "not censorship: WhatsApp's TLS servers send a 1 MB certificate chain",
+    notes:
+      "Every WhatsApp TLS server sends a chain of about 1 MB; the probe gives up on the oversized certificate message (ERR_SSL_EXCESSIVE_MESSAGE_SIZE) for the service's SNI and the neutral SNI alike: the same progress, so not SNI filtering (progress.ts), failed. Chat: e1..e16 and g (plain TCP) work, registration and media failed: accessible. Web (HTTPS and WebSocket) failed: inconclusive. Call accessible. whatsapp inconclusive; nothing blocked.",
+    actions: [{ kind: 'tls_quirk', service: 'whatsapp', quirk: 'huge_chain' }],
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: acc(), web: inconclusive(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: { supported: true },
+  },
+  {
+    id: '13d',
+    title: 'TLS interception of web.whatsapp.com by a middlebox',
+    notes:
+      "A middlebox intercepts TLS naming web.whatsapp.com with a certificate from its own CA, which the probe does not trust; the neutral SNI to the same address passes through to the real server and validates. An untrusted chain for the service's SNI only, at an address the neutral resolvers confirm: an SNI-specific signature, tls.cert_invalid (strong), the reason says interception (layers.ts). Web (HTTPS and WebSocket, both on web.whatsapp.com) blocked; chat and call accessible; whatsapp partially_blocked.",
+    actions: [{ kind: 'tls_intercept', service: 'whatsapp', host: 'web.whatsapp.com' }],
+    expect: { whatsapp: { status: 'partially_blocked', paths: { web: { status: 'blocked', techniques: ['tls.cert_invalid'], strength: 'strong' }, chat: acc(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: true },
+  },
+  {
+    id: '13e',
+    title: 'DNS injection with a late genuine answer, neutral UDP resolver forged too',
+    notes:
+      "An on-path injector answers every WhatsApp name first with the block page address and lets the genuine answer through 300 ms later; it forges the answers to the plain-UDP queries sent to the neutral resolver the same way. DoH (encrypted) gives the genuine address. The UDP queries keep listening while DoH does not vouch for their first reply (dns-udp.ts), so they see both replies; the encrypted control outranks the forged UDP control (dns.ts): dns.injection (strong) for every named target, whatever the chains to the forged address do. Chat and web blocked, the call relay (IP literal) accessible: partially_blocked.",
+    actions: [{ kind: 'dns_inject', service: 'whatsapp', genuineAfterMs: 300, neutralUdp: true }],
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, call: acc() },
+      },
+    },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: true },
+  },
+  {
+    id: '13f',
+    title: 'throttling read as slowness: WhatsApp shaped to 64 kbit/s, requests cut by the step timeout',
+    notes:
+      "WhatsApp's addresses are shaped to 64 kbit/s (one token bucket per address) and the step timeout is 4 s: the two HTTPS requests to web.whatsapp.com (the web page and the WebSocket target's plain request, a 64 KiB page whose first 16 KiB TLS record alone takes 2 s) share a bucket and are cut by the timeout while bytes are still arriving, or just finish. Slowness, not a block (layers.ts); throttling is judged from every timed exchange, cut ones included (throttle.ts): web degraded (throttled), never blocked. Chat (small exchanges on other addresses) and call accessible; whatsapp degraded.",
+    actions: [{ kind: 'throttle', service: 'whatsapp', kbit: 64 }],
+    expect: { whatsapp: { status: 'degraded', paths: { web: { status: 'degraded', techniques: ['throttled'] }, chat: acc(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    timeoutS: 4,
+    loopback: {
+      supported: true,
+      emulation: "no packet shaper without root, so each of the service's TLS servers sends everything through one token bucket at the same rate (below TLS: handshakes and whole records arrive late, as through a shaper)",
+    },
+  },
+  {
+    id: '13g',
+    title: 'in-path DNS forgery for Skype/Teams: one forged answer, no genuine one, neutral UDP forged too',
+    notes:
+      "An in-path box answers every Skype and Teams name with the block page address (not a known sinkhole, a public-looking address) and drops the genuine answers; it rewrites the neutral resolver's plain-UDP answers the same way. Only DoH gives the genuine addresses. One reply per query, so no two-reply evidence; the answer differing from DoH's is not forgery by itself (a CDN), but the chains also go to DoH's addresses (run.ts), and TLS with each name fails at the block page address while it validates at DoH's: the local answer is forged, and since the neutral resolver's plain-UDP answer carries the same address, an on-path box forged it: dns.injection (strong) for every named target (dns.ts), whatever the block page then does. The Teams relays are IP literals: call accessible. skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
+    actions: [{ kind: 'dns_inject', service: 'skype', dropGenuine: true, neutralUdp: true }],
+    expect: {
+      skype: {
+        status: 'partially_blocked',
+        paths: { chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, call: acc() },
+        groups: {
+          'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection') } },
+          teams: { status: 'partially_blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() } },
+        },
+      },
+    },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: true },
   },
 ];
 
@@ -292,6 +412,7 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
     const w = want.paths?.[p] ?? { status: defaultPath };
     if (pv.status !== w.status) out.push(`${where} ${p}: ${pv.status}, expected ${w.status} (${pv.reason})`);
     if (!sameSet(pv.techniques, w.techniques ?? [])) out.push(`${where} ${p}: techniques [${pv.techniques.join(', ')}], expected [${(w.techniques ?? []).join(', ')}]`);
+    if (w.strength && pv.strength !== w.strength) out.push(`${where} ${p}: ${pv.strength ?? 'no'} evidence, expected ${w.strength} (${pv.reason})`);
   }
   for (const p of Object.keys(want.paths ?? {})) if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
   return out;

@@ -4,9 +4,8 @@
 // which plays a scenario's censor with the servers themselves (the loopback lab has no middlebox):
 // a resolver that lies, a server that resets or goes silent, a port nobody listens on.
 
-import http from 'node:http';
 import { Blackholes, DnsServer, type HoleAddress, StunServer, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
-import type { LabCa } from './pki.js';
+import { createLabCa, issueCert, type LabCa } from './pki.js';
 import type { CensorAction } from './scenarios.js';
 import { callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabHttpRoute, type LabWorld, labPort, zoneRecords } from './world.js';
 
@@ -36,27 +35,6 @@ function pageBody(r: LabHttpRoute): Buffer {
   return Buffer.concat([head, filler, Buffer.from('</body></html>\n')]).subarray(0, r.size);
 }
 
-/** A handler that sends `body` at `kbit` kbit/s, as a token-bucket shaper on the path would let it through. */
-export function pacedHandler(status: number, contentType: string, body: Buffer, kbit: number): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  const bytesPerSecond = (kbit * 1000) / 8;
-  const chunk = 256;
-  const intervalMs = Math.max(1, Math.round((chunk / bytesPerSecond) * 1000));
-  return (_req, res) => {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
-    let off = 0;
-    const timer = setInterval(() => {
-      if (off >= body.length || res.destroyed) {
-        clearInterval(timer);
-        if (!res.destroyed) res.end();
-        return;
-      }
-      res.write(body.subarray(off, off + chunk));
-      off += chunk;
-    }, intervalMs);
-    res.on('close', () => clearInterval(timer));
-  };
-}
-
 export class LabServers {
   readonly zone: Zone;
   readonly isp: DnsServer;
@@ -66,7 +44,9 @@ export class LabServers {
   readonly endpoints: EndpointHandle[];
   private pool: Blackholes | null = null;
   private dohBlackholed = false;
-  private readonly touched = { sni: new Map<TlsServer, Set<string>>(), ws: new Set<EndpointHandle>(), routes: new Set<EndpointHandle>() };
+  private readonly touched = { sni: new Map<TlsServer, Set<string>>(), ws: new Set<EndpointHandle>(), tls: new Set<TlsServer>() };
+  /** The CA of an intercepting middlebox: the probe is never told to trust it. */
+  private interceptorCa: LabCa | null = null;
   private started = false;
 
   constructor(
@@ -145,9 +125,12 @@ export class LabServers {
     // Patterns stay remembered (see sni()): a rule set once can only be overwritten, never removed.
     for (const [server, patterns] of this.touched.sni) for (const p of patterns) server.sni(p, 'normal');
     for (const h of this.touched.ws) if (h.s.kind === 'tls') this.installRoutes(h.s.server, h.spec);
-    for (const h of this.touched.routes) if (h.s.kind === 'tls') this.installRoutes(h.s.server, h.spec);
     this.touched.ws.clear();
-    this.touched.routes.clear();
+    for (const server of this.touched.tls) {
+      await server.quirk(null);
+      server.pace(null).restoreCertificates();
+    }
+    this.touched.tls.clear();
     await Promise.all(
       this.endpoints.map(async (h) => {
         const wasDown = h.mode !== 'up';
@@ -170,6 +153,12 @@ export class LabServers {
     server.sni(pattern, b);
     set.add(pattern);
     this.touched.sni.set(server, set);
+  }
+
+  /** Remembers a TLS server whose certificates, quirk or pacing reset() must undo. */
+  private tlsTouched(server: TlsServer): TlsServer {
+    this.touched.tls.add(server);
+    return server;
   }
 
   private dns(server: DnsServer, names: string[], b: DnsBehaviour): void {
@@ -210,8 +199,16 @@ export class LabServers {
         case 'dns_sinkhole':
           this.dns(this.isp, hostnamesOf(w, a.service), { kind: 'sinkhole', A: [w.infra.sinkhole] });
           break;
-        case 'dns_inject':
-          this.dns(this.isp, hostnamesOf(w, a.service), { kind: 'inject', A: [w.infra.blockpage.address], realAfterMs: INJECT_REAL_AFTER_MS });
+        case 'dns_inject': {
+          // Without a middlebox, the resolvers play the injector: the forged answer first, the genuine one late or never.
+          const forged = [w.infra.blockpage.address];
+          const inject: DnsBehaviour = a.dropGenuine ? { kind: 'sinkhole', A: forged } : { kind: 'inject', A: forged, realAfterMs: a.genuineAfterMs ?? INJECT_REAL_AFTER_MS };
+          this.dns(this.isp, hostnamesOf(w, a.service), inject);
+          if (a.neutralUdp) this.dns(this.neutral, hostnamesOf(w, a.service), inject);
+          break;
+        }
+        case 'dns_delay':
+          for (const r of a.resolvers) this.dns(r === 'isp' ? this.isp : this.neutral, hostnamesOf(w, a.service), a.ms === null ? { kind: 'silent' } : { kind: 'delay', ms: a.ms });
           break;
         case 'tcp_reset_on_data': {
           const ports = new Set(a.ports.map((p) => labPort(w.kind, p)));
@@ -227,6 +224,16 @@ export class LabServers {
           for (const h of this.endpoints) if (h.s.kind === 'tls') for (const n of names) this.sni(h.s.server, n, 'reset');
           break;
         }
+        case 'tls_intercept': {
+          // The middlebox's certificate for the name, on every server the name may reach; other SNIs untouched.
+          this.interceptorCa ??= await createLabCa('voipprobe lab interceptor CA (untrusted)');
+          const cert = await issueCert(this.interceptorCa, { names: [a.host], ips: [] });
+          for (const h of this.endpoints) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).overrideCertificate(a.host, cert);
+          break;
+        }
+        case 'tls_quirk':
+          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') await this.tlsTouched(h.s.server).quirk(a.quirk);
+          break;
         case 'ws_reset':
           for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls' && e.webSockets.some((x) => x.host === a.host && x.path === a.path))) {
             if (h.s.kind !== 'tls') continue;
@@ -257,11 +264,8 @@ export class LabServers {
           down.doh = true;
           break;
         case 'throttle':
-          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls' && e.routes.length > 0)) {
-            if (h.s.kind !== 'tls') continue;
-            for (const r of h.spec.routes) h.s.server.route(r.host, r.path, pacedHandler(r.status, r.contentType, pageBody(r), a.kbit));
-            this.touched.routes.add(h);
-          }
+          // Emulated: every byte the service's TLS servers send goes through a token bucket, below TLS.
+          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).pace(a.kbit);
           break;
       }
     }

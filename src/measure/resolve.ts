@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { DnsQuery } from '../model/observations.js';
 import { lookupSystem, queryDoh, queryUdp } from '../net/index.js';
-import { type AnswerPolicy, addressesOf, flagBogusAnswers, isBogusAnswer } from '../util/dns-answers.js';
+import { type AnswerPolicy, addressesOf, encryptedAgrees, flagBogusAnswers, isBogusAnswer } from '../util/dns-answers.js';
 import type { StepRunner } from './steps.js';
 
 export interface ResolverSet {
@@ -58,6 +58,12 @@ export class Resolver {
     const localFirst: Promise<DnsQuery>[] = [];
     const control: Promise<DnsQuery>[] = [];
     const types = ['A', 'AAAA'] as const;
+    // The encrypted control first: a plain-UDP query keeps listening for a late reply until DoH
+    // vouches for its first one (which on a clean network it does within the short window).
+    const doh = Object.fromEntries(
+      types.map((type) => [type, r.doh.map((url) => this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })))]),
+    ) as Record<(typeof types)[number], Promise<DnsQuery>[]>;
+    const corroborate = (q: DnsQuery) => Promise.all(doh[q.query_type as 'A' | 'AAAA'] ?? []).then((d) => encryptedAgrees(q, d));
     if (r.getaddrinfo) {
       const gai = this.steps.dns((o) => lookupSystem({ ...o, hostname }));
       local.push(gai);
@@ -67,13 +73,13 @@ export class Resolver {
       for (const type of types) {
         let early: (q: DnsQuery) => void = () => {};
         localFirst.push(new Promise<DnsQuery>((res) => (early = res)));
-        const full = this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early }));
+        const full = this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early, corroborate }));
         full.then(early, () => {}); // no answer at all: the finished query settles it
         local.push(full);
       }
     }
-    for (const url of r.doh) for (const type of types) control.push(this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })));
-    for (const server of r.controlUdp) control.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control' })));
+    for (const type of types) control.push(...doh[type]);
+    for (const server of r.controlUdp) control.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control', corroborate })));
     const flag = (jobs: Promise<DnsQuery>[]) => Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
     const localQ = flag(local);
     const controlQ = flag(control);
@@ -89,23 +95,38 @@ export interface AddressChoice {
 
 /**
  * Addresses to connect to: the local answers that are not forged (what the app would use), else the
- * neutral answers, so that IP blocking can still be measured behind DNS blocking. At most `perFamily`
- * of each family; IPv6 only where the network has it.
+ * neutral answers (the encrypted control's when it has any: plain-UDP answers can be forged on the
+ * path too), so that IP blocking can still be measured behind DNS blocking. At most `perFamily` of
+ * each family; IPv6 only where the network has it.
  */
 export function chooseAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }): AddressChoice {
-  const pick = (role: 'local' | 'control') => {
-    const seen = new Set<string>();
-    for (const q of queries) {
-      if (q.x_resolver_role !== role || q.failure !== null) continue;
-      for (const ip of addressesOf(q.answers)) if (!isBogusAnswer(ip, policy)) seen.add(ip);
-    }
-    const v4 = [...seen].filter((ip) => isIP(ip) === 4).slice(0, opts.perFamily);
-    const v6 = opts.ipv6 ? [...seen].filter((ip) => isIP(ip) === 6).slice(0, opts.perFamily) : [];
-    return [...v4, ...v6];
-  };
-  const local = pick('local');
+  const local = pick(queries, (q) => q.x_resolver_role === 'local', policy, opts);
   if (local.length) return { addresses: local, source: 'local' };
-  const control = pick('control');
+  const control = encryptedAddresses(queries, policy, opts);
   if (control.length) return { addresses: control, source: 'control' };
+  const plain = pick(queries, (q) => q.x_resolver_role === 'control', policy, opts);
+  if (plain.length) return { addresses: plain, source: 'control' };
   return { addresses: [], source: 'none' };
+}
+
+/**
+ * The encrypted control's addresses (DoH), when none of them is among `except`: where the chains of
+ * a target also go when the local answer disagrees with DoH, so that the TLS evidence can tell a
+ * CDN's other address (it validates for the name) from a forged one (it does not).
+ */
+export function encryptedAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }, except: string[] = []): string[] {
+  const doh = (q: DnsQuery) => q.x_resolver_role === 'control' && q.engine === 'doh';
+  const all = pick(queries, doh, policy, { ipv6: true, perFamily: Infinity });
+  return all.some((ip) => except.includes(ip)) ? [] : pick(queries, doh, policy, opts);
+}
+
+function pick(queries: DnsQuery[], which: (q: DnsQuery) => boolean, policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }): string[] {
+  const seen = new Set<string>();
+  for (const q of queries) {
+    if (!which(q) || q.failure !== null) continue;
+    for (const ip of addressesOf(q.answers)) if (!isBogusAnswer(ip, policy)) seen.add(ip);
+  }
+  const v4 = [...seen].filter((ip) => isIP(ip) === 4).slice(0, opts.perFamily);
+  const v6 = opts.ipv6 ? [...seen].filter((ip) => isIP(ip) === 6).slice(0, opts.perFamily) : [];
+  return [...v4, ...v6];
 }

@@ -13,7 +13,8 @@ import { closeDohAgents, networkHasIpv6, systemNameservers, useSystemResolver } 
 import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { measureTarget } from './chains.js';
-import { chooseAddresses, Resolver, type ResolverSet } from './resolve.js';
+import { addressesOf } from '../util/dns-answers.js';
+import { chooseAddresses, encryptedAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
 
 export interface RunOptions {
@@ -119,6 +120,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
         .map(async (t) => {
           const host = hostOf(t);
           let addresses: string[];
+          const jobs: Promise<void>[] = [];
           if (host) {
             hosts.add(host);
             // The local answers decide when they are usable (what an app would use); only when they are
@@ -127,11 +129,23 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             let choice = chooseAddresses(await resolver.resolveLocal(host), policy, pick);
             if (choice.source === 'none') choice = chooseAddresses(await resolver.resolve(host), policy, pick);
             addresses = choice.addresses;
+            // When the local answer turns out to differ from the encrypted control's, the chains also
+            // go to the latter: TLS there and at the local address tells a CDN from a forged answer.
+            if (choice.source === 'local' && (t.check === 'tls' || t.check === 'https' || t.check === 'websocket')) {
+              jobs.push(
+                resolver.resolve(host).then((all) => {
+                  const local = all.filter((q) => q.x_resolver_role === 'local').flatMap((q) => addressesOf(q.answers));
+                  const extra = encryptedAddresses(all, policy, pick, local);
+                  if (extra.length && !ac.signal.aborted) return measureTarget(t, extra, chainCtx, obs);
+                }),
+              );
+            }
           } else {
             const lit = literalAddressOf(t);
             addresses = lit ? [lit] : [];
           }
-          if (t.check !== 'dns' && !ac.signal.aborted) await measureTarget(t, addresses, chainCtx, obs);
+          if (t.check !== 'dns' && !ac.signal.aborted) jobs.push(measureTarget(t, addresses, chainCtx, obs));
+          await Promise.all(jobs);
         }),
     );
     for (const h of hosts) obs.queries.push(...(await resolver.resolve(h)));

@@ -84,6 +84,18 @@ export interface TcpConnect {
   x_purpose?: 'neutral_sni';
 }
 
+/**
+ * What came back over a TCP connection during a step: the bytes the connection read (TLS records
+ * included, counted below TLS) and when the first and the last of them arrived. A step that timed
+ * out while bytes were still arriving was slow, not stopped: the evidence that tells throttling
+ * from blocking. Times are sampled every few tens of milliseconds.
+ */
+export interface Received {
+  bytes: number;
+  t_first_byte: number | null;
+  t_last_byte: number | null;
+}
+
 export interface PeerCertificate {
   data: string;
   format: 'base64';
@@ -114,6 +126,13 @@ export interface TlsHandshake {
   x_failed_operation?: 'connect' | 'tls_handshake' | null;
   /** Certificates of the presented chain not kept in peer_certificates (past the limits). */
   x_dropped?: Dropped;
+  /** What the server sent before the handshake ended (absent in lines written before it was recorded). */
+  x_received?: Received;
+  /**
+   * The TLS library's error code when the handshake failed inside TLS, e.g. `ERR_SSL_UNSUPPORTED_PROTOCOL`
+   * (our side gave up) or `ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION` (the server sent an alert).
+   */
+  x_tls_error?: string;
 }
 
 export type HeaderList = [string, string][];
@@ -136,6 +155,10 @@ export interface HttpRequest {
   x_failed_operation?: 'connect' | 'tls_handshake' | 'http_round_trip' | null;
   /** Response headers not kept in headers_list (past the limits); the body's cut is body_is_truncated. */
   x_dropped?: Dropped;
+  /** Bytes the connection received (handshake, headers and body, counted below TLS) and when. */
+  x_received?: Received;
+  /** The TLS library's error code when TLS failed, e.g. `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED` after the handshake. */
+  x_tls_error?: string;
 }
 
 /** WebSocket upgrade attempt (OONI has no format for it). */
@@ -158,6 +181,8 @@ export interface WebSocketUpgrade {
   x_failed_operation?: 'connect' | 'tls_handshake' | 'ws_upgrade' | null;
   /** Response headers not kept in headers_list (past the limits). */
   x_dropped?: Dropped;
+  /** Bytes the connection received (handshake and upgrade response, counted below TLS) and when. */
+  x_received?: Received;
 }
 
 export interface StunAddress {

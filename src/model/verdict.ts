@@ -93,6 +93,12 @@ export interface PathVerdict {
    * outage at the far end would also produce.
    */
   strength?: EvidenceStrength;
+  /**
+   * For blocked/partially_blocked: distinct endpoints (addresses; names when DNS failed) among the
+   * blocked targets. Weak evidence from a single endpoint is one silent server, which may be a dead
+   * one: it does not make the service (partially) blocked (docs/verdicts.md, the weak-evidence rule).
+   */
+  blocked_endpoints?: number;
   counts: { ok: number; blocked: number; failed: number; inconclusive: number; skipped: number; total: number };
   reason: string;
 }
@@ -111,6 +117,8 @@ export interface LayerSummary {
 export interface ServiceVerdict {
   service: string;
   status: PathStatus;
+  /** For blocked/partially_blocked: `strong` when a path counted as blocked rests on a censorship signature. */
+  strength?: EvidenceStrength;
   paths: Partial<Record<ServicePath, PathVerdict>>;
   layers: Partial<Record<Layer, LayerSummary>>;
   /** Sub-labelled parts of a service (e.g. "skype-legacy" and "teams"), each judged like a service. */

@@ -12,6 +12,8 @@ export type DialPhase = 'connect' | 'tls_handshake' | 'established';
 
 export interface Dialed {
   socket: net.Socket;
+  /** The TCP socket under `socket` (the same socket without TLS): its byte count includes the TLS records. */
+  raw: net.Socket;
   phase(): DialPhase;
 }
 
@@ -41,17 +43,19 @@ export function dial(o: DialOptions): Dialed {
   const host = urlHost(o.url);
   const port = defaultPort(o.url);
   let phase: DialPhase = 'connect';
+  // TLS over a TCP socket of our own, so that what arrives can be counted below TLS.
+  const raw = net.connect({ host: o.ip, port });
   const socket = secure
     ? tls.connect({
-        host: o.ip,
-        port,
+        socket: raw,
         servername: sniFor(host),
         ALPNProtocols: o.alpn,
         ...trustOptions(o.ca),
         // Check the certificate against the URL's host, not the IP we happen to connect to.
         checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
       })
-    : net.connect({ host: o.ip, port });
+    : raw;
+  raw.on('error', noop);
   socket.on('error', noop);
   socket.once('connect', () => {
     if (phase === 'connect') phase = secure ? 'tls_handshake' : 'established';
@@ -63,5 +67,5 @@ export function dial(o: DialOptions): Dialed {
     o.signal.addEventListener('abort', onAbort, { once: true });
     socket.once('close', () => o.signal.removeEventListener('abort', onAbort));
   }
-  return { socket, phase: () => phase };
+  return { socket, raw, phase: () => phase };
 }

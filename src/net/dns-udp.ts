@@ -1,7 +1,10 @@
 // DNS over UDP with an injection-aware listener: after the first valid reply the socket stays open
-// for a short window, because an on-path injector answers first and the real resolver answers
-// later. Every datagram that arrives is recorded in `x_replies`; two different answers to one query
-// is the evidence of injection.
+// for a while, because an on-path injector answers first and the real resolver answers later
+// (hundreds of milliseconds later, when the censor holds the real answer back or the resolver is far
+// away). Every datagram that arrives is recorded in `x_replies`; two different answers to one query
+// is the evidence of injection. The window is short when the caller can vouch for the first reply
+// (the encrypted control gives the same answer) and long when it cannot, so a clean network pays
+// nothing for it.
 
 import dgram from 'node:dgram';
 import type { Failure } from '../model/failure.js';
@@ -15,9 +18,19 @@ import { type DnsServerQueryOptions, exchangeTcp } from './dns-tcp.js';
 
 export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
 
+
 export interface UdpQueryOptions extends DnsServerQueryOptions {
-  /** How long to keep listening after the first valid reply; default 200 ms. */
+  /** How long to keep listening after the first valid reply, at least; default 200 ms. */
   listenWindowMs?: number;
+  /**
+   * Vouches for the first valid reply (e.g. "the encrypted control gives the same answer"). Given, the
+   * window lasts until it resolves true (and at least `listenWindowMs`), or `maxListenMs` after the
+   * first reply when it resolves false or not in time: a late genuine reply behind a forged one is
+   * only seen by a socket still listening.
+   */
+  corroborate?: (first: DnsQuery) => Promise<boolean>;
+  /** Longest window after the first reply when `corroborate` does not vouch for it; default 1500 ms (the step timeout caps it). */
+  maxListenMs?: number;
   /**
    * Called once the first valid reply is in `q` (after the TCP retry when it was truncated), while the
    * listening window goes on: a caller may act on the answer without waiting for the window, which
@@ -29,7 +42,9 @@ export interface UdpQueryOptions extends DnsServerQueryOptions {
 export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
   const { ip, port, family } = parseIpPort(o.server);
   const windowMs = o.listenWindowMs ?? 200;
+  const maxMs = Math.max(windowMs, o.maxListenMs ?? 1500);
   if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`invalid listenWindowMs: ${windowMs}`);
+  if (!Number.isFinite(maxMs)) throw new RangeError(`invalid maxListenMs: ${o.maxListenMs}`);
   const deadline = stepDeadline(o);
   const id = randomQueryId();
   const query = encodeQuery(id, o.hostname, o.type);
@@ -75,6 +90,27 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
       );
       if (deadline.signal.aborted) return fail(deadline.stopped());
 
+      // The window: the floor, then (unless vouched for by then) up to maxMs after the first reply.
+      let floorPassed = false;
+      let vouched = false;
+      const openWindow = () => {
+        windowTimer = setTimeout(() => {
+          floorPassed = true;
+          if (!o.corroborate || vouched) return stopListening();
+          windowTimer = setTimeout(stopListening, Math.min(maxMs - windowMs, deadline.remainingMs()));
+        }, Math.min(windowMs, deadline.remainingMs()));
+      };
+      const firstReplyReady = () => {
+        o.onFirstReply?.(q);
+        o.corroborate?.(q).then(
+          (ok) => {
+            vouched = ok;
+            if (ok && floorPassed) stopListening();
+          },
+          () => {},
+        );
+      };
+
       socket.on('message', (msg, rinfo) => {
         if (!listening) return;
         const judged = judgeReply(msg, { id, hostname: o.hostname, type: o.type }, hostPort(rinfo.address, rinfo.port), o.clock());
@@ -85,8 +121,8 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
         const r = judged.reply;
         Object.assign(q, { t: r.t, rcode: r.rcode, answers: r.answers, raw_response: r.raw_response });
         q.failure = replyFailure(r.rcode, r.answers, o.type);
-        windowTimer = setTimeout(stopListening, Math.min(windowMs, deadline.remainingMs()));
-        if (!judged.truncated) o.onFirstReply?.(q);
+        openWindow();
+        if (!judged.truncated) firstReplyReady();
         if (judged.truncated) {
           // The answer did not fit: ask again over TCP (within the same deadline) while still listening.
           tcpPending = true;
@@ -97,7 +133,7 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
             if (res.ok) applyReply(q, res.raw, id, o.type);
             else q.failure = deadline.failureOf(res.error);
             tcpPending = false;
-            o.onFirstReply?.(q);
+            firstReplyReady();
             maybeDone();
           });
         }

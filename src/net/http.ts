@@ -8,6 +8,8 @@ import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
 import { type DialPhase, dial, isSecureUrl } from './dial.js';
+import { meterReceived, type ReceiveMeter } from './receive-meter.js';
+import { tlsErrorCode } from './tls-error.js';
 import type { StepOptions, TrustStore } from './types.js';
 
 /** What a current desktop browser sends: some filters treat non-browser clients differently. */
@@ -85,10 +87,16 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
     x_failed_operation: null,
   };
   let phase: () => DialPhase = () => 'connect';
+  let meter: ReceiveMeter | undefined;
+  // undici reports a connection the server ended as "other side closed"; the TLS alert that ended it
+  // (a server asking for a client certificate, say) only shows on the socket itself.
+  let socketError: unknown;
   const client = new Client(url.origin, {
     connect: (_opts, callback) => {
       const d = dial({ url, ip: o.ip, ca: o.ca, alpn: ['http/1.1'], signal: deadline.signal });
       phase = d.phase;
+      meter = meterReceived(d.raw, o.clock);
+      d.socket.on('error', (err) => (socketError ??= err));
       let called = false;
       const once = (err: Error | null) => {
         if (called) return;
@@ -104,6 +112,8 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
   const fail = (err: unknown) => {
     obs.failure = deadline.failureOf(err);
     obs.x_failed_operation = FAILED_OPERATION[phase()];
+    const code = tlsErrorCode(err) ?? tlsErrorCode(socketError);
+    if (code) obs.x_tls_error = code;
   };
   try {
     const res = await client.request({
@@ -128,6 +138,7 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
   } catch (err) {
     fail(err);
   } finally {
+    if (meter) obs.x_received = meter.stop();
     obs.t = o.clock();
     deadline.dispose();
     await client.destroy().catch(() => {});

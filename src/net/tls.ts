@@ -12,6 +12,8 @@ import { sniFor } from './address.js';
 import { type StepDeadline, stepDeadline } from './deadline.js';
 import { classifyError } from './failure.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
+import { meterReceived } from './receive-meter.js';
+import { tlsErrorCode } from './tls-error.js';
 import { openTcp, type TcpTarget } from './tcp.js';
 import type { StepOptions, TrustStore } from './types.js';
 
@@ -86,6 +88,8 @@ function handshake(socket: net.Socket, o: TlsHandshakeOptions, deadline: StepDea
     x_sni_kind: o.sniKind,
     x_failed_operation: null,
   };
+  // Bytes from the server below TLS: how far the handshake got, and whether it was still arriving.
+  const meter = meterReceived(socket, o.clock);
   return new Promise((resolve) => {
     const secure = tls.connect({
       socket,
@@ -100,19 +104,22 @@ function handshake(socket: net.Socket, o: TlsHandshakeOptions, deadline: StepDea
       if (settled) return;
       settled = true;
       deadline.signal.removeEventListener('abort', onAbort);
+      obs.x_received = meter.stop();
       obs.t = o.clock();
       record();
       secure.destroy();
       socket.destroy();
       resolve(obs);
     };
-    const fail = (failure: Failure) =>
+    const fail = (failure: Failure, err?: unknown) =>
       settle(() => {
         obs.failure = failure;
         obs.x_failed_operation = 'tls_handshake';
+        const code = tlsErrorCode(err);
+        if (code) obs.x_tls_error = code;
       });
     const onAbort = () => fail(deadline.stopped());
-    secure.on('error', (err) => fail(deadline.failureOf(err)));
+    secure.on('error', (err) => fail(deadline.failureOf(err), err));
     secure.on('close', () => fail('eof_error'));
     secure.once('secureConnect', () =>
       settle(() => {

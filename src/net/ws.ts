@@ -10,6 +10,7 @@ import { stepDeadline } from './deadline.js';
 import { type DialPhase, defaultPort, dial } from './dial.js';
 import { BROWSER_USER_AGENT, headerPairs, readPrefix } from './http.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
+import { meterReceived, type ReceiveMeter } from './receive-meter.js';
 import type { StepOptions, TrustStore } from './types.js';
 
 export interface WsUpgradeOptions extends StepOptions {
@@ -46,6 +47,7 @@ export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> 
     x_failed_operation: null,
   };
   let phase: () => DialPhase = () => 'connect';
+  let meter: ReceiveMeter | undefined;
 
   try {
     await new Promise<void>((resolve) => {
@@ -53,6 +55,7 @@ export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> 
       const settle = (record: () => void) => {
         if (settled) return;
         settled = true;
+        if (meter) obs.x_received = meter.stop();
         obs.t = o.clock();
         record();
         ws.terminate();
@@ -72,6 +75,7 @@ export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> 
         createConnection: () => {
           const d = dial({ url, ip: o.ip, ca: o.ca, alpn: ['http/1.1'], signal: deadline.signal });
           phase = d.phase;
+          meter = meterReceived(d.raw, o.clock);
           return d.socket;
         },
       });
@@ -104,6 +108,7 @@ export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> 
       else deadline.signal.addEventListener('abort', () => fail(deadline.signal.reason), { once: true });
     });
   } finally {
+    meter?.stop();
     deadline.dispose();
   }
   return obs;

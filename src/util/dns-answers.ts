@@ -47,3 +47,17 @@ export function flagBogusAnswers(q: DnsQuery, policy: AnswerPolicy): DnsQuery {
   for (const r of q.x_replies ?? []) flag(r.answers);
   return q;
 }
+
+/**
+ * Whether the encrypted control vouches for an answer: some DoH query for the same name and type
+ * answered, and the answers share an address (or neither has one and the rcodes agree). Differing
+ * answers are not forgery by themselves (CDNs); this only decides whether more listening is needed.
+ */
+export function encryptedAgrees(answer: DnsQuery, doh: readonly DnsQuery[]): boolean {
+  const answered = doh.filter((d) => d.engine === 'doh' && d.rcode !== undefined);
+  if (answered.length === 0) return false;
+  const mine = addressesOf(answer.answers);
+  const theirs = answered.flatMap((d) => addressesOf(d.answers));
+  if (mine.length === 0 || theirs.length === 0) return mine.length === 0 && theirs.length === 0 && answered.some((d) => d.rcode === answer.rcode);
+  return mine.some((ip) => theirs.includes(ip));
+}

@@ -1,7 +1,7 @@
 // Builders for recorded observations, so verdict tables read as data.
 
 import type { Failure } from '../../src/model/failure.js';
-import type { DnsAnswer, DnsQuery, DnsReply, Observations, StunExchange, TcpConnect, TlsHandshake, HttpRequest, WebSocketUpgrade } from '../../src/model/observations.js';
+import type { DnsAnswer, DnsQuery, DnsReply, Observations, Received, StunExchange, TcpConnect, TlsHandshake, HttpRequest, WebSocketUpgrade } from '../../src/model/observations.js';
 import { emptyObservations } from '../../src/model/observations.js';
 import type { ControlVerdict } from '../../src/model/verdict.js';
 
@@ -61,7 +61,7 @@ export function tls(target: string, ip: string, sni: string, failure: Failure, k
   };
 }
 
-export function http(target: string, url: string, code: number | null, failure: Failure, id: number): HttpRequest {
+export function http(target: string, url: string, code: number | null, failure: Failure, id: number, extra: Partial<HttpRequest> = {}): HttpRequest {
   return {
     request: { method: 'GET', url, headers_list: [] },
     response: code === null ? null : { code, headers_list: [], body: '', body_is_truncated: false },
@@ -70,8 +70,12 @@ export function http(target: string, url: string, code: number | null, failure: 
     t: 0.21,
     transaction_id: id,
     x_target: target,
+    ...extra,
   };
 }
+
+/** What a connection received: `bytes`, the first at `first`, the last at `last` (seconds since the start). */
+export const received = (bytes: number, first: number | null = bytes ? 0.15 : null, last: number | null = first): Received => ({ bytes, t_first_byte: first, t_last_byte: last });
 
 export function ws(target: string, url: string, status: number | null, failure: Failure, id: number, op: WebSocketUpgrade['x_failed_operation'] = null): WebSocketUpgrade {
   return { url, address: '198.18.1.1:443', origin: null, status, headers_list: [], failure, t0: 0.3, t: 0.31, transaction_id: id, x_target: target, x_failed_operation: op };

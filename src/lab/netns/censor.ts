@@ -7,11 +7,18 @@
 //   dns_inject                   nftables `dup` copies each query to the ISP resolver to an injector in
 //                                its own namespace that owns a copy of the resolver's address; it
 //                                answers first with the block page address, the real answer follows;
+//                                with neutralUdp the same for the neutral resolver's plain-UDP queries,
+//                                with genuineAfterMs the resolvers answer that much later, with
+//                                dropGenuine never (dns_delay);
+//   dns_delay                    the lab's resolvers answer the names late, or not at all (server side);
 //   tcp_reset_on_data            nftables matches the protocol preamble in the first data segment
 //                                (`@ih` raw payload) and answers with a TCP RST;
 //   tcp_blackhole                nftables drops the SYNs to the service's TCP endpoints;
 //   sni_reset                    iptables-nft `-m string` matches the server_name entry of the
 //                                ClientHello (length-prefixed, so exact) and answers with a TCP RST;
+//   tls_intercept                nftables redirects the host's address to a TLS-intercepting proxy in
+//                                the router holding a certificate from an interceptor CA the probe does
+//                                not trust, for that name only; other SNIs are spliced to the server;
 //   ws_reset                     nftables redirects the host's HTTPS to a TLS-intercepting proxy in
 //                                the router (certificate from a "censor CA" the client trusts) that
 //                                forwards ordinary requests and resets any Upgrade request;
@@ -23,7 +30,9 @@
 //   outage (not censorship)      the service's servers are taken down on the net side (nothing
 //                                listens: TCP refused, ICMP port unreachable);
 //   uplink_down (not censorship) the router's link towards the net side goes down (ICMP network
-//                                unreachable for everything, controls included).
+//                                unreachable for everything, controls included);
+//   tls_quirk (not censorship)   the service's TLS servers on the net side speak only old TLS, want a
+//                                client certificate or send a 1 MB chain (server side).
 //
 // planCensor() is pure (world + actions in, rulesets and commands out) so that the rules can be read
 // and tested without root; lab.ts applies the plan.
@@ -36,6 +45,8 @@ import { IF, LINK } from './topology.js';
 export const CENSOR_TABLE = 'vplab_censor';
 /** Where the intercepting proxy listens in the router (nftables `redirect` sends the host's HTTPS there). */
 export const PROXY_PORT = 8443;
+/** Where the SNI-selective interceptor of tls_intercept listens in the router. */
+export const TLS_INTERCEPT_PORT = 8444;
 /** The STUN magic cookie (RFC 5389), at bytes 4..7 of the UDP payload. */
 export const STUN_MAGIC_COOKIE = 0x2112a442;
 
@@ -58,8 +69,11 @@ export interface CensorPlan {
   resolver: CensorAction[];
   /** Server-side actions (outage): the net side's servers go down. */
   servers: CensorAction[];
-  injector: { names: string[]; A: string[] } | null;
+  /** `also`: more resolvers (the neutral one) the injector answers as; its namespace must own their addresses. */
+  injector: { names: string[]; A: string[]; also: { address: string; port: number }[] } | null;
   intercept: InterceptPlan | null;
+  /** tls_intercept: the name intercepted (with an untrusted CA) and the real server other SNIs are spliced to. */
+  tlsIntercept: { host: string; upstream: { address: string; port: number } } | null;
   uplinkDown: boolean;
   /** One line per action: what was done, in words (printed by the CLI and the tests). */
   summary: string[];
@@ -99,7 +113,7 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   const pre: string[] = []; // raw prerouting (dup)
   const nat: string[] = []; // nat prerouting (redirect)
   const fwd: string[] = []; // filter forward (drop, reject)
-  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, uplinkDown: false, summary: [] };
+  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, summary: [] };
   const fromClient = `iifname ${q(IF.routerToClient)}`;
 
   for (const a of actions) {
@@ -112,10 +126,32 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
       case 'dns_inject': {
         const names = namesOf(world, a.service);
         const A = [world.infra.blockpage.address];
-        plan.injector = { names: [...(plan.injector?.names ?? []), ...names], A };
         const r = world.infra.ispResolver;
-        pre.push(`${fromClient} ip daddr ${r.address} udp dport ${r.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`);
-        plan.summary.push(`dns_inject: nftables dup of every query to ${r.server} to the injector (${LINK.inj}, owning ${r.address}), which forges ${A[0]} for ${names.length} ${a.service} names`);
+        const n = world.infra.neutralResolver;
+        const also = a.neutralUdp ? [{ address: n.address, port: n.port }] : [];
+        plan.injector = { names: [...(plan.injector?.names ?? []), ...names], A, also: [...(plan.injector?.also ?? []), ...also] };
+        for (const to of [r, ...also]) pre.push(`${fromClient} ip daddr ${to.address} udp dport ${to.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`);
+        // The genuine answers held back (or dropped, by an in-path box): the resolvers answer late (or never).
+        if (a.genuineAfterMs || a.dropGenuine) plan.resolver.push({ kind: 'dns_delay', service: a.service, ms: a.dropGenuine ? null : a.genuineAfterMs!, resolvers: a.neutralUdp ? ['isp', 'neutral'] : ['isp'] });
+        const where = a.neutralUdp ? `${r.server} and to the neutral ${n.server}` : r.server;
+        plan.summary.push(
+          `dns_inject: nftables dup of every query to ${where} to the injector (${LINK.inj}, owning ${[r.address, ...also.map((x) => x.address)].join(', ')}), which forges ${A[0]} for ${names.length} ${a.service} names${a.dropGenuine ? '; the genuine answers are dropped' : a.genuineAfterMs ? `; the genuine answers leave the resolvers ${a.genuineAfterMs} ms late` : ''}`,
+        );
+        break;
+      }
+      case 'dns_delay':
+        plan.resolver.push(a);
+        plan.summary.push(`dns_delay: the ${a.resolvers.join(' and ')} resolver(s) answer ${namesOf(world, a.service).length} ${a.service} names ${a.ms === null ? 'never' : `${a.ms} ms late`}`);
+        break;
+      case 'tls_intercept': {
+        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tls' && (e.host === a.host || e.tlsNames.includes(a.host.toLowerCase())));
+        if (eps.length === 0) throw new Error(`tls_intercept: no ${a.service} TLS endpoint serves ${a.host}`);
+        if (new Set(eps.map((e) => `${e.address}:${e.port}`)).size > 1) throw new Error(`tls_intercept: ${a.host} is served at more than one address; the interceptor splices other SNIs to one`);
+        if (plan.tlsIntercept) throw new Error('tls_intercept: one intercepted name per scenario');
+        const e = eps[0]!;
+        nat.push(`${fromClient} ip daddr ${e.address} tcp dport ${e.port} redirect to :${TLS_INTERCEPT_PORT}`);
+        plan.tlsIntercept = { host: a.host, upstream: { address: e.address, port: e.port } };
+        plan.summary.push(`tls_intercept: nftables redirects ${e.address}:${e.port} to an interceptor in the router that presents an untrusted CA's certificate for SNI ${a.host} and splices every other SNI to the server`);
         break;
       }
       case 'tcp_reset_on_data': {
@@ -171,6 +207,10 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
       case 'outage':
         plan.servers.push(a);
         plan.summary.push(`outage: ${a.service}'s servers on the net side are taken down (nothing listens); no rule in the middlebox`);
+        break;
+      case 'tls_quirk':
+        plan.servers.push(a);
+        plan.summary.push(`tls_quirk: ${a.service}'s TLS servers on the net side ${a.quirk === 'legacy_versions' ? 'speak only TLS 1.0/1.1' : a.quirk === 'client_cert' ? 'require a client certificate' : 'send a 1 MB certificate chain'}; no rule in the middlebox`);
         break;
       case 'uplink_down':
         plan.uplinkDown = true;

@@ -6,7 +6,10 @@
 // stays silent, as a real injector does.
 //
 //   node dist/src/lab/netns/injector.js <config.json>
-//   config: { "address": "198.18.16.1", "port": 53, "names": ["*.whatsapp.net", ...], "A": ["198.18.16.5"] }
+//   config: { "address": "198.18.16.1", "port": 53, "names": ["*.whatsapp.net", ...], "A": ["198.18.16.5"],
+//             "also": [{ "address": "198.18.16.2", "port": 53 }] }
+// `also`: more resolvers whose queries it is sent and answers as (the neutral resolver's plain-UDP
+// queries cross the same path).
 // Prints one JSON line {"ready":true,...} on stdout once bound; SIGTERM ends it.
 
 import dgram from 'node:dgram';
@@ -20,6 +23,8 @@ export interface InjectorConfig {
   names: string[];
   /** The forged IPv4 answer (the first address is used). */
   A: string[];
+  /** More resolver addresses (owned by the injector's namespace too) to forge answers as. */
+  also?: { address: string; port: number }[];
 }
 
 const TYPE_A = 1;
@@ -93,22 +98,26 @@ function main(): void {
   for (const n of cfg.names) rules.set(n, true);
 
   let forged = 0;
-  const socket = dgram.createSocket('udp4');
-  socket.on('error', (err) => {
-    process.stderr.write(`injector: ${err.message}\n`);
+  const binds = [{ address: cfg.address, port: cfg.port }, ...(cfg.also ?? [])];
+  const sockets = binds.map((b) => {
+    const socket = dgram.createSocket('udp4');
+    socket.on('error', (err) => {
+      process.stderr.write(`injector: ${err.message}\n`);
+    });
+    socket.on('message', (msg, rinfo) => {
+      const reply = handle(msg);
+      if (!reply) return;
+      socket.send(reply, rinfo.port, rinfo.address);
+      forged++;
+    });
+    return new Promise<dgram.Socket>((resolve) => socket.bind(b.port, b.address, () => resolve(socket)));
   });
-  socket.on('message', (msg, rinfo) => {
-    const reply = handle(msg);
-    if (!reply) return;
-    socket.send(reply, rinfo.port, rinfo.address);
-    forged++;
-  });
-  socket.bind(cfg.port, cfg.address, () => {
-    process.stdout.write(`${JSON.stringify({ ready: true, role: 'dns-injector', address: cfg.address, port: cfg.port, names: cfg.names.length })}\n`);
+  void Promise.all(sockets).then(() => {
+    process.stdout.write(`${JSON.stringify({ ready: true, role: 'dns-injector', address: cfg.address, port: cfg.port, also: cfg.also ?? [], names: cfg.names.length })}\n`);
   });
   const stop = () => {
     process.stderr.write(`injector: forged ${forged} replies\n`);
-    socket.close(() => process.exit(0));
+    void Promise.all(sockets).then((all) => Promise.all(all.map((x) => new Promise<void>((r) => x.close(() => r()))))).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -5,6 +5,9 @@
 // the "censor CA" (which the client has been made to trust), reads each HTTP request, forwards
 // ordinary requests to the real server (verifying the real server's certificate against the lab CA)
 // and resets the TCP connection of any request that asks for an Upgrade.
+// With `passthrough`, it intercepts only the names it holds certificates for: it reads the
+// ClientHello first and splices any other SNI, untouched, to the real server (what an interceptor
+// with a list of names does; its CA may be one the client does not trust).
 //
 //   node dist/src/lab/netns/intercept-proxy.js <config.json>
 //   config: { "listen": {"address": "198.18.0.1", "port": 8443},
@@ -18,6 +21,8 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
+import { readClientHello } from '../servers/client-hello.js';
+import { replayThenPipe } from '../servers/replay-stream.js';
 
 export interface InterceptConfig {
   listen: { address: string; port: number };
@@ -28,6 +33,8 @@ export interface InterceptConfig {
   certs: Record<string, { certPem: string; keyPem: string }>;
   /** CA the real servers' certificates chain to (the proxy checks the real server, as a TLS client). */
   upstreamCaPem: string;
+  /** Intercept only the names in `certs`; connections naming anything else go here, byte for byte. */
+  passthrough?: { address: string; port: number };
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -42,7 +49,7 @@ function main(): void {
   const contexts = new Map(Object.entries(cfg.certs).map(([name, c]) => [name.toLowerCase(), tls.createSecureContext({ cert: c.certPem, key: c.keyPem })]));
   const firstName = Object.keys(cfg.certs)[0]!.toLowerCase();
   const rawOf = new WeakMap<object, net.Socket>();
-  const stats = { connections: 0, forwarded: 0, upgradesReset: 0 };
+  const stats = { connections: 0, forwarded: 0, upgradesReset: 0, passedThrough: 0 };
   const agent = new https.Agent({ keepAlive: false, ca: cfg.upstreamCaPem });
 
   const httpServer = http.createServer((req, res) => {
@@ -77,10 +84,8 @@ function main(): void {
   });
   httpServer.on('clientError', (_err, socket) => socket.destroy());
 
-  const listener = net.createServer((raw) => {
-    stats.connections++;
-    raw.on('error', () => {});
-    const secure = new tls.TLSSocket(raw, {
+  const intercept = (raw: net.Socket, transport: net.Socket | ReturnType<typeof replayThenPipe>) => {
+    const secure = new tls.TLSSocket(transport as net.Socket, {
       isServer: true,
       SNICallback: (name, cb) => cb(null, contexts.get(name.toLowerCase()) ?? contexts.get(firstName)!),
       secureContext: contexts.get(firstName)!,
@@ -89,6 +94,29 @@ function main(): void {
     secure.on('error', () => {});
     rawOf.set(secure, raw);
     httpServer.emit('connection', secure);
+  };
+  // Splices a connection whose ClientHello (already read: `hello`) names no listed host to the real server.
+  const passThrough = (raw: net.Socket, hello: Buffer, to: { address: string; port: number }) => {
+    stats.passedThrough++;
+    const up = net.connect({ host: to.address, port: to.port });
+    up.on('error', () => raw.destroy());
+    raw.on('error', () => up.destroy());
+    up.write(hello);
+    raw.pipe(up);
+    up.pipe(raw);
+    raw.resume();
+  };
+
+  const listener = net.createServer((raw) => {
+    stats.connections++;
+    raw.on('error', () => {});
+    const to = cfg.passthrough;
+    if (!to) return intercept(raw, raw);
+    readClientHello(raw, (scan, buf) => {
+      raw.pause();
+      if (scan.sni && contexts.has(scan.sni.toLowerCase())) intercept(raw, replayThenPipe(raw, buf));
+      else passThrough(raw, buf, to);
+    });
   });
   listener.listen({ host: cfg.listen.address, port: cfg.listen.port }, () => {
     process.stdout.write(`${JSON.stringify({ ready: true, role: 'intercept-proxy', listen: cfg.listen, hosts: Object.keys(cfg.upstreams) })}\n`);

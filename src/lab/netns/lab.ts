@@ -18,7 +18,7 @@ import type { ControlVerdict, ServiceVerdict } from '../../model/verdict.js';
 import { createLabCa, issueCert } from '../pki.js';
 import { type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
 import { allAddresses, type LabWorld, planWorld, probeArgs } from '../world.js';
-import { CENSOR_TABLE, type CensorPlan, planCensor, PROXY_PORT } from './censor.js';
+import { CENSOR_TABLE, type CensorPlan, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
 import { hasTool, inNs, run, runSync } from './exec.js';
 import type { InjectorConfig } from './injector.js';
 import type { InterceptConfig } from './intercept-proxy.js';
@@ -26,6 +26,9 @@ import { isAlive, type LabProcess, startInNs, stopProcess } from './procs.js';
 import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_PREFIX, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
 
 export const DEFAULT_STATE_ROOT = '/run/voipprobe-lab';
+
+/** The censor's helper processes a scenario may start (and clear() stops). */
+const HELPERS = ['injector', 'proxy', 'interceptor'] as const;
 
 /** The repository root (holds package.json and dist/), from this module's location in src/ or dist/src/. */
 export function repoRoot(): string {
@@ -92,7 +95,7 @@ export function missingRequirements(): string[] {
 }
 
 export class NetnsLab {
-  private helpers: { injector?: LabProcess; proxy?: LabProcess } = {};
+  private helpers: { injector?: LabProcess; proxy?: LabProcess; interceptor?: LabProcess } = {};
   private exitHandlers: { exit: () => void; signal: (sig: NodeJS.Signals) => void } | null = null;
   private destroyed = false;
   current: Scenario | null = null;
@@ -179,7 +182,7 @@ export class NetnsLab {
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LabState;
     const world = JSON.parse(readFileSync(state.worldFile, 'utf8')) as LabWorld;
     const lab = new NetnsLab(state, world, o.log ?? (() => {}));
-    for (const name of ['injector', 'proxy'] as const) {
+    for (const name of HELPERS) {
       const pid = state.pids[name];
       if (pid && isAlive(pid)) lab.helpers[name] = { name, ns: '', pid, log: '', ready: {} };
     }
@@ -258,7 +261,9 @@ export class NetnsLab {
       const serverSide = [...plan.resolver, ...plan.servers];
       if (serverSide.length) await this.serverCommand({ apply: serverSide });
       if (plan.injector) {
-        const cfg: InjectorConfig = { address: this.world.infra.ispResolver.address, port: this.world.infra.ispResolver.port, names: plan.injector.names, A: plan.injector.A };
+        // The injector answers as every resolver it is sent queries for: its namespace owns their addresses.
+        for (const x of plan.injector.also) await run(['ip', '-n', inj, 'addr', 'replace', `${x.address}/32`, 'dev', 'lo']);
+        const cfg: InjectorConfig = { address: this.world.infra.ispResolver.address, port: this.world.infra.ispResolver.port, names: plan.injector.names, A: plan.injector.A, also: plan.injector.also };
         const file = join(this.state.dir, 'injector.json');
         writeFileSync(file, JSON.stringify(cfg));
         this.helpers.injector = await startInNs({ name: 'injector', ns: inj, argv: [process.execPath, distPath('lab', 'netns', 'injector.js'), file], log: this.logFile('injector') });
@@ -282,6 +287,23 @@ export class NetnsLab {
         writeFileSync(file, JSON.stringify(cfg), { mode: 0o600 });
         this.helpers.proxy = await startInNs({ name: 'intercept-proxy', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file], log: this.logFile('intercept-proxy') });
         this.state.pids.proxy = this.helpers.proxy.pid;
+      }
+      if (plan.tlsIntercept) {
+        // An interceptor whose CA the probe is never told to trust, for one name only.
+        const { host, upstream } = plan.tlsIntercept;
+        const interceptorCa = await createLabCa('voipprobe lab interceptor CA (untrusted)');
+        const cfg: InterceptConfig = {
+          listen: { address: LINK.router_client, port: TLS_INTERCEPT_PORT },
+          upstreams: { [host]: upstream.address },
+          upstreamPort: upstream.port,
+          certs: { [host]: await issueCert(interceptorCa, { names: [host], ips: [] }) },
+          upstreamCaPem: readFileSync(this.state.caFile, 'utf8'),
+          passthrough: upstream,
+        };
+        const file = join(this.state.dir, 'tls-intercept.json');
+        writeFileSync(file, JSON.stringify(cfg), { mode: 0o600 });
+        this.helpers.interceptor = await startInNs({ name: 'tls-interceptor', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file], log: this.logFile('tls-interceptor') });
+        this.state.pids.interceptor = this.helpers.interceptor.pid;
       }
       if (plan.nft) await run(inNs(router, 'nft', '-f', '-'), { input: plan.nft });
       for (const args of plan.iptables) await run(inNs(router, 'iptables', ...args));
@@ -319,12 +341,16 @@ export class NetnsLab {
       await routes(this.names);
     }
     await run(['ip', '-n', router, 'neigh', 'flush', 'dev', IF.routerToNet]).catch(() => {});
-    for (const name of ['injector', 'proxy'] as const) {
+    for (const name of HELPERS) {
       const p = this.helpers[name];
       if (p) await stopProcess(p.pid);
       delete this.helpers[name];
       delete this.state.pids[name];
     }
+    // Resolver addresses the injector took over (the neutral one); its own ISP copy stays.
+    const { inj } = this.names.ns;
+    const neutral = this.world.infra.neutralResolver.address;
+    if ((await run(['ip', '-n', inj, '-o', 'addr', 'show', 'dev', 'lo'])).stdout.includes(` ${neutral}/32`)) await run(['ip', '-n', inj, 'addr', 'del', `${neutral}/32`, 'dev', 'lo']);
     await this.serverCommand({ reset: true });
     this.current = null;
     this.lastPlan = null;

@@ -35,12 +35,14 @@ export interface ScenarioOutcome {
 export const THROTTLED_REQUEST_BYTES = 18.5 * 1024;
 
 /**
- * The probe's step timeout for a scenario in the namespace lab: the default, the scenario's own
- * minimum, and, under a throttle, enough for THROTTLED_REQUEST_BYTES at the shaped rate (+30%).
+ * The probe's step timeout for a scenario in the namespace lab: the scenario's own when it fixes one;
+ * else the default, the scenario's own minimum, and, under a throttle, enough for
+ * THROTTLED_REQUEST_BYTES at the shaped rate (+30%).
  * (A real shaper slows the handshake and whole TLS records; the loopback lab's pacing, for which
  * the scenario's minTimeoutS was chosen, only slows the body bytes.)
  */
 export function timeoutFor(s: Scenario, base = DEFAULT_PROBE_TIMEOUT_S): number {
+  if (s.timeoutS !== undefined) return s.timeoutS;
   let t = Math.max(base, s.minTimeoutS ?? 0);
   for (const a of s.actions) {
     if (a.kind === 'throttle') t = Math.max(t, Math.ceil(((THROTTLED_REQUEST_BYTES * 8) / (a.kbit * 1000)) * 1.3));

@@ -1,6 +1,8 @@
 // Reads the server name out of a TLS ClientHello before any TLS library sees it, as SNI-filtering
 // DPI does: the lab's TLS server decides from it whether to reset, stall or hand the connection on.
 
+import type net from 'node:net';
+
 /** Give up on finding a ClientHello past this many bytes. */
 const MAX_HELLO_BYTES = 64 * 1024;
 
@@ -66,4 +68,20 @@ function serverName(body: Buffer): string | null {
     p += len;
   }
   return null;
+}
+
+/**
+ * Reads from `raw` until the ClientHello is complete (or is not one), then stops reading and hands
+ * over the scan and every byte read so far, which the caller replays to whatever serves the connection.
+ */
+export function readClientHello(raw: net.Socket, then: (scan: Extract<ClientHelloScan, { complete: true }>, buffered: Buffer) => void): void {
+  let buf = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    const scan = scanClientHello(buf);
+    if (!scan.complete) return;
+    raw.off('data', onData);
+    then(scan, buf);
+  };
+  raw.on('data', onData);
 }

@@ -23,7 +23,9 @@ export type DnsBehaviour =
   /** Over UDP, a forged reply with these addresses at once, then the real one after `realAfterMs` (two replies on the wire). */
   | { kind: 'inject'; A?: string[]; AAAA?: string[]; realAfterMs: number }
   /** A lying resolver: these addresses instead of the real ones (UDP and TCP). */
-  | { kind: 'sinkhole'; A?: string[]; AAAA?: string[] };
+  | { kind: 'sinkhole'; A?: string[]; AAAA?: string[] }
+  /** The truthful answer, `ms` late (a slow or distant resolver; an injector on the path then wins the race). */
+  | { kind: 'delay'; ms: number };
 
 export interface DnsServerOptions {
   address: string;
@@ -127,6 +129,8 @@ export class DnsServer {
         return transport === 'udp' ? now(buildResponse(query, { rcode: RCODE.NOERROR, truncated: true })) : now(truthfulResponse(this.zone, query));
       case 'sinkhole':
         return now(buildResponse(query, { rcode: RCODE.NOERROR, A: b.A, AAAA: b.AAAA }));
+      case 'delay':
+        return [{ bytes: truthfulResponse(this.zone, query), delayMs: b.ms }];
       case 'inject': {
         const real = truthfulResponse(this.zone, query);
         if (transport === 'tcp') return now(real);

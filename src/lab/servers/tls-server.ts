@@ -6,16 +6,31 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { issueCert, type IssuedCert, type LabCa } from '../pki.js';
-import { scanClientHello } from './client-hello.js';
+import { issueCert, type IssuedCert, type LabCa, paddingCertificate } from '../pki.js';
+import { readClientHello } from './client-hello.js';
 import { dohHandler, type RequestHandler } from './doh-handler.js';
 import { type BoundAddress, closeTcp, ConnectionSet, listenTcp } from './listen.js';
 import { NameRules } from './name-rules.js';
-import { replayThenPipe } from './replay-stream.js';
+import { replayThenPipe, TokenBucket } from './replay-stream.js';
 import type { Zone } from './zone.js';
 
 /** What happens once the ClientHello names a host: serve it, send a RST, or go silent. */
 export type SniBehaviour = 'normal' | 'reset' | 'silent';
+
+/**
+ * Ways a real server's TLS defeats a current client with no censor involved (the server answers,
+ * the same way whatever the SNI): a verdict must never read them as blocking.
+ */
+export type TlsQuirk =
+  /** Speaks only TLS 1.0 and 1.1, which current clients refuse. */
+  | 'legacy_versions'
+  /** Requires a client certificate (the probe has none). */
+  | 'client_cert'
+  /** Sends a certificate chain of about 1 MB, far past what clients accept in one message. */
+  | 'huge_chain';
+
+/** Size of the chain a `huge_chain` server sends. */
+export const HUGE_CHAIN_BYTES = 1024 * 1024;
 
 export interface HttpResponseSpec {
   status: number;
@@ -59,6 +74,16 @@ export class TlsServer {
   /** The TCP socket under each TLS socket, for behaviours that must act below TLS (RST). */
   private readonly rawOf = new WeakMap<object, net.Socket>();
   private readonly contexts = new NameRules<tls.SecureContext>();
+  /** The certificate behind each entry of `contexts` (a quirk builds its own context from it). */
+  private readonly certs = new NameRules<IssuedCert>();
+  /** Exact patterns overridden by overrideCertificate(), with what they held before (undefined: nothing). */
+  private readonly overridden = new Map<string, IssuedCert | undefined>();
+  private tlsQuirk: TlsQuirk | null = null;
+  private readonly quirkContexts = new Map<string, tls.SecureContext>();
+  private pacer: TokenBucket | undefined;
+  /** PEM of the ~1 MB certificate a `huge_chain` server appends to its chain. */
+  private padding: string | null = null;
+  private defaultCert: IssuedCert | null = null;
   private readonly sniRules = new NameRules<SniBehaviour>();
   private readonly routes = new NameRules<Map<string, HttpRoute>>();
   private readonly wsRoutes = new NameRules<Map<string, WsBehaviour>>();
@@ -98,6 +123,44 @@ export class TlsServer {
   /** Presents `cert` for SNIs matching `pattern`: e.g. an expired or wrong-name certificate. */
   useCertificate(pattern: string, cert: IssuedCert): this {
     this.contexts.set(pattern, tls.createSecureContext({ cert: cert.certPem, key: cert.keyPem }));
+    this.certs.set(pattern, cert);
+    this.quirkContexts.clear();
+    return this;
+  }
+
+  /** Presents `cert` for exactly `name` until restoreCertificates() (what an intercepting middlebox does to one name). */
+  overrideCertificate(name: string, cert: IssuedCert): this {
+    if (!this.overridden.has(name)) this.overridden.set(name, this.certs.get(name));
+    return this.useCertificate(name, cert);
+  }
+
+  /** Undoes every overrideCertificate(). */
+  restoreCertificates(): void {
+    for (const [name, before] of this.overridden) {
+      if (before) this.useCertificate(name, before);
+      else {
+        this.contexts.delete(name);
+        this.certs.delete(name);
+      }
+    }
+    this.overridden.clear();
+    this.quirkContexts.clear();
+  }
+
+  /** Makes every later handshake show `quirk` (null: back to a well-behaved server). */
+  async quirk(q: TlsQuirk | null): Promise<this> {
+    if (q === 'huge_chain') this.padding ??= await paddingCertificate(HUGE_CHAIN_BYTES);
+    this.tlsQuirk = q;
+    this.quirkContexts.clear();
+    return this;
+  }
+
+  /**
+   * Sends everything at `kbit` kbit/s (below TLS, handshakes included) on later connections, all of
+   * them through one token bucket as through a shaper's class for this address; null: full speed.
+   */
+  pace(kbit: number | null): this {
+    this.pacer = kbit ? new TokenBucket(kbit) : undefined;
     return this;
   }
 
@@ -105,6 +168,7 @@ export class TlsServer {
     if (this.bound) return this.bound;
     const o = this.options;
     const fallback = await issueCert(o.ca, { names: [o.defaultName ?? 'lab.invalid'], ips: [o.address] });
+    this.defaultCert = fallback;
     this.defaultContext = tls.createSecureContext({ cert: fallback.certPem, key: fallback.keyPem });
     await this.issue(...(o.names ?? []));
     this.bound = await listenTcp(this.listener, o.address, o.port ?? 0);
@@ -134,27 +198,44 @@ export class TlsServer {
   private onConnection(raw: net.Socket): void {
     this.connections.add(raw);
     raw.on('error', noop);
-    let buf = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const scan = scanClientHello(buf);
-      if (!scan.complete) return;
-      raw.off('data', onData);
+    readClientHello(raw, (scan, buf) => {
       const behaviour = (scan.sni && this.sniRules.match(scan.sni)) || 'normal';
       if (behaviour === 'reset') return void raw.resetAndDestroy();
       if (behaviour === 'silent') return void raw.on('data', noop); // read and drop, never answer
       raw.pause();
       this.serveTls(raw, buf);
-    };
-    raw.on('data', onData);
+    });
+  }
+
+  /** The context for an SNI: the name's certificate, or the default one, as the quirk (if any) serves it. */
+  private contextFor(name: string | null): tls.SecureContext {
+    const plain = (name !== null && this.contexts.match(name)) || this.defaultContext!;
+    const q = this.tlsQuirk;
+    if (!q || q === 'client_cert') return plain;
+    const cert = (name !== null && this.certs.match(name)) || this.defaultCert!;
+    const key = `${q}\0${cert.certPem}`;
+    let ctx = this.quirkContexts.get(key);
+    if (!ctx) {
+      if (q === 'legacy_versions') {
+        ctx = tls.createSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+      } else {
+        // The real chain, then a certificate of about HUGE_CHAIN_BYTES.
+        ctx = tls.createSecureContext({ cert: `${cert.certPem}\n${this.padding!}`, key: cert.keyPem });
+      }
+      this.quirkContexts.set(key, ctx);
+    }
+    return ctx;
   }
 
   private serveTls(raw: net.Socket, clientHello: Buffer): void {
-    const secure = new tls.TLSSocket(replayThenPipe(raw, clientHello), {
+    const clientCert = this.tlsQuirk === 'client_cert';
+    const secure = new tls.TLSSocket(replayThenPipe(raw, clientHello, this.pacer ? { pacer: this.pacer } : {}), {
       isServer: true,
-      secureContext: this.defaultContext!,
-      SNICallback: (name, cb) => cb(null, this.contexts.match(name) ?? this.defaultContext!),
+      secureContext: this.contextFor(null),
+      SNICallback: (name, cb) => cb(null, this.contextFor(name)),
       ALPNProtocols: this.options.alpn ?? ['http/1.1'],
+      // A server that insists on a client certificate: it asks for one and refuses the session without it.
+      ...(clientCert ? { requestCert: true, rejectUnauthorized: true } : {}),
     });
     secure.on('error', noop);
     this.rawOf.set(secure, raw);

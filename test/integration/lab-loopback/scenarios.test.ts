@@ -6,6 +6,7 @@ import { inPrefix } from '../../../src/util/ip.js';
 import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
 import { censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
+import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
 
 /** Short enough to keep the silent scenarios quick, long enough for a loaded 2-core machine. */
 const TIMEOUT_S = 2;
@@ -45,7 +46,7 @@ describe('loopback lab scenarios', () => {
     }
     it(name, async () => {
       await lab.applyScenario(s);
-      const r = await lab.measure({ timeoutS: Math.max(TIMEOUT_S, s.minTimeoutS ?? 0) });
+      const r = await lab.measure({ timeoutS: s.timeoutS ?? Math.max(TIMEOUT_S, s.minTimeoutS ?? 0) });
       results.set(s.id, r);
       const verdicts = r.services.map((x) => x.verdict!);
       expect(verdicts.map((v) => v.service)).toEqual(lab.world.services);
@@ -57,9 +58,9 @@ describe('loopback lab scenarios', () => {
     }, 60_000);
   }
 
-  it('reports zero false positives over the outage and the dead uplink', () => {
+  it('reports zero false positives over the outage, the dead uplink and the servers whose TLS defeats the probe', () => {
     const checked = SCENARIOS.filter((s) => s.noCensorship && !loopbackUnsupported(s));
-    expect(checked.map((s) => s.id)).toEqual(['11a', '11b']);
+    expect(checked.map((s) => s.id)).toEqual(['11a', '11b', '13a', '13b', '13c']);
     for (const s of checked) {
       const r = results.get(s.id);
       expect(r, `scenario ${s.id} ran`).toBeDefined();
@@ -92,6 +93,39 @@ describe('loopback lab scenarios', () => {
     const hs = obsOf('7', 'skype').tls_handshakes;
     expect(hs.some((h) => h.x_sni_kind === 'target' && h.failure === 'connection_reset')).toBe(true);
     expect(hs.some((h) => h.x_sni_kind === 'neutral' && h.tls_version !== null)).toBe(true);
+    // 13a, 13c: the server answered both SNIs the same way (not a censor).
+    for (const [id, service] of [['13a', 'skype'], ['13c', 'whatsapp']] as const) {
+      const all = obsOf(id, service).tls_handshakes;
+      const target = all.filter((h) => h.x_sni_kind === 'target');
+      expect(target.length).toBeGreaterThan(0);
+      for (const h of target) {
+        expect(h.x_received!.bytes, `${id} ${h.server_name}`).toBeGreaterThan(0);
+        expect(all.find((n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id)?.x_tls_error).toBe(h.x_tls_error);
+      }
+    }
+    // 13b: the server's alert ended each HTTPS session.
+    for (const r of obsOf('13b', 'meet').requests) expect(r.x_tls_error).toMatch(/CERTIFICATE_REQUIRED/);
+    // 13d: an untrusted chain for web.whatsapp.com only; the neutral SNI at the same address validates.
+    const intercepted = obsOf('13d', 'whatsapp').tls_handshakes.filter((h) => h.server_name === 'web.whatsapp.com');
+    expect(intercepted.length).toBeGreaterThan(0);
+    for (const h of intercepted) expect(h.failure).toBe('ssl_unknown_authority');
+    expect(obsOf('13d', 'whatsapp').tls_handshakes.filter((h) => h.x_sni_kind === 'neutral').every((h) => h.failure === null)).toBe(true);
+    // 13e: both replies seen 300 ms apart, on the local and on the neutral plain-UDP queries.
+    const q13e = obsOf('13e', 'whatsapp').queries.filter((q) => q.engine === 'udp' && q.query_type === 'A');
+    for (const role of ['local', 'control'] as const) {
+      const mine = q13e.filter((q) => q.x_resolver_role === role);
+      expect(mine.length, role).toBeGreaterThan(0);
+      for (const q of mine) expect(q.x_replies!.length, `${role} ${q.hostname}`).toBe(2);
+    }
+    // 13g: one forged answer; the chains went to the forged and to DoH's address: TLS fails at the first, validates at the second.
+    const hs13g = obsOf('13g', 'skype').tls_handshakes.filter((h) => h.x_sni_kind === 'target');
+    const forged13g = lab.world.infra.blockpage.address;
+    expect(hs13g.filter((h) => h.address.startsWith(`${forged13g}:`)).every((h) => h.failure === 'ssl_invalid_hostname')).toBe(true);
+    expect(hs13g.some((h) => !h.address.startsWith(`${forged13g}:`) && h.failure === null)).toBe(true);
+    // 13f: requests to web.whatsapp.com cut by the step timeout while bytes were still arriving, or slow.
+    const web = obsOf('13f', 'whatsapp').requests.filter((r) => r.request.url.startsWith('https://web.whatsapp.com'));
+    expect(web.length).toBeGreaterThan(0);
+    for (const r of web) expect(timedOutWhileArriving(r) || (r.failure === null && r.t - r.t0 > 1)).toBe(true);
     // 11a: refused, never silent.
     const out = obsOf('11a', 'whatsapp');
     expect(out.tcp_connect.every((c) => c.status.failure === 'connection_refused')).toBe(true);

@@ -2,7 +2,9 @@ import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupSystem } from '../../../src/net/dns-system.js';
+import { KEEP_LIMITS } from '../../../src/net/keep.js';
 import { queryTcp, queryUdp } from '../../../src/net/dns-udp.js';
+import type { DnsQuery } from '../../../src/model/observations.js';
 import { DnsServer } from '../../../src/lab/servers/dns-server.js';
 import { Zone } from '../../../src/lab/servers/zone.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
@@ -106,6 +108,61 @@ describe('queryUdp against the lab DNS server', () => {
       expect(q.x_replies).toHaveLength(2);
     } finally {
       dns.setBehaviour('web.whatsapp.com', { kind: 'answer' });
+    }
+  });
+
+  describe('a genuine reply 300 ms behind a forged one (issue 10, item 3)', () => {
+    const late = (over: Partial<Parameters<typeof queryUdp>[0]>) =>
+      queryUdp({ ...step({ timeoutMs: 3000 }), server: dns.server, hostname: 'web.whatsapp.com', type: 'A', role: 'local', listenWindowMs: 200, ...over });
+    const answersOf = (q: DnsQuery) => q.x_replies!.map((r) => r.answers.map((a) => a.ipv4).join(','));
+
+    it('keeps listening until the encrypted control vouches for the first reply: a forged one it does not', async () => {
+      dns.setBehaviour('web.whatsapp.com', { kind: 'inject', A: ['10.10.34.34'], realAfterMs: 300 });
+      try {
+        expect(answersOf(await late({}))).toEqual(['10.10.34.34']); // a fixed 200 ms window misses it
+        const q = await late({ corroborate: async () => false });
+        expect(answersOf(q)).toEqual(['10.10.34.34', '127.0.10.1']);
+        expect(q.answers[0]!.ipv4).toBe('10.10.34.34');
+      } finally {
+        dns.setBehaviour('web.whatsapp.com', { kind: 'answer' });
+      }
+    });
+
+    it('closes the window after the floor once the first reply is vouched for (a clean network pays nothing)', async () => {
+      const started = performance.now();
+      const q = await late({ listenWindowMs: 100, maxListenMs: 2000, corroborate: async () => true });
+      expect(q.x_replies).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('gives up listening maxListenMs after the first reply when nothing vouches for it', async () => {
+      const started = performance.now();
+      const q = await late({ listenWindowMs: 50, maxListenMs: 400, corroborate: () => new Promise(() => {}) });
+      expect(q.failure).toBeNull();
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(380);
+      expect(took).toBeLessThan(2500);
+    });
+  });
+
+  it('keeps at most KEEP_LIMITS.replies.items valid replies and counts the rest', async () => {
+    dns.setBehaviour('flood.lab', { kind: 'answer' });
+    zone.set('flood.lab', { A: ['127.0.10.6'] });
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.53.7', r));
+    const port = sock.address().port;
+    // A resolver that answers every query with KEEP_LIMITS.replies.items + 5 copies.
+    sock.on('message', (msg, rinfo) => {
+      const query = dnsPacket.decode(msg);
+      const answer = dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.RECURSION_DESIRED, questions: query.questions, answers: [{ type: 'A', name: 'flood.lab', ttl: 60, data: '127.0.10.6' }] });
+      for (let i = 0; i < KEEP_LIMITS.replies.items + 5; i++) sock.send(answer, rinfo.port, rinfo.address);
+    });
+    try {
+      const q = await ask('flood.lab', { server: `127.0.53.7:${port}`, listenWindowMs: 300 });
+      expect(q.x_replies).toHaveLength(KEEP_LIMITS.replies.items);
+      expect(q.x_dropped?.items).toBe(5);
+    } finally {
+      sock.close();
     }
   });
 

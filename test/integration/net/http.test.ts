@@ -109,3 +109,35 @@ describe('httpsGet to a given IP', () => {
     await expect(get('https://x/', { ip: 'not-an-ip' })).rejects.toThrow(TypeError);
   });
 });
+
+describe('httpsGet records what arrived, and when (issue 10, items 1 and 4)', () => {
+  it('counts the bytes of the whole exchange below TLS', async () => {
+    const r = await get('https://web.whatsapp.com:PORT/');
+    expect(r.failure).toBeNull();
+    expect(r.x_received!.bytes).toBeGreaterThan(10_000);
+    expect(r.x_received!.t_last_byte).toBeLessThanOrEqual(r.t);
+  });
+
+  it('through a shaper, the step times out while bytes are still arriving', async () => {
+    server.pace(64);
+    try {
+      const r = await get('https://web.whatsapp.com:PORT/', { timeoutMs: 700 });
+      expect(r.failure).toBe('generic_timeout_error');
+      expect(r.x_received!.bytes).toBeGreaterThan(1000);
+      // Still arriving: the last byte well within a second of the end.
+      expect(r.t - r.x_received!.t_last_byte!).toBeLessThan(0.5);
+    } finally {
+      server.pace(null);
+    }
+  });
+
+  it("keeps the server's alert that ended the session (a client certificate required)", async () => {
+    await server.quirk('client_cert');
+    try {
+      const r = await get('https://web.whatsapp.com:PORT/');
+      expect(r).toMatchObject({ x_failed_operation: 'http_round_trip', x_tls_error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', response: null });
+    } finally {
+      await server.quirk(null);
+    }
+  });
+});

@@ -123,6 +123,49 @@ describe('tlsHandshake against the lab TLS server', () => {
   });
 });
 
+describe('tlsHandshake records how far the server got (issue 10, item 1)', () => {
+  it('counts the bytes the server sent, and when', async () => {
+    const { tls } = await handshake();
+    expect(tls!.x_received!.bytes).toBeGreaterThan(500);
+    expect(tls!.x_received!.t_first_byte).toBeGreaterThanOrEqual(tls!.t0);
+    expect(tls!.x_received!.t_last_byte).toBeLessThanOrEqual(tls!.t);
+  });
+
+  it('nothing back from a server that resets the ClientHello', async () => {
+    server.sni('web.whatsapp.com', 'reset');
+    try {
+      expect((await handshake()).tls).toMatchObject({ failure: 'connection_reset', x_received: { bytes: 0, t_first_byte: null } });
+    } finally {
+      server.sni('web.whatsapp.com', 'normal');
+    }
+  });
+
+  it.each([
+    { quirk: 'legacy_versions' as const, code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' },
+    { quirk: 'huge_chain' as const, code: 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE' },
+  ])('a server that defeats every client ($quirk): both SNIs answered, the same TLS error', async ({ quirk, code }) => {
+    await server.quirk(quirk);
+    try {
+      for (const [sni, sniKind] of [['web.whatsapp.com', 'target'], ['neutral.lab', 'neutral']] as const) {
+        const { tls } = await handshake({ sni, sniKind });
+        expect(tls).toMatchObject({ failure: 'ssl_failed_handshake', x_tls_error: code, x_failed_operation: 'tls_handshake' });
+        expect(tls!.x_received!.bytes, sni).toBeGreaterThan(0);
+      }
+    } finally {
+      await server.quirk(null);
+    }
+  });
+
+  it('a server wanting a client certificate completes the TLS 1.3 handshake (the alert comes after)', async () => {
+    await server.quirk('client_cert');
+    try {
+      expect((await handshake()).tls).toMatchObject({ failure: null, tls_version: 'TLSv1.3' });
+    } finally {
+      await server.quirk(null);
+    }
+  });
+});
+
 describe('tlsHandshake against servers that do not speak TLS', () => {
   const plain = new TcpServer({ address: '127.0.70.3' });
   let plainPort = 0;

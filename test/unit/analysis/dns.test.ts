@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { judgeDns } from '../../../src/analysis/dns.js';
-import type { DnsQuery } from '../../../src/model/observations.js';
+import type { Failure } from '../../../src/model/failure.js';
+import type { DnsQuery, TcpConnect, TlsHandshake } from '../../../src/model/observations.js';
 import type { ControlVerdict } from '../../../src/model/verdict.js';
-import { CONTROLS_UP, obs, query, reply } from '../../support/obs.js';
+import { CONTROLS_UP, obs, query, reply, tcp, tls } from '../../support/obs.js';
 
 const H = 'web.whatsapp.com';
 const net = { public_ranges: [] as string[], sinkholes: ['203.0.113.66'] };
@@ -80,5 +81,101 @@ describe('judgeDns', () => {
     const j = judgeDns(H, obs({ queries: [query('other.example', 'local', 'dns_nxdomain_error'), query(H, 'local', ['157.240.1.1'])] }), CONTROLS_UP, net);
     expect(j.verdict.status).toBe('ok');
     expect(j.verdict.evidence).toEqual([{ key: 'queries', index: 1 }]);
+  });
+});
+
+// --- issue 10, item 3: the encrypted control wins; a forged answer is forged whatever the next layer does ---
+
+describe('judgeDns: DoH outranks plain-UDP answers, TLS evidence tells a CDN from a forgery', () => {
+  const F = '198.18.16.5'; // the forged address (a block page)
+  const G = '198.18.17.47'; // the genuine one
+  const udpControl = (ips: string[] | 'generic_timeout_error', extra: Partial<DnsQuery> = {}) => query(H, 'control', ips, { engine: 'udp', resolver_address: '198.18.16.2:53', ...extra });
+  const doh = (ips: string[] | 'generic_timeout_error' | 'dns_nxdomain_error') => query(H, 'control', ips);
+  const id = 77;
+  /** TLS with the service's SNI: at `ip`, failing with `f` (null: valid). */
+  const hsAt = (ip: string, f: Failure) => tls('web', ip, H, f, 'target', id);
+  const connectAt = (ip: string, f: Failure) => tcp('web', ip, 443, f, {}, id);
+
+  const cases: (Omit<Case, 'policy'> & { tls?: TlsHandshake[]; tcp?: TcpConnect[]; control?: string[]; reason?: RegExp })[] = [
+    {
+      name: 'forged first, genuine 300 ms later, the neutral UDP resolver forged the same way; DoH genuine: injection',
+      queries: [query(H, 'local', [F], { x_replies: [reply([F]), reply([G], 0, { t: 0.33 })] }), udpControl([F], { x_replies: [reply([F]), reply([G], 0, { t: 0.33 })] }), doh([G])],
+      status: 'blocked',
+      technique: 'dns.injection',
+      strength: 'strong',
+      control: [G],
+    },
+    {
+      name: 'the neutral UDP resolver "confirms" a forged answer that DoH contradicts: DoH wins, nothing confirmed',
+      queries: [query(H, 'local', [F]), udpControl([F]), doh([G])],
+      status: 'ok',
+      control: [G],
+      reason: /differs from the neutral answers/,
+    },
+    {
+      name: 'a single forged answer (the genuine one dropped), neutral UDP forged too; nothing answers at F while G validates: injection',
+      queries: [query(H, 'local', [F]), udpControl([F]), doh([G])],
+      tcp: [connectAt(F, 'generic_timeout_error'), connectAt(G, null)],
+      tls: [hsAt(G, null)],
+      status: 'blocked',
+      technique: 'dns.injection',
+      strength: 'strong',
+      reason: /on-path box forges DNS answers/,
+    },
+    {
+      name: "a single forged answer, neutral UDP genuine; F's certificate is not for the name while G validates: bogus answer",
+      queries: [query(H, 'local', [F]), udpControl([G]), doh([G])],
+      tcp: [connectAt(F, null), connectAt(G, null)],
+      tls: [hsAt(F, 'ssl_invalid_hostname'), hsAt(G, null)],
+      status: 'blocked',
+      technique: 'dns.bogus_answer',
+      strength: 'strong',
+    },
+    {
+      name: 'a CDN: the local answer differs from DoH but validates for the name there: ok',
+      queries: [query(H, 'local', [F]), udpControl([F]), doh([G])],
+      tcp: [connectAt(F, null), connectAt(G, null)],
+      tls: [hsAt(F, null), hsAt(G, null)],
+      status: 'ok',
+    },
+    {
+      name: 'different answers, both addresses fail: cannot tell, the next layers judge',
+      queries: [query(H, 'local', [F]), doh([G])],
+      tcp: [connectAt(F, 'generic_timeout_error'), connectAt(G, 'generic_timeout_error')],
+      status: 'ok',
+    },
+    {
+      name: 'the attempt at the local address was interrupted: no evidence',
+      queries: [query(H, 'local', [F]), doh([G])],
+      tcp: [connectAt(F, 'interrupted')],
+      tls: [hsAt(G, null)],
+      status: 'ok',
+    },
+    {
+      name: 'DoH silent: the plain-UDP control counts, as before',
+      queries: [query(H, 'local', [F]), udpControl([F]), doh('generic_timeout_error')],
+      status: 'ok',
+      control: [F],
+    },
+    {
+      name: 'DoH says NXDOMAIN, the neutral UDP resolver gives an address: the encrypted control wins, the name does not exist',
+      queries: [query(H, 'local', 'dns_nxdomain_error'), udpControl([F]), doh('dns_nxdomain_error')],
+      status: 'failed',
+      control: [],
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const j = judgeDns(H, obs({ queries: c.queries, tcp_connect: c.tcp ?? [], tls_handshakes: c.tls ?? [] }), c.controls ?? CONTROLS_UP, labNet);
+    expect(j.verdict.status, j.verdict.reason).toBe(c.status);
+    expect(j.verdict.technique).toBe(c.technique);
+    if (c.strength) expect(j.verdict.strength).toBe(c.strength);
+    if (c.control) expect(j.controlAddrs).toEqual(c.control);
+    if (c.reason) expect(j.verdict.reason).toMatch(c.reason);
+  });
+
+  it('keeps the genuine address of an injected pair usable and marks the forged one', () => {
+    const j = judgeDns(H, obs({ queries: [query(H, 'local', [F], { x_replies: [reply([F]), reply([G])] }), udpControl([F], { x_replies: [reply([F]), reply([G])] }), doh([G])] }), CONTROLS_UP, labNet);
+    expect(j.bogusAddrs).toEqual([F]);
+    expect(j.localAddrs).toEqual([G]);
   });
 });

@@ -4,7 +4,7 @@ import type { ServiceCatalogue } from '../../../src/catalogue/load.js';
 import type { Target } from '../../../src/catalogue/schema.js';
 import type { Observations } from '../../../src/model/observations.js';
 import type { ControlVerdict, PathVerdict, TargetVerdict } from '../../../src/model/verdict.js';
-import { CONTROLS_DOWN, CONTROLS_UP, http, nextId, obs, query, stun, tcp, tls } from '../../support/obs.js';
+import { CONTROLS_DOWN, CONTROLS_UP, http, nextId, obs, query, received, stun, tcp, tls } from '../../support/obs.js';
 
 const T: Target[] = [
   { id: 'chat-e1', role: 'chat', check: 'tcp', host: 'e1.whatsapp.net', ports: [443, 5222], source: 'test', enabled: true },
@@ -17,7 +17,8 @@ const net = { public_ranges: ['198.18.0.0/15'], sinkholes: [] };
 
 interface World {
   chat: 'ok' | 'reset' | 'refused' | 'timeout' | 'mixed';
-  web: 'ok' | 'sni' | 'refused';
+  /** slow: the request timed out while bytes were still arriving; stall: it timed out with nothing since the handshake. */
+  web: 'ok' | 'sni' | 'refused' | 'slow' | 'stall';
   call: 'answer' | 'silent' | 'refused';
   dns?: 'ok' | 'nxdomain';
   slowTls?: boolean;
@@ -40,7 +41,10 @@ function world(w: World): Observations {
     o.tcp_connect.push(tcp('web', '198.18.1.1', 443, null, {}, id));
     o.tls_handshakes.push(tls('web', '198.18.1.1', 'web.whatsapp.com', w.web === 'sni' ? 'connection_reset' : null, 'target', id, w.slowTls ? { t0: 0.1, t: 3.1 } : {}));
     if (w.web === 'sni') o.tls_handshakes.push(tls('web', '198.18.1.1', 'example.com', null, 'neutral', id));
-    else o.requests.push(http('web', 'https://web.whatsapp.com/', 200, null, id));
+    else if (w.web === 'slow' || w.web === 'stall') {
+      const last = w.web === 'slow' ? 5.15 : 0.35;
+      o.requests.push(http('web', 'https://web.whatsapp.com/', null, 'generic_timeout_error', id, { t0: 0.2, t: 5.2, x_failed_operation: 'http_round_trip', x_received: received(w.web === 'slow' ? 17_000 : 1300, 0.3, last) }));
+    } else o.requests.push(http('web', 'https://web.whatsapp.com/', 200, null, id));
   }
   o.x_stun.push(stun('relay', '198.18.7.7:3478', w.call));
   o.tcp_connect.push(tcp('viber-port', '198.18.8.8', 4244, 'generic_timeout_error'));
@@ -74,6 +78,11 @@ const cases: { name: string; w: World; controls?: ControlVerdict; status: string
     techniques: { chat: ['dns.nxdomain'], web: ['dns.nxdomain'] },
   },
   { name: 'throttled: handshakes 100x slower than the control', w: { chat: 'ok', web: 'ok', call: 'answer', slowTls: true }, status: 'degraded', chat: 'accessible', web: 'degraded', call: 'accessible', techniques: { web: ['throttled'] } },
+  // Issue 10, item 4: shaped to 64 kbit/s, the request times out while the page is still arriving.
+  { name: 'throttled: the request timed out while bytes were still arriving', w: { chat: 'ok', web: 'slow', call: 'answer' }, status: 'degraded', chat: 'accessible', web: 'degraded', call: 'accessible', techniques: { web: ['throttled'] } },
+  { name: 'throttled: slow handshakes count even when a request is blocked', w: { chat: 'ok', web: 'stall', call: 'answer', slowTls: true }, status: 'degraded', chat: 'accessible', web: 'degraded', call: 'accessible', techniques: { web: ['throttled'] } },
+  // The weak-evidence rule: one stalled server is web blocked (weak), but not a partially blocked service.
+  { name: 'one server stalls after the handshake (weak, one endpoint)', w: { chat: 'ok', web: 'stall', call: 'answer' }, status: 'degraded', chat: 'accessible', web: 'blocked', call: 'accessible', techniques: { web: ['http.failure'] } },
 ];
 
 describe('analyzeService', () => {
@@ -122,22 +131,39 @@ describe('analyzeService', () => {
   });
 });
 
-describe('combinePaths', () => {
-  const p = (status: PathVerdict['status']): PathVerdict => ({ path: 'chat', status, techniques: [], counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 }, reason: '' });
+describe('combinePaths: the weak-evidence rule (docs/verdicts.md)', () => {
+  type Row = [status: PathVerdict['status'], strength?: 'strong' | 'weak', endpoints?: number];
+  const p = ([status, strength, endpoints]: Row): PathVerdict => ({
+    path: 'chat',
+    status,
+    techniques: [],
+    ...(strength ? { strength } : {}),
+    ...(endpoints !== undefined ? { blocked_endpoints: endpoints } : {}),
+    counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 },
+    reason: '',
+  });
   it.each([
-    [['accessible', 'accessible'], 'accessible'],
-    [['blocked', 'blocked'], 'blocked'],
-    [['blocked', 'accessible'], 'partially_blocked'],
-    [['partially_blocked', 'accessible'], 'partially_blocked'],
-    [['blocked', 'inconclusive'], 'partially_blocked'],
-    [['degraded', 'accessible'], 'degraded'],
-    [['accessible', 'inconclusive'], 'inconclusive'],
-    [[], 'inconclusive'],
-  ] as [PathVerdict['status'][], string][])('%j → %s', (statuses, want) => {
-    expect(combinePaths(statuses.map(p), CONTROLS_UP)).toBe(want);
+    { paths: [['accessible'], ['accessible']], want: 'accessible' },
+    { paths: [['blocked', 'strong', 1], ['blocked', 'strong', 3]], want: 'blocked' },
+    { paths: [['blocked', 'strong', 1], ['accessible']], want: 'partially_blocked' },
+    { paths: [['partially_blocked', 'strong', 1], ['accessible']], want: 'partially_blocked' },
+    { paths: [['blocked', 'strong', 1], ['inconclusive']], want: 'partially_blocked' },
+    // Weak evidence from several endpoints (a service's servers all silent): it counts.
+    { paths: [['blocked', 'weak', 2], ['accessible']], want: 'partially_blocked' },
+    { paths: [['blocked', 'weak', 17], ['blocked', 'weak', 3]], want: 'blocked' },
+    // Weak evidence from one endpoint (one silent server, perhaps a dead one): degraded, not blocked.
+    { paths: [['blocked', 'weak', 1], ['accessible']], want: 'degraded' },
+    { paths: [['blocked', 'weak', 1], ['blocked', 'strong', 2]], want: 'partially_blocked' },
+    { paths: [['blocked', 'weak', 1], ['inconclusive']], want: 'degraded' },
+    { paths: [['blocked', 'weak'], ['accessible']], want: 'degraded' },
+    { paths: [['degraded'], ['accessible']], want: 'degraded' },
+    { paths: [['accessible'], ['inconclusive']], want: 'inconclusive' },
+    { paths: [], want: 'inconclusive' },
+  ] as { paths: Row[]; want: string }[])('$paths → $want', ({ paths, want }) => {
+    expect(combinePaths(paths.map(p), CONTROLS_UP)).toBe(want);
   });
   it('network down wins over everything', () => {
-    expect(combinePaths([p('blocked')], CONTROLS_DOWN)).toBe('inconclusive');
+    expect(combinePaths([p(['blocked', 'strong', 3])], CONTROLS_DOWN)).toBe('inconclusive');
   });
 });
 
@@ -153,6 +179,26 @@ describe('judgePath', () => {
     { name: 'all blocked', vs: [tv('blocked', 'weak'), tv('inconclusive')], want: 'blocked' },
   ])('$name', ({ vs, want }) => {
     expect(judgePath('chat', vs, CONTROLS_UP).status).toBe(want);
+  });
+
+  // A throttled path is never blocked: timeouts on it are slowness; only a signature makes it partially blocked.
+  it.each([
+    { name: 'throttled, every target timed out (weak)', vs: [tv('blocked', 'weak'), tv('blocked', 'weak')], want: 'degraded', techniques: ['throttled'] },
+    { name: 'throttled, slow requests failed, none ok', vs: [tv('failed'), tv('failed')], want: 'degraded', techniques: ['throttled'] },
+    { name: 'throttled, one ok, one timed out', vs: [tv('ok'), tv('blocked', 'weak')], want: 'degraded', techniques: ['throttled'] },
+    { name: 'throttled and a reset (a signature)', vs: [tv('blocked', 'strong'), tv('blocked', 'weak')], want: 'partially_blocked', techniques: ['tcp.timeout', 'throttled'] },
+    { name: 'throttled, all fine otherwise', vs: [tv('ok'), tv('ok')], want: 'degraded', techniques: ['throttled'] },
+  ])('throttled path: $name → $want', ({ vs, want, techniques }) => {
+    const p = judgePath('chat', vs, CONTROLS_UP, 'median HTTPS request 2.00 s over 2 vs 0.020 s');
+    expect(p.status).toBe(want);
+    expect(p.techniques).toEqual(techniques);
+  });
+
+  it('counts the distinct endpoints behind a blocked path (addresses, else names)', () => {
+    const at = (address?: string, host?: string): TargetVerdict => ({ ...tv('blocked', 'weak'), ...(address ? { address } : {}), ...(host ? { host } : {}) });
+    expect(judgePath('chat', [at('198.18.1.1'), at('198.18.1.1')], CONTROLS_UP).blocked_endpoints).toBe(1);
+    expect(judgePath('chat', [at('198.18.1.1'), at('198.18.1.2')], CONTROLS_UP).blocked_endpoints).toBe(2);
+    expect(judgePath('chat', [at(undefined, 'a.example'), at(undefined, 'b.example')], CONTROLS_UP).blocked_endpoints).toBe(2);
   });
 });
 

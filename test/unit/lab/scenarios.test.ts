@@ -11,8 +11,8 @@ const catalogue = loadCatalogue();
 const services = new Set(catalogue.services.map((s) => s.service));
 
 describe('SCENARIOS', () => {
-  it("covers the issue's twelve scenarios (10 and 11 split in two), each id once", () => {
-    expect(SCENARIOS.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10a', '10b', '11a', '11b', '12']);
+  it("covers the issue's twelve scenarios (10 and 11 split in two) and the attacks on the verdicts (13a-g), each id once", () => {
+    expect(SCENARIOS.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10a', '10b', '11a', '11b', '12', '13a', '13b', '13c', '13d', '13e', '13f', '13g']);
   });
 
   it.each(SCENARIOS.map((s) => [s.id, s] as const))('scenario %s names real services, paths and techniques', (_id, s) => {
@@ -36,8 +36,8 @@ describe('SCENARIOS', () => {
     expect(s.notes.length).toBeGreaterThan(40);
   });
 
-  it('marks the outage and the dead uplink as false-positive checks', () => {
-    expect(SCENARIOS.filter((s) => s.noCensorship).map((s) => s.id)).toEqual(['11a', '11b']);
+  it('marks the outage, the dead uplink and the servers whose TLS defeats the probe as false-positive checks', () => {
+    expect(SCENARIOS.filter((s) => s.noCensorship).map((s) => s.id)).toEqual(['11a', '11b', '13a', '13b', '13c']);
     for (const s of SCENARIOS.filter((x) => x.noCensorship)) {
       for (const v of Object.values(s.expect)) expect(['blocked', 'partially_blocked']).not.toContain(v.status);
     }
@@ -110,6 +110,15 @@ describe('compareWithScenario', () => {
     expect(diff.join('\n')).toMatch(/meet call: partially_blocked, expected accessible/);
     expect(diff.join('\n')).toMatch(/controls: network partial, expected up/);
     expect(diff.join('\n')).toMatch(/controls: STUN port_blocked, expected open/);
+  });
+
+  it('checks the evidence strength where the scenario names it (interception must be strong)', () => {
+    const intercept = scenarioById('13d')!;
+    const weakWeb = { ...path('web', 'blocked', ['tls.cert_invalid']), strength: 'weak' as const };
+    const v = [svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), weakWeb, path('call', 'accessible')])];
+    expect(compareWithScenario(intercept, v, controlsUp).join('\n')).toMatch(/whatsapp web: weak evidence, expected strong/);
+    weakWeb.strength = 'strong' as never;
+    expect(compareWithScenario(intercept, v, controlsUp)).toEqual([]);
   });
 
   it('requires every expected service to be measured', () => {
