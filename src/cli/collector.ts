@@ -22,6 +22,7 @@ interface CollectorFlags {
   submitterNetwork?: boolean;
   asnDb?: string;
   geoDb?: string;
+  acceptSimulated?: boolean;
 }
 
 /** ASN/country of submitter addresses (cached; the databases opened once); the address itself is never stored. */
@@ -64,6 +65,7 @@ export function registerCollector(program: Command): void {
     .option('--submitter-network', "record the submitter's ASN and country (never its address) from the offline databases")
     .option('--asn-db <file>', 'ASN database for --submitter-network (CSV in ip-location-db format, or MMDB)')
     .option('--geo-db <file>', 'country MMDB for --submitter-network')
+    .option('--accept-simulated', 'store simulated measurements (voipprobe demo) too; refused by default')
     .action(async (flags: CollectorFlags) => {
       const log = makeLogger();
       let tokens: string[] | undefined;
@@ -80,6 +82,7 @@ export function registerCollector(program: Command): void {
         headersTimeoutMs: secondsFlag('headers-timeout', flags.headersTimeout),
         requestTimeoutMs: secondsFlag('request-timeout', flags.requestTimeout),
         submitterNetwork: flags.submitterNetwork || flags.asnDb || flags.geoDb ? submitterLookup(flags.asnDb, flags.geoDb) : undefined,
+        acceptSimulated: flags.acceptSimulated,
         logger: log,
       });
       let running;

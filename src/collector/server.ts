@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
+import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
 import { isBogon } from '../util/ip.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
@@ -31,6 +32,8 @@ export interface CollectorServerOptions {
   requestTimeoutMs?: number;
   /** ASN/country of a submitter address; the address itself is never stored. */
   submitterNetwork?: (ip: string) => Promise<{ asn?: string; cc?: string }>;
+  /** Store simulated measurements (voipprobe demo) too; refused with 400 otherwise (a test collector may want them). */
+  acceptSimulated?: boolean;
   logger?: Logger;
 }
 
@@ -168,6 +171,8 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
     }
     const v = validateMeasurement(content);
     if (!v.ok) throw new HttpError(400, v.reason);
+    if (!opts.acceptSimulated && simulationMark(v.value) !== undefined)
+      throw new HttpError(400, `content.annotations.x_simulation: ${SIMULATED_REFUSAL}; this collector stores real measurements only (start it with --accept-simulated to store simulations)`);
     return v.value;
   };
 
