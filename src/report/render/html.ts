@@ -137,7 +137,7 @@ function summarySection(r: Report): string {
   const measured = `<div class="scroll"><table class="small stack"><thead><tr><th>network</th><th>access</th><th>vantage</th><th>by</th><th>runs</th><th>measurements</th><th>from (UTC)</th><th>to</th></tr></thead><tbody>${r.summary.measured
     .map(
       (m) =>
-        `<tr><td><b>${esc(`${m.vantage.network_name || m.vantage.asn} ${m.vantage.asn} (${m.vantage.cc})`)}</b>${simTag(m.vantage.simulated)}</td><td data-label="access">${esc(m.vantage.access)}</td><td data-label="vantage">${esc(m.vantage.label || '-')}</td><td data-label="by">${m.vantage.source === 'ooni' ? 'OONI Probe' : 'voipprobe'}</td><td data-label="runs">${m.runs}</td><td data-label="measurements">${m.measurements}</td><td data-label="from">${esc(m.first_time.slice(0, 16))}</td><td data-label="to">${esc(m.last_time.slice(0, 16))}</td></tr>`,
+        `<tr><td><b>${esc(`${m.vantage.network_name ? `${m.vantage.network_name} ` : ''}${m.vantage.asn} (${m.vantage.cc})`)}</b>${simTag(m.vantage.simulated)}</td><td data-label="access">${esc(m.vantage.access)}</td><td data-label="vantage">${esc(m.vantage.label || '-')}</td><td data-label="by">${m.vantage.source === 'ooni' ? 'OONI Probe' : 'voipprobe'}</td><td data-label="runs">${m.runs}</td><td data-label="measurements">${m.measurements}</td><td data-label="from">${esc(m.first_time.slice(0, 16))}</td><td data-label="to">${esc(m.last_time.slice(0, 16))}</td></tr>`,
     )
     .join('')}</tbody></table></div>`;
   const g = findingGrid(r);

@@ -73,7 +73,7 @@ export function renderMarkdown(r: Report): string {
       table(
         ['network', 'access', 'vantage', 'by', 'runs', 'measurements', 'from', 'to'],
         r.summary.measured.map((m) => [
-          md(`${m.vantage.network_name || m.vantage.asn} ${m.vantage.asn} (${m.vantage.cc})`) + (m.vantage.simulated ? ' **SIMULATED**' : ''),
+          md(`${m.vantage.network_name ? `${m.vantage.network_name} ` : ''}${m.vantage.asn} (${m.vantage.cc})`) + (m.vantage.simulated ? ' **SIMULATED**' : ''),
           md(m.vantage.access),
           md(m.vantage.label || '-'),
           m.vantage.source === 'ooni' ? 'OONI Probe' : 'voipprobe',

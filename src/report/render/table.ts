@@ -102,7 +102,7 @@ export function renderTable(r: Report): string {
     for (const m of r.summary.measured)
       rows.push(
         [
-          `${m.vantage.network_name || m.vantage.asn} ${m.vantage.asn} (${m.vantage.cc})${m.vantage.simulated ? ' SIMULATED' : ''}`,
+          `${m.vantage.network_name ? `${m.vantage.network_name} ` : ''}${m.vantage.asn} (${m.vantage.cc})${m.vantage.simulated ? ' SIMULATED' : ''}`,
           m.vantage.access,
           m.vantage.label || '-',
           m.vantage.source === 'ooni' ? 'OONI Probe' : 'voipprobe',
