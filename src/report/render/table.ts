@@ -24,6 +24,7 @@ import {
   STATE_WORD,
   techniquesLabel,
   VERDICT_LABEL,
+  vantageLabel,
   verdictLine,
 } from './text.js';
 
@@ -187,6 +188,5 @@ export function renderTable(r: Report): string {
 }
 
 function vantageLabelOf(v: Report['evidence'][number]['vantage']): string {
-  const name = v.network_name ? ` ${v.network_name}` : '';
-  return `${v.asn}${name} (${v.cc})${v.source === 'ooni' ? ' OONI' : ''}`;
+  return `${vantageLabel(v)}${v.source === 'ooni' ? ' OONI' : ''}`;
 }
