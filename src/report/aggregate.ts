@@ -98,7 +98,7 @@ interface VantageEntry {
 }
 
 export interface AggregatorState {
-  byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]>; runs: BigUint64Array }>;
+  byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]>; runs: Uint32Array }>;
   files: string[];
   attributions: string[];
   measurements: number;
@@ -305,7 +305,7 @@ export class Aggregator {
   /** What a worker thread sends back: plain data (Maps survive structured cloning). */
   exportState(): AggregatorState {
     return {
-      byVantage: new Map([...this.byVantage].map(([k, v]) => [k, { vantage: v.vantage, services: v.services, runs: v.runs.drainSorted() }])),
+      byVantage: new Map([...this.byVantage].map(([k, v]) => [k, { vantage: v.vantage, services: v.services, runs: v.runs.drainTable() }])),
       files: [...this.files],
       attributions: [...this.attributions],
       measurements: this.measurements,
@@ -324,11 +324,10 @@ export class Aggregator {
     for (const [vkey, theirs] of st.byVantage) {
       let mine = this.byVantage.get(vkey);
       if (!mine) {
-        mine = { vantage: { ...theirs.vantage }, services: new Map(), runs: new IdSet(theirs.runs.length), lastRun: '\u0000' };
+        mine = { vantage: { ...theirs.vantage }, services: new Map(), runs: new IdSet(theirs.runs.length / 2), lastRun: '\u0000' };
         this.byVantage.set(vkey, mine);
       }
-      const words = new Uint32Array(theirs.runs.buffer, theirs.runs.byteOffset, theirs.runs.length * 2);
-      for (let i = 0; i < words.length; i += 2) mine.runs.addHash(words[i]!, words[i + 1]!);
+      IdSet.fromTable(theirs.runs).forEach((lo, hi) => mine!.runs.addHash(lo, hi));
       for (const [service, units] of theirs.services) {
         let into = mine.services.get(service);
         if (!into) {

@@ -61,58 +61,56 @@ export class IdSet {
     for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.addHash(old[i]!, old[i + 1]!);
   }
 
-  /**
-   * The hashes as sorted 64-bit numbers, compacted in place in the table's own memory (no copy): the
-   * set is spent afterwards. For a reader thread to hand its ids over (the buffer can be transferred).
-   */
-  drainSorted(): BigUint64Array {
+  has(lo: number, hi: number): boolean {
     const t = this.table;
-    let n = 0;
-    for (let i = 0; i < t.length; i += 2) {
-      if (t[i + 1] === 0) continue;
-      t[2 * n] = t[i]!;
-      t[2 * n + 1] = t[i + 1]!;
-      n++;
+    let i = ((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) % this.cap;
+    for (;;) {
+      const b = t[2 * i + 1]!;
+      if (b === 0) return false;
+      if (b === hi && t[2 * i] === lo) return true;
+      if (++i === this.cap) i = 0;
     }
-    this.table = new Uint32Array(2);
-    this.cap = 1;
+  }
+
+  /** The table itself (to hand to another thread without a copy); the set is spent afterwards. */
+  drainTable(): Uint32Array {
+    const t = this.table;
+    this.table = new Uint32Array(2048);
+    this.cap = 1024;
     this.size = 0;
-    // Little-endian words: (low, high) reads as one 64-bit number.
-    return new BigUint64Array(t.buffer, t.byteOffset, n).sort();
+    return t;
+  }
+
+  /** A set over a table another thread filled (no copy). */
+  static fromTable(table: Uint32Array): IdSet {
+    const s = new IdSet();
+    s.table = table;
+    s.cap = table.length / 2;
+    for (let i = 1; i < table.length; i += 2) if (table[i] !== 0) s.size++;
+    return s;
+  }
+
+  /** Calls `f` for every hash in the set. */
+  forEach(f: (lo: number, hi: number) => void): void {
+    const t = this.table;
+    for (let i = 0; i < t.length; i += 2) if (t[i + 1] !== 0) f(t[i]!, t[i + 1]!);
   }
 }
 
-/** How many values appear in more than one of the sorted arrays (a k-way merge over 32-bit words). */
-export function sharedAcross(sorted: readonly BigUint64Array[]): number {
-  const words = sorted.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
-  const idx = sorted.map(() => 0);
+/** How many ids appear in more than one of the sets (each set probed with the later ones' hashes). */
+export function sharedAcross(sets: readonly IdSet[]): number {
   let shared = 0;
-  for (;;) {
-    let hi = -1;
-    let lo = -1;
-    for (let k = 0; k < words.length; k++) {
-      const w = words[k]!;
-      const i = idx[k]!;
-      if (i >= w.length) continue;
-      const h = w[i + 1]!;
-      const l = w[i]!;
-      if (hi < 0 || h < hi || (h === hi && l < lo)) {
-        hi = h;
-        lo = l;
+  for (let j = 1; j < sets.length; j++) {
+    sets[j]!.forEach((lo, hi) => {
+      for (let k = 0; k < j; k++) {
+        if (sets[k]!.has(lo, hi)) {
+          shared++;
+          return;
+        }
       }
-    }
-    if (hi < 0) return shared;
-    let holders = 0;
-    for (let k = 0; k < words.length; k++) {
-      const w = words[k]!;
-      const i = idx[k]!;
-      if (i < w.length && w[i + 1] === hi && w[i] === lo) {
-        holders++;
-        idx[k] = i + 2;
-      }
-    }
-    if (holders > 1) shared++;
+    });
   }
+  return shared;
 }
 
 /**

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import type { IngestFilter } from './build.js';
 import { Aggregator } from './aggregate.js';
-import { sharedAcross } from './idset.js';
+import { IdSet, sharedAcross } from './idset.js';
 import type { WorkerInput, WorkerMessage } from './read-worker.js';
 import type { BadLineOut } from './schema.js';
 
@@ -104,7 +104,7 @@ export async function ingestInParallel(
       });
     });
   });
-  if (sharedAcross(done.map((d) => d.ids)) > 0) return null;
+  if (sharedAcross(done.map((d) => IdSet.fromTable(d.ids))) > 0) return null;
   const agg = new Aggregator();
   const counts: Record<BadLineOut['kind'], number> = { corrupt: 0, torn: 0, invalid: 0, unusable: 0 };
   let examples: BadLineOut[] = [];

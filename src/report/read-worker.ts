@@ -24,8 +24,8 @@ export type WorkerMessage =
       duplicates: number;
       simulated: number;
       ooni: number;
-      /** The measurement ids read (64-bit hashes, sorted), to find one read by two threads. */
-      ids: BigUint64Array;
+      /** The measurement ids read (the id set's table of 64-bit hashes), to find one read by two threads. */
+      ids: Uint32Array;
       counts: Record<BadLineOut['kind'], number>;
       examples: BadLineOut[];
     }
@@ -49,7 +49,7 @@ async function run(input: WorkerInput): Promise<void> {
   const ingest = new Ingest(input.filter, bad, expectedLines(input.files));
   for (const l of reportLines(input.files, bad)) ingest.take(l);
   if (batch.length) port.postMessage({ t: 'bad', lines: batch } satisfies WorkerMessage);
-  const ids = ingest.ids.drainSorted();
+  const ids = ingest.ids.drainTable();
   const msg: WorkerMessage = {
     t: 'done',
     state: ingest.agg.exportState(),
