@@ -8,7 +8,7 @@
 //   node dist/bench/report-bench.js --jobs 1                  # one reader thread
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,8 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** In the child: the reporter exactly as the CLI runs it, timed, with its peak RSS. */
-async function child(dir: string, jobs: number | undefined): Promise<void> {
+/** In the child: the reporter exactly as the CLI runs it, timed, with its peak RSS (then the HTML, untimed). */
+async function child(dir: string, jobs: number | undefined, html: string | undefined): Promise<void> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let bad = 0;
@@ -56,7 +56,26 @@ async function child(dir: string, jobs: number | undefined): Promise<void> {
     verdicts: report.verdict_counts,
     output_bytes: out.length,
   };
+  if (html) writeFileSync(html, renderReport(report, 'html'));
   process.stdout.write(`${JSON.stringify(res)}\n`);
+}
+
+/** Pages the HTML report prints to on A4 in headless Chromium (Debian's /usr/bin/chromium), or null without it. */
+async function printedPages(html: string): Promise<number | null> {
+  const chromiumPath = '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) return null;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage();
+    await page.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : route.abort()));
+    await page.goto(`file://${html}`);
+    const pdf = `${html}.pdf`;
+    await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+    return (readFileSync(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  } finally {
+    await browser.close();
+  }
 }
 
 function dirBytes(dir: string): number {
@@ -67,7 +86,7 @@ function dirBytes(dir: string): number {
 
 async function main(): Promise<void> {
   const jobs = arg('jobs') === undefined ? undefined : Number(arg('jobs'));
-  if (process.argv.includes('--child')) return child(process.argv[process.argv.indexOf('--child') + 1]!, jobs);
+  if (process.argv.includes('--child')) return child(process.argv[process.argv.indexOf('--child') + 1]!, jobs, arg('html'));
   const lines = Number(arg('lines') ?? 1_000_000);
   const given = arg('dir');
   const dir = given ?? mkdtempSync(join(tmpdir(), 'voipprobe-bench-'));
@@ -87,7 +106,8 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   // Warm the page cache so the figure is the reporter's, not the disk's.
   spawnSync('cat', files.map((f) => join(dir, f)), { stdio: 'ignore' });
-  const r = spawnSync(process.execPath, [self, '--child', dir, ...(jobs ? ['--jobs', String(jobs)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const html = join(mkdtempSync(join(tmpdir(), 'voipprobe-bench-html-')), 'report.html');
+  const r = spawnSync(process.execPath, [self, '--child', dir, '--html', html, ...(jobs ? ['--jobs', String(jobs)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     process.exitCode = 1;
@@ -103,6 +123,8 @@ async function main(): Promise<void> {
       `  average line ${Math.round(bytes / (generatedLines ?? res.lines))} bytes; verdicts ${JSON.stringify(res.verdicts)}; JSON report ${(res.output_bytes / 1e6).toFixed(1)} MB`,
     ].join('\n') + '\n',
   );
+  const pages = await printedPages(html);
+  process.stdout.write(pages === null ? '  HTML report: Chromium not found, pages not counted\n' : `  HTML report: ${pages} printed A4 pages (${html})\n`);
   if (!given && !process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   else process.stdout.write(`kept ${dir}\n`);
 }

@@ -249,16 +249,17 @@ export interface GeneratedSet {
  * Writes about `lines` lines: runs of one controls line plus one line per service, one file per
  * vantage and day; a few corrupt lines, and a torn last line in some files.
  */
-export function generateResults(dir: string, lines: number, days = 60, seed = 42): GeneratedSet {
+export function generateResults(dir: string, lines: number, days = 60, seed = 42, opts: { vantages?: readonly Vantage[] } = {}): GeneratedSet {
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
+  const vantages = opts.vantages ?? VANTAGES;
   const perRun = SERVICES.length + 1;
   const runs = Math.ceil(lines / perRun);
-  const files = VANTAGES.length * days;
+  const files = vantages.length * days;
   const runsPerFile = Math.ceil(runs / files);
   const tpl = new Map<string, string[]>();
   const key = (s: string, vi: number, inc: boolean) => `${s}|${vi}|${inc}`;
-  for (const [vi, v] of VANTAGES.entries()) {
+  for (const [vi, v] of vantages.entries()) {
     for (const s of [...SERVICES, 'controls']) {
       for (const inc of [false, true]) tpl.set(key(s, vi, inc), template(s, v, inc));
     }
@@ -270,7 +271,7 @@ export function generateResults(dir: string, lines: number, days = 60, seed = 42
   let torn = 0;
   let nfiles = 0;
   for (let d = 0; d < days && written < lines; d++) {
-    for (const [vi, v] of VANTAGES.entries()) {
+    for (const [vi, v] of vantages.entries()) {
       if (written >= lines) break;
       const day = new Date(start + d * 86_400_000).toISOString().slice(0, 10);
       const file = join(dir, `${day}-${v.label}.jsonl`);
@@ -314,4 +315,10 @@ export function generateResults(dir: string, lines: number, days = 60, seed = 42
     }
   }
   return { dir, lines: written, bytes, files: nfiles, corrupt, torn };
+}
+
+/** A week of hourly runs from three Moroccan mobile networks (Maroc Telecom, Orange Maroc, Inwi): a typical dataset. */
+export function generateWeek(dir: string, seed = 7): GeneratedSet {
+  const three = [VANTAGES[0]!, VANTAGES[2]!, VANTAGES[3]!];
+  return generateResults(dir, three.length * 7 * 24 * (SERVICES.length + 1), 7, seed, { vantages: three });
 }

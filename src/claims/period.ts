@@ -1,7 +1,12 @@
 // Periods as the texts give them ("2016", "2016-02", "2016-02-10") turned into day bounds that compare
 // as strings: "YYYY-MM-DD" sorts like time. A month or a year covers all its days.
 
-import type { Period } from './schema.js';
+/** A claim's period as the texts give it (schema.ts validates it); kept here so that this file stands alone. */
+export interface Period {
+  from: string | null;
+  to: string | null;
+  precision: string;
+}
 
 /** Inclusive day bounds; null is unbounded on that side. */
 export interface DayRange {
@@ -10,6 +15,15 @@ export interface DayRange {
 }
 
 const DAYS_IN_MONTH = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** True for a real "YYYY-MM-DD" day (never throws, whatever the string: "2017/06/15", "2016-02-30"). */
+export function isCalendarDay(s: string): boolean {
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(s);
+  if (!m) return false;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH(Number(m[1]), month);
+}
 
 /** First day a partial date covers. */
 export function startDay(d: string): string {
@@ -28,8 +42,46 @@ export function endDay(d: string): string {
   return d;
 }
 
+/** The day `n` days after (before, for negative n) a "YYYY-MM-DD" day. */
+export function addDays(day: string, n: number): string {
+  const t = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + n * 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
 export function periodDays(p: Pick<Period, 'from' | 'to'>): DayRange {
   return { from: p.from === null ? null : startDay(p.from), to: p.to === null ? null : endDay(p.to) };
+}
+
+/**
+ * The days a claim can speak for, for comparing claims with each other: an unstated start is not "since
+ * the beginning of time" (the claim only vouches for its end), and an open end stops at the day the
+ * document was published (it cannot speak for later days).
+ */
+export function boundedDays(p: Pick<Period, 'from' | 'to'>, published?: string): { from: string; to: string } | null {
+  const pub = published ? endDay(published) : null;
+  let to = p.to !== null ? endDay(p.to) : pub;
+  let from = p.from !== null ? startDay(p.from) : p.to !== null ? startDay(p.to) : pub;
+  if (from === null && to === null) return null;
+  from ??= to!;
+  to ??= from;
+  return { from, to: to < from ? from : to };
+}
+
+/**
+ * The days on which the claimed state surely held, whatever the imprecise ends mean: it began by the
+ * end of the stated start ("2016-02": by 29 February) and lasted at least to the beginning of the stated
+ * end. Within one month or year ("2012-02" to "2012-02") no day is sure, unless one end is a day.
+ */
+export function sureDays(p: Pick<Period, 'from' | 'to'>, published?: string): { from: string; to: string } | null {
+  const b = boundedDays(p, published);
+  if (!b) return null;
+  const toDay = p.to !== null ? p.to : published ?? null;
+  const sureTo = toDay !== null ? startDay(toDay) : b.to;
+  const sureFrom = p.from !== null ? endDay(p.from) : sureTo;
+  if (sureFrom <= sureTo) return { from: sureFrom, to: sureTo };
+  if (toDay !== null && toDay.length === 10) return { from: toDay, to: toDay };
+  if (p.from !== null && p.from.length === 10) return { from: p.from, to: p.from };
+  return null;
 }
 
 /** The days both ranges cover, or null when they are disjoint. */
@@ -50,6 +102,28 @@ export function formatPeriod(p: Pick<Period, 'from' | 'to'>): string {
   if (p.from !== null) return `from ${p.from} (open-ended)`;
   if (p.to !== null) return `until ${p.to} (start not stated)`;
   return 'no dates stated';
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "4 Nov 2016", "Nov 2016", "2016": a partial date in words. */
+export function dateWords(d: string): string {
+  if (d.length === 4) return d;
+  const m = MONTHS[Number(d.slice(5, 7)) - 1] ?? d.slice(5, 7);
+  return d.length === 7 ? `${m} ${d.slice(0, 4)}` : `${Number(d.slice(8, 10))} ${m} ${d.slice(0, 4)}`;
+}
+
+/** "Jan-Aug 2016", "Feb 2012", "Jun 2011 to Feb 2012", "until 1 Mar 2016 (start not stated)". */
+export function periodWords(p: Pick<Period, 'from' | 'to'>): string {
+  const { from, to } = p;
+  if (from !== null && to !== null) {
+    if (from === to) return dateWords(from);
+    if (from.length === 7 && to.length === 7 && from.slice(0, 4) === to.slice(0, 4)) return `${dateWords(from).slice(0, 3)}-${dateWords(to)}`;
+    return `${dateWords(from)} to ${dateWords(to)}`;
+  }
+  if (from !== null) return `from ${dateWords(from)} (said to go on)`;
+  if (to !== null) return `until ${dateWords(to)} (start not stated)`;
+  return 'undated';
 }
 
 /** A period whose bounds are loose: stated only by year, approximately, or with no start. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PATHS } from '../catalogue/schema.js';
 import { TECHNIQUES } from '../model/verdict.js';
+import { isCalendarDay } from './period.js';
 
 export const EFFECTS = ['blocked', 'throttled', 'degraded', 'working', 'restored', 'circumvented'] as const;
 export type Effect = (typeof EFFECTS)[number];
@@ -38,7 +39,8 @@ export const SPEAKER_WEIGHT: Record<SpeakerKind, number> = {
 export const partialDate = z
   .string()
   .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/, 'must be YYYY, YYYY-MM or YYYY-MM-DD')
-  .refine((s) => s.length < 10 || new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+  // Judged only once the shape is right (zod runs every check): "2017/06/15" gets the message above, never a crash.
+  .refine((s) => s.length !== 10 || !/^\d{4}-\d\d-\d\d$/.test(s) || isCalendarDay(s), 'not a calendar date');
 
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, upper case (e.g. "MA")');
 const key = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
@@ -121,11 +123,21 @@ export const claimSchema = z
     /** Key into the file's `sources`. */
     source: key,
     speaker: speakerSchema,
-    /** Verbatim from the document, in its language, at most 25 words. */
+    /** Verbatim from the document, in its language, at most 25 words (required in a claims file). */
     quote: z
       .string()
       .min(1)
-      .refine((q) => wordCount(q) <= MAX_QUOTE_WORDS, `at most ${MAX_QUOTE_WORDS} words`),
+      .refine((q) => wordCount(q) <= MAX_QUOTE_WORDS, `at most ${MAX_QUOTE_WORDS} words`)
+      .optional(),
+    /** In a facts file: the fact in our own words, as its sources establish it (required there). */
+    statement: z.string().min(1).optional(),
+    /** Further sources (keys into `sources`) that report the same fact. */
+    also_sources: z.array(key).optional(),
+    /**
+     * Claims sharing a passage key were made in one passage (one reader comment, one paragraph): they
+     * speak of the same moment, so two of them can disagree for sure even when their dates are loose.
+     */
+    passage: key.optional(),
     /** Where the claim is about (a Moroccan article may speak of the Gambia). */
     country: countryCode,
     /** Catalogue service names (skype, whatsapp, viber, ...), document names (hangouts), or "any" VoIP service. */
@@ -144,9 +156,18 @@ export const claimSchema = z
   })
   .strict();
 
+/**
+ * `claims` (the default): what documents say, each claim quoted. `facts`: external facts from the
+ * record (a regulator's decision reported by the press), each stated in our words with its sources;
+ * kept apart from the documents' claims and shown as such.
+ */
+export const FILE_KINDS = ['claims', 'facts'] as const;
+export type ClaimOrigin = 'document' | 'external';
+
 export const claimsFileSchema = z
   .object({
     $schema: z.string().optional(),
+    kind: z.enum(FILE_KINDS).optional(),
     description: z.string().optional(),
     sources: z.record(key, sourceSchema),
     operators: z.record(key, operatorSchema).optional(),
@@ -168,8 +189,14 @@ export interface Claim {
   /** The claims file it came from. */
   file: string;
   source: Source & { key: string };
+  /** `external`: from a facts file (the record), not from the documents' claims. */
+  origin: ClaimOrigin;
+  /** Further sources of the same fact. */
+  also_sources?: (Source & { key: string })[];
   speaker: Speaker;
+  /** The verbatim quote (documents) or, for an external fact, the statement in our words. */
   quote: string;
+  passage?: string;
   country: string;
   services: string[];
   operators: 'all' | 'unspecified' | (Operator & { key: string })[];

@@ -3,8 +3,9 @@
 
 import type { Command } from 'commander';
 import { type Contradiction, detectContradictions } from '../claims/contradictions.js';
-import { filterClaims } from '../claims/filter.js';
+import { checkOperatorName, filterClaims } from '../claims/filter.js';
 import { loadClaims } from '../claims/load.js';
+import { checkNames, knownServiceNames } from '../claims/names.js';
 import { formatPeriod } from '../claims/period.js';
 import { type Claim, claimsJsonSchema } from '../claims/schema.js';
 import { operatorsLabel } from '../claims/scope.js';
@@ -35,14 +36,24 @@ export function renderClaimsTable(claims: readonly Claim[], contradictions: read
     }
     out.push(columns(rows));
   }
-  out.push('', `${claims.length} claim(s); ${contradictions.length} contradiction(s) involve them${listContradictions ? ':' : ' (--contradicted lists them)'}`);
-  if (listContradictions) for (const x of contradictions) out.push(`  ${clean(x.summary)} [${x.kind}, ${x.certainty}]`);
+  const definite = contradictions.filter((x) => x.certainty === 'definite').length;
+  out.push(
+    '',
+    `${claims.length} claim(s); ${contradictions.length} contradiction(s) involve them, ${definite} definite${listContradictions ? ':' : ' (--contradicted lists them)'}`,
+  );
+  if (listContradictions) {
+    for (const x of contradictions) {
+      out.push(`  ${x.id} ${clean(x.summary)}`);
+      for (const p of x.pairs) out.push(`     ${p.claims.join(' vs ')}: ${p.kind}, ${p.certainty}${p.uncertain_because.length ? ` (${clean(p.uncertain_because.join('; '))})` : ''}`);
+    }
+  }
   return `${out.join('\n')}\n`;
 }
 
 interface ClaimsFlags {
   claims?: string[];
   seedClaims: boolean;
+  seedFacts: boolean;
   service?: string[];
   operator?: string;
   contradicted?: boolean;
@@ -55,7 +66,8 @@ export function registerClaims(program: Command): void {
     .command('claims')
     .description('list the claims (seeds/claims.json and --claims files), validated, and the contradictions between them')
     .option('--claims <file>', 'a claims file of your own (repeatable)', collect)
-    .option('--no-seed-claims', 'leave out the bundled claims')
+    .option('--no-seed-claims', 'leave out the bundled claims (seeds/claims.json and seeds/facts.json)')
+    .option('--no-seed-facts', 'leave out the bundled external facts (seeds/facts.json)')
     .option('--service <name>', 'only claims about this service (or about "any"); repeatable', collect)
     .option('--operator <name|ASN>', 'only claims naming this operator (name, alias or ASN) or "all" operators')
     .option('--contradicted', 'only claims that contradict another claim, and list the contradictions')
@@ -67,11 +79,13 @@ export function registerClaims(program: Command): void {
         return;
       }
       if (opts.format !== 'table' && opts.format !== 'json') throw new InputError(`--format: expected table or json, got "${opts.format}"`);
-      const set = loadClaims({ files: opts.claims, bundled: opts.seedClaims });
+      checkNames('--service', 'service', opts.service, knownServiceNames());
+      const set = loadClaims({ files: opts.claims, bundled: opts.seedClaims, bundledFacts: opts.seedFacts });
+      if (opts.operator) checkOperatorName('--operator', opts.operator, set.claims);
       const all = detectContradictions(set.claims);
       const claims = filterClaims(set.claims, { services: opts.service, operator: opts.operator, contradicted: opts.contradicted }, all);
       const ids = new Set(claims.map((c) => c.id));
-      const contradictions = all.filter((x) => ids.has(x.claims[0]) || ids.has(x.claims[1]));
+      const contradictions = all.filter((x) => [...x.sides[0].claims, ...x.sides[1].claims].some((id) => ids.has(id)));
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ files: set.files, claims, contradictions }, null, 2)}\n`);
       else process.stdout.write(escapeForTerminal(renderClaimsTable(claims, contradictions, Boolean(opts.contradicted)), { multiline: true }));
     });

@@ -23,6 +23,7 @@ interface CollectorFlags {
   asnDb?: string;
   geoDb?: string;
   logLevel: string;
+  acceptSimulated?: boolean;
 }
 
 /** ASN/country of submitter addresses (cached; the databases opened once); the address itself is never stored. */
@@ -66,6 +67,7 @@ export function registerCollector(program: Command): void {
     .option('--asn-db <file>', 'ASN database for --submitter-network (CSV in ip-location-db format, or MMDB)')
     .option('--geo-db <file>', 'country MMDB for --submitter-network')
     .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')}`, process.env.VOIPPROBE_LOG ?? 'info')
+    .option('--accept-simulated', 'store simulated measurements (voipprobe demo) too; refused by default')
     .action(async (flags: CollectorFlags) => {
       const log = makeLogger(flags.logLevel);
       let tokens: string[] | undefined;
@@ -82,6 +84,7 @@ export function registerCollector(program: Command): void {
         headersTimeoutMs: secondsFlag('headers-timeout', flags.headersTimeout),
         requestTimeoutMs: secondsFlag('request-timeout', flags.requestTimeout),
         submitterNetwork: flags.submitterNetwork || flags.asnDb || flags.geoDb ? submitterLookup(flags.asnDb, flags.geoDb) : undefined,
+        acceptSimulated: flags.acceptSimulated,
         logger: log,
       });
       let running;

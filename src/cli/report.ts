@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { checkNames, knownServiceNames } from '../claims/names.js';
 import { FORMATS, produceReport, type ReportFormat, renderReport } from '../report/run.js';
 import type { BadLineOut } from '../report/schema.js';
 import { InputError } from '../util/input-error.js';
@@ -29,6 +30,8 @@ export function parseTimeFlag(name: string, value: string, endOfDay: boolean): s
 interface ReportFlags {
   claims?: string[];
   seedClaims: boolean;
+  seedFacts: boolean;
+  mixSimulated?: boolean;
   format: string;
   out?: string;
   service?: string[];
@@ -45,7 +48,9 @@ export function registerReport(program: Command): void {
     .description('hold the claims (seeds/claims.json and --claims files) against the measurements in results files')
     .argument('[paths...]', 'results files (.jsonl) and folders, read recursively', ['results/'])
     .option('--claims <file>', 'a claims file of your own, in the format of seeds/claims.json (repeatable)', collect)
-    .option('--no-seed-claims', 'leave out the bundled claims (the Moroccan seed documents)')
+    .option('--no-seed-claims', 'leave out the bundled claims (the Moroccan seed documents) and facts')
+    .option('--no-seed-facts', 'leave out the bundled external facts (seeds/facts.json: the lifting of November 2016)')
+    .option('--mix-simulated', 'report on real and simulated (voipprobe demo) lines together, every simulated row marked (refused otherwise)')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .option('--out <file>', 'write the report to this file instead of stdout')
     .option('--service <name>', 'only this service (repeatable); claims about it or about "any" service', collect)
@@ -60,10 +65,20 @@ export function registerReport(program: Command): void {
       const until = opts.until ? parseTimeFlag('until', opts.until, true) : undefined;
       if (since && until && since > until) throw new InputError(`--since (${since}) is after --until (${until})`);
       const jobs = opts.jobs === undefined ? undefined : intFlag('jobs', opts.jobs, 1, 64);
+      checkNames('--service', 'service', opts.service, knownServiceNames());
       const onBad = (b: BadLineOut) => {
         process.stderr.write(`${escapeForTerminal(b.file)}:${b.line}: ${b.kind}: ${escapeForTerminal(b.reason)}\n`);
       };
-      const common = { claimFiles: opts.claims, bundledClaims: opts.seedClaims, services: opts.service, since, until, onBad };
+      const common = {
+        claimFiles: opts.claims,
+        bundledClaims: opts.seedClaims,
+        bundledFacts: opts.seedFacts,
+        mixSimulated: opts.mixSimulated,
+        services: opts.service,
+        since,
+        until,
+        onBad,
+      };
       const report = opts.fromCollector
         ? await produceReportFromCollector(opts.fromCollector, {
             ...common,

@@ -2,6 +2,7 @@
 // reported with file:line and skipped), then send everything the spool holds. Wiring only.
 
 import type { Command } from 'commander';
+import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
 import { readResults } from '../results/read.js';
 import { type FlushSummary, flushSpool } from '../submit/flush.js';
 import { submitOptionsFrom } from '../submit/settings.js';
@@ -20,6 +21,7 @@ interface SubmitCliFlags {
   now?: boolean;
   concurrency: string;
   logLevel: string;
+  allowSimulated?: boolean;
 }
 
 export function describeSummary(s: FlushSummary, spoolDir: string): string {
@@ -47,6 +49,7 @@ export function registerSubmit(program: Command): void {
     .option('--now', 'retry every spooled measurement now, ignoring its backoff time')
     .option('--concurrency <n>', 'requests in flight at once', '4')
     .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')}`, process.env.VOIPPROBE_LOG ?? 'info')
+    .option('--allow-simulated', 'also send simulated measurements (voipprobe demo); refused otherwise')
     .action(async (files: string[], flags: SubmitCliFlags) => {
       const log = makeLogger(flags.logLevel);
       const { config } = loadConfig(flags.config);
@@ -55,18 +58,26 @@ export function registerSubmit(program: Command): void {
       let added = 0;
       let present = 0;
       let bad = 0;
+      let simulated = 0;
       if (files.length > 0) {
-        for await (const { measurement } of readResults(files, (b) => {
+        for await (const { file, line, measurement } of readResults(files, (b) => {
           bad++;
           process.stderr.write(`voipprobe: ${escapeForTerminal(b.file)}:${b.line}: ${b.kind} line skipped: ${escapeForTerminal(b.reason)}\n`);
         })) {
+          if (simulationMark(measurement) !== undefined && !flags.allowSimulated) {
+            if (simulated++ < 5) process.stderr.write(`voipprobe: ${file}:${line}: not sent: ${SIMULATED_REFUSAL} (--allow-simulated sends it)\n`);
+            continue;
+          }
           if (spool.put(measurement) === 'added') added++;
           else present++;
         }
-        process.stdout.write(`voipprobe submit: spooled ${added} measurement(s)${present ? `, ${present} already waiting` : ''}${bad ? `, ${bad} bad line(s) skipped` : ''}\n`);
+        process.stdout.write(
+          `voipprobe submit: spooled ${added} measurement(s)${present ? `, ${present} already waiting` : ''}${bad ? `, ${bad} bad line(s) skipped` : ''}${simulated ? `, ${simulated} simulated measurement(s) refused` : ''}\n`,
+        );
       }
       const summary = await flushSpool({ ...opts, ignoreBackoff: flags.now, concurrency: intFlag('concurrency', flags.concurrency, 1, 64), logger: log });
       process.stdout.write(describeSummary(summary, opts.spoolDir));
       if (summary.failed > 0 || summary.rejected > 0 || summary.stopped || summary.busy) process.exitCode = EXIT.cannotRun;
+      else if (simulated > 0) process.exitCode = EXIT.badInput;
     });
 }

@@ -3,7 +3,8 @@
 
 import { loadClaims } from '../claims/load.js';
 import { BadLineTally, buildReport } from '../report/build.js';
-import type { ProduceOptions } from '../report/run.js';
+import type { ReportLine } from '../report/input.js';
+import { catalogueHosts, displayNamer, type ProduceOptions } from '../report/run.js';
 import type { BadLineOut, Report } from '../report/schema.js';
 import { collectorLines } from './source.js';
 import { redactUrl } from './store-postgres.js';
@@ -19,7 +20,7 @@ export function describeSource(source: string): string {
 }
 
 export async function produceReportFromCollector(source: string, opts: FromCollectorOptions): Promise<Report> {
-  const claimSet = loadClaims({ files: opts.claimFiles, bundled: opts.bundledClaims });
+  const claimSet = loadClaims({ files: opts.claimFiles, bundled: opts.bundledClaims, bundledFacts: opts.bundledFacts });
   const tally = new BadLineTally();
   const onBad = (b: BadLineOut) => {
     tally.add(b);
@@ -27,7 +28,7 @@ export async function produceReportFromCollector(source: string, opts: FromColle
   };
   // `since` narrows what the collector sends; the reporter applies every filter itself as well
   // (its `until` is inclusive, the collector's exclusive, so `until` is left to the reporter).
-  const lines = collectorLines(source, { token: opts.token, since: opts.since, onBad });
+  const lines = withRaw(collectorLines(source, { token: opts.token, since: opts.since, onBad }));
   const { token: _token, ...rest } = opts;
   void _token;
   return buildReport(lines, claimSet.claims, {
@@ -35,7 +36,14 @@ export async function produceReportFromCollector(source: string, opts: FromColle
     paths: [describeSource(source)],
     files: [describeSource(source)],
     claimFiles: claimSet.files,
+    displayClaimsFile: displayNamer([]),
+    hosts: catalogueHosts(),
     badLines: tally,
     onUnusable: opts.onBad,
   });
+}
+
+/** The collector's lines are whole measurements: the reporter reads each path's details from them. */
+async function* withRaw(lines: AsyncIterable<ReportLine>): AsyncGenerator<ReportLine> {
+  for await (const l of lines) yield { ...l, raw: l.measurement };
 }

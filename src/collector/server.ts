@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
+import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
 import { isBogon } from '../util/ip.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { OperationalError } from '../util/operational-error.js';
@@ -33,6 +34,8 @@ export interface CollectorServerOptions {
   requestTimeoutMs?: number;
   /** ASN/country of a submitter address; the address itself is never stored. */
   submitterNetwork?: (ip: string) => Promise<{ asn?: string; cc?: string }>;
+  /** Store simulated measurements (voipprobe demo) too; refused with 400 otherwise (a test collector may want them). */
+  acceptSimulated?: boolean;
   logger?: Logger;
 }
 
@@ -174,6 +177,8 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
     const content = typeof b.value.content === 'string' ? jsonFrom(b.value.content, 'content: not valid JSON') : b.value.content;
     const v = validateMeasurement(content);
     if (!v.ok) throw new HttpError(400, v.reason);
+    if (!opts.acceptSimulated && simulationMark(v.value) !== undefined)
+      throw new HttpError(400, `content.annotations.x_simulation: ${SIMULATED_REFUSAL}; this collector stores real measurements only (start it with --accept-simulated to store simulations)`);
     return v.value;
   };
 

@@ -5,6 +5,9 @@
 import type { MeasuredPath } from '../claims/scope.js';
 import type { AccessLabel } from '../model/measurement.js';
 import type { PathStatus } from '../model/verdict.js';
+import type { PathDetails } from './details.js';
+import type { MeasurementRefOut } from './schema.js';
+import { IdSet } from './idset.js';
 import { type Observation, PATH_STATUSES } from './input.js';
 
 export type Counts = Record<PathStatus, number>;
@@ -29,6 +32,10 @@ export interface Vantage {
   network_name: string;
   access: AccessLabel;
   label: string;
+  /** Lines written by `voipprobe demo`: shown apart and marked, never mistaken for a network. */
+  simulated: boolean;
+  /** The instrument: this probe, or OONI Probe. */
+  source: 'voipprobe' | 'ooni';
 }
 
 /** The line a measurement came from; shared by the paths of one measurement. */
@@ -38,6 +45,22 @@ export interface LineRef {
   report_id: string;
   id: string;
   time: string;
+  /** Where the line sits in its file, when read from a file (to read it again for details). */
+  offset?: number;
+  length?: number;
+  /** OONI Explorer's page for an OONI measurement. */
+  link?: string;
+}
+
+/** The latest measurement of a unit: its status, and for the whole service its paths' statuses in that same run. */
+export interface Latest {
+  ref: LineRef;
+  status: PathStatus;
+  strength?: 'strong' | 'weak';
+  techniques: readonly string[];
+  /** For the `any` unit: each path's status in the same measurement, so that a row never mixes runs. */
+  paths?: Partial<Record<'chat' | 'web' | 'call', PathStatus>>;
+  details?: PathDetails;
 }
 
 export interface DayCell {
@@ -60,10 +83,22 @@ export interface Unit {
   days: Map<string, DayCell>;
   /** The day cell last written (lines come in time order within a file): saves a lookup. */
   lastCell?: DayCell;
+  /** Blocked or partially blocked measurements whose evidence the line rates strong, or weak. */
+  strong: number;
+  weak: number;
+  latest?: Latest;
+}
+
+interface VantageEntry {
+  vantage: Vantage;
+  services: Map<string, (Unit | undefined)[]>;
+  /** Distinct runs (report ids) seen on this vantage. */
+  runs: IdSet;
+  lastRun: string;
 }
 
 export interface AggregatorState {
-  byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>;
+  byVantage: Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]>; runs: Uint32Array }>;
   files: string[];
   attributions: string[];
   measurements: number;
@@ -77,6 +112,9 @@ function addMap(into: Map<string, number>, from: Map<string, number>): void {
 
 function mergeUnit(into: Unit, from: Unit): void {
   addCounts(into.counts, from.counts);
+  into.strong += from.strong;
+  into.weak += from.weak;
+  if (from.latest && (!into.latest || from.latest.ref.time > into.latest.ref.time)) into.latest = from.latest;
   addMap(into.techniques, from.techniques);
   if (from.firstTime < into.firstTime) into.firstTime = from.firstTime;
   if (from.lastTime > into.lastTime) into.lastTime = from.lastTime;
@@ -99,6 +137,17 @@ function mergeUnit(into: Unit, from: Unit): void {
 const RECENT = 5;
 const NONE: string[] = [];
 
+/** The strongest evidence among a measurement's blocked paths (for the service as a whole). */
+function strongest(paths: Observation['paths']): 'strong' | 'weak' | undefined {
+  let s: 'strong' | 'weak' | undefined;
+  for (const p of paths) {
+    if (p.status !== 'blocked' && p.status !== 'partially_blocked') continue;
+    if (p.strength === 'strong') return 'strong';
+    if (p.strength === 'weak') s = 'weak';
+  }
+  return s;
+}
+
 /** Tie order for "dominant status": the more severe reading wins a tie, so a tie never hides a block. */
 const DOMINANCE: readonly PathStatus[] = ['blocked', 'partially_blocked', 'degraded', 'accessible'];
 
@@ -120,8 +169,8 @@ function bump(m: Map<string, number>, k: string): void {
 
 export class Aggregator {
   /** Keyed by vantage, then service: [any, chat, web, call] units (created on first use). */
-  private readonly byVantage = new Map<string, { vantage: Vantage; services: Map<string, (Unit | undefined)[]> }>();
-  private lastVantage: { vantage: Vantage; services: Map<string, (Unit | undefined)[]> } | undefined;
+  private readonly byVantage = new Map<string, VantageEntry>();
+  private lastVantage: VantageEntry | undefined;
   readonly files = new Set<string>();
   /** Data credits found in the measurements (a handful of distinct strings at most). */
   readonly attributions = new Set<string>();
@@ -129,7 +178,7 @@ export class Aggregator {
   firstTime: string | null = null;
   lastTime: string | null = null;
 
-  add(file: string, line: number, o: Observation): void {
+  add(file: string, line: number, o: Observation, where?: { offset?: number; length?: number }, details?: (path: 'any' | 'chat' | 'web' | 'call') => PathDetails): void {
     this.files.add(file);
     this.measurements++;
     if (o.attribution && this.attributions.size < 16) this.attributions.add(o.attribution);
@@ -138,25 +187,45 @@ export class Aggregator {
     // Consecutive lines usually come from one vantage (one file): skip the key and lookup then.
     const last = this.lastVantage;
     let v =
-      last && last.vantage.asn === o.asn && last.vantage.cc === o.cc && last.vantage.network_name === o.networkName && last.vantage.access === o.access && last.vantage.label === o.vantage
+      last &&
+      last.vantage.asn === o.asn &&
+      last.vantage.cc === o.cc &&
+      last.vantage.network_name === o.networkName &&
+      last.vantage.access === o.access &&
+      last.vantage.label === o.vantage &&
+      last.vantage.simulated === o.simulated &&
+      last.vantage.source === o.source
         ? last
         : undefined;
-    const vkey = v ? v.vantage.key : `${o.asn}\u0001${o.cc}\u0001${o.networkName}\u0001${o.access}\u0001${o.vantage}`;
+    const vkey = v
+      ? v.vantage.key
+      : `${o.asn}\u0001${o.cc}\u0001${o.networkName}\u0001${o.access}\u0001${o.vantage}\u0001${o.simulated ? 'sim' : ''}\u0001${o.source}`;
     v ??= this.byVantage.get(vkey);
     if (!v) {
       v = {
-        vantage: { key: vkey, asn: o.asn, cc: o.cc, network_name: o.networkName, access: o.access, label: o.vantage },
+        vantage: { key: vkey, asn: o.asn, cc: o.cc, network_name: o.networkName, access: o.access, label: o.vantage, simulated: o.simulated, source: o.source },
         services: new Map(),
+        runs: new IdSet(64),
+        lastRun: '\u0000',
       };
       this.byVantage.set(vkey, v);
     }
     this.lastVantage = v;
+    if (o.reportId !== v.lastRun) {
+      v.runs.add(o.reportId);
+      v.lastRun = o.reportId;
+    }
     let units = v.services.get(o.service);
     if (!units) {
       units = [undefined, undefined, undefined, undefined];
       v.services.set(o.service, units);
     }
     const ref: LineRef = { file, line, report_id: o.reportId, id: o.id, time: o.time };
+    if (where?.offset !== undefined) {
+      ref.offset = where.offset;
+      ref.length = where.length;
+    }
+    if (o.link) ref.link = o.link;
     // Techniques of the service as a whole: each path's, once (most lines have none or one).
     let all: string[] = NONE;
     for (const p of o.paths) {
@@ -165,10 +234,16 @@ export class Aggregator {
         else if (!all.includes(t)) all.push(t);
       }
     }
-    this.record(units, 0, 'any', v.vantage, o, ref, o.status, all);
+    const anyStrength = strongest(o.paths);
+    const anyUnit = this.record(units, 0, 'any', v.vantage, o, ref, o.status, all, anyStrength, details);
+    if (anyUnit.latest?.ref === ref) {
+      const snap: Latest['paths'] = {};
+      for (const p of o.paths) snap[p.path] = p.status;
+      anyUnit.latest.paths = snap;
+    }
     for (const p of o.paths) {
       const i = p.path === 'chat' ? 1 : p.path === 'web' ? 2 : 3;
-      this.record(units, i, p.path, v.vantage, o, ref, p.status, p.techniques);
+      this.record(units, i, p.path, v.vantage, o, ref, p.status, p.techniques, p.strength, details);
     }
   }
 
@@ -181,7 +256,9 @@ export class Aggregator {
     ref: LineRef,
     status: PathStatus,
     techniques: readonly string[],
-  ): void {
+    strength: 'strong' | 'weak' | undefined,
+    details: ((path: MeasuredPath) => PathDetails) | undefined,
+  ): Unit {
     let u = units[i];
     if (!u) {
       u = {
@@ -193,10 +270,20 @@ export class Aggregator {
         firstTime: o.time,
         lastTime: o.time,
         days: new Map(),
+        strong: 0,
+        weak: 0,
       };
       units[i] = u;
     }
     u.counts[status]++;
+    if (status === 'blocked' || status === 'partially_blocked') {
+      if (strength === 'strong') u.strong++;
+      else if (strength === 'weak') u.weak++;
+    }
+    if (!u.latest || o.time >= u.latest.ref.time) {
+      u.latest = { ref, status, techniques, ...(strength ? { strength } : {}) };
+      if (details) u.latest.details = details(path);
+    }
     if (o.time < u.firstTime) u.firstTime = o.time;
     if (o.time > u.lastTime) u.lastTime = o.time;
     let cell = u.lastCell !== undefined && u.lastCell.day === o.day ? u.lastCell : u.days.get(o.day);
@@ -212,12 +299,13 @@ export class Aggregator {
       bump(u.techniques, t);
       bump(cell.techniques, t);
     }
+    return u;
   }
 
   /** What a worker thread sends back: plain data (Maps survive structured cloning). */
   exportState(): AggregatorState {
     return {
-      byVantage: this.byVantage,
+      byVantage: new Map([...this.byVantage].map(([k, v]) => [k, { vantage: v.vantage, services: v.services, runs: v.runs.drainTable() }])),
       files: [...this.files],
       attributions: [...this.attributions],
       measurements: this.measurements,
@@ -236,9 +324,10 @@ export class Aggregator {
     for (const [vkey, theirs] of st.byVantage) {
       let mine = this.byVantage.get(vkey);
       if (!mine) {
-        mine = { vantage: { ...theirs.vantage }, services: new Map() };
+        mine = { vantage: { ...theirs.vantage }, services: new Map(), runs: new IdSet(theirs.runs.length / 2), lastRun: '\u0000' };
         this.byVantage.set(vkey, mine);
       }
+      IdSet.fromTable(theirs.runs).forEach((lo, hi) => mine!.runs.addHash(lo, hi));
       for (const [service, units] of theirs.services) {
         let into = mine.services.get(service);
         if (!into) {
@@ -253,6 +342,11 @@ export class Aggregator {
         });
       }
     }
+  }
+
+  /** Distinct runs per vantage key. */
+  runsByVantage(): Map<string, number> {
+    return new Map([...this.byVantage].map(([k, v]) => [k, v.runs.size]));
   }
 
   /** Every unit, in a stable order (vantage, service, path). */
@@ -282,6 +376,21 @@ export function recentRefs(u: Unit, n = RECENT): { ref: LineRef; status: PathSta
     if (out.length >= n) break;
   }
   return out.sort((a, b) => (a.ref.time < b.ref.time ? 1 : a.ref.time > b.ref.time ? -1 : 0)).slice(0, n);
+}
+
+/** A citation as the report prints it: where the line is, what it measured (never the byte offsets). */
+export function refOut(ref: LineRef, u: Pick<Unit, 'service' | 'path'>, status: PathStatus): MeasurementRefOut {
+  return {
+    file: ref.file,
+    line: ref.line,
+    report_id: ref.report_id,
+    id: ref.id,
+    time: ref.time,
+    service: u.service,
+    path: u.path,
+    status,
+    ...(ref.link ? { link: ref.link } : {}),
+  };
 }
 
 /** Days of a unit in ascending order. */

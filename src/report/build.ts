@@ -1,16 +1,22 @@
 // From a stream of measurements and a set of claims to a Report. Fed by any async iterable of lines
-// (the results reader, or a collector's database later), it keeps only compact aggregates.
+// (the results reader, or a collector's database), it keeps only compact aggregates.
 
-import { conflictIndex, detectContradictions } from '../claims/contradictions.js';
+import { conflictIndex, type Contradiction, countryOperators, detectContradictions } from '../claims/contradictions.js';
 import { claimMentionsService } from '../claims/filter.js';
+import { periodWords } from '../claims/period.js';
 import type { Claim } from '../claims/schema.js';
 import { measuredService } from '../claims/scope.js';
 import type { BadLine } from '../results/read.js';
+import { InputError } from '../util/input-error.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { Aggregator } from './aggregate.js';
+import { type PathDetails, pathDetails } from './details.js';
 import { evidenceSummary } from './evidence.js';
-import { normalise, type ReportLine } from './input.js';
-import type { BadLineOut, Report } from './schema.js';
+import { IdSet } from './idset.js';
+import { fromOoni, type Normalised, normalise, type ReportLine } from './input.js';
+import { readOoni } from './ooni.js';
+import type { BadLineOut, ContradictionOut, Report } from './schema.js';
+import { buildSummary } from './summary.js';
 import { judgeClaim } from './verdict.js';
 
 export type BadKind = BadLineOut['kind'];
@@ -48,45 +54,81 @@ export interface ReportOptions {
   until?: string;
   /** Credits for data used (e.g. the IP-to-ASN database), rendered in every format. */
   attributions?: readonly string[];
-  /** The input paths, as given, and the results files they expanded to (for the record). */
+  /** The input paths, as given, and the results files they expanded to, as the report names them. */
   paths?: readonly string[];
   files?: readonly string[];
   claimFiles?: readonly string[];
+  /** How a claims file is named in the report (default: as given). */
+  displayClaimsFile?: (file: string) => string;
   /** Where the reader's bad lines were counted; measurements without a usable verdict are added here. */
   badLines?: BadLineTally;
   /** Called for each line without a usable verdict (the CLI prints it). */
   onUnusable?: (b: BadLineOut) => void;
+  /** Hostnames the catalogue measures, by service: OONI web_connectivity inputs on them are evidence. */
+  hosts?: readonly (readonly [string, string])[];
+  /** Real and simulated (voipprobe demo) lines together: refused unless this is set. */
+  mixSimulated?: boolean;
   /** Fixed clock for reproducible output. */
   now?: Date;
   maxEvidence?: number;
 }
 
-/** Which measurements count: services and a time window. */
+/** Which measurements count: services and a time window; and how OONI's web tests map to services. */
 export interface IngestFilter {
   services?: readonly string[];
   since?: string;
   until?: string;
+  hosts?: readonly (readonly [string, string])[];
 }
 
 /**
  * Takes measurement lines one at a time into an Aggregator: the controls line set aside, lines without
- * a usable verdict reported, filtered lines counted. Runs in the main thread or in a reader worker.
+ * a usable verdict reported, filtered lines counted, a measurement seen before (same id) counted once.
+ * Runs in the main thread or in a reader worker.
  */
 export class Ingest {
   readonly agg = new Aggregator();
   controls = 0;
   filteredOut = 0;
+  duplicates = 0;
+  simulated = 0;
+  ooni = 0;
+  readonly ids: IdSet;
   private readonly wanted: Set<string> | null;
+  private readonly hosts: ReadonlyMap<string, string>;
 
+  /** `expectedLines` sizes the set of measurement ids once (see estimateLines). */
   constructor(
     private readonly filter: IngestFilter,
     private readonly onUnusable: (b: BadLineOut) => void,
+    expectedLines = 1 << 14,
   ) {
+    this.ids = new IdSet(expectedLines);
     this.wanted = filter.services?.length ? new Set(filter.services.map(measuredService)) : null;
+    this.hosts = new Map(filter.hosts ?? []);
   }
 
-  take({ file, line, measurement }: ReportLine): void {
-    const n = normalise(measurement);
+  take(l: ReportLine): void {
+    const { file, line, measurement } = l;
+    let n: Normalised;
+    let details: ((p: 'any' | 'chat' | 'web' | 'call') => PathDetails) | undefined;
+    if (l.ooni) {
+      const reading = readOoni(l.raw, this.hosts);
+      if (!reading) {
+        // An OONI test or a website that says nothing about the services reported on.
+        this.filteredOut++;
+        return;
+      }
+      n = fromOoni(l.raw as Record<string, unknown>, reading);
+      details = (p) => {
+        if (p === 'any') return { reason: `OONI ${(l.raw as { test_name?: string }).test_name} test: covers ${reading.covers}` };
+        const one = reading.paths.find((x) => x.path === p);
+        return one ? { reason: one.reason, ...(one.strength ? { strength: one.strength } : {}) } : {};
+      };
+    } else {
+      n = normalise(measurement);
+      if (l.raw !== undefined) details = (p) => pathDetails(l.raw, p);
+    }
     if (!n.ok) {
       if (n.controls) this.controls++;
       else this.onUnusable({ file, line, kind: 'unusable', reason: n.reason });
@@ -98,7 +140,13 @@ export class Ingest {
       this.filteredOut++;
       return;
     }
-    this.agg.add(file, line, o);
+    if (!this.ids.add(o.id)) {
+      this.duplicates++;
+      return;
+    }
+    if (o.simulated) this.simulated++;
+    if (o.source === 'ooni') this.ooni++;
+    this.agg.add(file, line, o, l, details);
   }
 }
 
@@ -112,46 +160,99 @@ export async function buildReport(lines: AsyncIterable<ReportLine>, claims: read
   return finishReport(ingest, claims, { ...opts, badLines: tally });
 }
 
+export type IngestResult = Pick<Ingest, 'agg' | 'controls' | 'filteredOut' | 'duplicates' | 'simulated' | 'ooni'>;
+
+/**
+ * A report over simulated lines must never pass for one over a network; one that mixes the two is
+ * refused unless asked for, since every figure would blend a simulation into a measurement.
+ */
+export function checkSimulated(ingest: Pick<IngestResult, 'agg' | 'simulated'>, mix: boolean | undefined): void {
+  const real = ingest.agg.measurements - ingest.simulated;
+  if (ingest.simulated > 0 && real > 0 && !mix)
+    throw new InputError(
+      `the input mixes ${real} real measurement(s) with ${ingest.simulated} simulated one(s) (annotations.x_simulation, written by voipprobe demo); ` +
+        'report on them separately, or pass --mix-simulated to have every simulated row marked in one report',
+    );
+}
+
+function lead(c: Contradiction['sides'][number], byId: ReadonlyMap<string, Claim>): ContradictionOut['sides'][number] {
+  // The side's heaviest speaker, then the first in file order, speaks for it.
+  const claims = c.claims.map((id) => byId.get(id)!).filter(Boolean);
+  const best = claims.reduce((b, x) => (weightOf(x) > weightOf(b) ? x : b), claims[0]!);
+  return {
+    claims: c.claims,
+    effects: c.effects,
+    weight: c.weight,
+    lead: {
+      id: best.id,
+      quote: best.quote,
+      language: best.source.language,
+      speaker: `${best.speaker.kind.replace('_', ' ')}${best.speaker.name ? `: ${best.speaker.name}` : ''}`,
+      source: `${best.source.outlet}, ${best.source.published.date}`,
+      period: periodWords(best.period),
+    },
+  };
+}
+
+const WEIGHT: Record<string, number> = { official: 4, operator: 3, author: 3, quoted_source: 2, reader_comment: 1 };
+function weightOf(c: Claim): number {
+  return WEIGHT[c.speaker.kind] ?? 0;
+}
+
 /** The report from ingested measurements: claims judged, contradictions listed, evidence summarised. */
-export function finishReport(
-  ingest: Pick<Ingest, 'agg' | 'controls' | 'filteredOut'>,
-  claims: readonly Claim[],
-  opts: ReportOptions & { badLines: BadLineTally },
-): Report {
+export function finishReport(ingest: IngestResult, claims: readonly Claim[], opts: ReportOptions & { badLines: BadLineTally; runs?: Map<string, number> }): Report {
   const { agg, controls, filteredOut } = ingest;
+  checkSimulated(ingest, opts.mixSimulated);
   const tally = opts.badLines;
   const wanted = opts.services?.length ? new Set(opts.services.map(measuredService)) : null;
   const contradictionsAll = detectContradictions(claims);
   const shown = wanted ? claims.filter((c) => claimMentionsService(c, [...wanted])) : [...claims];
   const shownIds = new Set(shown.map((c) => c.id));
-  const contradictions = contradictionsAll.filter((c) => shownIds.has(c.claims[0]) && shownIds.has(c.claims[1]));
+  const byId = new Map(claims.map((c) => [c.id, c]));
+  const contradictions: ContradictionOut[] = contradictionsAll
+    .filter((c) => [...c.sides[0].claims, ...c.sides[1].claims].some((id) => shownIds.has(id)))
+    .map((c) => ({ ...c, sides: [lead(c.sides[0], byId), lead(c.sides[1], byId)] }));
   const conflicts = conflictIndex(contradictionsAll);
   const units = agg.units();
-  const verdicts = shown.map((c) => judgeClaim(c, units, { claims, conflicts, maxEvidence: opts.maxEvidence }));
+  const ctx = { claims, conflicts, maxEvidence: opts.maxEvidence, countryOperators: countryOperators(claims), displayFile: opts.displayClaimsFile };
+  const verdicts = shown.map((c) => judgeClaim(c, units, ctx));
   const verdict_counts = { consistent: 0, contradicted: 0, not_tested: 0, historical: 0 };
   for (const v of verdicts) verdict_counts[v.verdict]++;
+  const runs = opts.runs ?? agg.runsByVantage();
+  const evidence = evidenceSummary(units, runs);
+  const simulated = ingest.simulated > 0;
 
   return {
     format: 'voipprobe-report',
-    format_version: 1,
+    format_version: 2,
     generated_at: (opts.now ?? new Date()).toISOString(),
     software: { name: 'voipprobe', version: SOFTWARE_VERSION },
-    // Credits given by the caller and those the measurements carry (their licences require it).
-    attributions: [...new Set([...(opts.attributions ?? []), ...agg.attributions])],
+    simulated,
+    summary: buildSummary(units, evidence, runs),
     filters: { services: wanted ? [...wanted] : null, since: opts.since ?? null, until: opts.until ?? null },
     input: {
       paths: [...(opts.paths ?? [])],
       files: [...(opts.files ?? [...agg.files].sort())],
       measurements: agg.measurements,
+      duplicates: ingest.duplicates,
+      simulated: ingest.simulated,
+      ooni: ingest.ooni,
       controls,
       filtered_out: filteredOut,
       first_time: agg.firstTime,
       last_time: agg.lastTime,
       bad_lines: { total: tally.total, ...tally.counts, examples: [...tally.examples] },
     },
-    claims: { files: [...(opts.claimFiles ?? [...new Set(claims.map((c) => c.file))])], count: shown.length, contradictions },
+    claims: {
+      files: [...(opts.claimFiles ?? [...new Set(claims.map((c) => c.file))])].map((f) => opts.displayClaimsFile?.(f) ?? f),
+      count: shown.filter((c) => c.origin === 'document').length,
+      facts: shown.filter((c) => c.origin === 'external').length,
+      contradictions,
+    },
     verdict_counts,
     verdicts,
-    evidence: evidenceSummary(units),
+    evidence,
+    // Credits given by the caller and those the measurements carry (their licences require it).
+    attributions: [...new Set([...(opts.attributions ?? []), ...agg.attributions])],
   };
 }

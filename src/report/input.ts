@@ -5,16 +5,20 @@
 import type { ServicePath } from '../catalogue/schema.js';
 import type { AccessLabel, Measurement } from '../model/measurement.js';
 import type { PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import { explorerUrl, type OoniReading } from './ooni.js';
 
 export type MeasurementCore = Pick<
   Measurement,
   'id' | 'report_id' | 'measurement_start_time' | 'probe_asn' | 'probe_cc' | 'probe_network_name' | 'x_access' | 'x_vantage'
 > & {
-  /** Only `x_geoip_attribution` is read: the data credit of the offline IP databases, when they were used. */
+  /**
+   * Read: `x_geoip_attribution` (the data credit of the offline IP databases, when they were used) and
+   * `x_simulation` (set by `voipprobe demo`: nothing real was measured).
+   */
   annotations?: Partial<Record<string, string>>;
   test_keys: {
     service: string;
-    x_verdict: (Pick<ServiceVerdict, 'status'> & { paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques'>>> }) | null;
+    x_verdict: (Pick<ServiceVerdict, 'status'> & { paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques' | 'strength'>>> }) | null;
   };
 };
 
@@ -22,6 +26,13 @@ export interface ReportLine {
   file: string;
   line: number;
   measurement: MeasurementCore;
+  /** Where the line sits in its file (bytes), so that the few lines a summary quotes can be read again. */
+  offset?: number;
+  length?: number;
+  /** The whole measurement when it was parsed anyway (slow path, collector): its details are read from it. */
+  raw?: unknown;
+  /** An OONI Probe measurement (`raw` holds it), read by src/report/ooni.ts. */
+  ooni?: boolean;
 }
 
 export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const satisfies readonly PathStatus[];
@@ -30,6 +41,14 @@ const ACCESS_SET: ReadonlySet<string> = new Set(['mobile', 'fixed', 'wifi', 'unk
 
 export function isPathStatus(s: unknown): s is PathStatus {
   return typeof s === 'string' && STATUS_SET.has(s);
+}
+
+export interface PathObservation {
+  path: ServicePath;
+  status: PathStatus;
+  techniques: string[];
+  /** How strong the evidence of a block is, when the line says (blocked and partially blocked paths). */
+  strength?: 'strong' | 'weak';
 }
 
 /** One measurement reduced to what the reporter counts; every field checked, since files are untrusted. */
@@ -45,9 +64,16 @@ export interface Observation {
   reportId: string;
   id: string;
   status: PathStatus;
-  paths: { path: ServicePath; status: PathStatus; techniques: string[] }[];
+  paths: PathObservation[];
   /** Data credit the measurement carries (IP-to-ASN/country databases), "" when none. */
   attribution: string;
+  /** Written by `voipprobe demo` (annotations.x_simulation): nothing real was measured. */
+  simulated: boolean;
+  /** Which instrument measured: this probe, or OONI Probe (then `test` is OONI's test name). */
+  source: 'voipprobe' | 'ooni';
+  test: string;
+  /** For OONI measurements: OONI Explorer's page for it (cited as text, never fetched). */
+  link?: string;
 }
 
 export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
@@ -84,7 +110,8 @@ export function normalise(m: MeasurementCore): Normalised {
     if (!isPathStatus(one.status))
       return { ok: false, controls: false, reason: `test_keys.x_verdict.paths.${p}.status: unknown status ${JSON.stringify(one.status)?.slice(0, 40)}` };
     const techniques = Array.isArray(one.techniques) ? one.techniques.filter((t): t is string => typeof t === 'string') : [];
-    paths.push({ path: p, status: one.status, techniques });
+    const strength = (one as { strength?: unknown }).strength;
+    paths.push({ path: p, status: one.status, techniques, ...(strength === 'strong' || strength === 'weak' ? { strength } : {}) });
   }
   const access = str(m.x_access);
   return {
@@ -103,6 +130,51 @@ export function normalise(m: MeasurementCore): Normalised {
       status: v.status,
       paths,
       attribution: str(m.annotations?.x_geoip_attribution),
+      simulated: str(m.annotations?.x_simulation) !== '',
+      source: 'voipprobe',
+      test: '',
+    },
+  };
+}
+
+const OONI_ACCESS: Readonly<Record<string, AccessLabel>> = { mobile: 'mobile', wifi: 'wifi' };
+
+/**
+ * An OONI measurement (already read by src/report/ooni.ts) as an observation. Its id for de-duplication
+ * is OONI's measurement_uid when the line has one, else report id, input and start time, which name one
+ * measurement in OONI's data. The vantage is "OONI Probe": its rows stay apart from this probe's.
+ */
+export function fromOoni(m: Record<string, unknown>, r: OoniReading): Normalised {
+  const time = str(m.measurement_start_time);
+  if (!TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  const asn = str(m.probe_asn);
+  if (!/^AS\d+$/.test(asn)) return { ok: false, controls: false, reason: 'probe_asn: not "AS1234"' };
+  const cc = str(m.probe_cc);
+  if (!/^[A-Z]{2}$/.test(cc)) return { ok: false, controls: false, reason: 'probe_cc: not a two-letter country code' };
+  const annotations = (m.annotations && typeof m.annotations === 'object' ? m.annotations : {}) as Record<string, unknown>;
+  const uid = str(m.measurement_uid);
+  const reportId = str(m.report_id);
+  const id = uid || `${reportId}|${str(m.input)}|${time}|${str(m.test_name)}`;
+  return {
+    ok: true,
+    obs: {
+      service: r.service,
+      time,
+      day: time.slice(0, 10),
+      asn,
+      cc,
+      networkName: str(m.probe_network_name),
+      access: OONI_ACCESS[str(annotations.network_type)] ?? 'unknown',
+      vantage: 'OONI Probe',
+      reportId,
+      id,
+      status: r.status,
+      paths: r.paths.map((p) => ({ path: p.path, status: p.status, techniques: p.techniques, ...(p.strength ? { strength: p.strength } : {}) })),
+      attribution: '',
+      simulated: false,
+      source: 'ooni',
+      test: str(m.test_name),
+      ...(explorerUrl(m) ? { link: explorerUrl(m) } : {}),
     },
   };
 }

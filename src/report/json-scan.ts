@@ -34,8 +34,12 @@ export const F = {
   call_techniques: 23,
   annotations: 24,
   geoip_attribution: 25,
+  simulation: 26,
+  chat_strength: 27,
+  web_strength: 28,
+  call_strength: 29,
 } as const;
-const FIELD_COUNT = 26;
+const FIELD_COUNT = 30;
 
 /** Containers we look inside: the root object, test_keys, x_verdict, its paths, and each path. */
 const N_ROOT = 1;
@@ -64,11 +68,12 @@ const KEYS_BY_NODE: Record<number, Record<string, number>> = {
   [N_TEST_KEYS]: { service: F.service, x_verdict: F.x_verdict },
   [N_VERDICT]: { status: F.verdict_status, paths: F.verdict_paths },
   [N_PATHS]: { chat: F.chat, web: F.web, call: F.call },
-  [N_CHAT]: { status: F.chat_status, techniques: F.chat_techniques },
-  [N_WEB]: { status: F.web_status, techniques: F.web_techniques },
-  [N_CALL]: { status: F.call_status, techniques: F.call_techniques },
-  // The IP-to-ASN/country data credit a measurement carries when it used the offline databases.
-  [N_ANNOTATIONS]: { x_geoip_attribution: F.geoip_attribution },
+  [N_CHAT]: { status: F.chat_status, techniques: F.chat_techniques, strength: F.chat_strength },
+  [N_WEB]: { status: F.web_status, techniques: F.web_techniques, strength: F.web_strength },
+  [N_CALL]: { status: F.call_status, techniques: F.call_techniques, strength: F.call_strength },
+  // The IP-to-ASN/country data credit a measurement carries when it used the offline databases, and
+  // the mark `voipprobe demo` puts on simulated lines.
+  [N_ANNOTATIONS]: { x_geoip_attribution: F.geoip_attribution, x_simulation: F.simulation },
 };
 /** Per node, per key length: the candidate keys' bytes and their fields (parallel arrays). */
 const KEY_BYTES: Uint8Array[][][] = [];

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import type { IngestFilter } from './build.js';
 import { Aggregator } from './aggregate.js';
+import { IdSet, sharedAcross } from './idset.js';
 import type { WorkerInput, WorkerMessage } from './read-worker.js';
 import type { BadLineOut } from './schema.js';
 
@@ -33,6 +34,9 @@ export interface ParallelResult {
   agg: Aggregator;
   controls: number;
   filteredOut: number;
+  duplicates: number;
+  simulated: number;
+  ooni: number;
   counts: Record<BadLineOut['kind'], number>;
   examples: BadLineOut[];
 }
@@ -49,13 +53,18 @@ export function shareFiles(files: readonly string[], jobs: number): string[][] {
   return shares.filter((s) => s.idx.length).map((s) => s.idx.sort((a, b) => a - b).map((i) => files[i]!));
 }
 
+/**
+ * Null when one measurement id was read by two threads (a copy of a file, or the same measurement in
+ * two files, shared out to different threads): the caller then reads in one thread, which counts each
+ * measurement once. Bad lines have been reported through `onBad` either way.
+ */
 export async function ingestInParallel(
   files: readonly string[],
   filter: IngestFilter,
   jobs: number,
   onBad: (b: BadLineOut) => void,
   maxExamples = 50,
-): Promise<ParallelResult> {
+): Promise<ParallelResult | null> {
   const order = new Map(files.map((f, i) => [f, i]));
   const shares = shareFiles(files, jobs);
   const workers: Worker[] = [];
@@ -74,7 +83,12 @@ export async function ingestInParallel(
         // A small young generation keeps each thread's footprint down (the reporter's RSS goal is 150 MB);
         // the garbage per line is short-lived and small.
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
-        workerData: { files: share, filter: { services: filter.services ? [...filter.services] : undefined, since: filter.since, until: filter.until }, maxExamples } satisfies WorkerInput });
+        workerData: {
+          files: share,
+          filter: { services: filter.services ? [...filter.services] : undefined, since: filter.since, until: filter.until, hosts: filter.hosts?.map((h) => [...h] as [string, string]) },
+          maxExamples,
+        } satisfies WorkerInput,
+      });
       workers.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.t === 'bad') for (const b of m.lines) onBad(b);
@@ -90,18 +104,25 @@ export async function ingestInParallel(
       });
     });
   });
+  if (sharedAcross(done.map((d) => IdSet.fromTable(d.ids))) > 0) return null;
   const agg = new Aggregator();
   const counts: Record<BadLineOut['kind'], number> = { corrupt: 0, torn: 0, invalid: 0, unusable: 0 };
   let examples: BadLineOut[] = [];
   let controls = 0;
   let filteredOut = 0;
+  let duplicates = 0;
+  let simulated = 0;
+  let ooni = 0;
   for (const d of done) {
     agg.merge(d.state);
     controls += d.controls;
     filteredOut += d.filteredOut;
+    duplicates += d.duplicates;
+    simulated += d.simulated;
+    ooni += d.ooni;
     for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += d.counts[k];
     examples.push(...d.examples);
   }
   examples = examples.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line).slice(0, maxExamples);
-  return { agg, controls, filteredOut, counts, examples };
+  return { agg, controls, filteredOut, duplicates, simulated, ooni, counts, examples };
 }

@@ -4,11 +4,13 @@
 // through exactly readResults' path (JSON.parse, then the shared measurement schema), so both readers
 // accept and reject the same lines with the same reasons.
 
-import { closeSync, openSync, readSync } from 'node:fs';
-import { type BadLine, judgeLine, resultFiles } from '../results/read.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { type BadLine, judgeValue, parseLine, resultFiles } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import type { MeasurementCore, ReportLine } from './input.js';
 import { F, scanMeasurement, spanEnd, spanStart } from './json-scan.js';
+import { estimateLines } from './idset.js';
+import { isOoniTestName } from './ooni.js';
 
 const CHUNK = 1 << 22;
 const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
@@ -34,9 +36,9 @@ function val(buf: Buffer, f: number): unknown {
 }
 
 const PATH_FIELDS = [
-  ['chat', F.chat, F.chat_status, F.chat_techniques],
-  ['web', F.web, F.web_status, F.web_techniques],
-  ['call', F.call, F.call_status, F.call_techniques],
+  ['chat', F.chat, F.chat_status, F.chat_techniques, F.chat_strength],
+  ['web', F.web, F.web_status, F.web_techniques, F.web_strength],
+  ['call', F.call, F.call_status, F.call_techniques, F.call_strength],
 ] as const;
 
 /** x_verdict rebuilt from spans with just what normalise() reads: status, and per path status and techniques. */
@@ -51,7 +53,7 @@ function verdictFromSpans(buf: Buffer): unknown {
     if (buf[ps] !== 123) v.paths = json(buf, F.verdict_paths);
     else {
       const paths: Record<string, unknown> = {};
-      for (const [name, f, fs, ft] of PATH_FIELDS) {
+      for (const [name, f, fs, ft, fst] of PATH_FIELDS) {
         const s = spanStart[f]!;
         if (s < 0) continue;
         if (buf[s] !== 123) {
@@ -63,6 +65,7 @@ function verdictFromSpans(buf: Buffer): unknown {
         const ts = spanStart[ft]!;
         // Most paths have no technique: skip JSON.parse for the empty array.
         if (ts >= 0) one.techniques = buf[ts] === 91 && buf[ts + 1] === 93 ? [] : json(buf, ft);
+        if (spanStart[fst]! >= 0) one.strength = val(buf, fst);
         paths[name] = one;
       }
       v.paths = paths;
@@ -97,18 +100,35 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
     probe_network_name: str(buf, F.probe_network_name),
     x_access: str(buf, F.x_access),
     x_vantage: str(buf, F.x_vantage),
-    annotations: { x_geoip_attribution: str(buf, F.geoip_attribution) },
+    annotations: { x_geoip_attribution: str(buf, F.geoip_attribution), x_simulation: str(buf, F.simulation) },
     test_keys: { service, x_verdict },
   } as MeasurementCore;
 }
 
-/** readResults' judgement of one line (the same function). */
+/** readResults' judgement of one line (the same functions), with OONI Probe's own measurements let through. */
 function slowJudge(text: string, file: string, line: number, torn: boolean, onBad: (b: BadLine) => void): ReportLine | null {
-  const v = judgeLine(text, torn);
-  if (!v) return null;
-  if (v.ok) return { file, line, measurement: v.measurement as MeasurementCore };
-  onBad({ file, line, kind: v.kind, reason: v.reason });
-  return null;
+  const parsed = parseLine(text, torn);
+  if (!parsed) return null;
+  if (!parsed.ok) {
+    onBad({ file, line, kind: parsed.kind, reason: parsed.reason });
+    return null;
+  }
+  const value = parsed.value;
+  const v = value as { test_name?: unknown; software_name?: unknown; test_keys?: unknown } | null;
+  // OONI Probe's measurements carry OONI's test names and no verdict of ours: src/report/ooni.ts reads them.
+  if (v !== null && typeof v === 'object' && isOoniTestName(v.test_name) && v.software_name !== 'voipprobe') {
+    if (v.test_keys === null || typeof v.test_keys !== 'object' || Array.isArray(v.test_keys)) {
+      onBad({ file, line, kind: 'invalid', reason: 'test_keys: an OONI measurement without test keys' });
+      return null;
+    }
+    return { file, line, measurement: value as MeasurementCore, raw: value, ooni: true };
+  }
+  const judged = judgeValue(value);
+  if (!judged.ok) {
+    onBad({ file, line, kind: judged.kind, reason: judged.reason });
+    return null;
+  }
+  return { file, line, measurement: value as MeasurementCore, raw: value };
 }
 
 /** One file's lines (see readReportLines). */
@@ -149,6 +169,7 @@ export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => vo
     try {
       let len = 0;
       let pos = 0;
+      let base = 0; // file offset of buf[0]
       let eof = false;
       let lastByte = -1;
       let lineNo = 0;
@@ -193,18 +214,23 @@ export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => vo
           if (scanMeasurement(buf, start, lineEnd)) {
             const m = fromSpans(buf);
             if (m) {
-              yield { file, line: lineNo, measurement: m };
+              yield { file, line: lineNo, measurement: m, offset: base + start, length: lineEnd - start };
               continue;
             }
           }
           const r = slowJudge(buf.toString('utf8', start, lineEnd), file, lineNo, isLast && lastByte !== 10, onBad);
-          if (r) yield r;
+          if (r) {
+            r.offset = base + start;
+            r.length = lineEnd - start;
+            yield r;
+          }
         }
         if (eof) break;
         // Keep the unfinished tail, grow the buffer when one line fills it, and read on.
         if (pos > 0) {
           buf.copy(buf, 0, pos, len);
           len -= pos;
+          base += pos;
           pos = 0;
         }
         if (len === buf.length) {
@@ -224,4 +250,34 @@ export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => vo
       closeSync(fd);
     }
   }
+}
+
+/** One line again, by its place in the file (for the handful of lines a summary quotes in detail). */
+export function readLineAt(file: string, offset: number, length: number): unknown {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.allocUnsafe(length);
+    const n = readSync(fd, b, 0, length, offset);
+    return JSON.parse(b.toString('utf8', 0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** About how many lines the files hold (their sizes, and the line length of their first bytes). */
+export function expectedLines(files: readonly string[]): number {
+  return estimateLines(
+    files.map((f) => ({
+      size: statSync(f).size,
+      head: (n: number) => {
+        const fd = openSync(f, 'r');
+        try {
+          const b = Buffer.allocUnsafe(n);
+          return b.subarray(0, readSync(fd, b, 0, n, 0));
+        } finally {
+          closeSync(fd);
+        }
+      },
+    })),
+  );
 }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import { Ingest, type IngestFilter } from './build.js';
-import { reportLines } from './read-fast.js';
+import { expectedLines, reportLines } from './read-fast.js';
 import type { BadLineOut } from './schema.js';
 
 export interface WorkerInput {
@@ -21,6 +21,11 @@ export type WorkerMessage =
       state: ReturnType<Ingest['agg']['exportState']>;
       controls: number;
       filteredOut: number;
+      duplicates: number;
+      simulated: number;
+      ooni: number;
+      /** The measurement ids read (the id set's table of 64-bit hashes), to find one read by two threads. */
+      ids: Uint32Array;
       counts: Record<BadLineOut['kind'], number>;
       examples: BadLineOut[];
     }
@@ -41,17 +46,24 @@ async function run(input: WorkerInput): Promise<void> {
       batch = [];
     }
   };
-  const ingest = new Ingest(input.filter, bad);
+  const ingest = new Ingest(input.filter, bad, expectedLines(input.files));
   for (const l of reportLines(input.files, bad)) ingest.take(l);
   if (batch.length) port.postMessage({ t: 'bad', lines: batch } satisfies WorkerMessage);
-  port.postMessage({
+  const ids = ingest.ids.drainTable();
+  const msg: WorkerMessage = {
     t: 'done',
     state: ingest.agg.exportState(),
     controls: ingest.controls,
     filteredOut: ingest.filteredOut,
+    duplicates: ingest.duplicates,
+    simulated: ingest.simulated,
+    ooni: ingest.ooni,
+    ids,
     counts,
     examples,
-  } satisfies WorkerMessage);
+  };
+  // The ids' memory moves to the main thread instead of being copied.
+  port.postMessage(msg, [ids.buffer as ArrayBuffer]);
 }
 
 run(workerData as WorkerInput).catch((e: unknown) => {

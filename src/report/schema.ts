@@ -2,9 +2,11 @@
 // (src/report/report.schema.json) so that other tools can consume reports.
 
 import { z } from 'zod';
+import { CONFLICT_KINDS } from '../claims/contradictions.js';
 import { ACCESS, CLAIM_PATHS, EFFECTS, PRECISIONS, SPEAKER_KINDS } from '../claims/schema.js';
 
 export const VERDICTS = ['consistent', 'contradicted', 'not_tested', 'historical'] as const;
+export const SOURCES = ['voipprobe', 'ooni'] as const;
 export type ClaimVerdictKind = (typeof VERDICTS)[number];
 
 export const MEASURED_PATHS = ['any', 'chat', 'web', 'call'] as const;
@@ -28,6 +30,8 @@ export const measurementRefSchema = z
     service: z.string(),
     path: z.enum(MEASURED_PATHS),
     status,
+    /** OONI Explorer's page, for an OONI measurement (text; the report fetches nothing). */
+    link: z.string().optional(),
   })
   .strict();
 
@@ -38,25 +42,42 @@ export const vantageSchema = z
     network_name: z.string(),
     access: z.enum(['mobile', 'fixed', 'wifi', 'unknown']),
     label: z.string(),
+    /** Lines written by `voipprobe demo`: a simulation, not a network. */
+    simulated: z.boolean(),
+    /** The instrument: this probe, or OONI Probe. */
+    source: z.enum(SOURCES),
   })
+  .strict();
+
+const qualitySchema = z
+  .object({ mos: z.number().optional(), loss_pct: z.number().optional(), jitter_ms: z.number().optional(), rtt_ms: z.number().optional() })
+  .strict();
+
+/** What the latest measurement of a path says beyond its status (read defensively; see details.ts). */
+export const detailsSchema = z
+  .object({
+    reason: z.string().optional(),
+    strength: z.string().optional(),
+    level: z.string().optional(),
+    location: z.string().optional(),
+    quality: qualitySchema.optional(),
+  })
+  .strict();
+
+const sourceRefSchema = z
+  .object({ key: z.string(), file: z.string(), outlet: z.string(), title: z.string(), published: z.string(), language: z.string(), url: z.string().optional() })
   .strict();
 
 export const claimSummarySchema = z
   .object({
     id: z.string(),
     claims_file: z.string(),
-    source: z
-      .object({
-        key: z.string(),
-        file: z.string(),
-        outlet: z.string(),
-        title: z.string(),
-        published: z.string(),
-        language: z.string(),
-        url: z.string().optional(),
-      })
-      .strict(),
+    /** `document`: a claim a document makes (quoted); `external`: a fact from the record (stated in our words). */
+    origin: z.enum(['document', 'external']),
+    source: sourceRefSchema,
+    also_sources: z.array(sourceRefSchema).optional(),
     speaker: z.object({ kind: z.enum(SPEAKER_KINDS), name: z.string().optional(), weight: z.number() }).strict(),
+    /** The verbatim quote, or for an external fact the statement. */
     quote: z.string(),
     country: z.string(),
     services: z.array(z.string()),
@@ -85,7 +106,11 @@ export const checkSchema = z
     /** Decisive measurements showing the claimed state, and those showing another one. */
     support: nonNeg,
     oppose: nonNeg,
-    outcome: z.enum(['supports', 'opposes', 'inconclusive']),
+    /**
+     * During the claimed period: `supports` or `opposes` the claim. After it: only `same_as_claimed` or
+     * `differs`, since a later measurement neither confirms nor refutes what was true then.
+     */
+    outcome: z.enum(['supports', 'opposes', 'same_as_claimed', 'differs', 'inconclusive']),
     first_day: day,
     last_day: day,
     /** The most recent day with a decisive measurement and its dominant status. */
@@ -93,20 +118,19 @@ export const checkSchema = z
   })
   .strict();
 
+/** What part of a claim's scope no measurement covered. */
+export const notMeasuredSchema = z
+  .object({ operators: z.array(z.string()), access: z.array(z.string()), services: z.array(z.string()), paths: z.array(z.string()) })
+  .strict();
+
 export const historicalSchema = z
   .object({
     claimed_state: z.enum(['blocked', 'degraded', 'working']),
-    today: z.array(
-      z.object({ service: z.string(), path: z.enum(MEASURED_PATHS), vantage: vantageSchema, day, status }).strict(),
-    ),
-    /** Whether today's state is still the claimed one on every network (`mixed`: on some). */
+    /** The latest decisive measurement per service, path and network, after the claimed period. */
+    now: z.array(z.object({ service: z.string(), path: z.enum(MEASURED_PATHS), vantage: vantageSchema, day, status }).strict()),
+    /** Whether the state measured later is the claimed one on every network (`mixed`: on some); says nothing of then. */
     same_as_claimed: z.enum(['yes', 'no', 'mixed']),
-    /** Later claims of a different state over the same scope (the lifting, or a return of the block). */
-    later_claims: z.array(
-      z
-        .object({ id: z.string(), effect: z.enum(EFFECTS), period: z.string(), source: z.string(), agrees_with_today: z.boolean() })
-        .strict(),
-    ),
+    /** "claimed blocked Jan-Aug 2016 on mobile (three operators); measured 30 Nov 2026 on Maroc Telecom mobile: calls work; Inwi and Meditel not measured". */
     reading: z.string(),
   })
   .strict();
@@ -124,14 +148,17 @@ export const claimVerdictSchema = z
     /** How many decisive measurements the verdict rests on in all. */
     evidence_total: nonNeg,
     historical: historicalSchema.optional(),
+    not_measured: notMeasuredSchema,
+    /** Which instruments the evidence came from. */
+    evidence_sources: z.array(z.enum(SOURCES)),
     conflicts_with: z.array(z.string()),
   })
   .strict();
 
-export const contradictionSchema = z
+const pairSchema = z
   .object({
     claims: z.tuple([z.string(), z.string()]),
-    kind: z.enum(['state', 'lifting', 'severity', 'quality', 'exception']),
+    kind: z.enum(CONFLICT_KINDS),
     effects: z.tuple([z.enum(EFFECTS), z.enum(EFFECTS)]),
     overlap: z
       .object({
@@ -150,6 +177,29 @@ export const contradictionSchema = z
   })
   .strict();
 
+const sideSchema = z
+  .object({
+    claims: z.array(z.string()),
+    effects: z.array(z.enum(EFFECTS)),
+    weight: z.number(),
+    /** The side's leading claim, quoted, with its source: what the reader compares. */
+    lead: z.object({ id: z.string(), quote: z.string(), language: z.string(), speaker: z.string(), source: z.string(), period: z.string() }).strict(),
+  })
+  .strict();
+
+/** Claims saying one thing against claims saying otherwise: restatements of one fact are one entry. */
+export const contradictionSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(CONFLICT_KINDS),
+    certainty: z.enum(['definite', 'possible']),
+    sides: z.tuple([sideSchema, sideSchema]),
+    pairs: z.array(pairSchema),
+    importance: z.number(),
+    summary: z.string(),
+  })
+  .strict();
+
 export const dayEvidenceSchema = z
   .object({ day, counts: countsSchema, status, techniques: z.record(z.string(), nonNeg) })
   .strict();
@@ -161,8 +211,15 @@ export const pathEvidenceSchema = z
     techniques: z.record(z.string(), nonNeg),
     first_time: time,
     last_time: time,
-    /** Dominant status of the most recent day with a decisive measurement (else inconclusive). */
+    /** The status of the latest decisive measurement (else inconclusive). */
     latest_status: status,
+    /** Blocked or partly blocked measurements whose evidence the line rates strong, or weak. */
+    strength: z.object({ strong: nonNeg, weak: nonNeg }).strict(),
+    /** The latest measurement of the path: when, its status, and what it says beyond that. */
+    latest: z
+      .object({ time, status, strength: z.enum(['strong', 'weak']).optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
+      .strict()
+      .nullable(),
     recent: z.array(measurementRefSchema),
     days: z.array(dayEvidenceSchema),
   })
@@ -173,9 +230,52 @@ export const serviceEvidenceSchema = z
     service: z.string(),
     vantage: vantageSchema,
     measurements: nonNeg,
+    runs: nonNeg,
     first_time: time,
     last_time: time,
     paths: z.array(pathEvidenceSchema),
+  })
+  .strict();
+
+/** One path of one service on one network, in words a reader takes in at once. */
+export const findingSchema = z
+  .object({
+    service: z.string(),
+    path: z.enum(MEASURED_PATHS),
+    vantage: vantageSchema,
+    /** works / blocked / partly_blocked (some targets blocked, others work) / degraded / could_not_tell. */
+    state: z.enum(['works', 'blocked', 'partly_blocked', 'degraded', 'could_not_tell']),
+    /** How many runs showed that state, of how many decisive ones, over the period. */
+    runs_with_state: nonNeg,
+    decisive_runs: nonNeg,
+    inconclusive_runs: nonNeg,
+    latest_time: time,
+    strength: z.enum(['strong', 'weak', 'mixed']).optional(),
+    techniques: z.array(z.string()),
+    details: detailsSchema,
+    /** For could_not_tell: why (the latest inconclusive reason). */
+    why: z.string().optional(),
+  })
+  .strict();
+
+export const measuredSchema = z
+  .object({
+    vantage: vantageSchema,
+    runs: nonNeg,
+    measurements: nonNeg,
+    services: z.array(z.string()),
+    first_time: time,
+    last_time: time,
+  })
+  .strict();
+
+export const summarySchema = z
+  .object({
+    /** Every network measured (by operator, access and vantage), with runs and dates. */
+    measured: z.array(measuredSchema),
+    findings: z.array(findingSchema),
+    /** The report's first sentences. */
+    headline: z.array(z.string()),
   })
   .strict();
 
@@ -186,7 +286,7 @@ export const badLineSchema = z
 export const reportSchema = z
   .object({
     format: z.literal('voipprobe-report'),
-    format_version: z.literal(1),
+    format_version: z.literal(2),
     generated_at: z.string(),
     software: z.object({ name: z.string(), version: z.string() }).strict(),
     /** Credits for data the report used (e.g. the IP-to-ASN database). */
@@ -199,6 +299,11 @@ export const reportSchema = z
         paths: z.array(z.string()),
         files: z.array(z.string()),
         measurements: nonNeg,
+        /** Lines of a measurement already counted (same id: a file given twice, a copy). */
+        duplicates: nonNeg,
+        /** Of the measurements: simulated ones (voipprobe demo) and OONI Probe's. */
+        simulated: nonNeg,
+        ooni: nonNeg,
         controls: nonNeg,
         filtered_out: nonNeg,
         first_time: time.nullable(),
@@ -215,8 +320,11 @@ export const reportSchema = z
           .strict(),
       })
       .strict(),
+    /** Every part of the report is about a simulation: say so on every page and row. */
+    simulated: z.boolean(),
+    summary: summarySchema,
     claims: z
-      .object({ files: z.array(z.string()), count: nonNeg, contradictions: z.array(contradictionSchema) })
+      .object({ files: z.array(z.string()), count: nonNeg, facts: nonNeg, contradictions: z.array(contradictionSchema) })
       .strict(),
     verdict_counts: z
       .object({ consistent: nonNeg, contradicted: nonNeg, not_tested: nonNeg, historical: nonNeg })
@@ -237,6 +345,12 @@ export type BadLineOut = z.infer<typeof badLineSchema>;
 export type ClaimSummary = z.infer<typeof claimSummarySchema>;
 export type Historical = z.infer<typeof historicalSchema>;
 export type CountsOut = z.infer<typeof countsSchema>;
+export type ContradictionOut = z.infer<typeof contradictionSchema>;
+export type Finding = z.infer<typeof findingSchema>;
+export type Measured = z.infer<typeof measuredSchema>;
+export type Summary = z.infer<typeof summarySchema>;
+export type DetailsOut = z.infer<typeof detailsSchema>;
+export type NotMeasured = z.infer<typeof notMeasuredSchema>;
 
 export function reportJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(reportSchema, { io: 'output' }) as Record<string, unknown>;

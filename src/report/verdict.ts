@@ -6,31 +6,30 @@
 //   network) the majority of decisive measurements decides (a tie goes against the claim). A claim about
 //   named operators or "all" must hold on every network it covers; a claim with an unstated operator
 //   holds if it holds on some network.
-// - historical: the claimed period has ended and measurements come only from after it: what they show
-//   today, and whether that agrees with later claims (the lifting of a block, or its return).
+// - historical: the claimed period has ended and measurements come only from after it. Said as "claimed
+//   then, measured later": what was claimed, what the later measurements show on which networks, and
+//   which of the claim's operators and access types were not measured. A later measurement neither
+//   confirms nor refutes a past claim, and never "agrees" with another past claim.
 // - not_tested: nothing measured matches the claim's country, service, operator, access, path or time,
 //   or only inconclusive measurements do, or the claim cannot be measured at all (circumvention, a
 //   claim limited to a venue).
 
-import { formatPeriod, type DayRange, dayInRange, periodDays } from '../claims/period.js';
-import { type Claim, SPEAKER_WEIGHT } from '../claims/schema.js';
+import { dateWords, formatPeriod, type DayRange, dayInRange, periodDays, periodWords } from '../claims/period.js';
+import { type Claim, type Operator, SPEAKER_WEIGHT } from '../claims/schema.js';
 import {
   accessCovers,
   type ClaimedState,
   claimCoversService,
   claimedState,
-  intersectAccess,
-  intersectOperators,
-  intersectPaths,
-  intersectServices,
   measuredService,
   operatorMatchesNetwork,
   operatorsLabel,
 } from '../claims/scope.js';
 import type { PathStatus } from '../model/verdict.js';
-import { type Counts, decisiveTotal, dominantStatus, emptyCounts, type LineRef, sortedDays, type Unit, type Vantage } from './aggregate.js';
+import { type Counts, decisiveTotal, dominantStatus, emptyCounts, type LineRef, refOut, sortedDays, type Unit, type Vantage } from './aggregate.js';
 import { PATH_STATUSES } from './input.js';
-import type { Check, ClaimSummary, ClaimVerdict, Historical, MeasurementRefOut, VantageOut } from './schema.js';
+import { CONTEXT_SERVICES } from './ooni.js';
+import type { Check, ClaimSummary, ClaimVerdict, Historical, MeasurementRefOut, NotMeasured, VantageOut } from './schema.js';
 
 export interface JudgeContext {
   /** Every claim (for later claims of a lifting or a return of the block). */
@@ -39,6 +38,10 @@ export interface JudgeContext {
   conflicts: ReadonlyMap<string, readonly string[]>;
   /** Citations kept per verdict (default 12). */
   maxEvidence?: number;
+  /** Country → every operator the claim set knows there: what "all operators" covers. */
+  countryOperators?: ReadonlyMap<string, readonly Pick<Operator, 'name' | 'asn' | 'country' | 'aliases'>[]>;
+  /** How a claims file is named in the report (never a local path). */
+  displayFile?: (file: string) => string;
 }
 
 const EXPECTED: Record<ClaimedState, ReadonlySet<PathStatus>> = {
@@ -55,7 +58,35 @@ export function stateOfStatus(s: PathStatus): ClaimedState | null {
 }
 
 export function vantageOut(v: Vantage): VantageOut {
-  return { asn: v.asn, cc: v.cc, network_name: v.network_name, access: v.access, label: v.label };
+  return { asn: v.asn, cc: v.cc, network_name: v.network_name, access: v.access, label: v.label, simulated: v.simulated, source: v.source };
+}
+
+/** "Maroc Telecom mobile", "AS64500 fixed", "Maroc Telecom (OONI Probe)", "... (simulated)". */
+export function networkWords(v: Pick<Vantage, 'asn' | 'network_name' | 'access' | 'source' | 'simulated'>): string {
+  const name = v.network_name || v.asn;
+  const access = v.access === 'unknown' ? '' : v.access === 'wifi' ? ' Wi-Fi' : ` ${v.access}`;
+  const by = v.source === 'ooni' ? ' (OONI Probe)' : '';
+  return `${name}${access}${by}${v.simulated ? ' (simulated)' : ''}`;
+}
+
+const PATH_NOUN: Record<string, string> = { call: 'calls', chat: 'chat', web: 'web', any: 'the service' };
+
+/** "calls work", "chat blocked", "calls partly blocked", "skype: could not tell" (path `any`: the service by name). */
+export function stateWords(path: string, s: PathStatus, service?: string): string {
+  const noun = path === 'any' && service ? service : (PATH_NOUN[path] ?? path);
+  const plural = path === 'call';
+  switch (s) {
+    case 'accessible':
+      return `${noun} ${plural ? 'work' : 'works'}`;
+    case 'blocked':
+      return `${noun} blocked`;
+    case 'partially_blocked':
+      return path === 'any' ? `${noun} partly blocked (some paths blocked)` : `${noun} partly blocked (some servers blocked, others work)`;
+    case 'degraded':
+      return `${noun} degraded`;
+    case 'inconclusive':
+      return `${noun}: could not tell`;
+  }
 }
 
 export function describeVantage(v: Pick<Vantage, 'asn' | 'network_name' | 'access' | 'label'>): string {
@@ -68,20 +99,25 @@ export function statusWord(s: PathStatus): string {
   return s.replace('_', ' ');
 }
 
-export function claimSummary(c: Claim): ClaimSummary {
-  const src = c.source;
+function sourceRef(src: Claim['source']): ClaimSummary['source'] {
+  return {
+    key: src.key,
+    file: src.file,
+    outlet: src.outlet,
+    title: src.title,
+    published: src.published.date,
+    language: src.language,
+    ...(src.url ? { url: src.url } : {}),
+  };
+}
+
+export function claimSummary(c: Claim, displayFile: (file: string) => string = (f) => f): ClaimSummary {
   return {
     id: c.id,
-    claims_file: c.file,
-    source: {
-      key: src.key,
-      file: src.file,
-      outlet: src.outlet,
-      title: src.title,
-      published: src.published.date,
-      language: src.language,
-      ...(src.url ? { url: src.url } : {}),
-    },
+    claims_file: displayFile(c.file),
+    origin: c.origin,
+    source: sourceRef(c.source),
+    ...(c.also_sources?.length ? { also_sources: c.also_sources.map(sourceRef) } : {}),
     speaker: { kind: c.speaker.kind, ...(c.speaker.name ? { name: c.speaker.name } : {}), weight: SPEAKER_WEIGHT[c.speaker.kind] },
     quote: c.quote,
     country: c.country,
@@ -107,8 +143,17 @@ export function describeClaim(c: Claim): string {
   return `${c.effect} (${c.paths.join(', ')}) for ${c.services.join(', ')} on ${operatorsLabel(c.operators, c.country)}, access ${c.access}, ${formatPeriod(c.period)}`;
 }
 
-function sourceLabel(c: Claim): string {
-  return `${c.source.outlet}, ${c.source.published.date}`;
+function operatorNames(ops: Claim['operators']): string {
+  if (ops === 'all') return 'all operators';
+  if (ops === 'unspecified') return 'operator not stated';
+  return ops.map((o) => o.name).join(', ');
+}
+
+/** "claimed skype, whatsapp calls blocked Jan-Aug 2016 on mobile (all operators)". */
+export function claimWords(c: Claim): string {
+  const what = `${c.services.includes('any') ? 'VoIP' : c.services.join(', ')} ${c.paths.includes('any') ? '' : `${c.paths.map((p) => PATH_NOUN[p]).join(', ')} `}`;
+  const where = c.access === 'any' ? '' : c.access === 'mobile' ? ' on mobile' : ' on fixed lines';
+  return `claimed ${what}${c.effect} ${periodWords(c.period)}${where} in ${c.country} (${operatorNames(c.operators)})`;
 }
 
 function networkCovered(c: Claim, v: Vantage): boolean {
@@ -153,7 +198,16 @@ function toCheck(w: Windowed, window: 'during' | 'after', state: ClaimedState): 
     counts: { ...w.counts },
     support,
     oppose,
-    outcome: support + oppose === 0 ? 'inconclusive' : support > oppose ? 'supports' : 'opposes',
+    outcome:
+      support + oppose === 0
+        ? 'inconclusive'
+        : window === 'during'
+          ? support > oppose
+            ? 'supports'
+            : 'opposes'
+          : support > oppose
+            ? 'same_as_claimed'
+            : 'differs',
     first_day: w.cells[0]!.day,
     last_day: w.cells[w.cells.length - 1]!.day,
     latest: last ? { day: last.day, status: dominantStatus(last.counts) } : null,
@@ -169,7 +223,7 @@ function cite(ws: readonly { w: Windowed; statuses: readonly PathStatus[] }[], m
     const k = `${ref.file}\u0001${ref.line}\u0001${w.unit.path}`;
     if (seen.has(k)) return;
     seen.add(k);
-    out.push({ ...ref, service: w.unit.service, path: w.unit.path, status });
+    out.push(refOut(ref, w.unit, status));
   };
   // Round-robin over checks so that every network gets cited before any gets a second citation.
   for (const pick of ['latest', 'earliest'] as const) {
@@ -197,50 +251,71 @@ function listPhrases(items: string[], max = 3): string {
   return items.length <= max ? items.join('; ') : `${items.slice(0, max).join('; ')}; and ${items.length - max} more`;
 }
 
-/**
- * Claims of a different state over the same scope that come after this one: they start after it starts
- * and end after it ends (or are open-ended). A claim of the opposite state inside this one's period is
- * a contradiction (see contradictions.ts), not a later change.
- */
-function laterClaims(claim: Claim, all: readonly Claim[]): Claim[] {
-  const state = claimedState(claim.effect);
-  const { from: start, to: end } = periodDays(claim.period);
-  return all.filter((o) => {
-    if (o.id === claim.id || o.scope || o.country !== claim.country) return false;
-    const s = claimedState(o.effect);
-    if (s === null || s === state) return false;
-    const od = periodDays(o.period);
-    if (od.from === null || (start !== null && od.from <= start)) return false;
-    if (end !== null && od.to !== null && od.to <= end) return false;
-    return (
-      intersectServices(claim.services, o.services).length > 0 &&
-      intersectOperators(claim.operators, o.operators) !== null &&
-      intersectAccess(claim.access, o.access) !== null &&
-      intersectPaths(claim.paths, o.paths).length > 0
-    );
-  });
-}
-
-function changeWord(from: ClaimedState, to: ClaimedState): string {
-  if (to === 'working') return from === 'blocked' ? 'lifting' : 'return to normal';
-  if (to === 'blocked') return 'blocking';
-  return 'degradation';
-}
-
 function base(claim: Claim, ctx: JudgeContext): Pick<ClaimVerdict, 'claim' | 'conflicts_with'> {
-  return { claim: claimSummary(claim), conflicts_with: [...(ctx.conflicts.get(claim.id) ?? [])] };
+  return { claim: claimSummary(claim, ctx.displayFile), conflicts_with: [...(ctx.conflicts.get(claim.id) ?? [])] };
 }
+
+const NOTHING_UNMEASURED: NotMeasured = { operators: [], access: [], services: [], paths: [] };
 
 function notTested(claim: Claim, ctx: JudgeContext, reasons: string[], checks: Check[] = []): ClaimVerdict {
   return {
     ...base(claim, ctx),
     verdict: 'not_tested',
-    summary: `claimed ${describeClaim(claim)}; not tested: ${reasons[0]}`,
+    summary: `${claimWords(claim)}; not tested: ${reasons[0]}`,
     reasons,
     checks,
     evidence: [],
     evidence_total: 0,
+    not_measured: NOTHING_UNMEASURED,
+    evidence_sources: [],
   };
+}
+
+/** "skype, viber calls blocked", "facetime, meet and 4 more work", "chat works". */
+function groupWords(path: string, status: PathStatus, services: readonly string[], only?: string): string {
+  if (services.length === 0) return stateWords(path, status, only);
+  const who = services.length > 4 ? `${services.slice(0, 3).join(', ')} and ${services.length - 3} more` : services.join(', ');
+  const noun = path === 'any' ? '' : ` ${PATH_NOUN[path] ?? path}`;
+  const verb: Record<PathStatus, string> = {
+    accessible: services.length > 1 || path === 'call' ? 'work' : 'works',
+    blocked: 'blocked',
+    partially_blocked: 'partly blocked',
+    degraded: 'degraded',
+    inconclusive: ': could not tell',
+  };
+  return `${who}${noun} ${verb[status]}`.replace(' :', ':');
+}
+
+/** The claim's operators, access types, services and paths that no matched measurement covers. */
+function unmeasured(claim: Claim, matched: readonly Unit[], ctx: JudgeContext): NotMeasured {
+  const ops =
+    claim.operators === 'all' ? (ctx.countryOperators?.get(claim.country) ?? []) : claim.operators === 'unspecified' ? [] : claim.operators;
+  const operators = ops.filter((op) => !matched.some((u) => operatorMatchesNetwork(op as Operator, u.vantage.asn, u.vantage.network_name))).map((o) => o.name);
+  const wantedAccess = claim.access === 'any' ? (['mobile', 'fixed'] as const) : [claim.access];
+  const access = wantedAccess.filter((a) => !matched.some((u) => u.vantage.access !== 'unknown' && accessCovers(a, u.vantage.access)));
+  const measuredSvcs = new Set(matched.map((u) => u.service));
+  const services = claim.services.filter((s) => s !== 'any' && !measuredSvcs.has(measuredService(s)));
+  const measuredPaths = new Set<string>(matched.map((u) => u.path));
+  const paths = claim.paths.includes('any') ? [] : claim.paths.filter((p) => !measuredPaths.has(p));
+  return { operators, access: [...access], services, paths };
+}
+
+/** "Inwi, Meditel not measured; fixed access not measured". */
+export function unmeasuredWords(n: NotMeasured): string[] {
+  const out: string[] = [];
+  if (n.operators.length) out.push(`${listWords(n.operators)} not measured`);
+  if (n.access.length) out.push(`${listWords(n.access)} access not measured`);
+  if (n.services.length) out.push(`not measured: ${n.services.join(', ')}`);
+  if (n.paths.length) out.push(`path not measured: ${n.paths.join(', ')}`);
+  return out;
+}
+
+function listWords(xs: readonly string[]): string {
+  return xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}
+
+function sourcesOf(units: readonly Unit[]): ('voipprobe' | 'ooni')[] {
+  return [...new Set(units.map((u) => u.vantage.source))].sort();
 }
 
 function dayAfter(day: string): string {
@@ -260,7 +335,7 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
     return notTested(claim, ctx, [`the claim is limited to ${claim.scope}; measurements of whole networks do not speak for it`]);
 
   // Narrow dimension by dimension, so that "not tested" can say which one nothing matched.
-  const inCountry = units.filter((u) => u.vantage.cc === claim.country);
+  const inCountry = units.filter((u) => u.vantage.cc === claim.country && !CONTEXT_SERVICES.has(u.service));
   if (inCountry.length === 0) return notTested(claim, ctx, [`no measurement from ${claim.country}`]);
   const bySvc = inCountry.filter((u) => claimCoversService(claim, u.service));
   if (bySvc.length === 0) return notTested(claim, ctx, [`no measurement of ${claim.services.join(', ')} in ${claim.country}`]);
@@ -270,17 +345,14 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
   if (byAccess.length === 0)
     return notTested(claim, ctx, [`no ${claim.access} measurement on ${operatorsLabel(claim.operators, claim.country)}`]);
   const matched = byAccess.filter((u) => pathCovered(claim, u));
-  if (matched.length === 0) return notTested(claim, ctx, [`no measurement of the ${claim.paths.join('/')} path`]);
-
-  const partial: string[] = [];
-  const measuredSvcs = new Set(matched.map((u) => u.service));
-  const unmeasured = claim.services.filter((s) => s !== 'any' && !measuredSvcs.has(measuredService(s)));
-  if (unmeasured.length) partial.push(`not measured: ${unmeasured.join(', ')}`);
-  if (!claim.paths.includes('any')) {
-    const measuredPaths = new Set<string>(matched.map((u) => u.path));
-    const missing = claim.paths.filter((p) => !measuredPaths.has(p));
-    if (missing.length) partial.push(`path not measured: ${missing.join(', ')}`);
+  if (matched.length === 0) {
+    const onlyOoni = byAccess.every((u) => u.vantage.source === 'ooni');
+    const why = claim.paths.includes('call') && onlyOoni ? " (OONI Probe's experiments do not measure calls)" : '';
+    return notTested(claim, ctx, [`no measurement of the ${claim.paths.join('/')} path${why}`]);
   }
+
+  const gaps = unmeasured(claim, matched, ctx);
+  const partial = unmeasuredWords(gaps);
 
   const during = periodDays(claim.period);
   const after: DayRange | null = during.to === null ? null : { from: dayAfter(during.to), to: null };
@@ -290,8 +362,9 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
   const afterChecks = afterW.map((w) => toCheck(w, 'after', state));
   const decisive = (cs: Check[]) => cs.some((c) => c.outcome !== 'inconclusive');
 
-  if (decisive(duringChecks)) return direct(claim, ctx, state, duringW, duringChecks, partial, max);
-  if (decisive(afterChecks)) return historical(claim, ctx, state, afterW, afterChecks, [...duringChecks, ...afterChecks], partial, max);
+  if (decisive(duringChecks)) return { ...direct(claim, ctx, state, duringW, duringChecks, partial, max), not_measured: gaps, evidence_sources: sourcesOf(duringW.map((w) => w.unit)) };
+  if (decisive(afterChecks))
+    return { ...historical(claim, ctx, state, afterW, afterChecks, [...duringChecks, ...afterChecks], partial, max), not_measured: gaps, evidence_sources: sourcesOf(afterW.map((w) => w.unit)) };
   const inconclusive = [...duringChecks, ...afterChecks].reduce((n, c) => n + c.counts.inconclusive, 0);
   if (inconclusive > 0)
     return notTested(
@@ -302,6 +375,21 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
     );
   const last = matched.reduce((m, u) => (u.lastTime > m ? u.lastTime : m), '');
   return notTested(claim, ctx, [`measurements end (${last.slice(0, 10)}) before the claimed period starts (${claim.period.from})`, ...partial]);
+}
+
+/** "on Maroc Telecom mobile: calls blocked (24 runs), chat works (24)" for the checks of one window. */
+function windowPhrases(checks: readonly Check[]): string[] {
+  const byNet = new Map<string, string[]>();
+  for (const ch of checks) {
+    if (ch.outcome === 'inconclusive') continue;
+    const k = networkWords({ ...ch.vantage });
+    const latest = ch.latest?.status ?? 'inconclusive';
+    const n = decisiveTotal(ch.counts as Counts);
+    const same = ch.counts[latest as keyof typeof ch.counts] ?? 0;
+    const runs = same === n ? `${n} run${n === 1 ? '' : 's'}` : `${same} of ${n} runs`;
+    byNet.set(k, [...(byNet.get(k) ?? []), `${ch.path === 'any' ? '' : `${ch.service} `}${stateWords(ch.path, latest, ch.service)} (${runs})`]);
+  }
+  return [...byNet.entries()].map(([net, ps]) => `on ${net}: ${ps.join(', ')}`);
 }
 
 function direct(
@@ -326,11 +414,11 @@ function direct(
   );
   const rest = contradicted ? opposes : supports;
   const total = rest.reduce((n, c) => n + c.support + c.oppose, 0);
-  const head = `claimed ${describeClaim(claim)}`;
+  const head = claimWords(claim);
   const body = contradicted
-    ? `measured otherwise: ${listPhrases(opposes.map(checkPhrase))}`
-    : `measured as claimed: ${listPhrases(supports.map(checkPhrase))}` +
-      (opposes.length ? ` (but not on: ${listPhrases(opposes.map(checkPhrase), 2)})` : '');
+    ? `measured otherwise in that period: ${listPhrases(windowPhrases(opposes))}`
+    : `measured as claimed in that period: ${listPhrases(windowPhrases(supports))}` +
+      (opposes.length ? ` (but not ${listPhrases(windowPhrases(opposes), 2)})` : '');
   return {
     ...base(claim, ctx),
     verdict: contradicted ? 'contradicted' : 'consistent',
@@ -339,6 +427,8 @@ function direct(
     checks,
     evidence,
     evidence_total: total,
+    not_measured: NOTHING_UNMEASURED,
+    evidence_sources: [],
   };
 }
 
@@ -352,54 +442,28 @@ function historical(
   partial: string[],
   max: number,
 ): ClaimVerdict {
-  const today: Historical['today'] = afterChecks
+  const now: Historical['now'] = afterChecks
     .filter((c) => c.latest !== null)
     .map((c) => ({ service: c.service, path: c.path, vantage: c.vantage, day: c.latest!.day, status: c.latest!.status }));
-  const todayStates = today.map((t) => stateOfStatus(t.status));
-  const same: Historical['same_as_claimed'] = todayStates.every((s) => s === state)
-    ? 'yes'
-    : todayStates.every((s) => s !== state)
-      ? 'no'
-      : 'mixed';
-  const later = laterClaims(claim, ctx.claims).map((o) => ({
-    claim: o,
-    agrees: todayStates.length > 0 && todayStates.every((s) => s === claimedState(o.effect)),
-  }));
-  const laterOut = later.map(({ claim: o, agrees }) => ({
-    id: o.id,
-    effect: o.effect,
-    period: formatPeriod(o.period),
-    source: sourceLabel(o),
-    agrees_with_today: agrees,
-  }));
-  const agreeing = later.filter((l) => l.agrees).map((l) => l.claim);
-  let reading: string;
-  if (same === 'yes') {
-    reading = `still ${state} today`;
-    const lifts = later.map((l) => l.claim).filter((o) => claimedState(o.effect) !== state);
-    if (lifts.length) reading += `; the later change claimed in ${lifts.map((o) => o.id).join(', ')} is not what is measured now`;
-  } else if (same === 'no') {
-    const now = [...new Set(todayStates.filter((s): s is ClaimedState => s !== null))];
-    if (agreeing.length) {
-      const word = changeWord(state, claimedState(agreeing[0]!.effect)!);
-      reading = `consistent with the ${word} claimed in ${agreeing.map((o) => `${o.id} (${sourceLabel(o)})`).join(', ')}`;
-    } else {
-      reading = `no longer ${state} (now ${now.join('/')}); no claim in the set records the change`;
-    }
-  } else {
-    reading = 'the claimed state holds today on some networks or paths and not on others';
-    if (later.length) reading += `; later claims of a change: ${later.map((l) => l.claim.id).join(', ')}`;
-  }
-  const byStatus = new Map<PathStatus, { vantages: Set<string>; day: string }>();
-  for (const t of today) {
-    const e = byStatus.get(t.status) ?? { vantages: new Set<string>(), day: t.day };
-    e.vantages.add(`${t.service}/${t.path} on ${describeVantage(t.vantage)}`);
+  const nowStates = now.map((t) => stateOfStatus(t.status));
+  const same: Historical['same_as_claimed'] = nowStates.every((s) => s === state) ? 'yes' : nowStates.every((s) => s !== state) ? 'no' : 'mixed';
+  // Per network: the latest day and, per path and state, the services that showed it then.
+  const byNet = new Map<string, { day: string; groups: Map<string, { path: string; status: PathStatus; services: string[] }> }>();
+  for (const t of now) {
+    const k = networkWords(t.vantage);
+    const e = byNet.get(k) ?? { day: t.day, groups: new Map() };
     if (t.day > e.day) e.day = t.day;
-    byStatus.set(t.status, e);
+    const gk = `${t.path}\u0001${t.status}`;
+    const g = e.groups.get(gk) ?? { path: t.path, status: t.status, services: [] };
+    g.services.push(t.service);
+    e.groups.set(gk, g);
+    byNet.set(k, e);
   }
-  const measured = [...byStatus.entries()]
-    .map(([s, e]) => `${statusWord(s)}: ${listPhrases([...e.vantages], 3)} (latest ${e.day})`)
-    .join('; ');
+  const named = claim.services.length > 1 || claim.services.includes('any');
+  const measured = [...byNet.entries()].map(
+    ([net, e]) => `measured ${dateWords(e.day)} on ${net}: ${[...e.groups.values()].map((g) => groupWords(g.path, g.status, named ? g.services : [], g.services[0])).join(', ')}`,
+  );
+  const reading = [claimWords(claim), listPhrases(measured, 4), ...partial].join('; ');
   const statuses = PATH_STATUSES.filter((s) => s !== 'inconclusive');
   const evidence = cite(
     ws.filter((_, i) => afterChecks[i]!.latest !== null).map((w) => ({ w, statuses })),
@@ -408,11 +472,13 @@ function historical(
   return {
     ...base(claim, ctx),
     verdict: 'historical',
-    summary: `claimed ${describeClaim(claim)}; measured after that period — ${measured}: ${reading}${partial.length ? `; ${partial.join('; ')}` : ''}`,
+    summary: reading,
     reasons: partial,
     checks: allChecks,
     evidence,
     evidence_total: afterChecks.reduce((n, c) => n + c.support + c.oppose, 0),
-    historical: { claimed_state: state, today, same_as_claimed: same, later_claims: laterOut, reading },
+    historical: { claimed_state: state, now, same_as_claimed: same, reading },
+    not_measured: NOTHING_UNMEASURED,
+    evidence_sources: [],
   };
 }

@@ -40,26 +40,35 @@ export interface BadLine {
 
 export type JudgedLine = { ok: true; measurement: Measurement } | { ok: false; kind: BadLine['kind']; reason: string };
 
+/** A line's JSON value, or why it is not JSON (nesting bounded); undefined for a blank line. */
+export function parseLine(raw: string, torn: boolean): { ok: true; value: unknown } | Extract<JudgedLine, { ok: false }> | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  const parsed = parseJson(text);
+  if (parsed.ok) return { ok: true, value: parsed.value };
+  if (parsed.kind === 'nesting') return { ok: false, kind: 'invalid', reason: describeProblem(text, parsed) };
+  if (torn) return { ok: false, kind: 'torn', reason: 'last line cut short (no newline, not valid JSON)' };
+  return { ok: false, kind: 'corrupt', reason: describeProblem(text, parsed) };
+}
+
+/** A parsed value checked against the measurement shape. */
+export function judgeValue(value: unknown): JudgedLine {
+  const res = measurementShape.safeParse(value);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    return { ok: false, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, measurement: value as Measurement };
+}
+
 /**
  * One results line judged the way every reader of measurement lines judges it (this reader, the
  * reporter's fast reader, the collector's stream): JSON with bounded nesting, then the measurement
  * shape. Undefined for a blank line. `torn`: it is the file's last line and has no newline.
  */
 export function judgeLine(raw: string, torn: boolean): JudgedLine | undefined {
-  const text = raw.trim();
-  if (text === '') return undefined;
-  const parsed = parseJson(text);
-  if (!parsed.ok) {
-    if (parsed.kind === 'nesting') return { ok: false, kind: 'invalid', reason: describeProblem(text, parsed) };
-    if (torn) return { ok: false, kind: 'torn', reason: 'last line cut short (no newline, not valid JSON)' };
-    return { ok: false, kind: 'corrupt', reason: describeProblem(text, parsed) };
-  }
-  const res = measurementShape.safeParse(parsed.value);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    return { ok: false, kind: 'invalid', reason: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
-  }
-  return { ok: true, measurement: parsed.value as Measurement };
+  const parsed = parseLine(raw, torn);
+  return parsed?.ok ? judgeValue(parsed.value) : parsed;
 }
 
 /**

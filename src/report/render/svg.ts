@@ -1,9 +1,10 @@
 // Inline SVG charts for the HTML report: no script, no external resource, every label escaped. Each
 // status also carries a symbol, so that the charts read in black and white on paper.
 
+import { boundedDays } from '../../claims/period.js';
 import type { PathStatus } from '../../model/verdict.js';
 import type { ClaimVerdict, Report, ServiceEvidence } from '../schema.js';
-import { periodLabel, vantageLabel } from './text.js';
+import { periodLabel } from './text.js';
 
 export function esc(s: string): string {
   return s
@@ -42,7 +43,7 @@ export const EFFECT_COLOUR: Record<string, string> = {
 export const VERDICT_SYMBOL: Record<ClaimVerdict['verdict'], string> = {
   consistent: '✓',
   contradicted: '✗',
-  historical: 'H',
+  historical: 'L',
   not_tested: '',
 };
 export const VERDICT_COLOUR: Record<ClaimVerdict['verdict'], string> = {
@@ -56,178 +57,177 @@ function text(x: number, y: number, s: string, attrs = ''): string {
   return `<text x="${x}" y="${y}" ${attrs}>${esc(s)}</text>`;
 }
 
-const PATHS = ['chat', 'web', 'call'] as const;
-
-/** Chart 1: latest status of each path, per service (rows) and network (columns). */
-export function pathStatusChart(evidence: readonly ServiceEvidence[]): string {
-  if (evidence.length === 0) return '<p class="empty">No measurements.</p>';
-  const services = [...new Set(evidence.map((e) => e.service))].sort();
-  const vkey = (e: ServiceEvidence) => `${e.vantage.asn}|${e.vantage.cc}|${e.vantage.network_name}|${e.vantage.access}|${e.vantage.label}`;
-  const vantages = [...new Map(evidence.map((e) => [vkey(e), e.vantage])).entries()];
-  const cell = 26;
-  const gap = 30;
-  const colW = cell * 3 + gap;
-  const left = 110;
-  const top = 72;
-  const width = left + vantages.length * colW + 10;
-  const height = top + services.length * (cell + 10) + 40;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" aria-labelledby="chart-paths-title">`,
-    '<title id="chart-paths-title">Latest status of the chat, web and call paths per service and network</title>',
-  ];
-  vantages.forEach(([, v], i) => {
-    const x = left + i * colW;
-    out.push(text(x, 12, v.asn, 'class="h"'));
-    out.push(text(x, 25, truncateLabel(v.network_name || '-', 16), 'class="s"'));
-    out.push(text(x, 38, truncateLabel(`${v.cc} · ${v.access}`, 16), 'class="s"'));
-    out.push(text(x, 51, truncateLabel(v.label || '-', 16), 'class="s"'));
-    PATHS.forEach((p, j) => out.push(text(x + j * cell + cell / 2, 66, p, 'class="s" text-anchor="middle"')));
-  });
-  services.forEach((s, r) => {
-    const y = top + r * (cell + 10);
-    out.push(text(0, y + cell * 0.7, truncateLabel(s, 14), 'class="h"'));
-    vantages.forEach(([k, v], i) => {
-      const e = evidence.find((x) => x.service === s && vkey(x) === k);
-      PATHS.forEach((p, j) => {
-        const pe = e?.paths.find((x) => x.path === p);
-        const st: PathStatus | 'none' = pe ? pe.latest_status : 'none';
-        const x = left + i * colW + j * cell;
-        const tip = pe
-          ? `${s} ${p} on ${vantageLabel(v)} ${v.access}: ${st} (latest day; ${pe.counts.accessible} accessible, ${pe.counts.blocked} blocked, ${pe.counts.partially_blocked} partially blocked, ${pe.counts.degraded} degraded, ${pe.counts.inconclusive} inconclusive)`
-          : `${s} ${p} on ${vantageLabel(v)} ${v.access}: not measured`;
-        out.push(
-          `<g><title>${esc(tip)}</title><rect x="${x + 1}" y="${y}" width="${cell - 2}" height="${cell}" fill="${STATUS_COLOUR[st]}" stroke="#555" stroke-width="0.5"/>` +
-            text(x + cell / 2, y + cell * 0.7, STATUS_SYMBOL[st], `class="sym" text-anchor="middle" fill="${st === 'degraded' || st === 'none' ? '#000' : '#fff'}"`) +
-            '</g>',
-        );
-      });
-    });
-  });
-  out.push(legend(0, height - 18, ['accessible', 'partially_blocked', 'blocked', 'degraded', 'inconclusive', 'none']));
-  out.push('</svg>');
-  return out.join('');
-}
-
-function truncateLabel(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
-}
-
-function legend(x: number, y: number, statuses: (PathStatus | 'none')[]): string {
-  let cx = x;
-  const out: string[] = [];
-  for (const s of statuses) {
-    const label = s === 'none' ? 'not measured' : s.replace('_', ' ');
-    out.push(`<rect x="${cx}" y="${y}" width="14" height="14" fill="${STATUS_COLOUR[s]}" stroke="#555" stroke-width="0.5"/>`);
-    out.push(text(cx + 7, y + 11, STATUS_SYMBOL[s], `class="sym-s" text-anchor="middle" fill="${s === 'degraded' || s === 'none' ? '#000' : '#fff'}"`));
-    out.push(text(cx + 18, y + 11, label, 'class="s"'));
-    cx += 26 + label.length * 6.2;
-  }
-  return out.join('');
-}
-
 /** A day strip: the dominant status of each measured day, oldest left. */
 export function dayStrip(e: ServiceEvidence, path: 'any' | 'chat' | 'web' | 'call' = 'any'): string {
   const pe = e.paths.find((p) => p.path === path);
   if (!pe || pe.days.length === 0) return '';
-  const w = Math.max(2, Math.min(8, Math.floor(240 / pe.days.length)));
+  const w = Math.max(1, Math.min(6, Math.floor(120 / pe.days.length)));
   const width = pe.days.length * w;
   const rects = pe.days
     .map((d, i) => `<rect x="${i * w}" y="0" width="${w}" height="14" fill="${STATUS_COLOUR[d.status]}"><title>${esc(`${d.day}: ${d.status}`)}</title></rect>`)
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="strip" viewBox="0 0 ${width} 14" width="${width}" height="14" role="img" aria-label="${esc(`${e.service} daily status from ${pe.days[0]!.day} to ${pe.days[pe.days.length - 1]!.day}`)}">${rects}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="strip" viewBox="0 0 ${width} 14" width="${width}" height="12" role="img" aria-label="${esc(`${e.service} daily status from ${pe.days[0]!.day} to ${pe.days[pe.days.length - 1]!.day}`)}">${rects}</svg>`;
 }
 
 function dayNumber(d: string): number {
   return Date.parse(`${d.slice(0, 10)}T00:00:00Z`) / 86_400_000;
 }
 
-function boundDay(d: string | null, end: boolean): string | null {
-  if (d === null) return null;
-  if (d.length === 4) return end ? `${d}-12-31` : `${d}-01-01`;
-  if (d.length === 7) return end ? `${d}-28` : `${d}-01`;
-  return d;
+/** A claim's bar: the days it can speak for (an unknown start is not the beginning of time). */
+function barDays(v: ClaimVerdict): { from: number; to: number; openStart: boolean; openEnd: boolean } | null {
+  const p = v.claim.period;
+  const d = boundedDays(p, v.claim.source.published);
+  if (!d) return null;
+  return { from: dayNumber(d.from), to: dayNumber(d.to), openStart: p.from === null, openEnd: p.to === null };
 }
 
-/** Chart 2: each claim's period as a bar coloured by its effect, and a mark where its verdict's evidence sits. */
-export function timelineChart(r: Report): string {
-  const vs = r.verdicts;
-  if (vs.length === 0) return '<p class="empty">No claims.</p>';
-  const days: number[] = [];
-  for (const v of vs) {
-    const f = boundDay(v.claim.period.from, false);
-    const t = boundDay(v.claim.period.to, true);
-    if (f) days.push(dayNumber(f));
-    if (t) days.push(dayNumber(t));
+/**
+ * An x scale over two spans with a break between them when claims and measurements lie years apart
+ * (2016 claims, 2026 measurements): each span gets room, the gap is drawn as a break.
+ */
+function scale(spans: { from: number; to: number }[], left: number, width: number): { x: (d: number) => number; breaks: number[]; ticks: number[] } {
+  const ranges = spans.filter((s) => Number.isFinite(s.from) && Number.isFinite(s.to)).sort((a, b) => a.from - b.from);
+  const merged: { from: number; to: number }[] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r.from - last.to < 730) last.to = Math.max(last.to, r.to);
+    else merged.push({ from: r.from - 15, to: r.to + 15 });
   }
-  if (r.input.first_time) days.push(dayNumber(r.input.first_time));
-  if (r.input.last_time) days.push(dayNumber(r.input.last_time));
-  const minY = new Date((Math.min(...days) - 1) * 86_400_000).getUTCFullYear();
-  const maxY = new Date((Math.max(...days) + 1) * 86_400_000).getUTCFullYear() + 1;
-  const d0 = dayNumber(`${minY}-01-01`);
-  const d1 = dayNumber(`${maxY}-01-01`);
-  const left = 70;
-  const plotW = 640;
-  const rowH = 15;
-  const top = 26;
-  const height = top + vs.length * rowH + 34;
-  const width = left + plotW + 20;
-  const x = (d: number) => left + ((d - d0) / (d1 - d0)) * plotW;
+  if (merged.length === 0) merged.push({ from: 0, to: 1 });
+  const gap = 18;
+  const total = merged.reduce((n, r) => n + (r.to - r.from), 0);
+  const usable = width - gap * (merged.length - 1);
+  // Each span at least a fifth of the width, so that a week of measurements is visible next to years of claims.
+  const minShare = merged.length > 1 ? usable / 5 : 0;
+  const raw = merged.map((r) => Math.max(minShare, ((r.to - r.from) / total) * usable));
+  const k = usable / raw.reduce((a, b) => a + b, 0);
+  const widths = raw.map((w) => w * k);
+  const starts: number[] = [];
+  let acc = left;
+  for (const w of widths) {
+    starts.push(acc);
+    acc += w + gap;
+  }
+  const x = (d: number) => {
+    let i = merged.findIndex((r) => d <= r.to);
+    if (i < 0) i = merged.length - 1;
+    const r = merged[i]!;
+    const t = Math.min(1, Math.max(0, (d - r.from) / (r.to - r.from || 1)));
+    return starts[i]! + t * widths[i]!;
+  };
+  const breaks = starts.slice(1).map((s) => s - gap / 2);
+  const ticks: number[] = [];
+  for (const r of merged) {
+    const y0 = new Date(r.from * 86_400_000).getUTCFullYear();
+    const y1 = new Date(r.to * 86_400_000).getUTCFullYear();
+    const years = y1 - y0 + 1;
+    const step = years > 8 ? 2 : 1;
+    for (let y = y0; y <= y1; y += step) {
+      const d = dayNumber(`${y}-01-01`);
+      if (d >= r.from && d <= r.to) ticks.push(d);
+      // A span within one year: mark its months instead.
+      if (years === 1)
+        for (let m = 1; m <= 12; m++) {
+          const dm = dayNumber(`${y}-${String(m).padStart(2, '0')}-01`);
+          if (dm >= r.from && dm <= r.to && !ticks.includes(dm)) ticks.push(dm);
+        }
+    }
+  }
+  return { x, breaks, ticks: ticks.sort((a, b) => a - b) };
+}
+
+function tickLabel(d: number): string {
+  const t = new Date(d * 86_400_000);
+  return t.getUTCMonth() === 0 ? String(t.getUTCFullYear()) : t.toISOString().slice(5, 7);
+}
+
+/**
+ * Each claim's period as a bar coloured by its effect (external facts as diamonds), labelled with its
+ * id and source; a ring where the evidence of its verdict sits; the measured period shaded.
+ */
+export function timelineChart(r: Report): string {
+  // Claims about the countries measured (all of them when nothing was measured), with dates and a state.
+  const ccs = new Set(r.evidence.map((e) => e.vantage.cc));
+  const vs = r.verdicts.filter((v) => barDays(v) !== null && v.claim.effect !== 'circumvented' && !v.claim.scope && (ccs.size === 0 || ccs.has(v.claim.country)));
+  if (vs.length === 0) return '<p class="empty">No dated claims.</p>';
+  vs.sort((a, b) => barDays(a)!.from - barDays(b)!.from || (a.claim.id < b.claim.id ? -1 : 1));
+  const label = (v: ClaimVerdict) => `${v.claim.id} ${v.claim.source.outlet.replace(/\s*\(.*\)$/, '')}`;
+  const labelW = Math.min(230, 40 + Math.max(...vs.map((v) => label(v).length)) * 5.6);
+  const left = labelW;
+  const plotW = 560;
+  const rowH = 11;
+  const top = 22;
+  const height = top + vs.length * rowH + 26;
+  const width = left + plotW + 10;
+  const spans = vs.map((v) => barDays(v)!).map((b) => ({ from: b.from, to: b.to }));
+  const first = r.input.first_time;
+  const last = r.input.last_time;
+  if (first && last) spans.push({ from: dayNumber(first), to: dayNumber(last) + 1 });
+  const sc = scale(spans, left, plotW);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" aria-labelledby="chart-time-title">`,
-    '<title id="chart-time-title">Claimed periods (bars, coloured by the claimed effect) and the verdicts measured against them (marks)</title>',
+    '<title id="chart-time-title">Claimed periods (bars, coloured by the claimed effect; diamonds: external facts) and the verdicts measured against them (rings)</title>',
   ];
-  const step = maxY - minY > 12 ? 2 : 1;
-  for (let y = minY; y <= maxY; y += step) {
-    const gx = x(dayNumber(`${y}-01-01`));
-    out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${top + vs.length * rowH}" stroke="#ddd"/>`);
-    out.push(text(gx, top - 10, String(y), 'class="s" text-anchor="middle"'));
+  for (const t of sc.ticks) {
+    const gx = sc.x(t);
+    out.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${top + vs.length * rowH}" stroke="#e3e3e3"/>`);
+    out.push(text(gx, top - 8, tickLabel(t), 'class="s" text-anchor="middle"'));
   }
-  if (r.input.first_time && r.input.last_time) {
-    const a = x(dayNumber(r.input.first_time));
-    const b = Math.max(a + 2, x(dayNumber(r.input.last_time) + 1));
-    out.push(`<rect x="${a}" y="${top - 6}" width="${b - a}" height="${vs.length * rowH + 6}" fill="#1565c0" opacity="0.12"><title>${esc(`measurements: ${r.input.first_time} to ${r.input.last_time}`)}</title></rect>`);
+  for (const bx of sc.breaks) out.push(`<line x1="${bx}" y1="${top - 14}" x2="${bx}" y2="${top + vs.length * rowH}" stroke="#777" stroke-dasharray="2 3"/>`, text(bx, top + vs.length * rowH + 10, '≈', 'class="s" text-anchor="middle"'));
+  if (first && last) {
+    const a = sc.x(dayNumber(first));
+    const b = Math.max(a + 3, sc.x(dayNumber(last) + 1));
+    out.push(`<rect x="${a}" y="${top - 4}" width="${b - a}" height="${vs.length * rowH + 4}" fill="#1565c0" opacity="0.13"><title>${esc(`measurements: ${first} to ${last}`)}</title></rect>`);
   }
   vs.forEach((v, i) => {
     const y = top + i * rowH;
     const c = v.claim;
-    out.push(text(0, y + 11, c.id, 'class="s"'));
-    const f = boundDay(c.period.from, false);
-    const t = boundDay(c.period.to, true);
-    const x0 = f ? x(dayNumber(f)) : left;
-    const x1 = t ? x(dayNumber(t) + 1) : left + plotW;
-    const open = `${f ? '' : 'start not stated; '}${t ? '' : 'open-ended; '}`;
-    out.push(
-      `<g><title>${esc(`${c.id}: ${c.effect} ${periodLabel(c.period)} (${open}${c.services.join(', ')}, ${c.operators}, ${c.access})`)}</title>` +
-        `<rect x="${x0}" y="${y + 3}" width="${Math.max(3, x1 - x0)}" height="9" fill="${EFFECT_COLOUR[c.effect] ?? '#777'}"${f && t ? '' : ' stroke-dasharray="3 2" stroke="#000" stroke-width="0.6"'}/></g>`,
-    );
+    const b = barDays(v)!;
+    out.push(text(0, y + 8.5, label(v), `class="s"${c.origin === 'external' ? ' font-weight="700"' : ''}`));
+    const x0 = sc.x(b.from);
+    const x1 = Math.max(x0 + 3, sc.x(b.to + 1));
+    const colour = EFFECT_COLOUR[c.effect] ?? '#777';
+    const tip = `${c.id} (${c.source.outlet}): ${c.effect} ${periodLabel(c.period)}${b.openStart ? ' — start not stated: the bar shows only what the text dates' : ''}${b.openEnd ? ' — said to go on: the bar stops at publication' : ''} (${c.services.join(', ')}, ${c.operators}, ${c.access})`;
+    if (c.origin === 'external') {
+      const cx = (x0 + x1) / 2;
+      out.push(`<g><title>${esc(tip)}</title><path d="M${cx - 5} ${y + 5} L${cx} ${y} L${cx + 5} ${y + 5} L${cx} ${y + 10} Z" fill="${colour}" stroke="#000" stroke-width="0.8"/></g>`);
+    } else {
+      out.push(
+        `<g><title>${esc(tip)}</title><rect x="${x0}" y="${y + 1.5}" width="${x1 - x0}" height="7" fill="${colour}"${b.openStart || b.openEnd ? ' stroke="#000" stroke-width="0.6" stroke-dasharray="2 2"' : ''}/>` +
+          (b.openStart ? `<path d="M${x0 - 5} ${y + 5} L${x0} ${y + 1.5} L${x0} ${y + 8.5} Z" fill="#777"/>` : '') +
+          '</g>',
+      );
+    }
     const day = verdictDay(v);
     if (day) {
-      const mx = x(dayNumber(day));
+      const mx = sc.x(dayNumber(day));
       out.push(
-        `<g><title>${esc(`${c.id}: ${v.verdict} (evidence up to ${day})`)}</title><circle cx="${mx}" cy="${y + 7.5}" r="5" fill="#fff" stroke="${VERDICT_COLOUR[v.verdict]}" stroke-width="2.5"/>` +
-          text(mx, y + 10.5, VERDICT_SYMBOL[v.verdict], `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[v.verdict]}"`) +
+        `<g><title>${esc(`${c.id}: ${v.verdict} (evidence up to ${day})`)}</title><circle cx="${mx}" cy="${y + 5}" r="4" fill="#fff" stroke="${VERDICT_COLOUR[v.verdict]}" stroke-width="1.8"/>` +
+          text(mx, y + 7.8, VERDICT_SYMBOL[v.verdict], `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[v.verdict]}"`) +
           '</g>',
       );
     }
   });
-  const ly = height - 16;
+  const ly = height - 12;
   let lx = 0;
-  for (const [label, colour] of [
+  for (const [lab, colour] of [
     ['blocked', EFFECT_COLOUR.blocked!],
     ['throttled/degraded', EFFECT_COLOUR.degraded!],
     ['working/restored', EFFECT_COLOUR.working!],
-    ['circumvented', EFFECT_COLOUR.circumvented!],
   ] as const) {
-    out.push(`<rect x="${lx}" y="${ly}" width="14" height="9" fill="${colour}"/>`, text(lx + 18, ly + 9, label, 'class="s"'));
-    lx += 30 + label.length * 6;
+    out.push(`<rect x="${lx}" y="${ly}" width="12" height="8" fill="${colour}"/>`, text(lx + 15, ly + 8, lab, 'class="s"'));
+    lx += 24 + lab.length * 5.4;
   }
+  out.push(`<path d="M${lx + 6} ${ly - 2} L${lx + 12} ${ly + 4} L${lx + 6} ${ly + 10} L${lx} ${ly + 4} Z" fill="#999"/>`, text(lx + 16, ly + 8, 'external fact', 'class="s"'));
+  lx += 90;
   for (const k of ['consistent', 'contradicted', 'historical'] as const) {
+    const word = k === 'historical' ? 'measured later' : k;
     out.push(
-      `<circle cx="${lx + 6}" cy="${ly + 5}" r="5" fill="#fff" stroke="${VERDICT_COLOUR[k]}" stroke-width="2.5"/>`,
-      text(lx + 6, ly + 8, VERDICT_SYMBOL[k], `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[k]}"`),
-      text(lx + 16, ly + 9, k, 'class="s"'),
+      `<circle cx="${lx + 5}" cy="${ly + 4}" r="4.5" fill="#fff" stroke="${VERDICT_COLOUR[k]}" stroke-width="2"/>`,
+      text(lx + 5, ly + 7, VERDICT_SYMBOL[k], `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[k]}"`),
+      text(lx + 13, ly + 8, word, 'class="s"'),
     );
-    lx += 26 + k.length * 6;
+    lx += 22 + word.length * 5.4;
   }
   out.push('</svg>');
   return out.join('');

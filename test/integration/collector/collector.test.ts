@@ -274,3 +274,21 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     }).rejects.toThrow(/HTTP 401/);
   });
 });
+
+describe('simulated measurements', () => {
+  it('are refused with 400 (never retried for ever), unless the collector accepts simulations', async () => {
+    const m = fakeMeasurement(990, { run: 'sim' });
+    m.annotations = { ...m.annotations, x_simulation: 'voipprobe demo: loopback lab, scenario 9' };
+    const r = await submit(m);
+    expect(r.status).toBe(400);
+    expect(String(r.body.error)).toMatch(/^content\.annotations\.x_simulation: a simulated measurement .*--accept-simulated/);
+    const lab = await startTestCollector({ acceptSimulated: true });
+    try {
+      const res = await request(`${lab.url}/api/v1/submit_measurement`, { method: 'POST', headers: auth, body: JSON.stringify({ format: 'json', content: m }) });
+      expect(res.statusCode).toBe(200);
+      await res.body.text();
+    } finally {
+      await lab.stop();
+    }
+  });
+});

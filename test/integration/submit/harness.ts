@@ -21,7 +21,7 @@ export interface TestCollector extends RunningCollector {
 }
 
 export async function startTestCollector(
-  opts: { dir?: string; store?: MeasurementStore; maxBodyBytes?: number; headersTimeoutMs?: number; requestTimeoutMs?: number; port?: number } = {},
+  opts: { dir?: string; store?: MeasurementStore; maxBodyBytes?: number; headersTimeoutMs?: number; requestTimeoutMs?: number; port?: number; acceptSimulated?: boolean } = {},
 ): Promise<TestCollector> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'voipprobe-collector-'));
   const store = opts.store ?? (await JsonlStore.open(dir));
@@ -31,6 +31,7 @@ export async function startTestCollector(
     maxBodyBytes: opts.maxBodyBytes,
     headersTimeoutMs: opts.headersTimeoutMs,
     requestTimeoutMs: opts.requestTimeoutMs,
+    acceptSimulated: opts.acceptSimulated,
   });
   const running = await listen(server, '127.0.0.1', opts.port ?? 0);
   return {

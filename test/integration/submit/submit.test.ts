@@ -207,6 +207,36 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
     expect(await collector.store.counts()).toEqual({ rows: 3, distinct: 3 });
   });
 
+  it('refuses simulated measurements (voipprobe demo) unless --allow-simulated, sends the real ones, exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voipprobe-cli-submit-'));
+    const file = join(dir, 'run.jsonl');
+    const [real, sim] = batch('sim', 2);
+    sim!.annotations = { ...sim!.annotations, x_simulation: 'voipprobe demo: loopback lab, scenario 9' };
+    writeFileSync(file, `${JSON.stringify(real)}\n${JSON.stringify(sim)}\n`);
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const args = ['node', 'voipprobe', 'submit', file, '--collector', collector.url, '--token-file', tokenFile, '--spool', join(dir, 'spool')];
+    const program = new Command().exitOverride();
+    registerSubmit(program);
+    await program.parseAsync(args);
+    expect(err).toContain(`${file}:2: not sent: a simulated measurement (annotations.x_simulation, written by voipprobe demo)`);
+    expect(out).toContain('spooled 1 measurement(s), 1 simulated measurement(s) refused');
+    expect(process.exitCode).toBe(2);
+    expect(await storedIds(collector)).toEqual([real!.id]);
+    // Told otherwise: the simulation goes too (to a collector that accepts simulations).
+    const lab = await startTestCollector({ acceptSimulated: true });
+    try {
+      process.exitCode = undefined;
+      const again = new Command().exitOverride();
+      registerSubmit(again);
+      await again.parseAsync([...args.slice(0, 4), '--collector', lab.url, '--token-file', tokenFile, '--spool', join(dir, 'spool2'), '--allow-simulated']);
+      expect(process.exitCode).toBeUndefined();
+      expect((await storedIds(lab)).sort()).toEqual([real!.id, sim!.id].sort());
+    } finally {
+      await lab.stop();
+    }
+  });
+
   it('no collector configured is a clear input error', async () => {
     const program = new Command().exitOverride();
     registerSubmit(program);

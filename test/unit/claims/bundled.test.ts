@@ -3,13 +3,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectContradictions } from '../../../src/claims/contradictions.js';
-import { bundledClaimsFile, loadClaims } from '../../../src/claims/load.js';
+import { conflictingPairs, detectContradictions } from '../../../src/claims/contradictions.js';
+import { bundledClaimsFile, bundledFactsFile, loadClaims } from '../../../src/claims/load.js';
 import { claimsJsonSchema, MAX_QUOTE_WORDS, wordCount } from '../../../src/claims/schema.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SEEDS = join(ROOT, '..', 'shared', 'seeds');
-const { claims } = loadClaims();
+const all = loadClaims().claims;
+const claims = all.filter((c) => c.origin === 'document');
+const facts = all.filter((c) => c.origin === 'external');
 
 /** The text a reader sees: HTML tags dropped, entities decoded, whitespace (incl. no-break spaces) collapsed. */
 function readable(s: string): string {
@@ -59,14 +61,28 @@ describe('seeds/claims.json', () => {
     expect(byCountry('EG')).toEqual(['003-01']);
     expect(byCountry('IN')).toEqual(['003-02']);
     expect(byCountry('BR').sort()).toEqual(['003-03', '003-07', '003-12']);
-    expect(byCountry('FR')).toEqual(['003-13']);
+    expect(byCountry('FR')).toEqual([]);
+  });
+
+  it('leaves out what the texts do not claim: licensing statements, a general remark, a conditional', () => {
+    const ids = new Set(claims.map((c) => c.id));
+    // 000-03, 001-02: the regulator's licensing position as relayed, not a report of blocking;
+    // 003-09: satellite contracts in general; 003-13: "if Skype is allowed in France".
+    for (const id of ['000-03', '001-02', '003-09', '003-13']) expect(ids.has(id), id).toBe(false);
+    // Each article's own report of the block is kept, under its author.
+    expect(claims.find((c) => c.id === '000-02')!.speaker.kind).toBe('author');
+    expect(claims.find((c) => c.id === '001-01')!.speaker.kind).toBe('author');
+  });
+
+  it('MoroccoBoard names Viber among the services blocked (002-06)', () => {
+    expect(claims.find((c) => c.id === '002-06')!.services).toEqual(['skype', 'teamspeak', 'viber']);
   });
 
   it('records the comments as reader comments and the regulator as official', () => {
     const kind = (id: string) => claims.find((c) => c.id === id)!.speaker.kind;
     expect(kind('002-18')).toBe('reader_comment'); // "I tried with Inwi 3G and is working"
     expect(kind('002-17')).toBe('operator'); // Maroc Telecom's denial, relayed by a commenter
-    expect(kind('000-03')).toBe('official'); // the ANRT statement
+    expect(kind('003-05')).toBe('official'); // the ANRT confirming the interruption
     expect(kind('004-06')).toBe('reader_comment');
   });
 
@@ -78,38 +94,75 @@ describe('seeds/claims.json', () => {
   });
 });
 
+describe('seeds/facts.json: the record, kept apart', () => {
+  it('is loaded beside the claims, as external facts with sources', () => {
+    expect(loadClaims().files).toEqual([bundledClaimsFile(), bundledFactsFile()]);
+    expect(facts.map((f) => f.id)).toEqual(['fact-2016-01', 'fact-2016-11']);
+    const lifting = facts.find((f) => f.id === 'fact-2016-11')!;
+    expect(lifting).toMatchObject({ effect: 'restored', period: { from: '2016-11-03', to: '2016-11-06' } });
+    expect([lifting.source, ...(lifting.also_sources ?? [])].map((s) => s.outlet)).toEqual(['africanews', 'Le360 (as relayed by SAMENA Daily News)']);
+    expect(loadClaims({ bundledFacts: false }).claims.some((c) => c.origin === 'external')).toBe(false);
+  });
+});
+
 describe('contradictions in the seed documents', () => {
-  const all = detectContradictions(claims);
-  const find = (a: string, b: string) => all.find((c) => c.claims[0] === a && c.claims[1] === b);
+  const entries = detectContradictions(all);
+  const pairs = conflictingPairs(all);
+  const pair = (a: string, b: string) => pairs.find((c) => c.claims[0] === a && c.claims[1] === b);
+  const entryWith = (a: string, b: string) =>
+    entries.find((e) => (e.sides[0].claims.includes(a) && e.sides[1].claims.includes(b)) || (e.sides[1].claims.includes(a) && e.sides[0].claims.includes(b)));
 
-  it('finds the lifting of February 2016 against the block still reported later', () => {
-    // Contrepoints' note of 10 February: unblocked early February; DeepDotWeb (August): ban enforced on mobile.
-    expect(find('000-02', '003-06')).toMatchObject({ kind: 'lifting', effects: ['blocked', 'restored'] });
-    // Yabiladi (late February): blocked on 3G/4G and ADSL, against the same note.
-    expect(find('003-06', '004-03')).toMatchObject({ kind: 'lifting', overlap: { period: { from: '2016-02-01', to: '2016-02-10' } } });
+  it('puts the lifting of February 2016 against the block still reported later first, and definite', () => {
+    // Contrepoints' note of 10 February: unblocked early February; Yabiladi (about 1 March 2016): blocked on 3G/4G and ADSL.
+    const first = entries[0]!;
+    expect(first).toMatchObject({ id: 'C1', kind: 'lifting', certainty: 'definite' });
+    expect(first.sides[0].claims).toEqual(['003-06']);
+    expect(first.sides[1].claims).toEqual(expect.arrayContaining(['000-02', '004-02', '004-03']));
+    expect(pair('003-06', '004-03')).toMatchObject({ kind: 'lifting', certainty: 'definite', overlap: { period: { from: '2016-02-01', to: '2016-02-10' } } });
+    // DeepDotWeb (August 2016) speaks of calls on mobile only: the same dispute, a difference of scope.
+    expect(pair('000-02', '003-06')).toMatchObject({ kind: 'scope', certainty: 'possible' });
   });
 
-  it('finds Maroc Telecom denying what its customers report', () => {
-    expect(find('002-16', '002-17')).toMatchObject({ kind: 'state', certainty: 'definite', weights: [1, 3] });
+  it('gathers Maroc Telecom\'s denial against its customers into one entry, definite through the same comment', () => {
+    const denial = entries.find((e) => e.sides.some((s) => s.claims.length === 1 && s.claims[0] === '002-17') && e.kind === 'state')!;
+    expect(denial.certainty).toBe('definite');
+    const reports = denial.sides.find((s) => !s.claims.includes('002-17'))!.claims;
+    expect(reports).toEqual(expect.arrayContaining(['002-01', '002-05', '002-16']));
+    expect(pair('002-16', '002-17')).toMatchObject({ kind: 'state', certainty: 'definite', weights: [1, 3] });
+    // Other comments on the same post are undated within February 2012: possible only.
+    expect(pair('002-01', '002-17')?.certainty).toBe('possible');
   });
 
-  it('finds blocked against only choppy, and throttled against working fine', () => {
-    expect(find('002-12', '002-13')).toMatchObject({ kind: 'severity', certainty: 'possible' });
-    expect(find('002-11', '002-14')).toMatchObject({ kind: 'quality' });
+  it('blocked against throttled is a difference of degree, never definite', () => {
+    const degree = pairs.filter((p) => p.kind === 'severity' || p.kind === 'quality');
+    expect(degree.length).toBeGreaterThan(0);
+    expect(degree.every((p) => p.certainty === 'possible')).toBe(true);
+    expect(pair('002-12', '002-13')).toMatchObject({ kind: 'severity' });
+    expect(pair('002-11', '002-14')).toMatchObject({ kind: 'quality' });
   });
 
   it('records the ICANN55 venue as an exception, not a plain contradiction', () => {
-    expect(find('000-02', '004-01')).toMatchObject({ kind: 'exception' });
+    expect(pair('000-02', '004-01')).toMatchObject({ kind: 'exception', certainty: 'possible' });
   });
 
   it('keeps claims about different operators apart (blocked on Maroc Telecom, working on Inwi 3G)', () => {
-    expect(find('002-16', '002-18')).toBeUndefined();
-    expect(find('002-16', '002-22')).toBeUndefined();
+    expect(pair('002-16', '002-18')).toBeUndefined();
+    expect(pair('002-16', '002-22')).toBeUndefined();
+    expect(entryWith('002-16', '002-18')).toBeUndefined();
+  });
+
+  it('does not draw an unknown start back in time: SkypeOut blocked "bien avant" 2016 does not meet 2012', () => {
+    expect(pairs.filter((p) => p.claims.includes('004-04') && p.overlap.period.from! < '2016')).toEqual([]);
+  });
+
+  it('is few and readable: under 15 entries, 2 of them definite (119 pairs and 21 "definite" before)', () => {
+    expect(entries.length).toBeLessThan(15);
+    expect(entries.filter((e) => e.certainty === 'definite').map((e) => e.id)).toEqual(['C1', 'C2']);
   });
 
   it('never sets countries against each other, nor circumvention against anything', () => {
-    const byId = new Map(claims.map((c) => [c.id, c]));
-    for (const c of all) {
+    const byId = new Map(all.map((c) => [c.id, c]));
+    for (const c of pairs) {
       const [a, b] = c.claims.map((id) => byId.get(id)!);
       expect(a!.country).toBe(b!.country);
       expect(a!.effect).not.toBe('circumvented');

@@ -54,6 +54,38 @@ function errorOf(f: () => unknown): InputError {
   throw new Error('expected an InputError');
 }
 
+describe('claims loader: dates and names', () => {
+  it.each(['2017/06/15', '15/06/2017', '2017-6-15', '2017-06-15T00:00:00Z', '2016-02-30'])('a date written as %s is a clear error, never a crash', (date) => {
+    for (const where of ['period', 'published'] as const) {
+      const file = where === 'period' ? validFile([validClaim({ period: { from: date, to: null, precision: 'day' } })]) : validFile();
+      if (where === 'published') (file.sources.doc.published as { date: string }).date = date;
+      const e = errorOf(() => parseClaimsText(JSON.stringify(file, null, 2), 'dates.json'));
+      expect(e.message).toMatch(where === 'period' ? /dates\.json:\d+:\d+: claims\[0\]\.period\.from \(claim "zz-01"\): (must be YYYY, YYYY-MM or YYYY-MM-DD|not a calendar date)/ : /published\.date: (must be YYYY|not a calendar date)/);
+      expect(e.message).not.toMatch(/RangeError|Invalid time value/);
+    }
+  });
+
+  it('refuses a service nobody measures, with the closest known name as a hint', () => {
+    const e = errorOf(() => parseClaimsText(JSON.stringify(validFile([validClaim({ services: ['whatsap'] })]), null, 2), 'typo.json'));
+    expect(e.message).toMatch(/typo\.json:\d+:\d+: claims\[0\]\.services\[0\] \(claim "zz-01"\): unknown service "whatsap" \(did you mean "whatsapp"\?\); known: .*whatsapp/);
+    expect(e.message).toMatch(/, or "any"$/);
+  });
+
+  it('accepts the names documents use and the services only OONI measures', () => {
+    for (const s of ['hangouts', 'teams', 'signal', 'telegram', 'messenger', 'any']) {
+      expect(parseClaimsText(JSON.stringify(validFile([validClaim({ services: [s] })])), 'ok.json')[0]!.services).toEqual([s]);
+    }
+  });
+
+  it('a facts file states each fact in its own words; a claims file quotes', () => {
+    const fact = validFile([validClaim({ quote: undefined, statement: 'The regulator lifted the block.' })]);
+    const [f] = parseClaimsText(JSON.stringify({ kind: 'facts', ...fact }), 'facts.json');
+    expect(f).toMatchObject({ origin: 'external', quote: 'The regulator lifted the block.' });
+    expect(errorOf(() => parseClaimsText(JSON.stringify({ kind: 'facts', ...validFile() }), 'f.json')).message).toMatch(/a fact needs a "statement"/);
+    expect(errorOf(() => parseClaimsText(JSON.stringify(fact), 'c.json')).message).toMatch(/a claim needs a "quote"/);
+  });
+});
+
 describe('claims loader', () => {
   it('resolves sources and operators', () => {
     const [c] = parseClaimsText(JSON.stringify(validFile()), 'mine.json');
@@ -69,7 +101,7 @@ describe('claims loader', () => {
   it('merges a user file with the bundled claims', () => {
     const f = write('user.json', validFile());
     const set = loadClaims({ files: [f] });
-    expect(set.files[1]).toBe(f);
+    expect(set.files[2]).toBe(f); // after seeds/claims.json and seeds/facts.json
     expect(set.claims.some((c) => c.id === '000-01')).toBe(true);
     expect(set.claims.at(-1)!.id).toBe('zz-01');
     expect(loadClaims({ files: [f], bundled: false }).claims.map((c) => c.id)).toEqual(['zz-01']);

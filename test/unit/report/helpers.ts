@@ -125,8 +125,10 @@ export function claim(o: Partial<Omit<Claim, 'operators'>> & { operators?: Claim
       language: 'en',
       published: { date: '2026-11-01', precision: 'day' },
     },
+    origin: o.origin ?? 'document',
     speaker: o.speaker ?? { kind: 'author' },
     quote: o.quote ?? 'calls are blocked',
+    ...(o.passage ? { passage: o.passage } : {}),
     country: o.country ?? 'MA',
     services: o.services ?? ['whatsapp'],
     operators: o.operators ?? [IAM],
@@ -137,4 +139,9 @@ export function claim(o: Partial<Omit<Claim, 'operators'>> & { operators?: Claim
     ...(o.technique ? { technique: o.technique } : {}),
     ...(o.scope ? { scope: o.scope } : {}),
   };
+}
+
+/** A source published on a given date (claims can only speak for days up to their publication). */
+export function sourceOn(date: string): Claim['source'] {
+  return { key: `s-${date}`, file: 'doc.txt', outlet: 'Test Outlet', title: 'Test', language: 'en', published: { date, precision: 'day' } };
 }

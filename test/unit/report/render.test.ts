@@ -71,17 +71,36 @@ describe('report data', () => {
     expect(reportSchema.parse(out)).toEqual(out);
     // The schema is not a rubber stamp.
     expect(fromFile.safeParse({ ...out, verdicts: [{ ...out.verdicts[0], verdict: 'probably' }] }).success).toBe(false);
-    expect(fromFile.safeParse({ ...out, format_version: 2 }).success).toBe(false);
+    expect(fromFile.safeParse({ ...out, format_version: 1 }).success).toBe(false);
   });
 });
 
 describe('renderers', () => {
-  it('table: verdicts, findings, evidence and contradictions; no escape sequences from data', async () => {
+  it('every format opens with the summary: what was measured, then what it shows', async () => {
+    const r = await sample();
+    expect(r.summary.headline[0]).toMatch(/^Measured \d+ runs? on 3 networks/);
+    expect(r.summary.headline.join(' ')).toContain('whatsapp: calls blocked on Maroc Telecom mobile');
+    const t = renderTable(r);
+    const md = renderMarkdown(r);
+    const html = renderHtml(r);
+    expect(t.indexOf('SUMMARY')).toBeLessThan(t.indexOf('CLAIMS'));
+    expect(t.indexOf('CLAIMS')).toBeLessThan(t.indexOf('EVIDENCE'));
+    expect(t.indexOf('EVIDENCE')).toBeLessThan(t.indexOf('METHODS AND CAVEATS'));
+    expect(md.indexOf('## Summary')).toBeLessThan(md.indexOf('## Claims'));
+    expect(md.indexOf('## Evidence')).toBeLessThan(md.indexOf('## Methods and caveats'));
+    expect(html.indexOf('id="summary"')).toBeLessThan(html.indexOf('id="claims"'));
+    expect(html.indexOf('id="evidence"')).toBeLessThan(html.indexOf('id="methods"'));
+    const json = JSON.parse(renderReport(r, 'json'));
+    expect(Object.keys(json).indexOf('summary')).toBeLessThan(Object.keys(json).indexOf('verdicts'));
+  });
+
+  it('table: findings, verdicts, evidence and contradictions; no escape sequences from data', async () => {
     const t = renderTable(await sample());
     expect(t).toMatch(/^blocked-now\s+consistent\s+blocked\s+whatsapp\s+Maroc Telecom AS6713\s+any\s+call\s+from 2026-11/m);
-    expect(t).toContain('measured as claimed: whatsapp/call on AS6713 Maroc Telecom (mobile, casa): 2 blocked (2026-11-20..2026-11-21)');
-    expect(t).toMatch(/^past\s+historical/m);
-    expect(t).toMatch(/consistent with the lifting claimed in working-inwi \(Test Outlet, 2026-11-01\), lifted/);
+    expect(t).toContain('measured as claimed in that period: on Maroc Telecom mobile: whatsapp calls blocked (2 runs)');
+    expect(t).toMatch(/^past\s+claimed then, measured later/m);
+    expect(t).not.toMatch(/consistent with the lifting|still blocked/);
+    expect(t).toMatch(/whatsapp calls on Maroc Telecom mobile · casa: blocked — blocked in 2 of 2 decisive runs/);
     expect(t).toMatch(/^whatsapp\s+AS6713 Maroc Telecom \(MA\)\s+mobile\s+casa\s+2\s+partially_blocked\s+accessible\s+-\s+blocked\s+udp\.no_response ×2/m);
     expect(t).toContain('CONTRADICTIONS BETWEEN CLAIMS');
     expect(t).toContain('Data: IP-to-ASN: DB-IP (CC-BY 4.0)');
@@ -90,30 +109,30 @@ describe('renderers', () => {
 
   it('markdown: tables with every data string escaped', async () => {
     const md = renderMarkdown(await sample());
-    expect(md).toContain('# VoIP blocking: claims and measurements');
+    expect(md).toContain('# VoIP blocking: what was measured, and the claims');
     expect(md).toContain('| **blocked-now** |');
-    expect(md).toContain('**historical**');
+    expect(md).toContain('**claimed then, measured later**');
     expect(md).toContain('- IP-to-ASN: DB-IP \\(CC-BY 4.0\\)');
     expect(md).not.toMatch(/<script|<img/);
     expect(md).toContain('&lt;script&gt;');
     // Pipes from data never open a new table cell.
-    for (const row of md.split('\n').filter((l) => l.startsWith('| **evil**'))) expect(row.split(/(?<!\\)\|/).length).toBe(8);
+    for (const row of md.split('\n').filter((l) => l.startsWith('| **evil**'))) expect(row.split(/(?<!\\)\|/).length).toBe(6);
   });
 
-  it('html: self-contained, escaped, with the three charts', async () => {
+  it('html: self-contained, escaped, summary grid, timeline', async () => {
     const html = renderHtml(await sample());
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
     expect(html).not.toMatch(/<script|<img|<iframe|<link|<object|@import|url\(/i);
     expect(html).not.toMatch(/<[a-z][^>]*\s(src|href|on[a-z]+)=/i); // no tag of ours loads or runs anything
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
-    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(3);
-    expect(html).toContain('id="chart-paths-title"');
+    expect(html).toContain('id="grid"');
     expect(html).toContain('id="chart-time-title"');
-    expect(html).toContain('Claims side by side with the evidence');
     expect(html).toContain('@media print');
     expect(html).toContain('Data sources: IP-to-ASN: DB-IP (CC-BY 4.0)');
     expect(html).toContain('<blockquote lang="en">');
+    // No local path of a claims or results file.
+    expect(html).not.toMatch(/\/tmp\/|\/home\/|\/work\//);
   });
 
   it('an empty report renders in every format', async () => {
@@ -127,7 +146,10 @@ describe('renderers', () => {
     const r = await buildReport(stream([measurement({ call: 'accessible', chat: 'accessible', web: 'accessible' })]), claims, { now: new Date('2026-11-24T00:00:00Z') });
     const t = renderTable(r);
     expect(t).toMatch(/^002-18\s+not tested/m); // Inwi 3G: no Inwi measurement here
-    expect(t).toMatch(/^003-04\s+historical/m);
+    expect(t).toMatch(/^003-04\s+claimed then, measured later/m);
+    expect(t).toContain('THE RECORD (external facts');
     expect(renderHtml(r)).toContain('Morocco Bans Skype, WhatsApp, in VoIP Crackdown by State ISP');
+    // 003-04 names three operators; only Maroc Telecom was measured.
+    expect(r.verdicts.find((v) => v.claim.id === '003-04')!.historical!.reading).toContain('Meditel and Inwi not measured');
   });
 });

@@ -5,7 +5,7 @@ import type { Measurement } from '../../../src/model/measurement.js';
 import { Aggregator } from '../../../src/report/aggregate.js';
 import { normalise } from '../../../src/report/input.js';
 import { judgeClaim } from '../../../src/report/verdict.js';
-import { claim, IAM, INWI, measurement, NETWORKS } from './helpers.js';
+import { claim, IAM, INWI, MEDITEL, measurement, NETWORKS } from './helpers.js';
 
 function units(ms: Measurement[]) {
   const agg = new Aggregator();
@@ -183,7 +183,7 @@ describe('judgeClaim', () => {
       path: 'call',
       status: 'accessible',
     });
-    expect(v.summary).toContain('measured otherwise');
+    expect(v.summary).toContain('measured otherwise in that period');
     expect(v.evidence_total).toBe(1);
   });
 
@@ -205,42 +205,52 @@ describe('judgeClaim', () => {
     const v = judge(claim({ services: ['whatsapp', 'viber'] }), [m({ call: 'blocked', time: T })]);
     expect(v.verdict).toBe('consistent');
     expect(v.reasons).toContain('not measured: viber');
+    expect(v.not_measured.services).toEqual(['viber']);
   });
 
-  describe('historical claims', () => {
+  describe('claimed then, measured later', () => {
     const past = claim({ id: 'blocked-2016', period: { from: '2016-01', to: '2016-11-03', precision: 'day' }, operators: [IAM] });
     const lifting = claim({ id: 'lifted', effect: 'restored', operators: 'all', services: ['any'], paths: ['any'], period: { from: '2016-11-04', to: '2016-11-04', precision: 'day' } });
 
-    it('accessible today, with a later lifting claim: consistent with the lifting', () => {
+    it('states the claim and the later measurement side by side, never "still", never agreement with another past claim', () => {
       const v = judge(past, [m({ call: 'accessible', time: T })], [past, lifting]);
       expect(v.verdict).toBe('historical');
       expect(v.historical?.same_as_claimed).toBe('no');
-      expect(v.historical?.reading).toContain('consistent with the lifting claimed in lifted');
-      expect(v.historical?.later_claims).toEqual([expect.objectContaining({ id: 'lifted', agrees_with_today: true })]);
-      expect(v.summary).toMatch(/claimed blocked .*2016-01 to 2016-11-03.*accessible: whatsapp\/call on AS6713 Maroc Telecom \(mobile, casa\) \(latest 2026-11-23\)/);
+      expect(v.historical?.reading).toBe('claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 in MA (Maroc Telecom); measured 23 Nov 2026 on Maroc Telecom mobile: calls work; fixed access not measured');
+      const blocked = judge(past, [m({ call: 'blocked', time: T })], [past, lifting]);
+      expect(blocked.historical?.same_as_claimed).toBe('yes');
+      for (const x of [v, blocked]) expect(`${x.summary} ${x.historical?.reading}`).not.toMatch(/still|consistent with|agrees|lifting claimed/);
     });
 
-    it('still blocked today: the later lifting is not what is measured', () => {
-      const v = judge(past, [m({ call: 'blocked', time: T })], [past, lifting]);
-      expect(v.verdict).toBe('historical');
-      expect(v.historical?.same_as_claimed).toBe('yes');
-      expect(v.historical?.reading).toMatch(/still blocked today; the later change claimed in lifted is not what is measured now/);
+    it('names the operators and access types the claim covers that nobody measured', () => {
+      const three = claim({ id: 'three', access: 'mobile', operators: [IAM, INWI, MEDITEL], period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
+      const v = judge(three, [m({ call: 'accessible', time: '2026-11-30 10:00:00' })]);
+      expect(v.historical?.reading).toBe('claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 on mobile in MA (Maroc Telecom, Inwi, Meditel); measured 30 Nov 2026 on Maroc Telecom mobile: calls work; Inwi and Meditel not measured');
+      expect(v.not_measured).toEqual({ operators: ['Inwi', 'Meditel'], access: [], services: [], paths: [] });
     });
 
-    it('changed, and no claim records the change', () => {
-      const v = judge(past, [m({ call: 'accessible', time: T })], [past]);
-      expect(v.historical?.reading).toMatch(/no longer blocked \(now working\); no claim in the set records the change/);
+    it('"all operators" are the operators the claim set knows in that country', () => {
+      const all = claim({ id: 'all', operators: 'all', access: 'mobile', period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
+      const v = judgeClaim(all, units([m({ call: 'accessible', time: T })]), { claims: [all], conflicts: new Map(), countryOperators: new Map([['MA', [IAM, INWI, MEDITEL]]]) });
+      expect(v.not_measured.operators).toEqual(['Inwi', 'Meditel']);
     });
 
-    it('a contemporaneous opposite claim is not a later change', () => {
-      const same = claim({ id: 'same-time', effect: 'working', period: { from: '2016-02', to: '2016-02', precision: 'month' } });
-      const v = judge(past, [m({ call: 'accessible', time: T })], [past, same]);
-      expect(v.historical?.later_claims).toEqual([]);
+    it('keeps "partly blocked, chat works" apart from "blocked"', () => {
+      const svc = claim({ id: 'svc', paths: ['any'], period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
+      const v = judge(svc, [m({ call: 'blocked', chat: 'accessible', time: T })]);
+      expect(v.historical?.reading).toContain('whatsapp partly blocked');
+      expect(v.historical?.reading).not.toMatch(/: whatsapp blocked/);
     });
 
-    it('measurements inside the period win over later ones', () => {
+    it('says "same as claimed" or "differs" of later checks, never "supports"', () => {
+      const v = judge(past, [m({ call: 'accessible', time: T })]);
+      expect(v.checks.filter((c) => c.window === 'after').map((c) => c.outcome)).toEqual(['differs']);
+    });
+
+    it('measurements inside the period win over later ones (in-period evidence, from this probe or OONI, judges)', () => {
       const v = judge(past, [m({ call: 'blocked', time: '2016-05-01 00:00:00' }), m({ call: 'accessible', time: T })], [past, lifting]);
       expect(v.verdict).toBe('consistent');
+      expect(v.checks.find((c) => c.window === 'during')?.outcome).toBe('supports');
     });
 
     it('only inconclusive measurements since: not tested', () => {
