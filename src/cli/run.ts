@@ -2,7 +2,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { judge } from '../analysis/index.js';
 import { loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
@@ -14,6 +14,7 @@ import { renderRunTable } from '../render/run-table.js';
 import { ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
+import { asnLookup } from '../vantage/asn-db.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
@@ -88,6 +89,8 @@ export interface RunExtras {
   identify?: RunContext['identify'];
   /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
   keepMeasurements?: boolean;
+  /** ASN database for the routers of path localisation (default: the bundled one). */
+  asnDb?: string;
 }
 
 export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promise<RunOutcome & { exitCode: number }> {
@@ -173,6 +176,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
       },
       ca,
       ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
+      asnOf: asnLookup(extra.asnDb),
       signal: ac.signal,
       onService,
       onProgress: (p) => {
@@ -196,11 +200,24 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
     process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }));
   }
+  const note = localisationNotice(result);
+  if (note) process.stderr.write(`voipprobe: ${note}\n`);
   if (result.interrupted) {
     process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
   }
   log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
   return { result, file, written: writer.count, measurements, exitCode: result.interrupted ? 130 : EXIT.ok };
+}
+
+/**
+ * What a run that needed path localisation could not do, in one sentence (printed once on stderr);
+ * undefined when it could do everything, or did not need it.
+ */
+export function localisationNotice(r: Pick<RunResult, 'localisation'>): string | undefined {
+  const c = r.localisation.capability;
+  if (!r.localisation.wanted || !c) return undefined;
+  if (!c.available) return `path localisation unavailable: ${c.reason}; call relays that ignore strangers are judged by the STUN controls alone, and stay inconclusive when those answer`;
+  return c.note ? `path localisation ${c.note}` : undefined;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -236,11 +253,19 @@ export function registerRun(program: Command): void {
     .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
     .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
     .option('--token-file <file>', 'bearer token file for --submit')
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string }, cmd: Command) => {
+    // `voipprobe demo` runs the probe in the namespace lab's client namespace: every line says it is a simulation.
+    .addOption(new Option('--simulation <label>', 'annotate every line as a simulation (x_simulation)').hideHelp())
+    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; simulation?: string }, cmd: Command) => {
       const ctx = await prepareRunContext(given);
       const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
       if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) });
+      const out = await executeRun(flags, {
+        vantage: ctx.initial,
+        identify: ctx.identify,
+        keepMeasurements: Boolean(ctx.submit),
+        ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
+        ...(given.simulation ? { annotations: { x_simulation: given.simulation } } : {}),
+      });
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
         // Loaded here: a run that does not submit does not pay for the HTTP client.
