@@ -196,6 +196,7 @@ function template(service: string, v: Vantage, inconclusive: boolean): string[] 
         transaction_id: 40,
       },
     ],
+    x_traces: [],
     x_verdict: service === 'controls' ? null : verdict(service, v, inconclusive),
   };
   const m: Measurement = {

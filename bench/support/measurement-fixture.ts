@@ -115,6 +115,7 @@ export function fakeMeasurement(i: number, opts: FixtureOptions = {}): Measureme
           transaction_id: 30,
         },
       ],
+      x_traces: [],
       x_catalogue: { file: `${service}.json`, sha256: createHash('sha256').update(service).digest('hex') },
       x_interrupted: false,
       x_deadline_reached: false,

@@ -1,7 +1,7 @@
 // One function per layer: a recorded observation (plus the controls) in, a LayerVerdict out. Pure.
 
 import type { Failure } from '../model/failure.js';
-import type { HttpRequest, StunExchange, TcpConnect, TlsHandshake, WebSocketUpgrade } from '../model/observations.js';
+import type { HttpRequest, TcpConnect, TlsHandshake, WebSocketUpgrade } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, Technique } from '../model/verdict.js';
 import { X509Certificate } from 'node:crypto';
 import { canonicalIp, splitHostPort } from '../util/ip.js';
@@ -29,7 +29,7 @@ const plain = (layer: LayerVerdict['layer'], status: LayerVerdict['status'], rea
 });
 
 /** Failures that say the far end (or the route to it) is gone, not that someone interfered. */
-const OUTAGE_LIKE = new Set<string>(['connection_refused', 'host_unreachable', 'network_unreachable', 'network_down', 'address_family_not_supported', 'address_not_available']);
+export const OUTAGE_LIKE = new Set<string>(['connection_refused', 'host_unreachable', 'network_unreachable', 'network_down', 'address_family_not_supported', 'address_not_available']);
 
 export function judgeTcp(c: TcpConnect, ref: Ref, controls: ControlVerdict): LayerVerdict {
   const where = `${c.ip}:${c.port}`;
@@ -173,41 +173,4 @@ export function judgeWebSocket(w: WebSocketUpgrade, ref: Ref, expectStatus: numb
   if (!controls.tls.ok) return plain('websocket', 'inconclusive', `upgrade to ${w.url}: ${f}, and the neutral host is unreachable`, [ref], f);
   const strength: EvidenceStrength = f === 'generic_timeout_error' ? 'weak' : 'strong';
   return blocked('websocket', 'ws.upgrade_failed', strength, `upgrade to ${w.url} failed (${f}) during ${w.x_failed_operation ?? 'the upgrade'} while plain HTTPS to the same host works`, [ref], f);
-}
-
-export function judgeStun(s: StunExchange, ref: Ref, answersBinding: boolean, controls: ControlVerdict): LayerVerdict {
-  const port = portOf(s.address);
-  if (s.response) {
-    const kind = s.response.class === 'error' ? `an error response (${s.response.error_code ?? '?'}), so the path is open` : 'a Binding success';
-    return plain('stun', 'ok', `STUN ${s.address} answered with ${kind}`, [ref]);
-  }
-  const f = s.failure;
-  if (f === 'interrupted') return plain('stun', 'inconclusive', `STUN ${s.address} interrupted`, [ref], f);
-  if (s.malformed.length > 0) {
-    return plain('stun', 'failed', `STUN ${s.address} sent ${s.malformed.length} datagram(s) that are not a valid answer: the path carries UDP`, [ref], f);
-  }
-  const technique: Technique = f === 'connection_refused' ? 'udp.refused' : 'udp.no_response';
-  const what = f === 'generic_timeout_error' ? `no answer after ${s.sent.length} request(s)` : f === 'connection_refused' ? 'ICMP port unreachable' : `${f}`;
-  const st = controls.stun;
-  if (st.classification === 'udp_down' || !controls.udp.ok) {
-    return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}, but no neutral UDP server answers either`, [ref], f);
-  }
-  if (st.classification === 'port_blocked' && st.blocked_ports.includes(port)) {
-    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}; neutral STUN is silent on port ${port} too but answers on ${st.answered_ports.join(', ')}: UDP port ${port} blocked`, [ref], f);
-  }
-  if (st.classification === 'signature_blocked') {
-    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}; neutral STUN is silent on every port while other UDP works: STUN blocked by signature`, [ref], f);
-  }
-  // An ICMP error says something is there and refuses: a closed port or a host that is down.
-  if (f && OUTAGE_LIKE.has(f)) {
-    return plain('stun', 'failed', `STUN ${s.address}: ${what} — what a closed port or a host that is down does; not counted as censorship`, [ref], f);
-  }
-  if (answersBinding && st.answered_ports.length > 0) {
-    return blocked('stun', technique, 'strong', `STUN ${s.address}: ${what}, though this server answers Binding requests and neutral STUN answers on port ${st.answered_ports.join(', ')}`, [ref], f);
-  }
-  if (!answersBinding) {
-    const ctl = st.answered_ports.includes(port) ? `neutral STUN answers on port ${port}` : `no neutral STUN control on port ${port}`;
-    return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}; this relay is not known to answer an unauthenticated Binding request and ${ctl}`, [ref], f);
-  }
-  return plain('stun', 'inconclusive', `STUN ${s.address}: ${what}; no neutral STUN answered to compare with`, [ref], f);
 }

@@ -5,7 +5,8 @@
 import type { ServiceCatalogue } from '../catalogue/load.js';
 import { PATHS, type ServicePath } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
-import type { ControlVerdict, EvidenceStrength, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
+import type { CallEvidence, ControlVerdict, EvidenceStrength, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
+import { describeLocation } from './call.js';
 import type { DnsJudgement } from './dns.js';
 import { type AnalysisContext, judgeTarget } from './target.js';
 import { detectThrottling } from './throttle.js';
@@ -22,6 +23,39 @@ export function countStatuses(vs: TargetVerdict[]): PathVerdict['counts'] {
 const endpointOf = (t: TargetVerdict) => t.address ?? t.host ?? t.target;
 
 /**
+ * The evidence level of a call path with this status: an accessible path is `answered` only when every
+ * relay that works answered (any relay known only by localisation makes it `path_open`, the weaker
+ * level); a blocked path says where its first strong block is located.
+ */
+export function callEvidenceOf(status: PathStatus, targets: TargetVerdict[]): CallEvidence {
+  const relays = targets.filter((t) => t.call);
+  switch (status) {
+    case 'accessible':
+      return { level: relays.some((t) => t.status === 'ok' && t.call!.level === 'path_open') ? 'path_open' : 'answered' };
+    case 'blocked':
+    case 'partially_blocked': {
+      const b = targets.filter((t) => t.status === 'blocked');
+      const at = (b.find((t) => t.strength === 'strong' && t.call?.where) ?? b.find((t) => t.call?.where))?.call?.where;
+      return { level: 'blocked', ...(at ? { where: at } : {}) };
+    }
+    case 'degraded':
+    case 'inconclusive': {
+      const at = targets.find((t) => (t.status === 'inconclusive' || t.status === 'failed') && t.call?.where)?.call?.where;
+      return { level: 'inconclusive', ...(at ? { where: at } : {}) };
+    }
+    default:
+      return status satisfies never;
+  }
+}
+
+const LEVEL_WORDS: Record<CallEvidence['level'], string> = {
+  answered: 'answered by the relay',
+  path_open: "path open up to the relay's network (the relay ignores strangers: weaker than an answer)",
+  blocked: 'blocked',
+  inconclusive: 'inconclusive',
+};
+
+/**
  * `targets`: the path's counted (non-informational) target verdicts; `throttled`: the throttling
  * evidence of the path (throttle.ts), if any. A throttled path is never `blocked`: its timeouts are
  * read as slowness, and only a censorship signature makes it `partially_blocked`.
@@ -32,14 +66,20 @@ export function judgePath(path: ServicePath, targets: TargetVerdict[], controls:
   const strongOnes = blockedOnes.filter((t) => t.strength === 'strong');
   const techniques = uniq(blockedOnes.map((t) => t.technique).filter((x): x is Technique => x !== undefined));
   const strength = strongOnes.length > 0 ? 'strong' : 'weak';
-  const mk = (status: PathStatus, reason: string, extra: Technique[] = [], base: Technique[] = techniques): PathVerdict => ({
-    path,
-    status,
-    techniques: uniq([...base, ...extra]),
-    ...(status === 'blocked' || status === 'partially_blocked' ? { strength, blocked_endpoints: new Set(blockedOnes.map(endpointOf)).size } : {}),
-    counts,
-    reason,
-  });
+  const mk = (status: PathStatus, reason: string, extra: Technique[] = [], base: Technique[] = techniques): PathVerdict => {
+    const call = path === 'call' && targets.some((t) => t.call) ? callEvidenceOf(status, targets) : undefined;
+    const level = call && (call.level === 'answered' || call.level === 'path_open') ? ` — ${LEVEL_WORDS[call.level]}` : '';
+    const where = call?.where && call.level === 'blocked' ? `; packets stop after ${describeLocation(call.where)}` : '';
+    return {
+      path,
+      status,
+      techniques: uniq([...base, ...extra]),
+      ...(status === 'blocked' || status === 'partially_blocked' ? { strength, blocked_endpoints: new Set(blockedOnes.map(endpointOf)).size } : {}),
+      counts,
+      ...(call ? { call } : {}),
+      reason: `${reason}${level}${where}`,
+    };
+  };
   const tally = `${counts.ok}/${counts.total} ok`;
 
   if (controls.network === 'down') return mk('inconclusive', `network down (${controls.reason}): nothing can be judged`);
@@ -125,9 +165,11 @@ function describe(status: PathStatus, paths: PathVerdict[]): string {
   const narrow = paths.filter((p) => (p.status === 'blocked' || p.status === 'partially_blocked') && serviceShare(p) === 'degraded');
   const narrowWords = narrow.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')}) on weak evidence from a single endpoint (one silent server may be a dead one)`);
   const works = by(['accessible']);
+  const call = paths.find((p) => p.path === 'call');
+  const weakCall = call?.status === 'accessible' && call.call?.level === 'path_open' ? "; calls known by path localisation: the relays ignore strangers, and packets reach their network (weaker than an answer)" : '';
   switch (status) {
     case 'accessible':
-      return `every path works (${works.join(', ')})`;
+      return `every path works (${works.join(', ')})${weakCall}`;
     case 'inconclusive':
       return `could not judge ${by(['inconclusive']).join(', ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
     case 'degraded': {
@@ -135,12 +177,22 @@ function describe(status: PathStatus, paths: PathVerdict[]): string {
       return `${[...slow, ...narrowWords].join('; ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
     }
     default: {
-      const parts = counted.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')}${p.strength === 'weak' ? '; weak evidence' : ''})`);
+      const parts = counted.map((p) => `${p.path} ${p.status === 'blocked' ? 'blocked' : 'partly blocked'} (${p.techniques.join(', ')}${p.strength === 'weak' ? '; weak evidence' : ''}${p.call?.where ? `, after hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` in AS${p.call.where.asn}` : ''}` : ''})`);
       const rest = works.length ? ` while ${works.join(' and ')} work${works.length === 1 ? 's' : ''}` : '';
       const unk = by(['inconclusive']);
       return `${[...parts, ...narrowWords].join('; ')}${rest}${unk.length ? `; ${unk.join(', ')} inconclusive` : ''}`;
     }
   }
+}
+
+/** Paths with targets of which none could count (all unverified): said plainly, never judged. */
+export function untestedPaths(targets: TargetVerdict[]): Partial<Record<ServicePath, string>> {
+  const out: Partial<Record<ServicePath, string>> = {};
+  for (const p of PATHS) {
+    const ts = targets.filter((t) => t.path === p);
+    if (ts.length && ts.every((t) => t.informational)) out[p] = `not tested: its ${ts.length === 1 ? 'target comes' : 'targets come'} from unverified sources (reported, never counted)`;
+  }
+  return out;
 }
 
 function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>) {
@@ -153,8 +205,10 @@ function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttl
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
   const strength = serviceStrength(status, list);
-  const reason = controls.network === 'down' ? controls.reason : describe(status, list);
-  return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), reason };
+  const untested = untestedPaths(targets);
+  const notTested = Object.keys(untested);
+  const reason = controls.network === 'down' ? controls.reason : `${describe(status, list)}${notTested.length ? `; ${notTested.join(' and ')} not tested (unverified targets only)` : ''}`;
+  return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), ...(notTested.length ? { untested } : {}), reason };
 }
 
 export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: AnalysisContext): ServiceVerdict {

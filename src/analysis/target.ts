@@ -4,10 +4,11 @@
 import type { ControlNetwork, Target } from '../catalogue/schema.js';
 import { hostOf, isInformational, pathOf } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
-import type { ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetVerdict } from '../model/verdict.js';
+import type { CallEvidence, ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetVerdict } from '../model/verdict.js';
 import { splitHostPort } from '../util/ip.js';
+import { judgeCallChain } from './call.js';
 import { type DnsJudgement, judgeDns } from './dns.js';
-import { judgeHttp, judgeStun, judgeTcp, judgeTls, judgeWebSocket } from './layers.js';
+import { judgeHttp, judgeTcp, judgeTls, judgeWebSocket } from './layers.js';
 
 export interface AnalysisContext {
   controls: ControlVerdict;
@@ -30,8 +31,11 @@ export function layersOf(t: Target): Layer[] {
       return [...dns, 'tcp', 'tls', 'http', 'websocket'];
     case 'stun':
       return [...dns, 'stun'];
-    default:
+    case 'resolver':
+    case 'doh':
       return [];
+    default:
+      return t satisfies never;
   }
 }
 
@@ -40,6 +44,7 @@ interface Chain {
   address?: string;
   port?: number;
   layers: LayerVerdict[];
+  call?: CallEvidence;
 }
 
 function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJudgement | undefined): Chain[] {
@@ -52,6 +57,7 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
   const http = mine(obs.requests);
   const ws = mine(obs.x_websocket);
   const stun = mine(obs.x_stun);
+  const traces = mine(obs.x_traces ?? []);
   for (const group of [tcp, tls, http, ws, stun]) for (const { x } of group) ids.add(x.transaction_id);
 
   const chains: Chain[] = [];
@@ -59,12 +65,15 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
     const layers: LayerVerdict[] = [];
     const ref = (key: EvidenceRef['key'], index: number): EvidenceRef => ({ key, index });
     const c = tcp.find((e) => e.x.transaction_id === id);
-    const st = stun.find((e) => e.x.transaction_id === id);
+    const st = stun.filter((e) => e.x.transaction_id === id);
     let address: string | undefined;
     let port: number | undefined;
-    if (st) {
-      ({ host: address, port } = splitHostPort(st.x.address, 0));
-      layers.push(judgeStun(st.x, ref('x_stun', st.index), t.check === 'stun' ? t.answers_binding : true, ctx.controls));
+    let call: CallEvidence | undefined;
+    if (st.length && t.check === 'stun') {
+      ({ host: address, port } = splitHostPort(st[0]!.x.address, 0));
+      const j = judgeCallChain({ target: t, exchanges: st, traces: traces.filter((e) => e.x.transaction_id === id), controls: ctx.controls });
+      layers.push(...j.layers);
+      call = j.call;
     }
     if (c) {
       address = c.x.ip;
@@ -83,7 +92,7 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
       const httpOk = req?.x.response != null;
       layers.push(judgeWebSocket(up.x, ref('x_websocket', up.index), t.expect_status, httpOk, ctx.controls));
     }
-    chains.push({ transactionId: id, address, port, layers });
+    chains.push({ transactionId: id, address, port, layers, ...(call ? { call } : {}) });
   }
   return chains;
 }
@@ -142,6 +151,6 @@ export function judgeTarget(t: Target, obs: Observations, ctx: AnalysisContext, 
   }
   return chains.map((ch) => {
     const layers = withSkipped(expected, [...(dns ? [dns.verdict] : []), ...ch.layers]);
-    return { ...base, ...(ch.address ? { address: ch.address } : {}), ...(ch.port ? { port: ch.port } : {}), ...combine(layers.filter((l) => l.status !== 'skipped')), layers };
+    return { ...base, ...(ch.address ? { address: ch.address } : {}), ...(ch.port ? { port: ch.port } : {}), ...combine(layers.filter((l) => l.status !== 'skipped')), layers, ...(ch.call ? { call: ch.call } : {}) };
   });
 }

@@ -3,6 +3,7 @@
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { attributeType, bindingExchange, type ExchangeSpec, isHex16, STUN_ATTRIBUTES, STUN_METHODS, type StunMethodName } from '../model/exchange.js';
 
 export const ROLES = ['chat', 'web', 'registration', 'media', 'call', 'control'] as const;
 export type Role = (typeof ROLES)[number];
@@ -86,6 +87,56 @@ export const websocketTarget = z
   })
   .strict();
 
+const attributeName = z
+  .string()
+  .refine((s) => attributeType(s) !== undefined, `a STUN attribute name (${Object.keys(STUN_ATTRIBUTES).join(', ')}) or a number like "0x4000"`);
+/** A 14-bit STUN message type written as hex ("0x0801"): the first two bits of a STUN header are zero. */
+const messageTypeHex = z
+  .string()
+  .refine((s) => isHex16(s) && parseInt(s, 16) < 0x4000, 'a STUN message type like "0x0801" (at most 0x3fff)');
+
+const exchangeAttribute = z
+  .object({
+    type: attributeName,
+    /** The value as hex bytes; or `text` (UTF-8); neither: an empty value. */
+    hex: z.string().regex(/^([0-9a-fA-F]{2}){0,256}$/, 'hex bytes, at most 256').optional(),
+    text: z.string().max(256).optional(),
+  })
+  .strict()
+  .refine((a) => a.hex === undefined || a.text === undefined, 'give "hex" or "text", not both');
+
+const exchangeRequest = z
+  .object({
+    method: z.enum(Object.keys(STUN_METHODS) as [StunMethodName, ...StunMethodName[]]).optional(),
+    message_type: messageTypeHex.optional(),
+    attributes: z.array(exchangeAttribute).max(16).default([]),
+    fingerprint: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => (r.method === undefined) !== (r.message_type === undefined), 'give exactly one of "method" and "message_type"');
+
+const exchangeAnswer = z
+  .object({
+    class: z.enum(['success', 'error']).optional(),
+    message_type: messageTypeHex.optional(),
+    error_code: z.number().int().min(300).max(699).optional(),
+    attributes: z.array(attributeName).max(16).optional(),
+    realm: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+/** One STUN-framed exchange with a call relay, as data (src/model/exchange.ts explains the fields). */
+export const exchange = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
+    request: exchangeRequest,
+    answer: exchangeAnswer.optional(),
+    marks: z.string().min(1).optional(),
+    source: z.string().min(3),
+    notes: z.string().optional(),
+  })
+  .strict();
+
 export const stunTarget = z
   .object({
     ...common,
@@ -93,13 +144,27 @@ export const stunTarget = z
     host: hostname,
     ports: z.array(port).min(1),
     /**
-     * True when this server is known to answer an unauthenticated Binding request (public STUN servers,
-     * lab relays). When false, its silence alone is inconclusive: only the controls can say whether
-     * the port or the protocol is blocked.
+     * The exchanges to try, each with what a live server answers and a source. An exchange without a
+     * known answer is still sent and whatever comes back is recorded, but its silence proves nothing.
      */
-    answers_binding: z.boolean(),
+    exchanges: z.array(exchange).min(1).max(8).optional(),
+    /**
+     * Shorthand for a single Binding exchange: true when this server is known to answer an
+     * unauthenticated Binding request (public STUN servers), false when not.
+     */
+    answers_binding: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.exchanges === undefined) === (t.answers_binding === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['exchanges'], message: 'give "exchanges" (or the shorthand "answers_binding" for a single Binding), not both and not neither' });
+    }
+    const seen = new Set<string>();
+    t.exchanges?.forEach((e, i) => {
+      if (seen.has(e.id)) ctx.addIssue({ code: 'custom', path: ['exchanges', i, 'id'], message: `duplicate exchange id "${e.id}"` });
+      seen.add(e.id);
+    });
+  });
 
 /** A neutral UDP/TCP resolver used as a DNS control. */
 export const resolverTarget = z
@@ -165,11 +230,21 @@ export type DohTarget = z.infer<typeof dohTarget>;
 export type ControlNetwork = z.infer<typeof controlNetwork>;
 export type CatalogueFile = z.infer<typeof catalogueFile>;
 
+/** The exchanges a STUN target tries (the `answers_binding` shorthand is one Binding). */
+export function exchangesOf(t: StunTarget): ExchangeSpec[] {
+  return t.exchanges ?? [bindingExchange(t.answers_binding ?? false, t.source)];
+}
+
+/** True when the catalogue knows what a live server answers to at least one of the target's exchanges. */
+export function answersKnown(t: StunTarget): boolean {
+  return exchangesOf(t).some((e) => e.answer !== undefined);
+}
+
 export function pathOf(t: Target): ServicePath | null {
   return t.path ?? DEFAULT_PATH_FOR_ROLE[t.role];
 }
 
-export function isInformational(t: Target): boolean {
+export function isInformational(t: Pick<Target, 'source'>): boolean {
   return /^unverified\b/i.test(t.source.trim());
 }
 

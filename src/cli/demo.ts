@@ -1,19 +1,27 @@
-// `voipprobe demo`: the Moroccan ban of 2016, offline. Starts the loopback lab (127.0.0.0/8 only, no
-// root, no network) configured as scenario 9 (calls over UDP blocked on WhatsApp, Skype and Viber;
-// chat and web working; the controls fine), runs the real probe against it and prints the same table
-// a real run prints, under a banner that says it is a simulation. Results go to a temporary
-// directory unless --out says otherwise, so a simulation never lands among real results.
+// `voipprobe demo`: the Moroccan ban of 2016, offline, measured by the real probe. Where the machine
+// allows, the namespace lab plays it (an access ISP that censors, a transit network, the call relays'
+// own network, real routers): there the call block is shown by the method a real run uses, path
+// localisation towards relays that ignore strangers. As root the lab is built directly; otherwise the
+// demo re-runs itself inside an unprivileged user namespace (`unshare --user --map-root-user`), with a
+// private /run, where the lab needs no privilege at all. Where neither is possible it falls back to the
+// loopback lab (127.0.0.0/8, in this process) and says plainly, in its banner, what it cannot show.
+// Results go to a temporary directory unless --out says otherwise, so a simulation never lands among
+// real results, and every line is annotated as a simulation.
 
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../lab/scenarios.js';
 import { InputError } from '../util/input-error.js';
 import { executeRun } from './run.js';
 import { secondsFlag } from './common.js';
 
 export const DEMO_DEFAULT_SCENARIO = '9';
+
+/** Which lab plays the scenario: namespaces as root, namespaces in a user namespace, or loopback. */
+export type DemoLab = 'netns' | 'userns' | 'loopback';
 
 interface DemoFlags {
   scenario: string;
@@ -22,29 +30,66 @@ interface DemoFlags {
   timeout: string;
   json?: boolean;
   logLevel?: string;
+  lab: string;
+  /** Set by the demo itself when it re-runs inside a user namespace. */
+  insideUserns?: boolean;
 }
 
-export function demoBanner(s: Scenario): string {
-  const what = s.id === DEMO_DEFAULT_SCENARIO ? `configured as Morocco 2016 (scenario ${s.id}: calls over UDP blocked on WhatsApp, Skype and Viber; chat and web working; the controls fine)` : `scenario ${s.id}: ${s.title}`;
-  const emulated = s.loopback.supported && s.loopback.emulation ? `\n(emulated on loopback: ${s.loopback.emulation})` : '';
-  return [
-    '='.repeat(100),
-    `SIMULATION — loopback lab ${what}: nothing here measured a real network.`,
-    'Every server below runs inside this process on 127.0.0.0/8 and plays the censor; the probe is the real one.',
-    '='.repeat(100),
-  ].join('\n') + emulated;
+const MOROCCO = 'configured as Morocco 2016 (scenario 9: calls over UDP blocked on WhatsApp, Skype and Viber; chat and web working; the controls fine)';
+
+export function demoBanner(s: Scenario, lab: DemoLab, cannot?: string): string {
+  const what = s.id === DEMO_DEFAULT_SCENARIO ? MOROCCO : `scenario ${s.id}: ${s.title}`;
+  const where =
+    lab === 'loopback'
+      ? ['loopback lab', 'Every server below runs inside this process on 127.0.0.0/8 and plays the censor; the probe is the real one.']
+      : [
+          'network-namespace lab',
+          `The servers, the routers (an access ISP that censors, a transit network, the call relays' own network) and the censor run in network namespaces on this machine${lab === 'userns' ? ', inside an unprivileged user namespace' : ''}; the probe is the real one.`,
+        ];
+  const lines = ['='.repeat(100), `SIMULATION — ${where[0]} ${what}: nothing here measured a real network.`, where[1]!];
+  if (lab === 'loopback') {
+    lines.push(
+      `WHAT THIS DEMO CANNOT SHOW: ${cannot ?? 'network namespaces are not used'}. Without routers between the probe and the call relays it cannot locate where UDP towards a relay stops, so a call path whose relays ignore strangers (WhatsApp, Teams, Meet) comes out inconclusive here, as in a real run that cannot localise, even where the scenario blocks it. Run it as root, or where unprivileged user namespaces are allowed, to see how a real run shows the block.`,
+    );
+  }
+  lines.push('='.repeat(100));
+  const emulated = lab === 'loopback' && s.loopback.supported && s.loopback.emulation ? `\n(emulated on loopback: ${s.loopback.emulation})` : '';
+  return lines.join('\n') + emulated;
 }
 
 export function renderScenarioList(): string {
   const rows = SCENARIOS.map((s) => {
     const why = loopbackUnsupported(s);
-    const support = why ? `not in loopback: ${why}` : s.loopback.supported && s.loopback.emulation ? 'loopback (emulated)' : 'loopback';
+    const support = why ? 'namespaces only' : s.loopback.supported && s.loopback.emulation ? 'namespaces; loopback (emulated)' : 'namespaces; loopback';
     return [s.id, s.title, support];
   });
   const w0 = Math.max(2, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(...rows.map((r) => r[1]!.length));
   const lines = [`${'id'.padEnd(w0)}  ${'scenario'.padEnd(w1)}  lab`, ...rows.map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`)];
   return `${lines.join('\n')}\n\nvoipprobe demo --scenario ID runs one (default ${DEMO_DEFAULT_SCENARIO}, Morocco 2016).\n`;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Whether an unprivileged user namespace with its own network and mounts can be made here. */
+function usernsAllowed(): boolean {
+  return spawnSync('unshare', ['--user', '--map-root-user', '--net', '--mount', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+}
+
+/** The lab to use and, for loopback, why not namespaces (in words). */
+export async function chooseDemoLab(wanted: string, scenario: Scenario): Promise<{ lab: DemoLab; why?: string }> {
+  if (wanted !== 'auto' && wanted !== 'namespaces' && wanted !== 'loopback') throw new InputError(`--lab: expected auto, namespaces or loopback, got "${wanted}"`);
+  if (wanted === 'loopback') return { lab: 'loopback', why: '--lab loopback was asked for' };
+  const { missingRequirements } = await import('../lab/netns/lab.js');
+  const tools = missingRequirements().filter((m) => m !== 'root');
+  let why: string;
+  if (tools.length) why = `the namespace lab needs ${tools.join(', ')}`;
+  else if (isRoot()) return { lab: 'netns' };
+  else if (usernsAllowed()) return { lab: 'userns' };
+  else why = 'not running as root, and unprivileged user namespaces are not allowed on this machine';
+  if (wanted === 'namespaces') throw new InputError(`--lab namespaces: cannot build the namespace lab here: ${why}`);
+  if (loopbackUnsupported(scenario)) throw new InputError(`--scenario ${scenario.id} needs the namespace lab, and ${why}`);
+  return { lab: 'loopback', why };
 }
 
 export async function executeDemo(flags: DemoFlags): Promise<number> {
@@ -54,11 +99,36 @@ export async function executeDemo(flags: DemoFlags): Promise<number> {
   }
   const scenario = scenarioById(flags.scenario);
   if (!scenario) throw new InputError(`--scenario: unknown scenario "${flags.scenario}"; known: ${SCENARIOS.map((s) => s.id).join(', ')} (voipprobe demo --list)`);
-  const why = loopbackUnsupported(scenario);
-  if (why) throw new InputError(`--scenario ${scenario.id} cannot be simulated on loopback: ${why}`);
   const timeoutS = Math.max(secondsFlag('timeout', flags.timeout) / 1000, scenario.minTimeoutS ?? 0);
   const out = flags.out ?? mkdtempSync(join(tmpdir(), 'voipprobe-demo-'));
+  const { lab, why } = flags.insideUserns ? { lab: 'userns' as const, why: undefined } : await chooseDemoLab(flags.lab, scenario);
+  if (lab === 'userns' && !flags.insideUserns) return reRunInUserns(flags, out);
+  if (lab === 'loopback') return loopbackDemo(flags, scenario, timeoutS, out, why);
+  return namespaceDemo(flags, scenario, timeoutS, out, lab);
+}
 
+/** The demo again, inside a new user namespace where this user is root, with a private /run for the lab's state. */
+function reRunInUserns(flags: DemoFlags, out: string): Promise<number> {
+  const argv = [process.execPath, process.argv[1]!, 'demo', '--scenario', flags.scenario, '--timeout', flags.timeout, '--out', out, '--inside-userns', ...(flags.json ? ['--json'] : []), ...(flags.logLevel ? ['--log-level', flags.logLevel] : [])];
+  const script = 'mount -t tmpfs -o mode=755 tmpfs /run && exec "$@"';
+  const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], { stdio: 'inherit' });
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? 1);
+    }),
+  );
+}
+
+const annotation = (s: Scenario, lab: DemoLab) => `voipprobe demo: ${lab === 'loopback' ? 'loopback lab' : 'network-namespace lab'}, scenario ${s.id} (${s.title}); not a real network`;
+
+async function loopbackDemo(flags: DemoFlags, scenario: Scenario, timeoutS: number, out: string, why?: string): Promise<number> {
+  const unsupported = loopbackUnsupported(scenario);
+  if (unsupported) throw new InputError(`--scenario ${scenario.id} cannot be simulated on loopback: ${unsupported}`);
   // Loaded here, not at startup: the lab (certificate authority, servers) weighs on every other command.
   const { LoopbackLab } = await import('../lab/loopback.js');
   const lab = await LoopbackLab.start();
@@ -66,10 +136,7 @@ export async function executeDemo(flags: DemoFlags): Promise<number> {
     await lab.applyScenario(scenario);
     const run = await executeRun(
       { ...lab.runFlags({ timeoutS, out, deadlineS: 60, ...(flags.json ? { json: true } : {}) }), ...(flags.logLevel ? { logLevel: flags.logLevel } : {}) },
-      {
-        banner: demoBanner(scenario),
-        annotations: { x_simulation: `voipprobe demo: loopback lab, scenario ${scenario.id} (${scenario.title}); not a real network` },
-      },
+      { banner: demoBanner(scenario, 'loopback', why), annotations: { x_simulation: annotation(scenario, 'loopback') } },
     );
     const note = `SIMULATION: these results came from the loopback lab, not from a network (${run.file}).\n`;
     if (flags.json) process.stderr.write(`voipprobe demo: ${note}`);
@@ -80,17 +147,45 @@ export async function executeDemo(flags: DemoFlags): Promise<number> {
   }
 }
 
+async function namespaceDemo(flags: DemoFlags, scenario: Scenario, timeoutS: number, out: string, mode: DemoLab): Promise<number> {
+  const { NetnsLab } = await import('../lab/netns/lab.js');
+  const { timeoutFor } = await import('../lab/netns/scenario-run.js');
+  if (!flags.json) process.stderr.write('voipprobe demo: building the namespace lab (a few seconds)...\n');
+  const lab = await NetnsLab.up({ ...(mode === 'userns' ? { userns: true } : {}) });
+  try {
+    await lab.apply(scenario);
+    const argv = [...lab.probeCommand({ timeoutS: Math.max(timeoutS, timeoutFor(scenario, timeoutS)), out, ...(flags.json ? { json: true } : {}) }), '--simulation', annotation(scenario, mode), ...(flags.logLevel ? ['--log-level', flags.logLevel] : [])];
+    if (!flags.json) process.stdout.write(`${demoBanner(scenario, mode)}\n\n`);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      process.stdout.write(d);
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    const file = /^results: (\S+\.jsonl)/m.exec(stdout)?.[1] ?? out;
+    const note = `SIMULATION: these results came from the network-namespace lab, not from a network (${file}).\n`;
+    if (flags.json) process.stderr.write(`voipprobe demo: ${note}`);
+    else process.stdout.write(`\n${note}`);
+    return code;
+  } finally {
+    lab.destroy();
+  }
+}
+
 export function registerDemo(program: Command): void {
-  program
+  const cmd = program
     .command('demo')
-    .description('offline simulation: the loopback lab configured as Morocco 2016 (or --scenario ID), measured by the real probe; no network, no root')
+    .description('offline simulation: a censored network configured as Morocco 2016 (or --scenario ID), measured by the real probe; no network needed, no root needed')
     .option('--scenario <id>', 'lab scenario to simulate (see --list)', DEMO_DEFAULT_SCENARIO)
     .option('--list', 'list the lab scenarios and exit')
+    .option('--lab <kind>', 'auto (namespaces where this machine allows, as root or in an unprivileged user namespace; else loopback), namespaces, or loopback', 'auto')
     .option('--out <dir>', 'directory for the results file (default: a new temporary directory, never results/)')
     .option('--timeout <seconds>', 'per-step timeout (silent relays cost one timeout)', '2')
     .option('--json', 'print the measurement lines (JSONL) instead of the table')
-    .option('--log-level <level>', 'stderr log level', process.env.VOIPPROBE_LOG ?? 'warn')
-    .action(async (flags: DemoFlags) => {
-      process.exitCode = await executeDemo(flags);
-    });
+    .option('--log-level <level>', 'stderr log level', process.env.VOIPPROBE_LOG ?? 'warn');
+  cmd.addOption(new Option('--inside-userns', 'set by the demo when it re-runs itself inside a user namespace').hideHelp());
+  cmd.action(async (flags: DemoFlags) => {
+    process.exitCode = await executeDemo(flags);
+  });
 }

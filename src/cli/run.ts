@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
 import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
@@ -17,6 +17,7 @@ import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
 import { escapeForTerminal } from '../util/terminal.js';
+import { asnLookup } from '../vantage/asn-db.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
@@ -91,6 +92,8 @@ export interface RunExtras {
   identify?: RunContext['identify'];
   /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
   keepMeasurements?: boolean;
+  /** ASN database for the routers of path localisation (default: the bundled one). */
+  asnDb?: string;
 }
 
 /** A run's flags checked and its inputs loaded: everything that can be wrong is found before any wait. */
@@ -214,6 +217,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
       },
       ca,
       ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
+      asnOf: asnLookup(extra.asnDb),
       signal: ac.signal,
       onService,
       onProgress: (p) => {
@@ -240,6 +244,8 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
     process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
   }
+  const note = localisationNotice(result);
+  if (note) process.stderr.write(`voipprobe: ${note}\n`);
   if (result.interrupted) {
     process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
   }
@@ -251,6 +257,17 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
   const exitCode = writer.failure ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
   return { result, file, written: writer.count, measurements: extra.keepMeasurements ? lines.map((l) => l.measurement) : [], exitCode };
+}
+
+/**
+ * What a run that needed path localisation could not do, in one sentence (printed once on stderr);
+ * undefined when it could do everything, or did not need it.
+ */
+export function localisationNotice(r: Pick<RunResult, 'localisation'>): string | undefined {
+  const c = r.localisation.capability;
+  if (!r.localisation.wanted || !c) return undefined;
+  if (!c.available) return `path localisation unavailable: ${c.reason}; call relays that ignore strangers are judged by the STUN controls alone, and stay inconclusive when those answer`;
+  return c.note ? `path localisation ${c.note}` : undefined;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -287,7 +304,9 @@ export function registerRun(program: Command): void {
     .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
     .option('--token-file <file>', 'bearer token file for --submit')
     .option('--scheduled', 'a run started by the schedule (the crontab line passes it): every output line starts with the UTC time, and the config file\'s "jitter" applies')
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; scheduled?: boolean }, cmd: Command) => {
+    // `voipprobe demo` runs the probe in the namespace lab's client namespace: every line says it is a simulation.
+    .addOption(new Option('--simulation <label>', 'annotate every line as a simulation (x_simulation)').hideHelp())
+    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; scheduled?: boolean; simulation?: string }, cmd: Command) => {
       if (given.scheduled) stampOutput();
       const ctx = await prepareRunContext(given);
       const onCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
@@ -302,7 +321,17 @@ export function registerRun(program: Command): void {
           return;
         }
       }
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) }, prepared);
+      const out = await executeRun(
+        flags,
+        {
+          vantage: ctx.initial,
+          identify: ctx.identify,
+          keepMeasurements: Boolean(ctx.submit),
+          ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
+          ...(given.simulation ? { annotations: { x_simulation: given.simulation } } : {}),
+        },
+        prepared,
+      );
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
         // Loaded here: a run that does not submit does not pay for the HTTP client.

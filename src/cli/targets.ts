@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
-import { isInformational, pathOf, type Target } from '../catalogue/schema.js';
+import { exchangesOf, isInformational, pathOf, type Target } from '../catalogue/schema.js';
 import { escapeForTerminal } from '../util/terminal.js';
 
 export function describeTarget(t: Target): string {
@@ -18,7 +18,8 @@ export function describeTarget(t: Target): string {
     case 'websocket':
       return `websocket ${t.url}${t.origin ? ` origin=${t.origin}` : ''}`;
     case 'stun':
-      return `stun udp ${t.host}:${t.ports.join(',')}${t.answers_binding ? '' : ' (not known to answer)'}`;
+      // Each exchange, marked with "?" when no live relay is known to answer it.
+      return `stun udp ${t.host}:${t.ports.join(',')} ${exchangesOf(t).map((e) => `${e.id}${e.answer ? '' : '?'}`).join(',')}`;
     case 'resolver':
       return `resolver udp ${t.address}:${t.port}`;
     case 'doh':

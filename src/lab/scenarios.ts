@@ -5,12 +5,18 @@
 // path `accessible` (or `others`, when set).
 //
 // The expected verdicts follow from the analysis rules in src/analysis (see the note on each
-// scenario), applied to the lab catalogue written by src/lab/world.ts, in which every target counts
-// (IP literals become lab stand-ins that the lab runs, so Viber's unverified ports are verified
-// *in the lab*) and every relay answers a Binding request (`answers_binding: true`).
+// scenario), applied to the lab catalogue written by src/lab/world.ts, which keeps what the shipped
+// catalogue knows: unverified targets (Viber's call and chat ports) are reported and never counted,
+// and the lab's relays answer exactly the exchanges the catalogue says real ones answer (Signal's and
+// Telegram's answer a Binding and challenge an Allocate; WhatsApp's, Teams' and Meet's ignore
+// strangers). A call path that works is therefore `accessible` at the evidence level the catalogue
+// allows: `answered` where the relays answer, `path_open` (by path localisation) where they do not.
+// The loopback lab has no routers, so it cannot localise: there a call path known only by
+// localisation comes out `inconclusive` (loopbackExpectation() applies that rule).
 
-import type { ServicePath } from '../catalogue/schema.js';
-import type { ControlVerdict, EvidenceStrength, PathStatus, ServiceVerdict, Technique } from '../model/verdict.js';
+import type { Catalogue } from '../catalogue/load.js';
+import { answersKnown, isInformational, pathOf, type ServicePath } from '../catalogue/schema.js';
+import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, PathStatus, PathVerdict, ServiceVerdict, Technique } from '../model/verdict.js';
 import type { TlsQuirk } from './servers/tls-server.js';
 
 /** What the censor does. Ports are the real catalogue ports (the loopback lab maps them). */
@@ -43,6 +49,12 @@ export type CensorAction =
   | { kind: 'ws_reset'; service: string; host: string; path: string }
   /** UDP to the call relays (STUN endpoints on the call path) of these services is dropped. */
   | { kind: 'udp_drop'; services: string[] }
+  /** Every UDP datagram to the call relays' addresses (any port) is dropped inside the ISP; TCP to them passes. */
+  | { kind: 'relay_udp_drop' }
+  /** Not censorship: the relays' own network is unreachable beyond the ISP (its transit link is down). */
+  | { kind: 'relay_network_down' }
+  /** A DPI drops UDP datagrams that carry one app's mark (this text, e.g. its REALM), either way; other STUN passes. */
+  | { kind: 'stun_marks_drop'; text: string }
   /** UDP to this destination port is dropped for every destination (controls included). */
   | { kind: 'stun_port_drop'; port: number }
   /** STUN is dropped on every port (a DPI match on the magic cookie 0x2112A442); other UDP (DNS) passes. */
@@ -62,6 +74,13 @@ export interface ExpectedPath {
   techniques?: Technique[];
   /** The path's evidence strength, when the scenario is about it. */
   strength?: EvidenceStrength;
+  /**
+   * Call paths: the evidence level. Default for an accessible call path: the level the catalogue allows
+   * (callLevelsOf); for other statuses it is not checked unless given.
+   */
+  level?: CallEvidenceLevel;
+  /** Call paths: the network (ASN) of the router after which packets stop. */
+  stoppedInAsn?: number;
 }
 
 export interface ExpectedVerdict {
@@ -88,19 +107,29 @@ export interface Scenario {
   minTimeoutS?: number;
   /** The per-step timeout (s) the scenario runs with in both labs, when the effect depends on it exactly. */
   timeoutS?: number;
-  loopback: { supported: true; emulation?: string } | { supported: false; reason: string };
+  /**
+   * Whether the loopback lab can make it, and how: `emulation` says what it does instead of the real
+   * thing; `expect` replaces the expectation of the services it names there (see expectationFor).
+   */
+  loopback: { supported: true; emulation?: string; expect?: Record<string, ExpectedVerdict> } | { supported: false; reason: string };
 }
 
+/** The ASNs of the namespace lab's networks (src/lab/netns/topology.ts LAB_NETWORKS), for `stoppedInAsn`. */
+export const LAB_ASN = { isp: 64500, transit: 64510, relay: 64520, hosting: 64530 } as const;
+
+const NEEDS_ROUTERS = 'locating where packets towards a relay stop needs routers between the client and the relays (TTL-limited probes): namespace lab only';
+
 const acc = (): ExpectedPath => ({ status: 'accessible' });
-const blockedBy = (t: Technique): ExpectedPath => ({ status: 'blocked', techniques: [t] });
-const partlyBy = (t: Technique): ExpectedPath => ({ status: 'partially_blocked', techniques: [t] });
-const inconclusive = (): ExpectedPath => ({ status: 'inconclusive' });
+const blockedBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'blocked', techniques: [t], ...extra });
+const partlyBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'partially_blocked', techniques: [t], ...extra });
+const inconclusive = (extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'inconclusive', ...extra });
 
 export const SCENARIOS: Scenario[] = [
   {
     id: '1',
     title: 'no censorship',
-    notes: 'Everything answers: every service and path accessible, the controls up with STUN open.',
+    notes:
+      "Everything works: every service and path accessible, the controls up with STUN open. The call paths say how they are known: Signal's and Telegram's relays answer a Binding and challenge an Allocate (answered); WhatsApp's, Teams' and Meet's relays ignore strangers, and UDP towards them reaches the relays' network (path open, by path localisation). Viber's calls are not tested (no sourced relay).",
     actions: [],
     expect: {},
     controls: { network: 'up', stun: 'open' },
@@ -110,9 +139,9 @@ export const SCENARIOS: Scenario[] = [
     id: '2',
     title: 'DNS NXDOMAIN for Viber',
     notes:
-      "The network's resolver says NXDOMAIN for Viber's names while the neutral resolvers (UDP and DoH) resolve them: dns.nxdomain (dns.ts) for every named target, so web is blocked. Viber's chat and call endpoints are dialled by address (IP literals in probes/viber.json, lab stand-ins here), which DNS blocking cannot touch: chat and call stay accessible and the service is partially_blocked, not blocked.",
+      "The network's resolver says NXDOMAIN for Viber's names while the neutral resolvers (UDP and DoH) resolve them: dns.nxdomain (dns.ts) for every named target, so web is blocked. Viber's chat and call targets are unverified (reported, never counted): web is the only path judged, so the service is blocked, its chat and calls not tested.",
     actions: [{ kind: 'dns_nxdomain', service: 'viber' }],
-    expect: { viber: { status: 'partially_blocked', paths: { web: blockedBy('dns.nxdomain'), chat: acc(), call: acc() } } },
+    expect: { viber: { status: 'blocked', paths: { web: blockedBy('dns.nxdomain') } } },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -120,15 +149,15 @@ export const SCENARIOS: Scenario[] = [
     id: '3',
     title: 'DNS sinkhole for Skype/Teams',
     notes:
-      "The network's resolver answers Skype's and Teams' names with the lab sinkhole (listed in network.sinkholes): dns.bogus_answer for every named target, whose chains then run on the neutral resolvers' addresses and work (DNS-only blocking). The Teams relays are IP literals, so the call path stays accessible: skype partially_blocked; group skype-legacy (no call path) blocked; group teams partially_blocked.",
+      "The network's resolver answers Skype's and Teams' names with the lab sinkhole (listed in network.sinkholes): dns.bogus_answer for every named target, whose chains then run on the neutral resolvers' addresses and work (DNS-only blocking). The Teams relay is a name too (worldaz.tr.teams.microsoft.com), so the call path is blocked by DNS as well: skype blocked on every path; groups skype-legacy and teams blocked.",
     actions: [{ kind: 'dns_sinkhole', service: 'skype' }],
     expect: {
       skype: {
-        status: 'partially_blocked',
-        paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: acc() },
+        status: 'blocked',
+        paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: blockedBy('dns.bogus_answer') },
         groups: {
           'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer') } },
-          teams: { status: 'partially_blocked', paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: acc() } },
+          teams: { status: 'blocked', paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: blockedBy('dns.bogus_answer') } },
         },
       },
     },
@@ -139,7 +168,7 @@ export const SCENARIOS: Scenario[] = [
     id: '4',
     title: 'DNS injection for WhatsApp',
     notes:
-      'A forged reply (the block page address) races the real one for every WhatsApp name: two different replies to one UDP query is dns.injection for every named target. The call relay is an IP literal and answers: chat and web blocked, call accessible, whatsapp partially_blocked.',
+      'A forged reply (the block page address) races the real one for every WhatsApp name: two different replies to one UDP query is dns.injection for every named target. The call relay is an IP literal and its path is open: chat and web blocked, call accessible, whatsapp partially_blocked.',
     actions: [{ kind: 'dns_inject', service: 'whatsapp' }],
     expect: { whatsapp: { status: 'partially_blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() } } },
     controls: { network: 'up', stun: 'open' },
@@ -159,7 +188,7 @@ export const SCENARIOS: Scenario[] = [
     id: '6',
     title: 'TCP blackhole for WhatsApp',
     notes:
-      "SYNs to every WhatsApp TCP endpoint are dropped: every connect times out while the neutral TLS host is reachable, tcp.timeout (weak, but nothing on the path works, so blocked): chat and web blocked. The call relay (UDP) answers: whatsapp partially_blocked.",
+      "SYNs to every WhatsApp TCP endpoint are dropped: every connect times out while the neutral TLS host is reachable, tcp.timeout (weak, but nothing on the path works, so blocked): chat and web blocked. The call path (UDP) is open: whatsapp partially_blocked.",
     actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
     expect: { whatsapp: { status: 'partially_blocked', paths: { chat: blockedBy('tcp.timeout'), web: blockedBy('tcp.timeout'), call: acc() } } },
     controls: { network: 'up', stun: 'open' },
@@ -169,7 +198,7 @@ export const SCENARIOS: Scenario[] = [
     id: '7',
     title: 'TLS SNI filtering of Skype/Teams',
     notes:
-      "A ClientHello naming any Skype or Teams host is reset; the neutral SNI to the same address completes, so SNI filtering: tls.reset (strong) for every TLS/HTTPS target. The Teams relays (UDP) answer: skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
+      "A ClientHello naming any Skype or Teams host is reset; the neutral SNI to the same address completes, so SNI filtering: tls.reset (strong) for every TLS/HTTPS target. The Teams relay (UDP, and its plain TCP 443 connect, which sends no SNI) works: skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
     actions: [{ kind: 'sni_reset', service: 'skype' }],
     expect: {
       skype: {
@@ -198,53 +227,65 @@ export const SCENARIOS: Scenario[] = [
     id: '9',
     title: 'Morocco 2016: calls over UDP blocked on WhatsApp, Skype and Viber',
     notes:
-      "UDP to the call relays of WhatsApp, Teams and Viber is dropped; chat and web over TCP/TLS work and the neutral STUN servers (3478 and 19302) answer. Lab relays answer Binding requests (answers_binding true), so their silence while neutral STUN answers is udp.no_response (strong): each call path blocked, chat and web accessible, each service partially_blocked. skype-legacy has no call path and stays accessible. Meet's relay is not on the 2016 list and answers.",
+      "UDP to the call relays of WhatsApp, Teams and Viber (address and call port) is dropped in the ISP; chat and web over TCP/TLS work and the neutral STUN servers (3478 and 19302) answer. These relays ignore strangers, so their silence alone proves nothing; path localisation does: UDP to each relay stops after hop 1 (the ISP, AS64500) while TCP to the same address goes on into the relays' network and UDP on the same port to a neutral server goes further: udp.address_blocked (strong), located in the ISP. WhatsApp: call blocked. Teams: its relay's TCP 443 fallback still connects, so the call path is partially_blocked. Viber's calls are not tested (no sourced relay), so Viber stays accessible. On loopback there are no routers to locate anything: the silent relays are inconclusive there, as in a real run that cannot localise.",
     actions: [{ kind: 'udp_drop', services: ['whatsapp', 'skype', 'viber'] }],
     expect: {
-      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response'), chat: acc(), web: acc() } },
+      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }), chat: acc(), web: acc() } },
       skype: {
         status: 'partially_blocked',
-        paths: { call: blockedBy('udp.no_response'), chat: acc(), web: acc() },
-        groups: { teams: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response'), chat: acc(), web: acc() } }, 'skype-legacy': { status: 'accessible' } },
+        paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }), chat: acc(), web: acc() },
+        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked'), chat: acc(), web: acc() } }, 'skype-legacy': { status: 'accessible' } },
       },
-      viber: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response'), chat: acc(), web: acc() } },
     },
     controls: { network: 'up', stun: 'open' },
-    loopback: { supported: true },
+    loopback: {
+      supported: true,
+      emulation: 'loopback has no routers: UDP dropped towards relays that ignore strangers cannot be told from their usual silence, so the WhatsApp and Teams call paths are inconclusive there (the namespace lab shows the block)',
+      expect: {
+        whatsapp: { status: 'inconclusive', paths: { call: inconclusive() } },
+        skype: { status: 'inconclusive', paths: { call: inconclusive() }, groups: { teams: { status: 'inconclusive', paths: { call: inconclusive() } }, 'skype-legacy': { status: 'accessible' } } },
+      },
+    },
   },
   {
     id: '10a',
     title: 'port-based UDP blocking: STUN dropped on 3478 only',
     notes:
-      "UDP to port 3478 is dropped for every destination: the neutral STUN servers on 3478 are silent while the one on 19302 answers (controls: port_blocked [3478]). Relays on 3478 are blocked (udp.no_response, strong); relays on other ports answer. WhatsApp's only relay is on 3478: call blocked. Teams relays answer on 3479-3481: call partially_blocked. Meet's relay answers on 19302: call partially_blocked. Viber's call ports are not 3478: accessible.",
+      "UDP to port 3478 is dropped for every destination: the neutral STUN servers on 3478 are silent while the one on 19302 answers (controls: port_blocked [3478]). Relays on 3478 are blocked (udp.port_blocked, strong); relays on other ports work. WhatsApp's only relay is on 3478: call blocked. Teams' relay works on 3479-3481 and TCP 443: call partially_blocked. Meet's relay works on 19302: call partially_blocked. Signal's relay is on 3478 while its SFU (TLS) works: call partially_blocked. Telegram's reflectors are on 1400: accessible.",
     actions: [{ kind: 'stun_port_drop', port: 3478 }],
     expect: {
-      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response') } },
+      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.port_blocked') } },
       skype: {
         status: 'partially_blocked',
-        paths: { call: partlyBy('udp.no_response') },
-        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.no_response') } } },
+        paths: { call: partlyBy('udp.port_blocked') },
+        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.port_blocked') } } },
       },
-      meet: { status: 'partially_blocked', paths: { call: partlyBy('udp.no_response') } },
+      meet: { status: 'partially_blocked', paths: { call: partlyBy('udp.port_blocked') } },
+      signal: { status: 'partially_blocked', paths: { call: partlyBy('udp.port_blocked') } },
     },
     controls: { network: 'up', stun: 'port_blocked', stunBlockedPorts: [3478] },
-    loopback: { supported: true },
+    loopback: {
+      supported: true,
+      emulation: "loopback cannot localise: Meet's relay on 19302 stays inconclusive beside its blocked 3478, so Meet's call path is blocked there rather than partially blocked",
+      expect: { meet: { status: 'partially_blocked', paths: { call: blockedBy('udp.port_blocked') } } },
+    },
   },
   {
     id: '10b',
     title: 'signature-based UDP blocking: STUN dropped on every port',
     notes:
-      'Every STUN message is dropped whatever the port (a DPI match on the magic cookie) while DNS over UDP passes: the neutral STUN servers are silent on every port and the neutral UDP resolver answers (controls: signature_blocked). Every relay is silent: udp.no_response (strong) on every call path: whatsapp, skype (teams), meet and viber calls blocked, each service partially_blocked.',
+      "Every STUN message is dropped whatever the port (a DPI match on the magic cookie) while DNS over UDP passes: the neutral STUN servers are silent on every port and the neutral UDP resolver answers (controls: signature_blocked). Every relay is silent: stun.signature_blocked (strong) on every call relay. WhatsApp, Meet and Telegram calls blocked; Teams (TCP 443 fallback) and Signal (SFU over TLS) calls partially_blocked.",
     actions: [{ kind: 'stun_signature_drop' }],
     expect: {
-      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response') } },
+      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('stun.signature_blocked') } },
       skype: {
         status: 'partially_blocked',
-        paths: { call: blockedBy('udp.no_response') },
-        groups: { teams: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response') } } },
+        paths: { call: partlyBy('stun.signature_blocked') },
+        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('stun.signature_blocked') } } },
       },
-      meet: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response') } },
-      viber: { status: 'partially_blocked', paths: { call: blockedBy('udp.no_response') } },
+      meet: { status: 'partially_blocked', paths: { call: blockedBy('stun.signature_blocked') } },
+      signal: { status: 'partially_blocked', paths: { call: partlyBy('stun.signature_blocked') } },
+      telegram: { status: 'partially_blocked', paths: { call: blockedBy('stun.signature_blocked') } },
     },
     controls: { network: 'up', stun: 'signature_blocked' },
     loopback: { supported: true },
@@ -276,9 +317,9 @@ export const SCENARIOS: Scenario[] = [
     id: '12',
     title: "throttling: Viber's addresses shaped to 16 kbit/s",
     notes:
-      "Viber's addresses are shaped to a low rate while the controls are not. The HTTPS request to www.viber.com (connect, handshake, the first 4 KiB of a 64 KiB page) takes seconds while the neutral handshake takes milliseconds: at least 10x and 1 s slower (throttle.ts), so web is degraded (throttled). Viber's chat and call checks move no bulk data (a connect, a Binding request): accessible. Service: degraded.",
+      "Viber's addresses are shaped to a low rate while the controls are not. The HTTPS request to www.viber.com (connect, handshake, the first 4 KiB of a 64 KiB page) takes seconds while the neutral handshake takes milliseconds: at least 10x and 1 s slower (throttle.ts), so web is degraded (throttled). Viber's chat and call targets are unverified (not counted). Service: degraded.",
     actions: [{ kind: 'throttle', service: 'viber', kbit: 16 }],
-    expect: { viber: { status: 'degraded', paths: { web: { status: 'degraded', techniques: ['throttled'] }, chat: acc(), call: acc() } } },
+    expect: { viber: { status: 'degraded', paths: { web: { status: 'degraded', techniques: ['throttled'] } } } },
     controls: { network: 'up', stun: 'open' },
     minTimeoutS: 4,
     loopback: {
@@ -388,6 +429,53 @@ export const SCENARIOS: Scenario[] = [
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
+  {
+    id: 'c1',
+    title: "UDP to every call relay's address dropped inside the ISP; TCP and chat work",
+    notes:
+      "The ISP drops every UDP datagram to the call relays' addresses (any port), as the documents say Skype was blocked 'by its servers' addresses at the operators' gateways'; TCP to the same addresses, chat and web pass. Relays that ignore strangers (WhatsApp, Teams, Meet) and relays that answer (Signal, Telegram) are all silent; path localisation shows UDP stopping after hop 1 (the ISP, AS64500) while TCP probes to the same addresses go on into the relays' network and UDP on the same ports to a neutral server goes further: udp.address_blocked (strong), located inside the ISP. Calls blocked where the relay is the only call target (WhatsApp, Meet, Telegram), partially blocked where another call target works (Teams' TCP 443 fallback, Signal's SFU).",
+    actions: [{ kind: 'relay_udp_drop' }],
+    expect: {
+      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }) } },
+      skype: {
+        status: 'partially_blocked',
+        paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) },
+        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked') } } },
+      },
+      meet: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
+      signal: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
+      telegram: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
+    },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: false, reason: NEEDS_ROUTERS },
+  },
+  {
+    id: 'c2',
+    title: "the relays' network down beyond the ISP (not censorship)",
+    notes:
+      "The relays' network is cut off from the transit network (its link is down; the transit router answers 'host unreachable'). Every exchange with a relay goes unanswered, and every probe towards a relay, UDP and TCP alike, stops at hop 2 (the transit network, AS64510), beyond the ISP: the relays' network is unreachable, an outage, not a block. Every call path is inconclusive and says where packets stop; nothing is blocked.",
+    actions: [{ kind: 'relay_network_down' }],
+    expect: {
+      whatsapp: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
+      skype: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) }, groups: { teams: { status: 'inconclusive', paths: { call: inconclusive() } } } },
+      meet: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
+      signal: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
+      telegram: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
+    },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: { supported: false, reason: NEEDS_ROUTERS },
+  },
+  {
+    id: 'c3',
+    title: "DPI drops STUN carrying Signal's marks; other STUN passes",
+    notes:
+      "A DPI drops UDP datagrams carrying 'signal.org' (what nDPI reads as Signal VoIP: the REALM of the relay's 401 challenge), either way. Signal's relay still answers the Binding, but its answer to the Allocate never arrives: the exchange carrying Signal's marks is dropped while plain STUN to the same relay passes: stun.app_signature (strong). Signal's SFU (TLS) works: call partially_blocked. Telegram's relays (REALM telegram.org) and everything else are untouched.",
+    actions: [{ kind: 'stun_marks_drop', text: 'signal.org' }],
+    expect: { signal: { status: 'partially_blocked', paths: { call: partlyBy('stun.app_signature') } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: { supported: true, emulation: "no DPI on loopback: the lab's relays leave unanswered the exchanges whose answer would carry the mark" },
+  },
 ];
 
 export function scenarioById(id: string): Scenario | undefined {
@@ -405,14 +493,66 @@ const sameSet = (a: readonly string[], b: readonly string[]) => [...new Set(a)].
 
 type Judged = Pick<ServiceVerdict, 'status' | 'paths'>;
 
-function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'groups'>, defaultPath: PathStatus): string[] {
+/** Call evidence level of a working call path, per service and group ("service" or "service/group"), as the catalogue allows it. */
+export type CallLevels = Record<string, CallEvidenceLevel>;
+
+/**
+ * How a working call path is known, from the catalogue alone: `answered` when every counted call relay
+ * of the service (or group) is known to answer an exchange, else `path_open` (by path localisation).
+ */
+export function callLevelsOf(catalogue: Pick<Catalogue, 'services'>): CallLevels {
+  const out: CallLevels = {};
+  for (const svc of catalogue.services) {
+    const relays = svc.targets.filter((t) => t.enabled && t.check === 'stun' && pathOf(t) === 'call' && !isInformational(t));
+    const level = (ts: typeof relays): CallEvidenceLevel => (ts.every((t) => t.check === 'stun' && answersKnown(t)) ? 'answered' : 'path_open');
+    if (relays.length) out[svc.service] = level(relays);
+    for (const g of new Set(relays.map((t) => t.group).filter((x): x is string => x !== undefined))) out[`${svc.service}/${g}`] = level(relays.filter((t) => t.group === g));
+  }
+  return out;
+}
+
+export interface CompareOptions {
+  /** The lab that ran (default `netns`): the loopback lab cannot localise and has its own expectations. */
+  lab?: 'netns' | 'loopback';
+  /** Levels of working call paths (callLevelsOf the lab catalogue); without it, levels are checked only where a scenario states them. */
+  callLevels?: CallLevels;
+}
+
+/**
+ * The expectation of one service in one lab: the scenario's, its loopback override, and on loopback
+ * the rule that a call path known only by localisation (`path_open`) is inconclusive there.
+ */
+function expectationFor(s: Scenario, service: string, hasGroups: string[], o: CompareOptions): ExpectedVerdict {
+  const others: PathStatus = s.others ?? 'accessible';
+  const base: ExpectedVerdict = (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[service]) || s.expect[service] || { status: others };
+  if (o.lab !== 'loopback' || (s.loopback.supported && s.loopback.expect?.[service])) return base;
+  const downgrade = (key: string, v: Omit<ExpectedVerdict, 'groups'>, listed: boolean): Omit<ExpectedVerdict, 'groups'> => {
+    if (o.callLevels?.[key] !== 'path_open') return v;
+    const call = v.paths?.call ?? { status: listed ? 'accessible' : v.status };
+    if (call.status !== 'accessible') return v;
+    return { ...v, status: v.status === 'accessible' ? 'inconclusive' : v.status, paths: { ...v.paths, call: { status: 'inconclusive' } } };
+  };
+  const top = downgrade(service, base, s.expect[service] !== undefined);
+  const groups: Record<string, Omit<ExpectedVerdict, 'groups'>> = {};
+  for (const g of hasGroups) {
+    const wg = base.groups?.[g] ?? { status: s.expect[service] ? 'accessible' : others };
+    groups[g] = downgrade(`${service}/${g}`, wg, base.groups?.[g] !== undefined);
+  }
+  return { ...top, ...(hasGroups.length ? { groups } : {}) };
+}
+
+function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'groups'>, defaultPath: PathStatus, level: CallEvidenceLevel | undefined): string[] {
   const out: string[] = [];
   if (got.status !== want.status) out.push(`${where}: status ${got.status}, expected ${want.status}`);
-  for (const [p, pv] of Object.entries(got.paths) as [ServicePath, NonNullable<Judged['paths'][ServicePath]>][]) {
+  for (const [p, pv] of Object.entries(got.paths) as [ServicePath, PathVerdict][]) {
     const w = want.paths?.[p] ?? { status: defaultPath };
     if (pv.status !== w.status) out.push(`${where} ${p}: ${pv.status}, expected ${w.status} (${pv.reason})`);
     if (!sameSet(pv.techniques, w.techniques ?? [])) out.push(`${where} ${p}: techniques [${pv.techniques.join(', ')}], expected [${(w.techniques ?? []).join(', ')}]`);
     if (w.strength && pv.strength !== w.strength) out.push(`${where} ${p}: ${pv.strength ?? 'no'} evidence, expected ${w.strength} (${pv.reason})`);
+    if (p !== 'call') continue;
+    const wantLevel = w.level ?? (w.status === 'accessible' ? level : undefined);
+    if (wantLevel !== undefined && pv.call?.level !== wantLevel) out.push(`${where} call: evidence ${pv.call?.level ?? 'none'}, expected ${wantLevel} (${pv.reason})`);
+    if (w.stoppedInAsn !== undefined && pv.call?.where?.asn !== w.stoppedInAsn) out.push(`${where} call: packets stop in AS${pv.call?.where?.asn ?? '?'} (hop ${pv.call?.where?.hop ?? '?'}), expected AS${w.stoppedInAsn}`);
   }
   for (const p of Object.keys(want.paths ?? {})) if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
   return out;
@@ -420,9 +560,10 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
 
 /**
  * Differences between a run and what the scenario expects (empty when the run matches exactly):
- * per service, path and group the status and the exact techniques, and the controls' summary.
+ * per service, path and group the status, the exact techniques and, for call paths, the evidence
+ * level and where packets stop; and the controls' summary.
  */
-export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict): string[] {
+export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict, o: CompareOptions = {}): string[] {
   const out: string[] = [];
   if (controls.network !== s.controls.network) out.push(`controls: network ${controls.network}, expected ${s.controls.network} (${controls.reason})`);
   if (s.controls.stun && controls.stun.classification !== s.controls.stun) out.push(`controls: STUN ${controls.stun.classification}, expected ${s.controls.stun} (${controls.reason})`);
@@ -430,15 +571,24 @@ export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], con
     out.push(`controls: STUN blocked ports [${controls.stun.blocked_ports.join(', ')}], expected [${s.controls.stunBlockedPorts.join(', ')}]`);
   }
   const others = s.others ?? 'accessible';
+  // On loopback, working call paths known only by localisation are inconclusive instead (see expectationFor).
+  const levelOf = (key: string) => {
+    const l = o.callLevels?.[key];
+    return o.lab === 'loopback' && l === 'path_open' ? undefined : l;
+  };
   for (const v of verdicts) {
-    const want = s.expect[v.service];
-    const defaultPath = want ? 'accessible' : others;
-    out.push(...comparePart(v.service, v, want ?? { status: others }, defaultPath));
+    const listed = s.expect[v.service] !== undefined || (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service] !== undefined);
+    const want = expectationFor(s, v.service, Object.keys(v.groups ?? {}), o);
+    const defaultPath = listed ? 'accessible' : others;
+    out.push(...comparePart(v.service, v, want, defaultPath, levelOf(v.service)));
+    const stated = (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service]) || s.expect[v.service];
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
-      const wg = want?.groups?.[g] ?? { status: want ? 'accessible' : others };
-      out.push(...comparePart(`${v.service}/${g}`, gv, wg, want?.groups?.[g] ? 'accessible' : wg.status));
+      const wg = want.groups?.[g] ?? { status: listed ? 'accessible' : others };
+      // A group the scenario states has its other paths accessible; an unstated one has them all at its status.
+      const groupDefault = stated && stated.groups?.[g] ? 'accessible' : listed ? 'accessible' : others;
+      out.push(...comparePart(`${v.service}/${g}`, gv, wg, groupDefault, levelOf(`${v.service}/${g}`)));
     }
-    for (const g of Object.keys(want?.groups ?? {})) if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
+    for (const g of Object.keys(s.expect[v.service]?.groups ?? {})) if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
   }
   for (const name of Object.keys(s.expect)) if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
   return out;

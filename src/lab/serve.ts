@@ -4,7 +4,8 @@
 // which plays a scenario's censor with the servers themselves (the loopback lab has no middlebox):
 // a resolver that lies, a server that resets or goes silent, a port nobody listens on.
 
-import { Blackholes, DnsServer, type HoleAddress, StunServer, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
+import http from 'node:http';
+import { Blackholes, DnsServer, type HoleAddress, StunServer, type StunAnswerRule, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
 import { createLabCa, issueCert, type LabCa } from './pki.js';
 import type { CensorAction } from './scenarios.js';
 import { callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabHttpRoute, type LabWorld, labPort, zoneRecords } from './world.js';
@@ -63,7 +64,8 @@ export class LabServers {
       headers: { 'content-type': 'text/html; charset=utf-8' },
       body: BLOCKPAGE_HTML,
     });
-    this.endpoints = world.endpoints.map((spec) => ({ spec, s: this.makeServer(spec), mode: 'up' as const }));
+    // An endpoint another program plays (coturn in the namespace lab) is not ours to serve.
+    this.endpoints = world.endpoints.filter((spec) => !spec.player).map((spec) => ({ spec, s: this.makeServer(spec), mode: 'up' as const }));
   }
 
   private makeServer(e: LabEndpoint): EndpointServer {
@@ -76,7 +78,7 @@ export class LabServers {
       case 'tcp':
         return { kind: 'tcp', server: new TcpServer({ address: e.address, port: e.port }) };
       case 'stun':
-        return { kind: 'stun', server: new StunServer({ address: e.address, port: e.port }) };
+        return { kind: 'stun', server: new StunServer({ address: e.address, port: e.port, answers: answersOf(e) }) };
     }
   }
 
@@ -135,7 +137,10 @@ export class LabServers {
       this.endpoints.map(async (h) => {
         const wasDown = h.mode !== 'up';
         h.mode = 'up';
-        if (h.s.kind === 'stun') return h.s.server.setBehaviour({ kind: 'answer' });
+        if (h.s.kind === 'stun') {
+          h.s.server.setAnswers(answersOf(h.spec));
+          return h.s.server.setBehaviour({ kind: 'answer' });
+        }
         if (h.s.kind === 'tcp') await h.s.server.setBehaviour({ kind: 'accept' });
         if (wasDown) await h.s.server.start();
       }),
@@ -253,6 +258,16 @@ export class LabServers {
         case 'stun_signature_drop':
           for (const h of this.endpoints) if (h.s.kind === 'stun') await h.s.server.setBehaviour({ kind: 'silent' });
           break;
+        case 'stun_marks_drop':
+          // No DPI on loopback: the relays leave unanswered the exchanges whose answer would carry the mark.
+          for (const h of this.endpoints) {
+            if (h.s.kind !== 'stun') continue;
+            h.s.server.setAnswers(answersOf(h.spec).filter((r) => !(r.answer.realm ?? '').includes(a.text)));
+          }
+          break;
+        case 'relay_udp_drop':
+        case 'relay_network_down':
+          throw new Error(`${a.kind} needs routers between the client and the relays: the namespace lab makes it, not the loopback lab`);
         case 'outage':
           down.closed.push(...this.handlesOf(a.service));
           break;
@@ -267,6 +282,8 @@ export class LabServers {
           // Emulated: every byte the service's TLS servers send goes through a token bucket, below TLS.
           for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).pace(a.kbit);
           break;
+        default:
+          a satisfies never;
       }
     }
     const blackhole = [...new Set(down.blackhole)];
@@ -288,10 +305,23 @@ export class LabServers {
     await this.takeDown(this.endpoints.filter((h) => h.s.kind === 'tcp'), 'blackhole');
   }
 
+  /**
+   * Every STUN server answers every exchange it receives (a success where no answer is known): the
+   * benchmark's "every server answers" condition, never a scenario (real relays ignore strangers).
+   */
+  answerEverything(): void {
+    for (const h of this.endpoints) if (h.s.kind === 'stun') h.s.server.setAnswers(answersOf(h.spec, true));
+  }
+
   private stunOf(e: LabEndpoint): StunServer | undefined {
     const h = this.endpoints.find((x) => x.spec.id === e.id);
     return h?.s.kind === 'stun' ? h.s.server : undefined;
   }
+}
+
+/** What a lab STUN endpoint answers: the exchanges the catalogue says a live server answers (with `all`, every one). */
+export function answersOf(e: LabEndpoint, all = false): StunAnswerRule[] {
+  return (e.exchanges ?? []).flatMap((x) => (x.answer ? [{ request: x.request, answer: x.answer }] : all ? [{ request: x.request, answer: { class: 'success' as const } }] : []));
 }
 
 /** Creates and starts the servers of a world. */

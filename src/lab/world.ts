@@ -11,7 +11,14 @@
 // Address layout (offsets inside the lab block; the same for both kinds):
 //   .0.1 - .0.15    infrastructure (see INFRA_OFFSETS)
 //   .1.1 - .7.254   one address per hostname, in catalogue order (controls first, then services by name)
-//   .8.1 - .15.254  one stand-in per IP-literal target (Meta, Teams, Viber, Meet relays)
+//   .8.1 - .11.254  one stand-in per IP-literal target (chat servers dialled by address)
+//   .12.1 - .15.254 the call relays (hostnames and IP literals of call-path STUN targets): the relay
+//                   block, which the namespace lab puts in a network of its own behind one more router
+//
+// The lab copy of the catalogue keeps what the shipped one knows: which exchanges a live relay answers
+// (so a silent lab relay proves no more than a silent real one) and which targets are unverified (so
+// the lab never shows a detection the shipped catalogue cannot make). The lab's STUN responders answer
+// exactly the exchanges the catalogue says a live relay answers, and ignore the rest.
 // loopback: block 127.<octet>.0.0/16 (octet 77 by default; another octet lets two labs run at once).
 // netns:    block 198.18.16.0/20 (hosts, on the "net" side). 198.18.0.0/20 is reserved for the
 //           namespace links (veth pairs between client, middlebox and net) and never used here.
@@ -20,7 +27,9 @@ import { isIP } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
-import { type CatalogueFile, pathOf, type Role, type ServicePath, type Target } from '../catalogue/schema.js';
+import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../catalogue/schema.js';
+import type { ExchangeAnswer } from '../model/exchange.js';
+import { requestType } from '../net/stun-codec.js';
 import { hostPort, inPrefix } from '../util/ip.js';
 
 export type LabKind = 'loopback' | 'netns';
@@ -36,6 +45,8 @@ export const LOOPBACK_DEFAULT_OCTET = 77;
 export const NETNS_LINK_BLOCK = '198.18.0.0/20';
 /** Where the namespace lab's servers (and every address of the lab catalogue) live. */
 export const NETNS_HOST_BLOCK = '198.18.16.0/20';
+/** The call relays' block inside it (behind the relay network's router in the namespace lab). */
+export const NETNS_RELAY_BLOCK = '198.18.28.0/22';
 /** Loopback ports below this move up by LOOPBACK_PORT_SHIFT (443 -> 10443, 53 -> 10053): no root needed. */
 export const LOOPBACK_PORT_SHIFT = 10_000;
 /** The size of the HTML pages the lab serves: big enough for a token-bucket shaper to bite. */
@@ -56,7 +67,12 @@ export const INFRA_OFFSETS = {
 const HOST_FIRST_OFFSET = 1 * 256 + 1;
 const HOST_LAST_OFFSET = 7 * 256 + 254;
 const STANDIN_FIRST_OFFSET = 8 * 256 + 1;
-const STANDIN_LAST_OFFSET = 15 * 256 + 254;
+const STANDIN_LAST_OFFSET = 11 * 256 + 254;
+const RELAY_FIRST_OFFSET = 12 * 256 + 1;
+const RELAY_LAST_OFFSET = 15 * 256 + 254;
+/** The relay block: offset 12*256 with a /22 (four /24s) inside the lab block. */
+const RELAY_BLOCK_OFFSET = 12 * 256;
+const RELAY_BLOCK_LEN = 22;
 
 export type EndpointKind = 'tcp' | 'tls' | 'stun';
 
@@ -87,6 +103,13 @@ export interface LabWebSocketRoute {
   origin?: string;
 }
 
+/** One STUN-framed exchange a lab STUN endpoint may receive, and what a live server answers (absent: nothing known, so the lab stays silent). */
+export interface LabStunExchange {
+  /** Message type of the request. */
+  request: number;
+  answer?: ExchangeAnswer;
+}
+
 export interface LabEndpoint {
   /** "kind:address:port", unique in a world. */
   id: string;
@@ -107,12 +130,18 @@ export interface LabEndpoint {
   /** Services owning this endpoint ("controls" for the neutral controls). */
   services: string[];
   users: EndpointUser[];
+  /** STUN endpoints: the exchanges of the catalogue targets behind it (what the responder answers, and what it ignores). */
+  exchanges?: LabStunExchange[];
+  /** Who plays this endpoint instead of the lab's own servers (the namespace lab runs coturn where it can). */
+  player?: 'coturn';
 }
 
 export interface LabHost {
   name: string;
   address: string;
   services: string[];
+  /** In the relay block (a call relay's name). */
+  relay?: boolean;
 }
 
 export interface LabStandIn {
@@ -120,6 +149,8 @@ export interface LabStandIn {
   real: string;
   address: string;
   services: string[];
+  /** In the relay block (a call relay's address). */
+  relay?: boolean;
 }
 
 export interface LabInfra {
@@ -140,6 +171,8 @@ export interface LabWorld {
   kind: LabKind;
   /** The lab block: every address of the world is inside it (network.public_ranges of the lab catalogue). */
   prefix: string;
+  /** The call relays' block inside it (their own network in the namespace lab). */
+  relayPrefix: string;
   infra: LabInfra;
   neutralSni: string;
   hosts: LabHost[];
@@ -264,21 +297,35 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
   const files: ServiceCatalogue[] = [catalogue.controls, ...catalogue.services];
   const serviceOf = (f: ServiceCatalogue) => (f === catalogue.controls ? 'controls' : f.service);
 
-  // Addresses: hostnames first (in catalogue order), then stand-ins for IP literals.
+  // The names call relays answer on: they get addresses in the relay block.
+  const relayNames = new Set<string>();
+  for (const f of files) for (const t of f.targets) if (t.check === 'stun' && pathOf(t) === 'call') for (const n of namesOf(t)) relayNames.add(n.toLowerCase());
+
+  // Addresses: hostnames first (in catalogue order), then stand-ins for IP literals; relays in their block.
   const hosts = new Map<string, LabHost>();
   const standIns = new Map<string, LabStandIn>();
   let nextHost = HOST_FIRST_OFFSET;
   let nextStandIn = STANDIN_FIRST_OFFSET;
+  let nextRelay = RELAY_FIRST_OFFSET;
+  const relayAddress = () => {
+    nextRelay = usable(nextRelay);
+    if (nextRelay > RELAY_LAST_OFFSET) throw new RangeError('lab world: too many call relays for the relay block');
+    return at(nextRelay++);
+  };
   for (const f of files) {
     for (const t of f.targets) {
       for (const name of namesOf(t)) {
         const svc = serviceOf(f);
+        const relay = relayNames.has(name.toLowerCase());
         if (isLiteral(name)) {
           let s = standIns.get(name);
           if (!s) {
-            nextStandIn = usable(nextStandIn);
-            if (nextStandIn > STANDIN_LAST_OFFSET) throw new RangeError('lab world: too many IP-literal targets for the stand-in block');
-            s = { real: name, address: at(nextStandIn++), services: [] };
+            if (relay) s = { real: name, address: relayAddress(), services: [], relay: true };
+            else {
+              nextStandIn = usable(nextStandIn);
+              if (nextStandIn > STANDIN_LAST_OFFSET) throw new RangeError('lab world: too many IP-literal targets for the stand-in block');
+              s = { real: name, address: at(nextStandIn++), services: [] };
+            }
             standIns.set(name, s);
           }
           if (!s.services.includes(svc)) s.services.push(svc);
@@ -286,9 +333,12 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
           const key = name.toLowerCase();
           let h = hosts.get(key);
           if (!h) {
-            nextHost = usable(nextHost);
-            if (nextHost > HOST_LAST_OFFSET) throw new RangeError('lab world: too many hostnames for the host block');
-            h = { name: key, address: at(nextHost++), services: [] };
+            if (relay) h = { name: key, address: relayAddress(), services: [], relay: true };
+            else {
+              nextHost = usable(nextHost);
+              if (nextHost > HOST_LAST_OFFSET) throw new RangeError('lab world: too many hostnames for the host block');
+              h = { name: key, address: at(nextHost++), services: [] };
+            }
             hosts.set(key, h);
           }
           if (!h.services.includes(svc)) h.services.push(svc);
@@ -345,6 +395,16 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
         if (n.webSocket && !e.webSockets.some((w) => w.host === n.webSocket!.host && w.path === n.webSocket!.path)) e.webSockets.push(n.webSocket);
         if (!e.services.includes(svc)) e.services.push(svc);
         e.users.push({ service: svc, target: t.id, check: t.check, role: t.role, path: pathOf(t), ...(t.group ? { group: t.group } : {}) });
+        if (t.check === 'stun') {
+          e.exchanges ??= [];
+          for (const x of exchangesOf(t)) {
+            const request = requestType(x.request);
+            const have = e.exchanges.find((y) => y.request === request);
+            // Two targets on one endpoint: an answer either knows is what the lab gives.
+            if (!have) e.exchanges.push({ request, ...(x.answer ? { answer: x.answer } : {}) });
+            else if (!have.answer && x.answer) have.answer = x.answer;
+          }
+        }
       }
     }
   }
@@ -352,6 +412,7 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
   const world: LabWorld = {
     kind,
     prefix: block.prefix,
+    relayPrefix: `${at(RELAY_BLOCK_OFFSET)}/${RELAY_BLOCK_LEN}`,
     infra,
     neutralSni: catalogue.controls.network.neutral_sni,
     hosts: [...hosts.values()],
@@ -364,14 +425,18 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
   return world;
 }
 
-/** The lab's copy of a source: says so, and names no real address (the lab catalogue holds lab addresses only). */
-function labSource(source: string): string {
-  return `lab stand-in for ${source.replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<address>')}`;
+/**
+ * The lab's copy of a source: says so, and names no real address (the lab catalogue holds lab addresses
+ * only). An unverified source stays unverified: the lab counts exactly what a real run counts.
+ */
+export function labSource(t: Pick<Target, 'source'>): string {
+  const copy = `lab stand-in for ${t.source.replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<address>')}`;
+  return isInformational(t) ? `unverified (${copy})` : copy;
 }
 
 function labTarget(t: Target, w: LabWorld, addressOf: (name: string) => string): Target {
   const { notes: _notes, ...rest } = t;
-  const source = labSource(t.source);
+  const source = labSource(t);
   const host = (h: string) => (isLiteral(stripBrackets(h)) ? addressOf(stripBrackets(h)) : h);
   const url = (u: string) => {
     const x = new URL(u);
@@ -391,9 +456,11 @@ function labTarget(t: Target, w: LabWorld, addressOf: (name: string) => string):
       return { ...rest, source, url: url(rest.url) };
     case 'websocket':
       return { ...rest, source, url: url(rest.url) };
-    case 'stun':
-      // The lab's relays do answer a Binding request, so their silence counts.
-      return { ...rest, source, host: host(rest.host), ports: rest.ports.map((p) => labPort(w.kind, p)), answers_binding: true };
+    case 'stun': {
+      // What a live relay answers stays as the shipped catalogue says; only sources name the lab.
+      const exchanges = rest.exchanges?.map((x) => ({ ...x, source: labSource(x) }));
+      return { ...rest, source, host: host(rest.host), ports: rest.ports.map((p) => labPort(w.kind, p)), ...(exchanges ? { exchanges } : {}) };
+    }
     case 'resolver':
     case 'doh':
       return { ...rest, source };
@@ -446,6 +513,11 @@ export function addressesOf(world: LabWorld, service: string): string[] {
 
 export function endpointsOf(world: LabWorld, service: string, filter: (e: LabEndpoint) => boolean = () => true): LabEndpoint[] {
   return world.endpoints.filter((e) => e.services.includes(service) && filter(e));
+}
+
+/** The call relays' addresses (hosts and stand-ins in the relay block). */
+export function relayAddresses(world: LabWorld): string[] {
+  return [...world.hosts.filter((h) => h.relay), ...world.standIns.filter((s) => s.relay)].map((x) => x.address);
 }
 
 /** Endpoints that carry a service's call path (the STUN relays). */

@@ -2,16 +2,57 @@
 // order (TCP, TLS, then HTTP or the WebSocket upgrade; or a STUN exchange). A later layer runs only if
 // the one before worked; a failed TLS handshake is repeated with a neutral SNI to the same address.
 
-import type { Target } from '../catalogue/schema.js';
+import { exchangesOf, pathOf, type StunTarget, type Target } from '../catalogue/schema.js';
 import type { Observations, TlsHandshake } from '../model/observations.js';
-import { defaultPort, httpsGet, stunBinding, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
+import { defaultPort, httpsGet, stunExchange, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
 import type { StepOptions } from '../net/types.js';
 import { performance } from 'node:perf_hooks';
+import type { Localiser } from './localise.js';
 import type { StepRunner } from './steps.js';
 
 export interface ChainContext {
   steps: StepRunner;
   neutralSni: string;
+  /** Path localisation for relays that stay silent; absent: exchanges only (the controls, tests). */
+  localiser?: Localiser;
+}
+
+/** Why exchanges that no live relay is known to answer stop waiting once the path is seen open. */
+export const PATH_OPEN_REASON = "path open: a router of the relay's network answered the UDP probes";
+
+/**
+ * Every exchange of a STUN target to one address and port, at once (each on its own socket), plus path
+ * localisation when none is answered within the hedge. All of it shares the chain's transaction id.
+ */
+async function relayChain(o: StepOptions, ctx: ChainContext, obs: Observations, t: StunTarget, ip: string, port: number): Promise<void> {
+  const cancel = new AbortController();
+  const pathOpen = new AbortController();
+  const exchanges = exchangesOf(t).map((e) =>
+    stunExchange({
+      ...o,
+      ip,
+      port,
+      request: e.request,
+      exchangeId: e.id,
+      // Waiting for an answer nobody is known to give stops once the path is shown open.
+      ...(e.answer ? {} : { endEarly: pathOpen.signal }),
+    }).then((r) => {
+      // An answer (or an ICMP refusal from the host) says more than any trace: no localisation needed.
+      if (r.response || r.failure === 'connection_refused') cancel.abort();
+      return r;
+    }),
+  );
+  // Call relays are localised (the controls have their own rules); unverified ones too, so that their
+  // exchanges also stop waiting once the path is seen open, though they are never counted.
+  const located =
+    ctx.localiser && pathOf(t) === 'call'
+      ? ctx.localiser.locate({ ip, port, target: t.id, transactionId: o.transactionId, cancel: cancel.signal, onRelayNetwork: () => pathOpen.abort(PATH_OPEN_REASON) })
+      : Promise.resolve([]);
+  const results = await Promise.all(exchanges);
+  obs.x_stun.push(...results);
+  const traces = await located;
+  // A trace that raced an answer says nothing the answer does not: kept only when nothing answered.
+  if (!results.some((r) => r.response)) obs.x_traces.push(...traces);
 }
 
 /**
@@ -88,11 +129,7 @@ export async function measureTarget(t: Target, addresses: string[], ctx: ChainCo
         break;
       }
       case 'stun':
-        for (const port of t.ports) {
-          jobs.push(steps.chain(t.id, async (o) => {
-            obs.x_stun.push(await stunBinding({ ...o, ip, port }));
-          }));
-        }
+        for (const port of t.ports) jobs.push(steps.chain(t.id, (o) => relayChain(o, ctx, obs, t, ip, port)));
         break;
       default:
         break;

@@ -14,6 +14,7 @@ import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { measureTarget } from './chains.js';
 import { addressesOf } from '../util/dns-answers.js';
+import { type AsnOf, type LocalisationStatus, Localiser } from './localise.js';
 import { chooseAddresses, encryptedAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
 
@@ -33,6 +34,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Addresses per family and target. */
   perFamily?: number;
+  /** Maps routers on the path to call relays to their networks (the CLI passes the offline ASN database). */
+  asnOf?: AsnOf;
+  /** Localise silent call relays with TTL-limited probes (default true; off: exchanges and controls only). */
+  localise?: boolean;
   onService?: (r: ServiceRun) => void | Promise<void>;
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
@@ -60,6 +65,8 @@ export interface RunResult {
   deadlineReached: boolean;
   runtimeS: number;
   steps: { started: number; done: number };
+  /** Whether path localisation was needed and what this machine could do (the CLI says so once). */
+  localisation: LocalisationStatus;
 }
 
 export class DeadlineReached extends Error {
@@ -76,6 +83,7 @@ function sortByTime(obs: Observations): void {
   obs.requests.sort(byT0);
   obs.x_websocket.sort(byT0);
   obs.x_stun.sort(byT0);
+  obs.x_traces.sort(byT0);
   obs.network_events.sort(byT0);
 }
 
@@ -105,7 +113,19 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   const policy = cat.controls.network;
   const resolver = new Resolver(steps, resolvers, policy);
   const ipv6 = o.ipv6 ?? networkHasIpv6();
-  const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni };
+  // The neutral comparison of path localisation goes to the first neutral STUN server that resolves.
+  const neutralAddress = async (): Promise<string | undefined> => {
+    for (const t of controlTargets) {
+      if (t.check !== 'stun') continue;
+      const host = hostOf(t);
+      if (!host) return literalAddressOf(t);
+      const got = chooseAddresses(await resolver.resolveLocal(host), policy, { ipv6: false, perFamily: 1 }).addresses[0];
+      if (got) return got;
+    }
+    return undefined;
+  };
+  const localiser = o.localise === false ? undefined : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
+  const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni, ...(localiser ? { localiser } : {}) };
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
   const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
@@ -186,7 +206,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     await delivery;
     if (deliveryError) throw deliveryError.error;
 
-    return { start, controls, services, ...flags(), runtimeS: clock(), steps: { ...steps.progress } };
+    return { start, controls, services, ...flags(), runtimeS: clock(), steps: { ...steps.progress }, localisation: localiser?.status ?? { wanted: false } };
   } finally {
     clearTimeout(deadline);
     o.signal?.removeEventListener('abort', onExternal);

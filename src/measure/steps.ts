@@ -14,6 +14,9 @@ export interface StepRunnerOptions {
   ca: TrustStore;
 }
 
+/** traceroute processes running at once: each probes every hop in parallel, so a few suffice. */
+export const TRACE_PROCESSES = 16;
+
 export interface Progress {
   started: number;
   done: number;
@@ -23,6 +26,8 @@ export class StepRunner {
   private nextId = 1;
   private readonly chainLimit: LimitFunction;
   private readonly dnsLimit: LimitFunction;
+  /** Path traces are child processes (traceroute): a few at a time, whatever the step concurrency. */
+  private readonly traceLimit: LimitFunction = pLimit(TRACE_PROCESSES);
   readonly progress: Progress = { started: 0, done: 0 };
 
   constructor(private readonly o: StepRunnerOptions) {
@@ -62,6 +67,11 @@ export class StepRunner {
   chain<T>(target: string, fn: (o: StepOptions) => Promise<T>): Promise<T> {
     const transactionId = this.nextId++;
     return this.chainLimit(() => this.track(() => fn(this.stepOptions(transactionId, target))));
+  }
+
+  /** One path trace (a child process), under its own limit; it keeps the transaction id of the chain it serves. */
+  trace<T>(fn: () => Promise<T>): Promise<T> {
+    return this.traceLimit(() => this.track(fn));
   }
 
   private stepOptions(transactionId: number, target?: string): StepOptions {

@@ -191,30 +191,99 @@ export interface StunAddress {
   port: number;
 }
 
-/** STUN Binding exchange over UDP (RFC 5389/8489), OONI has no format for it. */
+/**
+ * One STUN-framed exchange over UDP (RFC 5389/8489): a Binding, a TURN Allocate, an app's own message
+ * (catalogue `exchanges`), retransmitted until an answer or the timeout. OONI has no format for it.
+ */
 export interface StunExchange {
   address: string;
   transport: 'udp';
+  /** Catalogue exchange id ("binding", "allocate", "wa-ping"...); absent in lines written before exchanges existed (a Binding). */
+  x_exchange?: string;
+  /** Message type we sent (0x0001 Binding request, 0x0003 Allocate request, 0x0801...). */
+  request_type?: number;
   /** Hex of the 96-bit transaction ID we sent. */
   stun_transaction_id: string;
   /** Times (t) each request was sent, following the retransmission schedule. */
   sent: number[];
-  /** The first valid response, if any. */
+  /** The first valid answer, if any: a response with our transaction ID (or a message of the type the catalogue expects). */
   response: null | {
     t: number;
     message_type: number;
-    /** 'success' | 'error' response class. */
-    class: 'success' | 'error';
+    /** The RFC class of the answer; 'request'/'indication' only for an app's own answer type (e.g. WhatsApp's pong). */
+    class: 'success' | 'error' | 'request' | 'indication';
     xor_mapped_address?: StunAddress;
     mapped_address?: StunAddress;
     error_code?: number;
+    error_reason?: string;
     software?: string;
+    realm?: string;
+    /** Length of the NONCE of a 401 challenge (its value is opaque and not kept). */
+    nonce_length?: number;
+    /** Attribute types of the answer, in order (at most 32). */
+    attributes?: number[];
   };
   /** Datagrams that were not a valid answer to our request: recorded, never fatal. */
   malformed: { t: number; reason: string; bytes_base64: string }[];
   /** Datagrams not kept in `malformed` (past the limits). */
   x_dropped?: Dropped;
   /** `generic_timeout_error` for silence, `connection_refused` for ICMP port unreachable. */
+  failure: Failure;
+  /** Why we stopped waiting before the step timeout (e.g. "path open": localisation showed the way to the relay open). */
+  x_ended_early?: string;
+  t0: number;
+  t: number;
+  transaction_id: number;
+  x_target?: string;
+}
+
+/** One hop (TTL) of a TTL-limited probe series: who answered, if anyone. */
+export interface TraceHop {
+  ttl: number;
+  /** The router (or the destination) that answered the probes of this TTL; null when every probe went unanswered. */
+  address: string | null;
+  /** Other addresses that answered probes of the same TTL (load balancing). */
+  other_addresses?: string[];
+  /** Round-trip times in ms of the answered probes. */
+  rtt_ms: number[];
+  /** Probes of this TTL that went unanswered. */
+  lost: number;
+  /** traceroute's annotations of an ICMP error other than time exceeded: !H host, !N network, !P protocol unreachable, !X administratively prohibited... */
+  flags?: string[];
+  /** The network of `address`, from the offline ASN database (absent when unknown). */
+  asn?: number;
+  as_name?: string;
+}
+
+/**
+ * Why a path probe was made: `relay_udp` the relay's call port; `relay_compare` another protocol to the
+ * same address (TCP SYN to 443, or ICMP echo), to tell a drop from a network that ignores probes;
+ * `neutral_udp` the same UDP port to a neutral server, to tell an address-based block from a port-based one.
+ */
+export type TracePurpose = 'relay_udp' | 'relay_compare' | 'neutral_udp';
+
+/**
+ * TTL-limited probes towards one destination, every TTL at once (the traceroute principle, as in
+ * Censored Planet's CenTrace): how far packets of one protocol and port travel. OONI has no format for it.
+ */
+export interface PathTrace {
+  /** Destination "ip:port" ("ip" for ICMP). */
+  address: string;
+  protocol: 'udp' | 'tcp' | 'icmp';
+  /** How the probes were made: "traceroute -U" (UDP to a fixed port), "traceroute -T" (TCP SYN), "traceroute -I" (ICMP echo); "none" when they could not be. */
+  method: string;
+  x_purpose: TracePurpose;
+  /** For comparisons: the relay ("ip:port") this trace is compared with. */
+  x_relay?: string;
+  max_ttl: number;
+  /** One entry per TTL probed, in order (silent TTLs included, up to the last one probed). */
+  hops: TraceHop[];
+  /** The destination itself answered (ICMP port unreachable, a SYN-ACK or a reset). */
+  reached: boolean;
+  /** The network of the destination, from the offline ASN database. */
+  destination_asn?: number;
+  /** Ended as soon as what it had seen was conclusive (packets entered the destination's network). */
+  stopped_early?: boolean;
   failure: Failure;
   t0: number;
   t: number;
@@ -244,6 +313,8 @@ export interface Observations {
   network_events: NetworkEvent[];
   x_websocket: WebSocketUpgrade[];
   x_stun: StunExchange[];
+  /** Where packets towards call relays stop (absent in lines written before localisation existed). */
+  x_traces: PathTrace[];
 }
 
 export function emptyObservations(): Observations {
@@ -255,5 +326,6 @@ export function emptyObservations(): Observations {
     network_events: [],
     x_websocket: [],
     x_stun: [],
+    x_traces: [],
   };
 }

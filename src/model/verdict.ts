@@ -24,11 +24,20 @@ export const TECHNIQUES = [
   'http.failure',
   'udp.no_response',
   'udp.refused',
+  /** UDP to a call relay's address dropped while other traffic to it, and UDP on the same port elsewhere, go further (path localisation). */
+  'udp.address_blocked',
+  /** UDP to the call port dropped whatever the destination (the STUN controls, or path localisation). */
+  'udp.port_blocked',
+  /** Every STUN message dropped whatever the port, while other UDP passes (the STUN controls). */
+  'stun.signature_blocked',
+  /** STUN carrying one app's marks (its REALM, its message types) dropped while plain STUN to the same relay is answered. */
+  'stun.app_signature',
   'throttled',
 ] as const;
 export type Technique = (typeof TECHNIQUES)[number];
 
-export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'websocket' | 'stun';
+/** `path`: how far packets towards a call relay travel (TTL-limited probes). */
+export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'websocket' | 'stun' | 'path';
 
 /**
  * Per target and layer: `ok`; `blocked` with a technique; `failed` (a failure the controls show is
@@ -42,7 +51,7 @@ export type PathStatus = 'accessible' | 'blocked' | 'partially_blocked' | 'degra
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export interface EvidenceRef {
-  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'network_events';
+  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'x_traces' | 'network_events';
   index: number;
 }
 
@@ -65,6 +74,34 @@ export interface LayerVerdict {
   evidence: EvidenceRef[];
 }
 
+/**
+ * How a call path verdict is known, strongest positive first (docs/calls.md):
+ * `answered`: the relay answered an exchange; `path_open`: packets reach the relay's network (positive,
+ * weaker than an answer); `blocked`; `inconclusive`.
+ */
+export const CALL_EVIDENCE_LEVELS = ['answered', 'path_open', 'blocked', 'inconclusive'] as const;
+export type CallEvidenceLevel = (typeof CALL_EVIDENCE_LEVELS)[number];
+
+/** A place on the path towards a relay: the last router that answered before packets stopped, or the farthest one reached. */
+export interface PathLocation {
+  /** TTL of that router (1 = the first router from here). */
+  hop: number;
+  address: string;
+  asn?: number;
+  as_name?: string;
+  /** `vantage`: the measuring network (or a private address before it); `relay`: the relay's own network; `beyond`: in between. */
+  network: 'vantage' | 'beyond' | 'relay' | 'unknown';
+}
+
+/** The call-path evidence of one relay chain (address, port). */
+export interface CallEvidence {
+  level: CallEvidenceLevel;
+  /** Catalogue ids of the exchanges the relay answered. */
+  answered?: string[];
+  /** Where packets stop (blocked, or unreachable); for path_open, the farthest router of the way that answered. */
+  where?: PathLocation;
+}
+
 /** One target (one catalogue entry, possibly on one address/port) judged layer by layer. */
 export interface TargetVerdict {
   target: string;
@@ -80,6 +117,8 @@ export interface TargetVerdict {
   /** From an "unverified" source: shown, never counted towards a path verdict. */
   informational: boolean;
   layers: LayerVerdict[];
+  /** Call relays: how the verdict is known and where packets stop. */
+  call?: CallEvidence;
   reason: string;
 }
 
@@ -100,6 +139,8 @@ export interface PathVerdict {
    */
   blocked_endpoints?: number;
   counts: { ok: number; blocked: number; failed: number; inconclusive: number; skipped: number; total: number };
+  /** The call path: its evidence level (the weakest that holds for the status) and, when blocked, where. */
+  call?: CallEvidence;
   reason: string;
 }
 
@@ -121,6 +162,8 @@ export interface ServiceVerdict {
   strength?: EvidenceStrength;
   paths: Partial<Record<ServicePath, PathVerdict>>;
   layers: Partial<Record<Layer, LayerSummary>>;
+  /** Paths the catalogue names but could not judge (every target on them unverified or disabled), and why. */
+  untested?: Partial<Record<ServicePath, string>>;
   /** Sub-labelled parts of a service (e.g. "skype-legacy" and "teams"), each judged like a service. */
   groups?: Record<string, Omit<ServiceVerdict, 'groups' | 'targets' | 'controls'>>;
   targets: TargetVerdict[];

@@ -10,17 +10,22 @@ export { tcpConnect } from './tcp.js';
 export { tlsHandshake, trustStore, type TlsHandshakeOptions } from './tls.js';
 export { httpsGet, BROWSER_USER_AGENT, type HttpsGetOptions } from './http.js';
 export { wsUpgrade, type WsUpgradeOptions } from './ws.js';
-export { stunBinding, retransmitSchedule, type StunBindingOptions } from './stun.js';
+export { stunBinding, stunExchange, retransmitSchedule, type StunBindingOptions, type StunExchangeOptions } from './stun.js';
 export {
   newTransactionId,
   encodeBindingRequest,
   encodeBindingSuccess,
   encodeBindingError,
+  encodeExchangeRequest,
+  encodeMessage,
+  requestType,
+  messageType,
   decodeStunMessage,
   type StunMessage,
   type StunAttributes,
   type StunDecodeResult,
 } from './stun-codec.js';
 export { networkHasIpv6, localAddresses } from './interfaces.js';
+export { traceRoute, findTraceTool, parseHopLine, traceArgs, type TraceCapability, type TraceOptions, type TraceProtocol } from './trace.js';
 export { urlHost } from './address.js';
 export { defaultPort } from './dial.js';

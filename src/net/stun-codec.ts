@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP, SocketAddress } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { attributeType, type ExchangeRequest, STUN_ATTRIBUTES, STUN_METHODS } from '../model/exchange.js';
 import type { StunAddress } from '../model/observations.js';
 import { ipToBytes } from '../util/ip.js';
 
@@ -12,19 +13,20 @@ export const MAGIC_COOKIE = 0x2112a442;
 const HEADER_BYTES = 20;
 const FINGERPRINT_XOR = 0x5354554e;
 
-export const STUN_METHOD_BINDING = 0x001;
+export const STUN_METHOD_BINDING = STUN_METHODS.binding;
 
+/** The attributes the codec itself reads or writes (numbers from the one table in src/model/exchange.ts). */
 export const STUN_ATTR = {
-  MAPPED_ADDRESS: 0x0001,
-  USERNAME: 0x0006,
-  MESSAGE_INTEGRITY: 0x0008,
-  ERROR_CODE: 0x0009,
-  UNKNOWN_ATTRIBUTES: 0x000a,
-  REALM: 0x0014,
-  NONCE: 0x0015,
-  XOR_MAPPED_ADDRESS: 0x0020,
-  SOFTWARE: 0x8022,
-  FINGERPRINT: 0x8028,
+  MAPPED_ADDRESS: STUN_ATTRIBUTES['MAPPED-ADDRESS'],
+  USERNAME: STUN_ATTRIBUTES.USERNAME,
+  MESSAGE_INTEGRITY: STUN_ATTRIBUTES['MESSAGE-INTEGRITY'],
+  ERROR_CODE: STUN_ATTRIBUTES['ERROR-CODE'],
+  UNKNOWN_ATTRIBUTES: STUN_ATTRIBUTES['UNKNOWN-ATTRIBUTES'],
+  REALM: STUN_ATTRIBUTES.REALM,
+  NONCE: STUN_ATTRIBUTES.NONCE,
+  XOR_MAPPED_ADDRESS: STUN_ATTRIBUTES['XOR-MAPPED-ADDRESS'],
+  SOFTWARE: STUN_ATTRIBUTES.SOFTWARE,
+  FINGERPRINT: STUN_ATTRIBUTES.FINGERPRINT,
 } as const;
 
 export type StunClass = 'request' | 'indication' | 'success' | 'error';
@@ -38,6 +40,11 @@ export interface StunAttributes {
   software?: string;
   /** True when a FINGERPRINT attribute was present (and matched: a mismatch rejects the message). */
   fingerprint?: boolean;
+  realm?: string;
+  /** Length of the NONCE: a 401 challenge carries one; its value is opaque and not kept. */
+  nonceLength?: number;
+  /** Every attribute type in the order it came (duplicates included), for the record. */
+  types: number[];
   /** Every other attribute, undecoded: comprehension-required ones included. */
   unknown: { type: number; value: Buffer }[];
 }
@@ -70,6 +77,8 @@ function splitType(type: number): { method: number; cls: StunClass } {
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
+/** A datagram holds at most ~16k attributes; the record keeps the first few. */
+const MAX_RECORDED_TYPES = 32;
 
 function checkTransactionId(txid: Buffer): void {
   if (txid.length !== 12) throw new RangeError(`a STUN transaction ID is 12 bytes, got ${txid.length}`);
@@ -77,12 +86,13 @@ function checkTransactionId(txid: Buffer): void {
 
 // ---- encoding ----
 
-interface RawAttribute {
+export interface RawAttribute {
   type: number;
   value: Buffer;
 }
 
-function encodeMessage(type: number, txid: Buffer, attrs: RawAttribute[], fingerprint = false): Buffer {
+/** Any STUN message: header, attributes (padded to 4 bytes), optionally a FINGERPRINT. */
+export function encodeMessage(type: number, txid: Buffer, attrs: RawAttribute[], fingerprint = false): Buffer {
   checkTransactionId(txid);
   const parts: Buffer[] = [];
   for (const a of attrs) {
@@ -108,7 +118,7 @@ function encodeMessage(type: number, txid: Buffer, attrs: RawAttribute[], finger
 }
 
 /** XOR-MAPPED-ADDRESS value with `txid`, plain MAPPED-ADDRESS value with null. */
-function encodeAddress(addr: StunAddress, txid: Buffer | null): Buffer {
+export function encodeAddress(addr: StunAddress, txid: Buffer | null): Buffer {
   const ip = ipToBytes(addr.address);
   const family = isIP(addr.address);
   if (!ip || (family === 4) !== (addr.family === 'IPv4')) throw new TypeError(`bad ${addr.family} address: ${addr.address}`);
@@ -123,6 +133,26 @@ function encodeAddress(addr: StunAddress, txid: Buffer | null): Buffer {
 export function encodeBindingRequest(txid: Buffer, opts: { software?: string; fingerprint?: boolean } = {}): Buffer {
   const attrs = opts.software ? [{ type: STUN_ATTR.SOFTWARE, value: Buffer.from(opts.software, 'utf8') }] : [];
   return encodeMessage(messageType(STUN_METHOD_BINDING, 'request'), txid, attrs, opts.fingerprint);
+}
+
+/** The 14-bit message type of a request described as data (a method in the request class, or a raw type). */
+export function requestType(req: Pick<ExchangeRequest, 'method' | 'message_type'>): number {
+  if (req.method !== undefined) return messageType(STUN_METHODS[req.method], 'request');
+  if (req.message_type !== undefined) return parseInt(req.message_type, 16);
+  throw new TypeError('an exchange request needs a method or a message_type');
+}
+
+/** Encodes a request described as data (catalogue `exchanges[].request`); throws on a spec the schema would refuse. */
+export function encodeExchangeRequest(req: ExchangeRequest, txid: Buffer): Buffer {
+  const type = requestType(req);
+  if (type < 0 || type > 0x3fff) throw new RangeError(`STUN message type out of range: ${type}`);
+  const attrs: RawAttribute[] = req.attributes.map((a) => {
+    const t = attributeType(a.type);
+    if (t === undefined) throw new TypeError(`unknown STUN attribute "${a.type}"`);
+    const value = a.hex !== undefined ? Buffer.from(a.hex, 'hex') : Buffer.from(a.text ?? '', 'utf8');
+    return { type: t, value };
+  });
+  return encodeMessage(type, txid, attrs, req.fingerprint);
 }
 
 /** `mappedAddress` adds the RFC 3489 MAPPED-ADDRESS next to XOR-MAPPED-ADDRESS, as coturn does for old clients. */
@@ -185,7 +215,7 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
 
   const transactionId = Buffer.from(buf.subarray(8, HEADER_BYTES));
   const { method, cls } = splitType(type);
-  const attributes: StunAttributes = { unknown: [] };
+  const attributes: StunAttributes = { unknown: [], types: [] };
   const seen = new Set<number>();
   let offset = HEADER_BYTES;
   while (offset < buf.length) {
@@ -198,6 +228,7 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
     const value = buf.subarray(offset + 4, offset + 4 + alen);
     const start = offset;
     offset += 4 + pad4(alen);
+    if (attributes.types.length < MAX_RECORDED_TYPES) attributes.types.push(atype);
     // RFC 5389 15: only the first occurrence of an attribute counts.
     if (seen.has(atype)) continue;
     seen.add(atype);
@@ -224,6 +255,12 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
       }
       case STUN_ATTR.SOFTWARE:
         attributes.software = value.toString('utf8');
+        break;
+      case STUN_ATTR.REALM:
+        attributes.realm = value.toString('utf8');
+        break;
+      case STUN_ATTR.NONCE:
+        attributes.nonceLength = alen;
         break;
       case STUN_ATTR.FINGERPRINT: {
         if (alen !== 4) return bad(`FINGERPRINT: length ${alen}, expected 4`);

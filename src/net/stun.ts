@@ -1,16 +1,18 @@
-// STUN Binding over UDP: the first packet of every call's media path. Sent on a connected socket
-// so that an ICMP port unreachable comes back as ECONNREFUSED, and retransmitted on RFC 5389's
-// schedule (0, RTO, 3 RTO, 7 RTO... doubling) until the step's timeout: a single lost datagram must
-// not read as "UDP blocked".
+// STUN-framed exchanges over UDP: the first packets of every call's media path. Any request described
+// as data (src/model/exchange.ts: a Binding, a TURN Allocate without credentials, an app's own
+// message) is sent on a connected socket so that an ICMP port unreachable comes back as ECONNREFUSED,
+// and retransmitted on RFC 5389's schedule (0, RTO, 3 RTO, 7 RTO... doubling) until the step's
+// timeout: a single lost datagram must not read as "UDP blocked".
 
 import dgram from 'node:dgram';
 import type { Failure } from '../model/failure.js';
+import type { ExchangeRequest } from '../model/exchange.js';
 import type { StunExchange } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { requireIp, requirePort } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
-import { decodeStunMessage, encodeBindingRequest, newTransactionId } from './stun-codec.js';
+import { decodeStunMessage, encodeExchangeRequest, newTransactionId, requestType } from './stun-codec.js';
 import type { StepOptions } from './types.js';
 
 export interface StunBindingOptions extends StepOptions {
@@ -20,6 +22,23 @@ export interface StunBindingOptions extends StepOptions {
   rtoMs?: number;
 }
 
+export interface StunExchangeOptions extends StunBindingOptions {
+  /** What to send (catalogue `exchanges[].request`). */
+  request: ExchangeRequest;
+  /** Recorded as x_exchange. */
+  exchangeId: string;
+  /**
+   * Ends the wait early (before the step timeout) once the caller has what it needs otherwise, e.g. path
+   * localisation showed the way to a relay that ignores strangers open. Recorded as x_ended_early with
+   * the signal's reason; the failure stays `generic_timeout_error` (we stopped waiting, nothing answered).
+   */
+  endEarly?: AbortSignal;
+}
+
+const BINDING: ExchangeRequest = { method: 'binding', attributes: [], fingerprint: false };
+const MAX_TEXT = 128;
+const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
+
 /** Send offsets in ms within `timeoutMs`: 0, RTO, 3 RTO, 7 RTO, ... */
 export function retransmitSchedule(rtoMs: number, timeoutMs: number): number[] {
   const out: number[] = [];
@@ -27,18 +46,26 @@ export function retransmitSchedule(rtoMs: number, timeoutMs: number): number[] {
   return out;
 }
 
-export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> {
+/** A plain Binding request (the neutral controls' exchange). */
+export function stunBinding(o: StunBindingOptions): Promise<StunExchange> {
+  return stunExchange({ ...o, request: BINDING, exchangeId: 'binding' });
+}
+
+/** Sends one exchange described as data and records what came back; never throws on a network failure. */
+export async function stunExchange(o: StunExchangeOptions): Promise<StunExchange> {
   const family = requireIp(o.ip);
   requirePort(o.port);
   const rto = o.rtoMs ?? 500;
   if (!Number.isFinite(rto) || rto <= 0) throw new RangeError(`invalid rtoMs: ${rto}`);
   const deadline = stepDeadline(o);
   const txid = newTransactionId();
-  const request = encodeBindingRequest(txid);
+  const request = encodeExchangeRequest(o.request, txid);
   const t0 = o.clock();
   const obs: StunExchange = {
     address: hostPort(o.ip, o.port),
     transport: 'udp',
+    x_exchange: o.exchangeId,
+    request_type: requestType(o.request),
     stun_transaction_id: txid.toString('hex'),
     sent: [],
     response: null,
@@ -71,6 +98,13 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
 
       if (deadline.signal.aborted) return finish(deadline.stopped());
       deadline.signal.addEventListener('abort', () => finish(deadline.stopped()), { once: true });
+      const early = () => {
+        if (settled) return;
+        obs.x_ended_early = String(o.endEarly?.reason ?? 'ended early');
+        finish('generic_timeout_error');
+      };
+      if (o.endEarly?.aborted) return early();
+      o.endEarly?.addEventListener('abort', early, { once: true });
 
       socket.on('message', (msg) => {
         if (settled) return;
@@ -82,7 +116,9 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
         if (!decoded.ok) return record(decoded.reason);
         const m = decoded.message;
         if (!m.transactionId.equals(txid)) return record('transaction id does not match');
-        if (m.class !== 'success' && m.class !== 'error') return record(`not a response (${m.class})`);
+        // Any message with our transaction ID is the server's answer (an app's own answer type, e.g.
+        // WhatsApp's pong 0x0802, is of the request class), except our own request reflected back.
+        if (m.type === obs.request_type && m.class === 'request') return record('our own request reflected back');
         const a = m.attributes;
         obs.response = {
           t,
@@ -90,8 +126,11 @@ export async function stunBinding(o: StunBindingOptions): Promise<StunExchange> 
           class: m.class,
           ...(a.xorMappedAddress ? { xor_mapped_address: a.xorMappedAddress } : {}),
           ...(a.mappedAddress ? { mapped_address: a.mappedAddress } : {}),
-          ...(a.errorCode ? { error_code: a.errorCode.code } : {}),
-          ...(a.software !== undefined ? { software: a.software } : {}),
+          ...(a.errorCode ? { error_code: a.errorCode.code, error_reason: cut(a.errorCode.reason) } : {}),
+          ...(a.software !== undefined ? { software: cut(a.software) } : {}),
+          ...(a.realm !== undefined ? { realm: cut(a.realm) } : {}),
+          ...(a.nonceLength !== undefined ? { nonce_length: a.nonceLength } : {}),
+          attributes: a.types,
         };
         // An error response still proves the UDP path works; the code is in the response.
         finish(null);

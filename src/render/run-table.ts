@@ -1,7 +1,7 @@
 // The table a run prints: one row per service (and per labelled group), one column per layer, the
 // call path and the verdict. Pure: verdicts in, text out.
 
-import type { ControlVerdict, LayerSummary, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import type { CallEvidenceLevel, ControlVerdict, LayerSummary, PathVerdict, ServiceVerdict } from '../model/verdict.js';
 
 export function layerCell(s: LayerSummary | undefined): string {
   if (!s) return '-';
@@ -13,15 +13,21 @@ export function layerCell(s: LayerSummary | undefined): string {
   return s.ok ? `ok ${s.ok}/${counted}, ${rest}` : rest;
 }
 
-export function pathCell(p: PathVerdict | undefined): string {
-  if (!p) return '-';
-  if (!p.techniques.length) return p.status;
-  return `${p.status} (${p.techniques.join(',')}${p.strength === 'weak' ? '; weak' : ''})`;
+const LEVEL_CELL: Partial<Record<CallEvidenceLevel, string>> = { answered: 'answered', path_open: 'path open' };
+
+/** "accessible (path open)", "blocked (udp.address_blocked; hop 3 AS6713)", "not tested". */
+export function pathCell(p: PathVerdict | undefined, untested?: string): string {
+  if (!p) return untested ? 'not tested' : '-';
+  const level = p.call ? LEVEL_CELL[p.call.level] : undefined;
+  const where = p.call?.where && p.call.level === 'blocked' ? `; hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}` : '';
+  const parts = [p.techniques.join(','), level, p.strength === 'weak' ? 'weak' : ''].filter(Boolean);
+  if (!parts.length && !where) return p.status;
+  return `${p.status} (${parts.join('; ')}${where})`;
 }
 
 type Row = [string, string, string, string, string, string, string, string];
 
-function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status'>): Row {
+function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status' | 'untested'>): Row {
   return [
     name,
     layerCell(v.layers.dns),
@@ -29,7 +35,7 @@ function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status'
     layerCell(v.layers.tls),
     layerCell(v.layers.websocket),
     layerCell(v.layers.http),
-    pathCell(v.paths.call),
+    pathCell(v.paths.call, v.untested?.call),
     v.status,
   ];
 }

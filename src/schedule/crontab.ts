@@ -3,8 +3,9 @@
 // a bare environment (PATH=/usr/bin:/bin, cwd = $HOME), so nothing may depend on the login shell.
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, realpathSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findExecutable } from '../util/executable.js';
 import { InputError } from '../util/input-error.js';
 import { OperationalError } from '../util/operational-error.js';
 import { CONTROL_CHAR, quoted } from '../util/terminal.js';
@@ -93,20 +94,8 @@ export function buildCronLine(o: CronLineOptions): string {
   return `${o.cron} ${cmd}`;
 }
 
-/** First executable `name` on PATH (cron's PATH is short, so the line gets the absolute path). */
-export function findExecutable(name: string, path: string = process.env.PATH ?? '/usr/bin:/bin'): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
+// findExecutable: cron's PATH is short, so the line gets the absolute path.
+export { findExecutable };
 
 /** The CLI script as started, with npm's bin symlink resolved (the symlink may move on reinstall). */
 export function currentCliPath(argv1: string | undefined = process.argv[1]): string {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InputError } from '../util/input-error.js';
 import { ipToBytes } from '../util/ip.js';
+import { lookupMmdb, openMmdbLookup } from './geo-db.js';
 
 export interface AsnRecord {
   asn: number;
@@ -155,4 +156,43 @@ export function bundledAsnDb(family: 4 | 6): string {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('@ip-location-db/asn/package.json'));
   return join(dir, family === 4 ? 'asn-ipv4-num.csv' : 'asn-ipv6-num.csv');
+}
+
+/** The database for an address: the given file (CSV ranges or MMDB), else the bundled CSV of its family. */
+function databaseFor(ip: string, file?: string): string {
+  return file ?? bundledAsnDb(ipToBytes(ip)?.length === 16 ? 6 : 4);
+}
+
+/** One address to its network (a one-off lookup: the vantage's own address). Throws InputError for an unreadable file. */
+export async function lookupAsn(ip: string, file?: string): Promise<AsnRecord | undefined> {
+  const db = databaseFor(ip, file);
+  if (!db.endsWith('.mmdb')) return lookupAsnInCsv(db, ip);
+  const rec = await lookupMmdb(db, ip);
+  return typeof rec.asn === 'number' && rec.asn > 0 ? { asn: rec.asn, organisation: rec.organisation ?? '' } : undefined;
+}
+
+/**
+ * A lookup for the many addresses of one run (the routers of path traces), cached per address; an MMDB
+ * is opened once. It never throws: a database that cannot be read answers nothing, and the traces
+ * keep their addresses without networks.
+ */
+export function asnLookup(file?: string): (ip: string) => Promise<AsnRecord | undefined> {
+  const cache = new Map<string, Promise<AsnRecord | undefined>>();
+  let mmdb: Promise<(ip: string) => { asn?: number; organisation?: string }> | undefined;
+  const one = async (ip: string): Promise<AsnRecord | undefined> => {
+    if (!ipToBytes(ip)) return undefined;
+    const db = databaseFor(ip, file);
+    if (!db.endsWith('.mmdb')) return lookupAsnInCsv(db, ip);
+    mmdb ??= openMmdbLookup(db);
+    const rec = (await mmdb)(ip);
+    return typeof rec.asn === 'number' && rec.asn > 0 ? { asn: rec.asn, organisation: rec.organisation ?? '' } : undefined;
+  };
+  return (ip) => {
+    let p = cache.get(ip);
+    if (!p) {
+      p = one(ip).catch(() => undefined);
+      cache.set(ip, p);
+    }
+    return p;
+  };
 }

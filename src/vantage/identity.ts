@@ -5,7 +5,7 @@
 import { networkInterfaces } from 'node:os';
 import type { AccessLabel, Measurement } from '../model/measurement.js';
 import { canonicalIp, isBogon, ipToBytes } from '../util/ip.js';
-import { bundledAsnDb, lookupAsnInCsv } from './asn-db.js';
+import { lookupAsn } from './asn-db.js';
 import type { Labels } from './config.js';
 import { bundledGeoDb, lookupMmdb } from './geo-db.js';
 
@@ -55,10 +55,8 @@ export async function identifyVantage(opts: IdentifyOptions): Promise<VantageIde
   const ip = opts.publicIp && canonicalIp(opts.publicIp) && !isBogon(opts.publicIp) ? opts.publicIp : undefined;
 
   if (ip && (asn === undefined || name === undefined)) {
-    const family = ipToBytes(ip)!.length === 4 ? 4 : 6;
-    const file = opts.asnDb ?? bundledAsnDb(family);
-    const rec = file.endsWith('.mmdb') ? await lookupMmdb(file, ip) : await lookupAsnInCsv(file, ip);
-    const found = rec && ('asn' in rec ? rec.asn : undefined);
+    const rec = await lookupAsn(ip, opts.asnDb);
+    const found = rec?.asn;
     if (rec && typeof found === 'number' && found > 0) {
       // The network name only makes sense with the ASN it belongs to: a labelled ASN keeps its own name.
       if (asn === undefined) {

@@ -42,6 +42,8 @@ export interface RunContext {
   identify(publicIps: readonly string[]): Promise<{ vantage: RunVantage; attribution: string; warning?: string }>;
   /** Set when --submit was given: where and how to submit. */
   submit?: Omit<SubmitOptions, 'logger'>;
+  /** The ASN database (--asn-db or the config's asn_db; undefined: the bundled one), also for the routers of path localisation. */
+  asnDb?: string;
 }
 
 const pick = (id: VantageIdentity): RunVantage => ({
@@ -72,6 +74,7 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
     configFile: file,
     initial,
     submit,
+    ...(asnDb ? { asnDb } : {}),
     async identify(publicIps) {
       const publicIp = publicIps.find((a) => isIP(a) === 4) ?? publicIps[0];
       try {

@@ -3,9 +3,10 @@
 // proxy), the real probe run inside the client namespace with its own resolv.conf, and the exact
 // verdicts asserted per service, group and path. Needs root, iproute2, nftables, iptables-nft.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src/model/measurement.js';
@@ -13,7 +14,8 @@ import { SCENARIOS } from '../../src/lab/scenarios.js';
 import { planCensor } from '../../src/lab/netns/censor.js';
 import { DEFAULT_STATE_ROOT, distPath, missingRequirements, NetnsLab } from '../../src/lab/netns/lab.js';
 import { multiReplyQueries, runScenario, type ScenarioOutcome } from '../../src/lab/netns/scenario-run.js';
-import { listNamespacesSync } from '../../src/lab/netns/topology.js';
+import { LINK, listNamespacesSync, ROLES } from '../../src/lab/netns/topology.js';
+import { LAB_ASN } from '../../src/lab/scenarios.js';
 import { timedOutWhileArriving } from '../../src/analysis/progress.js';
 import { inPrefix } from '../../src/util/ip.js';
 
@@ -59,13 +61,13 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   it('refuses to start when a name it would create already exists', async () => {
     await expect(NetnsLab.up({ id: lab!.state.id })).rejects.toThrow(/refusing to start lab .* already exists: network namespace/);
     // ...and the refusal left the running lab alone.
-    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(4);
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(ROLES.length);
   });
 
   it('the censor only ever names addresses inside 198.18.0.0/15', () => {
     for (const s of SCENARIOS) {
       const p = planCensor(lab!.world, s.actions);
-      const text = [p.nft ?? '', ...p.iptables.map((a) => a.join(' ')), ...p.tc.map((a) => a.join(' ')), JSON.stringify(p.injector), JSON.stringify(p.intercept)].join('\n');
+      const text = [p.nft ?? '', p.transitNft ?? '', ...p.iptables.map((a) => a.join(' ')), ...p.tc.map((a) => a.join(' ')), JSON.stringify(p.injector), JSON.stringify(p.intercept)].join('\n');
       for (const ip of text.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? []) expect(inPrefix(ip, '198.18.0.0/15'), `${s.id}: ${ip}`).toBe(true);
     }
   });
@@ -185,6 +187,31 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             }
             break;
           }
+          case 'udp_drop':
+          case 'relay_udp_drop': {
+            // Where UDP to the relay stops, on the wire: after the ISP's router, while TCP to the same address goes on.
+            const m = measurementOf(o, 'whatsapp');
+            const byPurpose = (p: string) => m.test_keys.x_traces.find((t) => t.x_purpose === p)!;
+            const udp = byPurpose('relay_udp');
+            const cmp = byPurpose('relay_compare');
+            expect(udp.hops.filter((h) => h.address).map((h) => h.address)).toEqual(['198.18.0.1']);
+            expect(cmp.hops.some((h) => h.asn === LAB_ASN.relay) || cmp.reached).toBe(true);
+            process.stdout.write(`  localisation: UDP ${udp.hops.filter((h) => h.address).length} router(s) then silence; ${cmp.protocol.toUpperCase()} ${cmp.hops.filter((h) => h.address).map((h) => `${h.address}/AS${h.asn ?? '?'}`).join(' ')}\n`);
+            break;
+          }
+          case 'relay_network_down': {
+            const m = measurementOf(o, 'whatsapp');
+            const udp = m.test_keys.x_traces.find((t) => t.x_purpose === 'relay_udp')!;
+            expect(udp.hops.filter((h) => h.address).at(-1)).toMatchObject({ address: LINK.transit, flags: expect.arrayContaining(['!H']) });
+            break;
+          }
+          case 'stun_marks_drop': {
+            // Real coturn plays Signal's relay: its Binding answer passes, its 401 with REALM signal.org does not.
+            const sig = measurementOf(o, 'signal').test_keys.x_stun;
+            expect(sig.find((x) => x.x_exchange === 'binding')!.response?.class).toBe('success');
+            expect(sig.find((x) => x.x_exchange === 'allocate')!.response).toBeNull();
+            break;
+          }
           case 'uplink_down': {
             const m = measurementOf(o, 'controls');
             const failures = new Set(m.test_keys.tcp_connect.map((c) => c.status.failure).concat(m.test_keys.queries.map((q) => q.failure)));
@@ -215,12 +242,44 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
       });
       child.stderr.on('data', (d) => (out += d));
     });
-    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toHaveLength(4);
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toHaveLength(ROLES.length);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toEqual([]);
     expect(existsSync(join(DEFAULT_STATE_ROOT, id))).toBe(false);
   });
+
+  it('maps every router and host of the lab to its test network (the ASN database the probe is given)', () => {
+    const csv = readFileSync(lab!.state.asnDbFile, 'utf8').trim().split('\n');
+    const asnOf = (ip: string) => {
+      const n = ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+      const row = csv.map((l) => l.split(',')).find((f) => Number(f[0]) <= n && n <= Number(f[1]));
+      return row ? Number(row[2]) : undefined;
+    };
+    expect(asnOf(LINK.router_client)).toBe(LAB_ASN.isp);
+    expect(asnOf(LINK.transit)).toBe(LAB_ASN.transit);
+    for (const e of lab!.world.endpoints.filter((x) => x.kind === 'stun' && x.users.some((u) => u.path === 'call'))) expect(asnOf(e.address), e.id).toBe(LAB_ASN.relay);
+    expect(asnOf(lab!.world.infra.ispResolver.address)).toBe(LAB_ASN.hosting);
+    // Coturn plays every relay whose catalogue answers it gives (Signal's and Telegram's).
+    expect(lab!.world.endpoints.filter((e) => e.player === 'coturn').flatMap((e) => e.services).sort()).toEqual(['signal', 'telegram', 'telegram']);
+  });
+
+  it('voipprobe demo shows the Morocco block as a real run does (namespaces as root, and in a user namespace as an ordinary user)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vplab-demo-'));
+    for (const user of ['root', 'nobody']) {
+      const argv = user === 'root' ? [process.execPath, distPath('cli.js'), 'demo'] : ['runuser', '-u', 'nobody', '--', process.execPath, distPath('cli.js'), 'demo'];
+      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 120_000, cwd: out });
+      expect(r.status, `${user}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain('SIMULATION — network-namespace lab configured as Morocco 2016');
+      if (user === 'nobody') expect(r.stdout).toContain('inside an unprivileged user namespace');
+      expect(r.stdout).not.toContain('WHAT THIS DEMO CANNOT SHOW');
+      const wa = r.stdout.split('\n').find((l) => l.startsWith('whatsapp '))!.split(/\s{2,}/);
+      expect(wa.at(-2)).toBe(`blocked (udp.address_blocked; hop 1 AS${LAB_ASN.isp})`);
+      expect(wa.at(-1)).toBe('partially_blocked');
+      process.stdout.write(`DEMO as ${user}: whatsapp call ${wa.at(-2)}\n`);
+    }
+    rmSync(out, { recursive: true, force: true });
+  }, 240_000);
 
   it('the lab catalogue the probe was pointed at is the world written by the lab', () => {
     const controls = JSON.parse(readFileSync(join(lab!.state.targetsDir, 'controls.json'), 'utf8')) as { network: { public_ranges: string[]; sinkholes: string[] } };

@@ -1,7 +1,7 @@
 // Builders for recorded observations, so verdict tables read as data.
 
 import type { Failure } from '../../src/model/failure.js';
-import type { DnsAnswer, DnsQuery, DnsReply, Observations, Received, StunExchange, TcpConnect, TlsHandshake, HttpRequest, WebSocketUpgrade } from '../../src/model/observations.js';
+import type { DnsAnswer, DnsQuery, DnsReply, Observations, PathTrace, Received, StunExchange, TcpConnect, TlsHandshake, HttpRequest, TraceHop, WebSocketUpgrade } from '../../src/model/observations.js';
 import { emptyObservations } from '../../src/model/observations.js';
 import type { ControlVerdict } from '../../src/model/verdict.js';
 
@@ -95,6 +95,45 @@ export function stun(target: string, address: string, outcome: 'answer' | 'error
     t: 2,
     transaction_id: id,
     x_target: target,
+  };
+}
+
+/** One exchange of a relay chain, by catalogue id ("binding", "allocate"...), with an optional answer. */
+export function exchange(target: string, address: string, id: string, outcome: 'silent' | 'refused' | NonNullable<StunExchange['response']>, tx: number): StunExchange {
+  const answered = typeof outcome === 'object';
+  return {
+    ...stun(target, address, answered ? 'answer' : outcome, tx),
+    x_exchange: id,
+    response: answered ? outcome : null,
+    failure: answered ? null : outcome === 'refused' ? 'connection_refused' : 'generic_timeout_error',
+  };
+}
+
+/**
+ * A path trace from a compact hop list: each entry is "address/asn" (asn optional), "*" for a silent
+ * TTL, or "address/asn!H" with a flag. `reached`: the last entry is the destination's own answer.
+ */
+export function trace(purpose: PathTrace['x_purpose'], address: string, hops: string[], o: { tx?: number; target?: string; protocol?: PathTrace['protocol']; destinationAsn?: number; reached?: boolean; failure?: PathTrace['failure'] } = {}): PathTrace {
+  const parsed: TraceHop[] = hops.map((h, i) => {
+    if (h === '*') return { ttl: i + 1, address: null, rtt_ms: [], lost: 2 };
+    const [main, flag] = h.split('!');
+    const [addr, asn] = main!.split('/');
+    return { ttl: i + 1, address: addr!, rtt_ms: [1, 1], lost: 0, ...(asn ? { asn: Number(asn), as_name: `AS${asn} test` } : {}), ...(flag ? { flags: [`!${flag}`] } : {}) };
+  });
+  return {
+    address,
+    protocol: o.protocol ?? (purpose === 'relay_compare' ? 'tcp' : 'udp'),
+    method: 'traceroute',
+    x_purpose: purpose,
+    max_ttl: 30,
+    hops: parsed,
+    reached: o.reached ?? false,
+    ...(o.destinationAsn !== undefined ? { destination_asn: o.destinationAsn } : {}),
+    failure: o.failure ?? null,
+    t0: 0.3,
+    t: 0.5,
+    transaction_id: o.tx ?? 1,
+    x_target: o.target ?? 'relay',
   };
 }
 

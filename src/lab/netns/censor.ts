@@ -23,14 +23,20 @@
 //                                the router (certificate from a "censor CA" the client trusts) that
 //                                forwards ordinary requests and resets any Upgrade request;
 //   udp_drop                     nftables drops UDP to the call relays (address . port);
+//   relay_udp_drop               nftables drops every UDP datagram to the call relays' addresses;
+//   stun_marks_drop              iptables-nft `-m string` drops UDP datagrams carrying one app's mark
+//                                (e.g. the REALM "signal.org" of its relay's 401 challenge), either way;
+//   relay_network_down (not censorship) the transit network cannot reach the relays' network and
+//                                says so: its router answers ICMP host unreachable for the relay block
+//                                (nftables in the transit namespace, not in the censor's);
 //   stun_port_drop               nftables drops UDP to one port for every destination;
 //   stun_signature_drop          nftables matches the STUN magic cookie 0x2112A442 at UDP payload
 //                                offset 4 (`@th,96,32`) and drops it; other UDP (DNS) passes;
 //   throttle                     tc htb: one 16 kbit/s-style class per service address, both ways;
 //   outage (not censorship)      the service's servers are taken down on the net side (nothing
 //                                listens: TCP refused, ICMP port unreachable);
-//   uplink_down (not censorship) the router's link towards the net side goes down (ICMP network
-//                                unreachable for everything, controls included);
+//   uplink_down (not censorship) the router's link towards the transit network goes down (ICMP
+//                                network unreachable for everything, controls included);
 //   tls_quirk (not censorship)   the service's TLS servers on the net side speak only old TLS, want a
 //                                client certificate or send a 1 MB chain (server side).
 //
@@ -38,11 +44,13 @@
 // and tested without root; lab.ts applies the plan.
 
 import type { CensorAction } from '../scenarios.js';
-import { addressesOf, callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort } from '../world.js';
+import { addressesOf, callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world.js';
 import { IF, LINK } from './topology.js';
 
 /** nftables table of the censor in the router namespace (recreated for every scenario). */
 export const CENSOR_TABLE = 'vplab_censor';
+/** nftables table of an outage in the transit namespace (not censorship: not in the censor's router). */
+export const OUTAGE_TABLE = 'vplab_outage';
 /** Where the intercepting proxy listens in the router (nftables `redirect` sends the host's HTTPS there). */
 export const PROXY_PORT = 8443;
 /** Where the SNI-selective interceptor of tls_intercept listens in the router. */
@@ -75,6 +83,8 @@ export interface CensorPlan {
   /** tls_intercept: the name intercepted (with an untrusted CA) and the real server other SNIs are spliced to. */
   tlsIntercept: { host: string; upstream: { address: string; port: number } } | null;
   uplinkDown: boolean;
+  /** Full nft script for the transit router (an outage beyond the ISP), or null. */
+  transitNft: string | null;
   /** One line per action: what was done, in words (printed by the CLI and the tests). */
   summary: string[];
 }
@@ -113,7 +123,7 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   const pre: string[] = []; // raw prerouting (dup)
   const nat: string[] = []; // nat prerouting (redirect)
   const fwd: string[] = []; // filter forward (drop, reject)
-  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, summary: [] };
+  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, transitNft: null, summary: [] };
   const fromClient = `iifname ${q(IF.routerToClient)}`;
 
   for (const a of actions) {
@@ -196,6 +206,21 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         plan.summary.push(`udp_drop: nftables drops UDP to ${eps.length} call relay endpoints of ${a.services.join(', ')}`);
         break;
       }
+      case 'relay_udp_drop': {
+        const relays = relayAddresses(world);
+        if (relays.length === 0) throw new Error('relay_udp_drop: the world has no call relay');
+        fwd.push(`${fromClient} ip daddr { ${relays.join(', ')} } meta l4proto udp drop`);
+        plan.summary.push(`relay_udp_drop: nftables drops every UDP datagram to the ${relays.length} call relay addresses (any port); TCP to them passes`);
+        break;
+      }
+      case 'stun_marks_drop':
+        plan.iptables.push(['-A', 'FORWARD', '-p', 'udp', '-m', 'string', '--algo', 'bm', '--string', a.text, '-j', 'DROP']);
+        plan.summary.push(`stun_marks_drop: iptables-nft string match drops UDP datagrams carrying "${a.text}", either way; other STUN passes`);
+        break;
+      case 'relay_network_down':
+        plan.transitNft = `table ip ${OUTAGE_TABLE} {\n  chain forward_outage {\n    type filter hook forward priority filter; policy accept;\n    ip daddr ${world.relayPrefix} reject with icmp type host-unreachable\n  }\n}\n`;
+        plan.summary.push(`relay_network_down: the transit router cannot reach the relays' network (${world.relayPrefix}) and answers ICMP host unreachable for it; no rule in the ISP`);
+        break;
       case 'stun_port_drop':
         fwd.push(`${fromClient} udp dport ${port(a.port)} drop`);
         plan.summary.push(`stun_port_drop: nftables drops UDP to port ${port(a.port)} for every destination`);
@@ -214,13 +239,13 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         break;
       case 'uplink_down':
         plan.uplinkDown = true;
-        plan.summary.push(`uplink_down: the router's link towards the net side (${IF.routerToNet}) is down`);
+        plan.summary.push(`uplink_down: the router's link towards the transit network (${IF.routerToTransit}) is down`);
         break;
       case 'throttle': {
         const addrs = addressesOf(world, a.service);
         const rate = `${a.kbit}kbit`;
         // Downstream (towards the client) on the client-facing interface, upstream on the net-facing one.
-        for (const [dev, dir] of [[IF.routerToClient, 'src'], [IF.routerToNet, 'dst']] as const) {
+        for (const [dev, dir] of [[IF.routerToClient, 'src'], [IF.routerToTransit, 'dst']] as const) {
           plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
           plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
           addrs.forEach((addr, i) => {
@@ -232,6 +257,8 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         plan.summary.push(`throttle: tc htb shapes each of ${addrs.length} ${a.service} addresses to ${rate} in both directions (one token bucket per address)`);
         break;
       }
+      default:
+        a satisfies never;
     }
   }
 

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { compareWithScenario, type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
 import { DEFAULT_STATE_ROOT, downAll, missingRequirements, NetnsLab } from './lab.js';
 import { multiReplyQueries, runScenario, timeoutFor, verdictLines } from './scenario-run.js';
-import { LINK, leftoverNamespaces, pidsIn } from './topology.js';
+import { LAB_NETWORKS, LINK, leftoverNamespaces, pidsIn } from './topology.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -43,7 +43,8 @@ function describe(lab: NetnsLab): void {
   const n = lab.names.ns;
   say(`lab ${lab.state.id}`);
   say(`  namespaces: client ${n.client}, middlebox ${n.router}, servers ${n.net}, DNS injector ${n.inj}`);
-  say(`  links: client ${LINK.client} <-> ${LINK.router_client} router ${LINK.router_net} <-> ${LINK.net} net; router ${LINK.router_inj} <-> ${LINK.inj} injector`);
+  say(`  links: client ${LINK.client} <-> ${LINK.router_client} router (ISP, AS${LAB_NETWORKS.isp.asn}) ${LINK.router_transit} <-> ${LINK.transit} transit (AS${LAB_NETWORKS.transit.asn}) <-> servers (AS${LAB_NETWORKS.hosting.asn}) and the relays' router (AS${LAB_NETWORKS.relay.asn}); router ${LINK.router_inj} <-> ${LINK.inj} injector`);
+  say(`  relays: ${w.relayPrefix} behind the relays' router`);
   say(`  hosts: ${w.prefix} on the net side (${w.hosts.length} names, ${w.standIns.length} stand-ins for IP literals)`);
   say(`  ISP resolver ${w.infra.ispResolver.server} (the client's resolv.conf), neutral resolver ${w.infra.neutralResolver.server}, DoH ${w.infra.doh.url}`);
   say(`  sinkhole ${w.infra.sinkhole}, block page ${w.infra.blockpage.address}`);

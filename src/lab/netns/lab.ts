@@ -17,13 +17,14 @@ import type { Measurement } from '../../model/measurement.js';
 import type { ControlVerdict, ServiceVerdict } from '../../model/verdict.js';
 import { createLabCa, issueCert } from '../pki.js';
 import { type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
-import { allAddresses, type LabWorld, planWorld, probeArgs } from '../world.js';
-import { CENSOR_TABLE, type CensorPlan, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
+import { allAddresses, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world.js';
+import { CENSOR_TABLE, type CensorPlan, OUTAGE_TABLE, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
+import { assignCoturn, COTURN_READY, coturnConfig, coturnRealm } from './coturn.js';
 import { hasTool, inNs, run, runSync } from './exec.js';
 import type { InjectorConfig } from './injector.js';
 import type { InterceptConfig } from './intercept-proxy.js';
 import { isAlive, type LabProcess, startInNs, stopProcess } from './procs.js';
-import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_PREFIX, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_PREFIX, labAsnCsv, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
 
 export const DEFAULT_STATE_ROOT = '/run/voipprobe-lab';
 
@@ -52,11 +53,15 @@ export interface LabState {
   /** Certificates (and keys) the censor CA issued for the intercepted names. */
   censorCertsFile: string;
   targetsDir: string;
+  /** The lab's networks as an ASN database (routers and hosts to test ASNs), given to the probe with --asn-db. */
+  asnDbFile: string;
   fifo: string;
   pids: Record<string, number>;
   scenario: string | null;
   startupMs: number;
   createdAt: string;
+  /** Built inside an unprivileged user namespace: no /etc/netns files, the probe gets --system-resolver. */
+  userns?: boolean;
 }
 
 export interface UpOptions {
@@ -66,6 +71,8 @@ export interface UpOptions {
   catalogue?: Catalogue;
   /** Remove everything at process exit and on SIGINT/SIGTERM (default true; the `up` command keeps the lab). */
   cleanupOnExit?: boolean;
+  /** Running inside an unprivileged user namespace (see `voipprobe demo`): /etc is not writable there. */
+  userns?: boolean;
   log?: (line: string) => void;
 }
 
@@ -91,6 +98,8 @@ export function missingRequirements(): string[] {
   if (!hasTool('tc', '-V')) out.push('iproute2 (tc)');
   if (!hasTool('iptables', '-V')) out.push('iptables (iptables-nft, for the SNI string match)');
   if (!hasTool('mkfifo')) out.push('coreutils (mkfifo)');
+  if (!hasTool('traceroute', '-V')) out.push('traceroute (path localisation)');
+  if (!hasTool('turnserver', '--version')) out.push('coturn (turnserver, the lab\'s TURN relay)');
   return out;
 }
 
@@ -129,7 +138,8 @@ export class NetnsLab {
     if (taken.length) throw new Error(`refusing to start lab ${id}: already exists: ${taken.join(', ')} (remove leftovers with \`npm run lab -- down\`)`);
 
     mkdirSync(join(dir, 'logs'), { recursive: true });
-    const world = planWorld(o.catalogue ?? loadCatalogue(), { kind: 'netns' });
+    // Relays whose catalogue answers coturn gives are played by coturn (a real TURN server).
+    const world = assignCoturn(planWorld(o.catalogue ?? loadCatalogue(), { kind: 'netns' }));
     const state: LabState = {
       id,
       names,
@@ -139,17 +149,20 @@ export class NetnsLab {
       censorCaFile: join(dir, 'censor-ca.pem'),
       censorCertsFile: join(dir, 'censor-certs.json'),
       targetsDir: join(dir, 'targets'),
+      asnDbFile: join(dir, 'asn.csv'),
       fifo: join(dir, 'serve.fifo'),
       pids: {},
       scenario: null,
       startupMs: 0,
       createdAt: new Date().toISOString(),
+      ...(o.userns ? { userns: true } : {}),
     };
     writeFileSync(state.worldFile, `${JSON.stringify(world, null, 2)}\n`);
+    writeFileSync(state.asnDbFile, labAsnCsv(allAddresses(world), relayAddresses(world)));
     const lab = new NetnsLab(state, world, log);
     if (o.cleanupOnExit ?? true) lab.installExitCleanup();
     try {
-      await createTopology(names, { hostAddresses: allAddresses(world), ispResolver: world.infra.ispResolver.address });
+      await createTopology(names, { hostAddresses: allAddresses(world), ispResolver: world.infra.ispResolver.address, clientEtc: !o.userns });
       log(`namespaces ${Object.values(names.ns).join(', ')} created`);
 
       // The servers' command channel is a FIFO opened read-write by the server (it never sees EOF),
@@ -157,6 +170,8 @@ export class NetnsLab {
       await run(['mkfifo', '-m', '600', state.fifo]);
       const serve = await lab.startServe();
       state.pids.serve = serve.pid;
+      const turn = await lab.startCoturn();
+      if (turn) log(`coturn plays ${turn} relay endpoint(s)`);
 
       // The censor's own CA (for the TLS-intercepting proxy), which the client is made to trust, and
       // its certificates for every host that serves a WebSocket (what an intercepting censor forges).
@@ -221,6 +236,19 @@ export class NetnsLab {
     } finally {
       closeSync(fifoFd);
     }
+  }
+
+  /** One coturn per endpoint the world gives it, in the servers' namespace; returns how many. */
+  private async startCoturn(): Promise<number> {
+    const s = this.state;
+    const eps = this.world.endpoints.filter((e) => e.player === 'coturn');
+    for (const [i, e] of eps.entries()) {
+      const conf = join(s.dir, `turnserver-${i}.conf`);
+      writeFileSync(conf, coturnConfig(e, { realm: coturnRealm(e)!, index: i, stateDir: s.dir }), { mode: 0o600 });
+      const p = await startInNs({ name: `coturn-${i}`, ns: s.names.ns.net, argv: ['turnserver', '-c', conf], log: this.logFile(`coturn-${i}`), readyText: COTURN_READY, timeoutMs: 30_000 });
+      s.pids[`coturn-${i}`] = p.pid;
+    }
+    return eps.length;
   }
 
   /** Sends one command to the server process and waits for its answer line. */
@@ -308,7 +336,8 @@ export class NetnsLab {
       if (plan.nft) await run(inNs(router, 'nft', '-f', '-'), { input: plan.nft });
       for (const args of plan.iptables) await run(inNs(router, 'iptables', ...args));
       for (const args of plan.tc) await run(inNs(router, 'tc', ...args));
-      if (plan.uplinkDown) await run(['ip', '-n', router, 'link', 'set', IF.routerToNet, 'down']);
+      if (plan.uplinkDown) await run(['ip', '-n', router, 'link', 'set', IF.routerToTransit, 'down']);
+      if (plan.transitNft) await run(inNs(this.names.ns.transit, 'nft', '-f', '-'), { input: plan.transitNft });
     } catch (err) {
       await this.clear().catch(() => {});
       throw err;
@@ -330,17 +359,19 @@ export class NetnsLab {
     // entirely; with iptables-legacy they are flushed from the router's FORWARD chain.
     if (tables.includes('table ip filter')) await run(inNs(router, 'nft', 'delete', 'table', 'ip', 'filter'));
     else if (/legacy/.test(runSync(['iptables', '-V']).stdout)) await run(inNs(router, 'iptables', '-F', 'FORWARD'));
-    for (const dev of [IF.routerToClient, IF.routerToNet]) {
+    for (const dev of [IF.routerToClient, IF.routerToTransit]) {
       const q = await run(inNs(router, 'tc', 'qdisc', 'show', 'dev', dev));
       if (/qdisc htb/.test(q.stdout)) await run(inNs(router, 'tc', 'qdisc', 'del', 'dev', dev, 'root'));
     }
-    const link = await run(['ip', '-n', router, '-o', 'link', 'show', IF.routerToNet]);
+    const link = await run(['ip', '-n', router, '-o', 'link', 'show', IF.routerToTransit]);
     if (!/[<,]UP[,>]/.test(link.stdout)) {
-      await run(['ip', '-n', router, 'link', 'set', IF.routerToNet, 'up']);
-      await waitCarrier(router, IF.routerToNet);
+      await run(['ip', '-n', router, 'link', 'set', IF.routerToTransit, 'up']);
+      await waitCarrier(router, IF.routerToTransit);
       await routes(this.names);
     }
-    await run(['ip', '-n', router, 'neigh', 'flush', 'dev', IF.routerToNet]).catch(() => {});
+    await run(['ip', '-n', router, 'neigh', 'flush', 'dev', IF.routerToTransit]).catch(() => {});
+    const transitTables = (await run(inNs(this.names.ns.transit, 'nft', 'list', 'tables'))).stdout;
+    if (transitTables.includes(`table ip ${OUTAGE_TABLE}`)) await run(inNs(this.names.ns.transit, 'nft', 'delete', 'table', 'ip', OUTAGE_TABLE));
     for (const name of HELPERS) {
       const p = this.helpers[name];
       if (p) await stopProcess(p.pid);
@@ -360,12 +391,13 @@ export class NetnsLab {
 
   // --- the probe ----------------------------------------------------------------------------
 
-  /** `voipprobe run` arguments for the probe inside the client namespace (its own resolv.conf: no --system-resolver). */
+  /** `voipprobe run` arguments for the probe inside the client namespace (its own resolv.conf: no --system-resolver, unless in a user namespace). */
   probeArgs(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number }): string[] {
     return [
       'run',
-      ...probeArgs(this.world, { targetsDir: this.state.targetsDir, caFile: this.state.caFile }, { systemResolver: false }),
+      ...probeArgs(this.world, { targetsDir: this.state.targetsDir, caFile: this.state.caFile }, { systemResolver: Boolean(this.state.userns) }),
       '--ca-file', this.state.censorCaFile,
+      '--asn-db', this.state.asnDbFile,
       '--timeout', String(o.timeoutS),
       ...(o.deadlineS ? ['--deadline', String(o.deadlineS)] : []),
       '--out', o.out,

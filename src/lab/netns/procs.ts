@@ -50,6 +50,8 @@ export interface StartOptions {
   log: string;
   timeoutMs?: number;
   isReady?: (o: Record<string, unknown>) => boolean;
+  /** Ready when the output matches this instead (a program that prints no JSON, e.g. coturn). */
+  readyText?: RegExp;
   /** Extra environment. */
   env?: Record<string, string>;
   /** A file descriptor for stdin (default: none). */
@@ -81,7 +83,7 @@ export async function startInNs(o: StartOptions): Promise<LabProcess> {
   const deadline = Date.now() + (o.timeoutMs ?? 30_000);
   for (;;) {
     const text = readFileSync(o.log).subarray(from).toString('utf8');
-    const r = readyLine(text, isReady);
+    const r = o.readyText ? (o.readyText.test(text) ? {} : undefined) : readyLine(text, isReady);
     if (r) return { name: o.name, ns: o.ns, pid, log: o.log, ready: r };
     if (exited !== undefined) throw new Error(`${o.name} exited (${exited}) before it was ready; log ${o.log}:\n${text.slice(-3000)}`);
     if (Date.now() > deadline) {

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DnsQuery } from '../../model/observations.js';
-import { censorshipClaims, compareWithScenario, type Scenario } from '../scenarios.js';
+import { loadCatalogue } from '../../catalogue/load.js';
+import type { PathVerdict } from '../../model/verdict.js';
+import { callLevelsOf, censorshipClaims, compareWithScenario, type Scenario } from '../scenarios.js';
 import type { CensorPlan } from './censor.js';
 import type { NetnsLab, ProbeRun } from './lab.js';
 
@@ -62,7 +64,8 @@ export async function runScenario(lab: NetnsLab, s: Scenario, o: { timeoutS?: nu
   } finally {
     await lab.clear();
   }
-  const diffs = probe.controls ? compareWithScenario(s, probe.verdicts, probe.controls) : ['no controls measurement in the output'];
+  const callLevels = callLevelsOf(loadCatalogue(lab.state.targetsDir));
+  const diffs = probe.controls ? compareWithScenario(s, probe.verdicts, probe.controls, { lab: 'netns', callLevels }) : ['no controls measurement in the output'];
   if (probe.code !== 0) diffs.unshift(`voipprobe exited ${probe.code}: ${probe.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return { scenario: s, plan, probe, diffs, claims: censorshipClaims(probe.verdicts), timeoutS, ms: Math.round(performance.now() - t0) };
 }
@@ -79,22 +82,21 @@ export function multiReplyQueries(probe: ProbeRun, service: string): { hostname:
     });
 }
 
-/** A compact per-service table of a run: status, then each path with its techniques. */
+/** "call=blocked(udp.address_blocked)[blocked @hop 1 AS64500]". */
+function pathWords(p: PathVerdict): string {
+  const call = p.call ? `[${p.call.level}${p.call.where ? ` @hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}` : ''}]` : '';
+  return `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}${call}`;
+}
+
+/** A compact per-service table of a run: status, then each path with its techniques and, for calls, the evidence level and place. */
 export function verdictLines(probe: ProbeRun): string[] {
   const lines: string[] = [];
   if (probe.controls) lines.push(`controls: network ${probe.controls.network}, STUN ${probe.controls.stun.classification}${probe.controls.stun.blocked_ports.length ? ` [${probe.controls.stun.blocked_ports.join(', ')}]` : ''}`);
   for (const v of probe.verdicts) {
-    const paths = Object.values(v.paths)
-      .filter((p) => p !== undefined)
-      .map((p) => `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}`)
-      .join(' ');
-    lines.push(`${v.service.padEnd(10)} ${v.status.padEnd(17)} ${paths}`);
+    const untested = Object.keys(v.untested ?? {});
+    lines.push(`${v.service.padEnd(10)} ${v.status.padEnd(17)} ${Object.values(v.paths).map(pathWords).join(' ')}${untested.length ? ` (not tested: ${untested.join(', ')})` : ''}`);
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
-      const gp = Object.values(gv.paths)
-        .filter((p) => p !== undefined)
-        .map((p) => `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}`)
-        .join(' ');
-      lines.push(`  ${`${v.service}/${g}`.padEnd(20)} ${gv.status.padEnd(17)} ${gp}`);
+      lines.push(`  ${`${v.service}/${g}`.padEnd(20)} ${gv.status.padEnd(17)} ${Object.values(gv.paths).map(pathWords).join(' ')}`);
     }
   }
   return lines;

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inPrefix } from '../../../src/util/ip.js';
 import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
-import { censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
+import { loadCatalogue } from '../../../src/catalogue/load.js';
+import { callLevelsOf, censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
 
@@ -32,6 +33,7 @@ function touchedAddresses(r: RunResult): string[] {
     for (const c of o.tcp_connect) out.push(c.ip);
     for (const h of o.tls_handshakes) out.push(h.address.replace(/:\d+$/, ''));
     for (const x of o.x_stun) out.push(x.address.replace(/:\d+$/, ''));
+    for (const x of o.x_traces) out.push(x.address.replace(/:\d+$/, ''));
   }
   return [...new Set(out)];
 }
@@ -50,7 +52,7 @@ describe('loopback lab scenarios', () => {
       results.set(s.id, r);
       const verdicts = r.services.map((x) => x.verdict!);
       expect(verdicts.map((v) => v.service)).toEqual(lab.world.services);
-      const diff = compareWithScenario(s, verdicts, r.controls.controls);
+      const diff = compareWithScenario(s, verdicts, r.controls.controls, { lab: 'loopback', callLevels: callLevelsOf(loadCatalogue(lab.targetsDir)) });
       expect(diff, `scenario ${s.id} differs from the expected verdicts:\n${diff.join('\n')}`).toEqual([]);
       if (s.noCensorship) expect(censorshipClaims(verdicts), 'false positives').toEqual([]);
       // The network rule: the probe never left the lab block.
@@ -126,6 +128,13 @@ describe('loopback lab scenarios', () => {
     const web = obsOf('13f', 'whatsapp').requests.filter((r) => r.request.url.startsWith('https://web.whatsapp.com'));
     expect(web.length).toBeGreaterThan(0);
     for (const r of web) expect(timedOutWhileArriving(r) || (r.failure === null && r.t - r.t0 > 1)).toBe(true);
+    // c3: the relay answered the plain Binding; the Allocate whose answer carries the mark went unanswered.
+    const sig = obsOf('c3', 'signal').x_stun;
+    expect(sig.find((x) => x.x_exchange === 'binding')!.response?.class).toBe('success');
+    expect(sig.find((x) => x.x_exchange === 'allocate')!.response).toBeNull();
+    // 1: a relay that ignores strangers was tried with every exchange the catalogue lists, and nothing came back.
+    expect(obsOf('1', 'whatsapp').x_stun.map((x) => x.x_exchange).sort()).toEqual(['allocate', 'binding', 'wa-ping']);
+    expect(obsOf('1', 'whatsapp').x_stun.every((x) => x.response === null)).toBe(true);
     // 11a: refused, never silent.
     const out = obsOf('11a', 'whatsapp');
     expect(out.tcp_connect.every((c) => c.status.failure === 'connection_refused')).toBe(true);

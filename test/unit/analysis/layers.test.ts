@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { judgeHttp, judgeStun, judgeTcp, judgeTls, judgeWebSocket } from '../../../src/analysis/layers.js';
+import { judgeHttp, judgeTcp, judgeTls, judgeWebSocket } from '../../../src/analysis/layers.js';
 import type { Failure } from '../../../src/model/failure.js';
 import type { ControlVerdict } from '../../../src/model/verdict.js';
-import { CONTROLS_3478_BLOCKED, CONTROLS_DOWN, CONTROLS_STUN_SIGNATURE, CONTROLS_UP, http, nextId, stun, tcp, tls, ws } from '../../support/obs.js';
+import { CONTROLS_UP, http, nextId, tcp, tls, ws } from '../../support/obs.js';
 
 const R = { key: 'tcp_connect' as const, index: 0 };
 const noTls: ControlVerdict = { ...CONTROLS_UP, tls: { ok: false } };
@@ -86,26 +86,5 @@ describe('judgeWebSocket', () => {
     expect(v.status).toBe(c.expect);
     expect(v.technique).toBe(c.technique);
     if (c.strength) expect(v.strength).toBe(c.strength);
-  });
-});
-
-describe('judgeStun', () => {
-  const cases: { name: string; outcome: 'answer' | 'error' | 'silent' | 'refused' | 'malformed'; port?: number; answers: boolean; controls: ControlVerdict; status: string; technique?: string }[] = [
-    { name: 'answered', outcome: 'answer', answers: false, controls: CONTROLS_UP, status: 'ok' },
-    { name: 'error response still proves the path', outcome: 'error', answers: false, controls: CONTROLS_UP, status: 'ok' },
-    { name: 'silent relay known to answer, controls answer: blocked', outcome: 'silent', answers: true, controls: CONTROLS_UP, status: 'blocked', technique: 'udp.no_response' },
-    { name: 'ICMP refused from a relay known to answer: closed port, not censorship', outcome: 'refused', answers: true, controls: CONTROLS_UP, status: 'failed' },
-    { name: 'ICMP refused on a port the controls show blocked', outcome: 'refused', answers: false, controls: CONTROLS_3478_BLOCKED, status: 'blocked', technique: 'udp.refused' },
-    { name: 'silent relay not known to answer, controls fine: inconclusive', outcome: 'silent', answers: false, controls: CONTROLS_UP, status: 'inconclusive' },
-    { name: 'silent relay not known to answer, neutral STUN dropped on 3478 only: port-based block', outcome: 'silent', answers: false, controls: CONTROLS_3478_BLOCKED, status: 'blocked', technique: 'udp.no_response' },
-    { name: 'silent on 3479 with only 3478 blocked: inconclusive', outcome: 'silent', port: 3479, answers: false, controls: CONTROLS_3478_BLOCKED, status: 'inconclusive' },
-    { name: 'STUN dropped on every port while UDP works: signature-based block', outcome: 'silent', port: 7985, answers: false, controls: CONTROLS_STUN_SIGNATURE, status: 'blocked', technique: 'udp.no_response' },
-    { name: 'network down: inconclusive even for a relay known to answer', outcome: 'silent', answers: true, controls: CONTROLS_DOWN, status: 'inconclusive' },
-    { name: 'malformed reply: UDP flows, not blocked', outcome: 'malformed', answers: true, controls: CONTROLS_UP, status: 'failed' },
-  ];
-  it.each(cases)('$name', (c) => {
-    const v = judgeStun(stun('call', `198.18.2.1:${c.port ?? 3478}`, c.outcome), { key: 'x_stun', index: 0 }, c.answers, c.controls);
-    expect(v.status).toBe(c.status);
-    expect(v.technique).toBe(c.technique);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue, selectServices } from '../../../src/catalogue/load.js';
-import { isInformational, pathOf } from '../../../src/catalogue/schema.js';
+import { exchangesOf, isInformational, pathOf } from '../../../src/catalogue/schema.js';
 import { InputError } from '../../../src/util/input-error.js';
 import { deepJson } from '../../support/json.js';
 
@@ -50,17 +50,49 @@ describe('the bundled catalogue', () => {
     for (const t of chat) expect(t.check === 'tcp' && t.ports).toEqual([443, 5222]);
     expect(wa.targets.find((t) => t.check === 'websocket')).toMatchObject({ url: 'wss://web.whatsapp.com/ws/chat', origin: 'https://web.whatsapp.com' });
     const call = wa.targets.find((t) => t.role === 'call')!;
-    expect(call).toMatchObject({ check: 'stun', host: '157.240.245.62', ports: [3478], answers_binding: false });
+    expect(call).toMatchObject({ check: 'stun', host: '157.240.245.62', ports: [3478] });
+    // Tried and recorded, but no answer is known: silence alone proves nothing.
+    const ex = call.check === 'stun' ? exchangesOf(call) : [];
+    expect(ex.map((e) => [e.id, e.request.method ?? e.request.message_type, e.answer])).toEqual([
+      ['binding', 'binding', undefined],
+      ['allocate', 'allocate', undefined],
+      ['wa-ping', '0x0801', undefined],
+    ]);
+    expect(ex.find((e) => e.id === 'wa-ping')!.marks).toMatch(/0x0801/);
+  });
+  it("Signal's and Telegram's relays answer a Binding and challenge an Allocate, each with a source", () => {
+    for (const [service, realm] of [['signal', 'signal.org'], ['telegram', 'telegram.org']] as const) {
+      const relays = cat.services.find((s) => s.service === service)!.targets.filter((t) => t.check === 'stun' && pathOf(t) === 'call');
+      expect(relays.length).toBeGreaterThan(0);
+      for (const t of relays) {
+        const ex = t.check === 'stun' ? exchangesOf(t) : [];
+        expect(ex.find((e) => e.id === 'binding')!.answer).toMatchObject({ class: 'success' });
+        expect(ex.find((e) => e.id === 'allocate')!.answer).toEqual({ class: 'error', error_code: 401, attributes: ['REALM', 'NONCE'], realm });
+        for (const e of ex) expect(e.source).toMatch(/nDPI/);
+      }
+      const paths = new Set(cat.services.find((s) => s.service === service)!.targets.map(pathOf));
+      expect(paths).toEqual(new Set(['chat', 'web', 'call']));
+    }
+  });
+  it("Teams' call path is the relays Microsoft's assessment tool uses: worldaz on UDP 3478-3481 and TCP 443", () => {
+    const sk = cat.services.find((s) => s.service === 'skype')!;
+    const call = sk.targets.filter((t) => pathOf(t) === 'call');
+    expect(call.map((t) => [t.check, t.check === 'stun' || t.check === 'tcp' ? t.host : '', t.check === 'stun' || t.check === 'tcp' ? t.ports : []])).toEqual([
+      ['stun', 'worldaz.tr.teams.microsoft.com', [3478, 3479, 3480, 3481]],
+      ['tcp', 'worldaz.tr.teams.microsoft.com', [443]],
+    ]);
+    expect(JSON.stringify(sk)).not.toMatch(/52\.112\.0\.1|52\.122\.0\.1/);
   });
   it('Skype reports its legacy names and Teams as labelled groups', () => {
     const sk = cat.services.find((s) => s.service === 'skype')!;
     expect(new Set(sk.targets.map((t) => t.group))).toEqual(new Set(['skype-legacy', 'teams']));
   });
-  it("Viber's unverified ports are informational", () => {
+  it("Viber's unverified ports are informational, and its description says its calls are not tested", () => {
     const vb = cat.services.find((s) => s.service === 'viber')!;
     const ports = vb.targets.filter((t) => t.check === 'tcp' || t.check === 'stun');
     expect(ports.length).toBeGreaterThan(0);
     for (const t of ports) expect(isInformational(t)).toBe(true);
+    expect(vb.description).toMatch(/calls are NOT TESTED/);
   });
   it('controls include STUN on 3478 and on an unusual port, DoH and UDP resolvers, and a TLS host', () => {
     const ports = cat.controls.targets.flatMap((t) => (t.check === 'stun' ? t.ports : []));
@@ -139,6 +171,38 @@ describe('catalogue validation errors name the file, line and field', () => {
   it('a control check outside the controls file', () => {
     const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'r', role: 'chat', check: 'resolver', address: '127.0.0.1', source: 'test' }]) });
     expect(e.message).toMatch(/belongs in the controls file/);
+  });
+  it('an exchange is data: a method or a raw message type, attributes by name or number, an expected answer', () => {
+    const relay = {
+      id: 'relay',
+      role: 'call',
+      check: 'stun',
+      host: '192.0.2.9',
+      ports: [3478],
+      exchanges: [
+        { id: 'binding', request: { method: 'binding' }, answer: { class: 'success' }, source: 'test' },
+        { id: 'app', request: { message_type: '0x0801', attributes: [{ type: '0x4000', hex: '00ff' }, { type: 'SOFTWARE', text: 'x' }], fingerprint: true }, marks: 'an app', source: 'test' },
+      ],
+      source: 'test',
+    };
+    const cat = loadCatalogue(dir({ 'controls.json': controls, 'demo.json': svc([relay]) }));
+    const t = cat.services[0]!.targets[0]!;
+    expect(t.check === 'stun' && exchangesOf(t).map((e) => e.id)).toEqual(['binding', 'app']);
+  });
+  it.each([
+    [{ exchanges: [{ id: 'x', request: {}, source: 'test' }] }, /exactly one of "method" and "message_type"/],
+    [{ exchanges: [{ id: 'x', request: { method: 'bind' }, source: 'test' }] }, /method/],
+    [{ exchanges: [{ id: 'x', request: { message_type: '0x8001' }, source: 'test' }] }, /at most 0x3fff/],
+    [{ exchanges: [{ id: 'x', request: { method: 'binding', attributes: [{ type: 'REALMS' }] }, source: 'test' }] }, /a STUN attribute name/],
+    [{ exchanges: [{ id: 'x', request: { method: 'binding' }, answer: { error_code: 99 }, source: 'test' }] }, /error_code/],
+    [{ exchanges: [{ id: 'x', request: { method: 'binding' }, source: 'test' }, { id: 'x', request: { method: 'allocate' }, source: 'test' }] }, /duplicate exchange id "x"/],
+    [{ exchanges: [{ id: 'x', request: { method: 'binding' } }] }, /source/],
+    [{}, /give "exchanges"/],
+    [{ answers_binding: true, exchanges: [{ id: 'x', request: { method: 'binding' }, source: 'test' }] }, /not both/],
+  ])('a bad exchange is refused with its field: %j', (extra, why) => {
+    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'relay', role: 'call', check: 'stun', host: '192.0.2.9', ports: [3478], source: 'test', ...extra }]) });
+    expect(e.message).toMatch(/demo\.json:\d+:\d+: targets\[0\]/);
+    expect(e.message).toMatch(why);
   });
   it('the error points at the right line of the real file', () => {
     const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'ok', role: 'web', check: 'https', url: 'https://a.example/', source: 'test' }, { id: 'bad', role: 'web', check: 'https', url: 'http://a.example/', source: 'test' }]) });

@@ -3,16 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
 import { PATHS } from '../../../src/catalogue/schema.js';
-import { censorshipClaims, compareWithScenario, SCENARIOS, scenarioById, type Scenario } from '../../../src/lab/scenarios.js';
-import type { ControlVerdict, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
+import { callLevelsOf, censorshipClaims, compareWithScenario, LAB_ASN, SCENARIOS, scenarioById, type Scenario } from '../../../src/lab/scenarios.js';
+import type { CallEvidenceLevel, ControlVerdict, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
 import { TECHNIQUES } from '../../../src/model/verdict.js';
 
 const catalogue = loadCatalogue();
 const services = new Set(catalogue.services.map((s) => s.service));
 
 describe('SCENARIOS', () => {
-  it("covers the issue's twelve scenarios (10 and 11 split in two) and the attacks on the verdicts (13a-g), each id once", () => {
-    expect(SCENARIOS.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10a', '10b', '11a', '11b', '12', '13a', '13b', '13c', '13d', '13e', '13f', '13g']);
+  it("covers the first twelve scenarios (10 and 11 split in two), the attacks on the verdicts (13a-g) and the call-path ones, each id once", () => {
+    expect(SCENARIOS.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10a', '10b', '11a', '11b', '12', '13a', '13b', '13c', '13d', '13e', '13f', '13g', 'c1', 'c2', 'c3']);
   });
 
   it.each(SCENARIOS.map((s) => [s.id, s] as const))('scenario %s names real services, paths and techniques', (_id, s) => {
@@ -36,18 +36,23 @@ describe('SCENARIOS', () => {
     expect(s.notes.length).toBeGreaterThan(40);
   });
 
-  it('marks the outage, the dead uplink and the servers whose TLS defeats the probe as false-positive checks', () => {
-    expect(SCENARIOS.filter((s) => s.noCensorship).map((s) => s.id)).toEqual(['11a', '11b', '13a', '13b', '13c']);
+  it("marks the outages (servers down, dead uplink, relays' network down) and the servers whose TLS defeats the probe as false-positive checks", () => {
+    expect(SCENARIOS.filter((s) => s.noCensorship).map((s) => s.id)).toEqual(['11a', '11b', '13a', '13b', '13c', 'c2']);
     for (const s of SCENARIOS.filter((x) => x.noCensorship)) {
       for (const v of Object.values(s.expect)) expect(['blocked', 'partially_blocked']).not.toContain(v.status);
     }
   });
 
-  it('models Morocco 2016 as the issue states it', () => {
+  it('models Morocco 2016 as the issue states it, located in the ISP', () => {
     const m = scenarioById('9')!;
-    expect(m.expect.whatsapp).toMatchObject({ status: 'partially_blocked', paths: { call: { status: 'blocked', techniques: ['udp.no_response'] }, chat: { status: 'accessible' } } });
-    expect(Object.keys(m.expect).sort()).toEqual(['skype', 'viber', 'whatsapp']);
+    expect(m.expect.whatsapp).toMatchObject({ status: 'partially_blocked', paths: { call: { status: 'blocked', techniques: ['udp.address_blocked'], stoppedInAsn: LAB_ASN.isp }, chat: { status: 'accessible' } } });
+    // Viber's calls are not tested (no sourced relay): the scenario expects nothing of them.
+    expect(Object.keys(m.expect).sort()).toEqual(['skype', 'whatsapp']);
     expect(m.controls).toMatchObject({ network: 'up', stun: 'open' });
+  });
+
+  it('the call levels of working call paths follow from the catalogue', () => {
+    expect(callLevelsOf(catalogue)).toEqual({ whatsapp: 'path_open', skype: 'path_open', 'skype/teams': 'path_open', meet: 'path_open', signal: 'answered', telegram: 'answered' });
   });
 });
 
@@ -81,33 +86,36 @@ const svc = (service: string, status: ServiceVerdict['status'], paths: PathVerdi
   reason: 'test',
 });
 
+const at = (level: CallEvidenceLevel, asn?: number): Partial<PathVerdict> => ({ call: { level, ...(asn ? { where: { hop: 1, address: '198.18.0.1', asn, network: 'vantage' as const } } : {}) } });
+const callLevels = callLevelsOf(catalogue);
 const morocco = scenarioById('9') as Scenario;
 const moroccoVerdicts = (): ServiceVerdict[] => [
-  svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'blocked', ['udp.no_response'])]),
-  svc('viber', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'blocked', ['udp.no_response'])]),
-  svc('skype', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'blocked', ['udp.no_response'])], {
+  svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), { ...path('call', 'blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) }]),
+  svc('viber', 'accessible', [path('web', 'accessible')]),
+  svc('skype', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), { ...path('call', 'partially_blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) }], {
     'skype-legacy': { service: 'skype/skype-legacy', status: 'accessible', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible') }, layers: {}, reason: 't' },
-    teams: { service: 'skype/teams', status: 'partially_blocked', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: path('call', 'blocked', ['udp.no_response']) }, layers: {}, reason: 't' },
+    teams: { service: 'skype/teams', status: 'partially_blocked', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: { ...path('call', 'partially_blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) } }, layers: {}, reason: 't' },
   }),
-  svc('meet', 'accessible', [path('web', 'accessible'), path('call', 'accessible')]),
+  svc('meet', 'accessible', [path('web', 'accessible'), { ...path('call', 'accessible'), ...at('path_open') }]),
 ];
 
 describe('compareWithScenario', () => {
   it('accepts a run that matches exactly', () => {
-    expect(compareWithScenario(morocco, moroccoVerdicts(), controlsUp)).toEqual([]);
+    expect(compareWithScenario(morocco, moroccoVerdicts(), controlsUp, { callLevels })).toEqual([]);
   });
 
-  it('reports a wrong service status, path status, technique, group and controls', () => {
+  it('reports a wrong service status, path status, technique, group, evidence level, place and controls', () => {
     const v = moroccoVerdicts();
-    v[0]!.paths.call = path('call', 'blocked', ['udp.refused']);
+    v[0]!.paths.call = { ...path('call', 'blocked', ['udp.refused']), ...at('blocked', LAB_ASN.transit) };
     v[1]!.status = 'blocked';
     v[2]!.groups!.teams!.status = 'accessible';
-    v[3]!.paths.call = path('call', 'partially_blocked', ['udp.no_response']);
-    const diff = compareWithScenario(morocco, v, { ...controlsUp, network: 'partial', stun: { ...controlsUp.stun, classification: 'port_blocked', blocked_ports: [3478] } });
-    expect(diff.join('\n')).toMatch(/whatsapp call: techniques \[udp.refused\], expected \[udp.no_response\]/);
-    expect(diff.join('\n')).toMatch(/viber: status blocked, expected partially_blocked/);
+    v[3]!.paths.call = { ...path('call', 'accessible'), ...at('answered') };
+    const diff = compareWithScenario(morocco, v, { ...controlsUp, network: 'partial', stun: { ...controlsUp.stun, classification: 'port_blocked', blocked_ports: [3478] } }, { callLevels });
+    expect(diff.join('\n')).toMatch(/whatsapp call: techniques \[udp.refused\], expected \[udp.address_blocked\]/);
+    expect(diff.join('\n')).toMatch(/whatsapp call: packets stop in AS64510 \(hop 1\), expected AS64500/);
+    expect(diff.join('\n')).toMatch(/viber: status blocked, expected accessible/);
     expect(diff.join('\n')).toMatch(/skype\/teams: status accessible, expected partially_blocked/);
-    expect(diff.join('\n')).toMatch(/meet call: partially_blocked, expected accessible/);
+    expect(diff.join('\n')).toMatch(/meet call: evidence answered, expected path_open/);
     expect(diff.join('\n')).toMatch(/controls: network partial, expected up/);
     expect(diff.join('\n')).toMatch(/controls: STUN port_blocked, expected open/);
   });
@@ -122,8 +130,27 @@ describe('compareWithScenario', () => {
   });
 
   it('requires every expected service to be measured', () => {
-    const diff = compareWithScenario(morocco, moroccoVerdicts().filter((v) => v.service !== 'viber'), controlsUp);
-    expect(diff).toContain('viber: expected a verdict, the run has none');
+    const diff = compareWithScenario(morocco, moroccoVerdicts().filter((v) => v.service !== 'whatsapp'), controlsUp, { callLevels });
+    expect(diff).toContain('whatsapp: expected a verdict, the run has none');
+  });
+
+  it('on loopback, a working call path known only by localisation is expected inconclusive; an answered one stays accessible', () => {
+    const clean = scenarioById('1')!;
+    const v = [
+      svc('meet', 'inconclusive', [path('web', 'accessible'), { ...path('call', 'inconclusive'), ...at('inconclusive') }]),
+      svc('signal', 'accessible', [path('web', 'accessible'), { ...path('call', 'accessible'), ...at('answered') }]),
+    ];
+    expect(compareWithScenario(clean, v, controlsUp, { lab: 'loopback', callLevels })).toEqual([]);
+    expect(compareWithScenario(clean, v, controlsUp, { lab: 'netns', callLevels }).join('\n')).toMatch(/meet: status inconclusive, expected accessible/);
+    // Scenario 9 states its own loopback expectation.
+    const lv = moroccoVerdicts();
+    lv[0] = svc('whatsapp', 'inconclusive', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'inconclusive')]);
+    lv[2] = svc('skype', 'inconclusive', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'inconclusive')], {
+      'skype-legacy': { service: 'skype/skype-legacy', status: 'accessible', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible') }, layers: {}, reason: 't' },
+      teams: { service: 'skype/teams', status: 'inconclusive', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: path('call', 'inconclusive') }, layers: {}, reason: 't' },
+    });
+    lv[3] = svc('meet', 'inconclusive', [path('web', 'accessible'), path('call', 'inconclusive')]);
+    expect(compareWithScenario(morocco, lv, controlsUp, { lab: 'loopback', callLevels })).toEqual([]);
   });
 
   it('holds unlisted services to `others` (dead uplink: inconclusive)', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCatalogueDir, loadCatalogue } from '../../../src/catalogue/load.js';
 import { inPrefix } from '../../../src/util/ip.js';
-import { hostOf } from '../../../src/catalogue/schema.js';
+import { exchangesOf, hostOf, isInformational } from '../../../src/catalogue/schema.js';
 import {
   addressesOf,
   allAddresses,
@@ -18,6 +18,7 @@ import {
   NETNS_LINK_BLOCK,
   planWorld,
   probeArgs,
+  relayAddresses,
   stunControls,
   writeLabCatalogue,
   zoneRecords,
@@ -65,7 +66,7 @@ describe.each([
     }
   });
 
-  it('keeps every service and target id, with lab sources, answering relays and mapped ports', () => {
+  it('keeps every service and target id, with lab sources, what relays answer and mapped ports', () => {
     const dir = writeLabCatalogue(world, join(tmp('vp-world-'), 'targets'));
     const lab = loadCatalogue(dir);
     expect(lab.services.map((s) => s.service)).toEqual(catalogue.services.map((s) => s.service));
@@ -74,11 +75,14 @@ describe.each([
       expect(copy.targets.map((t) => t.id)).toEqual(real.targets.map((t) => t.id));
       for (const [i, t] of copy.targets.entries()) {
         const r = real.targets[i]!;
-        expect(t.source.startsWith('lab stand-in for ')).toBe(true);
+        // An unverified target stays unverified: the lab counts what a real run counts.
+        expect(t.source).toMatch(isInformational(r) ? /^unverified \(lab stand-in for / : /^lab stand-in for /);
+        expect(isInformational(t)).toBe(isInformational(r));
         expect(t.enabled).toBe(r.enabled);
         expect(hostOf(t)).toBe(hostOf(r)); // same hostnames (IP literals have none)
         if (t.check === 'stun' && r.check === 'stun') {
-          expect(t.answers_binding).toBe(true);
+          // What a live relay answers is the shipped catalogue's, not the lab's.
+          expect(exchangesOf(t).map((e) => [e.id, e.request, e.answer])).toEqual(exchangesOf(r).map((e) => [e.id, e.request, e.answer]));
           expect(t.ports).toEqual(r.ports.map((p) => labPort(world.kind, p)));
           if (isIP(r.host)) expect(t.host).toBe(world.standIns.find((s) => s.real === r.host)!.address);
         }
@@ -90,9 +94,24 @@ describe.each([
         }
       }
     }
-    // Viber's unverified ports are counted in the lab, where the lab runs them.
-    const viber = lab.services.find((s) => s.service === 'viber')!;
-    expect(viber.targets.filter((t) => /^unverified/i.test(t.source))).toEqual([]);
+  });
+
+  it("puts the call relays in a block of their own, and their STUN endpoints answer what the catalogue says live relays answer", () => {
+    expect(inPrefix(world.relayPrefix.split('/')[0]!, prefix)).toBe(true);
+    for (const svc of ['whatsapp', 'skype', 'meet', 'signal', 'telegram']) {
+      const eps = callEndpointsOf(world, svc);
+      expect(eps.length, svc).toBeGreaterThan(0);
+      for (const e of eps) expect(inPrefix(e.address, world.relayPrefix), `${svc} ${e.address}`).toBe(true);
+    }
+    expect(relayAddresses(world).every((a) => inPrefix(a, world.relayPrefix))).toBe(true);
+    // Chat servers stay out of the relay block.
+    expect(world.hosts.filter((h) => !h.relay).every((h) => !inPrefix(h.address, world.relayPrefix))).toBe(true);
+    const answered = (svc: string) => callEndpointsOf(world, svc).flatMap((e) => (e.exchanges ?? []).filter((x) => x.answer).map((x) => x.request));
+    expect(answered('whatsapp')).toEqual([]);
+    expect(answered('skype')).toEqual([]);
+    expect(answered('signal')).toEqual([0x0001, 0x0003]);
+    expect(callEndpointsOf(world, 'whatsapp')[0]!.exchanges!.map((x) => x.request)).toEqual([0x0001, 0x0003, 0x0801]);
+    for (const e of stunControls(world)) expect(e.exchanges).toEqual([{ request: 0x0001, answer: { class: 'success' } }]);
   });
 
   it('gives every enabled target of every service an endpoint, with routes, certificates and the WebSocket origin', () => {
@@ -167,7 +186,8 @@ describe('planWorld follows the catalogue', () => {
     expect(world.services).toContain('signal');
     expect(hostnamesOf(world, 'signal')).toEqual(['chat.signal.org']);
     expect(world.endpoints.filter((e) => e.services.includes('signal')).map((e) => e.kind).sort()).toEqual(['stun', 'tls']);
-    expect(world.standIns.find((s) => s.real === '203.0.113.9')!.address).toMatch(/^127\.77\.8\./);
+    // A call relay's stand-in lives in the relay block.
+    expect(world.standIns.find((s) => s.real === '203.0.113.9')!.address).toMatch(/^127\.77\.1[2-5]\./);
   });
 
   it('is deterministic', () => {

@@ -27,8 +27,14 @@ describe('layerCell / pathCell', () => {
   ])('%j → %s', (s, want) => {
     expect(layerCell(s)).toBe(want);
   });
-  it('path cell names the technique', () => {
-    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.no_response'], counts: { ok: 0, blocked: 1, failed: 0, inconclusive: 0, skipped: 0, total: 1 }, reason: '' })).toBe('blocked (udp.no_response)');
+  const counts = { ok: 0, blocked: 1, failed: 0, inconclusive: 0, skipped: 0, total: 1 };
+  it('path cell names the technique, the evidence level of a call path and where it is stopped', () => {
+    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.no_response'], counts, reason: '' })).toBe('blocked (udp.no_response)');
+    expect(pathCell({ path: 'call', status: 'accessible', techniques: [], counts, call: { level: 'path_open' }, reason: '' })).toBe('accessible (path open)');
+    expect(pathCell({ path: 'call', status: 'accessible', techniques: [], counts, call: { level: 'answered' }, reason: '' })).toBe('accessible (answered)');
+    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.address_blocked'], strength: 'strong', counts, call: { level: 'blocked', where: { hop: 3, address: '192.0.2.1', asn: 6713, network: 'vantage' } }, reason: '' })).toBe('blocked (udp.address_blocked; hop 3 AS6713)');
+    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.no_response'], strength: 'weak', counts, call: { level: 'blocked' }, reason: '' })).toBe('blocked (udp.no_response; weak)');
+    expect(pathCell(undefined, 'not tested: unverified')).toBe('not tested');
   });
 });
 
@@ -40,7 +46,8 @@ describe('renderRunTable', () => {
     expect(lines[0]).toBe('SIMULATION');
     expect(lines[2]).toMatch(/^service\s+DNS\s+TCP\s+TLS\s+WebSocket\s+HTTPS\s+call path\s+verdict$/);
     const row = lines.find((l) => l.startsWith('whatsapp'))!;
-    expect(row).toMatch(/ok 1\s+ok 1\s+-\s+-\s+-\s+blocked \(udp\.no_response\)\s+partially_blocked$/);
+    // A relay known to answer, silent, not localised: blocked, but weakly.
+    expect(row).toMatch(/ok 1\s+ok 1\s+-\s+-\s+-\s+blocked \(udp\.no_response; weak\)\s+partially_blocked$/);
     expect(text).toContain('whatsapp: partially_blocked — call blocked (udp.no_response) while chat works');
   });
   it('says plainly when the network is down', () => {

@@ -88,6 +88,7 @@ export function measurement(o: {
       x_interrupted: false,
       x_deadline_reached: false,
       x_controls: {} as never,
+      x_traces: [],
       x_controls_measurement_id: 'c',
       queries: [
         { engine: 'udp', resolver_address: '198.51.100.53:53', hostname: `e1.${service}.net`, query_type: 'A', answers: [{ answer_type: 'A', ipv4: '157.240.1.1', ttl: 60 }], failure: null, rcode: 0, t0: 0, t: 0.02, transaction_id: 1, x_resolver_role: 'local' },
