@@ -36,6 +36,13 @@ export function intFlag(name: string, value: string, min = 1, max = 10_000): num
   return n;
 }
 
+/** A number (not necessarily an integer) from `min` to `max`. */
+export function numberFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`--${name}: expected a number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
 /** Commander collector for repeatable flags (--resolver A --resolver B). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -10,9 +10,9 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
+import { HttpError, readBody, send } from '../util/http-io.js';
 import { isBogon } from '../util/ip.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
@@ -35,70 +35,6 @@ export interface CollectorServerOptions {
 }
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** Reads the body up to `limit` bytes (after decompression); 413 past it. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      if (failed) return; // keep draining so the 413 can be read by the client
-      size += c.length;
-      if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      const raw = Buffer.concat(chunks);
-      const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      try {
-        if (enc === 'identity') resolve(raw);
-        else if (enc === 'gzip') resolve(gunzipSync(raw, { maxOutputLength: limit }));
-        else if (enc === 'deflate') resolve(inflateSync(raw, { maxOutputLength: limit }));
-        else reject(new HttpError(415, `unsupported content-encoding "${enc}" (use gzip, deflate or none)`));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
-      }
-    });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
-    // A client that goes away mid-body: settle, so nothing waits forever (nothing was stored).
-    req.on('close', () => {
-      if (!req.complete && !failed) {
-        failed = true;
-        reject(new HttpError(400, 'the client closed the connection before the body was complete'));
-      }
-    });
-  });
-}
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {

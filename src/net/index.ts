@@ -24,3 +24,4 @@ export {
 export { networkHasIpv6, localAddresses } from './interfaces.js';
 export { urlHost } from './address.js';
 export { defaultPort } from './dial.js';
+export { callHelper, closeHelperPools, helperLabel, type HelperCall, type HelperCallOptions } from './helper-client.js';

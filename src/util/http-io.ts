@@ -1,0 +1,70 @@
+// Small pieces every JSON-over-HTTP server of ours needs (the collector, the helper): an error that
+// carries its status, a JSON answer, and a request body read within a byte limit (after
+// decompression), so that no client can make a server buffer more than it allows.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads the body up to `limit` bytes (after decompression); 413 past it. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return; // keep draining so the 413 can be read by the client
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const raw = Buffer.concat(chunks);
+      const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+      try {
+        if (enc === 'identity') resolve(raw);
+        else if (enc === 'gzip') resolve(gunzipSync(raw, { maxOutputLength: limit }));
+        else if (enc === 'deflate') resolve(inflateSync(raw, { maxOutputLength: limit }));
+        else reject(new HttpError(415, `unsupported content-encoding "${enc}" (use gzip, deflate or none)`));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
+      }
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+    // A client that goes away mid-body: settle, so nothing waits forever (nothing was stored).
+    req.on('close', () => {
+      if (!req.complete && !failed) {
+        failed = true;
+        reject(new HttpError(400, 'the client closed the connection before the body was complete'));
+      }
+    });
+  });
+}
