@@ -8,6 +8,7 @@ import type { Observations } from '../model/observations.js';
 import type { ControlVerdict, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
 import type { DnsJudgement } from './dns.js';
 import { type AnalysisContext, judgeTarget } from './target.js';
+import { applyOutsideView, markOutage } from './outside-view.js';
 import { detectThrottling } from './throttle.js';
 
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
@@ -102,22 +103,25 @@ function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttl
   const paths: Partial<Record<ServicePath, PathVerdict>> = {};
   for (const p of PATHS) {
     const ts = counted.filter((t) => t.path === p);
-    if (ts.length) paths[p] = judgePath(p, ts, controls, throttledByPath[p]);
+    if (ts.length) paths[p] = markOutage(judgePath(p, ts, controls, throttledByPath[p]), ts);
   }
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
-  const reason = controls.network === 'down' ? controls.reason : describe(status, list);
+  const outages = list.filter((p) => p.outage).map((p) => p.path);
+  const reason = controls.network === 'down' ? controls.reason : `${describe(status, list)}${outages.length ? `; ${outages.join(' and ')}: an outage (failing from outside too), not censorship` : ''}`;
   return { status, paths, layers: summarizeLayers(counted), reason };
 }
 
 export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: AnalysisContext): ServiceVerdict {
   const dnsCache = new Map<string, DnsJudgement>();
-  const targets = svc.targets.filter((t) => t.enabled).flatMap((t) => judgeTarget(t, obs, ctx, dnsCache));
+  const local = svc.targets.filter((t) => t.enabled).flatMap((t) => judgeTarget(t, obs, ctx, dnsCache));
+  // The helpers' outside view, when the run asked for it (its own module: outside-view.ts).
+  const { targets, helpers } = applyOutsideView(svc.targets, local, obs, ctx.controls);
   const throttled = detectThrottling(svc.targets, obs, ctx.controls);
   const whole = judgeSubset(targets, ctx.controls, throttled);
   const groupNames = uniq(svc.targets.map((t) => t.group).filter((g): g is string => g !== undefined));
   const groups = groupNames.length
     ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled) }]))
     : undefined;
-  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls };
+  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls, ...(helpers ? { helpers } : {}) };
 }

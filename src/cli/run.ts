@@ -1,22 +1,22 @@
 // `voipprobe run`: measure this network. Wiring only: flags → run options → measurement lines.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { judge } from '../analysis/index.js';
 import { loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
+import type { HelperEndpoint } from '../measure/helper.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
-import { trustStore } from '../net/index.js';
 import { renderRunTable } from '../render/run-table.js';
 import { ResultsWriter, runResultsFile } from '../results/write.js';
-import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
+import { HELPER_TOKEN_ENV, resolveHelpers } from '../vantage/config.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
+import { readCaFiles } from './ca-files.js';
 import { collect, dohFlag, EXIT, intFlag, makeLogger, resolverFlag, secondsFlag } from './common.js';
 
 export interface RunFlags {
@@ -36,21 +36,8 @@ export interface RunFlags {
   logLevel?: string;
 }
 
-function readCaFiles(files: string[] | undefined): string[] | undefined {
-  if (!files?.length) return undefined;
-  const pems = files.map((f) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      throw new InputError(`--ca-file ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
-    }
-  });
-  for (const [i, p] of pems.entries()) if (!p.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca-file ${files[i]}: no PEM certificate in it`, files[i]);
-  return trustStore(pems);
-}
-
 /** Flags whose value is a local path or a secret: recorded by name only (paths often carry a user name). */
-const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--asn-db', '--geo-db', '--collector']);
+const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--helper-token-file', '--asn-db', '--geo-db', '--collector']);
 
 /** The command line as recorded in each measurement's `options`, without local paths or secrets. */
 export function recordedOptions(args: readonly string[]): string[] {
@@ -88,6 +75,8 @@ export interface RunExtras {
   identify?: RunContext['identify'];
   /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
   keepMeasurements?: boolean;
+  /** Helpers to ask about every target (--helper, or the config's helpers). */
+  helpers?: HelperEndpoint[];
 }
 
 export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promise<RunOutcome & { exitCode: number }> {
@@ -172,6 +161,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
         ...resolvers,
       },
       ca,
+      ...(extra.helpers?.length ? { helpers: extra.helpers } : {}),
       ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
       signal: ac.signal,
       onService,
@@ -236,11 +226,14 @@ export function registerRun(program: Command): void {
     .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
     .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
     .option('--token-file <file>', 'bearer token file for --submit')
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string }, cmd: Command) => {
+    .option('--helper <url>', 'ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config\'s helpers)', collect)
+    .option('--helper-token-file <file>', `bearer token for the helpers (default: the config's, or $${HELPER_TOKEN_ENV})`)
+    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; helper?: string[]; helperTokenFile?: string }, cmd: Command) => {
       const ctx = await prepareRunContext(given);
       const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
       if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit) });
+      const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
+      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit), helpers });
       if (ctx.submit) {
         // Results are on disk already; the spool keeps whatever the collector does not confirm.
         // Loaded here: a run that does not submit does not pay for the HTTP client.

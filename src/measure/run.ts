@@ -9,10 +9,11 @@ import { hostOf, literalAddressOf } from '../catalogue/schema.js';
 import type { Judge } from '../model/judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
-import { closeDohAgents, networkHasIpv6, systemNameservers } from '../net/index.js';
+import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { measureTarget } from './chains.js';
+import { type HelperEndpoint, HelperAsker } from './helper.js';
 import { chooseAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
 
@@ -32,6 +33,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Addresses per family and target. */
   perFamily?: number;
+  /** Helpers (vantages outside this network) to ask about every target, in parallel with the local steps. */
+  helpers?: HelperEndpoint[];
   onService?: (r: ServiceRun) => void | Promise<void>;
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
@@ -76,6 +79,7 @@ function sortByTime(obs: Observations): void {
   obs.x_websocket.sort(byT0);
   obs.x_stun.sort(byT0);
   obs.network_events.sort(byT0);
+  obs.x_helper?.sort(byT0);
 }
 
 export async function runMeasurement(o: RunOptions): Promise<RunResult> {
@@ -104,13 +108,16 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   const resolver = new Resolver(steps, resolvers, policy);
   const ipv6 = o.ipv6 ?? networkHasIpv6();
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni };
+  const asker = o.helpers?.length ? new HelperAsker(o.helpers, steps, { timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) }) : undefined;
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
   const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
 
-  const measure = async (svc: ServiceCatalogue): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
+  const measure = async (svc: ServiceCatalogue, isControls: boolean): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
     const startedAt = clock();
     const obs = emptyObservations();
+    const helper = isControls ? undefined : asker;
+    if (helper) obs.x_helper = [];
     const hosts = new Set<string>();
     await Promise.all(
       svc.targets
@@ -130,7 +137,10 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             const lit = literalAddressOf(t);
             addresses = lit ? [lit] : [];
           }
+          // The outside view is asked for while the local chains run, about the same addresses.
+          const outside = helper && !ac.signal.aborted ? helper.ask(t, addresses).then((xs) => void obs.x_helper!.push(...xs)) : undefined;
           if (t.check !== 'dns' && !ac.signal.aborted) await measureTarget(t, addresses, chainCtx, obs);
+          await outside;
         }),
     );
     for (const h of hosts) obs.queries.push(...(await resolver.resolve(h)));
@@ -152,14 +162,14 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   };
 
   try {
-    const controlsP = measure(cat.controls).then(async (m) => {
+    const controlsP = measure(cat.controls, true).then(async (m) => {
       const verdict = o.judge.controls(m.obs);
       const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
       await deliver(run);
       return run;
     });
     const servicesP = cat.services.map(async (svc) => {
-      const m = await measure(svc);
+      const m = await measure(svc, false);
       const controls = await controlsP;
       const verdict = o.judge.service(svc, m.obs, controls.controls, policy);
       const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
@@ -175,6 +185,6 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   } finally {
     clearTimeout(deadline);
     o.signal?.removeEventListener('abort', onExternal);
-    await closeDohAgents();
+    await Promise.all([closeDohAgents(), closeHelperPools()]);
   }
 }

@@ -42,7 +42,7 @@ export type PathStatus = 'accessible' | 'blocked' | 'partially_blocked' | 'degra
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export interface EvidenceRef {
-  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'network_events';
+  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'network_events' | 'x_helper';
   index: number;
 }
 
@@ -81,6 +81,32 @@ export interface TargetVerdict {
   informational: boolean;
   layers: LayerVerdict[];
   reason: string;
+  /** What the helpers saw of the deciding step from outside this network, when they were asked. */
+  outside?: OutsideView;
+}
+
+/**
+ * The outside view of a target's deciding step (the first that did not work here, or the last one):
+ * `works` when a helper completed the same step, `fails` when every helper that could tell failed it
+ * too, `unknown` when no usable helper answered about it.
+ */
+export interface OutsideView {
+  outcome: 'works' | 'fails' | 'unknown';
+  /** Helpers whose answers decided it. */
+  helpers: string[];
+  /** The helpers' failure for `fails`. */
+  failure?: string;
+}
+
+/** Whether a helper's answers were used for a service, and if not why (said in every line that asked one). */
+export interface HelperUse {
+  helper: string;
+  /** Questions asked and valid answers received. */
+  asked: number;
+  answered: number;
+  /** Whether its answers could decide anything (valid answers, and at least one step that worked from there). */
+  used: boolean;
+  reason: string;
 }
 
 export interface PathVerdict {
@@ -95,6 +121,8 @@ export interface PathVerdict {
   strength?: EvidenceStrength;
   counts: { ok: number; blocked: number; failed: number; inconclusive: number; skipped: number; total: number };
   reason: string;
+  /** Every target of the path fails from outside too (a helper said so): an outage, not censorship. */
+  outage?: true;
 }
 
 /** The table's columns: one summary per layer across the service's targets. */
@@ -119,6 +147,8 @@ export interface ServiceVerdict {
   /** Whether the controls allowed anything to be called blocked at all. */
   controls: ControlVerdict;
   reason: string;
+  /** The helpers asked about this service's targets and whether their answers were used. */
+  helpers?: HelperUse[];
 }
 
 /** What the control measurements say about the network as a whole (pure summary of control observations). */

@@ -15,6 +15,7 @@ export function layerCell(s: LayerSummary | undefined): string {
 
 export function pathCell(p: PathVerdict | undefined): string {
   if (!p) return '-';
+  if (p.outage) return `${p.status} (outage)`;
   if (!p.techniques.length) return p.status;
   return `${p.status} (${p.techniques.join(',')}${p.strength === 'weak' ? '; weak' : ''})`;
 }
@@ -30,7 +31,7 @@ function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status'
     layerCell(v.layers.websocket),
     layerCell(v.layers.http),
     pathCell(v.paths.call),
-    v.status,
+    Object.values(v.paths).some((p) => p?.outage) && v.status === 'inconclusive' ? 'inconclusive (outage)' : v.status,
   ];
 }
 
@@ -60,6 +61,28 @@ export function renderRunTable(input: RunTableInput): string {
   out.push('', `controls: ${input.controls.network} — ${input.controls.reason}`);
   if (input.controls.network === 'down') out.push('every service: inconclusive (the controls failed, so no failure can be attributed to censorship)');
   else for (const v of input.verdicts) out.push(`${v.service}: ${v.status} — ${v.reason}`);
+  const helpers = helperLines(input.verdicts);
+  if (helpers.length) out.push('', ...helpers);
   if (input.footer?.length) out.push('', ...input.footer);
   return `${out.join('\n')}\n`;
+}
+
+/** One line per helper the run asked: whether its answers were used, and if not why. */
+export function helperLines(verdicts: ServiceVerdict[]): string[] {
+  const by = new Map<string, { asked: number; answered: number; used: boolean; reasons: Set<string> }>();
+  for (const v of verdicts) {
+    for (const h of v.helpers ?? []) {
+      const e = by.get(h.helper) ?? { asked: 0, answered: 0, used: false, reasons: new Set<string>() };
+      e.asked += h.asked;
+      e.answered += h.answered;
+      e.used ||= h.used;
+      if (!h.used) e.reasons.add(h.reason);
+      by.set(h.helper, e);
+    }
+  }
+  return [...by].map(([url, e]) =>
+    e.used
+      ? `helper ${url}: used (${e.answered} of ${e.asked} questions answered)`
+      : `helper ${url}: NOT USED, verdicts rest on this network's observations alone — ${[...e.reasons][0] ?? 'no answer'}`,
+  );
 }
