@@ -120,32 +120,65 @@ export function readHelperAnswer(call: { status: number | null; body: string; tr
   return { status: call.status, response: r.data, failure: null };
 }
 
+/** Why a helper is not asked at all: its health check (OONI's GET) failed. */
+interface Health {
+  ok: boolean;
+  failure: HelperExchange['failure'];
+  reason?: string;
+}
+
 export class HelperAsker {
   private readonly limits = new Map<string, ReturnType<typeof pLimit>>();
+  private readonly health = new Map<string, Promise<Health>>();
 
+  /** Starts each helper's health check at once, in parallel with the run's first steps. */
   constructor(
     private readonly helpers: HelperEndpoint[],
     private readonly steps: StepRunner,
     private readonly o: { timeoutMs: number; ca?: TrustStore },
   ) {
-    for (const h of helpers) this.limits.set(h.url, pLimit(IN_FLIGHT));
+    for (const h of helpers) {
+      this.limits.set(h.url, pLimit(IN_FLIGHT));
+      this.health.set(h.url, this.check(h));
+    }
+  }
+
+  /**
+   * A helper that does not answer its health check within one step timeout is not asked about the
+   * targets: a dead or blackholed helper costs the run one step timeout, not one per question.
+   */
+  private async check(h: HelperEndpoint): Promise<Health> {
+    const call = await this.steps.aside((o) => callHelper({ ...o, url: h.url, method: 'GET', ...this.auth(h), maxBytes: 64 * 1024 }));
+    if (call.failure === null) return { ok: true, failure: null };
+    const read = readHelperAnswer(call);
+    return { ok: false, failure: read.failure, reason: `health check failed${read.x_reason ? `: ${read.x_reason}` : ` (${call.failure})`}` };
+  }
+
+  private auth(h: HelperEndpoint) {
+    return { ...(h.token ? { token: h.token } : {}), ...(this.o.ca ? { ca: this.o.ca } : {}) };
   }
 
   /** Asks every helper about `t` at `addresses`; resolves with one exchange per helper (none for controls). */
   async ask(t: Target, addresses: string[]): Promise<HelperExchange[]> {
     const request = helperQuestion(t, addresses, this.o.timeoutMs);
     if (!request) return [];
-    // The helper runs at most a few steps in a row (connect and TLS, then the request), plus the trip.
-    const budgetMs = 3 * this.o.timeoutMs + 1000;
+    // The helper runs at most two steps in a row (connect and TLS, then the request), plus the trip.
+    const budgetMs = 2 * this.o.timeoutMs + 1000;
     return Promise.all(
-      this.helpers.map((h) =>
-        this.limits.get(h.url)!(() =>
+      this.helpers.map(async (h) => {
+        const health = await this.health.get(h.url)!;
+        const base = { helper: helperLabel(h.url), request, x_target: t.id };
+        if (!health.ok) {
+          const now = this.steps.clock();
+          return { ...base, status: null, response: null, failure: health.failure, ...(health.reason ? { x_reason: health.reason } : {}), t0: now, t: now, transaction_id: 0 } satisfies HelperExchange;
+        }
+        return this.limits.get(h.url)!(() =>
           this.steps.aside(async (o) => {
-            const call = await callHelper({ ...o, url: h.url, method: 'POST', body: request, ...(h.token ? { token: h.token } : {}), ...(this.o.ca ? { ca: this.o.ca } : {}) });
-            return { helper: helperLabel(h.url), request, ...readHelperAnswer(call), t0: call.t0, t: call.t, transaction_id: o.transactionId, x_target: t.id } satisfies HelperExchange;
+            const call = await callHelper({ ...o, url: h.url, method: 'POST', body: request, ...this.auth(h) });
+            return { ...base, ...readHelperAnswer(call), t0: call.t0, t: call.t, transaction_id: o.transactionId } satisfies HelperExchange;
           }, budgetMs),
-        ),
-      ),
+        );
+      }),
     );
   }
 }
