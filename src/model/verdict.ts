@@ -25,6 +25,12 @@ export const TECHNIQUES = [
   'udp.no_response',
   'udp.refused',
   'throttled',
+  /** A test call's flow carrying the app's call signature fares worse than the same flow bit-inverted. */
+  'call.signature',
+  /** A test call fares worse on the service's call port than on a neutral port. */
+  'call.port',
+  /** A test call is cut off for seconds at a time (every flow alike). */
+  'call.cutoff',
 ] as const;
 export type Technique = (typeof TECHNIQUES)[number];
 
