@@ -27,8 +27,8 @@
 // median delay, or 10 % less delivered throughput (Wehe's own area threshold is 0.5 for TCP replays; a
 // call suffers long before half of it is gone).
 
-import type { CallFlowRecord, CallTestObservation, CallTestVerdict, Comparison, FlowQuality } from '../model/call-test.js';
-import type { Technique } from '../model/verdict.js';
+import type { CallFlowRecord, CallTechnique, CallTestObservation, CallTestVerdict, Comparison, FlowQuality } from '../model/call-test.js';
+import type { PathVerdict, Technique } from '../model/verdict.js';
 import { cutoffs, cutPeriod, deliveredPerInterval, flowQuality, mosMeaning } from './call-quality.js';
 import { areaTest, ksTwoSample, quantile, twoProportionZ } from './stats.js';
 
@@ -130,7 +130,7 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
   const sigDiff = own(onPort('signature', 0));
   const portDiff = own(onPort('port', 1));
   if (sigDiff.length || portDiff.length) {
-    const technique: Technique = sigDiff.length ? 'call.signature' : 'call.port';
+    const technique: CallTechnique = sigDiff.length ? 'call.signature' : 'call.port';
     const which = sigDiff.length ? `${o.service}'s call signature on ${port} vs the same packets bit-inverted` : `${port} vs the neutral ${neutral} (bit-inverted flows)`;
     const evidence = (sigDiff.length ? sigDiff : portDiff).map(describe).join('; ');
     return { ...withCmp, status: 'throttled', technique, strength: 'strong', reason: `${which}: ${evidence}; ${mosText}`, mos };
@@ -153,3 +153,32 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
   return { ...withCmp, status: 'ok', reason: `call-shaped UDP with ${o.service}'s signature passes on ${port}: ${sig.up.loss_pct} % loss up, ${sig.down.loss_pct} % down, jitter ${sig.up.jitter_ms}/${sig.down.jitter_ms} ms, RTT ${sig.rtt_ms?.p50 ?? '?'} ms; ${mosText}`, mos };
 }
 
+
+// Every test-call technique is a verdict technique (compile-time check).
+type IsTechnique = CallTechnique extends Technique ? true : never;
+const _callTechniquesAreTechniques: IsTechnique = true;
+void _callTechniquesAreTechniques;
+
+/**
+ * The call path with the test call's verdict folded in. A test call that is blocked or throttled
+ * makes the path blocked or degraded (throttled) whatever the relays answered: a call is more than
+ * reaching a relay. One that passes never makes the path accessible on its own: it went to the
+ * helper, not to the service's relays, so blocking by the relays' addresses is not excluded.
+ */
+export function callPathWithTest(p: PathVerdict, ct: CallTestVerdict): PathVerdict {
+  const note = `test call: ${ct.status}${ct.technique ? ` (${ct.technique})` : ''} — ${ct.reason}`;
+  const techniques = (extra: Technique[]) => [...new Set([...p.techniques, ...extra])];
+  switch (ct.status) {
+    case 'blocked':
+      return { ...p, status: 'blocked', techniques: techniques([ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
+    case 'throttled':
+      if (p.status === 'blocked') return { ...p, reason: `${p.reason}; ${note}` };
+      return { ...p, status: 'degraded', techniques: techniques(['throttled', ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
+    case 'degraded':
+      if (p.status === 'accessible') return { ...p, status: 'degraded', techniques: techniques(ct.technique ? [ct.technique] : []), reason: `${note}; relays: ${p.reason}` };
+      return { ...p, reason: `${p.reason}; ${note}` };
+    case 'ok':
+    case 'inconclusive':
+      return { ...p, reason: `${p.reason}; ${note}` };
+  }
+}

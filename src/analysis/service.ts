@@ -5,9 +5,11 @@
 import type { ServiceCatalogue } from '../catalogue/load.js';
 import { PATHS, type ServicePath } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
+import type { CallTestVerdict } from '../model/call-test.js';
 import type { ControlVerdict, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
 import type { DnsJudgement } from './dns.js';
 import { type AnalysisContext, judgeTarget } from './target.js';
+import { callPathWithTest, judgeCallTest } from './call-test-verdict.js';
 import { applyOutsideView, markOutage } from './outside-view.js';
 import { detectThrottling } from './throttle.js';
 
@@ -98,13 +100,15 @@ function describe(status: PathStatus, paths: PathVerdict[]): string {
   }
 }
 
-function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>) {
+function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>, callTest?: CallTestVerdict) {
   const counted = targets.filter((t) => !t.informational);
   const paths: Partial<Record<ServicePath, PathVerdict>> = {};
   for (const p of PATHS) {
     const ts = counted.filter((t) => t.path === p);
     if (ts.length) paths[p] = markOutage(judgePath(p, ts, controls, throttledByPath[p]), ts);
   }
+  // A test call against a helper (its own module: call-test-verdict.ts).
+  if (callTest && paths.call && controls.network !== 'down') paths.call = callPathWithTest(paths.call, callTest);
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
   const outages = list.filter((p) => p.outage).map((p) => p.path);
@@ -118,10 +122,11 @@ export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: An
   // The helpers' outside view, when the run asked for it (its own module: outside-view.ts).
   const { targets, helpers } = applyOutsideView(svc.targets, local, obs, ctx.controls);
   const throttled = detectThrottling(svc.targets, obs, ctx.controls);
-  const whole = judgeSubset(targets, ctx.controls, throttled);
+  const callTest = obs.x_call_test ? judgeCallTest(obs.x_call_test) : undefined;
+  const whole = judgeSubset(targets, ctx.controls, throttled, callTest);
   const groupNames = uniq(svc.targets.map((t) => t.group).filter((g): g is string => g !== undefined));
   const groups = groupNames.length
-    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled) }]))
+    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled, callTest) }]))
     : undefined;
-  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls, ...(helpers ? { helpers } : {}) };
+  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls, ...(helpers ? { helpers } : {}), ...(callTest ? { call_test: callTest } : {}) };
 }

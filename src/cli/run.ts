@@ -6,6 +6,9 @@ import { judge } from '../analysis/index.js';
 import { loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
 import type { HelperEndpoint } from '../measure/helper.js';
+import type { CallProfile } from '../model/call-test.js';
+import { PROFILES } from '../measure/call-signature.js';
+import { pathOf } from '../catalogue/schema.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
@@ -17,6 +20,7 @@ import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { HELPER_TOKEN_ENV, resolveHelpers } from '../vantage/config.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
 import { readCaFiles } from './ca-files.js';
+import { InputError } from '../util/input-error.js';
 import { collect, dohFlag, EXIT, intFlag, makeLogger, resolverFlag, secondsFlag } from './common.js';
 
 export interface RunFlags {
@@ -77,6 +81,10 @@ export interface RunExtras {
   keepMeasurements?: boolean;
   /** Helpers to ask about every target (--helper, or the config's helpers). */
   helpers?: HelperEndpoint[];
+  /** A test call of this many seconds per service with a call port, against the first helper. */
+  callTest?: { seconds: number; profile: CallProfile };
+  /** Measure only the call path of each service (`voipprobe call-test`). */
+  callPathOnly?: boolean;
 }
 
 export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promise<RunOutcome & { exitCode: number }> {
@@ -89,7 +97,13 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
     ...(flags.resolver?.length ? { controlUdp: flags.resolver.map((r) => resolverFlag('resolver', r)) } : {}),
     ...(flags.doh?.length ? { doh: flags.doh.map(dohFlag) } : {}),
   };
-  const catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  let catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  if (extra.callPathOnly) {
+    const services = catalogue.services.map((svc) => ({ ...svc, targets: svc.targets.filter((t) => pathOf(t) === 'call') })).filter((svc) => svc.targets.length > 0);
+    if (services.length === 0) throw new InputError(`no call path to test in ${flags.service?.join(', ') ?? 'the catalogue'}`);
+    catalogue = { ...catalogue, services };
+  }
+  if (extra.callTest && !extra.helpers?.length) throw new InputError('a test call needs a helper (its far end): give --helper URL, or helpers in the config');
   const ca = readCaFiles(flags.caFile);
   const start = new Date();
   const vantage = extra.vantage ?? UNKNOWN_VANTAGE;
@@ -155,8 +169,10 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}): Promis
       catalogue,
       judge,
       timeoutMs,
-      deadlineMs,
+      // The test calls come after the measurement: the deadline makes room for them.
+      deadlineMs: deadlineMs + (extra.callTest ? (extra.callTest.seconds + 15) * 1000 : 0),
       concurrency,
+      ...(extra.callTest && extra.helpers?.length ? { callTest: { ...extra.callTest, helper: extra.helpers[0]! } } : {}),
       resolvers: {
         ...resolvers,
       },
@@ -212,9 +228,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--log-level <level>', 'stderr log level: debug, info, warn, error', process.env.VOIPPROBE_LOG ?? 'warn');
 }
 
-export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence'))
-    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector (default: ./voipprobe.config.json if it exists)')
+type RunCommandFlags = RunFlags & RunVantageFlags & { jitter?: string; helper?: string[]; helperTokenFile?: string; callTest?: string; callProfile?: string };
+
+/** The options `run` and `call-test` share beyond the measurement's own: labels, submission, helpers. */
+function addRunContextOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector, helpers (default: ./voipprobe.config.json if it exists)')
     .option('--access <type>', 'access label: mobile, fixed, wifi or unknown')
     .option('--vantage <name>', 'name of this vantage point, e.g. casa-orange-4g')
     .option('--probe-asn <asn>', 'network ASN (default: looked up offline from the public address)')
@@ -226,22 +245,54 @@ export function registerRun(program: Command): void {
     .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
     .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
     .option('--token-file <file>', 'bearer token file for --submit')
-    .option('--helper <url>', 'ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config\'s helpers)', collect)
+    .option('--helper <url>', "ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config's helpers)", collect)
     .option('--helper-token-file <file>', `bearer token for the helpers (default: the config's, or $${HELPER_TOKEN_ENV})`)
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; helper?: string[]; helperTokenFile?: string }, cmd: Command) => {
-      const ctx = await prepareRunContext(given);
-      const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
-      if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
-      const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
-      const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit), helpers });
-      if (ctx.submit) {
-        // Results are on disk already; the spool keeps whatever the collector does not confirm.
-        // Loaded here: a run that does not submit does not pay for the HTTP client.
-        const { spoolAndSubmit } = await import('../submit/flush.js');
-        const { describeSummary } = await import('./submit.js');
-        const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
-        process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
-      }
-      process.exitCode = out.exitCode;
+    .option('--call-profile <profile>', 'test-call traffic: voice (50 packets/s of 120-172 bytes) or video (100 packets/s of 900-1200 bytes)', 'voice');
+}
+
+/** Seconds of a test call, from a flag. */
+function callSeconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 2 || n > 600) throw new InputError(`--${flag}: expected a number of seconds from 2 to 600, got "${value}"`);
+  return n;
+}
+
+function callProfile(value: string | undefined): CallProfile {
+  const p = PROFILES[(value ?? 'voice') as keyof typeof PROFILES];
+  if (!p) throw new InputError(`--call-profile: expected voice or video, got "${value}"`);
+  return p;
+}
+
+async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS?: number; callPathOnly?: boolean }): Promise<void> {
+  const ctx = await prepareRunContext(given);
+  const flags = applyConfigToRunFlags(given, ctx.config, (k) => cmd.getOptionValueSource(k) === 'cli');
+  if (flags.jitter !== undefined) await jitterSleep(parseJitter(flags.jitter));
+  const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
+  const callTest = mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
+  const out = await executeRun(flags, { vantage: ctx.initial, identify: ctx.identify, keepMeasurements: Boolean(ctx.submit), helpers, ...(callTest ? { callTest } : {}), ...(mode.callPathOnly ? { callPathOnly: true } : {}) });
+  if (ctx.submit) {
+    // Results are on disk already; the spool keeps whatever the collector does not confirm.
+    // Loaded here: a run that does not submit does not pay for the HTTP client.
+    const { spoolAndSubmit } = await import('../submit/flush.js');
+    const { describeSummary } = await import('./submit.js');
+    const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
+    process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
+  }
+  process.exitCode = out.exitCode;
+}
+
+export function registerRun(program: Command): void {
+  addRunContextOptions(addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')))
+    .option('--call-test <seconds>', 'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper')
+    .action(async (given: RunCommandFlags, cmd: Command) => {
+      await runAction(given, cmd, given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {});
+    });
+}
+
+export function registerCallTest(program: Command): void {
+  addRunContextOptions(addRunOptions(program.command('call-test').description("test calls against a helper: each service's call signature and its scrambled twin, on its call port and a neutral one; quality and differentiation")))
+    .option('--seconds <seconds>', 'length of each test call', '20')
+    .action(async (given: RunCommandFlags & { seconds: string }, cmd: Command) => {
+      await runAction(given, cmd, { callTestS: callSeconds('seconds', given.seconds), callPathOnly: true });
     });
 }

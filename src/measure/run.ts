@@ -14,6 +14,9 @@ import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { measureTarget } from './chains.js';
 import { type HelperEndpoint, HelperAsker } from './helper.js';
+import { callPortOf, signatureFor } from './call-signature.js';
+import { runCallTest } from './call-test.js';
+import type { CallProfile } from '../model/call-test.js';
 import { chooseAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
 
@@ -35,6 +38,11 @@ export interface RunOptions {
   perFamily?: number;
   /** Helpers (vantages outside this network) to ask about every target, in parallel with the local steps. */
   helpers?: HelperEndpoint[];
+  /**
+   * A test call per service with a call port, against this helper, once every service has been
+   * measured (so that the call traffic disturbs no other measurement); all services' calls at once.
+   */
+  callTest?: { helper: HelperEndpoint; seconds: number; profile: CallProfile };
   onService?: (r: ServiceRun) => void | Promise<void>;
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
@@ -168,8 +176,18 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
       await deliver(run);
       return run;
     });
-    const servicesP = cat.services.map(async (svc) => {
-      const m = await measure(svc, false);
+    const measured = cat.services.map((svc) => measure(svc, false));
+    const allMeasured = Promise.allSettled(measured);
+    const servicesP = cat.services.map(async (svc, i) => {
+      const m = await measured[i]!;
+      const port = o.callTest ? callPortOf(svc) : undefined;
+      if (o.callTest && port !== undefined) {
+        await allMeasured;
+        if (!ac.signal.aborted) {
+          m.obs.x_call_test = await runCallTest({ helper: o.callTest.helper, ...(o.ca ? { ca: o.ca } : {}), service: svc.service, signature: signatureFor(svc), servicePort: port, profile: o.callTest.profile, durationS: o.callTest.seconds, timeoutMs: o.timeoutMs, clock, signal: ac.signal });
+          Object.assign(m, { finishedAt: clock() }, flags());
+        }
+      }
       const controls = await controlsP;
       const verdict = o.judge.service(svc, m.obs, controls.controls, policy);
       const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };

@@ -3,7 +3,6 @@
 // verdict (src/analysis/call-quality.ts, call-test-verdict.ts). OONI has no format for it.
 
 import type { Failure } from './failure.js';
-import type { EvidenceStrength, Technique } from './verdict.js';
 
 /** A flow's place in the comparison: on the service's call port or on a neutral one; with the service's signature or bit-inverted. */
 export interface CallFlowSpec {
@@ -147,11 +146,14 @@ export interface Comparison {
   significant: boolean;
 }
 
+/** The techniques a test call can name (also in verdict.ts TECHNIQUES). */
+export type CallTechnique = 'call.signature' | 'call.port' | 'call.cutoff';
+
 export interface CallTestVerdict {
   /** `ok`: call-shaped traffic passes well; `degraded`: poor quality for every flow alike; `throttled`: the service's flows get worse treatment; `blocked`: they do not pass while the comparison does. */
   status: 'ok' | 'degraded' | 'throttled' | 'blocked' | 'inconclusive';
-  technique?: Technique;
-  strength?: EvidenceStrength;
+  technique?: CallTechnique;
+  strength?: 'strong' | 'weak';
   reason: string;
   /** The MOS of the flow a real call would be (the signature on the service port). */
   mos: number | null;

@@ -3,6 +3,7 @@
 // has no name for carry the `x_` prefix. `t0`/`t` are seconds since the measurement started.
 
 import type { HelperRequest, HelperResponse } from '../protocol/helper.js';
+import type { CallTestObservation } from './call-test.js';
 import type { Failure } from './failure.js';
 
 /** Which side of the comparison a resolver sits on: the network's own (`local`) or a neutral control. */
@@ -229,6 +230,8 @@ export interface Observations {
   x_stun: StunExchange[];
   /** The helpers' answers (only when the run was given --helper). */
   x_helper?: HelperExchange[];
+  /** A test call against a helper (only with --call-test / `voipprobe call-test`). */
+  x_call_test?: CallTestObservation;
 }
 
 export function emptyObservations(): Observations {

@@ -2,6 +2,7 @@
 // observations in every measurement, each citing the observations it rests on.
 
 import type { ServicePath } from '../catalogue/schema.js';
+import type { CallTestVerdict } from './call-test.js';
 import type { Failure } from './failure.js';
 
 export const TECHNIQUES = [
@@ -25,6 +26,7 @@ export const TECHNIQUES = [
   'udp.no_response',
   'udp.refused',
   'throttled',
+  // The test-call techniques (CallTechnique in call-test.ts):
   /** A test call's flow carrying the app's call signature fares worse than the same flow bit-inverted. */
   'call.signature',
   /** A test call fares worse on the service's call port than on a neutral port. */
@@ -155,6 +157,8 @@ export interface ServiceVerdict {
   reason: string;
   /** The helpers asked about this service's targets and whether their answers were used. */
   helpers?: HelperUse[];
+  /** The test call's quality and verdict (with --call-test); the call path already reflects it. */
+  call_test?: CallTestVerdict;
 }
 
 /** What the control measurements say about the network as a whole (pure summary of control observations). */
