@@ -140,7 +140,9 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
   const cuts = sig.up.cutoffs.length ? sig.up.cutoffs : sig.down.cutoffs;
   const rtCuts = cutoffs(rec(0)!.round_trip_lost_runs, o.profile.interval_ms);
   const allCuts = rtCuts.length >= cuts.length ? rtCuts : cuts;
-  const period = cutPeriod(allCuts);
+  // A cut that runs into the call's start or end was cut short by the call itself: its start says nothing of the period.
+  const callEndS = (rec(0)!.sent * o.profile.interval_ms) / 1000;
+  const period = cutPeriod(allCuts.filter((c) => c.start_s > 0 && c.start_s + c.duration_s < callEndS - o.profile.interval_ms / 1000));
   if (allCuts.length) {
     const every = period !== null ? `, every ${period} s` : '';
     const list = allCuts.slice(0, 6).map((c) => `${c.start_s} s (${c.duration_s} s)`).join(', ');

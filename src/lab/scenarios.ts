@@ -10,7 +10,8 @@
 // *in the lab*) and every relay answers a Binding request (`answers_binding: true`).
 
 import type { ServicePath } from '../catalogue/schema.js';
-import type { ControlVerdict, PathStatus, ServiceVerdict, Technique } from '../model/verdict.js';
+import type { CallTechnique, CallTestVerdict } from '../model/call-test.js';
+import type { ControlVerdict, EvidenceStrength, PathStatus, ServiceVerdict, Technique } from '../model/verdict.js';
 
 /** What the censor does. Ports are the real catalogue ports (the loopback lab maps them). */
 export type CensorAction =
@@ -39,12 +40,40 @@ export type CensorAction =
   /** Not censorship: the uplink is dead; nothing answers, resolvers and controls included. */
   | { kind: 'uplink_down' }
   /** The service's addresses are shaped to a low rate (token bucket) while the controls are not. */
-  | { kind: 'throttle'; service: string; kbit: number };
+  | { kind: 'throttle'; service: string; kbit: number }
+  /** SYNs to every TCP endpoint (plain TCP and TLS) of the service are answered with a reset (a refusal, as a closed port would). */
+  | { kind: 'tcp_syn_reset'; service: string }
+  /** SYNs to every TCP endpoint of the service are answered with ICMP "administratively prohibited" (host unreachable, as a dead host would). */
+  | { kind: 'icmp_prohibited'; service: string }
+  // Test calls: what the censor does to UDP between the client and the outside vantage (the helper).
+  /** This share of the packets to the helper on the service's call ports is dropped at random. */
+  | { kind: 'call_loss'; service: string; percent: number }
+  /** UDP to and from the helper on the service's call ports is shaped to this rate (token bucket). */
+  | { kind: 'call_shape'; service: string; kbit: number }
+  /** Every UDP packet to the helper is dropped for `cutS` seconds every `everyS` seconds (a periodic cut). */
+  | { kind: 'call_cut'; everyS: number; cutS: number }
+  /** DPI: UDP to the helper carrying the test call's signature (the STUN magic cookie and a TURN Send indication) is dropped, on every port. */
+  | { kind: 'call_signature_drop' };
+
+/** The lab's helpers: the real one, and the ones that misbehave on purpose (namespace lab, src/lab/netns/fake-helper.ts). */
+export type ScenarioHelper = 'honest' | 'garbage' | 'silent' | 'liar_works' | 'liar_fails';
+
+/** What a test call must conclude (CallTestVerdict). */
+export interface ExpectedCallTest {
+  status: CallTestVerdict['status'];
+  technique?: CallTechnique;
+  /** The period the cut-offs recur with, seconds (within 10 %). */
+  cutPeriodS?: number;
+}
 
 export interface ExpectedPath {
   status: PathStatus;
   /** Exactly these techniques (order ignored); default none. */
   techniques?: Technique[];
+  /** The strength of a blocked or partially blocked path, when the scenario is about it. */
+  strength?: EvidenceStrength;
+  /** The path is (true) or is not (false) marked as an outage confirmed from outside. */
+  outage?: boolean;
 }
 
 export interface ExpectedVerdict {
@@ -52,7 +81,9 @@ export interface ExpectedVerdict {
   /** A path the service has but that is not listed here must be `accessible` without techniques. */
   paths?: Partial<Record<ServicePath, ExpectedPath>>;
   /** Sub-labelled parts (e.g. skype's "skype-legacy" and "teams"); an unlisted group must be accessible. */
-  groups?: Record<string, Omit<ExpectedVerdict, 'groups'>>;
+  groups?: Record<string, Omit<ExpectedVerdict, 'groups' | 'callTest'>>;
+  /** The test call's own verdict (scenarios with `callTest`). */
+  callTest?: ExpectedCallTest;
 }
 
 export interface Scenario {
@@ -69,6 +100,14 @@ export interface Scenario {
   noCensorship?: boolean;
   /** Smallest per-step timeout (s) at which the effect is observable (throttling needs a slow request to finish). */
   minTimeoutS?: number;
+  /** Ask this helper of the namespace lab's outside vantage (`--helper`). */
+  helper?: ScenarioHelper;
+  /** The same network measured again without a helper must give these verdicts (what the helper adds). */
+  withoutHelper?: { expect: Record<string, ExpectedVerdict>; others?: PathStatus };
+  /** `voipprobe call-test --seconds N` against the helper instead of a full run (the call path of `services` only). */
+  callTest?: { seconds: number };
+  /** Measure only these services (default: all). */
+  services?: string[];
   loopback: { supported: true; emulation?: string } | { supported: false; reason: string };
 }
 
@@ -270,8 +309,162 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+
+const NEEDS_OUTSIDE = { supported: false as const, reason: "needs the namespace lab's outside vantage: on loopback the helper and the probe see the same servers through the same (absent) censor" };
+const NEEDS_MIDDLEBOX_UDP = { supported: false as const, reason: "needs the namespace lab's middlebox between the client and the helper (nftables, tc)" };
+const strongly = (p: ExpectedPath): ExpectedPath => ({ ...p, strength: 'strong' });
+
+/** Scenarios with the outside vantage: a helper beyond the censor, and test calls against it. */
+export const HELPER_SCENARIOS: Scenario[] = [
+  {
+    id: '13a',
+    title: "reset to the SYN on WhatsApp's servers, with a helper",
+    notes:
+      "Every SYN to a WhatsApp TCP endpoint is answered with a reset (connection_refused, what a closed port does). Without a helper that is an outage-like failure: chat and web inconclusive. The helper, beyond the censor, connects to the same addresses: refused here and working from outside is blocked, strong, tcp.refused (outside-view.ts). The relay (UDP) answers: call accessible.",
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.refused')), web: strongly(blockedBy('tcp.refused')), call: acc() } } },
+    withoutHelper: { expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '13b',
+    title: "ICMP administratively prohibited for Viber's servers, with a helper",
+    notes:
+      "Every SYN to a Viber TCP endpoint is answered with ICMP type 3 code 13 (host_unreachable, what a dead host's last router says). Without a helper: outage-like, chat and web inconclusive. With one that connects from outside: blocked, strong, tcp.unreachable. The call relay (UDP) answers.",
+    actions: [{ kind: 'icmp_prohibited', service: 'viber' }],
+    helper: 'honest',
+    expect: { viber: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.unreachable')), web: strongly(blockedBy('tcp.unreachable')), call: acc() } } },
+    withoutHelper: { expect: { viber: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '13c',
+    title: "WhatsApp's servers down, with a helper: an outage, said so",
+    notes:
+      "WhatsApp's servers are down (refused, ICMP port unreachable); the helper sees the same from outside and reaches everything else: every WhatsApp path is an outage confirmed from outside (inconclusive, outage), nothing blocked.",
+    actions: [{ kind: 'outage', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: { status: 'inconclusive', outage: true }, web: { status: 'inconclusive', outage: true }, call: { status: 'inconclusive', outage: true } } } },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '13d',
+    title: 'TCP blackhole for WhatsApp, with a helper',
+    notes:
+      'SYNs to every WhatsApp TCP endpoint are dropped (scenario 6): tcp.timeout, weak without a helper (a silent far end looks the same). The helper connects from outside: blocked, strong.',
+    actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.timeout')), web: strongly(blockedBy('tcp.timeout')), call: acc() } } },
+    withoutHelper: { expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '14a',
+    title: 'a helper that lies "everything works", on a clean network',
+    notes: 'A helper that says every step it was asked about worked changes nothing where everything works here: a helper\'s word alone never makes anything blocked.',
+    actions: [],
+    helper: 'liar_works',
+    expect: {},
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '14b',
+    title: 'a helper that lies "everything fails", with the WhatsApp blackhole',
+    notes:
+      'A helper that says everything fails (DNS included) shows it reaches nothing, so its failures confirm no outage: the blackhole stays blocked (weak, tcp.timeout), exactly as without a helper.',
+    actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
+    helper: 'liar_fails',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '14c',
+    title: 'a helper that answers garbage, with the SYN reset',
+    notes: "The helper's answers are not helper answers: it is not used, the line says why, and the verdicts are today's (13a without a helper).",
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'garbage',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '14d',
+    title: 'a helper that never answers, with the SYN reset',
+    notes: 'The helper accepts connections and never answers (its health check times out): not used, today\'s verdicts, the run one step timeout longer.',
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'silent',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: '15a',
+    title: "DPI drops WhatsApp's call signature; the scrambled twin passes",
+    notes:
+      "UDP to the helper that carries the test call's signature (the STUN magic cookie and a TURN Send indication) is dropped on every port; the same packets bit-inverted pass. The test call: blocked, call.signature (strong), on the neutral port too; the call path blocked although the relay answers its Binding (a Binding request is not a Send indication).",
+    actions: [{ kind: 'call_signature_drop' }],
+    helper: 'honest',
+    callTest: { seconds: 10 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'blocked', paths: { call: strongly(blockedBy('call.signature')) }, callTest: { status: 'blocked', technique: 'call.signature' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: '15b',
+    title: "5 % loss on WhatsApp's call port",
+    notes:
+      "5 % of the packets to the helper's UDP 3478 are dropped at random, both test flows on that port alike, the neutral port untouched: the port comparison is significant (two-proportion z-test, 5 points of loss): throttled, call.port; the call path degraded (throttled, call.port).",
+    actions: [{ kind: 'call_loss', service: 'whatsapp', percent: 5 }],
+    helper: 'honest',
+    callTest: { seconds: 12 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: '15c',
+    title: "WhatsApp's call port shaped to 48 kbit/s",
+    notes:
+      'UDP to and from the helper on 3478 goes through a 48 kbit/s token bucket: the two test flows on that port (about 110 kbit/s together) lose packets and queue, the neutral port does not: throttled, call.port.',
+    actions: [{ kind: 'call_shape', service: 'whatsapp', kbit: 48 }],
+    helper: 'honest',
+    callTest: { seconds: 10 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: '15d',
+    title: 'a periodic cut: UDP to the helper dropped 1 s in every 4 s',
+    notes:
+      'Every 4 s, every UDP packet to the helper is dropped for 1 s, whatever the port or content: cut-offs on every flow alike, found with their period: degraded, call.cutoff, every 4 s.',
+    actions: [{ kind: 'call_cut', everyS: 4, cutS: 1 }],
+    helper: 'honest',
+    callTest: { seconds: 14 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['call.cutoff'] } }, callTest: { status: 'degraded', technique: 'call.cutoff', cutPeriodS: 4 } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+];
+
+/** Every scenario of both sets. */
+export const ALL_SCENARIOS: Scenario[] = [...SCENARIOS, ...HELPER_SCENARIOS];
+
 export function scenarioById(id: string): Scenario | undefined {
-  return SCENARIOS.find((s) => s.id === id);
+  return ALL_SCENARIOS.find((s) => s.id === id);
 }
 
 /** Why a scenario cannot run in the loopback lab (undefined when it can). */
@@ -292,6 +485,8 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
     const w = want.paths?.[p] ?? { status: defaultPath };
     if (pv.status !== w.status) out.push(`${where} ${p}: ${pv.status}, expected ${w.status} (${pv.reason})`);
     if (!sameSet(pv.techniques, w.techniques ?? [])) out.push(`${where} ${p}: techniques [${pv.techniques.join(', ')}], expected [${(w.techniques ?? []).join(', ')}]`);
+    if (w.strength && pv.strength !== w.strength) out.push(`${where} ${p}: strength ${pv.strength ?? 'none'}, expected ${w.strength} (${pv.reason})`);
+    if (w.outage !== undefined && Boolean(pv.outage) !== w.outage) out.push(`${where} ${p}: ${pv.outage ? 'an outage' : 'not an outage'}, expected ${w.outage ? 'an outage' : 'not an outage'} (${pv.reason})`);
   }
   for (const p of Object.keys(want.paths ?? {})) if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
   return out;
@@ -301,16 +496,16 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
  * Differences between a run and what the scenario expects (empty when the run matches exactly):
  * per service, path and group the status and the exact techniques, and the controls' summary.
  */
-export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict): string[] {
+export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict, variant: { expect: Record<string, ExpectedVerdict>; others?: PathStatus } = s): string[] {
   const out: string[] = [];
   if (controls.network !== s.controls.network) out.push(`controls: network ${controls.network}, expected ${s.controls.network} (${controls.reason})`);
   if (s.controls.stun && controls.stun.classification !== s.controls.stun) out.push(`controls: STUN ${controls.stun.classification}, expected ${s.controls.stun} (${controls.reason})`);
   if (s.controls.stunBlockedPorts && !sameSet(controls.stun.blocked_ports.map(String), s.controls.stunBlockedPorts.map(String))) {
     out.push(`controls: STUN blocked ports [${controls.stun.blocked_ports.join(', ')}], expected [${s.controls.stunBlockedPorts.join(', ')}]`);
   }
-  const others = s.others ?? 'accessible';
+  const others = variant.others ?? 'accessible';
   for (const v of verdicts) {
-    const want = s.expect[v.service];
+    const want = variant.expect[v.service];
     const defaultPath = want ? 'accessible' : others;
     out.push(...comparePart(v.service, v, want ?? { status: others }, defaultPath));
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
@@ -318,8 +513,22 @@ export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], con
       out.push(...comparePart(`${v.service}/${g}`, gv, wg, want?.groups?.[g] ? 'accessible' : wg.status));
     }
     for (const g of Object.keys(want?.groups ?? {})) if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
+    out.push(...compareCallTest(v, want?.callTest));
   }
-  for (const name of Object.keys(s.expect)) if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
+  for (const name of Object.keys(variant.expect)) if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
+  return out;
+}
+
+function compareCallTest(v: ServiceVerdict, want: ExpectedCallTest | undefined): string[] {
+  const got = v.call_test;
+  if (!want) return [];
+  if (!got) return [`${v.service}: expected a test call, the run has none`];
+  const out: string[] = [];
+  if (got.status !== want.status) out.push(`${v.service} test call: ${got.status}, expected ${want.status} (${got.reason})`);
+  if (got.technique !== want.technique) out.push(`${v.service} test call: technique ${got.technique ?? 'none'}, expected ${want.technique ?? 'none'} (${got.reason})`);
+  if (want.cutPeriodS !== undefined && (got.cut_period_s === null || Math.abs(got.cut_period_s - want.cutPeriodS) > 0.1 * want.cutPeriodS)) {
+    out.push(`${v.service} test call: cut period ${got.cut_period_s ?? 'none'} s, expected ${want.cutPeriodS} s (${got.reason})`);
+  }
   return out;
 }
 

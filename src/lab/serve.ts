@@ -256,6 +256,14 @@ export class LabServers {
           for (const h of this.endpoints) if (h.s.kind === 'stun') await h.s.server.setBehaviour({ kind: 'silent' });
           down.doh = true;
           break;
+        case 'tcp_syn_reset':
+        case 'icmp_prohibited':
+        case 'call_loss':
+        case 'call_shape':
+        case 'call_cut':
+        case 'call_signature_drop':
+          // Middlebox measures between the client and the servers or the outside vantage: the servers have nothing to do.
+          break;
         case 'throttle':
           for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls' && e.routes.length > 0)) {
             if (h.s.kind !== 'tls') continue;

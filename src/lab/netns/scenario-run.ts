@@ -18,7 +18,9 @@ export interface ScenarioOutcome {
   scenario: Scenario;
   plan: CensorPlan;
   probe: ProbeRun;
-  /** Differences from the expected verdicts; empty when the run matches. */
+  /** The same network measured without the helper (scenarios with `withoutHelper`). */
+  without?: ProbeRun;
+  /** Differences from the expected verdicts (with and without the helper); empty when the run matches. */
   diffs: string[];
   /** Every blocked/partially_blocked anywhere (services, groups, paths, targets). */
   claims: string[];
@@ -48,21 +50,36 @@ export function timeoutFor(s: Scenario, base = DEFAULT_PROBE_TIMEOUT_S): number 
   return t;
 }
 
+/** The probe's arguments beyond the lab's own for a scenario: which services, which helper, a test call. */
+export function scenarioArgs(lab: NetnsLab, s: Scenario, withHelper = true): { command: 'run' | 'call-test'; extra: string[] } {
+  const extra = [...(s.services ? ['--service', ...s.services] : []), ...(withHelper && s.helper ? lab.helperArgs(s.helper) : [])];
+  if (s.callTest) return { command: 'call-test', extra: [...extra, '--seconds', String(s.callTest.seconds)] };
+  return { command: 'run', extra };
+}
+
+function differences(s: Scenario, probe: ProbeRun, variant?: Parameters<typeof compareWithScenario>[3]): string[] {
+  const diffs = probe.controls ? compareWithScenario(s, probe.verdicts, probe.controls, variant) : ['no controls measurement in the output'];
+  if (probe.code !== 0) diffs.unshift(`voipprobe exited ${probe.code}: ${probe.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return diffs;
+}
+
 export async function runScenario(lab: NetnsLab, s: Scenario, o: { timeoutS?: number; out?: string } = {}): Promise<ScenarioOutcome> {
   const t0 = performance.now();
   const timeoutS = timeoutFor(s, o.timeoutS);
   const out = o.out ?? mkdtempSync(join(tmpdir(), `vplab-results-${s.id}-`));
   let plan: CensorPlan;
   let probe: ProbeRun;
+  let without: ProbeRun | undefined;
   try {
     plan = await lab.apply(s);
-    probe = await lab.runProbe({ timeoutS, out });
+    probe = await lab.runProbe({ timeoutS, out, ...scenarioArgs(lab, s) });
+    if (s.withoutHelper) without = await lab.runProbe({ timeoutS, out, ...scenarioArgs(lab, s, false) });
   } finally {
     await lab.clear();
   }
-  const diffs = probe.controls ? compareWithScenario(s, probe.verdicts, probe.controls) : ['no controls measurement in the output'];
-  if (probe.code !== 0) diffs.unshift(`voipprobe exited ${probe.code}: ${probe.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return { scenario: s, plan, probe, diffs, claims: censorshipClaims(probe.verdicts), timeoutS, ms: Math.round(performance.now() - t0) };
+  const diffs = differences(s, probe);
+  if (without && s.withoutHelper) diffs.push(...differences(s, without, s.withoutHelper).map((d) => `without the helper: ${d}`));
+  return { scenario: s, plan, probe, ...(without ? { without } : {}), diffs, claims: censorshipClaims(probe.verdicts), timeoutS, ms: Math.round(performance.now() - t0) };
 }
 
 /** UDP queries of a service's measurement that saw more than one valid reply, with the replies' addresses. */
@@ -84,9 +101,9 @@ export function verdictLines(probe: ProbeRun): string[] {
   for (const v of probe.verdicts) {
     const paths = Object.values(v.paths)
       .filter((p) => p !== undefined)
-      .map((p) => `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}`)
+      .map((p) => `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}${p.strength === 'weak' ? '[weak]' : ''}${p.outage ? '[outage]' : ''}`)
       .join(' ');
-    lines.push(`${v.service.padEnd(10)} ${v.status.padEnd(17)} ${paths}`);
+    lines.push(`${v.service.padEnd(10)} ${v.status.padEnd(17)} ${paths}${v.call_test ? ` | test call: ${v.call_test.status}${v.call_test.technique ? ` (${v.call_test.technique})` : ''}${v.call_test.mos !== null ? ` MOS ${v.call_test.mos}` : ''}${v.call_test.cut_period_s !== null ? ` every ${v.call_test.cut_period_s} s` : ''}` : ''}`);
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
       const gp = Object.values(gv.paths)
         .filter((p) => p !== undefined)

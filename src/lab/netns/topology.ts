@@ -2,8 +2,12 @@
 // 198.18.0.0/15 (RFC 2544 benchmarking space), with nothing routed anywhere else.
 //
 //   client ──── router (the censor's middlebox) ──── net (every server address of the world)
-//                  │
+//                  │  │
+//                  │  └── out (the outside vantage: a helper beyond the censor)
 //                  └── inj (the DNS injector: owns a copy of the ISP resolver's address)
+//
+// The censor's rules match what comes in from the client's side only, so the outside vantage reaches
+// the servers as an uncensored network would, and the client reaches it through the censor.
 //
 // Links use NETNS_LINK_BLOCK (198.18.0.0/20); the world's hosts live in NETNS_HOST_BLOCK
 // (198.18.16.0/20), all on the net namespace's loopback so that one server process can bind them.
@@ -21,7 +25,7 @@ import { inNs, run, runSync } from './exec.js';
 /** Every name the lab creates starts with this (namespaces, /etc/netns dirs, state dirs). */
 export const LAB_PREFIX = 'vplab-';
 
-export const ROLES = ['client', 'router', 'net', 'inj'] as const;
+export const ROLES = ['client', 'router', 'net', 'inj', 'out'] as const;
 export type NsRole = (typeof ROLES)[number];
 
 /** Interface names (inside the namespaces, so they never clash with the host's). */
@@ -32,6 +36,8 @@ export const IF = {
   netToRouter: 'vpl-n-r',
   routerToInj: 'vpl-r-i',
   injToRouter: 'vpl-i-r',
+  routerToOut: 'vpl-r-o',
+  outToRouter: 'vpl-o-r',
 } as const;
 
 /** Link addresses, inside NETNS_LINK_BLOCK (198.18.0.0/20). */
@@ -42,6 +48,9 @@ export const LINK = {
   net: '198.18.0.6',
   router_inj: '198.18.0.9',
   inj: '198.18.0.10',
+  /** The outside vantage (where the lab's helper runs). */
+  router_out: '198.18.0.13',
+  out: '198.18.0.14',
   prefixLen: 30,
 } as const;
 
@@ -54,7 +63,7 @@ export interface LabNames {
 export function labNames(id: string): LabNames {
   if (!id.startsWith(LAB_PREFIX)) throw new Error(`lab id must start with ${LAB_PREFIX}: ${id}`);
   if (!/^[a-z0-9-]+$/.test(id) || id.length > 40) throw new Error(`bad lab id: ${id}`);
-  return { id, ns: { client: `${id}-client`, router: `${id}-router`, net: `${id}-net`, inj: `${id}-inj` } };
+  return { id, ns: { client: `${id}-client`, router: `${id}-router`, net: `${id}-net`, inj: `${id}-inj`, out: `${id}-out` } };
 }
 
 /** Namespaces that exist now (names only). */
@@ -100,10 +109,10 @@ export interface TopologyOptions {
  * rethrows. The caller must have checked `existingNames` first.
  */
 export async function createTopology(n: LabNames, o: TopologyOptions): Promise<void> {
-  const { client, router, net, inj } = n.ns;
+  const { client, router, net, inj, out } = n.ns;
   const made: string[] = [];
   try {
-    for (const ns of [client, router, net, inj]) {
+    for (const ns of [client, router, net, inj, out]) {
       await run(['ip', 'netns', 'add', ns]);
       made.push(ns);
     }
@@ -111,11 +120,12 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     await run(['ip', 'link', 'add', 'name', IF.clientToRouter, 'netns', client, 'type', 'veth', 'peer', 'name', IF.routerToClient, 'netns', router]);
     await run(['ip', 'link', 'add', 'name', IF.routerToNet, 'netns', router, 'type', 'veth', 'peer', 'name', IF.netToRouter, 'netns', net]);
     await run(['ip', 'link', 'add', 'name', IF.routerToInj, 'netns', router, 'type', 'veth', 'peer', 'name', IF.injToRouter, 'netns', inj]);
+    await run(['ip', 'link', 'add', 'name', IF.routerToOut, 'netns', router, 'type', 'veth', 'peer', 'name', IF.outToRouter, 'netns', out]);
 
     // No IPv6 anywhere (the lab is IPv4 only; nothing may leak via router advertisements either),
     // no reverse-path filtering (the injector's forged replies come in on another interface than the
     // resolver's route), forwarding only in the router.
-    for (const ns of [client, router, net, inj]) {
+    for (const ns of [client, router, net, inj, out]) {
       await sysctls(ns, {
         'net.ipv6.conf.all.disable_ipv6': 1,
         'net.ipv6.conf.default.disable_ipv6': 1,
@@ -128,6 +138,10 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
       [`net.ipv4.conf.${IF.routerToClient}.rp_filter`]: 0,
       [`net.ipv4.conf.${IF.routerToNet}.rp_filter`]: 0,
       [`net.ipv4.conf.${IF.routerToInj}.rp_filter`]: 0,
+      [`net.ipv4.conf.${IF.routerToOut}.rp_filter`]: 0,
+      // Every rejection the censor sends is an ICMP message: no rate limit (a real censor's box has
+      // none either), else back-to-back runs see some SYNs unanswered instead of prohibited.
+      'net.ipv4.icmp_ratelimit': 0,
       // A host that does not answer ARP is reported with ICMP host unreachable after ~0.4 s (not 3 s).
       [`net.ipv4.neigh.${IF.routerToNet}.mcast_solicit`]: 2,
       [`net.ipv4.neigh.${IF.routerToNet}.retrans_time_ms`]: 200,
@@ -140,14 +154,17 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     await ip(net, 'addr', 'add', `${LINK.net}/${p}`, 'dev', IF.netToRouter);
     await ip(router, 'addr', 'add', `${LINK.router_inj}/${p}`, 'dev', IF.routerToInj);
     await ip(inj, 'addr', 'add', `${LINK.inj}/${p}`, 'dev', IF.injToRouter);
-    for (const ns of [client, router, net, inj]) await ip(ns, 'link', 'set', 'lo', 'up');
+    await ip(router, 'addr', 'add', `${LINK.router_out}/${p}`, 'dev', IF.routerToOut);
+    await ip(out, 'addr', 'add', `${LINK.out}/${p}`, 'dev', IF.outToRouter);
+    for (const ns of [client, router, net, inj, out]) await ip(ns, 'link', 'set', 'lo', 'up');
     await ip(client, 'link', 'set', IF.clientToRouter, 'up');
-    for (const d of [IF.routerToClient, IF.routerToNet, IF.routerToInj]) await ip(router, 'link', 'set', d, 'up');
+    for (const d of [IF.routerToClient, IF.routerToNet, IF.routerToInj, IF.routerToOut]) await ip(router, 'link', 'set', d, 'up');
     await ip(net, 'link', 'set', IF.netToRouter, 'up');
     await ip(inj, 'link', 'set', IF.injToRouter, 'up');
+    await ip(out, 'link', 'set', IF.outToRouter, 'up');
     // Wire-sized packets, as on a real link: without this, TCP hands veth 64 KiB GSO super-packets and
     // a token-bucket shaper sees (and delays) them as one.
-    for (const [ns, dev] of [[client, IF.clientToRouter], [router, IF.routerToClient], [router, IF.routerToNet], [router, IF.routerToInj], [net, IF.netToRouter], [inj, IF.injToRouter]] as const) {
+    for (const [ns, dev] of [[client, IF.clientToRouter], [router, IF.routerToClient], [router, IF.routerToNet], [router, IF.routerToInj], [router, IF.routerToOut], [net, IF.netToRouter], [inj, IF.injToRouter], [out, IF.outToRouter]] as const) {
       await ip(ns, 'link', 'set', 'dev', dev, 'gso_max_segs', '1');
     }
 
@@ -173,10 +190,16 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
   }
 }
 
-/** Routes: client → host block via the router; router → hosts on-link; back routes to the links. */
+/**
+ * Routes: client → host block and the outside vantage via the router; router → hosts on-link; the
+ * outside vantage → hosts and links via the router; back routes to the links.
+ */
 export async function routes(n: LabNames): Promise<void> {
-  const { client, router, net, inj } = n.ns;
+  const { client, router, net, inj, out } = n.ns;
   await ip(client, 'route', 'replace', NETNS_HOST_BLOCK, 'via', LINK.router_client);
+  await ip(client, 'route', 'replace', `${LINK.out}/32`, 'via', LINK.router_client);
+  await ip(out, 'route', 'replace', NETNS_HOST_BLOCK, 'via', LINK.router_out);
+  await ip(out, 'route', 'replace', NETNS_LINK_BLOCK, 'via', LINK.router_out);
   await ip(router, 'route', 'replace', NETNS_HOST_BLOCK, 'dev', IF.routerToNet, 'scope', 'link');
   await ip(net, 'route', 'replace', NETNS_LINK_BLOCK, 'via', LINK.router_net);
   await ip(inj, 'route', 'replace', NETNS_LINK_BLOCK, 'via', LINK.router_inj);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inPrefix } from '../../../src/util/ip.js';
 import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
-import { censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, censorshipClaims, compareWithScenario } from '../../../src/lab/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
 
 /** Short enough to keep the silent scenarios quick, long enough for a loaded 2-core machine. */
