@@ -53,7 +53,9 @@ export type CensorAction =
   /** Every UDP packet to the helper is dropped for `cutS` seconds every `everyS` seconds (a periodic cut). */
   | { kind: 'call_cut'; everyS: number; cutS: number }
   /** DPI: UDP to the helper carrying the test call's signature (the STUN magic cookie and a TURN Send indication) is dropped, on every port. */
-  | { kind: 'call_signature_drop' };
+  | { kind: 'call_signature_drop' }
+  /** Every UDP packet to and from the helper is held for a random time up to `maxDelayMs` (a delaying reflector: jitter). */
+  | { kind: 'call_jitter'; maxDelayMs: number };
 
 /** The lab's helpers: the real one, and the ones that misbehave on purpose (namespace lab, src/lab/netns/fake-helper.ts). */
 export type ScenarioHelper = 'honest' | 'garbage' | 'silent' | 'liar_works' | 'liar_fails';

@@ -262,6 +262,7 @@ export class LabServers {
         case 'call_shape':
         case 'call_cut':
         case 'call_signature_drop':
+        case 'call_jitter':
           // Middlebox measures between the client and the servers or the outside vantage: the servers have nothing to do.
           break;
         case 'throttle':

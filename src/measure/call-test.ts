@@ -221,7 +221,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
   void http('DELETE', `x/call/${session.data.session_id}`);
   const report = results.failure ? undefined : callSessionReport.safeParse(json(results.body));
   const flows = specs.map((s, i) => flowRecord(s, ran.flows[i]!, report?.success ? report.data.flows.find((f) => f.id === s.id) : undefined));
-  const obs: CallTestObservation = { ...base, t: o.clock(), flows };
+  const obs: CallTestObservation = { ...base, t: o.clock(), call_started_at: new Date(ran.startedAtWallMs).toISOString(), flows };
   if (ran.interrupted) return { ...obs, failure: 'interrupted' };
   if (results.failure) return { ...obs, failure: results.failure === 'http_request_failed' ? 'x_helper_refused' : results.failure, x_reason: `reading the helper's report: ${reasonOf(results)}; only the round trip is known` };
   if (!report?.success) return { ...obs, failure: 'x_invalid_response', x_reason: "the helper's report is not one; only the round trip is known" };

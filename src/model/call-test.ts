@@ -83,6 +83,8 @@ export interface CallTestObservation {
   /** Seconds since the measurement started. */
   t0: number;
   t: number;
+  /** When the packets started flowing (UTC, ms), to line the call up with other records (a lab's ground truth). */
+  call_started_at?: string;
   /** Null when the call ran; otherwise why it could not (helper refused the session, no call ports...). */
   failure: Failure | 'x_helper_refused' | 'x_invalid_response' | null;
   x_reason?: string;

@@ -68,6 +68,8 @@ export interface CallFlowTrace {
 export interface CallFlowsResult {
   /** performance.now() at the call's start, for the caller to place it on the measurement clock. */
   startedAtMs: number;
+  /** The wall clock at the call's start (ms since the epoch), to line the call up with other records. */
+  startedAtWallMs: number;
   durationMs: number;
   interrupted: boolean;
   flows: CallFlowTrace[];
@@ -81,6 +83,7 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
   const traces: CallFlowTrace[] = o.flows.map((f) => ({ id: f.id, port: f.port, sent: [], replies: [], strays: 0, icmpErrors: 0, failure: null }));
   const sockets = o.flows.map(() => dgram.createSocket(family === 6 ? 'udp6' : 'udp4'));
   const start = performance.now();
+  const startWall = Date.now();
   const us = () => Math.round((performance.now() - start) * 1000);
   let interrupted = false;
 
@@ -144,5 +147,5 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
   });
   const durationMs = performance.now() - start;
   for (const s of sockets) s.close();
-  return { startedAtMs: start, durationMs, interrupted, flows: traces };
+  return { startedAtMs: start, startedAtWallMs: startWall, durationMs, interrupted, flows: traces };
 }

@@ -41,7 +41,7 @@
 // and tested without root; lab.ts applies the plan.
 
 import type { CensorAction } from '../scenarios.js';
-import { addressesOf, callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort } from '../world.js';
+import { addressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort } from '../world.js';
 
 /** The UDP ports of a service's call relays (the ports a test call uses). */
 function callPortsOf(world: LabWorld, service: string): number[] {
@@ -49,7 +49,10 @@ function callPortsOf(world: LabWorld, service: string): number[] {
   if (ports.length === 0) throw new Error(`${service} has no call relay`);
   return ports;
 }
-import { IF, LINK } from './topology.js';
+import { IF, LAB_NEUTRAL_CALL_PORT, LINK } from './topology.js';
+
+/** Where the delaying reflector listens in the router, one port per helper port. */
+export const REFLECTOR_PORT_BASE = 40000;
 
 /** nftables table of the censor in the router namespace (recreated for every scenario). */
 export const CENSOR_TABLE = 'vplab_censor';
@@ -82,6 +85,8 @@ export interface CensorPlan {
   uplinkDown: boolean;
   /** The periodic cut's controller (call_cut): the nftables set it fills, how often and how long. */
   cutter: { set: string; address: string; everyS: number; cutS: number } | null;
+  /** The delaying reflector (call_jitter): [local port, helper port] pairs and the largest delay. */
+  reflector: { ports: [number, number][]; maxDelayMs: number } | null;
   /** One line per action: what was done, in words (printed by the CLI and the tests). */
   summary: string[];
 }
@@ -120,7 +125,8 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   const pre: string[] = []; // raw prerouting (dup)
   const nat: string[] = []; // nat prerouting (redirect)
   const fwd: string[] = []; // filter forward (drop, reject)
-  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, uplinkDown: false, cutter: null, summary: [] };
+  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, uplinkDown: false, cutter: null, reflector: null, summary: [] };
+  const post: string[] = []; // nat postrouting (snat)
   const sets: string[] = [];
   const fromClient = `iifname ${q(IF.routerToClient)}`;
 
@@ -161,7 +167,7 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
       }
       case 'call_loss': {
         const ports = callPortsOf(world, a.service);
-        fwd.push(`${fromClient} ip daddr ${LINK.out} udp dport { ${ports.join(', ')} } numgen random mod 100 < ${a.percent} drop`);
+        fwd.push(`${fromClient} ip daddr ${LINK.out} udp dport { ${ports.join(', ')} } numgen random mod 100 < ${a.percent} counter drop`);
         plan.summary.push(`call_loss: nftables drops ${a.percent} % of the UDP to the helper (${LINK.out}) on ${a.service}'s call port(s) ${ports.join(', ')}, at random`);
         break;
       }
@@ -183,6 +189,16 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         plan.cutter = { set: 'call_cut', address: LINK.out, everyS: a.everyS, cutS: a.cutS };
         plan.summary.push(`call_cut: UDP to the helper (${LINK.out}) dropped for ${a.cutS} s every ${a.everyS} s (a timeout set filled by the cut controller)`);
         break;
+      case 'call_jitter': {
+        // Every call port of the world and the neutral one: no comparison of the test call is favoured.
+        const ports = [...callPorts(world), LAB_NEUTRAL_CALL_PORT];
+        const pairs = ports.map((p) => [REFLECTOR_PORT_BASE + ports.indexOf(p), p] as [number, number]);
+        for (const [local, p] of pairs) nat.push(`${fromClient} ip daddr ${LINK.out} udp dport ${p} redirect to :${local}`);
+        post.push(`oifname ${q(IF.routerToOut)} ip saddr ${LINK.router_out} ip daddr ${LINK.out} meta l4proto udp snat to ${LINK.client}`);
+        plan.reflector = { ports: pairs, maxDelayMs: a.maxDelayMs };
+        plan.summary.push(`call_jitter: UDP between the client and the helper on ${ports.join(', ')} goes through a delaying reflector in the router (0-${a.maxDelayMs} ms each way, uniformly)`);
+        break;
+      }
       case 'call_signature_drop':
         fwd.push(`${fromClient} ip daddr ${LINK.out} udp length >= 28 @th,64,16 0x0016 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`);
         plan.summary.push(`call_signature_drop: nftables drops UDP to the helper whose payload starts like the test call's signature (TURN Send indication 0x0016, magic cookie), on every port`);
@@ -253,10 +269,11 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
     }
   }
 
-  if (pre.length || nat.length || fwd.length) {
+  if (pre.length || nat.length || fwd.length || post.length) {
     const lines = [`table ip ${CENSOR_TABLE} {`, ...sets];
     if (pre.length) lines.push('  chain prerouting_raw {', '    type filter hook prerouting priority raw; policy accept;', ...pre.map((r) => `    ${r}`), '  }');
     if (nat.length) lines.push('  chain prerouting_nat {', '    type nat hook prerouting priority dstnat; policy accept;', ...nat.map((r) => `    ${r}`), '  }');
+    if (post.length) lines.push('  chain postrouting_nat {', '    type nat hook postrouting priority srcnat; policy accept;', ...post.map((r) => `    ${r}`), '  }');
     if (fwd.length) lines.push('  chain forward_censor {', '    type filter hook forward priority filter; policy accept;', ...fwd.map((r) => `    ${r}`), '  }');
     lines.push('}');
     plan.nft = `${lines.join('\n')}\n`;

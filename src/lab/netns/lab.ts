@@ -23,9 +23,11 @@ import { CENSOR_TABLE, type CensorPlan, planCensor, PROXY_PORT } from './censor.
 import { hasTool, inNs, run, runSync } from './exec.js';
 import type { InjectorConfig } from './injector.js';
 import type { InterceptConfig } from './intercept-proxy.js';
+import type { DelayReflectorConfig } from './delay-reflector.js';
 import type { FakeHelperConfig, FakeHelperMode } from './fake-helper.js';
 import { isAlive, type LabProcess, startInNs, stopProcess } from './procs.js';
-import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_PREFIX, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_NEUTRAL_CALL_PORT, LAB_PREFIX, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+export { LAB_NEUTRAL_CALL_PORT };
 
 export const DEFAULT_STATE_ROOT = '/run/voipprobe-lab';
 
@@ -67,8 +69,6 @@ export type LabHelperKind = 'honest' | FakeHelperMode;
 
 /** Where the lab's helpers listen (on the outside vantage's address). */
 export const LAB_HELPER_PORTS: Record<LabHelperKind, number> = { honest: 8443, garbage: 8444, silent: 8445, liar_works: 8446, liar_fails: 8447 };
-/** The lab helper's neutral port for test calls (no service of the catalogue uses it). */
-export const LAB_NEUTRAL_CALL_PORT = 50000;
 
 export interface UpOptions {
   /** Lab id (must start with "vplab-"); default vplab-<pid>. */
@@ -106,7 +106,7 @@ export function missingRequirements(): string[] {
 }
 
 export class NetnsLab {
-  private helpers: { injector?: LabProcess; proxy?: LabProcess; cutter?: LabProcess } = {};
+  private helpers: { injector?: LabProcess; proxy?: LabProcess; cutter?: LabProcess; reflector?: LabProcess } = {};
   private exitHandlers: { exit: () => void; signal: (sig: NodeJS.Signals) => void } | null = null;
   private destroyed = false;
   current: Scenario | null = null;
@@ -201,7 +201,7 @@ export class NetnsLab {
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LabState;
     const world = JSON.parse(readFileSync(state.worldFile, 'utf8')) as LabWorld;
     const lab = new NetnsLab(state, world, o.log ?? (() => {}));
-    for (const name of ['injector', 'proxy', 'cutter'] as const) {
+    for (const name of ['injector', 'proxy', 'cutter', 'reflector'] as const) {
       const pid = state.pids[name];
       if (pid && isAlive(pid)) lab.helpers[name] = { name, ns: '', pid, log: '', ready: {} };
     }
@@ -358,6 +358,13 @@ export class NetnsLab {
       for (const args of plan.iptables) await run(inNs(router, 'iptables', ...args));
       for (const args of plan.tc) await run(inNs(router, 'tc', ...args));
       if (plan.uplinkDown) await run(['ip', '-n', router, 'link', 'set', IF.routerToNet, 'down']);
+      if (plan.reflector) {
+        const cfg: DelayReflectorConfig = { helper: LINK.out, ports: plan.reflector.ports, maxDelayMs: plan.reflector.maxDelayMs, log: join(this.state.dir, 'logs', 'applied-delays.jsonl') };
+        const file = join(this.state.dir, 'delay-reflector.json');
+        writeFileSync(file, JSON.stringify(cfg));
+        this.helpers.reflector = await startInNs({ name: 'delay-reflector', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'delay-reflector.js'), file], log: this.logFile('delay-reflector') });
+        this.state.pids.reflector = this.helpers.reflector.pid;
+      }
       if (plan.cutter) {
         const c = { table: CENSOR_TABLE, ...plan.cutter };
         this.helpers.cutter = await startInNs({ name: 'cut-controller', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'cut-controller.js'), JSON.stringify(c)], log: this.logFile('cut-controller') });
@@ -378,10 +385,12 @@ export class NetnsLab {
   /** Removes every censorship measure: a clean network again. */
   async clear(): Promise<void> {
     const { router } = this.names.ns;
-    if (this.helpers.cutter) {
-      await stopProcess(this.helpers.cutter.pid);
-      delete this.helpers.cutter;
-      delete this.state.pids.cutter;
+    for (const name of ['cutter', 'reflector'] as const) {
+      const p = this.helpers[name];
+      if (!p) continue;
+      await stopProcess(p.pid);
+      delete this.helpers[name];
+      delete this.state.pids[name];
     }
     const tables = (await run(inNs(router, 'nft', 'list', 'tables'))).stdout;
     if (tables.includes(`table ip ${CENSOR_TABLE}`)) await run(inNs(router, 'nft', 'delete', 'table', 'ip', CENSOR_TABLE));

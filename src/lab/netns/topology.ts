@@ -54,6 +54,9 @@ export const LINK = {
   prefixLen: 30,
 } as const;
 
+/** The lab helper's neutral port for test calls (no service of the catalogue uses it). */
+export const LAB_NEUTRAL_CALL_PORT = 50000;
+
 export interface LabNames {
   /** e.g. "vplab-1234" */
   id: string;
