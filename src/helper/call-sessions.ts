@@ -58,6 +58,7 @@ interface Session {
   endsAtMs: number;
   closedAtMs: number | null;
   ratePps: number;
+  burst: number;
   flows: Map<number, Flow>;
 }
 
@@ -70,8 +71,12 @@ export interface ClientBytes {
 
 export type OpenResult = { ok: true; session: CallSessionOpened } | { ok: false; status: 400 | 429 | 503; reason: string };
 
-const BURST_PACKETS = 25;
+/** A flow may send this many seconds' worth of packets at once (a sender catching up after its event loop stalled). */
+const BURST_S = 2;
+/** ... and never fewer than this many. */
+const BURST_MIN_PACKETS = 25;
 const MAX_TRACKED_CLIENTS = 10_000;
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class CallSessions {
   private readonly sockets = new Map<number, dgram.Socket>();
@@ -81,6 +86,9 @@ export class CallSessions {
   private sweeper: NodeJS.Timeout | undefined;
   /** Datagrams that belonged to no open session (scans, strays): dropped, counted. */
   unmatched = 0;
+  /** Counts of sessions already forgotten (counters() keeps totals). */
+  private answeredClosed = 0;
+  private refusedClosed = 0;
 
   private constructor(private readonly o: CallSessionsOptions) {}
 
@@ -105,7 +113,9 @@ export class CallSessions {
 
   private bind(port: number): Promise<void> {
     const host = this.o.host ?? '0.0.0.0';
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    // A deep receive buffer: every session's packets share these sockets, and a helper process that is
+    // briefly descheduled must not lose them (the kernel caps it at net.core.rmem_max).
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
@@ -159,7 +169,7 @@ export class CallSessions {
       return;
     }
     // The flow's declared rate, with slack for bursts after a stall.
-    f.tokens = Math.min(BURST_PACKETS, f.tokens + ((nowMs - f.tokensAt) / 1000) * s.ratePps * 1.5);
+    f.tokens = Math.min(s.burst, f.tokens + ((nowMs - f.tokensAt) / 1000) * s.ratePps * 1.5);
     f.tokensAt = nowMs;
     if (f.tokens < 1 || t.seq >= f.seen.length) {
       f.refused++;
@@ -199,8 +209,9 @@ export class CallSessions {
     while (this.byTag.has(tag));
     const now = performance.now();
     const ratePps = 1000 / req.interval_ms;
+    const burst = Math.max(BURST_MIN_PACKETS, Math.ceil(BURST_S * ratePps));
     // Sequence numbers beyond what the declared call can send are refused: it bounds memory too.
-    const maxPackets = Math.ceil(req.duration_s * ratePps) + BURST_PACKETS;
+    const maxPackets = Math.ceil(req.duration_s * ratePps) + burst;
     const s: Session = {
       id: randomBytes(12).toString('base64url'),
       tag,
@@ -210,6 +221,7 @@ export class CallSessions {
       endsAtMs: now + (req.duration_s + (this.o.graceS ?? 10)) * 1000,
       closedAtMs: null,
       ratePps,
+      burst,
       flows: new Map(
         req.flows.map((f) => [
           f.id,
@@ -226,7 +238,7 @@ export class CallSessions {
             bytesOut: 0,
             refused: 0,
             arrivals: [],
-            tokens: BURST_PACKETS,
+            tokens: burst,
             tokensAt: now,
           },
         ]),
@@ -266,13 +278,24 @@ export class CallSessions {
     const keep = (this.o.keepResultsS ?? 120) * 1000;
     for (const s of this.sessions.values()) {
       if (s.closedAtMs === null && now > s.endsAtMs) this.end(s, now);
-      if (s.closedAtMs !== null && now - s.closedAtMs > keep) this.sessions.delete(s.id);
+      if (s.closedAtMs !== null && now - s.closedAtMs > keep) {
+        for (const f of s.flows.values()) (this.answeredClosed += f.replies), (this.refusedClosed += f.refused);
+        this.sessions.delete(s.id);
+      }
     }
   }
 
   /** UDP bytes and packets per client address, both ways (the no-amplification check). */
   perClient(): Map<string, ClientBytes> {
     return new Map([...this.clientBytes].map(([k, v]) => [k, { ...v }]));
+  }
+
+  /** Totals over every session since start: packets answered, refused (a session's rules), and datagrams matching no session. */
+  counters(): { answered: number; refused: number; unmatched: number } {
+    let answered = this.answeredClosed;
+    let refused = this.refusedClosed;
+    for (const s of this.sessions.values()) for (const f of s.flows.values()) (answered += f.replies), (refused += f.refused);
+    return { answered, refused, unmatched: this.unmatched };
   }
 
   /** Open sessions now. */

@@ -81,7 +81,8 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
   if (!(o.intervalMs > 0) || !Number.isInteger(o.count) || o.count < 1) throw new RangeError('invalid call plan');
   const n = o.flows.length;
   const traces: CallFlowTrace[] = o.flows.map((f) => ({ id: f.id, port: f.port, sent: [], replies: [], strays: 0, icmpErrors: 0, failure: null }));
-  const sockets = o.flows.map(() => dgram.createSocket(family === 6 ? 'udp6' : 'udp4'));
+  // Room for a second of replies should this process stall (the kernel caps it at net.core.rmem_max).
+  const sockets = o.flows.map(() => dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: 1024 * 1024 }));
   const start = performance.now();
   const startWall = Date.now();
   const us = () => Math.round((performance.now() - start) * 1000);
