@@ -166,18 +166,28 @@ export class HelperAsker {
     const budgetMs = 2 * this.o.timeoutMs + 1000;
     return Promise.all(
       this.helpers.map(async (h) => {
-        const health = await this.health.get(h.url)!;
         const base = { helper: helperLabel(h.url), request, x_target: t.id };
-        if (!health.ok) {
+        const failed = (health: Health): HelperExchange => {
           const now = this.steps.clock();
-          return { ...base, status: null, response: null, failure: health.failure, ...(health.reason ? { x_reason: health.reason } : {}), t0: now, t: now, transaction_id: 0 } satisfies HelperExchange;
-        }
-        return this.limits.get(h.url)!(() =>
-          this.steps.aside(async (o) => {
-            const call = await callHelper({ ...o, url: h.url, method: 'POST', body: request, ...this.auth(h) });
+          return { ...base, status: null, response: null, failure: health.failure, ...(health.reason ? { x_reason: health.reason } : {}), t0: now, t: now, transaction_id: 0 };
+        };
+        const health = this.health.get(h.url)!;
+        // The question goes at once, racing the health check (waiting for it would delay every answer by
+        // a round trip); a failed health check withdraws the questions still waiting.
+        const withdraw = new AbortController();
+        void health.then((x) => !x.ok && withdraw.abort());
+        const asked = this.limits.get(h.url)!(async () => {
+          if (withdraw.signal.aborted) return undefined;
+          return this.steps.aside(async (o) => {
+            const call = await callHelper({ ...o, signal: o.signal ? AbortSignal.any([o.signal, withdraw.signal]) : withdraw.signal, url: h.url, method: 'POST', body: request, ...this.auth(h) });
             return { ...base, ...readHelperAnswer(call), t0: call.t0, t: call.t, transaction_id: o.transactionId } satisfies HelperExchange;
-          }, budgetMs),
-        );
+          }, budgetMs);
+        });
+        const answer = await asked;
+        const hx = await health;
+        // A question withdrawn because the helper failed its health check is recorded with that reason.
+        if (!hx.ok && (answer === undefined || answer.failure === 'interrupted')) return failed(hx);
+        return answer ?? failed(hx);
       }),
     );
   }

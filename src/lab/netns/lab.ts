@@ -440,16 +440,17 @@ export class NetnsLab {
   }
 
   /** The full command line (for a person to paste). */
-  probeCommand(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test' }): string[] {
-    return inNs(this.names.ns.client, process.execPath, distPath('cli.js'), ...this.probeArgs(o));
+  probeCommand(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[] }): string[] {
+    return inNs(this.names.ns.client, process.execPath, ...(o.nodeArgs ?? []), distPath('cli.js'), ...this.probeArgs(o));
   }
 
   /** Runs the real probe inside the client namespace and parses its measurement lines. */
-  async runProbe(o: { timeoutS: number; out: string; deadlineS?: number; killAfterMs?: number; extra?: string[]; command?: 'run' | 'call-test' }): Promise<ProbeRun> {
+  /** `nodeArgs` and `env` are for benchmarks (a usage hook). */
+  async runProbe(o: { timeoutS: number; out: string; deadlineS?: number; killAfterMs?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ProbeRun> {
     const argv = this.probeCommand({ ...o, json: true });
     const t0 = performance.now();
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
