@@ -12,7 +12,8 @@ import { censorshipClaims } from '../../../src/lab/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import type { ServiceVerdict } from '../../../src/model/verdict.js';
 import { trustStore } from '../../../src/net/index.js';
-import { helperRequest, type HelperResponse } from '../../../src/protocol/helper.js';
+import { lie } from '../../../src/lab/helper-lies.js';
+import type { HelperResponse } from '../../../src/protocol/helper.js';
 
 const TOKEN = 'helper-test-token-0123456789abcdef';
 const TIMEOUT_S = 2;
@@ -53,18 +54,7 @@ async function fakeHelper(answer: (body: string) => { status: number; body: stri
 }
 
 /** A helper that says everything it was asked about works. */
-function everythingWorks(body: string): { status: number; body: string } {
-  const q = helperRequest.parse(JSON.parse(body));
-  const r: HelperResponse = {
-    tcp_connect: Object.fromEntries(q.tcp_connect.map((e) => [e, { status: true, failure: null }])),
-    tls_handshake: Object.fromEntries((q.x_tls ?? []).map((t) => [t.endpoint, { server_name: t.sni, status: true, failure: null }])),
-    http_request: { body_length: 100, failure: null, title: 'ok', headers: {}, status_code: 200 },
-    dns: { failure: null, addrs: ['127.1.2.3'] },
-    x_websocket: Object.fromEntries((q.x_websocket?.addresses ?? []).map((a) => [a, { status: 101, failure: null }])),
-    x_udp: Object.fromEntries((q.x_udp ?? []).map((u) => [u.endpoint, { exchange: 'stun_binding', sent: 1, response: { class: 'success' as const, message_type: 0x0101 }, failure: null }])),
-  };
-  return { status: 200, body: JSON.stringify(r) };
-}
+const everythingWorks = (body: string) => ({ status: 200, body: JSON.stringify(lie(body, true)) });
 
 const post = (url: string, body: unknown, token: string | null = TOKEN, raw?: string) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: raw ?? JSON.stringify(body) });
@@ -200,15 +190,7 @@ describe('the probe with a helper', () => {
   }, 60_000);
 
   it('a lying helper that says everything fails confirms no outage and hides nothing', async () => {
-    const url = await fakeHelper((body) => {
-      const q = helperRequest.parse(JSON.parse(body));
-      const r: HelperResponse = {
-        tcp_connect: Object.fromEntries(q.tcp_connect.map((e) => [e, { status: false, failure: 'connection_refused' }])),
-        http_request: { body_length: -1, failure: 'connection_refused', title: '', headers: {}, status_code: -1 },
-        dns: { failure: 'dns_name_error', addrs: [] },
-      };
-      return { status: 200, body: JSON.stringify(r) };
-    });
+    const url = await fakeHelper((body) => ({ status: 200, body: JSON.stringify(lie(body, false)) }));
     await lab.applyScenario('9');
     const liar = await lab.measure({ timeoutS: TIMEOUT_S, helpers: [{ url, token: TOKEN }] });
     const truth = await lab.measure({ timeoutS: TIMEOUT_S });
