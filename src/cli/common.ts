@@ -68,3 +68,19 @@ export function dohFlag(value: string): string {
   if (u.protocol !== 'https:') throw new InputError(`--doh: expected an https:// URL, got "${value}"`);
   return u.href;
 }
+
+/** Resolves on the first SIGINT or SIGTERM (a server's "stop": finish what is in flight, then close). */
+export function untilStopped(log: Logger, what: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, `${what} stopping`);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

@@ -12,7 +12,7 @@ import { createHelperServer, listenHelper } from '../helper/server.js';
 import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { readCaFiles } from './ca-files.js';
-import { collect, dohFlag, intFlag, makeLogger, numberFlag, resolverFlag, secondsFlag } from './common.js';
+import { collect, dohFlag, intFlag, makeLogger, numberFlag, resolverFlag, secondsFlag, untilStopped } from './common.js';
 
 interface HelperFlags {
   listen: string;
@@ -147,18 +147,7 @@ export function registerHelper(program: Command): void {
       const what = calls ? `; test calls on UDP ${callPorts.join(',')} (neutral ${neutralPorts.join(',')})` : '; no test calls';
       log.info({ url: running.url, tokens: tokens.length, private_targets: Boolean(flags.allowPrivateTargets), call_ports: callPorts, neutral_ports: neutralPorts }, 'helper listening');
       process.stdout.write(`voipprobe helper: listening on ${running.url}${what}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log.info({ signal: sig }, 'helper stopping');
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          resolve();
-        };
-        const onInt = () => stop('SIGINT');
-        const onTerm = () => stop('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
-      });
+      await untilStopped(log, 'helper');
       calls?.stop();
       await running.close();
     });

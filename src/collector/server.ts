@@ -9,10 +9,9 @@
 // measurement_uid it got the first time and writes nothing.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
-import { HttpError, readBody, send } from '../util/http-io.js';
+import { HttpError, listenOn, readBody, send } from '../util/http-io.js';
 import { isBogon } from '../util/ip.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
@@ -223,18 +222,10 @@ export interface RunningCollector {
 
 /** Listens on host:port (port 0 = any free port) and resolves with the base URL. */
 export async function listen(server: Server, host: string, port: number): Promise<RunningCollector> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const at = await listenOn(server, host, port);
   return {
     server,
-    url: `http://${h}:${a.port}`,
+    url: `http://${at}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -10,12 +10,11 @@
 
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { TokenCheck } from '../collector/auth.js';
 import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, helperRequest } from '../protocol/helper.js';
 import { callSessionRequest } from '../protocol/call.js';
-import { HttpError, readBody, send } from '../util/http-io.js';
+import { HttpError, listenOn, readBody, send } from '../util/http-io.js';
 import { HELPER_SOFTWARE } from '../version.js';
 import type { CallSessions } from './call-sessions.js';
 import { ClientLimits, type ClientLimitsOptions } from './limits.js';
@@ -182,18 +181,10 @@ export interface RunningHelper {
 
 /** Listens on host:port (0 = any free port) and resolves with the base URL. */
 export async function listenHelper(server: Server, host: string, port: number, secure: boolean): Promise<RunningHelper> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const at = await listenOn(server, host, port);
   return {
     server,
-    url: `${secure ? 'https' : 'http'}://${h}:${a.port}/`,
+    url: `${secure ? 'https' : 'http'}://${at}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

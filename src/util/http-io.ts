@@ -3,6 +3,7 @@
 // decompression), so that no client can make a server buffer more than it allows.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 
 export class HttpError extends Error {
@@ -67,4 +68,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
     });
   });
+}
+
+/** Listens on host:port (port 0 = any free port); resolves with the address as a URL writes it ("[::1]:8080"). */
+export async function listenOn(server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  return `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
