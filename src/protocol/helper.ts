@@ -13,7 +13,6 @@
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { splitHostPort } from '../util/ip.js';
 
 /** Version of our `x_` extension; a helper answering it says so in `x_voipprobe`. */
 export const HELPER_PROTOCOL_VERSION = 1;
@@ -42,10 +41,15 @@ const failure = z.string().max(512).nullable();
 export const endpoint = z
   .string()
   .max(64)
-  .refine((s) => {
-    const { host, port } = splitHostPort(s, 0);
-    return isIP(host) !== 0 && Number.isInteger(port) && port >= 1 && port <= 65535 && (isIP(host) === 4 || s.startsWith('['));
-  }, 'must be "ip:port" or "[ipv6]:port"');
+  .refine(isEndpoint, 'must be "ip:port" or "[ipv6]:port"');
+
+/** "ip:port" or "[ipv6]:port", nothing else (no name, no missing port, no unbracketed IPv6). */
+export function isEndpoint(s: string): boolean {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(s);
+  if (!m) return false;
+  const port = Number(m[3]);
+  return port >= 1 && port <= 65535 && (m[1] !== undefined ? isIP(m[1]) === 6 : isIP(m[2]!) === 4);
+}
 
 const hex = (maxBytes: number) => z.string().regex(/^([0-9a-fA-F]{2})+$/, 'must be hex bytes').max(maxBytes * 2);
 const url = (schemes: string[]) =>
