@@ -140,6 +140,29 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             expect(slow.some((r) => r.failure === null && r.s >= base * 10 && r.s - base >= 1)).toBe(true);
             break;
           }
+          case 'tcp_syn_reset':
+          case 'icmp_prohibited': {
+            // On the wire: the SYNs refused here (a reset, or ICMP prohibited read as host unreachable), and the helper connected from outside.
+            const want = a.kind === 'tcp_syn_reset' ? 'connection_refused' : 'host_unreachable';
+            const m = measurementOf(o, a.service);
+            const failed = m.test_keys.tcp_connect.filter((c) => c.x_purpose !== 'neutral_sni');
+            expect(failed.length).toBeGreaterThan(0);
+            expect(failed.every((c) => c.status.failure === want), failed.map((c) => c.status.failure).join(',')).toBe(true);
+            if (s.helper === 'honest') expect(m.test_keys.x_helper!.some((x) => Object.values(x.response?.tcp_connect ?? {}).some((c) => c.status))).toBe(true);
+            break;
+          }
+          case 'call_signature_drop':
+          case 'call_loss':
+          case 'call_shape':
+          case 'call_cut': {
+            // The test call ran, four flows, and its evidence is in the line.
+            const m = measurementOf(o, 'whatsapp');
+            const ct = m.test_keys.x_call_test!;
+            expect(ct.failure).toBeNull();
+            expect(ct.flows).toHaveLength(4);
+            process.stdout.write(`  test call: ${m.test_keys.x_verdict!.call_test!.reason}\n`);
+            break;
+          }
           case 'uplink_down': {
             const m = measurementOf(o, 'controls');
             const failures = new Set(m.test_keys.tcp_connect.map((c) => c.status.failure).concat(m.test_keys.queries.map((q) => q.failure)));
