@@ -5,10 +5,13 @@
 import type { ServiceCatalogue } from '../catalogue/load.js';
 import { PATHS, type ServicePath } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
+import type { CallTestVerdict } from '../model/call-test.js';
 import type { CallEvidence, ControlVerdict, EvidenceStrength, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
 import { describeLocation } from './call.js';
 import type { DnsJudgement } from './dns.js';
 import { type AnalysisContext, judgeTarget } from './target.js';
+import { callPathWithTest, judgeCallTest } from './call-test-verdict.js';
+import { applyOutsideView, markOutage } from './outside-view.js';
 import { detectThrottling } from './throttle.js';
 
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
@@ -195,30 +198,39 @@ export function untestedPaths(targets: TargetVerdict[]): Partial<Record<ServiceP
   return out;
 }
 
-function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>) {
+function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>, callTest?: CallTestVerdict) {
   const counted = targets.filter((t) => !t.informational);
   const paths: Partial<Record<ServicePath, PathVerdict>> = {};
   for (const p of PATHS) {
     const ts = counted.filter((t) => t.path === p);
-    if (ts.length) paths[p] = judgePath(p, ts, controls, throttledByPath[p]);
+    if (ts.length) paths[p] = markOutage(judgePath(p, ts, controls, throttledByPath[p]), ts);
   }
+  // A test call against a helper (its own module: call-test-verdict.ts).
+  if (callTest && paths.call && controls.network !== 'down') paths.call = callPathWithTest(paths.call, callTest);
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
   const strength = serviceStrength(status, list);
   const untested = untestedPaths(targets);
   const notTested = Object.keys(untested);
-  const reason = controls.network === 'down' ? controls.reason : `${describe(status, list)}${notTested.length ? `; ${notTested.join(' and ')} not tested (unverified targets only)` : ''}`;
+  const outages = list.filter((p) => p.outage).map((p) => p.path);
+  const reason =
+    controls.network === 'down'
+      ? controls.reason
+      : `${describe(status, list)}${outages.length ? `; ${outages.join(' and ')}: an outage (failing from outside too), not censorship` : ''}${notTested.length ? `; ${notTested.join(' and ')} not tested (unverified targets only)` : ''}`;
   return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), ...(notTested.length ? { untested } : {}), reason };
 }
 
 export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: AnalysisContext): ServiceVerdict {
   const dnsCache = new Map<string, DnsJudgement>();
-  const targets = svc.targets.filter((t) => t.enabled).flatMap((t) => judgeTarget(t, obs, ctx, dnsCache));
+  const local = svc.targets.filter((t) => t.enabled).flatMap((t) => judgeTarget(t, obs, ctx, dnsCache));
+  // The helpers' outside view, when the run asked for it (its own module: outside-view.ts).
+  const { targets, helpers } = applyOutsideView(svc.targets, local, obs, ctx.controls);
   const throttled = detectThrottling(svc.targets, obs, ctx.controls);
-  const whole = judgeSubset(targets, ctx.controls, throttled);
+  const callTest = obs.x_call_test ? judgeCallTest(obs.x_call_test) : undefined;
+  const whole = judgeSubset(targets, ctx.controls, throttled, callTest);
   const groupNames = uniq(svc.targets.map((t) => t.group).filter((g): g is string => g !== undefined));
   const groups = groupNames.length
-    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled) }]))
+    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled, callTest) }]))
     : undefined;
-  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls };
+  return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls, ...(helpers ? { helpers } : {}), ...(callTest ? { call_test: callTest } : {}) };
 }

@@ -9,7 +9,7 @@ import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { bundledAsnDb, lookupAsnInCsv } from '../vantage/asn-db.js';
 import { bundledGeoDb, type MmdbAnswer, openMmdbLookup } from '../vantage/geo-db.js';
-import { intFlag, LOG_LEVELS, makeLogger, secondsFlag } from './common.js';
+import { intFlag, LOG_LEVELS, makeLogger, secondsFlag, untilStopped } from './common.js';
 
 interface CollectorFlags {
   listen: string;
@@ -97,18 +97,7 @@ export function registerCollector(program: Command): void {
       log.info({ url: running.url, store: store.description, auth: tokens ? `${tokens.length} token(s)` : 'OFF' }, 'collector listening');
       process.stdout.write(`voipprobe collector: listening on ${running.url} (store ${store.description})\n`);
       // Stop on SIGINT/SIGTERM: no new connections, finish what is in flight, make the store durable.
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log.info({ signal: sig }, 'collector stopping');
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          resolve();
-        };
-        const onInt = () => stop('SIGINT');
-        const onTerm = () => stop('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
-      });
+      await untilStopped(log, 'collector');
       await running.close();
       await store.close();
     });

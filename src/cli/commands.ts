@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   submit: async () => (await import('./submit.js')).registerSubmit,
   collector: async () => (await import('./collector.js')).registerCollector,
   demo: async () => (await import('./demo.js')).registerDemo,
+  helper: async () => (await import('./helper.js')).registerHelper,
+  'call-test': async () => (await import('./run.js')).registerCallTest,
 };
 
 export async function registerCommands(program: Command, argv: readonly string[] = process.argv): Promise<void> {

@@ -80,6 +80,13 @@ export function intFlag(name: string, value: string, min = 1, max = 10_000): num
   return n;
 }
 
+/** A number (not necessarily an integer) from `min` to `max`. */
+export function numberFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`--${name}: expected a number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
 /** Commander collector for repeatable flags (--resolver A --resolver B). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -104,4 +111,20 @@ export function dohFlag(value: string): string {
   }
   if (u.protocol !== 'https:') throw new InputError(`--doh: expected an https:// URL, got "${value}"`);
   return u.href;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (a server's "stop": finish what is in flight, then close). */
+export function untilStopped(log: Logger, what: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, `${what} stopping`);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
 }

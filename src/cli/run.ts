@@ -8,10 +8,14 @@ import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
 import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
+import type { HelperEndpoint } from '../measure/helper.js';
+import type { CallProfile } from '../model/call-test.js';
+import { PROFILES } from '../measure/call-signature.js';
+import { pathOf } from '../catalogue/schema.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
-import { trustStore } from '../net/index.js';
+import type { TrustStore } from '../net/types.js';
 import { renderRunTable } from '../render/run-table.js';
 import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
@@ -20,8 +24,9 @@ import { escapeForTerminal } from '../util/terminal.js';
 import { asnLookup } from '../vantage/asn-db.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
+import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../vantage/config.js';
 import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
-import { DEFAULT_CONFIG_FILE } from '../vantage/config.js';
+import { readCaFiles } from './ca-files.js';
 import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
 
 export interface RunFlags {
@@ -41,21 +46,8 @@ export interface RunFlags {
   logLevel?: string;
 }
 
-function readCaFiles(files: string[] | undefined): string[] | undefined {
-  if (!files?.length) return undefined;
-  const pems = files.map((f) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      throw new InputError(`--ca-file ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
-    }
-  });
-  for (const [i, p] of pems.entries()) if (!p.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca-file ${files[i]}: no PEM certificate in it`, files[i]);
-  return trustStore(pems);
-}
-
 /** Flags whose value is a local path or a secret: recorded by name only (paths often carry a user name). */
-const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--asn-db', '--geo-db', '--collector']);
+const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--helper-token-file', '--asn-db', '--geo-db', '--collector']);
 
 /** The command line as recorded in each measurement's `options`, without local paths or secrets. */
 export function recordedOptions(args: readonly string[]): string[] {
@@ -94,6 +86,12 @@ export interface RunExtras {
   keepMeasurements?: boolean;
   /** ASN database for the routers of path localisation (default: the bundled one). */
   asnDb?: string;
+  /** Helpers to ask about every target (--helper, or the config's helpers). */
+  helpers?: HelperEndpoint[];
+  /** A test call of this many seconds per service with a call port, against the first helper. */
+  callTest?: { seconds: number; profile: CallProfile };
+  /** Measure only the call path of each service (`voipprobe call-test`). */
+  callPathOnly?: boolean;
 }
 
 /** A run's flags checked and its inputs loaded: everything that can be wrong is found before any wait. */
@@ -104,10 +102,10 @@ export interface PreparedRun {
   concurrency: number;
   resolvers: { local?: string[]; controlUdp?: string[]; doh?: string[] };
   catalogue: Catalogue;
-  ca: string[] | undefined;
+  ca: TrustStore | undefined;
 }
 
-export function prepareRun(flags: RunFlags): PreparedRun {
+export function prepareRun(flags: RunFlags, extra: Pick<RunExtras, 'callPathOnly' | 'callTest' | 'helpers'> = {}): PreparedRun {
   const log = makeLogger(flags.logLevel);
   const timeoutMs = secondsFlag('timeout', flags.timeout);
   const deadlineMs = secondsFlag('deadline', flags.deadline);
@@ -117,7 +115,13 @@ export function prepareRun(flags: RunFlags): PreparedRun {
     ...(flags.resolver?.length ? { controlUdp: flags.resolver.map((r) => resolverFlag('resolver', r)) } : {}),
     ...(flags.doh?.length ? { doh: flags.doh.map(dohFlag) } : {}),
   };
-  const catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  let catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  if (extra.callPathOnly) {
+    const services = catalogue.services.map((svc) => ({ ...svc, targets: svc.targets.filter((t) => pathOf(t) === 'call') })).filter((svc) => svc.targets.length > 0);
+    if (services.length === 0) throw new InputError(`no call path to test in ${flags.service?.join(', ') ?? 'the catalogue'}`);
+    catalogue = { ...catalogue, services };
+  }
+  if (extra.callTest && !extra.helpers?.length) throw new InputError('a test call needs a helper (its far end): give --helper URL, or helpers in the config');
   const ca = readCaFiles(flags.caFile);
   checkOutDir(flags.out);
   return { log, timeoutMs, deadlineMs, concurrency, resolvers, catalogue, ca };
@@ -210,12 +214,15 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
       catalogue,
       judge,
       timeoutMs,
-      deadlineMs,
+      // The test calls come after the measurement: the deadline makes room for them.
+      deadlineMs: deadlineMs + (extra.callTest ? (extra.callTest.seconds + 15) * 1000 : 0),
       concurrency,
+      ...(extra.callTest && extra.helpers?.length ? { callTest: { ...extra.callTest, helper: extra.helpers[0]! } } : {}),
       resolvers: {
         ...resolvers,
       },
       ca,
+      ...(extra.helpers?.length ? { helpers: extra.helpers } : {}),
       ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
       asnOf: asnLookup(extra.asnDb),
       signal: ac.signal,
@@ -289,9 +296,13 @@ export function addRunOptions(cmd: Command): Command {
     .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (debug also prints stack traces)`, process.env.VOIPPROBE_LOG ?? 'warn');
 }
 
-export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence'))
-    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector (default: ./voipprobe.config.json if it exists)')
+type RunCommandFlags = RunFlags &
+  RunVantageFlags & { jitter?: string; scheduled?: boolean; simulation?: string; helper?: string[]; helperTokenFile?: string; callTest?: string; callProfile?: string };
+
+/** The options `run` and `call-test` share beyond the measurement's own: labels, submission, helpers. */
+function addRunContextOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector, helpers (default: ./voipprobe.config.json if it exists)')
     .option('--access <type>', 'access label: mobile, fixed, wifi or unknown')
     .option('--vantage <name>', 'name of this vantage point, e.g. casa-orange-4g')
     .option('--probe-asn <asn>', 'network ASN (default: looked up offline from the public address)')
@@ -306,42 +317,80 @@ export function registerRun(program: Command): void {
     .option('--scheduled', 'a run started by the schedule (the crontab line passes it): every output line starts with the UTC time, and the config file\'s "jitter" applies')
     // `voipprobe demo` runs the probe in the namespace lab's client namespace: every line says it is a simulation.
     .addOption(new Option('--simulation <label>', 'annotate every line as a simulation (x_simulation)').hideHelp())
-    .action(async (given: RunFlags & RunVantageFlags & { jitter?: string; scheduled?: boolean; simulation?: string }, cmd: Command) => {
-      if (given.scheduled) stampOutput();
-      const ctx = await prepareRunContext(given);
-      const onCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
-      const flags = applyConfigToRunFlags(given, ctx.config, onCli);
-      // Everything checked before any wait: a bad flag must not cost the jitter first.
-      const prepared = prepareRun(flags);
-      if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
-      if (flags.jitter !== undefined) {
-        const from = onCli('jitter') ? '--jitter' : basename(ctx.configFile ?? DEFAULT_CONFIG_FILE);
-        if (!(await waitJitter(parseJitter(flags.jitter), from))) {
-          process.exitCode = 130;
-          return;
-        }
-      }
-      const out = await executeRun(
-        flags,
-        {
-          vantage: ctx.initial,
-          identify: ctx.identify,
-          keepMeasurements: Boolean(ctx.submit),
-          ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
-          ...(given.simulation ? { annotations: { x_simulation: given.simulation } } : {}),
-        },
-        prepared,
-      );
-      if (ctx.submit) {
-        // Results are on disk already; the spool keeps whatever the collector does not confirm.
-        // Loaded here: a run that does not submit does not pay for the HTTP client.
-        const { spoolAndSubmit } = await import('../submit/flush.js');
-        const { describeSummary } = await import('./submit.js');
-        const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
-        process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
-      }
-      process.exitCode = out.exitCode;
-      if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
+    .option('--helper <url>', "ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config's helpers)", collect)
+    .option('--helper-token-file <file>', `bearer token for the helpers (default: the config's, or $${HELPER_TOKEN_ENV})`)
+    .option('--call-profile <profile>', 'test-call traffic: voice (50 packets/s of 120-172 bytes) or video (100 packets/s of 900-1200 bytes)', 'voice');
+}
+
+/** Seconds of a test call, from a flag. */
+function callSeconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 2 || n > 600) throw new InputError(`--${flag}: expected a number of seconds from 2 to 600, got "${value}"`);
+  return n;
+}
+
+function callProfile(value: string | undefined): CallProfile {
+  const p = PROFILES[(value ?? 'voice') as keyof typeof PROFILES];
+  if (!p) throw new InputError(`--call-profile: expected voice or video, got "${value}"`);
+  return p;
+}
+
+async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS?: number; callPathOnly?: boolean }): Promise<void> {
+  if (given.scheduled) stampOutput();
+  const ctx = await prepareRunContext(given);
+  const onCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+  const flags = applyConfigToRunFlags(given, ctx.config, onCli);
+  // Everything checked before any wait: a bad flag must not cost the jitter first.
+  const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
+  const callTest = mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
+  const prepared = prepareRun(flags, { helpers, ...(callTest ? { callTest } : {}), ...(mode.callPathOnly ? { callPathOnly: true } : {}) });
+  if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
+  if (flags.jitter !== undefined) {
+    const from = onCli('jitter') ? '--jitter' : basename(ctx.configFile ?? DEFAULT_CONFIG_FILE);
+    if (!(await waitJitter(parseJitter(flags.jitter), from))) {
+      process.exitCode = 130;
+      return;
+    }
+  }
+  const out = await executeRun(
+    flags,
+    {
+      vantage: ctx.initial,
+      identify: ctx.identify,
+      keepMeasurements: Boolean(ctx.submit),
+      helpers,
+      ...(callTest ? { callTest } : {}),
+      ...(mode.callPathOnly ? { callPathOnly: true } : {}),
+      ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
+      ...(given.simulation ? { annotations: { x_simulation: given.simulation } } : {}),
+    },
+    prepared,
+  );
+  if (ctx.submit) {
+    // Results are on disk already; the spool keeps whatever the collector does not confirm.
+    // Loaded here: a run that does not submit does not pay for the HTTP client.
+    const { spoolAndSubmit } = await import('../submit/flush.js');
+    const { describeSummary } = await import('./submit.js');
+    const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
+    process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
+  }
+  process.exitCode = out.exitCode;
+  if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
+}
+
+export function registerRun(program: Command): void {
+  addRunContextOptions(addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')))
+    .option('--call-test <seconds>', 'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper')
+    .action(async (given: RunCommandFlags, cmd: Command) => {
+      await runAction(given, cmd, given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {});
+    });
+}
+
+export function registerCallTest(program: Command): void {
+  addRunContextOptions(addRunOptions(program.command('call-test').description("test calls against a helper: each service's call signature and its scrambled twin, on its call port and a neutral one; quality and differentiation")))
+    .option('--seconds <seconds>', 'length of each test call', '20')
+    .action(async (given: RunCommandFlags & { seconds: string }, cmd: Command) => {
+      await runAction(given, cmd, { callTestS: callSeconds('seconds', given.seconds), callPathOnly: true });
     });
 }
 

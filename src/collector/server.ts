@@ -9,11 +9,10 @@
 // measurement_uid it got the first time and writes nothing.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type Measurement, ooniReportId } from '../model/measurement.js';
 import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
+import { ClientGone, HttpError, listenOn, readBody, send } from '../util/http-io.js';
 import { isBogon } from '../util/ip.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { OperationalError } from '../util/operational-error.js';
@@ -40,78 +39,6 @@ export interface CollectorServerOptions {
 }
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-
-/** The client closed the connection before its request was complete: nobody to answer, nothing stored. */
-class ClientGone extends Error {
-  constructor() {
-    super('the client closed the connection before the request was complete');
-  }
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** Reads the body up to `limit` bytes (after decompression); 413 past it. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      if (failed) return; // keep draining so the 413 can be read by the client
-      size += c.length;
-      if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      const raw = Buffer.concat(chunks);
-      const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      try {
-        if (enc === 'identity') resolve(raw);
-        else if (enc === 'gzip') resolve(gunzipSync(raw, { maxOutputLength: limit }));
-        else if (enc === 'deflate') resolve(inflateSync(raw, { maxOutputLength: limit }));
-        else reject(new HttpError(415, `unsupported content-encoding "${enc}" (use gzip, deflate or none)`));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
-      }
-    });
-    // A client that goes away mid-body ('aborted', then 'close'): settle, so nothing waits forever
-    // (nothing was stored). That is the client's business, not an error of ours.
-    const gone = () => {
-      if (failed) return;
-      failed = true;
-      reject(new ClientGone());
-    };
-    req.on('error', gone);
-    req.on('close', () => {
-      if (!req.complete) gone();
-    });
-  });
-}
 
 /**
  * JSON from a client: a syntax error, or nesting deeper than MAX_JSON_DEPTH (which would overflow the
@@ -302,32 +229,12 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-/** Why a listen failed, in a sentence with what to do. */
-function listenError(e: NodeJS.ErrnoException, host: string, port: number): OperationalError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const why: Record<string, string> = {
-    EADDRINUSE: 'the address is already in use (another collector, or another program, listens there; stop it or choose another --listen)',
-    EACCES: 'permission denied (ports below 1024 need privileges; use a higher port behind a reverse proxy)',
-    EADDRNOTAVAIL: 'this machine has no such address (check the host part of --listen)',
-  };
-  return new OperationalError(`cannot listen on ${where}: ${why[e.code ?? ''] ?? e.message}`, { cause: e });
-}
-
 /** Listens on host:port (port 0 = any free port) and resolves with the base URL. */
 export async function listen(server: Server, host: string, port: number): Promise<RunningCollector> {
-  await new Promise<void>((resolve, reject) => {
-    const fail = (e: NodeJS.ErrnoException) => reject(listenError(e, host, port));
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const at = await listenOn(server, host, port);
   return {
     server,
-    url: `http://${h}:${a.port}`,
+    url: `http://${at}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { type Catalogue, loadCatalogue } from '../catalogue/load.js';
 import type { RunFlags } from '../cli/run.js';
 import { judge } from '../analysis/index.js';
+import type { HelperEndpoint } from '../measure/helper.js';
 import { type RunResult, runMeasurement } from '../measure/run.js';
 import { trustStore } from '../net/index.js';
 import { createLabCa, type LabCa } from './pki.js';
@@ -115,7 +116,7 @@ export class LoopbackLab {
   }
 
   /** Runs the real measurement in this process against the lab (no results file, no table). */
-  measure(o: { timeoutS: number; deadlineS?: number; signal?: AbortSignal }): Promise<RunResult> {
+  measure(o: { timeoutS: number; deadlineS?: number; signal?: AbortSignal; helpers?: HelperEndpoint[] }): Promise<RunResult> {
     return runMeasurement({
       catalogue: loadCatalogue(this.targetsDir),
       judge,
@@ -126,6 +127,7 @@ export class LoopbackLab {
       ca: trustStore([this.ca.certPem]),
       ipv6: false,
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.helpers ? { helpers: o.helpers } : {}),
     });
   }
 

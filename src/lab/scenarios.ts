@@ -16,6 +16,7 @@
 
 import type { Catalogue } from '../catalogue/load.js';
 import { answersKnown, isInformational, pathOf, type ServicePath } from '../catalogue/schema.js';
+import type { CallTechnique, CallTestVerdict } from '../model/call-test.js';
 import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, PathStatus, PathVerdict, ServiceVerdict, Technique } from '../model/verdict.js';
 import type { TlsQuirk } from './servers/tls-server.js';
 
@@ -66,7 +67,33 @@ export type CensorAction =
   /** Not censorship: the service's own TLS servers defeat a current client, whatever the SNI (old versions, a client certificate, a 1 MB chain). */
   | { kind: 'tls_quirk'; service: string; quirk: TlsQuirk }
   /** The service's addresses are shaped to a low rate (token bucket) while the controls are not. */
-  | { kind: 'throttle'; service: string; kbit: number };
+  | { kind: 'throttle'; service: string; kbit: number }
+  /** SYNs to every TCP endpoint (plain TCP and TLS) of the service are answered with a reset (a refusal, as a closed port would). */
+  | { kind: 'tcp_syn_reset'; service: string }
+  /** SYNs to every TCP endpoint of the service are answered with ICMP "administratively prohibited" (host unreachable, as a dead host would). */
+  | { kind: 'icmp_prohibited'; service: string }
+  // Test calls: what the censor does to UDP between the client and the outside vantage (the helper).
+  /** This share of the packets to the helper on the service's call ports is dropped at random. */
+  | { kind: 'call_loss'; service: string; percent: number }
+  /** UDP to and from the helper on the service's call ports is shaped to this rate (token bucket). */
+  | { kind: 'call_shape'; service: string; kbit: number }
+  /** Every UDP packet to the helper is dropped for `cutS` seconds every `everyS` seconds (a periodic cut). */
+  | { kind: 'call_cut'; everyS: number; cutS: number }
+  /** DPI: UDP to the helper carrying the test call's signature (the STUN magic cookie and a TURN Send indication) is dropped, on every port. */
+  | { kind: 'call_signature_drop' }
+  /** Every UDP packet to and from the helper is held for a random time up to `maxDelayMs` (a delaying reflector: jitter). */
+  | { kind: 'call_jitter'; maxDelayMs: number };
+
+/** The lab's helpers: the real one, and the ones that misbehave on purpose (namespace lab, src/lab/netns/fake-helper.ts). */
+export type ScenarioHelper = 'honest' | 'garbage' | 'silent' | 'liar_works' | 'liar_fails';
+
+/** What a test call must conclude (CallTestVerdict). */
+export interface ExpectedCallTest {
+  status: CallTestVerdict['status'];
+  technique?: CallTechnique;
+  /** The period the cut-offs recur with, seconds (within 10 %). */
+  cutPeriodS?: number;
+}
 
 export interface ExpectedPath {
   status: PathStatus;
@@ -81,6 +108,8 @@ export interface ExpectedPath {
   level?: CallEvidenceLevel;
   /** Call paths: the network (ASN) of the router after which packets stop. */
   stoppedInAsn?: number;
+  /** The path is (true) or is not (false) marked as an outage confirmed from outside. */
+  outage?: boolean;
 }
 
 export interface ExpectedVerdict {
@@ -88,7 +117,9 @@ export interface ExpectedVerdict {
   /** A path the service has but that is not listed here must be `accessible` without techniques. */
   paths?: Partial<Record<ServicePath, ExpectedPath>>;
   /** Sub-labelled parts (e.g. skype's "skype-legacy" and "teams"); an unlisted group must be accessible. */
-  groups?: Record<string, Omit<ExpectedVerdict, 'groups'>>;
+  groups?: Record<string, Omit<ExpectedVerdict, 'groups' | 'callTest'>>;
+  /** The test call's own verdict (scenarios with `callTest`). */
+  callTest?: ExpectedCallTest;
 }
 
 export interface Scenario {
@@ -111,6 +142,14 @@ export interface Scenario {
    * Whether the loopback lab can make it, and how: `emulation` says what it does instead of the real
    * thing; `expect` replaces the expectation of the services it names there (see expectationFor).
    */
+  /** Ask this helper of the namespace lab's outside vantage (`--helper`). */
+  helper?: ScenarioHelper;
+  /** The same network measured again without a helper must give these verdicts (what the helper adds). */
+  withoutHelper?: { expect: Record<string, ExpectedVerdict>; others?: PathStatus };
+  /** `voipprobe call-test --seconds N` against the helper instead of a full run (the call path of `services` only). */
+  callTest?: { seconds: number };
+  /** Measure only these services (default: all). */
+  services?: string[];
   loopback: { supported: true; emulation?: string; expect?: Record<string, ExpectedVerdict> } | { supported: false; reason: string };
 }
 
@@ -478,8 +517,162 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+
+const NEEDS_OUTSIDE = { supported: false as const, reason: "needs the namespace lab's outside vantage: on loopback the helper and the probe see the same servers through the same (absent) censor" };
+const NEEDS_MIDDLEBOX_UDP = { supported: false as const, reason: "needs the namespace lab's middlebox between the client and the helper (nftables, tc)" };
+const strongly = (p: ExpectedPath): ExpectedPath => ({ ...p, strength: 'strong' });
+
+/** Scenarios with the outside vantage: a helper beyond the censor, and test calls against it. */
+export const HELPER_SCENARIOS: Scenario[] = [
+  {
+    id: 'h1a',
+    title: "reset to the SYN on WhatsApp's servers, with a helper",
+    notes:
+      "Every SYN to a WhatsApp TCP endpoint is answered with a reset (connection_refused, what a closed port does). Without a helper that is an outage-like failure: chat and web inconclusive. The helper, beyond the censor, connects to the same addresses: refused here and working from outside is blocked, strong, tcp.refused (outside-view.ts). The relay (UDP) answers: call accessible.",
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.refused')), web: strongly(blockedBy('tcp.refused')), call: acc() } } },
+    withoutHelper: { expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h1b',
+    title: "ICMP administratively prohibited for Viber's servers, with a helper",
+    notes:
+      "Every SYN to a Viber TCP endpoint is answered with ICMP type 3 code 13 (host_unreachable, what a dead host's last router says). Without a helper: outage-like, chat and web inconclusive. With one that connects from outside: blocked, strong, tcp.unreachable. The call relay (UDP) answers.",
+    actions: [{ kind: 'icmp_prohibited', service: 'viber' }],
+    helper: 'honest',
+    expect: { viber: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.unreachable')), web: strongly(blockedBy('tcp.unreachable')), call: acc() } } },
+    withoutHelper: { expect: { viber: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h1c',
+    title: "WhatsApp's servers down, with a helper: an outage, said so",
+    notes:
+      "WhatsApp's servers are down (refused, ICMP port unreachable); the helper sees the same from outside and reaches everything else: every WhatsApp path is an outage confirmed from outside (inconclusive, outage), nothing blocked.",
+    actions: [{ kind: 'outage', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: { status: 'inconclusive', outage: true }, web: { status: 'inconclusive', outage: true }, call: { status: 'inconclusive', outage: true } } } },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h1d',
+    title: 'TCP blackhole for WhatsApp, with a helper',
+    notes:
+      'SYNs to every WhatsApp TCP endpoint are dropped (scenario 6): tcp.timeout, weak without a helper (a silent far end looks the same). The helper connects from outside: blocked, strong.',
+    actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
+    helper: 'honest',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.timeout')), web: strongly(blockedBy('tcp.timeout')), call: acc() } } },
+    withoutHelper: { expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h2a',
+    title: 'a helper that lies "everything works", on a clean network',
+    notes: 'A helper that says every step it was asked about worked changes nothing where everything works here: a helper\'s word alone never makes anything blocked.',
+    actions: [],
+    helper: 'liar_works',
+    expect: {},
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h2b',
+    title: 'a helper that lies "everything fails", with the WhatsApp blackhole',
+    notes:
+      'A helper that says everything fails (DNS included) shows it reaches nothing, so its failures confirm no outage: the blackhole stays blocked (weak, tcp.timeout), exactly as without a helper.',
+    actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
+    helper: 'liar_fails',
+    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h2c',
+    title: 'a helper that answers garbage, with the SYN reset',
+    notes: "The helper's answers are not helper answers: it is not used, the line says why, and the verdicts are today's (13a without a helper).",
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'garbage',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h2d',
+    title: 'a helper that never answers, with the SYN reset',
+    notes: 'The helper accepts connections and never answers (its health check times out): not used, today\'s verdicts, the run one step timeout longer.',
+    actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
+    helper: 'silent',
+    expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h3a',
+    title: "DPI drops WhatsApp's call signature; the scrambled twin passes",
+    notes:
+      "UDP to the helper that carries the test call's signature (the STUN magic cookie and a TURN Send indication) is dropped on every port; the same packets bit-inverted pass. The test call: blocked, call.signature (strong), on the neutral port too; the call path blocked although the relay answers its Binding (a Binding request is not a Send indication).",
+    actions: [{ kind: 'call_signature_drop' }],
+    helper: 'honest',
+    callTest: { seconds: 10 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'blocked', paths: { call: strongly(blockedBy('call.signature')) }, callTest: { status: 'blocked', technique: 'call.signature' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: 'h3b',
+    title: "5 % loss on WhatsApp's call port",
+    notes:
+      "5 % of the packets to the helper's UDP 3478 are dropped at random, both test flows on that port alike, the neutral port untouched: the port comparison is significant (two-proportion z-test, 5 points of loss): throttled, call.port; the call path degraded (throttled, call.port).",
+    actions: [{ kind: 'call_loss', service: 'whatsapp', percent: 5 }],
+    helper: 'honest',
+    callTest: { seconds: 12 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: 'h3c',
+    title: "WhatsApp's call port shaped to 48 kbit/s",
+    notes:
+      'UDP to and from the helper on 3478 goes through a 48 kbit/s token bucket: the two test flows on that port (about 110 kbit/s together) lose packets and queue, the neutral port does not: throttled, call.port.',
+    actions: [{ kind: 'call_shape', service: 'whatsapp', kbit: 48 }],
+    helper: 'honest',
+    callTest: { seconds: 10 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+  {
+    id: 'h3d',
+    title: 'a periodic cut: UDP to the helper dropped 1 s in every 4 s',
+    notes:
+      'Every 4 s, every UDP packet to the helper is dropped for 1 s, whatever the port or content: cut-offs on every flow alike, found with their period: degraded, call.cutoff, every 4 s.',
+    actions: [{ kind: 'call_cut', everyS: 4, cutS: 1 }],
+    helper: 'honest',
+    callTest: { seconds: 14 },
+    services: ['whatsapp'],
+    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['call.cutoff'] } }, callTest: { status: 'degraded', technique: 'call.cutoff', cutPeriodS: 4 } } },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_MIDDLEBOX_UDP,
+  },
+];
+
+/** Every scenario of both sets. */
+export const ALL_SCENARIOS: Scenario[] = [...SCENARIOS, ...HELPER_SCENARIOS];
+
 export function scenarioById(id: string): Scenario | undefined {
-  return SCENARIOS.find((s) => s.id === id);
+  return ALL_SCENARIOS.find((s) => s.id === id);
 }
 
 /** Why a scenario cannot run in the loopback lab (undefined when it can). */
@@ -516,6 +709,8 @@ export interface CompareOptions {
   lab?: 'netns' | 'loopback';
   /** Levels of working call paths (callLevelsOf the lab catalogue); without it, levels are checked only where a scenario states them. */
   callLevels?: CallLevels;
+  /** Hold the run against this expectation instead of the scenario's own (the run without the helper). */
+  variant?: { expect: Record<string, ExpectedVerdict>; others?: PathStatus };
 }
 
 /**
@@ -553,6 +748,7 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
     const wantLevel = w.level ?? (w.status === 'accessible' ? level : undefined);
     if (wantLevel !== undefined && pv.call?.level !== wantLevel) out.push(`${where} call: evidence ${pv.call?.level ?? 'none'}, expected ${wantLevel} (${pv.reason})`);
     if (w.stoppedInAsn !== undefined && pv.call?.where?.asn !== w.stoppedInAsn) out.push(`${where} call: packets stop in AS${pv.call?.where?.asn ?? '?'} (hop ${pv.call?.where?.hop ?? '?'}), expected AS${w.stoppedInAsn}`);
+    if (w.outage !== undefined && Boolean(pv.outage) !== w.outage) out.push(`${where} ${p}: ${pv.outage ? 'an outage' : 'not an outage'}, expected ${w.outage ? 'an outage' : 'not an outage'} (${pv.reason})`);
   }
   for (const p of Object.keys(want.paths ?? {})) if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
   return out;
@@ -563,7 +759,9 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
  * per service, path and group the status, the exact techniques and, for call paths, the evidence
  * level and where packets stop; and the controls' summary.
  */
-export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict, o: CompareOptions = {}): string[] {
+export function compareWithScenario(scenario: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict, o: CompareOptions = {}): string[] {
+  // The run without the helper is held against its own expectation.
+  const s: Scenario = o.variant ? { ...scenario, expect: o.variant.expect, ...(o.variant.others ? { others: o.variant.others } : {}) } : scenario;
   const out: string[] = [];
   if (controls.network !== s.controls.network) out.push(`controls: network ${controls.network}, expected ${s.controls.network} (${controls.reason})`);
   if (s.controls.stun && controls.stun.classification !== s.controls.stun) out.push(`controls: STUN ${controls.stun.classification}, expected ${s.controls.stun} (${controls.reason})`);
@@ -589,8 +787,22 @@ export function compareWithScenario(s: Scenario, verdicts: ServiceVerdict[], con
       out.push(...comparePart(`${v.service}/${g}`, gv, wg, groupDefault, levelOf(`${v.service}/${g}`)));
     }
     for (const g of Object.keys(s.expect[v.service]?.groups ?? {})) if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
+    out.push(...compareCallTest(v, want.callTest));
   }
   for (const name of Object.keys(s.expect)) if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
+  return out;
+}
+
+function compareCallTest(v: ServiceVerdict, want: ExpectedCallTest | undefined): string[] {
+  const got = v.call_test;
+  if (!want) return [];
+  if (!got) return [`${v.service}: expected a test call, the run has none`];
+  const out: string[] = [];
+  if (got.status !== want.status) out.push(`${v.service} test call: ${got.status}, expected ${want.status} (${got.reason})`);
+  if (got.technique !== want.technique) out.push(`${v.service} test call: technique ${got.technique ?? 'none'}, expected ${want.technique ?? 'none'} (${got.reason})`);
+  if (want.cutPeriodS !== undefined && (got.cut_period_s === null || Math.abs(got.cut_period_s - want.cutPeriodS) > 0.1 * want.cutPeriodS)) {
+    out.push(`${v.service} test call: cut period ${got.cut_period_s ?? 'none'} s, expected ${want.cutPeriodS} s (${got.reason})`);
+  }
   return out;
 }
 

@@ -278,6 +278,15 @@ export class LabServers {
           for (const h of this.endpoints) if (h.s.kind === 'stun') await h.s.server.setBehaviour({ kind: 'silent' });
           down.doh = true;
           break;
+        case 'tcp_syn_reset':
+        case 'icmp_prohibited':
+        case 'call_loss':
+        case 'call_shape':
+        case 'call_cut':
+        case 'call_signature_drop':
+        case 'call_jitter':
+          // Middlebox measures between the client and the servers or the outside vantage: the servers have nothing to do.
+          break;
         case 'throttle':
           // Emulated: every byte the service's TLS servers send goes through a token bucket, below TLS.
           for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).pace(a.kbit);

@@ -525,6 +525,11 @@ export function callEndpointsOf(world: LabWorld, service: string): LabEndpoint[]
   return endpointsOf(world, service, (e) => e.kind === 'stun' && e.users.some((u) => u.service === service && u.path === 'call'));
 }
 
+/** Every UDP port a call relay of the world listens on (a lab helper's call ports). */
+export function callPorts(world: LabWorld): number[] {
+  return [...new Set(world.endpoints.filter((e) => e.kind === 'stun' && e.users.some((u) => u.path === 'call')).map((e) => e.port))].sort((a, b) => a - b);
+}
+
 /** The neutral STUN controls. */
 export function stunControls(world: LabWorld): LabEndpoint[] {
   return endpointsOf(world, 'controls', (e) => e.kind === 'stun');

@@ -9,11 +9,15 @@ import { hostOf, literalAddressOf } from '../catalogue/schema.js';
 import type { Judge } from '../model/judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
-import { closeDohAgents, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
+import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { hostPort } from '../util/ip.js';
-import { measureTarget } from './chains.js';
 import { addressesOf } from '../util/dns-answers.js';
+import { hostPort } from '../util/ip.js';
+import type { CallProfile } from '../model/call-test.js';
+import { callPortOf, signatureFor } from './call-signature.js';
+import { runCallTest } from './call-test.js';
+import { measureTarget } from './chains.js';
+import { type HelperEndpoint, HelperAsker } from './helper.js';
 import { type AsnOf, type LocalisationStatus, Localiser } from './localise.js';
 import { chooseAddresses, encryptedAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
@@ -38,6 +42,13 @@ export interface RunOptions {
   asnOf?: AsnOf;
   /** Localise silent call relays with TTL-limited probes (default true; off: exchanges and controls only). */
   localise?: boolean;
+  /** Helpers (vantages outside this network) to ask about every target, in parallel with the local steps. */
+  helpers?: HelperEndpoint[];
+  /**
+   * A test call per service with a call port, against this helper, once every service has been
+   * measured (so that the call traffic disturbs no other measurement); all services' calls at once.
+   */
+  callTest?: { helper: HelperEndpoint; seconds: number; profile: CallProfile };
   onService?: (r: ServiceRun) => void | Promise<void>;
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
@@ -85,6 +96,7 @@ function sortByTime(obs: Observations): void {
   obs.x_stun.sort(byT0);
   obs.x_traces.sort(byT0);
   obs.network_events.sort(byT0);
+  obs.x_helper?.sort(byT0);
 }
 
 export async function runMeasurement(o: RunOptions): Promise<RunResult> {
@@ -126,13 +138,16 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   };
   const localiser = o.localise === false ? undefined : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni, ...(localiser ? { localiser } : {}) };
+  const asker = o.helpers?.length ? new HelperAsker(o.helpers, steps, { timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) }) : undefined;
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
   const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
 
-  const measure = async (svc: ServiceCatalogue): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
+  const measure = async (svc: ServiceCatalogue, isControls: boolean): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
     const startedAt = clock();
     const obs = emptyObservations();
+    const helper = isControls ? undefined : asker;
+    if (helper) obs.x_helper = [];
     const hosts = new Set<string>();
     await Promise.all(
       svc.targets
@@ -164,6 +179,8 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             const lit = literalAddressOf(t);
             addresses = lit ? [lit] : [];
           }
+          // The outside view is asked for while the local chains run, about the same addresses.
+          if (helper && !ac.signal.aborted) jobs.push(helper.ask(t, addresses).then((xs) => void obs.x_helper!.push(...xs)));
           if (t.check !== 'dns' && !ac.signal.aborted) jobs.push(measureTarget(t, addresses, chainCtx, obs));
           await Promise.all(jobs);
         }),
@@ -187,14 +204,24 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   };
 
   try {
-    const controlsP = measure(cat.controls).then(async (m) => {
+    const controlsP = measure(cat.controls, true).then(async (m) => {
       const verdict = o.judge.controls(m.obs);
       const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
       await deliver(run);
       return run;
     });
-    const servicesP = cat.services.map(async (svc) => {
-      const m = await measure(svc);
+    const measured = cat.services.map((svc) => measure(svc, false));
+    const allMeasured = Promise.allSettled(measured);
+    const servicesP = cat.services.map(async (svc, i) => {
+      const m = await measured[i]!;
+      const port = o.callTest ? callPortOf(svc) : undefined;
+      if (o.callTest && port !== undefined) {
+        await allMeasured;
+        if (!ac.signal.aborted) {
+          m.obs.x_call_test = await runCallTest({ helper: o.callTest.helper, ...(o.ca ? { ca: o.ca } : {}), service: svc.service, signature: signatureFor(svc), servicePort: port, profile: o.callTest.profile, durationS: o.callTest.seconds, timeoutMs: o.timeoutMs, clock, signal: ac.signal });
+          Object.assign(m, { finishedAt: clock() }, flags());
+        }
+      }
       const controls = await controlsP;
       const verdict = o.judge.service(svc, m.obs, controls.controls, policy);
       const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
@@ -212,6 +239,6 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     o.signal?.removeEventListener('abort', onExternal);
     // No lookup may outlive the run (a pending getaddrinfo would hold the process open).
     releaseSystemResolver();
-    await closeDohAgents();
+    await Promise.all([closeDohAgents(), closeHelperPools()]);
   }
 }

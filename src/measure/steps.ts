@@ -74,6 +74,16 @@ export class StepRunner {
     return this.traceLimit(() => this.track(fn));
   }
 
+  /**
+   * A step that waits on a remote party rather than on the network under test (a question to a
+   * helper): its own transaction id and progress count, outside the chain and DNS limits, so that a
+   * slow helper never holds back the local measurements.
+   */
+  aside<T>(fn: (o: StepOptions) => Promise<T>, timeoutMs = this.o.timeoutMs): Promise<T> {
+    const transactionId = this.nextId++;
+    return this.track(() => fn({ ...this.stepOptions(transactionId), timeoutMs }));
+  }
+
   private stepOptions(transactionId: number, target?: string): StepOptions {
     return { clock: this.o.clock, timeoutMs: this.o.timeoutMs, signal: this.o.signal, transactionId, ...(target ? { target } : {}) };
   }

@@ -2,6 +2,8 @@
 // (df-002 dnst, df-005 tcpconnect, df-006 tlshandshake, df-001 http, df-008 netevents); the ones OONI
 // has no name for carry the `x_` prefix. `t0`/`t` are seconds since the measurement started.
 
+import type { HelperRequest, HelperResponse } from '../protocol/helper.js';
+import type { CallTestObservation } from './call-test.js';
 import type { Failure } from './failure.js';
 
 /**
@@ -304,6 +306,32 @@ export interface NetworkEvent {
   x_target?: string;
 }
 
+/**
+ * One question to a helper (a vantage outside this network) about one catalogue target, and its
+ * answer: the outside view recorded beside the local one. OONI has no format for it; the request and
+ * response are OONI's test-helper shapes with our `x_` additions (src/protocol/helper.ts).
+ */
+export interface HelperExchange {
+  /** The helper's URL, without credentials or query. */
+  helper: string;
+  request: HelperRequest;
+  /** HTTP status of the answer; null when none came. */
+  status: number | null;
+  /** The answer, when it was a valid helper answer. */
+  response: HelperResponse | null;
+  /**
+   * Null with a valid answer; a transport failure (df-007), `http_request_failed` for a non-200
+   * status, or `x_invalid_response` for an answer that is not a helper's (see x_reason).
+   */
+  failure: Failure | 'x_invalid_response';
+  /** Why the answer was refused or the status it came with, in words. */
+  x_reason?: string;
+  t0: number;
+  t: number;
+  transaction_id: number;
+  x_target: string;
+}
+
 /** All raw observations of one measurement, under OONI's names. */
 export interface Observations {
   queries: DnsQuery[];
@@ -315,6 +343,10 @@ export interface Observations {
   x_stun: StunExchange[];
   /** Where packets towards call relays stop (absent in lines written before localisation existed). */
   x_traces: PathTrace[];
+  /** The helpers' answers (only when the run was given --helper). */
+  x_helper?: HelperExchange[];
+  /** A test call against a helper (only with --call-test / `voipprobe call-test`). */
+  x_call_test?: CallTestObservation;
 }
 
 export function emptyObservations(): Observations {

@@ -2,6 +2,7 @@
 // observations in every measurement, each citing the observations it rests on.
 
 import type { ServicePath } from '../catalogue/schema.js';
+import type { CallTestVerdict } from './call-test.js';
 import type { Failure } from './failure.js';
 
 export const TECHNIQUES = [
@@ -33,6 +34,13 @@ export const TECHNIQUES = [
   /** STUN carrying one app's marks (its REALM, its message types) dropped while plain STUN to the same relay is answered. */
   'stun.app_signature',
   'throttled',
+  // The test-call techniques (CallTechnique in call-test.ts):
+  /** A test call's flow carrying the app's call signature fares worse than the same flow bit-inverted. */
+  'call.signature',
+  /** A test call fares worse on the service's call port than on a neutral port. */
+  'call.port',
+  /** A test call is cut off for seconds at a time (every flow alike). */
+  'call.cutoff',
 ] as const;
 export type Technique = (typeof TECHNIQUES)[number];
 
@@ -51,7 +59,7 @@ export type PathStatus = 'accessible' | 'blocked' | 'partially_blocked' | 'degra
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export interface EvidenceRef {
-  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'x_traces' | 'network_events';
+  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'x_traces' | 'network_events' | 'x_helper';
   index: number;
 }
 
@@ -120,6 +128,32 @@ export interface TargetVerdict {
   /** Call relays: how the verdict is known and where packets stop. */
   call?: CallEvidence;
   reason: string;
+  /** What the helpers saw of the deciding step from outside this network, when they were asked. */
+  outside?: OutsideView;
+}
+
+/**
+ * The outside view of a target's deciding step (the first that did not work here, or the last one):
+ * `works` when a helper completed the same step, `fails` when every helper that could tell failed it
+ * too, `unknown` when no usable helper answered about it.
+ */
+export interface OutsideView {
+  outcome: 'works' | 'fails' | 'unknown';
+  /** Helpers whose answers decided it. */
+  helpers: string[];
+  /** The helpers' failure for `fails`. */
+  failure?: string;
+}
+
+/** Whether a helper's answers were used for a service, and if not why (said in every line that asked one). */
+export interface HelperUse {
+  helper: string;
+  /** Questions asked and valid answers received. */
+  asked: number;
+  answered: number;
+  /** Whether its answers could decide anything (valid answers, and at least one step that worked from there). */
+  used: boolean;
+  reason: string;
 }
 
 export interface PathVerdict {
@@ -142,6 +176,8 @@ export interface PathVerdict {
   /** The call path: its evidence level (the weakest that holds for the status) and, when blocked, where. */
   call?: CallEvidence;
   reason: string;
+  /** Every target of the path fails from outside too (a helper said so): an outage, not censorship. */
+  outage?: true;
 }
 
 /** The table's columns: one summary per layer across the service's targets. */
@@ -170,6 +206,10 @@ export interface ServiceVerdict {
   /** Whether the controls allowed anything to be called blocked at all. */
   controls: ControlVerdict;
   reason: string;
+  /** The helpers asked about this service's targets and whether their answers were used. */
+  helpers?: HelperUse[];
+  /** The test call's quality and verdict (with --call-test); the call path already reflects it. */
+  call_test?: CallTestVerdict;
 }
 
 /** What the control measurements say about the network as a whole (pure summary of control observations). */

@@ -29,3 +29,5 @@ export { networkHasIpv6, localAddresses } from './interfaces.js';
 export { traceRoute, findTraceTool, parseHopLine, traceArgs, type TraceCapability, type TraceOptions, type TraceProtocol } from './trace.js';
 export { urlHost } from './address.js';
 export { defaultPort } from './dial.js';
+export { callHelper, closeHelperPools, helperLabel, type HelperCall, type HelperCallOptions } from './helper-client.js';
+export { runCallFlows, type CallFlowPlan, type CallFlowTrace, type CallFlowsResult, type ReceivedReply, type SentPacket } from './call-flow.js';

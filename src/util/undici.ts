@@ -17,6 +17,9 @@ if (!('request' in Dispatcher.prototype)) Object.assign(Dispatcher.prototype, ap
 
 export const Client = require('undici/lib/dispatcher/client.js') as typeof Undici.Client;
 export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export const Pool = require('undici/lib/dispatcher/pool.js') as typeof Undici.Pool;
 export type Client = Undici.Client;
+export type Pool = Undici.Pool;
+export type Dispatcher = Undici.Dispatcher;
 export type Agent = Undici.Agent;
 export type ResponseData = Undici.Dispatcher.ResponseData;

@@ -44,6 +44,17 @@ export const collectorSchema = z
   .strict()
   .refine((c) => !(c.token && c.token_file), { message: 'give either "token" or "token_file", not both', path: ['token_file'] });
 
+/** A helper (a vantage outside this network, `voipprobe helper`) to ask about every target. */
+export const helperSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an https:// (or, on a test network, http://) URL' }),
+    token: z.string().min(1).optional(),
+    /** A file holding the helper's bearer token (relative to this file). */
+    token_file: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((h) => !(h.token && h.token_file), { message: 'give either "token" or "token_file", not both', path: ['token_file'] });
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -53,6 +64,8 @@ export const configSchema = z
     timeouts: z.object({ step: seconds.optional(), deadline: seconds.optional() }).strict().default({}),
     concurrency: z.number().int().min(1).max(256).optional(),
     collector: collectorSchema.optional(),
+    /** Helpers asked about every target (--helper on the command line replaces them). */
+    helpers: z.array(helperSchema).max(8).optional(),
     /** Where unsent measurements wait (relative to this file). */
     spool_dir: z.string().min(1).default('results/spool'),
     /** Write the public address into measurements instead of scrubbing it. Off unless you mean it. */
@@ -93,6 +106,7 @@ export function parseConfigText(text: string, file: string): VoipprobeConfig {
     asn_db: resolveFrom(base, cfg.asn_db),
     geo_db: resolveFrom(base, cfg.geo_db),
     collector: cfg.collector && { ...cfg.collector, token_file: resolveFrom(base, cfg.collector.token_file) },
+    helpers: cfg.helpers?.map((h) => ({ ...h, token_file: resolveFrom(base, h.token_file) })),
   };
 }
 
@@ -126,6 +140,33 @@ export function readTokenFile(file: string): string {
   const token = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
   if (!token) throw new InputError(`${file}: token file is empty`, file);
   return token;
+}
+
+/** The environment variable holding a helper token when neither the config nor --helper-token-file gives one. */
+export const HELPER_TOKEN_ENV = 'VOIPPROBE_HELPER_TOKEN';
+
+/**
+ * The helpers a run asks: --helper URLs (with --helper-token-file or $VOIPPROBE_HELPER_TOKEN) replace
+ * the config's `helpers` (each with its own token, else the same fallbacks). A helper without a token
+ * is asked without one (an oohelperd-compatible helper takes none).
+ */
+export function resolveHelpers(cliUrls: readonly string[] | undefined, cliTokenFile: string | undefined, fromConfig: VoipprobeConfig['helpers'], env: NodeJS.ProcessEnv = process.env): { url: string; token?: string }[] {
+  const fallback = cliTokenFile ? readTokenFile(cliTokenFile) : env[HELPER_TOKEN_ENV] || undefined;
+  const withToken = (url: string, token: string | undefined) => ({ url, ...(token ? { token } : {}) });
+  if (cliUrls?.length) {
+    return cliUrls.map((u) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(u);
+      } catch {
+        throw new InputError(`--helper: expected an https:// URL, got "${u}"`);
+      }
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InputError(`--helper: expected an https:// URL, got "${u}"`);
+      if (parsed.username || parsed.password) throw new InputError(`--helper ${parsed.host}: put the token in --helper-token-file or $${HELPER_TOKEN_ENV}, not in the URL`);
+      return withToken(parsed.href, fallback);
+    });
+  }
+  return (fromConfig ?? []).map((h) => withToken(h.url, h.token ?? (h.token_file ? readTokenFile(h.token_file) : fallback)));
 }
 
 /** Flags given on the command line; each wins over the config file's value. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src/model/measurement.js';
-import { SCENARIOS } from '../../src/lab/scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS } from '../../src/lab/scenarios.js';
 import { planCensor } from '../../src/lab/netns/censor.js';
 import { DEFAULT_STATE_ROOT, distPath, missingRequirements, NetnsLab } from '../../src/lab/netns/lab.js';
 import { multiReplyQueries, runScenario, type ScenarioOutcome } from '../../src/lab/netns/scenario-run.js';
@@ -83,7 +83,7 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
       expect(o.diffs).toEqual([]);
       expect(o.probe.code).toBe(0);
       // Every service of the catalogue was measured and judged.
-      expect(o.probe.verdicts.map((v) => v.service).sort()).toEqual([...lab!.world.services].sort());
+      expect(o.probe.verdicts.map((v) => v.service).sort()).toEqual([...(s.services ?? lab!.world.services)].sort());
 
       if (s.noCensorship) {
         falsePositives += o.claims.length;
@@ -210,6 +210,29 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             const sig = measurementOf(o, 'signal').test_keys.x_stun;
             expect(sig.find((x) => x.x_exchange === 'binding')!.response?.class).toBe('success');
             expect(sig.find((x) => x.x_exchange === 'allocate')!.response).toBeNull();
+            break;
+          }
+          case 'tcp_syn_reset':
+          case 'icmp_prohibited': {
+            // On the wire: the SYNs refused here (a reset, or ICMP prohibited read as host unreachable), and the helper connected from outside.
+            const want = a.kind === 'tcp_syn_reset' ? 'connection_refused' : 'host_unreachable';
+            const m = measurementOf(o, a.service);
+            const failed = m.test_keys.tcp_connect.filter((c) => c.x_purpose !== 'neutral_sni');
+            expect(failed.length).toBeGreaterThan(0);
+            expect(failed.every((c) => c.status.failure === want), failed.map((c) => c.status.failure).join(',')).toBe(true);
+            if (s.helper === 'honest') expect(m.test_keys.x_helper!.some((x) => Object.values(x.response?.tcp_connect ?? {}).some((c) => c.status))).toBe(true);
+            break;
+          }
+          case 'call_signature_drop':
+          case 'call_loss':
+          case 'call_shape':
+          case 'call_cut': {
+            // The test call ran, four flows, and its evidence is in the line.
+            const m = measurementOf(o, 'whatsapp');
+            const ct = m.test_keys.x_call_test!;
+            expect(ct.failure).toBeNull();
+            expect(ct.flows).toHaveLength(4);
+            process.stdout.write(`  test call: ${m.test_keys.x_verdict!.call_test!.reason}\n`);
             break;
           }
           case 'uplink_down': {

@@ -33,6 +33,18 @@
 //   stun_signature_drop          nftables matches the STUN magic cookie 0x2112A442 at UDP payload
 //                                offset 4 (`@th,96,32`) and drops it; other UDP (DNS) passes;
 //   throttle                     tc htb: one 16 kbit/s-style class per service address, both ways;
+//   tcp_syn_reset                nftables answers the SYNs to the service's TCP endpoints with a reset;
+//   icmp_prohibited              ... or with ICMP type 3 code 13 (administratively prohibited);
+//   call_loss                    nftables drops a random share (numgen) of the UDP to the outside
+//                                vantage on the service's call ports;
+//   call_shape                   tc htb: UDP to and from the outside vantage on those ports, one slow
+//                                class each way;
+//   call_cut                     nftables drops UDP to the outside vantage while its address is in a
+//                                timeout set that a small process in the router fills for `cutS`
+//                                seconds every `everyS` seconds (cut-controller.ts, which logs each cut);
+//   call_signature_drop          nftables matches the test call's signature (TURN Send indication
+//                                0x0016 and the magic cookie) at the start of the UDP payload to the
+//                                outside vantage, on every port, and drops it;
 //   outage (not censorship)      the service's servers are taken down on the net side (nothing
 //                                listens: TCP refused, ICMP port unreachable);
 //   uplink_down (not censorship) the router's link towards the transit network goes down (ICMP
@@ -44,8 +56,18 @@
 // and tested without root; lab.ts applies the plan.
 
 import type { CensorAction } from '../scenarios.js';
-import { addressesOf, callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world.js';
-import { IF, LINK } from './topology.js';
+import { addressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world.js';
+import { IF, LAB_NEUTRAL_CALL_PORT, LINK } from './topology.js';
+
+/** The UDP ports of a service's call relays (the ports a test call uses). */
+function callPortsOf(world: LabWorld, service: string): number[] {
+  const ports = [...new Set(callEndpointsOf(world, service).map((e) => e.port))].sort((a, b) => a - b);
+  if (ports.length === 0) throw new Error(`${service} has no call relay`);
+  return ports;
+}
+
+/** Where the delaying reflector listens in the router, one port per helper port. */
+export const REFLECTOR_PORT_BASE = 40000;
 
 /** nftables table of the censor in the router namespace (recreated for every scenario). */
 export const CENSOR_TABLE = 'vplab_censor';
@@ -85,6 +107,10 @@ export interface CensorPlan {
   uplinkDown: boolean;
   /** Full nft script for the transit router (an outage beyond the ISP), or null. */
   transitNft: string | null;
+  /** The periodic cut's controller (call_cut): the nftables set it fills, how often and how long. */
+  cutter: { set: string; address: string; everyS: number; cutS: number } | null;
+  /** The delaying reflector (call_jitter): [local port, helper port] pairs and the largest delay. */
+  reflector: { ports: [number, number][]; maxDelayMs: number } | null;
   /** One line per action: what was done, in words (printed by the CLI and the tests). */
   summary: string[];
 }
@@ -123,7 +149,9 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   const pre: string[] = []; // raw prerouting (dup)
   const nat: string[] = []; // nat prerouting (redirect)
   const fwd: string[] = []; // filter forward (drop, reject)
-  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, transitNft: null, summary: [] };
+  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, transitNft: null, cutter: null, reflector: null, summary: [] };
+  const post: string[] = []; // nat postrouting (snat)
+  const sets: string[] = [];
   const fromClient = `iifname ${q(IF.routerToClient)}`;
 
   for (const a of actions) {
@@ -175,6 +203,52 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         plan.summary.push(`tcp_reset_on_data: nftables resets ${eps.length} ${a.service} TCP endpoints when the first data segment ${hex ? `starts with 0x${hex} (the protocol preamble)` : 'arrives'}`);
         break;
       }
+      case 'tcp_syn_reset':
+      case 'icmp_prohibited': {
+        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' || e.kind === 'tls');
+        const how = a.kind === 'tcp_syn_reset' ? 'reject with tcp reset' : 'reject with icmp type admin-prohibited';
+        fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn ${how}`);
+        plan.summary.push(`${a.kind}: nftables answers the SYNs to ${eps.length} ${a.service} TCP/TLS endpoints with ${a.kind === 'tcp_syn_reset' ? 'a TCP reset' : 'ICMP administratively prohibited'}`);
+        break;
+      }
+      case 'call_loss': {
+        const ports = callPortsOf(world, a.service);
+        fwd.push(`${fromClient} ip daddr ${LINK.out} udp dport { ${ports.join(', ')} } numgen random mod 100 < ${a.percent} counter drop`);
+        plan.summary.push(`call_loss: nftables drops ${a.percent} % of the UDP to the helper (${LINK.out}) on ${a.service}'s call port(s) ${ports.join(', ')}, at random`);
+        break;
+      }
+      case 'call_shape': {
+        const ports = callPortsOf(world, a.service);
+        const rate = `${a.kbit}kbit`;
+        for (const [dev, dir, portDir] of [[IF.routerToTransit, 'dst', 'dport'], [IF.routerToClient, 'src', 'sport']] as const) {
+          plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
+          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
+          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', rate, 'ceil', rate, 'burst', '1600', 'cburst', '1600']);
+          for (const p of ports) plan.tc.push(['filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, `${LINK.out}/32`, 'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', portDir, String(p), '0xffff', 'flowid', '1:10']);
+        }
+        plan.summary.push(`call_shape: tc htb shapes UDP to and from the helper on ${a.service}'s call port(s) ${ports.join(', ')} to ${rate} each way`);
+        break;
+      }
+      case 'call_cut':
+        sets.push('  set call_cut {', '    type ipv4_addr; flags timeout;', '  }');
+        fwd.push(`${fromClient} ip daddr @call_cut meta l4proto udp drop`);
+        plan.cutter = { set: 'call_cut', address: LINK.out, everyS: a.everyS, cutS: a.cutS };
+        plan.summary.push(`call_cut: UDP to the helper (${LINK.out}) dropped for ${a.cutS} s every ${a.everyS} s (a timeout set filled by the cut controller)`);
+        break;
+      case 'call_jitter': {
+        // Every call port of the world and the neutral one: no comparison of the test call is favoured.
+        const ports = [...callPorts(world), LAB_NEUTRAL_CALL_PORT];
+        const pairs = ports.map((p) => [REFLECTOR_PORT_BASE + ports.indexOf(p), p] as [number, number]);
+        for (const [local, p] of pairs) nat.push(`${fromClient} ip daddr ${LINK.out} udp dport ${p} redirect to :${local}`);
+        post.push(`oifname ${q(IF.routerToTransit)} ip saddr ${LINK.router_transit} ip daddr ${LINK.out} meta l4proto udp snat to ${LINK.client}`);
+        plan.reflector = { ports: pairs, maxDelayMs: a.maxDelayMs };
+        plan.summary.push(`call_jitter: UDP between the client and the helper on ${ports.join(', ')} goes through a delaying reflector in the router (0-${a.maxDelayMs} ms each way, uniformly)`);
+        break;
+      }
+      case 'call_signature_drop':
+        fwd.push(`${fromClient} ip daddr ${LINK.out} udp length >= 28 @th,64,16 0x0016 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`);
+        plan.summary.push(`call_signature_drop: nftables drops UDP to the helper whose payload starts like the test call's signature (TURN Send indication 0x0016, magic cookie), on every port`);
+        break;
       case 'tcp_blackhole': {
         const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' || e.kind === 'tls');
         fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn drop`);
@@ -262,10 +336,11 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
     }
   }
 
-  if (pre.length || nat.length || fwd.length) {
-    const lines = [`table ip ${CENSOR_TABLE} {`];
+  if (pre.length || nat.length || fwd.length || post.length) {
+    const lines = [`table ip ${CENSOR_TABLE} {`, ...sets];
     if (pre.length) lines.push('  chain prerouting_raw {', '    type filter hook prerouting priority raw; policy accept;', ...pre.map((r) => `    ${r}`), '  }');
     if (nat.length) lines.push('  chain prerouting_nat {', '    type nat hook prerouting priority dstnat; policy accept;', ...nat.map((r) => `    ${r}`), '  }');
+    if (post.length) lines.push('  chain postrouting_nat {', '    type nat hook postrouting priority srcnat; policy accept;', ...post.map((r) => `    ${r}`), '  }');
     if (fwd.length) lines.push('  chain forward_censor {', '    type filter hook forward priority filter; policy accept;', ...fwd.map((r) => `    ${r}`), '  }');
     lines.push('}');
     plan.nft = `${lines.join('\n')}\n`;

@@ -17,9 +17,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareWithScenario, type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, compareWithScenario, type Scenario, scenarioById } from '../scenarios.js';
 import { DEFAULT_STATE_ROOT, downAll, missingRequirements, NetnsLab } from './lab.js';
-import { multiReplyQueries, runScenario, timeoutFor, verdictLines } from './scenario-run.js';
+import { multiReplyQueries, runScenario, scenarioArgs, timeoutFor, verdictLines } from './scenario-run.js';
 import { LAB_NETWORKS, LINK, leftoverNamespaces, pidsIn } from './topology.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -42,9 +42,10 @@ function describe(lab: NetnsLab): void {
   const w = lab.world;
   const n = lab.names.ns;
   say(`lab ${lab.state.id}`);
-  say(`  namespaces: client ${n.client}, middlebox ${n.router}, servers ${n.net}, DNS injector ${n.inj}`);
-  say(`  links: client ${LINK.client} <-> ${LINK.router_client} router (ISP, AS${LAB_NETWORKS.isp.asn}) ${LINK.router_transit} <-> ${LINK.transit} transit (AS${LAB_NETWORKS.transit.asn}) <-> servers (AS${LAB_NETWORKS.hosting.asn}) and the relays' router (AS${LAB_NETWORKS.relay.asn}); router ${LINK.router_inj} <-> ${LINK.inj} injector`);
+  say(`  namespaces: client ${n.client}, middlebox ${n.router}, servers ${n.net}, DNS injector ${n.inj}, outside vantage ${n.out}`);
+  say(`  links: client ${LINK.client} <-> ${LINK.router_client} router (ISP, AS${LAB_NETWORKS.isp.asn}) ${LINK.router_transit} <-> ${LINK.transit} transit (AS${LAB_NETWORKS.transit.asn}) <-> servers (AS${LAB_NETWORKS.hosting.asn}), the relays' router (AS${LAB_NETWORKS.relay.asn}) and the outside vantage ${LINK.out} (AS${LAB_NETWORKS.outside.asn}); router ${LINK.router_inj} <-> ${LINK.inj} injector`);
   say(`  relays: ${w.relayPrefix} behind the relays' router`);
+  say(`  helper (outside the censor): ${lab.state.helperUrls.honest} (token ${lab.state.helperTokenFile}; misbehaving ones: ${Object.entries(lab.state.helperUrls).filter(([k]) => k !== 'honest').map(([k, u]) => `${k} ${u}`).join(', ')})`);
   say(`  hosts: ${w.prefix} on the net side (${w.hosts.length} names, ${w.standIns.length} stand-ins for IP literals)`);
   say(`  ISP resolver ${w.infra.ispResolver.server} (the client's resolv.conf), neutral resolver ${w.infra.neutralResolver.server}, DoH ${w.infra.doh.url}`);
   say(`  sinkhole ${w.infra.sinkhole}, block page ${w.infra.blockpage.address}`);
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
       const scenario = lab.state.scenario ? scenarioById(lab.state.scenario) : scenarioById('1');
       const t = timeoutS ?? (scenario ? timeoutFor(scenario) : 2);
       const out = join(lab.state.dir, 'results');
-      const probe = await lab.runProbe({ timeoutS: t, out });
+      const probe = await lab.runProbe({ timeoutS: t, out, ...(scenario ? scenarioArgs(lab, scenario) : {}) });
       for (const l of verdictLines(probe)) say(l);
       say(`probe exited ${probe.code} after ${(probe.ms / 1000).toFixed(1)} s; evidence in ${out}`);
       if (scenario && probe.controls) {

@@ -8,6 +8,7 @@
 // lab in one invocation and apply scenarios to it or remove it in later ones.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,19 +18,22 @@ import type { Measurement } from '../../model/measurement.js';
 import type { ControlVerdict, ServiceVerdict } from '../../model/verdict.js';
 import { createLabCa, issueCert } from '../pki.js';
 import { type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
-import { allAddresses, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world.js';
+import { allAddresses, callPorts, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world.js';
 import { CENSOR_TABLE, type CensorPlan, OUTAGE_TABLE, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
 import { assignCoturn, COTURN_READY, coturnConfig, coturnRealm } from './coturn.js';
 import { hasTool, inNs, run, runSync } from './exec.js';
 import type { InjectorConfig } from './injector.js';
 import type { InterceptConfig } from './intercept-proxy.js';
+import type { DelayReflectorConfig } from './delay-reflector.js';
+import type { FakeHelperConfig, FakeHelperMode } from './fake-helper.js';
 import { isAlive, type LabProcess, startInNs, stopProcess } from './procs.js';
-import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_PREFIX, labAsnCsv, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_NEUTRAL_CALL_PORT, LAB_PREFIX, labAsnCsv, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+export { LAB_NEUTRAL_CALL_PORT };
 
 export const DEFAULT_STATE_ROOT = '/run/voipprobe-lab';
 
 /** The censor's helper processes a scenario may start (and clear() stops). */
-const HELPERS = ['injector', 'proxy', 'interceptor'] as const;
+const HELPERS = ['injector', 'proxy', 'interceptor', 'cutter', 'reflector'] as const;
 
 /** The repository root (holds package.json and dist/), from this module's location in src/ or dist/src/. */
 export function repoRoot(): string {
@@ -52,6 +56,10 @@ export interface LabState {
   censorCaFile: string;
   /** Certificates (and keys) the censor CA issued for the intercepted names. */
   censorCertsFile: string;
+  /** The outside vantage's helpers: their CA (the probe trusts it), the token, the URLs by kind. */
+  helperCaFile: string;
+  helperTokenFile: string;
+  helperUrls: Record<LabHelperKind, string>;
   targetsDir: string;
   /** The lab's networks as an ASN database (routers and hosts to test ASNs), given to the probe with --asn-db. */
   asnDbFile: string;
@@ -63,6 +71,12 @@ export interface LabState {
   /** Built inside an unprivileged user namespace: no /etc/netns files, the probe gets --system-resolver. */
   userns?: boolean;
 }
+
+/** The lab's helpers in the outside vantage: the real one, and the ones that misbehave on purpose. */
+export type LabHelperKind = 'honest' | FakeHelperMode;
+
+/** Where the lab's helpers listen (on the outside vantage's address). */
+export const LAB_HELPER_PORTS: Record<LabHelperKind, number> = { honest: 8443, garbage: 8444, silent: 8445, liar_works: 8446, liar_fails: 8447 };
 
 export interface UpOptions {
   /** Lab id (must start with "vplab-"); default vplab-<pid>. */
@@ -104,7 +118,7 @@ export function missingRequirements(): string[] {
 }
 
 export class NetnsLab {
-  private helpers: { injector?: LabProcess; proxy?: LabProcess; interceptor?: LabProcess } = {};
+  private helpers: { injector?: LabProcess; proxy?: LabProcess; interceptor?: LabProcess; cutter?: LabProcess; reflector?: LabProcess } = {};
   private exitHandlers: { exit: () => void; signal: (sig: NodeJS.Signals) => void } | null = null;
   private destroyed = false;
   current: Scenario | null = null;
@@ -148,6 +162,9 @@ export class NetnsLab {
       caFile: join(dir, 'lab-ca.pem'),
       censorCaFile: join(dir, 'censor-ca.pem'),
       censorCertsFile: join(dir, 'censor-certs.json'),
+      helperCaFile: join(dir, 'helper-ca.pem'),
+      helperTokenFile: join(dir, 'helper-token'),
+      helperUrls: Object.fromEntries(Object.entries(LAB_HELPER_PORTS).map(([k, port]) => [k, `https://${LINK.out}:${port}/`])) as Record<LabHelperKind, string>,
       targetsDir: join(dir, 'targets'),
       asnDbFile: join(dir, 'asn.csv'),
       fifo: join(dir, 'serve.fifo'),
@@ -181,6 +198,11 @@ export class NetnsLab {
       const certs: InterceptConfig['certs'] = {};
       for (const h of wsHosts) certs[h] = await issueCert(censorCa, { names: [h], ips: [] });
       writeFileSync(state.censorCertsFile, JSON.stringify(certs), { mode: 0o600 });
+
+      // The outside vantage: a real helper beyond the censor, and helpers that misbehave.
+      const helpers = await lab.startHelpers();
+      state.pids.helper = helpers.honest.pid;
+      state.pids.fakeHelpers = helpers.fakes.pid;
       state.startupMs = Math.round(performance.now() - t0);
       lab.saveState();
       log(`lab ${id} up in ${state.startupMs} ms (${allAddresses(world).length} addresses, ${serve.ready.servers} servers)`);
@@ -219,6 +241,55 @@ export class NetnsLab {
 
   private logFile(name: string): string {
     return join(this.state.dir, 'logs', `${name}.log`);
+  }
+
+  /**
+   * Starts `voipprobe helper` in the outside vantage (its certificate from a CA of its own, which the
+   * probe trusts; its DNS the lab's neutral resolver; the world's call ports and a neutral one for test
+   * calls; private targets allowed, since every lab address is in 198.18.0.0/15), and the fake helpers.
+   */
+  private async startHelpers(): Promise<{ honest: LabProcess; fakes: LabProcess }> {
+    const s = this.state;
+    const ca = await createLabCa('voipprobe lab helper CA');
+    writeFileSync(s.helperCaFile, ca.certPem);
+    const cert = await issueCert(ca, { names: [], ips: [LINK.out] });
+    const certFile = join(s.dir, 'helper-cert.pem');
+    const keyFile = join(s.dir, 'helper-key.pem');
+    writeFileSync(certFile, cert.certPem);
+    writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
+    writeFileSync(s.helperTokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+    const honest = await startInNs({
+      name: 'helper',
+      ns: s.names.ns.out,
+      argv: [
+        process.execPath, distPath('cli.js'), 'helper',
+        '--listen', `${LINK.out}:${LAB_HELPER_PORTS.honest}`,
+        '--cert', certFile, '--key', keyFile, '--token-file', s.helperTokenFile,
+        '--resolver', this.world.infra.neutralResolver.server,
+        '--ca-file', s.caFile,
+        '--allow-private-targets',
+        '--call-ports', callPorts(this.world).join(','),
+        '--neutral-ports', String(LAB_NEUTRAL_CALL_PORT),
+        '--log-level', 'info',
+      ],
+      log: this.logFile('helper'),
+      isReady: (x) => x.msg === 'helper listening',
+    });
+    const cfg: FakeHelperConfig = {
+      address: LINK.out,
+      certPem: cert.certPem,
+      keyPem: cert.keyPem,
+      ports: { garbage: LAB_HELPER_PORTS.garbage, silent: LAB_HELPER_PORTS.silent, liar_works: LAB_HELPER_PORTS.liar_works, liar_fails: LAB_HELPER_PORTS.liar_fails },
+    };
+    const cfgFile = join(s.dir, 'fake-helpers.json');
+    writeFileSync(cfgFile, JSON.stringify(cfg), { mode: 0o600 });
+    const fakes = await startInNs({ name: 'fake-helpers', ns: s.names.ns.out, argv: [process.execPath, distPath('lab', 'netns', 'fake-helper.js'), cfgFile], log: this.logFile('fake-helpers') });
+    return { honest, fakes };
+  }
+
+  /** `voipprobe run` flags that make the probe ask one of the lab's helpers. */
+  helperArgs(kind: LabHelperKind): string[] {
+    return ['--helper', this.state.helperUrls[kind], '--helper-token-file', this.state.helperTokenFile];
   }
 
   private async startServe(): Promise<LabProcess> {
@@ -338,6 +409,18 @@ export class NetnsLab {
       for (const args of plan.tc) await run(inNs(router, 'tc', ...args));
       if (plan.uplinkDown) await run(['ip', '-n', router, 'link', 'set', IF.routerToTransit, 'down']);
       if (plan.transitNft) await run(inNs(this.names.ns.transit, 'nft', '-f', '-'), { input: plan.transitNft });
+      if (plan.reflector) {
+        const cfg: DelayReflectorConfig = { helper: LINK.out, ports: plan.reflector.ports, maxDelayMs: plan.reflector.maxDelayMs, log: join(this.state.dir, 'logs', 'applied-delays.jsonl') };
+        const file = join(this.state.dir, 'delay-reflector.json');
+        writeFileSync(file, JSON.stringify(cfg));
+        this.helpers.reflector = await startInNs({ name: 'delay-reflector', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'delay-reflector.js'), file], log: this.logFile('delay-reflector') });
+        this.state.pids.reflector = this.helpers.reflector.pid;
+      }
+      if (plan.cutter) {
+        const c = { table: CENSOR_TABLE, ...plan.cutter };
+        this.helpers.cutter = await startInNs({ name: 'cut-controller', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'cut-controller.js'), JSON.stringify(c)], log: this.logFile('cut-controller') });
+        this.state.pids.cutter = this.helpers.cutter.pid;
+      }
     } catch (err) {
       await this.clear().catch(() => {});
       throw err;
@@ -353,6 +436,13 @@ export class NetnsLab {
   /** Removes every censorship measure: a clean network again. */
   async clear(): Promise<void> {
     const { router } = this.names.ns;
+    for (const name of ['cutter', 'reflector'] as const) {
+      const p = this.helpers[name];
+      if (!p) continue;
+      await stopProcess(p.pid);
+      delete this.helpers[name];
+      delete this.state.pids[name];
+    }
     const tables = (await run(inNs(router, 'nft', 'list', 'tables'))).stdout;
     if (tables.includes(`table ip ${CENSOR_TABLE}`)) await run(inNs(router, 'nft', 'delete', 'table', 'ip', CENSOR_TABLE));
     // The SNI rules: iptables-nft keeps them in the router's own "ip filter" table, which the lab owns
@@ -391,31 +481,34 @@ export class NetnsLab {
 
   // --- the probe ----------------------------------------------------------------------------
 
-  /** `voipprobe run` arguments for the probe inside the client namespace (its own resolv.conf: no --system-resolver, unless in a user namespace). */
-  probeArgs(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number }): string[] {
+  /** `voipprobe run` (or `call-test`) arguments for the probe inside the client namespace (its own resolv.conf: no --system-resolver, unless in a user namespace). */
+  probeArgs(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test' }): string[] {
     return [
-      'run',
+      o.command ?? 'run',
       ...probeArgs(this.world, { targetsDir: this.state.targetsDir, caFile: this.state.caFile }, { systemResolver: Boolean(this.state.userns) }),
       '--ca-file', this.state.censorCaFile,
+      '--ca-file', this.state.helperCaFile,
       '--asn-db', this.state.asnDbFile,
       '--timeout', String(o.timeoutS),
       ...(o.deadlineS ? ['--deadline', String(o.deadlineS)] : []),
       '--out', o.out,
       ...(o.json ? ['--json'] : []),
+      ...(o.extra ?? []),
     ];
   }
 
   /** The full command line (for a person to paste). */
-  probeCommand(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number }): string[] {
-    return inNs(this.names.ns.client, process.execPath, distPath('cli.js'), ...this.probeArgs(o));
+  probeCommand(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[] }): string[] {
+    return inNs(this.names.ns.client, process.execPath, ...(o.nodeArgs ?? []), distPath('cli.js'), ...this.probeArgs(o));
   }
 
   /** Runs the real probe inside the client namespace and parses its measurement lines. */
-  async runProbe(o: { timeoutS: number; out: string; deadlineS?: number; killAfterMs?: number }): Promise<ProbeRun> {
+  /** `nodeArgs` and `env` are for benchmarks (a usage hook). */
+  async runProbe(o: { timeoutS: number; out: string; deadlineS?: number; killAfterMs?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ProbeRun> {
     const argv = this.probeCommand({ ...o, json: true });
     const t0 = performance.now();
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

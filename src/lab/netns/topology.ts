@@ -6,8 +6,13 @@
 // (LAB_NETWORKS; the lab writes them into an ASN database the probe is given with --asn-db).
 //
 //   client ── router (access ISP, AS64500) ── transit (AS64510) ── net (servers, AS64530)
-//                 │                              │                   │ (relay block, policy-routed back)
-//                 └── inj (DNS injector)         └── relaynet (AS64520) ┘
+//                 │                              │   │                │ (relay block, policy-routed back)
+//                 └── inj (DNS injector)         │   └── relaynet (AS64520) ┘
+//                                                └── out (the outside vantage, AS64540: a helper beyond the censor)
+//
+// The censor sits in the ISP's router and matches what comes in from the client's side only, so the
+// outside vantage reaches the servers as an uncensored network would, and the client reaches it
+// through the censor.
 //
 // The topology is data (NAMESPACES, LINKS, ROUTES): another vantage or network is one more entry.
 // Links use NETNS_LINK_BLOCK (198.18.0.0/20); the world's hosts live in NETNS_HOST_BLOCK (198.18.16.0/20)
@@ -24,7 +29,7 @@ import { inNs, run, runSync } from './exec.js';
 /** Every name the lab creates starts with this (namespaces, /etc/netns dirs, state dirs). */
 export const LAB_PREFIX = 'vplab-';
 
-export const ROLES = ['client', 'router', 'transit', 'relaynet', 'net', 'inj'] as const;
+export const ROLES = ['client', 'router', 'transit', 'relaynet', 'net', 'inj', 'out'] as const;
 export type NsRole = (typeof ROLES)[number];
 
 /** The lab's networks, with test ASNs (RFC 5398 documentation numbers and RFC 6996 private ones). */
@@ -33,11 +38,12 @@ export const LAB_NETWORKS = {
   transit: { asn: 64510, name: 'voipprobe lab transit' },
   relay: { asn: 64520, name: 'voipprobe lab relay network' },
   hosting: { asn: 64530, name: 'voipprobe lab hosting' },
+  outside: { asn: 64540, name: 'voipprobe lab outside vantage' },
 } as const;
 export type LabNetwork = keyof typeof LAB_NETWORKS;
 
 /** Which network each namespace's addresses belong to (the relay block, on net, belongs to `relay`). */
-export const NS_NETWORK: Record<NsRole, LabNetwork> = { client: 'isp', router: 'isp', inj: 'isp', transit: 'transit', relaynet: 'relay', net: 'hosting' };
+export const NS_NETWORK: Record<NsRole, LabNetwork> = { client: 'isp', router: 'isp', inj: 'isp', transit: 'transit', relaynet: 'relay', net: 'hosting', out: 'outside' };
 
 export interface LabLink {
   a: NsRole;
@@ -57,6 +63,7 @@ export const LINKS = {
   transitNet: { a: 'transit', b: 'net', ifA: 'vpl-t-n', ifB: 'vpl-n-t', addrA: '198.18.0.13', addrB: '198.18.0.14' },
   transitRelaynet: { a: 'transit', b: 'relaynet', ifA: 'vpl-t-x', ifB: 'vpl-x-t', addrA: '198.18.0.17', addrB: '198.18.0.18' },
   relaynetNet: { a: 'relaynet', b: 'net', ifA: 'vpl-x-n', ifB: 'vpl-n-x', addrA: '198.18.0.21', addrB: '198.18.0.22' },
+  transitOut: { a: 'transit', b: 'out', ifA: 'vpl-t-o', ifB: 'vpl-o-t', addrA: '198.18.0.25', addrB: '198.18.0.26' },
 } as const satisfies Record<string, LabLink>;
 export const LINK_PREFIX_LEN = 30;
 
@@ -79,6 +86,8 @@ export const LINK = {
   transit: LINKS.routerTransit.addrB,
   router_inj: LINKS.routerInj.addrA,
   inj: LINKS.routerInj.addrB,
+  /** The outside vantage (where the lab's helper runs), beyond the ISP. */
+  out: LINKS.transitOut.addrB,
   prefixLen: LINK_PREFIX_LEN,
 } as const;
 
@@ -106,10 +115,18 @@ export const ROUTES: LabRoute[] = [
   { ns: 'net', to: NETNS_LINK_BLOCK, via: LINKS.transitNet.addrA },
   { ns: 'net', to: NETNS_LINK_BLOCK, via: LINKS.relaynetNet.addrA, table: RELAY_TABLE, from: NETNS_RELAY_BLOCK },
   { ns: 'inj', to: NETNS_LINK_BLOCK, via: LINKS.routerInj.addrA },
+  // The outside vantage: the client reaches it through the censor; it reaches the servers and the relays as any network does.
+  { ns: 'client', to: `${LINKS.transitOut.addrB}/32`, via: LINKS.clientRouter.addrB },
+  { ns: 'router', to: `${LINKS.transitOut.addrB}/32`, via: LINKS.routerTransit.addrB },
+  { ns: 'out', to: NETNS_HOST_BLOCK, via: LINKS.transitOut.addrA },
+  { ns: 'out', to: NETNS_LINK_BLOCK, via: LINKS.transitOut.addrA },
 ];
 
 /** Namespaces that forward packets. */
 const FORWARDERS: NsRole[] = ['router', 'transit', 'relaynet'];
+
+/** The lab helper's neutral port for test calls (no service of the catalogue uses it). */
+export const LAB_NEUTRAL_CALL_PORT = 50000;
 
 export interface LabNames {
   /** e.g. "vplab-1234" */

@@ -182,12 +182,17 @@ describe.skipIf(spawnSync('prlimit', ['--version']).status !== 0)('voipprobe run
   });
 });
 
-describe('voipprobe run rejects bad resolver flags before measuring', () => {
+describe('voipprobe run rejects bad resolver, helper and call-test flags before measuring', () => {
   it.each([
     [['--resolver', 'localhost:53'], /--resolver: expected an IP address and port/],
     [['--system-resolver', '127.0.0.1:99999'], /--system-resolver: expected an IP address and port/],
     [['--doh', 'http://127.0.0.1/dns-query'], /--doh: expected an https:\/\/ URL/],
     [['--doh', 'not a url'], /--doh: expected an https:\/\/ URL/],
+    [['--helper', 'ftp://helper.example/'], /--helper: expected an https:\/\/ URL/],
+    [['--helper', 'https://user:secret@helper.example/'], /put the token in --helper-token-file/],
+    [['--call-test', '20'], /a test call needs a helper/],
+    [['--call-test', '1', '--helper', 'https://helper.example/'], /--call-test: expected a number of seconds from 2 to 600/],
+    [['--call-test', '5', '--helper', 'https://helper.example/', '--call-profile', 'hd'], /--call-profile: expected voice or video/],
   ])('%j', async (flags, message) => {
     const out = mkdtempSync(join(tmpdir(), 'vp-cli-bad-'));
     const r = await runCli(['run', '--targets', catalogue('127.0.0.1', 9), ...flags, '--out', out]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inPrefix } from '../../../src/util/ip.js';
 import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
-import { callLevelsOf, censorshipClaims, compareWithScenario, SCENARIOS } from '../../../src/lab/scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, callLevelsOf, censorshipClaims, compareWithScenario } from '../../../src/lab/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
 

@@ -1,6 +1,6 @@
 import * as full from 'undici';
 import { describe, expect, it } from 'vitest';
-import { Agent, Client } from '../../../src/util/undici.js';
+import { Agent, Client, Pool } from '../../../src/util/undici.js';
 
 // src/util/undici.ts loads undici's internal modules directly; this checks that they are the ones the
 // package itself exports and that dispatchers get their request API, so an undici upgrade that moves
@@ -9,6 +9,7 @@ describe('slim undici loading', () => {
   it('gives the same classes as the package index', () => {
     expect(Client).toBe(full.Client);
     expect(Agent).toBe(full.Agent);
+    expect(Pool).toBe(full.Pool);
   });
   it('dispatchers have the request API', () => {
     const a = new Agent();
