@@ -226,7 +226,7 @@ describe('STUN towards a call relay', () => {
   });
   it('port 3478 silent for the neutral controls too: the local evidence stands whatever the helper gets', () => {
     const t = run(relay(true), CONTROLS_3478_BLOCKED, false);
-    expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'udp.no_response', 'strong']);
+    expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'udp.port_blocked', 'strong']);
   });
 });
 

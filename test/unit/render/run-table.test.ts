@@ -46,9 +46,10 @@ describe('renderRunTable', () => {
     expect(lines[0]).toBe('SIMULATION');
     expect(lines[2]).toMatch(/^service\s+DNS\s+TCP\s+TLS\s+WebSocket\s+HTTPS\s+call path\s+verdict$/);
     const row = lines.find((l) => l.startsWith('whatsapp'))!;
-    // A relay known to answer, silent, not localised: blocked, but weakly.
-    expect(row).toMatch(/ok 1\s+ok 1\s+-\s+-\s+-\s+blocked \(udp\.no_response; weak\)\s+partially_blocked$/);
-    expect(text).toContain('whatsapp: partially_blocked — call blocked (udp.no_response) while chat works');
+    // A relay known to answer, silent, not localised: blocked, but weakly; from one endpoint, so the
+    // service is only degraded (the weak-evidence rule, docs/verdicts.md).
+    expect(row).toMatch(/ok 1\s+ok 1\s+-\s+-\s+-\s+blocked \(udp\.no_response; weak\)\s+degraded$/);
+    expect(text).toContain('whatsapp: degraded — call blocked (udp.no_response) on weak evidence from a single endpoint');
   });
   it('says plainly when the network is down', () => {
     const v = analyzeService(svc, o, { controls: CONTROLS_DOWN, network: net });
