@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCli } from '../../support/cli.js';
@@ -91,7 +91,8 @@ describe('voipprobe report', () => {
     expect(r.stderr).toContain(`${join(d, 'pipe.jsonl')}: skipped: a FIFO (named pipe)`);
     expect(r.stderr).toContain(`${join(d, 'zero.jsonl')}: skipped: a character device`);
     expect(r.stderr).toContain(`${join(d, 'sub', 'up')}: skipped: a symlink loop`);
-    expect((JSON.parse(r.stdout) as { input: { measurements: number; files: string[] } }).input).toMatchObject({ measurements: 1, files: [join(d, 'good.jsonl')] });
+    // The report names files relative to the folder given (never the machine's local paths).
+    expect((JSON.parse(r.stdout) as { input: { measurements: number; files: string[] } }).input).toMatchObject({ measurements: 1, files: [join(basename(d), 'good.jsonl')] });
   });
 
   it('reads results/ in the working directory by default', async () => {
