@@ -70,6 +70,27 @@ function forgedByTls(hostname: string, obs: Observations, localAddrs: string[], 
   return `${what} while it validates at ${good.address}, the encrypted control's address`;
 }
 
+/**
+ * The same proof borrowed from another name of the measurement: when a name whose answer differs from
+ * the encrypted control's is proven forged by TLS (forgedByTls) and its local answer shares an address
+ * with this one's, that address is a forgery target (a block page), whatever name it is given for. It
+ * lets names without a TLS target (a relay's TCP or UDP) be judged by what the run proved elsewhere.
+ */
+function forgedBySibling(hostname: string, obs: Observations, localAddrs: string[]): string | undefined {
+  const names = [...new Set(obs.queries.map((q) => q.hostname))].filter((h) => h !== hostname);
+  for (const other of names) {
+    const qs = obs.queries.filter((q) => q.hostname === other);
+    const local = [...new Set(qs.filter((q) => q.x_resolver_role === 'local' && q.failure === null).flatMap((q) => addressesOf(q.answers)))];
+    const shared = local.filter((ip) => localAddrs.includes(ip));
+    if (shared.length === 0) continue;
+    const doh = [...new Set(qs.filter((q) => q.x_resolver_role === 'control' && q.engine === 'doh' && q.failure === null).flatMap((q) => addressesOf(q.answers)))];
+    if (doh.length === 0 || local.some((ip) => doh.includes(ip))) continue;
+    const why = forgedByTls(other, obs, local, doh);
+    if (why) return `the same address (${shared.slice(0, 3).join(', ')}) is a forgery for ${other}: ${why}`;
+  }
+  return undefined;
+}
+
 export function judgeDns(
   hostname: string,
   obs: Observations,
@@ -135,7 +156,7 @@ export function judgeDns(
     return v('inconclusive', `no local lookup and no neutral answer for ${hostname}`);
   }
   if (localAddrs.length > 0 && dohAddrs.length > 0 && !localAddrs.some((ip) => dohAddrs.includes(ip))) {
-    const forged = forgedByTls(hostname, obs, localAddrs, dohAddrs);
+    const forged = forgedByTls(hostname, obs, localAddrs, dohAddrs) ?? forgedBySibling(hostname, obs, localAddrs);
     if (forged) {
       // The neutral resolvers' plain-UDP answers forged the same way: only a box on the path does that.
       const plainForged = plainControl.filter((q) => addressesOf(q.answers).some((ip) => localAddrs.includes(ip)));

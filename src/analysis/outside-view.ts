@@ -17,7 +17,7 @@
 //   STUN silence on a port or for STUN as a whole that the neutral controls show) is not overturned
 //   by a helper that fails too.
 
-import type { Target } from '../catalogue/schema.js';
+import { answersKnown, type Target } from '../catalogue/schema.js';
 import type { Failure } from '../model/failure.js';
 import type { HelperExchange, Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, HelperUse, Layer, LayerVerdict, OutsideView, PathVerdict, TargetVerdict, Technique } from '../model/verdict.js';
@@ -188,6 +188,11 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   };
 
   if (outside.outcome === 'works') {
+    // A relay the catalogue says ignores strangers cannot answer a helper either: such a claim is a
+    // stale catalogue or a helper that lies, and decides nothing (localisation, not the helper, speaks for it).
+    if (l.layer === 'stun' && t.check === 'stun' && !answersKnown(t)) {
+      return { ...tv, outside, reason: `${tv.reason}; a helper (${works.map((o) => o.helper).join(', ')}) says this relay answered it, though the catalogue says it ignores strangers: not used` };
+    }
     const technique = techniqueFor(l, failure);
     if (!technique) return { ...tv, outside };
     const reason = `${l.reason}; from outside (${works.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} worked: blocked on this network`;

@@ -453,15 +453,19 @@ export const SCENARIOS: Scenario[] = [
     id: '13g',
     title: 'in-path DNS forgery for Skype/Teams: one forged answer, no genuine one, neutral UDP forged too',
     notes:
-      "An in-path box answers every Skype and Teams name with the block page address (not a known sinkhole, a public-looking address) and drops the genuine answers; it rewrites the neutral resolver's plain-UDP answers the same way. Only DoH gives the genuine addresses. One reply per query, so no two-reply evidence; the answer differing from DoH's is not forgery by itself (a CDN), but the chains also go to DoH's addresses (run.ts), and TLS with each name fails at the block page address while it validates at DoH's: the local answer is forged, and since the neutral resolver's plain-UDP answer carries the same address, an on-path box forged it: dns.injection (strong) for every named target (dns.ts), whatever the block page then does. The Teams relays are IP literals: call accessible. skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
+      "An in-path box answers every Skype and Teams name with the block page address (not a known sinkhole, a public-looking address) and drops the genuine answers; it rewrites the neutral resolver's plain-UDP answers the same way. Only DoH gives the genuine addresses. One reply per query, so no two-reply evidence; the answer differing from DoH's is not forgery by itself (a CDN), but the chains also go to DoH's addresses (run.ts), and TLS with each name fails at the block page address while it validates at DoH's: the local answer is forged, and since the neutral resolver's plain-UDP answer carries the same address, an on-path box forged it: dns.injection (strong) for every named target (dns.ts), whatever the block page then does. The Teams relays are named (worldaz.tr.teams.microsoft.com) and have no TLS target, but their forged answer is the block page address the run proved a forgery for the other names (forgedBySibling in dns.ts): dns.injection (strong) for the call targets too. Every path blocked: skype, skype-legacy and teams blocked.",
     actions: [{ kind: 'dns_inject', service: 'skype', dropGenuine: true, neutralUdp: true }],
     expect: {
       skype: {
-        status: 'partially_blocked',
-        paths: { chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, call: acc() },
+        status: 'blocked',
+        paths: {
+          chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
+          web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
+          call: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
+        },
         groups: {
           'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection') } },
-          teams: { status: 'partially_blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() } },
+          teams: { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: blockedBy('dns.injection') } },
         },
       },
     },

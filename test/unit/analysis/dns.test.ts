@@ -173,6 +173,21 @@ describe('judgeDns: DoH outranks plain-UDP answers, TLS evidence tells a CDN fro
     if (c.reason) expect(j.verdict.reason).toMatch(c.reason);
   });
 
+  // A relay's name has no TLS target: the proof comes from another name of the run given the same address.
+  const R = 'relay.example';
+  const G2 = '198.18.17.48';
+  const relayQueries = [query(R, 'local', [F]), query(R, 'control', [F], { engine: 'udp', resolver_address: '198.18.16.2:53' }), query(R, 'control', [G2])];
+  it('a name without a TLS target, given an address the run proved forged for another name: injection too', () => {
+    const o = obs({ queries: [query(H, 'local', [F]), udpControl([F]), doh([G]), ...relayQueries], tcp_connect: [connectAt(F, null), connectAt(G, null)], tls_handshakes: [hsAt(F, 'ssl_invalid_hostname'), hsAt(G, null)] });
+    const j = judgeDns(R, o, CONTROLS_UP, labNet);
+    expect([j.verdict.status, j.verdict.technique, j.verdict.strength]).toEqual(['blocked', 'dns.injection', 'strong']);
+    expect(j.verdict.reason).toMatch(new RegExp(`same address \\(${F}\\) is a forgery for ${H}`));
+  });
+  it('the same, when the other name validates at that address (a CDN): not forged', () => {
+    const o = obs({ queries: [query(H, 'local', [F]), udpControl([F]), doh([G]), ...relayQueries], tcp_connect: [connectAt(F, null), connectAt(G, null)], tls_handshakes: [hsAt(F, null), hsAt(G, null)] });
+    expect(judgeDns(R, o, CONTROLS_UP, labNet).verdict.status).toBe('ok');
+  });
+
   it('keeps the genuine address of an injected pair usable and marks the forged one', () => {
     const j = judgeDns(H, obs({ queries: [query(H, 'local', [F], { x_replies: [reply([F]), reply([G])] }), udpControl([F], { x_replies: [reply([F]), reply([G])] }), doh([G])] }), CONTROLS_UP, labNet);
     expect(j.bogusAddrs).toEqual([F]);

@@ -212,9 +212,15 @@ describe('STUN towards a call relay', () => {
     o.x_helper = [exchange('relay', answer({ x_udp: udp(outside) }))];
     return judge([target], o, controls).targets[0]!;
   };
-  it('silent here, answers the helper: blocked, strong, even for a relay not known to answer', () => {
-    const t = run(relay(false), CONTROLS_UP, true);
+  it('silent here, answers the helper, a relay known to answer: blocked, strong', () => {
+    const t = run(relay(true), CONTROLS_UP, true);
     expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'udp.no_response', 'strong']);
+  });
+  it('a relay the catalogue says ignores strangers "answers" the helper: not used (a stale catalogue or a lying helper)', () => {
+    const t = run(relay(false), CONTROLS_UP, true);
+    expect(t.status).toBe('inconclusive');
+    expect(t.outside?.outcome).toBe('works');
+    expect(t.reason).toMatch(/ignores strangers: not used/);
   });
   it('a relay not known to answer is silent for the helper too: still inconclusive (silence is what everyone gets)', () => {
     expect(run(relay(false), CONTROLS_UP, false).status).toBe('inconclusive');
