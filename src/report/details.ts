@@ -69,7 +69,10 @@ export function locationText(v: unknown): string | undefined {
   if (addr) parts.push(addr);
   const asn = text(v.asn) ?? (num(v.asn) !== undefined ? `AS${num(v.asn)}` : undefined);
   if (asn) parts.push(`in ${/^AS/i.test(asn) ? asn : `AS${asn}`}`);
-  const net = text(v.network) ?? text(v.network_name) ?? text(v.as_name);
+  // The probe's PathLocation names the network's role (`vantage`, `beyond`, `relay`); its AS name says more.
+  const ROLE_WORDS: Record<string, string | undefined> = { vantage: 'inside this network', beyond: 'between this network and the relay', relay: "the relay's network", unknown: undefined };
+  const role = typeof v.network === 'string' && v.network in ROLE_WORDS ? ROLE_WORDS[v.network] : text(v.network);
+  const net = text(v.as_name) ?? text(v.network_name) ?? role;
   if (net) parts.push(`(${net})`);
   return parts.length ? parts.join(' ') : undefined;
 }
@@ -102,6 +105,28 @@ function qualityIn(o: Obj): CallQuality | undefined {
 }
 
 /**
+ * The quality of the test call a real call would be: the flow carrying the service's signature on its
+ * call port (model/call-test.ts), worse direction for loss and jitter.
+ */
+function testCallQuality(v: unknown): CallQuality | undefined {
+  if (!isObj(v) || !Array.isArray(v.flows)) return undefined;
+  const flow = v.flows.find((f): f is Obj => isObj(f) && f.port_role === 'service' && f.scrambled === false);
+  if (!flow) return qualityOf(v);
+  const q: CallQuality = {};
+  const mos = num(flow.mos);
+  if (mos !== undefined) q.mos = mos;
+  const dirs = [flow.up, flow.down].filter(isObj);
+  const worst = (k: string) => dirs.map((d) => num(d[k])).filter((x): x is number => x !== undefined).reduce<number | undefined>((a, b) => (a === undefined || b > a ? b : a), undefined);
+  const loss = worst('loss_pct');
+  if (loss !== undefined) q.loss_pct = loss;
+  const jitter = worst('jitter_ms');
+  if (jitter !== undefined) q.jitter_ms = jitter;
+  const rtt = isObj(flow.rtt_ms) ? num(flow.rtt_ms.p50) : undefined;
+  if (rtt !== undefined) q.rtt_ms = rtt;
+  return Object.keys(q).length ? q : undefined;
+}
+
+/**
  * The details of one path in one of this probe's measurements: from the path's verdict, then (for the
  * call path) from the service's verdict and the test keys, where a test call's quality may be recorded.
  */
@@ -115,17 +140,18 @@ export function pathDetails(measurement: unknown, path: ServicePath | 'any'): Pa
   if (reason) out.reason = reason;
   const strength = text(pv.strength);
   if (strength) out.strength = strength;
-  const lv = pv[LEVEL_KEYS.find((k) => typeof pv[k] === 'string') ?? ''];
-  const level = text(lv);
-  if (level) out.level = level.replace(/_/g, ' ');
-  for (const k of LOCATION_KEYS) {
-    const l = locationText(pv[k]);
-    if (l) {
-      out.location = l;
-      break;
-    }
+  // A call path's evidence level and location sit in its `call` record (model/verdict.ts CallEvidence).
+  const sources = [pv, ...(isObj(pv.call) ? [pv.call] : [])];
+  for (const o of sources) {
+    const level = text(o[LEVEL_KEYS.find((k) => typeof o[k] === 'string') ?? '']);
+    if (level) out.level = level.replace(/_/g, ' ');
   }
-  const quality = qualityIn(pv) ?? (path === 'call' || path === 'any' ? (qualityIn(verdict) ?? qualityIn(tk)) : undefined);
+  for (const o of sources) {
+    const k = LOCATION_KEYS.find((key) => locationText(o[key]) !== undefined);
+    if (k) out.location = locationText(o[k]);
+  }
+  const callQuality = () => testCallQuality(verdict.call_test) ?? qualityIn(verdict) ?? qualityIn(tk);
+  const quality = qualityIn(pv) ?? (path === 'call' || path === 'any' ? callQuality() : undefined);
   if (quality) out.quality = quality;
   return out;
 }

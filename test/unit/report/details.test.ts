@@ -19,6 +19,16 @@ function withCallDetails(extra: Record<string, unknown>, time = '2026-11-23 10:0
 }
 
 describe('pathDetails', () => {
+  it("reads the probe's own shapes: the call path's `call` record (level, where) and the test call's service flow", () => {
+    const m = withCallDetails({ call: { level: 'blocked', where: { hop: 1, address: '198.18.0.1', asn: 64500, as_name: 'lab ISP', network: 'vantage' } } });
+    const flow = (port_role: string, scrambled: boolean, mos: number, loss: number) => ({ port_role, scrambled, mos, up: { loss_pct: loss, jitter_ms: 3 }, down: { loss_pct: loss / 2, jitter_ms: 9 }, rtt_ms: { p50: 41, p90: 60, max: 80 } });
+    (m.test_keys.x_verdict as unknown as Record<string, unknown>).call_test = { status: 'throttled', mos: 2.9, flows: [flow('neutral', false, 4.3, 0), flow('service', true, 4.2, 0.5), flow('service', false, 2.9, 5)] };
+    const d = pathDetails(m, 'call');
+    expect(d.level).toBe('blocked');
+    expect(d.location).toBe('hop 1 198.18.0.1 in AS64500 (lab ISP)');
+    expect(d.quality).toEqual({ mos: 2.9, loss_pct: 5, jitter_ms: 9, rtt_ms: 41 });
+  });
+
   it('reads strength, level, location and quality by their usual names', () => {
     const m = withCallDetails({
       level: 'path_open_to_relay_network',
