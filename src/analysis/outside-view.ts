@@ -21,7 +21,7 @@ import { answersKnown, type Target } from '../catalogue/schema.js';
 import type { Failure } from '../model/failure.js';
 import type { HelperExchange, Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, HelperUse, Layer, LayerVerdict, OutsideView, PathVerdict, TargetVerdict, Technique } from '../model/verdict.js';
-import type { HelperResponse } from '../protocol/helper.js';
+import { type HelperResponse, NOT_SUPPORTED } from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
 import { portOf } from './controls.js';
 
@@ -80,9 +80,12 @@ function stepOutcome(layer: Layer, tv: TargetVerdict, r: HelperResponse, expectS
       return w.status === expectStatus ? works : fails(w.failure ?? `http status ${w.status}`);
     }
     case 'stun': {
-      const u = ep ? r.x_udp?.[ep] : undefined;
-      if (!u || u.failure === 'x_not_supported') return undefined;
-      return u.response ? works : fails(u.failure);
+      // Every exchange asked at this endpoint (`endpoint`, or `endpoint/id` for a described one): any
+      // answer proves the relay heard; fails only when every exchange the helper could make failed.
+      const us = ep ? Object.entries(r.x_udp ?? {}).filter(([k, u]) => (k === ep || k.startsWith(`${ep}/`)) && u.failure !== NOT_SUPPORTED && !u.failure?.startsWith('x_invalid_exchange')) : [];
+      if (us.length === 0) return undefined;
+      if (us.some(([, u]) => u.response)) return works;
+      return fails(us[0]![1].failure);
     }
   }
 }

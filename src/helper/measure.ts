@@ -14,8 +14,9 @@
 
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { ExchangeRequest } from '../model/exchange.js';
 import type { DnsQuery, HttpRequest, StunExchange } from '../model/observations.js';
-import { httpsGet, lookupSystem, queryDoh, queryUdp, stunBinding, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
+import { checkExchangeRequest, httpsGet, lookupSystem, queryDoh, queryUdp, stunBinding, stunExchange, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
 import type { StepOptions, TrustStore } from '../net/types.js';
 import {
   HELPER_PROTOCOL_VERSION,
@@ -274,10 +275,16 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
           case 'stun_binding':
             out[key] = udpResult(await stunBinding({ ...step(), ip, port }), 'stun_binding');
             return;
-          case 'described':
-            // The described exchanges of the call-path catalogue are not implemented by this helper yet.
-            out[key] = { exchange: 'described', sent: 0, response: null, failure: NOT_SUPPORTED };
+          case 'described': {
+            // One exchange of the call-path catalogue, sent as the probe sent it; one it cannot encode
+            // (an unknown attribute, too large a message) is refused, never guessed at.
+            const request = { ...u.exchange.request, attributes: u.exchange.request.attributes } as ExchangeRequest;
+            const dkey = `${key}/${u.exchange.id}`;
+            const problem = checkExchangeRequest(request);
+            if (problem) out[dkey] = { exchange: u.exchange.id, sent: 0, response: null, failure: `x_invalid_exchange: ${problem}` };
+            else out[dkey] = udpResult(await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }), u.exchange.id);
             return;
+          }
         }
       }),
     );

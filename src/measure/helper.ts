@@ -4,11 +4,12 @@
 // answer that is not a helper's is recorded with the reason and never used.
 
 import pLimit from 'p-limit';
-import type { Target } from '../catalogue/schema.js';
+import { exchangesOf, type Target } from '../catalogue/schema.js';
+import type { ExchangeSpec } from '../model/exchange.js';
 import type { HelperExchange } from '../model/observations.js';
 import { BROWSER_USER_AGENT, callHelper, defaultPort, helperLabel, urlHost } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, type HelperRequest, type HelperRequestInput, helperRequest, helperResponse } from '../protocol/helper.js';
+import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, type HelperRequest, type HelperRequestInput, helperRequest, helperResponse, type UdpExchangeRequest } from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
 import type { StepRunner } from './steps.js';
 
@@ -27,6 +28,13 @@ const BROWSER_HEADERS: Record<string, string[]> = {
 };
 
 const cap = <T>(xs: T[]) => xs.slice(0, HELPER_LIMITS.endpoints);
+
+/** How one catalogue exchange is asked of a helper. */
+function udpQuestion(e: ExchangeSpec): UdpExchangeRequest {
+  const r = e.request;
+  if (r.method === 'binding' && r.attributes.length === 0 && !r.fingerprint) return { kind: 'stun_binding' };
+  return { kind: 'described', id: e.id, request: { ...(r.method ? { method: r.method } : {}), ...(r.message_type ? { message_type: r.message_type } : {}), attributes: r.attributes, fingerprint: r.fingerprint } };
+}
 
 /**
  * The question for one target at the addresses the probe chose, or null for a target the helper has
@@ -81,7 +89,11 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
         ...common,
         http_request: hostUrl(t.host),
         x_http: false,
-        x_udp: addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: { kind: 'stun_binding' as const } }))).slice(0, HELPER_LIMITS.udpExchanges),
+        // The catalogue's exchanges, as the probe sends them (a plain Binding as OONI-style stun_binding),
+        // every endpoint's first exchange before any endpoint's second, within the helper's bound.
+        x_udp: exchangesOf(t)
+          .flatMap((e) => addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: udpQuestion(e) }))))
+          .slice(0, HELPER_LIMITS.udpExchanges),
       };
       break;
     case 'resolver':

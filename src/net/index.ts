@@ -12,6 +12,8 @@ export { httpsGet, BROWSER_USER_AGENT, type HttpsGetOptions } from './http.js';
 export { wsUpgrade, type WsUpgradeOptions } from './ws.js';
 export { stunBinding, stunExchange, retransmitSchedule, type StunBindingOptions, type StunExchangeOptions } from './stun.js';
 export {
+  checkExchangeRequest,
+  MAX_EXCHANGE_REQUEST_BYTES,
   newTransactionId,
   encodeBindingRequest,
   encodeBindingSuccess,

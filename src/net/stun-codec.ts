@@ -142,6 +142,25 @@ export function requestType(req: Pick<ExchangeRequest, 'method' | 'message_type'
   throw new TypeError('an exchange request needs a method or a message_type');
 }
 
+/** The largest request described as data that is sent (a relay's answer to it stays within one datagram). */
+export const MAX_EXCHANGE_REQUEST_BYTES = 1024;
+
+/**
+ * Why a request described as data from outside (a helper's client) cannot be sent: an unknown method or
+ * attribute, a message type out of range, both or neither of method and message type, or more than
+ * MAX_EXCHANGE_REQUEST_BYTES encoded; undefined when it can.
+ */
+export function checkExchangeRequest(req: ExchangeRequest): string | undefined {
+  if ((req.method === undefined) === (req.message_type === undefined)) return 'give exactly one of method and message_type';
+  if (req.method !== undefined && !Object.hasOwn(STUN_METHODS, req.method)) return `unknown STUN method "${req.method}"`;
+  try {
+    const size = encodeExchangeRequest(req, Buffer.alloc(12)).length;
+    return size > MAX_EXCHANGE_REQUEST_BYTES ? `${size} bytes encoded, more than ${MAX_EXCHANGE_REQUEST_BYTES}` : undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Encodes a request described as data (catalogue `exchanges[].request`); throws on a spec the schema would refuse. */
 export function encodeExchangeRequest(req: ExchangeRequest, txid: Buffer): Buffer {
   const type = requestType(req);

@@ -67,18 +67,29 @@ const url = (schemes: string[]) =>
 // ---- UDP exchanges -------------------------------------------------------------------------------
 
 /**
- * What the helper sends to a UDP endpoint and what counts as an answer. Today: a STUN Binding request
- * (RFC 5389). The described exchanges of the call-path catalogue (TURN Allocate, service-specific
- * STUN-framed messages) extend this union; a helper that does not know a kind answers
- * `x_not_supported` for it, never a guess.
+ * What the helper sends to a UDP endpoint and what counts as an answer: a STUN Binding request
+ * (RFC 5389), or one exchange of the call-path catalogue as data (`described`: a TURN Allocate, a
+ * service's STUN-framed message; src/model/exchange.ts). Its shape is bounded here; the helper checks
+ * its meaning (attribute names, the encoded size) when it encodes it, and answers `x_invalid_exchange`
+ * for one it cannot send. Any answer of any class proves the relay heard it.
  */
 export const udpExchange = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('stun_binding') }).strict(),
   z
     .object({
       kind: z.literal('described'),
-      /** The exchange as the catalogue describes it (issue "Calls": exchanges as data). Opaque to this contract. */
-      description: z.record(z.string(), z.unknown()),
+      /** The catalogue's exchange id ("allocate", "wa-ping"); the answer is keyed `endpoint/id`. */
+      id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/),
+      request: z
+        .object({
+          method: z.string().max(32).optional(),
+          message_type: z.string().regex(/^0x[0-9a-fA-F]{1,4}$/).optional(),
+          attributes: z
+            .array(z.object({ type: z.string().max(32), hex: z.string().regex(/^([0-9a-fA-F]{2}){0,256}$/).optional(), text: z.string().max(256).optional() }).strict())
+            .max(16),
+          fingerprint: z.boolean(),
+        })
+        .strict(),
     })
     .strict(),
 ]);

@@ -9,6 +9,7 @@ import { targetPolicy } from '../../../src/helper/policy.js';
 import { createHelperServer, listenHelper, type RunningHelper } from '../../../src/helper/server.js';
 import { LoopbackLab } from '../../../src/lab/loopback.js';
 import { censorshipClaims } from '../../../src/lab/scenarios.js';
+import { callEndpointsOf } from '../../../src/lab/world.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import type { ServiceVerdict } from '../../../src/model/verdict.js';
 import { trustStore } from '../../../src/net/index.js';
@@ -104,6 +105,28 @@ describe('the helper server', () => {
     expect(a.tcp_connect[`${host.address}:10443`]).toMatchObject({ status: true, failure: null });
     expect(a.http_request.status_code).toBe(200);
     expect(a.ip_info![host.address]!.flags & 1).toBe(1);
+  });
+
+  it("sends a relay's described exchanges as the catalogue gives them: Signal's relay challenges an Allocate (401), an unknown attribute is refused", async () => {
+    const relay = callEndpointsOf(lab.world, 'signal')[0]!;
+    const ep = `${relay.address}:${relay.port}`;
+    const allocate = { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false };
+    const r = await post(helper.url, {
+      http_request: `https://${relay.address}/`,
+      x_voipprobe: { version: 1 },
+      x_http: false,
+      x_timeout_ms: 2000,
+      x_udp: [
+        { endpoint: ep, exchange: { kind: 'stun_binding' } },
+        { endpoint: ep, exchange: { kind: 'described', id: 'allocate', request: allocate } },
+        { endpoint: ep, exchange: { kind: 'described', id: 'bogus', request: { ...allocate, attributes: [{ type: 'NO-SUCH-ATTRIBUTE', hex: '00' }] } } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    const a = (await r.json()) as HelperResponse;
+    expect(a.x_udp![ep]!.response?.class).toBe('success');
+    expect(a.x_udp![`${ep}/allocate`]!.response).toMatchObject({ class: 'error', error_code: 401 });
+    expect(a.x_udp![`${ep}/bogus`]).toMatchObject({ sent: 0, response: null, failure: expect.stringMatching(/^x_invalid_exchange: .*NO-SUCH-ATTRIBUTE/) });
   });
 
   it('never touches a private address unless it runs on a test network', async () => {

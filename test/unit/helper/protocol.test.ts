@@ -65,6 +65,22 @@ describe('the questions the probe asks', () => {
       { endpoint: '192.0.2.7:3479', exchange: { kind: 'stun_binding' } },
     ]);
   });
+  it("a relay's catalogue exchanges: each endpoint's first exchange before any second one, described ones as data, within the bound", () => {
+    const allocate = { id: 'allocate', request: { method: 'allocate' as const, attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false }, source: 'RFC 8656' };
+    const binding = { id: 'binding', request: { method: 'binding' as const, attributes: [], fingerprint: false }, source: 'RFC 5389' };
+    const q = helperQuestion(t({ id: 'r', role: 'call', check: 'stun', host: '192.0.2.7', ports: [3478, 3479], exchanges: [binding, allocate] }), ['192.0.2.7', '192.0.2.8'], 2000)!;
+    expect(q.x_udp!.map((x) => `${x.endpoint} ${x.exchange.kind === 'described' ? x.exchange.id : x.exchange.kind}`)).toEqual([
+      '192.0.2.7:3478 stun_binding',
+      '192.0.2.7:3479 stun_binding',
+      '192.0.2.8:3478 stun_binding',
+      '192.0.2.8:3479 stun_binding',
+      '192.0.2.7:3478 allocate',
+      '192.0.2.7:3479 allocate',
+      '192.0.2.8:3478 allocate',
+      '192.0.2.8:3479 allocate',
+    ]);
+    expect(q.x_udp![4]!.exchange).toEqual({ kind: 'described', id: 'allocate', request: allocate.request });
+  });
   it('the neutral controls are never asked about', () => {
     expect(helperQuestion(t({ id: 'd', role: 'control', check: 'doh', url: 'https://192.0.2.53/dns-query' }), [], 2000)).toBeNull();
   });

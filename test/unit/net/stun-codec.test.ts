@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkExchangeRequest,
   decodeStunMessage,
   encodeBindingError,
   encodeBindingRequest,
@@ -11,6 +12,7 @@ import {
   newTransactionId,
   type StunMessage,
 } from '../../../src/net/stun-codec.js';
+import type { ExchangeRequest } from '../../../src/model/exchange.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -216,5 +218,24 @@ describe('exchanges described as data', () => {
   it('refuses a spec the schema would refuse', () => {
     expect(() => encodeExchangeRequest({ attributes: [], fingerprint: false }, txid)).toThrow(TypeError);
     expect(() => encodeExchangeRequest({ method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false }, txid)).toThrow(/unknown STUN attribute/);
+  });
+});
+
+describe('checkExchangeRequest (a request described by a helper client)', () => {
+  const attrs = (n: number, bytes: number) => Array.from({ length: n }, () => ({ type: 'SOFTWARE', hex: '00'.repeat(bytes) }));
+  it.each([
+    ['a TURN Allocate', { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false }, undefined],
+    ["WhatsApp's ping by message type", { message_type: '0x0801', attributes: [], fingerprint: true }, undefined],
+    ['neither method nor type', { attributes: [], fingerprint: false }, /exactly one/],
+    ['both', { method: 'binding', message_type: '0x0001', attributes: [], fingerprint: false }, /exactly one/],
+    ['an unknown method', { method: 'flood', attributes: [], fingerprint: false }, /unknown STUN method/],
+    ['an inherited name is not a method', { method: 'constructor', attributes: [], fingerprint: false }, /unknown STUN method/],
+    ['an unknown attribute', { method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false }, /unknown STUN attribute/],
+    ['a type past 0x3fff', { message_type: '0xffff', attributes: [], fingerprint: false }, /out of range/],
+    ['too large to send', { method: 'binding', attributes: attrs(8, 200), fingerprint: false }, /more than 1024/],
+  ] as const)('%s', (_name, req, want) => {
+    const got = checkExchangeRequest(req as unknown as ExchangeRequest);
+    if (want === undefined) expect(got).toBeUndefined();
+    else expect(got).toMatch(want);
   });
 });
