@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../lab/scenarios.js';
+import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../lab/world/scenarios.js';
 import { InputError } from '../util/input-error.js';
 import { executeRun } from './run.js';
 import { secondsFlag } from './common.js';
@@ -130,7 +130,7 @@ async function loopbackDemo(flags: DemoFlags, scenario: Scenario, timeoutS: numb
   const unsupported = loopbackUnsupported(scenario);
   if (unsupported) throw new InputError(`--scenario ${scenario.id} cannot be simulated on loopback: ${unsupported}`);
   // Loaded here, not at startup: the lab (certificate authority, servers) weighs on every other command.
-  const { LoopbackLab } = await import('../lab/loopback.js');
+  const { LoopbackLab } = await import('../lab/loopback/lab.js');
   const lab = await LoopbackLab.start();
   try {
     await lab.applyScenario(scenario);

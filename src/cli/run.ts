@@ -24,8 +24,8 @@ import { escapeForTerminal } from '../util/terminal.js';
 import { asnLookup } from '../vantage/asn-db.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
-import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../vantage/config.js';
-import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
+import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../config/config.js';
+import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../config/run-context.js';
 import { readCaFiles } from './ca-files.js';
 import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
 

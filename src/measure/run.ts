@@ -11,7 +11,7 @@ import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
 import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { addressesOf } from '../util/dns-answers.js';
+import { addressesOf } from '../model/dns-answers.js';
 import { hostPort } from '../util/ip.js';
 import type { CallProfile } from '../model/call-test.js';
 import { callPortOf, signatureFor } from './call-signature.js';

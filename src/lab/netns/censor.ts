@@ -1,4 +1,4 @@
-// The censor of the namespace lab: each abstract action of src/lab/scenarios.ts turned into what a
+// The censor of the namespace lab: each abstract action of src/lab/world/scenarios.ts turned into what a
 // real censor's equipment does, on the wire, in the middlebox ("router") namespace:
 //
 //   dns_nxdomain, dns_sinkhole   the network's own resolver lies (resolver-level blocking, as ISPs do
@@ -55,8 +55,8 @@
 // planCensor() is pure (world + actions in, rulesets and commands out) so that the rules can be read
 // and tested without root; lab.ts applies the plan.
 
-import type { CensorAction } from '../scenarios.js';
-import { addressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world.js';
+import type { CensorAction } from '../world/scenarios.js';
+import { addressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world/world.js';
 import { IF, LAB_NEUTRAL_CALL_PORT, LINK } from './topology.js';
 
 /** The UDP ports of a service's call relays (the ports a test call uses). */

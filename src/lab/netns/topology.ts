@@ -23,7 +23,7 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NETNS_HOST_BLOCK, NETNS_LINK_BLOCK, NETNS_RELAY_BLOCK } from '../world.js';
+import { NETNS_HOST_BLOCK, NETNS_LINK_BLOCK, NETNS_RELAY_BLOCK } from '../world/world.js';
 import { inNs, run, runSync } from './exec.js';
 
 /** Every name the lab creates starts with this (namespaces, /etc/netns dirs, state dirs). */

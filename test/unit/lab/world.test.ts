@@ -22,7 +22,7 @@ import {
   stunControls,
   writeLabCatalogue,
   zoneRecords,
-} from '../../../src/lab/world.js';
+} from '../../../src/lab/world/world.js';
 
 const catalogue = loadCatalogue();
 const dirs: string[] = [];

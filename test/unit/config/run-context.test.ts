@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_ASN_ATTRIBUTION } from '../../../src/vantage/identity.js';
-import { applyConfigToRunFlags, prepareRunContext } from '../../../src/vantage/run-context.js';
+import { applyConfigToRunFlags, prepareRunContext } from '../../../src/config/run-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voipprobe-runctx-'));
 const cfg = join(dir, 'voipprobe.config.json');

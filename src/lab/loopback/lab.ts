@@ -8,16 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Catalogue, loadCatalogue } from '../catalogue/load.js';
-import type { RunFlags } from '../cli/run.js';
-import { judge } from '../analysis/index.js';
-import type { HelperEndpoint } from '../measure/helper.js';
-import { type RunResult, runMeasurement } from '../measure/run.js';
-import { trustStore } from '../net/index.js';
-import { createLabCa, type LabCa } from './pki.js';
-import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from './scenarios.js';
-import { LabServers } from './serve.js';
-import { LOOPBACK_DEFAULT_OCTET, type LabWorld, planWorld, probeArgs, writeLabCatalogue } from './world.js';
+import { type Catalogue, loadCatalogue } from '../../catalogue/load.js';
+import type { RunFlags } from '../../cli/run.js';
+import { judge } from '../../analysis/index.js';
+import type { HelperEndpoint } from '../../measure/helper.js';
+import { type RunResult, runMeasurement } from '../../measure/run.js';
+import { trustStore } from '../../net/index.js';
+import { createLabCa, type LabCa } from '../world/pki.js';
+import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../world/scenarios.js';
+import { LabServers } from '../world/serve.js';
+import { LOOPBACK_DEFAULT_OCTET, type LabWorld, planWorld, probeArgs, writeLabCatalogue } from '../world/world.js';
 
 export interface LoopbackLabOptions {
   /** Catalogue the world is planned from; default the bundled probes/. */

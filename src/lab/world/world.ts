@@ -26,11 +26,11 @@
 import { isIP } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
-import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../catalogue/schema.js';
-import type { ExchangeAnswer } from '../model/exchange.js';
-import { requestType } from '../net/stun-codec.js';
-import { hostPort, inPrefix } from '../util/ip.js';
+import type { Catalogue, ServiceCatalogue } from '../../catalogue/load.js';
+import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../../catalogue/schema.js';
+import type { ExchangeAnswer } from '../../model/exchange.js';
+import { requestType } from '../../net/stun-codec.js';
+import { hostPort, inPrefix } from '../../util/ip.js';
 
 export type LabKind = 'loopback' | 'netns';
 

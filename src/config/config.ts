@@ -88,7 +88,7 @@ export interface LoadedConfig {
   config: VoipprobeConfig;
 }
 
-/** The published JSON Schema (also committed as src/vantage/voipprobe.config.schema.json). */
+/** The published JSON Schema (also committed as src/config/voipprobe.config.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
 }

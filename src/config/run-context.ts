@@ -7,9 +7,9 @@ import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
 import type { AccessLabel } from '../model/measurement.js';
 import type { SubmitOptions } from '../submit/flush.js';
-import { submitOptionsFrom } from '../submit/settings.js';
+import { submitOptionsFrom } from './submit-settings.js';
 import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
-import { identifyVantage, type VantageIdentity } from './identity.js';
+import { identifyVantage, type VantageIdentity } from '../vantage/identity.js';
 
 export interface RunVantageFlags {
   config?: string;
