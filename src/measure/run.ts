@@ -36,7 +36,7 @@ export interface RunOptions {
   ipv6?: boolean;
   /** External abort (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
-  /** Addresses per family and target. */
+  /** Addresses per family and target (default DEFAULT_PER_FAMILY). */
   perFamily?: number;
   /** Maps routers on the path to call relays to their networks (the CLI passes the offline ASN database). */
   asnOf?: AsnOf;
@@ -53,6 +53,9 @@ export interface RunOptions {
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
 }
+
+/** Addresses measured per family and target unless a run says otherwise. */
+export const DEFAULT_PER_FAMILY = 2;
 
 export interface ServiceRun {
   service: ServiceCatalogue;
@@ -160,7 +163,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             hosts.add(host);
             // The local answers decide when they are usable (what an app would use); only when they are
             // missing or forged do the chains wait for the neutral resolvers' answers.
-            const pick = { ipv6, perFamily: o.perFamily ?? 2 };
+            const pick = { ipv6, perFamily: o.perFamily ?? DEFAULT_PER_FAMILY };
             let choice = chooseAddresses(await resolver.resolveLocal(host), policy, pick);
             if (choice.source === 'none') choice = chooseAddresses(await resolver.resolve(host), policy, pick);
             addresses = choice.addresses;
