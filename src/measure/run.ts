@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
 import { hostOf, literalAddressOf } from '../catalogue/schema.js';
-import type { Judge } from '../model/judge.js';
+import type { Judge } from './judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
 import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
