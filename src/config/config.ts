@@ -61,7 +61,6 @@ export const configSchema = z
   .strict();
 
 export type VoipprobeConfig = z.output<typeof configSchema>;
-export type CollectorConfig = z.output<typeof collectorSchema>;
 
 export interface LoadedConfig {
   /** Absolute path of the file read, or undefined when no file was given or found. */
