@@ -22,7 +22,7 @@ import type { AppliedDelays } from '../src/lab/netns/delay-reflector.js';
 import { inNs, run } from '../src/lab/netns/exec.js';
 import { missingRequirements, NetnsLab, type ProbeRun } from '../src/lab/netns/lab.js';
 import { scenarioArgs } from '../src/lab/netns/scenario-run.js';
-import type { Scenario } from '../src/lab/scenarios.js';
+import type { Scenario } from '../src/lab/world/scenarios.js';
 import type { CallTestObservation } from '../src/model/call-test.js';
 
 const GOALS = { lossPp: 1, jitterRel: 0.2, cutStartS: 0.25 } as const;

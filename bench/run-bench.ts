@@ -1,5 +1,5 @@
 // `npm run bench`: the full default catalogue measured by the real CLI (`node dist/src/cli.js run`,
-// a child process) against the loopback lab planned from it (src/lab/world.ts), in two conditions:
+// a child process) against the loopback lab planned from it (src/lab/world/world.ts), in two conditions:
 //   clean       every server answers (the call relays every exchange, which real ones do not);
 //   all-silent  every endpoint silent (TCP blackholed, TLS servers that never answer a ClientHello,
 //               STUN dropped) while DNS answers, so every chain really waits for its step timeout.
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LoopbackLab } from '../src/lab/loopback.js';
+import { LoopbackLab } from '../src/lab/loopback/lab.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');

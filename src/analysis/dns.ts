@@ -18,7 +18,7 @@
 import type { ControlNetwork } from '../catalogue/schema.js';
 import type { DnsQuery, Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, LayerVerdict, Technique } from '../model/verdict.js';
-import { addressesOf, isBogusAnswer } from '../util/dns-answers.js';
+import { addressesOf, isBogusAnswer } from '../model/dns-answers.js';
 import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { resolverAnswered } from './controls.js';
 

@@ -2,7 +2,7 @@
 
 import { summarizeControls } from './controls.js';
 import { analyzeService } from './service.js';
-import type { Judge } from '../model/judge.js';
+import type { Judge } from '../measure/judge.js';
 
 export const judge: Judge = {
   controls: (obs) => summarizeControls(obs),

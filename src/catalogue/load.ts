@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { packageDir } from '../util/package-dir.js';
+import { packageDir } from '../fs/package-dir.js';
 import { InputError } from '../util/input-error.js';
 import { locationOfPath } from '../util/json-locate.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
-import { filesIn, type OnSkip, reportSkipped } from '../util/walk.js';
+import { filesIn, type OnSkip, reportSkipped } from '../fs/walk.js';
 import { type CatalogueFile, type ControlNetwork, catalogueFile, type Target } from './schema.js';
 
 export interface ServiceCatalogue {

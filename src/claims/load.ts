@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from '../util/input-error.js';
-import { packageDir } from '../util/package-dir.js';
+import { packageDir } from '../fs/package-dir.js';
 import { formatPath, type JsonPath, locationOfPath } from '../util/json-locate.js';
 import { parseJsonText } from '../util/validate.js';
 import { knownServiceNames, unknownNameMessage } from './names.js';

@@ -43,11 +43,6 @@ export function endDay(d: string): string {
 }
 
 /** The day `n` days after (before, for negative n) a "YYYY-MM-DD" day. */
-export function addDays(day: string, n: number): string {
-  const t = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + n * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
-
 export function periodDays(p: Pick<Period, 'from' | 'to'>): DayRange {
   return { from: p.from === null ? null : startDay(p.from), to: p.to === null ? null : endDay(p.to) };
 }
@@ -124,9 +119,4 @@ export function periodWords(p: Pick<Period, 'from' | 'to'>): string {
   if (from !== null) return `from ${dateWords(from)} (said to go on)`;
   if (to !== null) return `until ${dateWords(to)} (start not stated)`;
   return 'undated';
-}
-
-/** A period whose bounds are loose: stated only by year, approximately, or with no start. */
-export function isImprecise(p: Period): boolean {
-  return p.precision === 'approximate' || p.precision === 'year' || p.from === null;
 }

@@ -13,10 +13,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../lab/scenarios.js';
+import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../lab/world/scenarios.js';
 import { InputError } from '../util/input-error.js';
-import { executeRun } from './run.js';
-import { secondsFlag } from './common.js';
+import { makeLogger, secondsFlag } from './common.js';
+import { measureAndPrint, recordedOptions } from './run.js';
 
 export const DEMO_DEFAULT_SCENARIO = '9';
 
@@ -130,13 +130,14 @@ async function loopbackDemo(flags: DemoFlags, scenario: Scenario, timeoutS: numb
   const unsupported = loopbackUnsupported(scenario);
   if (unsupported) throw new InputError(`--scenario ${scenario.id} cannot be simulated on loopback: ${unsupported}`);
   // Loaded here, not at startup: the lab (certificate authority, servers) weighs on every other command.
-  const { LoopbackLab } = await import('../lab/loopback.js');
+  const { LoopbackLab } = await import('../lab/loopback/lab.js');
   const lab = await LoopbackLab.start();
   try {
     await lab.applyScenario(scenario);
-    const run = await executeRun(
-      { ...lab.runFlags({ timeoutS, out, deadlineS: 60, ...(flags.json ? { json: true } : {}) }), ...(flags.logLevel ? { logLevel: flags.logLevel } : {}) },
-      { banner: demoBanner(scenario, 'loopback', why), annotations: { x_simulation: annotation(scenario, 'loopback') } },
+    const run = await measureAndPrint(
+      lab.runSettings({ timeoutS, out, deadlineS: 60 }),
+      { options: recordedOptions(process.argv.slice(3)), annotations: { x_simulation: annotation(scenario, 'loopback') } },
+      { log: makeLogger(flags.logLevel), banner: demoBanner(scenario, 'loopback', why), ...(flags.json ? { json: true } : {}) },
     );
     const note = `SIMULATION: these results came from the loopback lab, not from a network (${run.file}).\n`;
     if (flags.json) process.stderr.write(`voipprobe demo: ${note}`);

@@ -10,7 +10,7 @@ import { InputError } from '../util/input-error.js';
 import { escapeForTerminal } from '../util/terminal.js';
 import { collect, intFlag } from './common.js';
 import { produceReportFromCollector } from '../collector/report-source.js';
-import { readTokenFile } from '../vantage/config.js';
+import { readTokenFile } from '../config/config.js';
 
 /** "2026-11-23", "2026-11-23 10:00", "2026-11-23T10:00:00Z" → "YYYY-MM-DD HH:MM:SS" UTC (a bare date: its first or last second). */
 export function parseTimeFlag(name: string, value: string, endOfDay: boolean): string {

@@ -1,31 +1,27 @@
-// `voipprobe run`: measure this network. Wiring only: flags → run options → measurement lines.
+// `voipprobe run`: measure this network. Wiring only: flags and config → typed run settings → a run
+// session (src/session/), with Ctrl-C, a progress line and the table around it.
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
-import { judge } from '../analysis/index.js';
-import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
-import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
-import type { HelperEndpoint } from '../measure/helper.js';
-import type { CallProfile } from '../model/call-test.js';
-import { PROFILES } from '../measure/call-signature.js';
+import { loadCatalogue, selectServices } from '../catalogue/load.js';
 import { pathOf } from '../catalogue/schema.js';
-import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
+import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../config/config.js';
+import { prepareRunContext, type RunVantageFlags } from '../config/run-context.js';
+import { applyConfig, type ConfigurableRunValues } from '../config/run-settings.js';
+import { PROFILES } from '../measure/call-signature.js';
+import type { HelperEndpoint } from '../measure/helper.js';
+import type { RunResult } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
-import type { Measurement } from '../model/measurement.js';
-import type { TrustStore } from '../net/types.js';
+import type { CallProfile } from '../model/call-test.js';
 import { renderRunTable } from '../render/run-table.js';
-import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
-import { InputError } from '../util/input-error.js';
-import { isBogon } from '../util/ip.js';
-import { escapeForTerminal } from '../util/terminal.js';
-import { asnLookup } from '../vantage/asn-db.js';
-import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
+import { describeWriteFailure } from '../results/write.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
-import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../vantage/config.js';
-import { applyConfigToRunFlags, prepareRunContext, type RunContext, type RunVantageFlags } from '../vantage/run-context.js';
+import { RunSession, type SessionOptions, type SessionOutcome } from '../session/session.js';
+import type { RunSettings } from '../session/settings.js';
+import { InputError } from '../util/input-error.js';
+import { escapeForTerminal } from '../util/terminal.js';
 import { readCaFiles } from './ca-files.js';
 import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
 
@@ -69,62 +65,55 @@ export function recordedOptions(args: readonly string[]): string[] {
   return out;
 }
 
-export interface RunOutcome {
-  result: RunResult;
-  file: string;
-  written: number;
-  measurements: Measurement[];
+/** The flags of `voipprobe run` that become the run's settings, parsed and checked (config not applied). */
+export function parseRunValues(flags: RunFlags & { jitter?: string }): ConfigurableRunValues {
+  return {
+    ...(flags.service ? { services: flags.service } : {}),
+    timeoutMs: secondsFlag('timeout', flags.timeout),
+    deadlineMs: secondsFlag('deadline', flags.deadline),
+    concurrency: intFlag('concurrency', flags.concurrency, 1, 4096),
+    includeIp: Boolean(flags.includeIp),
+    ...(flags.jitter !== undefined ? { jitterMs: parseJitter(flags.jitter) } : {}),
+  };
 }
 
-/** Everything `run` does after parsing flags; also used by `voipprobe demo`. */
-export interface RunExtras {
-  vantage?: VantageFields;
-  annotations?: Record<string, string>;
-  banner?: string;
-  identify?: RunContext['identify'];
-  /** Keep the written lines in memory for the caller (e.g. to submit them); off, they are only on disk. */
-  keepMeasurements?: boolean;
-  /** ASN database for the routers of path localisation (default: the bundled one). */
-  asnDb?: string;
-  /** Helpers to ask about every target (--helper, or the config's helpers). */
-  helpers?: HelperEndpoint[];
-  /** A test call of this many seconds per service with a call port, against the first helper. */
-  callTest?: { seconds: number; profile: CallProfile };
-  /** Measure only the call path of each service (`voipprobe call-test`). */
-  callPathOnly?: boolean;
-}
-
-/** A run's flags checked and its inputs loaded: everything that can be wrong is found before any wait. */
-export interface PreparedRun {
-  log: Logger;
-  timeoutMs: number;
-  deadlineMs: number;
-  concurrency: number;
-  resolvers: { local?: string[]; controlUdp?: string[]; doh?: string[] };
-  catalogue: Catalogue;
-  ca: TrustStore | undefined;
-}
-
-export function prepareRun(flags: RunFlags, extra: Pick<RunExtras, 'callPathOnly' | 'callTest' | 'helpers'> = {}): PreparedRun {
-  const log = makeLogger(flags.logLevel);
-  const timeoutMs = secondsFlag('timeout', flags.timeout);
-  const deadlineMs = secondsFlag('deadline', flags.deadline);
-  const concurrency = intFlag('concurrency', flags.concurrency, 1, 4096);
+/**
+ * The run's settings from its flags and values: the catalogue loaded and selected, the CAs read, the
+ * results folder checked. Everything that can be wrong is found before any wait.
+ */
+export function runSettingsFrom(
+  flags: RunFlags,
+  values: ConfigurableRunValues,
+  extra: { helpers?: HelperEndpoint[]; callTest?: RunSettings['callTest']; callPathOnly?: boolean; asnDb?: string } = {},
+): RunSettings {
   const resolvers = {
     ...(flags.systemResolver?.length ? { local: flags.systemResolver.map((r) => resolverFlag('system-resolver', r)) } : {}),
     ...(flags.resolver?.length ? { controlUdp: flags.resolver.map((r) => resolverFlag('resolver', r)) } : {}),
     ...(flags.doh?.length ? { doh: flags.doh.map(dohFlag) } : {}),
   };
-  let catalogue = selectServices(loadCatalogue(flags.targets), flags.service);
+  let catalogue = selectServices(loadCatalogue(flags.targets), values.services);
   if (extra.callPathOnly) {
     const services = catalogue.services.map((svc) => ({ ...svc, targets: svc.targets.filter((t) => pathOf(t) === 'call') })).filter((svc) => svc.targets.length > 0);
-    if (services.length === 0) throw new InputError(`no call path to test in ${flags.service?.join(', ') ?? 'the catalogue'}`);
+    if (services.length === 0) throw new InputError(`no call path to test in ${values.services?.join(', ') ?? 'the catalogue'}`);
     catalogue = { ...catalogue, services };
   }
   if (extra.callTest && !extra.helpers?.length) throw new InputError('a test call needs a helper (its far end): give --helper URL, or helpers in the config');
   const ca = readCaFiles(flags.caFile);
   checkOutDir(flags.out);
-  return { log, timeoutMs, deadlineMs, concurrency, resolvers, catalogue, ca };
+  return {
+    catalogue,
+    timeoutMs: values.timeoutMs,
+    deadlineMs: values.deadlineMs,
+    concurrency: values.concurrency,
+    includeIp: values.includeIp,
+    resolvers,
+    out: flags.out,
+    ...(ca ? { ca } : {}),
+    ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
+    ...(extra.helpers?.length ? { helpers: extra.helpers } : {}),
+    ...(extra.callTest ? { callTest: extra.callTest } : {}),
+    ...(extra.asnDb ? { asnDb: extra.asnDb } : {}),
+  };
 }
 
 /** --out must be (or be creatable as) a folder we can write in; found out now, not after measuring. */
@@ -150,32 +139,31 @@ function checkOutDir(out: string): void {
   }
 }
 
-export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepared: PreparedRun = prepareRun(flags)): Promise<RunOutcome & { exitCode: number }> {
-  const { log, timeoutMs, deadlineMs, concurrency, resolvers, catalogue, ca } = prepared;
-  const start = new Date();
-  const vantage = extra.vantage ?? UNKNOWN_VANTAGE;
-  const meta: RunMeta = {
-    start,
-    reportId: newReportId(start, vantage),
-    controlsId: randomUUID(),
-    options: recordedOptions(process.argv.slice(3)),
-    vantage,
-    catalogueDir: catalogue.dir,
-    ...(extra.annotations ? { annotations: extra.annotations } : {}),
-  };
-  const file = runResultsFile(flags.out, start, randomBytes(3).toString('hex'));
-  const writer = new ResultsWriter(file);
-  // Lines leave the process bounded and scrubbed; an address learned late rewrites the earlier lines.
-  const privacy = new RunPrivacy(Boolean(flags.includeIp));
+/** How a measured run is shown: the lines on stdout (--json) or the table with its banner. */
+export interface RunPrinting {
+  json?: boolean;
+  banner?: string;
+  log: Logger;
+}
+
+/**
+ * Runs a session in front of a person: Ctrl-C/SIGTERM stop it (the first keeps what was measured, the
+ * second leaves at once), a progress line on a terminal, then the table or the lines, and what went
+ * wrong on stderr. Also used by `voipprobe demo`.
+ */
+export async function measureAndPrint(settings: RunSettings, session: Omit<SessionOptions, 'signal' | 'onProgress' | 'log'>, show: RunPrinting): Promise<SessionOutcome & { exitCode: number }> {
+  const ac = new AbortController();
+  let live: Progress | undefined;
+  const run = new RunSession(settings, { ...session, log: show.log, signal: ac.signal, onProgress: (p) => (live = p) });
+  const { file } = run;
 
   // First Ctrl-C/SIGTERM: stop measuring, write what was measured, say so. Second: leave at once
   // (every line written so far is already on disk, whole).
-  const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
-      process.stderr.write(`\nvoipprobe: second ${sig}: exiting now; ${writer.count} measurement(s) are in ${file}\n`);
+      process.stderr.write(`\nvoipprobe: second ${sig}: exiting now; ${run.written} measurement(s) are in ${file}\n`);
       process.exit(130);
     }
     process.stderr.write(`\nvoipprobe: ${sig}: stopping; finishing and writing the measurements in progress (press again to quit at once)\n`);
@@ -183,87 +171,44 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
   // A progress line only when a person is watching stderr.
-  let live: Progress | undefined;
-  const progress = process.stderr.isTTY && !flags.json ? setInterval(() => {
+  const progress = process.stderr.isTTY && !show.json ? setInterval(() => {
     if (live) process.stderr.write(`\rmeasuring… ${live.done}/${live.started} steps`);
   }, 250) : undefined;
 
-  const onService = async (r: ServiceRun) => {
-    // The controls line comes first: its STUN answers give the public address to identify the network
-    // by (labels win; else the offline databases), before the first line is built.
-    if (r.isControls && extra.identify) {
-      const stunSeen = mappedAddresses(r.observations).filter((a) => !isBogon(a));
-      const id = await extra.identify([...new Set([...stunSeen, ...privacy.known])]);
-      if (id.warning) log.warn(id.warning);
-      meta.vantage = id.vantage;
-      meta.reportId = newReportId(start, id.vantage);
-      if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
-    }
-    const { line, changed } = privacy.add(buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined), r.observations);
-    if (changed.length) writer.replace(new Map(changed.map((l) => [l.id, l.json])));
-    writer.append(line.id, line.json);
-    log.debug({ service: r.service.service, status: r.verdict?.status ?? r.controls.network }, 'measurement written');
-  };
-
-  log.info({ services: catalogue.services.map((s) => s.service), file }, 'run started');
-  let result: RunResult;
+  let out: SessionOutcome;
   try {
-    const runP = runMeasurement({
-      catalogue,
-      judge,
-      timeoutMs,
-      // The test calls come after the measurement: the deadline makes room for them.
-      deadlineMs: deadlineMs + (extra.callTest ? (extra.callTest.seconds + 15) * 1000 : 0),
-      concurrency,
-      ...(extra.callTest && extra.helpers?.length ? { callTest: { ...extra.callTest, helper: extra.helpers[0]! } } : {}),
-      resolvers: {
-        ...resolvers,
-      },
-      ca,
-      ...(extra.helpers?.length ? { helpers: extra.helpers } : {}),
-      ...(flags.ipv6 !== undefined ? { ipv6: flags.ipv6 } : {}),
-      asnOf: asnLookup(extra.asnDb),
-      signal: ac.signal,
-      onService,
-      onProgress: (p) => {
-        live = p;
-      },
-    });
-    result = await runP;
+    out = await run.run();
   } finally {
     if (progress) {
       clearInterval(progress);
       process.stderr.write('\r\x1b[K');
     }
-    writer.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 
   // Only now is every address the lines could hold known: stdout cannot be rewritten, so it gets them last.
-  const lines = privacy.lines;
-  if (flags.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
-  const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
-  if (!flags.json) {
-    const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
+  const { result, lines, written, writeProblem } = out;
+  if (show.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
+  else {
+    const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
+    const footer = [`results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
+    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer }), { multiline: true }));
   }
   const note = localisationNotice(result);
   if (note) process.stderr.write(`voipprobe: ${note}\n`);
   if (result.interrupted) {
-    process.stderr.write(`voipprobe: RUN INTERRUPTED: ${writer.count} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
+    process.stderr.write(`voipprobe: RUN INTERRUPTED: ${written} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
   }
-  if (writer.failure) {
-    const lost = writer.unwritten ? `${writer.unwritten} of ${lines.length} measurement(s) could not be written` : 'some lines could not be rewritten';
-    const stale = writer.stale ? '; lines written before your public address was learned may still hold it: delete the file or check it before sharing' : '';
-    process.stderr.write(`voipprobe: ${lost} to ${file}: ${describeWriteFailure(writer.failure)}; the ${writer.count} line(s) it holds are whole${stale}\n`);
+  if (writeProblem) {
+    const lost = writeProblem.unwritten ? `${writeProblem.unwritten} of ${lines.length} measurement(s) could not be written` : 'some lines could not be rewritten';
+    const stale = writeProblem.stale ? '; lines written before your public address was learned may still hold it: delete the file or check it before sharing' : '';
+    process.stderr.write(`voipprobe: ${lost} to ${file}: ${describeWriteFailure(writeProblem.failure)}; the ${written} line(s) it holds are whole${stale}\n`);
   }
-  log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
-  const exitCode = writer.failure ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
-  return { result, file, written: writer.count, measurements: extra.keepMeasurements ? lines.map((l) => l.measurement) : [], exitCode };
+  const exitCode = writeProblem ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
+  return { ...out, exitCode };
 }
 
 /**
@@ -338,44 +283,41 @@ function callProfile(value: string | undefined): CallProfile {
 async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS?: number; callPathOnly?: boolean }): Promise<void> {
   if (given.scheduled) stampOutput();
   const ctx = await prepareRunContext(given);
-  const onCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
-  const flags = applyConfigToRunFlags(given, ctx.config, onCli);
+  const onCli = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
+  const values = applyConfig(parseRunValues(given), ctx.config, { scheduled: Boolean(given.scheduled), givenOnCli: onCli });
   // Everything checked before any wait: a bad flag must not cost the jitter first.
   const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
   const callTest = mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
-  const prepared = prepareRun(flags, { helpers, ...(callTest ? { callTest } : {}), ...(mode.callPathOnly ? { callPathOnly: true } : {}) });
-  if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
-  if (flags.jitter !== undefined) {
+  const settings = runSettingsFrom(given, values, { helpers, ...(callTest ? { callTest } : {}), ...(mode.callPathOnly ? { callPathOnly: true } : {}), ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}) });
+  const log = makeLogger(given.logLevel);
+  if (given.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
+  if (values.jitterMs !== undefined) {
     const from = onCli('jitter') ? '--jitter' : basename(ctx.configFile ?? DEFAULT_CONFIG_FILE);
-    if (!(await waitJitter(parseJitter(flags.jitter), from))) {
+    if (!(await waitJitter(values.jitterMs, from))) {
       process.exitCode = 130;
       return;
     }
   }
-  const out = await executeRun(
-    flags,
+  const out = await measureAndPrint(
+    settings,
     {
+      options: recordedOptions(process.argv.slice(3)),
       vantage: ctx.initial,
       identify: ctx.identify,
-      keepMeasurements: Boolean(ctx.submit),
-      helpers,
-      ...(callTest ? { callTest } : {}),
-      ...(mode.callPathOnly ? { callPathOnly: true } : {}),
-      ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
       ...(given.simulation ? { annotations: { x_simulation: given.simulation } } : {}),
     },
-    prepared,
+    { log, ...(given.json ? { json: true } : {}) },
   );
   if (ctx.submit) {
     // Results are on disk already; the spool keeps whatever the collector does not confirm.
     // Loaded here: a run that does not submit does not pay for the HTTP client.
     const { spoolAndSubmit } = await import('../submit/flush.js');
     const { describeSummary } = await import('./submit.js');
-    const s = await spoolAndSubmit(out.measurements, { ...ctx.submit, logger: makeLogger(flags.logLevel) });
+    const s = await spoolAndSubmit(out.lines.map((l) => l.measurement), { ...ctx.submit, logger: log });
     process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
   }
   process.exitCode = out.exitCode;
-  if (flags.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
+  if (given.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
 }
 
 export function registerRun(program: Command): void {

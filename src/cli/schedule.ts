@@ -10,7 +10,7 @@ import { everyToCron } from '../schedule/every.js';
 import { parseJitter } from '../schedule/jitter.js';
 import { assertRuns, formatRun, nextRuns, type ZoneMode } from '../schedule/next.js';
 import { InputError } from '../util/input-error.js';
-import { loadConfig } from '../vantage/config.js';
+import { loadConfig } from '../config/config.js';
 import { intFlag } from './common.js';
 
 interface ScheduleFlags {

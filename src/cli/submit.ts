@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
 import { readResults } from '../results/read.js';
 import { type FlushSummary, flushSpool } from '../submit/flush.js';
-import { submitOptionsFrom } from '../submit/settings.js';
+import { submitOptionsFrom } from '../config/submit-settings.js';
 import { Spool } from '../submit/spool.js';
-import { loadConfig } from '../vantage/config.js';
+import { loadConfig } from '../config/config.js';
 import { escapeForTerminal } from '../util/terminal.js';
 import { EXIT, intFlag, LOG_LEVELS, makeLogger } from './common.js';
 

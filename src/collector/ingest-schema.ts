@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
 import { measurementShape } from '../results/read.js';
-import { ACCESS_LABELS } from '../vantage/config.js';
+import { ACCESS_LABELS } from '../vantage/labels.js';
 import { isCollectorField } from './store.js';
 
 export const incomingMeasurement = measurementShape.superRefine((m, ctx) => {

@@ -50,11 +50,6 @@ function jsonFrom(text: string, prefix: string): unknown {
   throw new HttpError(400, `${prefix}: ${describeProblem(text, r)}`);
 }
 
-/** OONI's {UTC time}_{test name without _}_{CC}_{ASN}_n1_{random}. */
-export function newReportId(testName: string, cc: string, asn: string, now: Date = new Date()): string {
-  return ooniReportId({ time: now, testName, cc, asn, collector: 1 });
-}
-
 const REPORT_ID_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** "2026-11-26", "2026-11-26 10:00:00", "2026-11-26T10:00:00Z" -> "YYYY-MM-DD HH:MM:SS". */
@@ -133,7 +128,7 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
       if (!v.ok) throw new HttpError(400, v.reason);
       return send(res, 200, {
         backend_version: `voipprobe-collector ${SOFTWARE_VERSION}`,
-        report_id: newReportId(v.value.test_name, v.value.probe_cc, v.value.probe_asn),
+        report_id: ooniReportId({ time: new Date(), testName: v.value.test_name, cc: v.value.probe_cc, asn: v.value.probe_asn, collector: 1 }),
         supported_formats: ['json'],
       });
     }

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readResultsFile, type ResultLine } from '../results/read.js';
 import type { Measurement } from '../model/measurement.js';
-import { writeFileAtomic } from '../submit/atomic.js';
-import { type PidLock, tryLock } from '../submit/pid-lock.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { type PidLock, tryLock } from '../fs/pid-lock.js';
 import { OperationalError } from '../util/operational-error.js';
-import { filesIn } from '../util/walk.js';
+import { filesIn } from '../fs/walk.js';
 import { GroupCommitter } from './group-commit.js';
 import {
   type IncomingMeasurement,

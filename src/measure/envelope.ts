@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { arch, platform } from 'node:os';
 import { relative } from 'node:path';
-import { type AccessLabel, DATA_FORMAT_VERSION, type Measurement, ooniReportId, ooniTime, TEST_NAME, TEST_VERSION } from '../model/measurement.js';
+import { type AccessLabel, DATA_FORMAT_VERSION, type Measurement, ooniReportId, type RunSettingsRecord, ooniTime, TEST_NAME, TEST_VERSION } from '../model/measurement.js';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version.js';
 import type { ServiceRun } from './run.js';
 
@@ -27,6 +27,8 @@ export interface RunMeta {
   /** Where the catalogue lives, to record file paths relative to it. */
   catalogueDir: string;
   annotations?: Record<string, string>;
+  /** The run's effective settings, recorded in every line. */
+  settings?: RunSettingsRecord;
 }
 
 /** OONI's report id shape: {UTC time}_{test name without "_"}_{CC}_{ASN}_n0_{random}. */
@@ -64,6 +66,7 @@ export function buildMeasurement(r: ServiceRun, meta: RunMeta, id: string = rand
     options: meta.options,
     x_access: meta.vantage.x_access,
     x_vantage: meta.vantage.x_vantage,
+    ...(meta.settings ? { x_settings: meta.settings } : {}),
     test_keys: {
       service: r.service.service,
       ...r.observations,

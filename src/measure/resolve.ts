@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { DnsQuery } from '../model/observations.js';
 import { lookupSystem, queryDoh, queryUdp } from '../net/index.js';
-import { type AnswerPolicy, addressesOf, encryptedAgrees, flagBogusAnswers, isBogusAnswer } from '../util/dns-answers.js';
+import { type AnswerPolicy, addressesOf, encryptedAgrees, flagBogusAnswers, isBogusAnswer } from '../model/dns-answers.js';
 import type { StepRunner } from './steps.js';
 
 export interface ResolverSet {

@@ -6,12 +6,12 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
 import { hostOf, literalAddressOf } from '../catalogue/schema.js';
-import type { Judge } from '../model/judge.js';
+import type { Judge } from './judge.js';
 import { emptyObservations, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
 import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { addressesOf } from '../util/dns-answers.js';
+import { addressesOf } from '../model/dns-answers.js';
 import { hostPort } from '../util/ip.js';
 import type { CallProfile } from '../model/call-test.js';
 import { callPortOf, signatureFor } from './call-signature.js';
@@ -36,7 +36,7 @@ export interface RunOptions {
   ipv6?: boolean;
   /** External abort (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
-  /** Addresses per family and target. */
+  /** Addresses per family and target (default DEFAULT_PER_FAMILY). */
   perFamily?: number;
   /** Maps routers on the path to call relays to their networks (the CLI passes the offline ASN database). */
   asnOf?: AsnOf;
@@ -53,6 +53,9 @@ export interface RunOptions {
   /** Receives the live step counters (for a progress line). */
   onProgress?: (p: Progress) => void;
 }
+
+/** Addresses measured per family and target unless a run says otherwise. */
+export const DEFAULT_PER_FAMILY = 2;
 
 export interface ServiceRun {
   service: ServiceCatalogue;
@@ -160,7 +163,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             hosts.add(host);
             // The local answers decide when they are usable (what an app would use); only when they are
             // missing or forged do the chains wait for the neutral resolvers' answers.
-            const pick = { ipv6, perFamily: o.perFamily ?? 2 };
+            const pick = { ipv6, perFamily: o.perFamily ?? DEFAULT_PER_FAMILY };
             let choice = chooseAddresses(await resolver.resolveLocal(host), policy, pick);
             if (choice.source === 'none') choice = chooseAddresses(await resolver.resolve(host), policy, pick);
             addresses = choice.addresses;

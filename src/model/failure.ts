@@ -34,12 +34,3 @@ export type KnownFailure = (typeof FAILURES)[number];
 
 /** A df-007 string, `unknown_failure: <scrubbed message>`, or null for success. */
 export type Failure = KnownFailure | `unknown_failure: ${string}` | null;
-
-export function isKnownFailure(s: string): s is KnownFailure {
-  return (FAILURES as readonly string[]).includes(s);
-}
-
-/** Failures that mean "we stopped waiting" rather than "something answered". */
-export function isTimeout(f: Failure): boolean {
-  return f === 'generic_timeout_error';
-}

@@ -75,7 +75,29 @@ export interface Measurement {
   /** Our own vantage labels (issue: scheduled measurements from many vantage points). */
   x_access: AccessLabel;
   x_vantage: string;
+  /** The settings the run measured with (absent on lines written before they were recorded). */
+  x_settings?: RunSettingsRecord;
   test_keys: VoipTestKeys;
+}
+
+/**
+ * A run's effective settings as each of its lines records them, so that a verdict can be read against
+ * what made it (a `tcp.timeout` against `timeout_s`). Helpers by URL only, never their tokens.
+ */
+export interface RunSettingsRecord {
+  timeout_s: number;
+  deadline_s: number;
+  concurrency: number;
+  /** Addresses measured per family and target. */
+  per_family: number;
+  ipv6: boolean;
+  /** Path localisation (TTL-limited probes towards silent call relays) was allowed. */
+  localise: boolean;
+  include_ip: boolean;
+  /** Resolvers given in place of the system's and the catalogue's (absent: those were used). */
+  resolvers: { local?: string[]; control_udp?: string[]; doh?: string[] };
+  helpers?: string[];
+  call_test?: { seconds: number; profile: 'voice' | 'video' };
 }
 
 /** "YYYY-MM-DD HH:MM:SS" in UTC, as OONI writes times. */

@@ -1,7 +1,7 @@
 // Verdicts: pure conclusions drawn from observations (src/analysis). They sit next to the raw
 // observations in every measurement, each citing the observations it rests on.
 
-import type { ServicePath } from '../catalogue/schema.js';
+import type { ServicePath } from './paths.js';
 import type { CallTestVerdict } from './call-test.js';
 import type { Failure } from './failure.js';
 

@@ -12,7 +12,7 @@ import type { StepOptions } from './types.js';
 
 const noop = () => {};
 
-export interface TcpTarget {
+export interface TcpAddress {
   ip: string;
   port: number;
 }
@@ -24,7 +24,7 @@ export interface OpenedTcp {
 }
 
 /** Connects within `deadline`; the shared first step of tcpConnect and tlsHandshake. */
-export function openTcp(o: StepOptions & TcpTarget, deadline: StepDeadline): Promise<OpenedTcp> {
+export function openTcp(o: StepOptions & TcpAddress, deadline: StepDeadline): Promise<OpenedTcp> {
   requireIp(o.ip);
   requirePort(o.port);
   const t0 = o.clock();
@@ -86,7 +86,7 @@ function watchAfterWrite(socket: net.Socket, preamble: Buffer, windowMs: number,
   });
 }
 
-export async function tcpConnect(o: StepOptions & TcpTarget & { preamble?: Buffer; readWindowMs?: number }): Promise<TcpConnect> {
+export async function tcpConnect(o: StepOptions & TcpAddress & { preamble?: Buffer; readWindowMs?: number }): Promise<TcpConnect> {
   const windowMs = o.readWindowMs ?? 300;
   if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`invalid readWindowMs: ${windowMs}`);
   const deadline = stepDeadline(o);

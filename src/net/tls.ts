@@ -14,10 +14,10 @@ import { classifyError } from './failure.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
 import { meterReceived } from './receive-meter.js';
 import { tlsErrorCode } from './tls-error.js';
-import { openTcp, type TcpTarget } from './tcp.js';
+import { openTcp, type TcpAddress } from './tcp.js';
 import type { StepOptions, TrustStore } from './types.js';
 
-export interface TlsHandshakeOptions extends StepOptions, TcpTarget {
+export interface TlsHandshakeOptions extends StepOptions, TcpAddress {
   sni: string;
   alpn?: string[];
   ca?: TrustStore;

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { isIP } from 'node:net';
 import { delimiter } from 'node:path';
 import type { PathTrace, TraceHop, TracePurpose } from '../model/observations.js';
-import { findExecutable } from '../util/executable.js';
+import { findExecutable } from '../fs/executable.js';
 import { hostPort } from '../util/ip.js';
 import { requireIp, requirePort } from './address.js';
 import type { StepOptions } from './types.js';

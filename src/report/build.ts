@@ -17,7 +17,7 @@ import { fromOoni, type Normalised, normalise, type ReportLine } from './input.j
 import { readOoni } from './ooni.js';
 import type { BadLineOut, ContradictionOut, Report } from './schema.js';
 import { buildSummary } from './summary.js';
-import { judgeClaim } from './verdict.js';
+import { judgeClaim } from './claim-verdict.js';
 
 export type BadKind = BadLineOut['kind'];
 

@@ -5,7 +5,7 @@ import type { MeasuredPath } from '../claims/scope.js';
 import type { PathStatus } from '../model/verdict.js';
 import { decisiveTotal, dominantStatus, recentRefs, refOut, sortedDays, type Unit } from './aggregate.js';
 import type { MeasurementRefOut, PathEvidence, ServiceEvidence } from './schema.js';
-import { vantageOut } from './verdict.js';
+import { vantageOut } from './claim-verdict.js';
 
 const PATH_ORDER: Record<MeasuredPath, number> = { any: 0, chat: 1, web: 2, call: 3 };
 

@@ -131,11 +131,6 @@ function slowJudge(text: string, file: string, line: number, torn: boolean, onBa
   return { file, line, measurement: value as MeasurementCore, raw: value };
 }
 
-/** One file's lines (see readReportLines). */
-export function readReportFile(file: string, onBad: (b: BadLine) => void, opts: ReadOptions = {}): AsyncGenerator<ReportLine> {
-  return readReportLines([file], onBad, opts);
-}
-
 export interface ReadOptions {
   /** Initial read buffer size (grows to fit the longest line); small values exercise the seams in tests. */
   chunkSize?: number;

@@ -6,7 +6,7 @@
 import type { Unit } from './aggregate.js';
 import { decisiveTotal } from './aggregate.js';
 import type { Finding, Measured, ServiceEvidence, Summary } from './schema.js';
-import { networkWords } from './verdict.js';
+import { networkWords } from './claim-verdict.js';
 
 const STATE: Record<string, Finding['state']> = {
   accessible: 'works',

@@ -9,7 +9,7 @@ import type { Measurement } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { printable } from '../util/terminal.js';
-import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../util/walk.js';
+import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../fs/walk.js';
 
 /** The fields every consumer relies on; the rest is passed through untouched. */
 export const measurementShape = z

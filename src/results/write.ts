@@ -11,7 +11,7 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { compactUtc } from '../model/measurement.js';
-import { writeFileAtomic } from '../submit/atomic.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 
 /** What could not be written, in one sentence's worth of data. */
 export interface WriteFailure {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findExecutable } from '../util/executable.js';
+import { findExecutable } from '../fs/executable.js';
 import { InputError } from '../util/input-error.js';
 import { OperationalError } from '../util/operational-error.js';
 import { CONTROL_CHAR, quoted } from '../util/terminal.js';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Measurement } from '../model/measurement.js';
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
 import { CollectorClient, type SubmitOutcome, type SubmitProtocol } from './client.js';
-import { tryLock } from './pid-lock.js';
+import { tryLock } from '../fs/pid-lock.js';
 import { Spool, type SpoolEntry, type SpoolItem } from './spool.js';
 
 export interface SubmitOptions {

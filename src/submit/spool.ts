@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync 
 import { join } from 'node:path';
 import type { Measurement } from '../model/measurement.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
-import { TMP_PREFIX, unlinkDurable, writeFileAtomic } from './atomic.js';
+import { TMP_PREFIX, unlinkDurable, writeFileAtomic } from '../fs/atomic.js';
 
 export const SPOOL_FORMAT = 1;
 

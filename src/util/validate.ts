@@ -1,6 +1,5 @@
 // Parse and validate a JSON document with a zod schema; every error names file, line and field.
 
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InputError } from './input-error.js';
 import { formatPath, locationOfOffset, locationOfPath, parseJson } from './json-locate.js';
@@ -29,14 +28,4 @@ export function validateJson<S extends z.ZodType>(schema: S, value: unknown, tex
   const first = res.error.issues[0];
   const line = first ? locationOfPath(text, first.path)?.line : undefined;
   throw new InputError(lines.join('\n') + more, file, line);
-}
-
-export function readJsonFile<S extends z.ZodType>(schema: S, file: string): z.output<S> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-  }
-  return validateJson(schema, parseJsonText(text, file), text, file);
 }

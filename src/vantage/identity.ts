@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import type { AccessLabel, Measurement } from '../model/measurement.js';
 import { canonicalIp, isBogon, ipToBytes } from '../util/ip.js';
 import { lookupAsn } from './asn-db.js';
-import type { Labels } from './config.js';
+import type { Labels } from './labels.js';
 import { bundledGeoDb, lookupMmdb } from './geo-db.js';
 
 export interface VantageIdentity {

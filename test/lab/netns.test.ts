@@ -1,4 +1,4 @@
-// The namespace censorship lab (root): every scenario of src/lab/scenarios.ts produced on the wire
+// The namespace censorship lab (root): every scenario of src/lab/world/scenarios.ts produced on the wire
 // by a middlebox namespace (nftables, iptables-nft, tc, an on-path DNS injector, a TLS-intercepting
 // proxy), the real probe run inside the client namespace with its own resolv.conf, and the exact
 // verdicts asserted per service, group and path. Needs root, iproute2, nftables, iptables-nft.
@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src/model/measurement.js';
-import { ALL_SCENARIOS as SCENARIOS } from '../../src/lab/scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS } from '../../src/lab/world/scenarios.js';
 import { planCensor } from '../../src/lab/netns/censor.js';
 import { DEFAULT_STATE_ROOT, distPath, missingRequirements, NetnsLab } from '../../src/lab/netns/lab.js';
 import { multiReplyQueries, runScenario, type ScenarioOutcome } from '../../src/lab/netns/scenario-run.js';
-import { LINK, listNamespacesSync, ROLES } from '../../src/lab/netns/topology.js';
-import { LAB_ASN } from '../../src/lab/scenarios.js';
+import { LINK, listNamespacesSync, NS_ROLES } from '../../src/lab/netns/topology.js';
+import { LAB_ASN } from '../../src/lab/world/scenarios.js';
 import { timedOutWhileArriving } from '../../src/analysis/progress.js';
 import { inPrefix } from '../../src/util/ip.js';
 
@@ -61,7 +61,7 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   it('refuses to start when a name it would create already exists', async () => {
     await expect(NetnsLab.up({ id: lab!.state.id })).rejects.toThrow(/refusing to start lab .* already exists: network namespace/);
     // ...and the refusal left the running lab alone.
-    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(ROLES.length);
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(NS_ROLES.length);
   });
 
   it('the censor only ever names addresses inside 198.18.0.0/15', () => {
@@ -265,7 +265,7 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
       });
       child.stderr.on('data', (d) => (out += d));
     });
-    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toHaveLength(ROLES.length);
+    expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toHaveLength(NS_ROLES.length);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toEqual([]);

@@ -15,7 +15,15 @@ export interface CliResult {
 /** Runs the CLI with `args`; with `command`, runs that command with `args` instead (a wrapper such as prlimit). */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void; timeoutMs?: number; command?: string } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string>;
+    onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void;
+    /** Sees stderr as it comes (all of it so far), with the means to signal the process. */
+    onStderr?: (stderr: string, kill: (sig: NodeJS.Signals) => void) => void;
+    timeoutMs?: number;
+    command?: string;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
@@ -23,7 +31,10 @@ export function runCli(
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr, (sig) => child.kill(sig));
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     opts.onSpawn?.((sig) => child.kill(sig));
     child.on('error', reject);

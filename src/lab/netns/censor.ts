@@ -1,4 +1,4 @@
-// The censor of the namespace lab: each abstract action of src/lab/scenarios.ts turned into what a
+// The censor of the namespace lab: each abstract action of src/lab/world/scenarios.ts turned into what a
 // real censor's equipment does, on the wire, in the middlebox ("router") namespace:
 //
 //   dns_nxdomain, dns_sinkhole   the network's own resolver lies (resolver-level blocking, as ISPs do
@@ -55,8 +55,8 @@
 // planCensor() is pure (world + actions in, rulesets and commands out) so that the rules can be read
 // and tested without root; lab.ts applies the plan.
 
-import type { CensorAction } from '../scenarios.js';
-import { addressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world.js';
+import type { CensorAction } from '../world/scenarios.js';
+import { labAddressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world/world.js';
 import { IF, LAB_NEUTRAL_CALL_PORT, LINK } from './topology.js';
 
 /** The UDP ports of a service's call relays (the ports a test call uses). */
@@ -316,7 +316,7 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         plan.summary.push(`uplink_down: the router's link towards the transit network (${IF.routerToTransit}) is down`);
         break;
       case 'throttle': {
-        const addrs = addressesOf(world, a.service);
+        const addrs = labAddressesOf(world, a.service);
         const rate = `${a.kbit}kbit`;
         // Downstream (towards the client) on the client-facing interface, upstream on the net-facing one.
         for (const [dev, dir] of [[IF.routerToClient, 'src'], [IF.routerToTransit, 'dst']] as const) {

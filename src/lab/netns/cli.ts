@@ -17,7 +17,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALL_SCENARIOS as SCENARIOS, compareWithScenario, type Scenario, scenarioById } from '../scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, compareWithScenario, type Scenario, scenarioById } from '../world/scenarios.js';
 import { DEFAULT_STATE_ROOT, downAll, missingRequirements, NetnsLab } from './lab.js';
 import { multiReplyQueries, runScenario, scenarioArgs, timeoutFor, verdictLines } from './scenario-run.js';
 import { LAB_NETWORKS, LINK, leftoverNamespaces, pidsIn } from './topology.js';

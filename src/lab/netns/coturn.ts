@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { STUN_METHODS } from '../../model/exchange.js';
 import { messageType } from '../../net/stun-codec.js';
-import type { LabEndpoint, LabWorld } from '../world.js';
+import type { LabEndpoint, LabWorld } from '../world/world.js';
 
 const BINDING = messageType(STUN_METHODS.binding, 'request');
 const ALLOCATE = messageType(STUN_METHODS.allocate, 'request');

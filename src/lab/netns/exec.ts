@@ -14,13 +14,13 @@ export class CommandError extends Error {
   }
 }
 
-export interface RunResult {
+export interface ExecResult {
   stdout: string;
   stderr: string;
 }
 
 /** Runs a command (no shell); rejects with CommandError on a non-zero exit. `input` goes to stdin. */
-export function run(argv: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(argv: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   const [cmd, ...args] = argv;
   return new Promise((resolve, reject) => {
     const child = execFile(cmd!, args, { timeout: o.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -11,7 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { lie } from '../helper-lies.js';
+import { lie } from '../world/helper-lies.js';
 
 export const FAKE_HELPER_MODES = ['garbage', 'silent', 'liar_works', 'liar_fails'] as const;
 export type FakeHelperMode = (typeof FAKE_HELPER_MODES)[number];

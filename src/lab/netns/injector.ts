@@ -14,7 +14,7 @@
 
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { NameRules } from '../servers/name-rules.js';
+import { NameRules } from '../world/servers/name-rules.js';
 
 export interface InjectorConfig {
   address: string;

@@ -21,8 +21,8 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { readClientHello } from '../servers/client-hello.js';
-import { replayThenPipe } from '../servers/replay-stream.js';
+import { readClientHello } from '../world/servers/client-hello.js';
+import { replayThenPipe } from '../world/servers/replay-stream.js';
 
 export interface InterceptConfig {
   listen: { address: string; port: number };

@@ -1,5 +1,5 @@
 // The namespace censorship lab (root): builds the topology (topology.ts), starts the world's servers
-// inside the "net" namespace (src/lab/serve-main.ts), plays a scenario's censor in the middlebox
+// inside the "net" namespace (src/lab/world/serve-main.ts), plays a scenario's censor in the middlebox
 // (censor.ts), runs the real probe inside the client namespace with its own resolv.conf, and tears
 // everything down again, also when a test throws, on SIGINT/SIGTERM and at process exit.
 //
@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { type Catalogue, loadCatalogue } from '../../catalogue/load.js';
 import type { Measurement } from '../../model/measurement.js';
 import type { ControlVerdict, ServiceVerdict } from '../../model/verdict.js';
-import { createLabCa, issueCert } from '../pki.js';
-import { type Scenario, scenarioById, SCENARIOS } from '../scenarios.js';
-import { allAddresses, callPorts, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world.js';
+import { createLabCa, issueCert } from '../world/pki.js';
+import { type Scenario, scenarioById, SCENARIOS } from '../world/scenarios.js';
+import { allAddresses, callPorts, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world/world.js';
 import { CENSOR_TABLE, type CensorPlan, OUTAGE_TABLE, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
 import { assignCoturn, COTURN_READY, coturnConfig, coturnRealm } from './coturn.js';
 import { hasTool, inNs, run, runSync } from './exec.js';
@@ -299,7 +299,7 @@ export class NetnsLab {
       return await startInNs({
         name: 'serve',
         ns: s.names.ns.net,
-        argv: [process.execPath, distPath('lab', 'serve-main.js'), '--world', s.worldFile, '--ca-out', s.caFile, '--catalogue-out', s.targetsDir],
+        argv: [process.execPath, distPath('lab', 'world', 'serve-main.js'), '--world', s.worldFile, '--ca-out', s.caFile, '--catalogue-out', s.targetsDir],
         log: this.logFile('serve'),
         stdin: fifoFd,
         timeoutMs: 60_000,

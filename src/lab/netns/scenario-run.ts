@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { DnsQuery } from '../../model/observations.js';
 import { loadCatalogue } from '../../catalogue/load.js';
 import type { PathVerdict } from '../../model/verdict.js';
-import { callLevelsOf, type CompareOptions, censorshipClaims, compareWithScenario, type Scenario } from '../scenarios.js';
+import { callLevelsOf, type CompareOptions, censorshipClaims, compareWithScenario, type Scenario } from '../world/scenarios.js';
 import type { CensorPlan } from './censor.js';
 import type { NetnsLab, ProbeRun } from './lab.js';
 

@@ -23,14 +23,14 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NETNS_HOST_BLOCK, NETNS_LINK_BLOCK, NETNS_RELAY_BLOCK } from '../world.js';
+import { NETNS_HOST_BLOCK, NETNS_LINK_BLOCK, NETNS_RELAY_BLOCK } from '../world/world.js';
 import { inNs, run, runSync } from './exec.js';
 
 /** Every name the lab creates starts with this (namespaces, /etc/netns dirs, state dirs). */
 export const LAB_PREFIX = 'vplab-';
 
-export const ROLES = ['client', 'router', 'transit', 'relaynet', 'net', 'inj', 'out'] as const;
-export type NsRole = (typeof ROLES)[number];
+export const NS_ROLES = ['client', 'router', 'transit', 'relaynet', 'net', 'inj', 'out'] as const;
+export type NsRole = (typeof NS_ROLES)[number];
 
 /** The lab's networks, with test ASNs (RFC 5398 documentation numbers and RFC 6996 private ones). */
 export const LAB_NETWORKS = {
@@ -137,7 +137,7 @@ export interface LabNames {
 export function labNames(id: string): LabNames {
   if (!id.startsWith(LAB_PREFIX)) throw new Error(`lab id must start with ${LAB_PREFIX}: ${id}`);
   if (!/^[a-z0-9-]+$/.test(id) || id.length > 40) throw new Error(`bad lab id: ${id}`);
-  return { id, ns: Object.fromEntries(ROLES.map((r) => [r, `${id}-${r}`])) as Record<NsRole, string> };
+  return { id, ns: Object.fromEntries(NS_ROLES.map((r) => [r, `${id}-${r}`])) as Record<NsRole, string> };
 }
 
 /** Namespaces that exist now (names only). */
@@ -191,7 +191,7 @@ export interface TopologyOptions {
 export async function createTopology(n: LabNames, o: TopologyOptions): Promise<void> {
   const made: string[] = [];
   try {
-    for (const role of ROLES) {
+    for (const role of NS_ROLES) {
       await run(['ip', 'netns', 'add', n.ns[role]]);
       made.push(n.ns[role]);
     }
@@ -205,7 +205,7 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     // resolver's route; answers from the relay block leave by another link than they came), forwarding
     // only in the routers, and no ICMP rate limit: TTL-limited probes of every hop at once must each get
     // their "time exceeded" (a real router's limit is a fact of the field, not of the lab).
-    for (const role of ROLES) {
+    for (const role of NS_ROLES) {
       await sysctls(n.ns[role], {
         'net.ipv6.conf.all.disable_ipv6': 1,
         'net.ipv6.conf.default.disable_ipv6': 1,
@@ -225,7 +225,7 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
       await ip(n.ns[l.a], 'addr', 'add', `${l.addrA}/${LINK_PREFIX_LEN}`, 'dev', l.ifA);
       await ip(n.ns[l.b], 'addr', 'add', `${l.addrB}/${LINK_PREFIX_LEN}`, 'dev', l.ifB);
     }
-    for (const role of ROLES) await ip(n.ns[role], 'link', 'set', 'lo', 'up');
+    for (const role of NS_ROLES) await ip(n.ns[role], 'link', 'set', 'lo', 'up');
     for (const l of Object.values(LINKS)) {
       for (const [role, dev] of [[l.a, l.ifA], [l.b, l.ifB]] as const) {
         await ip(n.ns[role], 'link', 'set', dev, 'up');

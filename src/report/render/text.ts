@@ -3,7 +3,7 @@
 
 import { qualityWords } from '../details.js';
 import type { ClaimVerdict, ContradictionOut, Finding, Report, VantageOut } from '../schema.js';
-import { networkWords } from '../verdict.js';
+import { networkWords } from '../claim-verdict.js';
 
 export const VERDICT_LABEL: Record<ClaimVerdict['verdict'], string> = {
   consistent: 'consistent',

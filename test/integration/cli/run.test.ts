@@ -64,6 +64,33 @@ describe('voipprobe run on a dead network', () => {
     }
   });
 
+  it('records the effective settings in every line: the config fills what the flags did not give, helpers without their token', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vp-cli-settings-'));
+    const cfgDir = mkdtempSync(join(tmpdir(), 'vp-cli-settings-cfg-'));
+    writeFileSync(join(cfgDir, 'helper-token'), 'helper-s3cret-token\n');
+    const config = join(cfgDir, 'voipprobe.config.json');
+    writeFileSync(config, JSON.stringify({ timeouts: { step: 1.5, deadline: 30 }, concurrency: 16, helpers: [{ url: 'http://127.0.0.1:9/', token_file: 'helper-token' }] }));
+    const args = ['run', '--config', config, '--targets', catalogue('127.0.0.1', 9), '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--no-ipv6', '--concurrency', '8', '--out', out];
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    const lines = readLines(out);
+    expect(lines).toHaveLength(3);
+    for (const m of lines) {
+      expect(m.x_settings).toEqual({
+        timeout_s: 1.5,
+        deadline_s: 30,
+        concurrency: 8, // the flag wins over the config's 16
+        per_family: 2,
+        ipv6: false,
+        localise: true,
+        include_ip: false,
+        resolvers: { local: ['127.0.0.1:9'], control_udp: ['127.0.0.1:9'], doh: ['https://127.0.0.1:9/dns-query'] },
+        helpers: ['http://127.0.0.1:9/'],
+      });
+    }
+    expect(readFileSync(join(out, readdirSync(out)[0]!), 'utf8')).not.toContain('s3cret');
+  });
+
   it('rejects a bad flag with exit code 2', async () => {
     const r = await runCli(['run', '--timeout', 'soon']);
     expect(r.code).toBe(2);
@@ -99,12 +126,19 @@ describe('voipprobe run interrupted', () => {
 
   it('Ctrl-C writes every measurement, marks them interrupted and says so', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vp-cli-int-'));
-    const r = await runCli(['run', '--targets', catalogue('127.0.0.1', port), '--system-resolver', `127.0.0.1:${port}`, '--resolver', `127.0.0.1:${port}`, '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '20', '--out', out], {
-      onSpawn: (kill) => setTimeout(() => kill('SIGINT'), 1500),
+    let sent = false;
+    const r = await runCli(['run', '--targets', catalogue('127.0.0.1', port), '--system-resolver', `127.0.0.1:${port}`, '--resolver', `127.0.0.1:${port}`, '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '20', '--out', out, '--log-level', 'info'], {
+      // Ctrl-C once measuring has begun (a loaded machine may take seconds to start), then a moment into it.
+      onStderr: (stderr, kill) => {
+        if (!sent && stderr.includes('run started')) {
+          sent = true;
+          setTimeout(() => kill('SIGINT'), 300);
+        }
+      },
     });
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('RUN INTERRUPTED');
-    expect(r.ms).toBeLessThan(8000);
+    expect(r.ms).toBeLessThan(15_000); // well before the 20 s step timeout: the Ctrl-C stopped it
     const lines = readLines(out);
     expect(lines.map((m) => m.test_keys.service).sort()).toEqual(['controls', 'viber', 'whatsapp']);
     for (const m of lines) {

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenCheck } from '../../../src/collector/auth.js';
 import { targetPolicy } from '../../../src/helper/policy.js';
 import { createHelperServer, listenHelper, type RunningHelper } from '../../../src/helper/server.js';
-import { LoopbackLab } from '../../../src/lab/loopback.js';
-import { censorshipClaims } from '../../../src/lab/scenarios.js';
-import { callEndpointsOf } from '../../../src/lab/world.js';
+import { LoopbackLab } from '../../../src/lab/loopback/lab.js';
+import { censorshipClaims } from '../../../src/lab/world/scenarios.js';
+import { callEndpointsOf } from '../../../src/lab/world/world.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import type { ServiceVerdict } from '../../../src/model/verdict.js';
 import { trustStore } from '../../../src/net/index.js';
-import { lie } from '../../../src/lab/helper-lies.js';
+import { lie } from '../../../src/lab/world/helper-lies.js';
 import type { HelperResponse } from '../../../src/protocol/helper.js';
 
 const TOKEN = 'helper-test-token-0123456789abcdef';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../src/model/measurement.js';
-import { probeArgs, type LabWorld } from '../../../src/lab/world.js';
+import { probeArgs, type LabWorld } from '../../../src/lab/world/world.js';
 import { runCli } from '../../support/cli.js';
 
 const dirs: string[] = [];
@@ -84,7 +84,7 @@ describe('voipprobe demo', () => {
 describe('serve-main (the lab servers in their own process)', () => {
   it('prints one ready line, takes commands on stdin, serves the real probe and exits 0 on SIGTERM', async () => {
     const dir = tmp('vp-serve-');
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'lab', 'serve-main.js'), '--plan', 'loopback', '--octet', '201', '--ca-out', join(dir, 'ca.pem'), '--catalogue-out', join(dir, 'targets'), '--world-out', join(dir, 'world.json')], {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'lab', 'world', 'serve-main.js'), '--plan', 'loopback', '--octet', '201', '--ca-out', join(dir, 'ca.pem'), '--catalogue-out', join(dir, 'targets'), '--world-out', join(dir, 'world.json')], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';

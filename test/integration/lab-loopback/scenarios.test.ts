@@ -1,11 +1,11 @@
 // The loopback lab: every censorship scenario that can be made without root, produced by the lab's
 // own servers on 127.0.0.0/8, measured by the real probe (runMeasurement, in process), and compared
-// with the exact verdicts of src/lab/scenarios.ts per service, group, path and technique.
+// with the exact verdicts of src/lab/world/scenarios.ts per service, group, path and technique.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inPrefix } from '../../../src/util/ip.js';
-import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback.js';
+import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback/lab.js';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
-import { ALL_SCENARIOS as SCENARIOS, callLevelsOf, censorshipClaims, compareWithScenario } from '../../../src/lab/scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, callLevelsOf, censorshipClaims, compareWithScenario } from '../../../src/lab/world/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
 

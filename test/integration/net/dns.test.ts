@@ -5,8 +5,8 @@ import { lookupSystem } from '../../../src/net/dns-system.js';
 import { KEEP_LIMITS } from '../../../src/net/keep.js';
 import { queryTcp, queryUdp } from '../../../src/net/dns-udp.js';
 import type { DnsQuery } from '../../../src/model/observations.js';
-import { DnsServer } from '../../../src/lab/servers/dns-server.js';
-import { Zone } from '../../../src/lab/servers/zone.js';
+import { DnsServer } from '../../../src/lab/world/servers/dns-server.js';
+import { Zone } from '../../../src/lab/world/servers/zone.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const zone = new Zone({

@@ -3,10 +3,10 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDohAgents, queryDoh } from '../../../src/net/doh.js';
 import { trustStore } from '../../../src/net/tls.js';
-import { createLabCa, type LabCa } from '../../../src/lab/pki.js';
-import { TcpServer } from '../../../src/lab/servers/tcp-server.js';
-import { TlsServer } from '../../../src/lab/servers/tls-server.js';
-import { Zone } from '../../../src/lab/servers/zone.js';
+import { createLabCa, type LabCa } from '../../../src/lab/world/pki.js';
+import { TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
+import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
+import { Zone } from '../../../src/lab/world/servers/zone.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.44.1';

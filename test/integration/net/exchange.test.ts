@@ -10,7 +10,7 @@ import { answerMatches } from '../../../src/analysis/exchanges.js';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
 import { exchangesOf } from '../../../src/catalogue/schema.js';
 import { COTURN_READY, coturnConfig } from '../../../src/lab/netns/coturn.js';
-import { StunServer } from '../../../src/lab/servers/stun-server.js';
+import { StunServer } from '../../../src/lab/world/servers/stun-server.js';
 import type { ExchangeRequest } from '../../../src/model/exchange.js';
 import { stunExchange } from '../../../src/net/stun.js';
 import { freePort, step, within } from './helpers.js';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabCa, issueCert } from '../../../src/lab/pki.js';
+import { createLabCa, issueCert } from '../../../src/lab/world/pki.js';
 import { queryUdp } from '../../../src/net/dns-udp.js';
 import { httpsGet } from '../../../src/net/http.js';
 import { KEEP_LIMITS } from '../../../src/net/keep.js';

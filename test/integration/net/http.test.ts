@@ -2,9 +2,9 @@ import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_USER_AGENT, httpsGet } from '../../../src/net/http.js';
 import { trustStore } from '../../../src/net/tls.js';
-import { createLabCa, type LabCa } from '../../../src/lab/pki.js';
-import { TcpServer } from '../../../src/lab/servers/tcp-server.js';
-import { TlsServer } from '../../../src/lab/servers/tls-server.js';
+import { createLabCa, type LabCa } from '../../../src/lab/world/pki.js';
+import { TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
+import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.71.1';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retransmitSchedule, stunBinding } from '../../../src/net/stun.js';
-import { StunServer } from '../../../src/lab/servers/stun-server.js';
+import { StunServer } from '../../../src/lab/world/servers/stun-server.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.80.1';

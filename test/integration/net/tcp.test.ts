@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpConnect } from '../../../src/net/tcp.js';
-import { Blackholes } from '../../../src/lab/servers/blackhole.js';
-import { DEFAULT_TCP_REPLY, TcpServer } from '../../../src/lab/servers/tcp-server.js';
+import { Blackholes } from '../../../src/lab/world/servers/blackhole.js';
+import { DEFAULT_TCP_REPLY, TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const WA_PREAMBLE = Buffer.from('WA\x05\x02', 'latin1');

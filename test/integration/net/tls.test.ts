@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tlsHandshake, trustStore } from '../../../src/net/tls.js';
-import { createLabCa, issueCert, type LabCa } from '../../../src/lab/pki.js';
-import { TcpServer } from '../../../src/lab/servers/tcp-server.js';
-import { TlsServer } from '../../../src/lab/servers/tls-server.js';
+import { createLabCa, issueCert, type LabCa } from '../../../src/lab/world/pki.js';
+import { TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
+import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.70.1';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustStore } from '../../../src/net/tls.js';
 import { wsUpgrade } from '../../../src/net/ws.js';
-import { createLabCa, type LabCa } from '../../../src/lab/pki.js';
-import { TlsServer } from '../../../src/lab/servers/tls-server.js';
+import { createLabCa, type LabCa } from '../../../src/lab/world/pki.js';
+import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
 import { abortAfter, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.72.1';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
 import { PATHS } from '../../../src/catalogue/schema.js';
-import { callLevelsOf, censorshipClaims, compareWithScenario, LAB_ASN, SCENARIOS, scenarioById, type Scenario } from '../../../src/lab/scenarios.js';
+import { callLevelsOf, censorshipClaims, compareWithScenario, LAB_ASN, SCENARIOS, scenarioById, type Scenario } from '../../../src/lab/world/scenarios.js';
 import type { CallEvidenceLevel, ControlVerdict, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
 import { TECHNIQUES } from '../../../src/model/verdict.js';
 

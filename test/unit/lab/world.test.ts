@@ -9,7 +9,7 @@ import { defaultCatalogueDir, loadCatalogue } from '../../../src/catalogue/load.
 import { inPrefix } from '../../../src/util/ip.js';
 import { exchangesOf, hostOf, isInformational } from '../../../src/catalogue/schema.js';
 import {
-  addressesOf,
+  labAddressesOf,
   allAddresses,
   callEndpointsOf,
   hostnamesOf,
@@ -22,7 +22,7 @@ import {
   stunControls,
   writeLabCatalogue,
   zoneRecords,
-} from '../../../src/lab/world.js';
+} from '../../../src/lab/world/world.js';
 
 const catalogue = loadCatalogue();
 const dirs: string[] = [];
@@ -156,7 +156,7 @@ describe.each([
     const zone = zoneRecords(world);
     for (const h of world.hosts) expect(zone[h.name]).toEqual({ A: [h.address] });
     expect(hostnamesOf(world, 'viber').sort()).toEqual(['download.cdn.viber.com', 'download.viber.com', 'www.viber.com']);
-    expect(addressesOf(world, 'whatsapp')).toHaveLength(21); // e1..e16, g, v, web, mmg + the relay stand-in
+    expect(labAddressesOf(world, 'whatsapp')).toHaveLength(21); // e1..e16, g, v, web, mmg + the relay stand-in
     expect(hostnamesOf(world, 'controls')).toContain('example.com');
   });
 

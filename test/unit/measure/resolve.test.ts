@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseAddresses, encryptedAddresses } from '../../../src/measure/resolve.js';
-import { encryptedAgrees, flagBogusAnswers } from '../../../src/util/dns-answers.js';
+import { encryptedAgrees, flagBogusAnswers } from '../../../src/model/dns-answers.js';
 import { query, reply } from '../../support/obs.js';
 
 const policy = { public_ranges: [] as string[], sinkholes: ['203.0.113.66'] };

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { scanClientHello } from '../../../src/lab/servers/client-hello.js';
-import { NameRules } from '../../../src/lab/servers/name-rules.js';
+import { scanClientHello } from '../../../src/lab/world/servers/client-hello.js';
+import { NameRules } from '../../../src/lab/world/servers/name-rules.js';
 
 /** The first bytes Node's TLS client sends, captured on loopback. */
 async function captureClientHello(servername?: string): Promise<Buffer> {

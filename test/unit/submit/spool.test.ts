@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
-import { writeFileAtomic } from '../../../src/submit/atomic.js';
+import { writeFileAtomic } from '../../../src/fs/atomic.js';
 import { backoffDelay } from '../../../src/submit/backoff.js';
 import { classify } from '../../../src/submit/client.js';
-import { tryLock } from '../../../src/submit/pid-lock.js';
+import { tryLock } from '../../../src/fs/pid-lock.js';
 import { Spool, spoolName } from '../../../src/submit/spool.js';
 
 const fresh = () => new Spool(join(mkdtempSync(join(tmpdir(), 'voipprobe-spool-')), 'spool'));

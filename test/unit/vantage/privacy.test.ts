@@ -48,6 +48,15 @@ describe('RunPrivacy', () => {
     expect(out.annotations.note).toBe('from [scrubbed]');
   });
 
+  it("scrubs the run's recorded settings too (a resolver or helper at the public address)", () => {
+    const p = new RunPrivacy(false, []);
+    const wa = obsMapped(PUB);
+    const m = { ...line('whatsapp', wa, ''), x_settings: { timeout_s: 5, resolvers: { local: [`${PUB}:53`] }, helpers: [`https://${PUB}:8443/`] } } as unknown as Measurement;
+    const out = p.add(m, wa).line;
+    expect(out.json).not.toContain(PUB);
+    expect(out.measurement.x_settings).toMatchObject({ timeout_s: 5, resolvers: { local: ['[scrubbed]:53'] }, helpers: ['https://[scrubbed]:8443/'] });
+  });
+
   it('--include-ip keeps everything and names the address in probe_ip', () => {
     const p = new RunPrivacy(true, []);
     const o = obsMapped(PUB);

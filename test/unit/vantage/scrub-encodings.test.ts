@@ -5,7 +5,7 @@
 // encoding in the result. The same encodings of a neighbouring address must come through untouched.
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
-import { createLabCa, issueCert } from '../../../src/lab/pki.js';
+import { createLabCa, issueCert } from '../../../src/lab/world/pki.js';
 import type { Measurement } from '../../../src/model/measurement.js';
 import { ipToBytes } from '../../../src/util/ip.js';
 import { SCRUBBED, Scrubber } from '../../../src/vantage/scrub.js';

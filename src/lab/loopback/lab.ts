@@ -8,16 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Catalogue, loadCatalogue } from '../catalogue/load.js';
-import type { RunFlags } from '../cli/run.js';
-import { judge } from '../analysis/index.js';
-import type { HelperEndpoint } from '../measure/helper.js';
-import { type RunResult, runMeasurement } from '../measure/run.js';
-import { trustStore } from '../net/index.js';
-import { createLabCa, type LabCa } from './pki.js';
-import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from './scenarios.js';
-import { LabServers } from './serve.js';
-import { LOOPBACK_DEFAULT_OCTET, type LabWorld, planWorld, probeArgs, writeLabCatalogue } from './world.js';
+import { type Catalogue, loadCatalogue, selectServices } from '../../catalogue/load.js';
+import { judge } from '../../analysis/index.js';
+import type { HelperEndpoint } from '../../measure/helper.js';
+import { type RunResult, runMeasurement } from '../../measure/run.js';
+import { trustStore } from '../../net/index.js';
+import type { RunSettings } from '../../session/settings.js';
+import { createLabCa, type LabCa } from '../world/pki.js';
+import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../world/scenarios.js';
+import { LabServers } from '../world/serve.js';
+import { LOOPBACK_DEFAULT_OCTET, type LabWorld, planWorld, probeArgs, writeLabCatalogue } from '../world/world.js';
 
 export interface LoopbackLabOptions {
   /** Catalogue the world is planned from; default the bundled probes/. */
@@ -97,22 +97,24 @@ export class LoopbackLab {
     return probeArgs(this.world, { targetsDir: this.targetsDir, caFile: this.caFile });
   }
 
-  /** The same, as flags for executeRun() (`voipprobe demo`). */
-  runFlags(o: { timeoutS: number; out: string; deadlineS?: number; json?: boolean; service?: string[] }): RunFlags {
+  /** The settings of a run session pointed at this lab (`voipprobe demo`). */
+  runSettings(o: { timeoutS: number; out: string; deadlineS?: number; service?: string[] }): RunSettings {
+    const catalogue = loadCatalogue(this.targetsDir);
     return {
-      targets: this.targetsDir,
-      systemResolver: [this.world.infra.ispResolver.server],
-      resolver: [this.world.infra.neutralResolver.server],
-      doh: [this.world.infra.doh.url],
-      caFile: [this.caFile],
+      catalogue: o.service ? selectServices(catalogue, o.service) : catalogue,
+      timeoutMs: Math.round(o.timeoutS * 1000),
+      deadlineMs: Math.round((o.deadlineS ?? 60) * 1000),
+      concurrency: 128,
+      includeIp: false,
       ipv6: false,
-      timeout: String(o.timeoutS),
-      deadline: String(o.deadlineS ?? 60),
-      concurrency: '128',
+      resolvers: this.resolvers(),
+      ca: trustStore([this.ca.certPem]),
       out: o.out,
-      ...(o.json ? { json: true } : {}),
-      ...(o.service ? { service: o.service } : {}),
     };
+  }
+
+  private resolvers(): RunSettings['resolvers'] {
+    return { local: [this.world.infra.ispResolver.server], controlUdp: [this.world.infra.neutralResolver.server], doh: [this.world.infra.doh.url] };
   }
 
   /** Runs the real measurement in this process against the lab (no results file, no table). */
@@ -123,7 +125,7 @@ export class LoopbackLab {
       timeoutMs: Math.round(o.timeoutS * 1000),
       deadlineMs: Math.round((o.deadlineS ?? 60) * 1000),
       concurrency: 128,
-      resolvers: { local: [this.world.infra.ispResolver.server], controlUdp: [this.world.infra.neutralResolver.server], doh: [this.world.infra.doh.url] },
+      resolvers: this.resolvers(),
       ca: trustStore([this.ca.certPem]),
       ipv6: false,
       ...(o.signal ? { signal: o.signal } : {}),

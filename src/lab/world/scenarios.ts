@@ -1,11 +1,11 @@
-// The censorship scenarios of the lab, as data shared by the loopback lab (src/lab/loopback.ts) and
+// The censorship scenarios of the lab, as data shared by the loopback lab (src/lab/loopback/lab.ts) and
 // the namespace lab (src/lab/netns/): what the censor does, as abstract actions each lab knows how
 // to produce (lab servers misbehaving on loopback; nftables/tc in the middlebox namespace), and the
 // exact verdicts the probe must give. A service a scenario does not list must come out with every
 // path `accessible` (or `others`, when set).
 //
 // The expected verdicts follow from the analysis rules in src/analysis (see the note on each
-// scenario), applied to the lab catalogue written by src/lab/world.ts, which keeps what the shipped
+// scenario), applied to the lab catalogue written by src/lab/world/world.ts, which keeps what the shipped
 // catalogue knows: unverified targets (Viber's call and chat ports) are reported and never counted,
 // and the lab's relays answer exactly the exchanges the catalogue says real ones answer (Signal's and
 // Telegram's answer a Binding and challenge an Allocate; WhatsApp's, Teams' and Meet's ignore
@@ -14,10 +14,10 @@
 // The loopback lab has no routers, so it cannot localise: there a call path known only by
 // localisation comes out `inconclusive` (loopbackExpectation() applies that rule).
 
-import type { Catalogue } from '../catalogue/load.js';
-import { answersKnown, isInformational, pathOf, type ServicePath } from '../catalogue/schema.js';
-import type { CallTechnique, CallTestVerdict } from '../model/call-test.js';
-import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, PathStatus, PathVerdict, ServiceVerdict, Technique } from '../model/verdict.js';
+import type { Catalogue } from '../../catalogue/load.js';
+import { answersKnown, isInformational, pathOf, type ServicePath } from '../../catalogue/schema.js';
+import type { CallTechnique, CallTestVerdict } from '../../model/call-test.js';
+import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, PathStatus, PathVerdict, ServiceVerdict, Technique } from '../../model/verdict.js';
 import type { TlsQuirk } from './servers/tls-server.js';
 
 /** What the censor does. Ports are the real catalogue ports (the loopback lab maps them). */

@@ -2,9 +2,9 @@
 // shows up in `ps` and in the crontab, so --token-file (or the config's token_file) is preferred.
 
 import { InputError } from '../util/input-error.js';
-import { readTokenFile, type VoipprobeConfig } from '../vantage/config.js';
-import type { SubmitProtocol } from './client.js';
-import type { SubmitOptions } from './flush.js';
+import { readTokenFile, type VoipprobeConfig } from './config.js';
+import type { SubmitProtocol } from '../submit/client.js';
+import type { SubmitOptions } from '../submit/flush.js';
 
 export interface SubmitFlags {
   collector?: string;

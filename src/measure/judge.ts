@@ -3,8 +3,8 @@
 
 import type { ServiceCatalogue } from '../catalogue/load.js';
 import type { ControlNetwork } from '../catalogue/schema.js';
-import type { Observations } from './observations.js';
-import type { ControlVerdict, ServiceVerdict } from './verdict.js';
+import type { Observations } from '../model/observations.js';
+import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
 
 export interface Judge {
   controls(obs: Observations): ControlVerdict;

@@ -2,7 +2,7 @@
 // "*.example.com" suffix rules (which also match example.com itself) and "*" for any name. Names
 // compare without case or trailing dot.
 
-import { normaliseName } from '../../net/dns-message.js';
+import { normaliseName } from '../../../net/dns-message.js';
 
 export class NameRules<T> {
   private readonly rules = new Map<string, T>();

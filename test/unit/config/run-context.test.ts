@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_ASN_ATTRIBUTION } from '../../../src/vantage/identity.js';
-import { applyConfigToRunFlags, prepareRunContext } from '../../../src/vantage/run-context.js';
+import { prepareRunContext } from '../../../src/config/run-context.js';
+import { applyConfig } from '../../../src/config/run-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voipprobe-runctx-'));
 const cfg = join(dir, 'voipprobe.config.json');
@@ -41,14 +42,15 @@ describe('run context (config + vantage + submission, resolved before measuring)
     await expect(prepareRunContext({ config: noCollector, asnDb: join(dir, 'nope.csv') })).rejects.toThrow(/--asn-db .*nope\.csv: cannot read: ENOENT/);
   });
 
-  it('config values fill the flags not given on the command line', async () => {
+  it('config values fill the values not given on the command line, typed (no flag strings)', async () => {
     const { config } = await prepareRunContext({ config: cfg });
-    const defaults = { timeout: '5', deadline: '60', concurrency: '128' };
-    expect(applyConfigToRunFlags(defaults, config, () => false)).toEqual({ service: ['whatsapp'], timeout: '3', deadline: '45', concurrency: '32' });
+    const defaults = { timeoutMs: 5000, deadlineMs: 60_000, concurrency: 128, includeIp: false };
+    const unscheduled = { scheduled: false, givenOnCli: () => false };
+    expect(applyConfig(defaults, config, unscheduled)).toEqual({ services: ['whatsapp'], timeoutMs: 3000, deadlineMs: 45_000, concurrency: 32, includeIp: false });
     // The config's jitter is for scheduled runs only; --jitter on the command line always wins.
-    expect(applyConfigToRunFlags({ ...defaults, scheduled: true }, config, () => false)).toMatchObject({ jitter: '30' });
-    expect(applyConfigToRunFlags({ ...defaults, scheduled: true, jitter: '5' }, config, (k) => k === 'jitter')).toMatchObject({ jitter: '5' });
-    const given = { ...defaults, timeout: '9', service: ['viber'] };
-    expect(applyConfigToRunFlags(given, config, (k) => k === 'timeout' || k === 'service')).toMatchObject({ service: ['viber'], timeout: '9', deadline: '45' });
+    expect(applyConfig(defaults, config, { scheduled: true, givenOnCli: () => false })).toMatchObject({ jitterMs: 30_000 });
+    expect(applyConfig({ ...defaults, jitterMs: 5000 }, config, { scheduled: true, givenOnCli: (k) => k === 'jitter' })).toMatchObject({ jitterMs: 5000 });
+    const given = { ...defaults, timeoutMs: 9000, services: ['viber'] };
+    expect(applyConfig(given, config, { scheduled: false, givenOnCli: (k) => k === 'timeout' || k === 'service' })).toMatchObject({ services: ['viber'], timeoutMs: 9000, deadlineMs: 45_000 });
   });
 });

@@ -26,11 +26,11 @@
 import { isIP } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
-import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../catalogue/schema.js';
-import type { ExchangeAnswer } from '../model/exchange.js';
-import { requestType } from '../net/stun-codec.js';
-import { hostPort, inPrefix } from '../util/ip.js';
+import type { Catalogue, ServiceCatalogue } from '../../catalogue/load.js';
+import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../../catalogue/schema.js';
+import type { ExchangeAnswer } from '../../model/exchange.js';
+import { requestType } from '../../net/stun-codec.js';
+import { hostPort } from '../../util/ip.js';
 
 export type LabKind = 'loopback' | 'netns';
 
@@ -506,7 +506,7 @@ export function hostnamesOf(world: LabWorld, service: string): string[] {
 }
 
 /** Every lab address of a service: its hostnames' addresses and its stand-ins. */
-export function addressesOf(world: LabWorld, service: string): string[] {
+export function labAddressesOf(world: LabWorld, service: string): string[] {
   const a = [...world.hosts.filter((h) => h.services.includes(service)), ...world.standIns.filter((s) => s.services.includes(service))].map((x) => x.address);
   return [...new Set(a)];
 }
@@ -539,11 +539,6 @@ export function stunControls(world: LabWorld): LabEndpoint[] {
 export function allAddresses(world: LabWorld): string[] {
   const i = world.infra;
   return [...new Set([i.ispResolver.address, i.neutralResolver.address, i.doh.address, i.sinkhole, i.blockpage.address, ...world.hosts.map((h) => h.address), ...world.standIns.map((s) => s.address)])];
-}
-
-/** True when every address of the world is inside its block (the lab never points anywhere else). */
-export function insideLab(world: LabWorld, ip: string): boolean {
-  return inPrefix(ip, world.prefix);
 }
 
 export interface LabRunPaths {

@@ -14,7 +14,7 @@
 //   or only inconclusive measurements do, or the claim cannot be measured at all (circumvention, a
 //   claim limited to a venue).
 
-import { dateWords, formatPeriod, type DayRange, dayInRange, periodDays, periodWords } from '../claims/period.js';
+import { dateWords, type DayRange, dayInRange, periodDays, periodWords } from '../claims/period.js';
 import { type Claim, type Operator, SPEAKER_WEIGHT } from '../claims/schema.js';
 import {
   accessCovers,
@@ -136,11 +136,6 @@ export function claimSummary(c: Claim, displayFile: (file: string) => string = (
     ...(c.technique ? { technique: c.technique.description } : {}),
     ...(c.scope ? { scope: c.scope } : {}),
   };
-}
-
-/** "blocked (call) for skype, whatsapp on all operators (MA), mobile, 2016-01 to 2016-08-17". */
-export function describeClaim(c: Claim): string {
-  return `${c.effect} (${c.paths.join(', ')}) for ${c.services.join(', ')} on ${operatorsLabel(c.operators, c.country)}, access ${c.access}, ${formatPeriod(c.period)}`;
 }
 
 function operatorNames(ops: Claim['operators']): string {

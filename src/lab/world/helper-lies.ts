@@ -1,7 +1,7 @@
 // What a lying helper answers (the namespace lab's fake helpers and the loopback tests): every step it
 // was asked about worked, or every one failed, DNS included. Pure.
 
-import { helperRequest, type HelperResponse } from '../protocol/helper.js';
+import { helperRequest, type HelperResponse } from '../../protocol/helper.js';
 
 /** What a lying helper answers to a question: every step it was asked about worked, or failed. */
 export function lie(body: string, works: boolean): HelperResponse {

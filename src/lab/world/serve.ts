@@ -332,8 +332,3 @@ export class LabServers {
 export function answersOf(e: LabEndpoint, all = false): StunAnswerRule[] {
   return (e.exchanges ?? []).flatMap((x) => (x.answer ? [{ request: x.request, answer: x.answer }] : all ? [{ request: x.request, answer: { class: 'success' as const } }] : []));
 }
-
-/** Creates and starts the servers of a world. */
-export async function startLabServers(world: LabWorld, o: StartLabOptions): Promise<LabServers> {
-  return new LabServers(world, o).start();
-}

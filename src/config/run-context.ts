@@ -7,9 +7,9 @@ import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
 import type { AccessLabel } from '../model/measurement.js';
 import type { SubmitOptions } from '../submit/flush.js';
-import { submitOptionsFrom } from '../submit/settings.js';
+import { submitOptionsFrom } from './submit-settings.js';
 import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
-import { identifyVantage, type VantageIdentity } from './identity.js';
+import { identifyVantage, type VantageIdentity } from '../vantage/identity.js';
 
 export interface RunVantageFlags {
   config?: string;
@@ -86,32 +86,4 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
       }
     },
   };
-}
-
-/** The run flags the config file can set; a flag given on the command line always wins. */
-export interface ConfigurableRunFlags {
-  service?: string[];
-  timeout: string;
-  deadline: string;
-  concurrency: string;
-  includeIp?: boolean;
-  jitter?: string;
-  /** Started by the schedule: only then does the config's jitter apply. */
-  scheduled?: boolean;
-}
-
-/**
- * Fills the flags the user did not give from the config file. The config's `jitter` is for scheduled
- * runs only: a person typing `voipprobe run` is not kept waiting by it. `givenOnCli(name)` tells whether a flag
- * came from the command line (commander: getOptionValueSource(name) === 'cli').
- */
-export function applyConfigToRunFlags<F extends ConfigurableRunFlags>(flags: F, config: VoipprobeConfig, givenOnCli: (name: keyof ConfigurableRunFlags) => boolean): F {
-  const out = { ...flags };
-  if (!givenOnCli('service') && config.services) out.service = config.services;
-  if (!givenOnCli('timeout') && config.timeouts.step !== undefined) out.timeout = String(config.timeouts.step);
-  if (!givenOnCli('deadline') && config.timeouts.deadline !== undefined) out.deadline = String(config.timeouts.deadline);
-  if (!givenOnCli('concurrency') && config.concurrency !== undefined) out.concurrency = String(config.concurrency);
-  if (!givenOnCli('includeIp') && config.include_ip) out.includeIp = true;
-  if (!givenOnCli('jitter') && config.jitter !== undefined && flags.scheduled) out.jitter = String(config.jitter);
-  return out;
 }

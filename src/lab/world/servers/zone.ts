@@ -3,7 +3,7 @@
 
 import { isIP } from 'node:net';
 import dnsPacket from 'dns-packet';
-import { normaliseName, RCODE } from '../../net/dns-message.js';
+import { normaliseName, RCODE } from '../../../net/dns-message.js';
 
 export interface ZoneRecords {
   A?: string[];

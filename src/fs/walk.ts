@@ -5,7 +5,7 @@
 
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { printable } from './terminal.js';
+import { printable } from '../util/terminal.js';
 
 export interface SkippedPath {
   path: string;

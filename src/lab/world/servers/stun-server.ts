@@ -6,9 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
-import { attributeType, type ExchangeAnswer, STUN_ATTRIBUTES, STUN_METHODS } from '../../model/exchange.js';
-import type { StunAddress } from '../../model/observations.js';
-import { decodeStunMessage, encodeAddress, encodeBindingError, encodeMessage, messageType, type RawAttribute, type StunMessage } from '../../net/stun-codec.js';
+import { attributeType, type ExchangeAnswer, STUN_ATTRIBUTES, STUN_METHODS } from '../../../model/exchange.js';
+import type { StunAddress } from '../../../model/observations.js';
+import { decodeStunMessage, encodeAddress, encodeBindingError, encodeMessage, messageType, type RawAttribute, type StunMessage } from '../../../net/stun-codec.js';
 import { type BoundAddress, bindUdp, closeUdp } from './listen.js';
 
 export type StunBehaviour =

@@ -4,7 +4,7 @@ import type { Claim } from '../../../src/claims/schema.js';
 import type { Measurement } from '../../../src/model/measurement.js';
 import { Aggregator } from '../../../src/report/aggregate.js';
 import { normalise } from '../../../src/report/input.js';
-import { judgeClaim } from '../../../src/report/verdict.js';
+import { judgeClaim } from '../../../src/report/claim-verdict.js';
 import { claim, IAM, INWI, MEDITEL, measurement, NETWORKS } from './helpers.js';
 
 function units(ms: Measurement[]) {

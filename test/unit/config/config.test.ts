@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/util/input-error.js';
-import { configJsonSchema, loadConfig, mergeLabels, readTokenFile } from '../../../src/vantage/config.js';
+import { configJsonSchema, loadConfig, mergeLabels, readTokenFile } from '../../../src/config/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voipprobe-cfg-'));
 const write = (name: string, text: string) => {
@@ -78,7 +78,7 @@ describe('voipprobe.config.json', () => {
   });
 
   it('the committed JSON Schema is the one the code validates with', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../src/vantage/voipprobe.config.schema.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(readFileSync(new URL('../../../src/config/voipprobe.config.schema.json', import.meta.url), 'utf8'));
     expect(committed).toEqual(configJsonSchema());
   });
 });

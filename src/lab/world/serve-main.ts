@@ -2,8 +2,8 @@
 // Runs the servers of a lab world in their own process, e.g. inside the namespace lab's "net"
 // namespace:
 //
-//   node dist/src/lab/serve-main.js --world world.json [--ca-out lab-ca.pem] [--catalogue-out DIR]
-//   node dist/src/lab/serve-main.js --plan netns|loopback [--octet N] [--world-out world.json] ...
+//   node dist/src/lab/world/serve-main.js --world world.json [--ca-out lab-ca.pem] [--catalogue-out DIR]
+//   node dist/src/lab/world/serve-main.js --plan netns|loopback [--octet N] [--world-out world.json] ...
 //
 // Creates a lab CA (its certificate goes to --ca-out, for the probe's --ca-file), starts every
 // server, and prints ONE JSON line on stdout once all listen:
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadCatalogue } from '../catalogue/load.js';
+import { loadCatalogue } from '../../catalogue/load.js';
 import { createLabCa } from './pki.js';
 import type { CensorAction } from './scenarios.js';
 import { LabServers } from './serve.js';

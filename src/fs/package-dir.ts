@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OperationalError } from './operational-error.js';
+import { OperationalError } from '../util/operational-error.js';
 
 /** The top-level folder `name` that holds `mustHold` (or anything, when not given). */
 export function packageDir(name: string, mustHold?: string): string {

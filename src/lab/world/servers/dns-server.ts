@@ -4,8 +4,8 @@
 import type dgram from 'node:dgram';
 import net from 'node:net';
 import type dnsPacket from 'dns-packet';
-import { RCODE } from '../../net/dns-message.js';
-import { hostPort } from '../../util/ip.js';
+import { RCODE } from '../../../net/dns-message.js';
+import { hostPort } from '../../../util/ip.js';
 import { type BoundAddress, bindUdp, closeTcp, closeUdp, ConnectionSet, listenTcp } from './listen.js';
 import { NameRules } from './name-rules.js';
 import { buildResponse, decodeQuery, truthfulResponse, type Zone } from './zone.js';

@@ -5,30 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { AccessLabel } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
+import { type Labels, labelsSchema } from '../vantage/labels.js';
 
 export const DEFAULT_CONFIG_FILE = 'voipprobe.config.json';
-export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const satisfies readonly AccessLabel[];
-
 const seconds = z.number().positive().max(86_400);
-
-export const labelsSchema = z
-  .object({
-    /** "AS36925"; leave out to look it up from the public address. */
-    probe_asn: z.string().regex(/^AS\d{1,10}$/, 'must look like "AS36925"').optional(),
-    /** ISO 3166 alpha-2, e.g. "MA". */
-    probe_cc: z.string().regex(/^[A-Z]{2}$/, 'must be two upper-case letters, e.g. "MA"').optional(),
-    probe_network_name: z.string().max(200).optional(),
-    access: z.enum(ACCESS_LABELS).optional(),
-    /** Free label naming this box, e.g. "casa-inwi-4g". */
-    vantage: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-" (at most 64)')
-      .optional(),
-  })
-  .strict();
 
 export const collectorSchema = z
   .object({
@@ -79,8 +61,6 @@ export const configSchema = z
   .strict();
 
 export type VoipprobeConfig = z.output<typeof configSchema>;
-export type Labels = z.output<typeof labelsSchema>;
-export type CollectorConfig = z.output<typeof collectorSchema>;
 
 export interface LoadedConfig {
   /** Absolute path of the file read, or undefined when no file was given or found. */
@@ -88,7 +68,7 @@ export interface LoadedConfig {
   config: VoipprobeConfig;
 }
 
-/** The published JSON Schema (also committed as src/vantage/voipprobe.config.schema.json). */
+/** The published JSON Schema (also committed as src/config/voipprobe.config.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
 }

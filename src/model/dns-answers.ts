@@ -1,8 +1,8 @@
 // Pure helpers over DNS answers, shared by the measure layer (which addresses to connect to) and
 // the analysis (which answers are forged).
 
-import type { DnsAnswer, DnsQuery } from '../model/observations.js';
-import { canonicalIp, inPrefix, isBogon } from './ip.js';
+import type { DnsAnswer, DnsQuery } from './observations.js';
+import { canonicalIp, inPrefix, isBogon } from '../util/ip.js';
 
 /** Canonical addresses of the A/AAAA records in an answer list. */
 export function addressesOf(answers: readonly DnsAnswer[]): string[] {
