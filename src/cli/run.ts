@@ -16,7 +16,7 @@ import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
 import type { TrustStore } from '../net/types.js';
-import { renderRunTable } from '../render/run-table.js';
+import { renderRunTable } from './run-table.js';
 import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeService } from '../../../src/analysis/service.js';
 import type { ServiceCatalogue } from '../../../src/catalogue/load.js';
-import { layerCell, pathCell, renderRunTable } from '../../../src/render/run-table.js';
+import { layerCell, pathCell, renderRunTable } from '../../../src/cli/run-table.js';
 import { CONTROLS_DOWN, CONTROLS_UP, obs, query, stun, tcp } from '../../support/obs.js';
 
 const svc: ServiceCatalogue = {
