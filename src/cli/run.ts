@@ -16,11 +16,10 @@ import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
 import type { TrustStore } from '../net/types.js';
-import { renderRunTable } from './run-table.js';
+import { renderRunTable, RUN_TABLE_HELP, tableStyle } from './run-table.js';
 import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
 import { InputError } from '../util/input-error.js';
 import { isBogon } from '../util/ip.js';
-import { escapeForTerminal } from '../util/terminal.js';
 import { asnLookup } from '../vantage/asn-db.js';
 import { mappedAddresses, RunPrivacy } from '../vantage/privacy.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
@@ -249,7 +248,7 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   if (!flags.json) {
     const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
+    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }, tableStyle(process.stdout, process.env)));
   }
   const note = localisationNotice(result);
   if (note) process.stderr.write(`voipprobe: ${note}\n`);
@@ -381,6 +380,7 @@ async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS
 export function registerRun(program: Command): void {
   addRunContextOptions(addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')))
     .option('--call-test <seconds>', 'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper')
+    .addHelpText('after', RUN_TABLE_HELP)
     .action(async (given: RunCommandFlags, cmd: Command) => {
       await runAction(given, cmd, given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {});
     });
