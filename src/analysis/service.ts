@@ -3,7 +3,7 @@
 // reachable chat server must never hide a blocked call path.
 
 import type { ServiceCatalogue } from '../catalogue/load.js';
-import { PATHS, type ServicePath } from '../catalogue/schema.js';
+import { PATHS, pathOf, type ServicePath, type Target } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
 import type { CallTestVerdict } from '../model/call-test.js';
 import type { CallEvidence, ControlVerdict, EvidenceStrength, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict, TargetVerdict, Technique } from '../model/verdict.js';
@@ -161,7 +161,8 @@ export function summarizeLayers(targets: TargetVerdict[]): Partial<Record<Layer,
   return out;
 }
 
-function describe(status: PathStatus, paths: PathVerdict[]): string {
+/** `allTested`: false when some path went untested; then "every path works" would claim too much. */
+function describe(status: PathStatus, paths: PathVerdict[], allTested: boolean): string {
   const by = (st: PathStatus[]) => paths.filter((p) => st.includes(p.status)).map((p) => p.path);
   const counted = paths.filter((p) => serviceShare(p) === 'blocked' || serviceShare(p) === 'partially_blocked');
   // Blocked paths that do not count (weak evidence from a single endpoint), said as such.
@@ -172,9 +173,9 @@ function describe(status: PathStatus, paths: PathVerdict[]): string {
   const weakCall = call?.status === 'accessible' && call.call?.level === 'path_open' ? "; calls known by path localisation: the relays ignore strangers, and packets reach their network (weaker than an answer)" : '';
   switch (status) {
     case 'accessible':
-      return `every path works (${works.join(', ')})${weakCall}`;
+      return allTested ? `every path works (${works.join(', ')})${weakCall}` : `${andList(works)} ${works.length === 1 ? 'works' : 'work'}${weakCall}`;
     case 'inconclusive':
-      return `could not judge ${by(['inconclusive']).join(', ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
+      return by(['inconclusive']).length ? `could not judge ${by(['inconclusive']).join(', ')}${works.length ? `; ${works.join(', ')} work` : ''}` : 'nothing could be judged';
     case 'degraded': {
       const slow = by(['degraded']).map((p) => `${p} degraded`);
       return `${[...slow, ...narrowWords].join('; ')}${works.length ? `; ${works.join(', ')} work` : ''}`;
@@ -188,17 +189,46 @@ function describe(status: PathStatus, paths: PathVerdict[]): string {
   }
 }
 
-/** Paths with targets of which none could count (all unverified): said plainly, never judged. */
-export function untestedPaths(targets: TargetVerdict[]): Partial<Record<ServicePath, string>> {
-  const out: Partial<Record<ServicePath, string>> = {};
+/** Why a path was not tested, in a few words (the service's reason groups paths by it). */
+export type UntestedCause = 'unverified targets only' | 'target disabled in the catalogue' | 'no target in the catalogue' | 'no target in this group';
+
+const UNTESTED_WORDS: Record<UntestedCause, (n: number) => string> = {
+  'unverified targets only': (n) => `its ${n === 1 ? 'target comes' : 'targets come'} from unverified sources (reported, never counted)`,
+  'target disabled in the catalogue': (n) => `its ${n === 1 ? 'target is' : 'targets are'} disabled in the catalogue (enable ${n === 1 ? 'it' : 'them'} to measure)`,
+  'no target in the catalogue': () => 'the catalogue has no target for it',
+  'no target in this group': () => 'this group has no target for it',
+};
+
+/**
+ * Paths no counted target measured, and why: every target unverified (reported, never counted), every
+ * target disabled, or none in the catalogue (`catalogued`: the service's, or its group's, targets). Said
+ * plainly, never judged: a service tested only at its website must not read as if its calls worked.
+ */
+export function untestedPaths(targets: TargetVerdict[], catalogued: readonly Target[] = [], scope: 'catalogue' | 'group' = 'catalogue'): { path: ServicePath; cause: UntestedCause; words: string }[] {
+  const out: { path: ServicePath; cause: UntestedCause; words: string }[] = [];
   for (const p of PATHS) {
     const ts = targets.filter((t) => t.path === p);
-    if (ts.length && ts.every((t) => t.informational)) out[p] = `not tested: its ${ts.length === 1 ? 'target comes' : 'targets come'} from unverified sources (reported, never counted)`;
+    if (ts.some((t) => !t.informational)) continue;
+    const disabled = catalogued.filter((t) => !t.enabled && pathOf(t) === p);
+    const [cause, n]: [UntestedCause, number] = ts.length
+      ? ['unverified targets only', ts.length]
+      : disabled.length
+        ? ['target disabled in the catalogue', disabled.length]
+        : [scope === 'group' ? 'no target in this group' : 'no target in the catalogue', 0];
+    out.push({ path: p, cause, words: `not tested: ${UNTESTED_WORDS[cause](n)}` });
   }
   return out;
 }
 
-function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>, callTest?: CallTestVerdict) {
+/** "chat and call not tested (no target in the catalogue)", one phrase per cause. */
+function untestedWords(untested: { path: ServicePath; cause: UntestedCause }[]): string[] {
+  const causes = uniq(untested.map((u) => u.cause));
+  return causes.map((c) => `${andList(untested.filter((u) => u.cause === c).map((u) => u.path))} not tested (${c})`);
+}
+
+const andList = (xs: string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
+
+function judgeSubset(targets: TargetVerdict[], catalogued: readonly Target[], scope: 'catalogue' | 'group', controls: ControlVerdict, throttledByPath: Partial<Record<ServicePath, string>>, callTest?: CallTestVerdict) {
   const counted = targets.filter((t) => !t.informational);
   const paths: Partial<Record<ServicePath, PathVerdict>> = {};
   for (const p of PATHS) {
@@ -210,13 +240,13 @@ function judgeSubset(targets: TargetVerdict[], controls: ControlVerdict, throttl
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
   const strength = serviceStrength(status, list);
-  const untested = untestedPaths(targets);
-  const notTested = Object.keys(untested);
+  const notTested = untestedPaths(targets, catalogued, scope);
+  const untested = Object.fromEntries(notTested.map((u) => [u.path, u.words])) as Partial<Record<ServicePath, string>>;
   const outages = list.filter((p) => p.outage).map((p) => p.path);
   const reason =
     controls.network === 'down'
       ? controls.reason
-      : `${describe(status, list)}${outages.length ? `; ${outages.join(' and ')}: an outage (failing from outside too), not censorship` : ''}${notTested.length ? `; ${notTested.join(' and ')} not tested (unverified targets only)` : ''}`;
+      : [describe(status, list, notTested.length === 0), ...(outages.length ? [`${outages.join(' and ')}: an outage (failing from outside too), not censorship`] : []), ...untestedWords(notTested)].join('; ');
   return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), ...(notTested.length ? { untested } : {}), reason };
 }
 
@@ -227,10 +257,10 @@ export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: An
   const { targets, helpers } = applyOutsideView(svc.targets, local, obs, ctx.controls);
   const throttled = detectThrottling(svc.targets, obs, ctx.controls);
   const callTest = obs.x_call_test ? judgeCallTest(obs.x_call_test) : undefined;
-  const whole = judgeSubset(targets, ctx.controls, throttled, callTest);
+  const whole = judgeSubset(targets, svc.targets, 'catalogue', ctx.controls, throttled, callTest);
   const groupNames = uniq(svc.targets.map((t) => t.group).filter((g): g is string => g !== undefined));
   const groups = groupNames.length
-    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), ctx.controls, throttled, callTest) }]))
+    ? Object.fromEntries(groupNames.map((g) => [g, { service: `${svc.service}/${g}`, ...judgeSubset(targets.filter((t) => t.group === g), svc.targets.filter((t) => t.group === g), 'group', ctx.controls, throttled, callTest) }]))
     : undefined;
   return { service: svc.service, ...whole, ...(groups ? { groups } : {}), targets, controls: ctx.controls, ...(helpers ? { helpers } : {}), ...(callTest ? { call_test: callTest } : {}) };
 }

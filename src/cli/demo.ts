@@ -6,10 +6,11 @@
 // private /run, where the lab needs no privilege at all. Where neither is possible it falls back to the
 // loopback lab (127.0.0.0/8, in this process) and says plainly, in its banner, what it cannot show.
 // Results go to a temporary directory unless --out says otherwise, so a simulation never lands among
-// real results, and every line is annotated as a simulation.
+// real results, and every line is annotated as a simulation. That directory (and the loopback lab's
+// scratch files, inside it) is removed however the demo ends: success, failure or Ctrl-C.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -17,6 +18,7 @@ import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../
 import { InputError } from '../util/input-error.js';
 import { makeLogger, secondsFlag } from './common.js';
 import { measureAndPrint, recordedOptions } from './run.js';
+import { MIN_TABLE_WIDTH, tableStyle, wrap } from './run-table.js';
 
 export const DEMO_DEFAULT_SCENARIO = '9';
 
@@ -37,7 +39,7 @@ interface DemoFlags {
 
 const MOROCCO = 'configured as Morocco 2016 (scenario 9: calls over UDP blocked on WhatsApp, Skype and Viber; chat and web working; the controls fine)';
 
-export function demoBanner(s: Scenario, lab: DemoLab, cannot?: string): string {
+export function demoBanner(s: Scenario, lab: DemoLab, cannot?: string, width = MIN_TABLE_WIDTH): string {
   const what = s.id === DEMO_DEFAULT_SCENARIO ? MOROCCO : `scenario ${s.id}: ${s.title}`;
   const where =
     lab === 'loopback'
@@ -46,15 +48,15 @@ export function demoBanner(s: Scenario, lab: DemoLab, cannot?: string): string {
           'network-namespace lab',
           `The servers, the routers (an access ISP that censors, a transit network, the call relays' own network) and the censor run in network namespaces on this machine${lab === 'userns' ? ', inside an unprivileged user namespace' : ''}; the probe is the real one.`,
         ];
-  const lines = ['='.repeat(100), `SIMULATION — ${where[0]} ${what}: nothing here measured a real network.`, where[1]!];
+  const lines = ['='.repeat(width), `SIMULATION — ${where[0]} ${what}: nothing here measured a real network.`, where[1]!];
   if (lab === 'loopback') {
     lines.push(
       `WHAT THIS DEMO CANNOT SHOW: ${cannot ?? 'network namespaces are not used'}. Without routers between the probe and the call relays it cannot locate where UDP towards a relay stops, so a call path whose relays ignore strangers (WhatsApp, Teams, Meet) comes out inconclusive here, as in a real run that cannot localise, even where the scenario blocks it. Run it as root, or where unprivileged user namespaces are allowed, to see how a real run shows the block.`,
     );
   }
-  lines.push('='.repeat(100));
-  const emulated = lab === 'loopback' && s.loopback.supported && s.loopback.emulation ? `\n(emulated on loopback: ${s.loopback.emulation})` : '';
-  return lines.join('\n') + emulated;
+  lines.push('='.repeat(width));
+  if (lab === 'loopback' && s.loopback.supported && s.loopback.emulation) lines.push(`(emulated on loopback: ${s.loopback.emulation})`);
+  return lines.flatMap((l) => wrap(l, width)).join('\n');
 }
 
 export function renderScenarioList(): string {
@@ -100,16 +102,48 @@ export async function executeDemo(flags: DemoFlags): Promise<number> {
   const scenario = scenarioById(flags.scenario);
   if (!scenario) throw new InputError(`--scenario: unknown scenario "${flags.scenario}"; known: ${SCENARIOS.map((s) => s.id).join(', ')} (voipprobe demo --list)`);
   const timeoutS = Math.max(secondsFlag('timeout', flags.timeout) / 1000, scenario.minTimeoutS ?? 0);
-  const out = flags.out ?? mkdtempSync(join(tmpdir(), 'voipprobe-demo-'));
-  const { lab, why } = flags.insideUserns ? { lab: 'userns' as const, why: undefined } : await chooseDemoLab(flags.lab, scenario);
-  if (lab === 'userns' && !flags.insideUserns) return reRunInUserns(flags, out);
-  if (lab === 'loopback') return loopbackDemo(flags, scenario, timeoutS, out, why);
-  return namespaceDemo(flags, scenario, timeoutS, out, lab);
+  return withTempDir(async (temp) => {
+    const out = flags.out ?? temp;
+    const { lab, why } = flags.insideUserns ? { lab: 'userns' as const, why: undefined } : await chooseDemoLab(flags.lab, scenario);
+    // The demo inside the user namespace makes (and removes) its own temporary folder.
+    if (lab === 'userns' && !flags.insideUserns) return reRunInUserns(flags);
+    const code = lab === 'loopback' ? await loopbackDemo(flags, scenario, timeoutS, out, temp, why) : await namespaceDemo(flags, scenario, timeoutS, out, lab);
+    // The results were in the temporary folder, removed on the way out: said, with how to keep them.
+    if (!flags.out) process.stderr.write(`voipprobe demo: the results file above was in a temporary folder, removed now; voipprobe demo --out DIR keeps it\n`);
+    return code;
+  });
+}
+
+/**
+ * `fn` with a new temporary folder that is removed however the demo ends: when `fn` returns or throws,
+ * at process.exit (a second Ctrl-C in the run, the namespace lab's signal handler), and on a signal
+ * nobody else handles (Ctrl-C while the lab is being built).
+ */
+async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'voipprobe-demo-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (process.listenerCount(sig) > 1) return; // the run or the lab stops, and the demo returns
+    remove();
+    process.stderr.write(`\nvoipprobe demo: ${sig}: stopped before measuring\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('exit', remove);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(dir);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', remove);
+    remove();
+  }
 }
 
 /** The demo again, inside a new user namespace where this user is root, with a private /run for the lab's state. */
-function reRunInUserns(flags: DemoFlags, out: string): Promise<number> {
-  const argv = [process.execPath, process.argv[1]!, 'demo', '--scenario', flags.scenario, '--timeout', flags.timeout, '--out', out, '--inside-userns', ...(flags.json ? ['--json'] : []), ...(flags.logLevel ? ['--log-level', flags.logLevel] : [])];
+function reRunInUserns(flags: DemoFlags): Promise<number> {
+  const argv = [process.execPath, process.argv[1]!, 'demo', '--scenario', flags.scenario, '--timeout', flags.timeout, ...(flags.out ? ['--out', flags.out] : []), '--inside-userns', ...(flags.json ? ['--json'] : []), ...(flags.logLevel ? ['--log-level', flags.logLevel] : [])];
   const script = 'mount -t tmpfs -o mode=755 tmpfs /run && exec "$@"';
   const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
@@ -126,22 +160,21 @@ function reRunInUserns(flags: DemoFlags, out: string): Promise<number> {
 
 const annotation = (s: Scenario, lab: DemoLab) => `voipprobe demo: ${lab === 'loopback' ? 'loopback lab' : 'network-namespace lab'}, scenario ${s.id} (${s.title}); not a real network`;
 
-async function loopbackDemo(flags: DemoFlags, scenario: Scenario, timeoutS: number, out: string, why?: string): Promise<number> {
+async function loopbackDemo(flags: DemoFlags, scenario: Scenario, timeoutS: number, out: string, scratch: string, why?: string): Promise<number> {
   const unsupported = loopbackUnsupported(scenario);
   if (unsupported) throw new InputError(`--scenario ${scenario.id} cannot be simulated on loopback: ${unsupported}`);
   // Loaded here, not at startup: the lab (certificate authority, servers) weighs on every other command.
   const { LoopbackLab } = await import('../lab/loopback/lab.js');
-  const lab = await LoopbackLab.start();
+  // Its CA and catalogue go in the demo's temporary folder, removed with it even on a hurried exit.
+  const lab = await LoopbackLab.start({ tmpParent: scratch });
   try {
     await lab.applyScenario(scenario);
     const run = await measureAndPrint(
       lab.runSettings({ timeoutS, out, deadlineS: 60 }),
       { options: recordedOptions(process.argv.slice(3)), annotations: { x_simulation: annotation(scenario, 'loopback') } },
-      { log: makeLogger(flags.logLevel), banner: demoBanner(scenario, 'loopback', why), ...(flags.json ? { json: true } : {}) },
+      { log: makeLogger(flags.logLevel), banner: demoBanner(scenario, 'loopback', why, tableStyle(process.stdout, process.env).width), ...(flags.json ? { json: true } : {}) },
     );
-    const note = `SIMULATION: these results came from the loopback lab, not from a network (${run.file}).\n`;
-    if (flags.json) process.stderr.write(`voipprobe demo: ${note}`);
-    else process.stdout.write(`\n${note}`);
+    simulationNote(flags, 'loopback', run.file);
     return run.exitCode;
   } finally {
     await lab.close();
@@ -156,22 +189,33 @@ async function namespaceDemo(flags: DemoFlags, scenario: Scenario, timeoutS: num
   try {
     await lab.apply(scenario);
     const argv = [...lab.probeCommand({ timeoutS: Math.max(timeoutS, timeoutFor(scenario, timeoutS)), out, ...(flags.json ? { json: true } : {}) }), '--simulation', annotation(scenario, mode), ...(flags.logLevel ? ['--log-level', flags.logLevel] : [])];
-    if (!flags.json) process.stdout.write(`${demoBanner(scenario, mode)}\n\n`);
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const style = tableStyle(process.stdout, process.env);
+    if (!flags.json) process.stdout.write(`${demoBanner(scenario, mode, undefined, style.width)}\n\n`);
+    // The probe prints into a pipe: it is told to colour its table when this terminal would be.
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(style.colour ? { FORCE_COLOR: '1' } : {}) } });
+    // A SIGTERM sent to the demo alone reaches the probe too (Ctrl-C reaches both already).
+    const forward = () => child.kill('SIGTERM');
+    process.on('SIGTERM', forward);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString('utf8');
       process.stdout.write(d);
     });
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-    const file = /^results: (\S+\.jsonl)/m.exec(stdout)?.[1] ?? out;
-    const note = `SIMULATION: these results came from the network-namespace lab, not from a network (${file}).\n`;
-    if (flags.json) process.stderr.write(`voipprobe demo: ${note}`);
-    else process.stdout.write(`\n${note}`);
+    process.off('SIGTERM', forward);
+    simulationNote(flags, 'network-namespace', /^results: (\S+\.jsonl)/m.exec(stdout)?.[1] ?? /^\s*(\S+\.jsonl)/m.exec(stdout)?.[1] ?? out);
     return code;
   } finally {
     lab.destroy();
   }
+}
+
+/** The last word of every demo: a simulation, and where its file is (when --out keeps it). */
+function simulationNote(flags: DemoFlags, lab: string, file: string): void {
+  const where = flags.out ? ` (${file})` : '';
+  const note = `SIMULATION: these results came from the ${lab} lab, not from a network${where}.`;
+  if (flags.json) process.stderr.write(`voipprobe demo: ${note}\n`);
+  else process.stdout.write(`\n${wrap(note, tableStyle(process.stdout, process.env).width, '  ').join('\n')}\n`);
 }
 
 export function registerDemo(program: Command): void {

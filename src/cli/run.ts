@@ -15,13 +15,12 @@ import type { HelperEndpoint } from '../measure/helper.js';
 import type { RunResult } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { CallProfile } from '../model/call-test.js';
-import { renderRunTable } from '../render/run-table.js';
 import { describeWriteFailure } from '../results/write.js';
+import { renderRunTable, RUN_TABLE_HELP, tableStyle } from './run-table.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { RunSession, type SessionOptions, type SessionOutcome } from '../session/session.js';
 import type { RunSettings } from '../session/settings.js';
 import { InputError } from '../util/input-error.js';
-import { escapeForTerminal } from '../util/terminal.js';
 import { readCaFiles } from './ca-files.js';
 import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
 
@@ -195,7 +194,7 @@ export async function measureAndPrint(settings: RunSettings, session: Omit<Sessi
     const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
     const footer = [`results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer }), { multiline: true }));
+    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer }, tableStyle(process.stdout, process.env)));
   }
   const note = localisationNotice(result);
   if (note) process.stderr.write(`voipprobe: ${note}\n`);
@@ -323,6 +322,7 @@ async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS
 export function registerRun(program: Command): void {
   addRunContextOptions(addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')))
     .option('--call-test <seconds>', 'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper')
+    .addHelpText('after', RUN_TABLE_HELP)
     .action(async (given: RunCommandFlags, cmd: Command) => {
       await runAction(given, cmd, given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {});
     });

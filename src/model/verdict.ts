@@ -198,7 +198,7 @@ export interface ServiceVerdict {
   strength?: EvidenceStrength;
   paths: Partial<Record<ServicePath, PathVerdict>>;
   layers: Partial<Record<Layer, LayerSummary>>;
-  /** Paths the catalogue names but could not judge (every target on them unverified or disabled), and why. */
+  /** Paths not judged, and why: every target on them unverified or disabled, or none in the catalogue. */
   untested?: Partial<Record<ServicePath, string>>;
   /** Sub-labelled parts of a service (e.g. "skype-legacy" and "teams"), each judged like a service. */
   groups?: Record<string, Omit<ServiceVerdict, 'groups' | 'targets' | 'controls'>>;

@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -287,21 +287,30 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
     expect(lab!.world.endpoints.filter((e) => e.player === 'coturn').flatMap((e) => e.services).sort()).toEqual(['signal', 'telegram', 'telegram']);
   });
 
-  it('voipprobe demo shows the Morocco block as a real run does (namespaces as root, and in a user namespace as an ordinary user)', async () => {
+  it('voipprobe demo shows the Morocco block as a real run does (namespaces as root, and in a user namespace as an ordinary user), and leaves no temporary folder', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vplab-demo-'));
+    // A TMPDIR of the test's own (other processes' folders in /tmp do not count), writable by "nobody" too.
+    const ownTmp = mkdtempSync(join(tmpdir(), 'vplab-demo-tmp-'));
+    chmodSync(ownTmp, 0o1777);
     for (const user of ['root', 'nobody']) {
       const argv = user === 'root' ? [process.execPath, distPath('cli.js'), 'demo'] : ['runuser', '-u', 'nobody', '--', process.execPath, distPath('cli.js'), 'demo'];
-      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 120_000, cwd: out });
+      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 120_000, cwd: out, env: { ...process.env, TMPDIR: ownTmp } });
       expect(r.status, `${user}: ${r.stderr}`).toBe(0);
-      expect(r.stdout).toContain('SIMULATION — network-namespace lab configured as Morocco 2016');
-      if (user === 'nobody') expect(r.stdout).toContain('inside an unprivileged user namespace');
-      expect(r.stdout).not.toContain('WHAT THIS DEMO CANNOT SHOW');
-      const wa = r.stdout.split('\n').find((l) => l.startsWith('whatsapp '))!.split(/\s{2,}/);
-      expect(wa.at(-2)).toBe(`blocked (udp.address_blocked; hop 1 AS${LAB_ASN.isp})`);
-      expect(wa.at(-1)).toBe('partially_blocked');
-      process.stdout.write(`DEMO as ${user}: whatsapp call ${wa.at(-2)}\n`);
+      const text = r.stdout.replace(/\s+/g, ' ');
+      expect(text).toContain('SIMULATION — network-namespace lab configured as Morocco 2016');
+      if (user === 'nobody') expect(text).toContain('inside an unprivileged user namespace');
+      expect(text).not.toContain('WHAT THIS DEMO CANNOT SHOW');
+      // 80 columns: the call path shortened in the row, in full on the line under it.
+      const lines = r.stdout.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('whatsapp '));
+      expect(lines[at]).toMatch(/\sblocked( \(strong\))?\+\s+(partially_blocked|partly blocked|partial) \(strong\)$/);
+      expect(lines.slice(at + 1, at + 4).join(' ').replace(/\s+/g, ' ')).toContain(`call path: blocked (udp.address_blocked; strong; hop 1 AS${LAB_ASN.isp})`);
+      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+      expect(readdirSync(ownTmp), user).toEqual([]);
+      process.stdout.write(`DEMO as ${user}: ${lines[at]}\n`);
     }
     rmSync(out, { recursive: true, force: true });
+    rmSync(ownTmp, { recursive: true, force: true });
   }, 240_000);
 
   it('the lab catalogue the probe was pointed at is the world written by the lab', () => {

@@ -99,9 +99,13 @@ function badge(v: ClaimVerdict['verdict']): string {
   return `<span class="badge" style="background:${VERDICT_COLOUR[v]}">${esc(VERDICT_LABEL[v])}</span>`;
 }
 
-function statusChip(s: keyof typeof STATUS_COLOUR): string {
+/** A status, and for a block how strong its evidence is (said even when the line did not record it). */
+function statusChip(s: keyof typeof STATUS_COLOUR, strength?: string): string {
   const fg = s === 'degraded' || s === 'none' ? '#000' : '#fff';
-  return `<span class="st" style="background:${STATUS_COLOUR[s]};color:${fg}" title="${esc(s)}">${esc(STATUS_SYMBOL[s])}</span> ${esc(s.replace('_', ' '))}`;
+  const block = s === 'blocked' || s === 'partially_blocked';
+  // One word in the cell (the table must still print on a few pages), the sentence in its title.
+  const how = block ? ` <span class="small" title="${esc(strength ? `${strength} evidence` : 'the line did not record how strong its evidence is')}">${esc(strength ?? 'strength ?')}</span>` : '';
+  return `<span class="st" style="background:${STATUS_COLOUR[s]};color:${fg}" title="${esc(s)}">${esc(STATUS_SYMBOL[s])}</span> ${esc(s.replace('_', ' '))}${how}`;
 }
 
 const STATE_STATUS: Record<Finding['state'], keyof typeof STATUS_COLOUR> = {
@@ -115,7 +119,7 @@ const STATE_STATUS: Record<Finding['state'], keyof typeof STATUS_COLOUR> = {
 function findingChip(f: Finding): string {
   const st = STATE_STATUS[f.state];
   const fg = st === 'degraded' ? '#000' : '#fff';
-  const strength = f.strength ? ` ${f.strength}` : '';
+  const strength = f.strength ? ` ${f.strength}` : f.state === 'blocked' || f.state === 'partly_blocked' ? ' (strength not recorded)' : '';
   return `<span class="chip" style="background:${STATUS_COLOUR[st]};color:${fg}" title="${esc(`${f.service} ${pathNoun(f.path, f.service)}: ${STATE_WORD[f.state]}`)}">${esc(`${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]} ${STATE_WORD[f.state]}${strength}`)}</span>`;
 }
 
@@ -245,7 +249,8 @@ function evidenceTable(r: Report): string {
     .map((e) => {
       const p = (name: string) => {
         const pe = e.paths.find((x) => x.path === name);
-        return `<td class="nw" data-label="${name}">${pe ? statusChip(pe.latest_status) : '<span class="muted">-</span>'}</td>`;
+        // A path the service was never measured on says so in its title (a service tested only at its website).
+        return `<td class="nw" data-label="${name}">${pe ? statusChip(pe.latest_status, pe.latest?.strength) : '<span class="muted" title="not tested">-</span>'}</td>`;
       };
       const span = `${e.first_time.slice(0, 10)} … ${e.last_time.slice(0, 10)}`;
       return `<tr><td><b>${esc(e.service)}</b></td><td>${esc(networkName(e.vantage))} <span class="muted">${esc(e.vantage.asn)}</span>${simTag(e.vantage.simulated)}</td><td data-label="runs">${e.runs}</td>${p('chat')}${p('web')}${p('call')}<td data-label="how">${esc(techniquesLabel(e.paths.find((x) => x.path === 'any')?.techniques ?? {}, 2))}</td><td class="nw" data-label="day by day" title="${esc(span)}">${dayStrip(e)}</td></tr>`;

@@ -45,6 +45,16 @@ function readLines(dir: string): Measurement[] {
   return readFileSync(join(dir, files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
 }
 
+describe('voipprobe run --help', () => {
+  it('explains the notation of the table, in 80 columns', async () => {
+    const r = await runCli(['run', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.slice(r.stdout.indexOf('The table:'));
+    for (const bit of ['21 ?', 'ok 21/38, 17 failed', 'strong / weak', 'path open', 'hop 3 AS6713', 'not tested', '(outage)', 'NO_COLOR']) expect(help).toContain(bit);
+    for (const l of help.split('\n')) expect(l.length, l).toBeLessThanOrEqual(80);
+  });
+});
+
 describe('voipprobe run on a dead network', () => {
   it('finishes quickly, says the network is down and calls nothing blocked', async () => {
     // Nothing listens on these loopback ports: every UDP query gets ICMP port unreachable at once.

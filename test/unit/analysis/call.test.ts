@@ -237,7 +237,8 @@ describe('call path evidence level', () => {
   it('says plainly that a path with unverified targets only was not tested', () => {
     const v = analyzeService(svc([{ ...quietRelay, source: 'unverified: a 2015 trace' }, { ...sfu, id: 'web', role: 'web' }]), obs({ tcp_connect: [tcp('web', '203.0.113.7', 443, null)] }), { controls: CONTROLS_UP, network: net });
     expect(v.paths.call).toBeUndefined();
-    expect(v.untested).toEqual({ call: expect.stringMatching(/^not tested: its target comes from unverified sources/) });
+    // Chat has no target in this catalogue at all: said too, with its own reason.
+    expect(v.untested).toEqual({ call: expect.stringMatching(/^not tested: its target comes from unverified sources/), chat: 'not tested: the catalogue has no target for it' });
     expect(v.reason).toMatch(/call not tested/);
   });
 });

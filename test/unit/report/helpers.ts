@@ -32,6 +32,8 @@ export function measurement(o: {
   web?: PathStatus;
   call?: PathStatus;
   techniques?: Partial<Record<'chat' | 'web' | 'call', string[]>>;
+  /** The evidence strength of a blocked path, when the line records it. */
+  strength?: Partial<Record<'chat' | 'web' | 'call', 'strong' | 'weak'>>;
   id?: string;
   reportId?: string;
 }): Measurement {
@@ -47,6 +49,7 @@ export function measurement(o: {
       status: s,
       techniques: (o.techniques?.[p] ?? (s === 'blocked' ? [p === 'call' ? 'udp.no_response' : 'tls.reset'] : [])) as never,
       counts: { ok: 1, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 1 },
+      ...(o.strength?.[p] ? { strength: o.strength[p] } : {}),
       reason: `${p} ${s}`,
     };
   }

@@ -119,6 +119,28 @@ describe('renderers', () => {
     for (const row of md.split('\n').filter((l) => l.startsWith('| **evil**'))) expect(row.split(/(?<!\\)\|/).length).toBe(6);
   });
 
+  it('html: every block says whether its evidence is strong or weak (or that the line did not say), and an unmeasured path is "not tested"', async () => {
+    const ms = [
+      measurement({ service: 'whatsapp', call: 'blocked', chat: 'accessible', strength: { call: 'strong' } }),
+      measurement({ service: 'viber', chat: 'partially_blocked', web: 'accessible', strength: { chat: 'weak' } }),
+      measurement({ service: 'skype', web: 'blocked' }),
+      measurement({ service: 'mumble', web: 'accessible' }),
+    ];
+    const html = renderHtml(await buildReport(stream(ms), [], { badLines: new BadLineTally(), attributions: [], now: new Date('2026-11-24T00:00:00Z'), paths: ['results/'] }));
+    const evidence = html.slice(html.indexOf('id="evidence"'));
+    const rowOf = (svc: string) => evidence.split('<tr>').find((r) => r.startsWith(`<td><b>${svc}</b>`))!;
+    expect(rowOf('whatsapp')).toMatch(/blocked <span class="small" title="strong evidence">strong<\/span>/);
+    expect(rowOf('viber')).toMatch(/partially blocked <span class="small" title="weak evidence">weak<\/span>/);
+    expect(rowOf('skype')).toMatch(/blocked <span class="small" title="the line did not record how strong its evidence is">strength \?<\/span>/);
+    expect(rowOf('mumble')).not.toMatch(/strong|weak|strength/);
+    expect(rowOf('mumble').match(/title="not tested">-</g)).toHaveLength(2); // chat and call
+    // The summary grid too.
+    const grid = html.slice(html.indexOf('id="grid"'), html.indexOf('</table>', html.indexOf('id="grid"')));
+    expect(grid).toMatch(/calls ✗ blocked strong/);
+    expect(grid).toMatch(/chat ◐ partly blocked weak/);
+    expect(grid).toMatch(/web ✗ blocked \(strength not recorded\)/);
+  });
+
   it('html: self-contained, escaped, summary grid, timeline', async () => {
     const html = renderHtml(await sample());
     expect(html).toMatch(/^<!doctype html>/);
