@@ -2,7 +2,7 @@
 // call path and the verdict. Pure: verdicts in, text out.
 
 import type { CallTestVerdict } from '../model/call-test.js';
-import type { CallEvidenceLevel, ControlVerdict, LayerSummary, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import type { CallEvidenceLevel, ControlVerdict, Layer, LayerSummary, PathVerdict, ServiceVerdict } from '../model/verdict.js';
 
 export function layerCell(s: LayerSummary | undefined): string {
   if (!s) return '-';
@@ -46,14 +46,17 @@ export function qualityCell(ct: CallTestVerdict | undefined): string {
 
 type Row = string[];
 
+/**
+ * Each layer's column heading, in column order; null for the layers of a call relay (stun, path),
+ * which the call path column sums up.
+ */
+const LAYER_COLUMNS: Record<Layer, string | null> = { dns: 'DNS', tcp: 'TCP', tls: 'TLS', websocket: 'WebSocket', http: 'HTTPS', stun: null, path: null };
+const columns = (Object.entries(LAYER_COLUMNS) as [Layer, string | null][]).flatMap(([layer, heading]) => (heading ? [{ layer, heading }] : []));
+
 function row(name: string, v: Pick<ServiceVerdict, 'layers' | 'paths' | 'status' | 'untested'>, quality?: string): Row {
   return [
     name,
-    layerCell(v.layers.dns),
-    layerCell(v.layers.tcp),
-    layerCell(v.layers.tls),
-    layerCell(v.layers.websocket),
-    layerCell(v.layers.http),
+    ...columns.map((c) => layerCell(v.layers[c.layer])),
     pathCell(v.paths.call, v.untested?.call),
     ...(quality !== undefined ? [quality] : []),
     Object.values(v.paths).some((p) => p?.outage) && v.status === 'inconclusive' ? 'inconclusive (outage)' : v.status,
@@ -71,7 +74,7 @@ export interface RunTableInput {
 export function renderRunTable(input: RunTableInput): string {
   // The call quality column only when a test call was made.
   const quality = input.verdicts.some((v) => v.call_test);
-  const rows: Row[] = [['service', 'DNS', 'TCP', 'TLS', 'WebSocket', 'HTTPS', 'call path', ...(quality ? ['call quality'] : []), 'verdict']];
+  const rows: Row[] = [['service', ...columns.map((c) => c.heading), 'call path', ...(quality ? ['call quality'] : []), 'verdict']];
   for (const v of input.verdicts) {
     rows.push(row(v.service, v, quality ? qualityCell(v.call_test) : undefined));
     for (const [g, gv] of Object.entries(v.groups ?? {})) rows.push(row(`  ${g}`, gv, quality ? (gv.paths.call ? qualityCell(v.call_test) : '-') : undefined));
