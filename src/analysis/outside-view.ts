@@ -87,6 +87,11 @@ function stepOutcome(layer: Layer, tv: TargetVerdict, r: HelperResponse, expectS
       if (us.some(([, u]) => u.response)) return works;
       return fails(us[0]![1].failure);
     }
+    // Helpers do not trace paths yet (they answer x_trace "not supported").
+    case 'path':
+      return undefined;
+    default:
+      return layer satisfies never;
   }
 }
 
@@ -148,6 +153,11 @@ function techniqueFor(l: LayerVerdict, failure: string): Technique | undefined {
       return 'ws.upgrade_failed';
     case 'stun':
       return failure === 'connection_refused' ? 'udp.refused' : 'udp.no_response';
+    // Never reached: no helper answers about the path layer (stepOutcome).
+    case 'path':
+      return undefined;
+    default:
+      return l.layer satisfies never;
   }
 }
 

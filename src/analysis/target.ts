@@ -1,6 +1,7 @@
 // Judges one catalogue target: its DNS, then each address/port chain layer by layer. The measure
 // layer gives every chain its own transaction_id, shared by all observations of that chain.
 
+import { CHECKS } from '../catalogue/checks.js';
 import type { ControlNetwork, Target } from '../catalogue/schema.js';
 import { hostOf, isInformational, pathOf } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
@@ -15,28 +16,11 @@ export interface AnalysisContext {
   network: Pick<ControlNetwork, 'public_ranges' | 'sinkholes'>;
 }
 
-/** The layers a target's chain goes through, in order. */
+/** The layers a target's chain goes through, in order (the catalogue's table of check types). */
 export function layersOf(t: Target): Layer[] {
-  const dns: Layer[] = hostOf(t) ? ['dns'] : [];
-  switch (t.check) {
-    case 'dns':
-      return ['dns'];
-    case 'tcp':
-      return [...dns, 'tcp'];
-    case 'tls':
-      return [...dns, 'tcp', 'tls'];
-    case 'https':
-      return [...dns, 'tcp', 'tls', 'http'];
-    case 'websocket':
-      return [...dns, 'tcp', 'tls', 'http', 'websocket'];
-    case 'stun':
-      return [...dns, 'stun'];
-    case 'resolver':
-    case 'doh':
-      return [];
-    default:
-      return t satisfies never;
-  }
+  const { layers } = CHECKS[t.check];
+  // The lookup is a layer when there is a name to look up; a dns check is nothing but its lookup.
+  return hostOf(t) || t.check === 'dns' ? [...layers] : layers.filter((l) => l !== 'dns');
 }
 
 interface Chain {

@@ -9,6 +9,7 @@ import { InputError } from '../util/input-error.js';
 import { locationOfPath } from '../util/json-locate.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
 import { filesIn, type OnSkip, reportSkipped } from '../fs/walk.js';
+import { isResolverCheck } from './checks.js';
 import { type CatalogueFile, type ControlNetwork, catalogueFile, type Target } from './schema.js';
 
 export interface ServiceCatalogue {
@@ -52,7 +53,7 @@ export function loadCatalogueFile(file: string): CatalogueFile & { sha256: strin
     seen.set(t.id, i);
     if (data.kind === 'service' && t.role === 'control')
       fail(file, text, ['targets', i, 'role'], 'role "control" belongs in the controls file');
-    if (data.kind === 'service' && (t.check === 'resolver' || t.check === 'doh'))
+    if (data.kind === 'service' && isResolverCheck(t))
       fail(file, text, ['targets', i, 'check'], `check "${t.check}" belongs in the controls file`);
   });
   if (data.kind === 'controls' && !data.network) fail(file, text, [], 'the controls file needs a "network" object');

@@ -247,8 +247,8 @@ export function isInformational(t: Pick<Target, 'source'>): boolean {
   return /^unverified\b/i.test(t.source.trim());
 }
 
-/** The host a target connects to (a name or an IP literal, without IPv6 brackets); none for resolver controls. */
-function targetHost(t: Target): string | undefined {
+/** The host a target names (a name or an IP literal, without IPv6 brackets); none for resolver controls. */
+export function targetHost(t: Target): string | undefined {
   switch (t.check) {
     case 'dns':
     case 'tcp':
@@ -258,8 +258,11 @@ function targetHost(t: Target): string | undefined {
     case 'https':
     case 'websocket':
       return new URL(t.url).hostname.replace(/^\[|\]$/g, '');
-    default:
+    case 'resolver':
+    case 'doh':
       return undefined;
+    default:
+      return t satisfies never;
   }
 }
 

@@ -5,7 +5,7 @@
 // asked (tableStyle decides from the terminal and NO_COLOR/FORCE_COLOR).
 
 import type { CallTestVerdict } from '../model/call-test.js';
-import type { CallEvidenceLevel, ControlVerdict, LayerSummary, PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import type { CallEvidenceLevel, ControlVerdict, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
 import { escapeForTerminal } from '../util/terminal.js';
 
 /** The narrowest table printed: a Raspberry Pi console. */
@@ -178,6 +178,12 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 const COLOUR: Partial<Record<PathStatus, string>> = { blocked: '\x1b[1;31m', partially_blocked: '\x1b[31m', degraded: '\x1b[33m' };
 const RESET = '\x1b[0m';
 
+/**
+ * Each layer's column headings (full, then short), in column order; null for the layers of a call
+ * relay (stun, path), which the call path column sums up. A new layer must be given one or the other.
+ */
+const LAYER_COLUMNS: Record<Layer, string[] | null> = { dns: ['DNS'], tcp: ['TCP'], tls: ['TLS'], websocket: ['WebSocket', 'WS'], http: ['HTTPS'], stun: null, path: null };
+
 export interface RunTableInput {
   verdicts: ServiceVerdict[];
   controls: ControlVerdict;
@@ -200,11 +206,7 @@ export function renderRunTable(input: RunTableInput, style: TableStyle = { width
   const layer = (header: string[], name: string, l: keyof ServiceVerdict['layers']): Column => ({ header, name, give: (lv) => (header.length > 1 && lv === 0 ? 0 : lv < 2 ? 1 : 4), cells: rows.map((r) => layerForms(r.v.layers[l])) });
   const cols: Column[] = [
     { header: ['service'], name: 'service', give: () => 9, cells: rows.map((r) => [r.name]) },
-    layer(['DNS'], 'DNS', 'dns'),
-    layer(['TCP'], 'TCP', 'tcp'),
-    layer(['TLS'], 'TLS', 'tls'),
-    layer(['WebSocket', 'WS'], 'WebSocket', 'websocket'),
-    layer(['HTTPS'], 'HTTPS', 'http'),
+    ...(Object.entries(LAYER_COLUMNS) as [Layer, string[] | null][]).flatMap(([l, header]) => (header ? [layer(header, header[0]!, l)] : [])),
     { header: ['call path'], name: 'call path', give: (lv: number) => (lv === 0 ? 2 : 5), cells: rows.map((r) => pathForms(r.v.paths.call, r.v.untested?.call)) },
     ...(quality ? [{ header: ['call quality', 'quality'], name: 'call quality', give: () => 0, cells: rows.map((r) => r.quality!) }] : []),
     { header: ['verdict'], name: 'verdict', give: () => 3, cells: rows.map((r) => verdictForms(r.v)) },

@@ -24,6 +24,8 @@ export function describeTarget(t: Target): string {
       return `resolver udp ${t.address}:${t.port}`;
     case 'doh':
       return `doh ${t.url}`;
+    default:
+      return t satisfies never;
   }
 }
 

@@ -285,6 +285,8 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
             else out[dkey] = udpResult(await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }), u.exchange.id);
             return;
           }
+          default:
+            u.exchange satisfies never;
         }
       }),
     );

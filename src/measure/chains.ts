@@ -131,8 +131,13 @@ export async function measureTarget(t: Target, addresses: string[], ctx: ChainCo
       case 'stun':
         for (const port of t.ports) jobs.push(steps.chain(t.id, (o) => relayChain(o, ctx, obs, t, ip, port)));
         break;
-      default:
+      // A dns check is its lookup (src/measure/resolve.ts); resolver checks are asked by every lookup.
+      case 'dns':
+      case 'resolver':
+      case 'doh':
         break;
+      default:
+        t satisfies never;
     }
   }
   await Promise.all(jobs);

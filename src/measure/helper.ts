@@ -99,6 +99,8 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
     case 'resolver':
     case 'doh':
       return null;
+    default:
+      return t satisfies never;
   }
   return helperRequest.parse(q);
 }

@@ -5,9 +5,10 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
+import { CHECKS, isResolverCheck } from '../catalogue/checks.js';
 import { hostOf, literalAddressOf } from '../catalogue/schema.js';
 import type { Judge } from './judge.js';
-import { emptyObservations, type Observations } from '../model/observations.js';
+import { emptyObservations, OBSERVATION_KEYS, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
 import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
@@ -91,15 +92,7 @@ export class DeadlineReached extends Error {
 
 function sortByTime(obs: Observations): void {
   const byT0 = (a: { t0?: number; t: number }, b: { t0?: number; t: number }) => (a.t0 ?? a.t) - (b.t0 ?? b.t);
-  obs.queries.sort(byT0);
-  obs.tcp_connect.sort(byT0);
-  obs.tls_handshakes.sort(byT0);
-  obs.requests.sort(byT0);
-  obs.x_websocket.sort(byT0);
-  obs.x_stun.sort(byT0);
-  obs.x_traces.sort(byT0);
-  obs.network_events.sort(byT0);
-  obs.x_helper?.sort(byT0);
+  for (const key of OBSERVATION_KEYS) obs[key]?.sort(byT0);
 }
 
 export async function runMeasurement(o: RunOptions): Promise<RunResult> {
@@ -154,7 +147,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     const hosts = new Set<string>();
     await Promise.all(
       svc.targets
-        .filter((t) => t.enabled && t.check !== 'resolver' && t.check !== 'doh')
+        .filter((t) => t.enabled && !isResolverCheck(t))
         .map(async (t) => {
           const host = hostOf(t);
           let addresses: string[];
@@ -169,7 +162,7 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             addresses = choice.addresses;
             // When the local answer turns out to differ from the encrypted control's, the chains also
             // go to the latter: TLS there and at the local address tells a CDN from a forged answer.
-            if (choice.source === 'local' && (t.check === 'tls' || t.check === 'https' || t.check === 'websocket')) {
+            if (choice.source === 'local' && CHECKS[t.check].layers.includes('tls')) {
               jobs.push(
                 resolver.resolve(host).then((all) => {
                   const local = all.filter((q) => q.x_resolver_role === 'local').flatMap((q) => addressesOf(q.answers));

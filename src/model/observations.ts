@@ -349,6 +349,28 @@ export interface Observations {
   x_call_test?: CallTestObservation;
 }
 
+/** The names of the arrays of records in Observations (all but the test call, which is one record). */
+export type ObservationKey = { [K in keyof Observations]-?: NonNullable<Observations[K]> extends readonly unknown[] ? K : never }[keyof Observations];
+
+/** Keyed by the type: an array added to Observations does not compile until it is named here. */
+const OBSERVATION_ARRAYS: Record<ObservationKey, true> = {
+  queries: true,
+  tcp_connect: true,
+  tls_handshakes: true,
+  requests: true,
+  network_events: true,
+  x_websocket: true,
+  x_stun: true,
+  x_traces: true,
+  x_helper: true,
+};
+
+/**
+ * Every array of records, once, in the order of Observations: what an evidence reference points into
+ * (EvidenceRef.key) and what a run sorts by time.
+ */
+export const OBSERVATION_KEYS = Object.keys(OBSERVATION_ARRAYS) as readonly ObservationKey[];
+
 export function emptyObservations(): Observations {
   return {
     queries: [],

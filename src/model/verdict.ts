@@ -4,6 +4,7 @@
 import type { ServicePath } from './paths.js';
 import type { CallTestVerdict } from './call-test.js';
 import type { Failure } from './failure.js';
+import type { ObservationKey } from './observations.js';
 
 export const TECHNIQUES = [
   'dns.nxdomain',
@@ -59,7 +60,7 @@ export type PathStatus = 'accessible' | 'blocked' | 'partially_blocked' | 'degra
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export interface EvidenceRef {
-  key: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_websocket' | 'x_stun' | 'x_traces' | 'network_events' | 'x_helper';
+  key: ObservationKey;
   index: number;
 }
 

@@ -26,11 +26,12 @@
 import { isIP } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isResolverCheck } from '../../catalogue/checks.js';
 import type { Catalogue, ServiceCatalogue } from '../../catalogue/load.js';
-import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target } from '../../catalogue/schema.js';
+import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target, targetHost } from '../../catalogue/schema.js';
 import type { ExchangeAnswer } from '../../model/exchange.js';
 import { requestType } from '../../net/stun-codec.js';
-import { hostPort } from '../../util/ip.js';
+import { hostPort, inPrefix } from '../../util/ip.js';
 
 export type LabKind = 'loopback' | 'netns';
 
@@ -254,25 +255,20 @@ function needsOf(t: Target): Need[] {
     }
     case 'stun':
       return t.ports.map((port) => ({ kind: 'stun' as const, host: t.host, port }));
-    default:
+    // A dns check needs its name in the lab zone only (namesOf); the lab's own resolvers replace the controls' ones.
+    case 'dns':
+    case 'resolver':
+    case 'doh':
       return [];
+    default:
+      return t satisfies never;
   }
 }
 
-/** Every hostname or IP literal a target names (enabled or not), in order. */
+/** Every hostname or IP literal a target names (enabled or not). */
 function namesOf(t: Target): string[] {
-  switch (t.check) {
-    case 'dns':
-    case 'tcp':
-    case 'tls':
-    case 'stun':
-      return [stripBrackets(t.host)];
-    case 'https':
-    case 'websocket':
-      return [stripBrackets(new URL(t.url).hostname)];
-    default:
-      return [];
-  }
+  const h = targetHost(t);
+  return h === undefined ? [] : [h];
 }
 
 /** A realistic answer for a lab HTTPS route. */
@@ -464,13 +460,15 @@ function labTarget(t: Target, w: LabWorld, addressOf: (name: string) => string):
     case 'resolver':
     case 'doh':
       return { ...rest, source };
+    default:
+      return rest satisfies never;
   }
 }
 
 function labCatalogueFile(f: ServiceCatalogue, isControls: boolean, w: LabWorld, addressOf: (name: string) => string): CatalogueFile {
   const base = f.file.split(/[\\/]/).pop();
   const description = `Lab copy of probes/${base} (${w.kind} lab, ${w.prefix}): same hostnames and target ids; IP literals replaced by lab stand-ins, ports mapped for the lab.`;
-  const targets = f.targets.filter((t) => t.check !== 'resolver' && t.check !== 'doh').map((t) => labTarget(t, w, addressOf));
+  const targets = f.targets.filter((t) => !isResolverCheck(t)).map((t) => labTarget(t, w, addressOf));
   if (!isControls) return { service: f.service, name: f.name, description, kind: 'service', targets };
   const controls: Target[] = [
     { id: 'resolver-lab', role: 'control', check: 'resolver', address: w.infra.neutralResolver.address, port: w.infra.neutralResolver.port, enabled: true, source: 'lab neutral resolver (stands in for the public resolvers of probes/controls.json)' },

@@ -7,6 +7,8 @@ import { LoopbackLab, loopbackUnsupported } from '../../../src/lab/loopback/lab.
 import { loadCatalogue } from '../../../src/catalogue/load.js';
 import { ALL_SCENARIOS as SCENARIOS, callLevelsOf, censorshipClaims, compareWithScenario } from '../../../src/lab/world/scenarios.js';
 import type { RunResult } from '../../../src/measure/run.js';
+import { CHECKS, type CheckType } from '../../../src/catalogue/checks.js';
+import { OBSERVATION_KEYS, type ObservationKey } from '../../../src/model/observations.js';
 import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
 
 /** Short enough to keep the silent scenarios quick, long enough for a loaded 2-core machine. */
@@ -82,6 +84,26 @@ describe('loopback lab scenarios', () => {
     expect(r.runtimeS).toBeLessThan(TIMEOUT_S + 1.5); // two timeouts in a row would be >= 2 x TIMEOUT_S
     await lab.reset();
   }, 60_000);
+
+  it('writes for each check type the observations its entry in the table of check types names, and no other', () => {
+    const written = new Map<CheckType, Set<ObservationKey>>();
+    for (const r of results.values()) {
+      for (const s of [r.controls, ...r.services]) {
+        const checkOf = new Map(s.service.targets.map((t) => [t.id, t.check]));
+        // A lookup's queries name no target; a helper's answers (x_helper) are about any target.
+        for (const key of OBSERVATION_KEYS.filter((k) => k !== 'queries' && k !== 'x_helper')) {
+          for (const x of (s.observations[key] ?? []) as { x_target?: string }[]) {
+            const check = checkOf.get(x.x_target!);
+            expect(check, `${s.service.service} ${key} names a target of its catalogue: ${x.x_target}`).toBeDefined();
+            written.set(check!, (written.get(check!) ?? new Set()).add(key));
+          }
+        }
+      }
+    }
+    const measured = Object.keys(CHECKS).filter((c) => CHECKS[c as CheckType].writes.length > 0);
+    expect([...written.keys()].sort()).toEqual(measured.sort());
+    for (const [check, keys] of written) expect([...keys].sort(), check).toEqual([...CHECKS[check].writes].sort());
+  });
 
   it('really produced the censorship it names (the raw observations, not only the verdicts)', () => {
     const obsOf = (id: string, service: string) => results.get(id)!.services.find((x) => x.service.service === service)!.observations;
