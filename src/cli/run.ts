@@ -15,6 +15,7 @@ import { pathOf } from '../catalogue/schema.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { Measurement } from '../model/measurement.js';
+import type { ServiceVerdict } from '../model/verdict.js';
 import type { TrustStore } from '../net/types.js';
 import { renderRunTable } from '../render/run-table.js';
 import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
@@ -247,7 +248,10 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   if (flags.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
   const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
   if (!flags.json) {
-    const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
+    const footer = [`results: ${file} (${writer.count} measurement lines, ${result.runtimeS.toFixed(1)} s)`, readingHint(file, verdicts)];
+    if (result.controls.controls.network === 'down' && !extra.annotations?.x_simulation) {
+      footer.push('the network looks down: `voipprobe demo` shows what a measurement looks like, offline (a simulated censored network)');
+    }
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
     process.stdout.write(escapeForTerminal(renderRunTable({ verdicts, controls: result.controls.controls, ...(extra.banner ? { banner: extra.banner } : {}), footer }), { multiline: true }));
   }
@@ -264,6 +268,13 @@ export async function executeRun(flags: RunFlags, extra: RunExtras = {}, prepare
   log.info({ file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
   const exitCode = writer.failure ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
   return { result, file, written: writer.count, measurements: extra.keepMeasurements ? lines.map((l) => l.measurement) : [], exitCode };
+}
+
+/** The next step after a run: how to read one service's line (one JSON measurement per service) with jq. */
+function readingHint(file: string, verdicts: ServiceVerdict[]): string {
+  const service = verdicts[0]?.service ?? 'whatsapp';
+  const path = /^[A-Za-z0-9_@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
+  return `one line per service; read one's verdict with: jq 'select(.test_keys.service == "${service}") | .test_keys.x_verdict' ${path}`;
 }
 
 /**
