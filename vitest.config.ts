@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs anywhere without privileges (loopback only);
-// `lab` builds network namespaces and needs root (see test/run.mjs).
+// Three projects: `unit` runs anywhere without privileges (loopback only); `install` packs and
+// installs the command (no privileges, loopback only); `lab` builds network namespaces and needs root
+// (see test/run.mjs).
 export default defineConfig({
   test: {
     projects: [
@@ -13,6 +14,17 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // Packs the project and installs it with npm (about a minute of CPU and disk): run on its own,
+          // after `unit`, so that it does not slow the timing-sensitive tests running in parallel there.
+          name: 'install',
+          globalSetup: ['test/support/build.ts'],
+          include: ['test/install/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The README's test command (`npm test`): builds, type-checks the tests, runs the unit/integration
-// suite (loopback only, no privileges), then the namespace lab when running as root. When the lab
-// cannot run, it says so plainly instead of passing silently.
+// suite (loopback only, no privileges), the install test (packs and installs the command), then the
+// namespace lab when running as root. When the lab cannot run, it says so plainly instead of passing
+// silently.
 
 import { spawnSync } from 'node:child_process';
 
@@ -13,6 +14,7 @@ function run(cmd, args) {
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 run('npx', ['tsc', '-p', 'test/tsconfig.json']);
 run('npx', ['vitest', 'run', '--project', 'unit']);
+run('npx', ['vitest', 'run', '--project', 'install']);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;

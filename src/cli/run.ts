@@ -17,6 +17,7 @@ import type { Progress } from '../measure/steps.js';
 import type { CallProfile } from '../model/call-test.js';
 import { describeWriteFailure } from '../results/write.js';
 import { renderRunTable, RUN_TABLE_HELP, tableStyle } from './run-table.js';
+import type { ServiceVerdict } from '../model/verdict.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { RunSession, type SessionOptions, type SessionOutcome } from '../session/session.js';
 import type { RunSettings } from '../session/settings.js';
@@ -192,7 +193,10 @@ export async function measureAndPrint(settings: RunSettings, session: Omit<Sessi
   if (show.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
   else {
     const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
-    const footer = [`results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`];
+    const footer = [`results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`, readingHint(file, verdicts)];
+    if (result.controls.controls.network === 'down' && !session.annotations?.x_simulation) {
+      footer.push('the network looks down: `voipprobe demo` shows what a measurement looks like, offline (a simulated censored network)');
+    }
     if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
     process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer }, tableStyle(process.stdout, process.env)));
   }
@@ -208,6 +212,13 @@ export async function measureAndPrint(settings: RunSettings, session: Omit<Sessi
   }
   const exitCode = writeProblem ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
   return { ...out, exitCode };
+}
+
+/** The next step after a run: how to read one service's line (one JSON measurement per service) with jq. */
+function readingHint(file: string, verdicts: ServiceVerdict[]): string {
+  const service = verdicts[0]?.service ?? 'whatsapp';
+  const path = /^[A-Za-z0-9_@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
+  return `one line per service; read one's verdict with: jq 'select(.test_keys.service == "${service}") | .test_keys.x_verdict' ${path}`;
 }
 
 /**

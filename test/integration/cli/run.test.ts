@@ -62,6 +62,8 @@ describe('voipprobe run on a dead network', () => {
     const r = await runCli(['run', '--targets', catalogue('127.0.0.1', 9), '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '2', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('THE NETWORK LOOKS DOWN');
+    // The next step: what a measurement looks like, offline.
+    expect(r.stdout).toContain('the network looks down: `voipprobe demo` shows what a measurement looks like');
     // No layer cell ('blocked 3/4 ...') and no verdict column says blocked.
     expect(r.stdout).not.toMatch(/ blocked \d|\s(partially_)?blocked$/m);
     expect(r.ms).toBeLessThan(10_000);
@@ -72,6 +74,14 @@ describe('voipprobe run on a dead network', () => {
       expect(m.test_keys.x_controls.network).toBe('down');
       if (m.test_keys.service !== 'controls') expect(m.test_keys.x_verdict?.status).toBe('inconclusive');
     }
+    // Where the evidence is and how to read one line: the printed jq command, run as printed, gives that service's verdict.
+    const hint = /^one line per service; read one's verdict with: (jq .+)$/m.exec(r.stdout)?.[1];
+    expect(hint).toBeDefined();
+    const jq = spawnSync('sh', ['-c', hint!], { encoding: 'utf8' });
+    expect(jq.status, jq.stderr).toBe(0);
+    const shown = JSON.parse(jq.stdout) as Measurement['test_keys']['x_verdict'];
+    expect(shown).toEqual(lines.find((m) => m.test_keys.service === shown?.service)?.test_keys.x_verdict);
+    expect(shown?.service).toMatch(/^(viber|whatsapp)$/);
   });
 
   it('records the effective settings in every line: the config fills what the flags did not give, helpers without their token', async () => {
