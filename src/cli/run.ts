@@ -7,14 +7,14 @@ import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
 import { type Catalogue, loadCatalogue, selectServices } from '../catalogue/load.js';
-import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
+import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE } from '../measure/envelope.js';
 import type { HelperEndpoint } from '../measure/helper.js';
 import type { CallProfile } from '../model/call-test.js';
 import { PROFILES } from '../measure/call-signature.js';
 import { pathOf } from '../catalogue/schema.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
-import type { Measurement } from '../model/measurement.js';
+import type { Measurement, Vantage } from '../model/measurement.js';
 import type { TrustStore } from '../net/types.js';
 import { renderRunTable } from '../render/run-table.js';
 import { describeWriteFailure, ResultsWriter, runResultsFile } from '../results/write.js';
@@ -78,7 +78,7 @@ export interface RunOutcome {
 
 /** Everything `run` does after parsing flags; also used by `voipprobe demo`. */
 export interface RunExtras {
-  vantage?: VantageFields;
+  vantage?: Vantage;
   annotations?: Record<string, string>;
   banner?: string;
   identify?: RunContext['identify'];

@@ -2,9 +2,9 @@
 // vantage, time) and the verdict's per-path statuses. A full `ResultLine` from src/results/read.ts
 // fits this type, and so does the slimmer line the fast reader builds without parsing raw observations.
 
-import type { ServicePath } from '../catalogue/schema.js';
-import type { AccessLabel, Measurement } from '../model/measurement.js';
-import type { PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import { PATHS, type ServicePath } from '../catalogue/schema.js';
+import { ACCESS_LABELS, type AccessLabel, type Measurement } from '../model/measurement.js';
+import { PATH_STATUSES, type PathStatus, type PathVerdict, type ServiceVerdict } from '../model/verdict.js';
 import { explorerUrl, type OoniReading } from './ooni.js';
 
 export type MeasurementCore = Pick<
@@ -35,9 +35,8 @@ export interface ReportLine {
   ooni?: boolean;
 }
 
-export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const satisfies readonly PathStatus[];
 const STATUS_SET: ReadonlySet<string> = new Set(PATH_STATUSES);
-const ACCESS_SET: ReadonlySet<string> = new Set(['mobile', 'fixed', 'wifi', 'unknown']);
+const ACCESS_SET: ReadonlySet<string> = new Set(ACCESS_LABELS);
 
 export function isPathStatus(s: unknown): s is PathStatus {
   return typeof s === 'string' && STATUS_SET.has(s);
@@ -79,7 +78,6 @@ export interface Observation {
 export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
 
 const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
-const SERVICE_PATHS: readonly ServicePath[] = ['chat', 'web', 'call'];
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -104,7 +102,7 @@ export function normalise(m: MeasurementCore): Normalised {
   const pv = v.paths;
   if (pv !== undefined && (typeof pv !== 'object' || pv === null || Array.isArray(pv)))
     return { ok: false, controls: false, reason: 'test_keys.x_verdict.paths: not an object' };
-  for (const p of SERVICE_PATHS) {
+  for (const p of PATHS) {
     const one = (pv as Record<string, unknown> | undefined)?.[p] as { status?: unknown; techniques?: unknown } | undefined;
     if (one === undefined || one === null) continue;
     if (!isPathStatus(one.status))

@@ -4,13 +4,14 @@
 import { z } from 'zod';
 import { CONFLICT_KINDS } from '../claims/contradictions.js';
 import { ACCESS, CLAIM_PATHS, EFFECTS, PRECISIONS, SPEAKER_KINDS } from '../claims/schema.js';
+import { PATH_STATUSES } from '../model/verdict.js';
 
 export const VERDICTS = ['consistent', 'contradicted', 'not_tested', 'historical'] as const;
 export const SOURCES = ['voipprobe', 'ooni'] as const;
 export type ClaimVerdictKind = (typeof VERDICTS)[number];
 
 export const MEASURED_PATHS = ['any', 'chat', 'web', 'call'] as const;
-const status = z.enum(['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive']);
+const status = z.enum(PATH_STATUSES);
 const nonNeg = z.number().int().min(0);
 const day = z.string().regex(/^\d{4}-\d\d-\d\d$/);
 const time = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);

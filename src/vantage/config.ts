@@ -5,12 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { AccessLabel } from '../model/measurement.js';
+import { ACCESS_LABELS } from '../model/measurement.js';
 import { InputError } from '../util/input-error.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
 
 export const DEFAULT_CONFIG_FILE = 'voipprobe.config.json';
-export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const satisfies readonly AccessLabel[];
 
 const seconds = z.number().positive().max(86_400);
 

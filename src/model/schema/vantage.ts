@@ -1,0 +1,18 @@
+// Who measured: the five envelope fields that place a measurement (network, country, access, vantage).
+// One record for the envelope, the run's identity lookup and the config's labels.
+
+import { z } from 'zod';
+
+export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const;
+export const accessLabelSchema = z.enum(ACCESS_LABELS, { error: `must be one of ${ACCESS_LABELS.join(', ')}` });
+
+export const vantageSchema = z.object({
+  /** "AS36925"; "AS0" when unknown. */
+  probe_asn: z.string().regex(/^AS\d+$/),
+  /** ISO 3166 alpha-2; "ZZ" when unknown. */
+  probe_cc: z.string().regex(/^[A-Z]{2}$/),
+  probe_network_name: z.string(),
+  /** Our own labels (scheduled measurements from many vantage points): the access type and the box's name. */
+  x_access: accessLabelSchema,
+  x_vantage: z.string(),
+});
