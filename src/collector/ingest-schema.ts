@@ -18,7 +18,6 @@ export const incomingMeasurement = measurementShape.extend({
   if (Number.isNaN(Date.parse(`${m.measurement_start_time.replace(' ', 'T')}Z`))) {
     ctx.addIssue({ code: 'custom', path: ['measurement_start_time'], message: 'not a real date and time' });
   }
-  if (!/^[A-Z]{2}$/.test(m.probe_cc)) ctx.addIssue({ code: 'custom', path: ['probe_cc'], message: 'must be two upper-case letters ("ZZ" if unknown)' });
   for (const k of Object.keys(m)) {
     if (isCollectorField(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)' });
   }

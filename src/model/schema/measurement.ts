@@ -4,8 +4,13 @@
 // (results, collector, reporter) derive from it.
 
 import { z } from 'zod';
+import * as callTest from './call-test.js';
+import * as failure from './failure.js';
+import * as observations from './observations.js';
 import { observationsSchema } from './observations.js';
+import * as verdict from './verdict.js';
 import { controlVerdictSchema, serviceVerdictSchema } from './verdict.js';
+import * as vantage from './vantage.js';
 import { vantageSchema } from './vantage.js';
 
 /** OONI's base data format version (df-000) the envelope follows. */
@@ -76,7 +81,9 @@ export const runSettingsSchema = z.object({
   call_test: z.object({ seconds: positive, profile: z.string() }).optional(),
 });
 
-const ooniTime = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+/** "YYYY-MM-DD HH:MM:SS", UTC, as OONI writes times. */
+export const OONI_TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const ooniTime = z.string().regex(OONI_TIME_RE);
 
 export const measurementSchema = vantageSchema.extend({
   /** Stable client-side id (UUID v4): a resubmission never makes a duplicate. */
@@ -117,10 +124,18 @@ export const measurementSchema = vantageSchema.extend({
   x_submitter_cc: z.string().optional(),
 });
 
-/** The published JSON Schema of a measurement line (src/model/measurement.schema.json). */
+/**
+ * The published JSON Schema of a measurement line (src/model/measurement.schema.json). The parts
+ * used more than once are written once under `$defs`, named after their schema here ("dnsAnswer"
+ * for dnsAnswerSchema).
+ */
 export function measurementJsonSchema(): Record<string, unknown> {
+  const names = z.registry<{ id: string }>();
+  for (const mod of [failure, vantage, observations, callTest, verdict, { trimCutSchema, trimNoteSchema, testKeysSchema, runSettingsSchema }]) {
+    for (const [name, value] of Object.entries(mod)) if (name.endsWith('Schema') && value instanceof z.ZodType) names.add(value, { id: name.slice(0, -'Schema'.length) });
+  }
   return {
-    ...(z.toJSONSchema(measurementSchema, { io: 'output' }) as Record<string, unknown>),
+    ...(z.toJSONSchema(measurementSchema, { io: 'output', reused: 'ref', metadata: names }) as Record<string, unknown>),
     title: `voipprobe measurement line, format ${MEASUREMENT_FORMAT_VERSION}`,
     description: `One JSON line per service per run (OONI df-000 ${DATA_FORMAT_VERSION} envelope, voipprobe test_keys). See docs/measurement-format.md.`,
   };

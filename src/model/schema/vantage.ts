@@ -6,11 +6,16 @@ import { z } from 'zod';
 export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const;
 export const accessLabelSchema = z.enum(ACCESS_LABELS, { error: `must be one of ${ACCESS_LABELS.join(', ')}` });
 
+/** "AS36925"; "AS0" when unknown. */
+export const ASN_RE = /^AS\d+$/;
+/** ISO 3166 alpha-2; "ZZ" when unknown. */
+export const CC_RE = /^[A-Z]{2}$/;
+
 export const vantageSchema = z.object({
   /** "AS36925"; "AS0" when unknown. */
-  probe_asn: z.string().regex(/^AS\d+$/),
+  probe_asn: z.string().regex(ASN_RE, 'must look like "AS1234"'),
   /** ISO 3166 alpha-2; "ZZ" when unknown. */
-  probe_cc: z.string().regex(/^[A-Z]{2}$/),
+  probe_cc: z.string().regex(CC_RE, 'must be two upper-case letters ("ZZ" if unknown)'),
   probe_network_name: z.string(),
   /** Our own labels (scheduled measurements from many vantage points): the access type and the box's name. */
   x_access: accessLabelSchema,

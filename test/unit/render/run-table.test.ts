@@ -29,7 +29,7 @@ describe('layerCell / pathCell', () => {
   });
   const counts = { ok: 0, blocked: 1, failed: 0, inconclusive: 0, skipped: 0, total: 1 };
   it('path cell names the technique, the evidence level of a call path and where it is stopped', () => {
-    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.no_response'], strength: 'weak', counts, reason: '' })).toBe('blocked (udp.no_response)');
+    expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.no_response'], strength: 'strong', counts, reason: '' })).toBe('blocked (udp.no_response)');
     expect(pathCell({ path: 'call', status: 'accessible', techniques: [], counts, call: { level: 'path_open' }, reason: '' })).toBe('accessible (path open)');
     expect(pathCell({ path: 'call', status: 'accessible', techniques: [], counts, call: { level: 'answered' }, reason: '' })).toBe('accessible (answered)');
     expect(pathCell({ path: 'call', status: 'blocked', techniques: ['udp.address_blocked'], strength: 'strong', counts, call: { level: 'blocked', where: { hop: 3, address: '192.0.2.1', asn: 6713, network: 'vantage' } }, reason: '' })).toBe('blocked (udp.address_blocked; hop 3 AS6713)');
