@@ -6,9 +6,11 @@
 import type { z } from 'zod';
 import type * as s from './schema/verdict.js';
 
-export { CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, TARGET_STATUSES, TECHNIQUES } from './schema/verdict.js';
+export { CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, TARGET_STATUSES, TECHNIQUES } from './schema/verdict.js';
 
 export type Technique = (typeof s.TECHNIQUES)[number];
+/** The user-facing paths a service verdict is split into: chat, web, call. */
+export type ServicePath = (typeof s.SERVICE_PATHS)[number];
 /** `path`: how far packets towards a call relay travel (TTL-limited probes). */
 export type Layer = (typeof s.LAYERS)[number];
 /** Per target and layer: ok, blocked (with a technique), failed (not censorship), skipped, inconclusive. */

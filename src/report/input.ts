@@ -2,9 +2,8 @@
 // vantage, time) and the verdict's per-path statuses. A full `ResultLine` from src/results/read.ts
 // fits this type, and so does the slimmer line the fast reader builds without parsing raw observations.
 
-import { PATHS, type ServicePath } from '../catalogue/schema.js';
 import { ACCESS_LABELS, ASN_RE, type AccessLabel, CC_RE, type Measurement, OONI_TIME_RE } from '../model/measurement.js';
-import { PATH_STATUSES, type PathStatus, type PathVerdict, type ServiceVerdict } from '../model/verdict.js';
+import { PATH_STATUSES, type PathStatus, type PathVerdict, SERVICE_PATHS, type ServicePath, type ServiceVerdict } from '../model/verdict.js';
 import { explorerUrl, type OoniReading } from './ooni.js';
 
 export type MeasurementCore = Pick<
@@ -101,7 +100,7 @@ export function normalise(m: MeasurementCore): Normalised {
   const pv = v.paths;
   if (pv !== undefined && (typeof pv !== 'object' || pv === null || Array.isArray(pv)))
     return { ok: false, controls: false, reason: 'test_keys.x_verdict.paths: not an object' };
-  for (const p of PATHS) {
+  for (const p of SERVICE_PATHS) {
     const one = (pv as Record<string, unknown> | undefined)?.[p] as { status?: unknown; techniques?: unknown } | undefined;
     if (one === undefined || one === null) continue;
     if (!isPathStatus(one.status))

@@ -5,7 +5,6 @@
 // (strength); a verdict of any other status never does: the types are discriminated on the status.
 
 import { z } from 'zod';
-import { PATHS } from '../../catalogue/schema.js';
 import { CALL_TECHNIQUES, callTestVerdictSchema } from './call-test.js';
 import { failureSchema } from './failure.js';
 import { OBSERVATION_LISTS } from './observations.js';
@@ -149,7 +148,9 @@ export const outsideViewSchema = z.object({
   failure: z.string().optional(),
 });
 
-const servicePathSchema = z.enum(PATHS);
+/** The user-facing paths a service verdict is split into. */
+export const SERVICE_PATHS = ['chat', 'web', 'call'] as const;
+export const servicePathSchema = z.enum(SERVICE_PATHS);
 
 const targetBase = {
   target: z.string(),

@@ -2,11 +2,12 @@
 // `voipprobe run` writes, what `voipprobe demo` (the loopback lab) writes, and what a collector stores
 // and returns after those lines were submitted to it. The loopback lab's scenarios are checked in
 // test/integration/lab-loopback/scenarios.test.ts.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackCatalogue } from '../../support/catalogue.js';
 import { runCli } from '../../support/cli.js';
 import { schemaProblems } from '../../support/measurement-schema.js';
 import { startTestCollector, type TestCollector, TOKEN } from '../submit/harness.js';
@@ -43,36 +44,11 @@ afterAll(async () => {
 describe('the published measurement schema holds for real output', () => {
   it('voipprobe run (a dead loopback network: every failure recorded)', async () => {
     const out = tmp('vp-schema-run-');
-    const targets = tmp('vp-schema-cat-');
-    writeFileSync(
-      join(targets, 'controls.json'),
-      JSON.stringify({
-        service: 'controls',
-        name: 'Controls',
-        kind: 'controls',
-        network: { neutral_sni: 'neutral.lab', public_ranges: ['127.0.0.0/8'] },
-        targets: [
-          { id: 'tls', role: 'control', check: 'tls', host: 'neutral.lab', source: 'test' },
-          { id: 'stun', role: 'control', check: 'stun', host: '127.0.0.1', ports: [9], answers_binding: true, source: 'test' },
-        ],
-      }),
-    );
-    writeFileSync(
-      join(targets, 'whatsapp.json'),
-      JSON.stringify({
-        service: 'whatsapp',
-        name: 'WhatsApp',
-        targets: [
-          { id: 'chat', role: 'chat', check: 'tcp', host: 'e1.whatsapp.net', ports: [5222], source: 'test' },
-          { id: 'web', role: 'web', check: 'https', url: 'https://web.whatsapp.com/', source: 'test' },
-          { id: 'relay', role: 'call', check: 'stun', host: '127.0.0.1', ports: [9], answers_binding: true, source: 'test' },
-        ],
-      }),
-    );
+    const targets = loopbackCatalogue('127.0.0.1', 9);
     const r = await runCli(['run', '--targets', targets, '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const lines = linesIn(out);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expectAllFit(lines, 'voipprobe run');
   }, 60_000);
 
