@@ -3,14 +3,14 @@
 
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
-import { measurementSchema } from '../model/schema/measurement.js';
+import { vantageSchema } from '../model/schema/vantage.js';
 import { measurementShape } from '../results/read.js';
 import { isCollectorField } from './store.js';
 
 /** The reader's shape, and the vantage labels the stores index, as the measurement schema defines them (absent on old lines). */
 export const incomingMeasurement = measurementShape.extend({
-  x_access: measurementSchema.shape.x_access.optional(),
-  x_vantage: measurementSchema.shape.x_vantage.optional(),
+  x_access: vantageSchema.shape.x_access.optional(),
+  x_vantage: vantageSchema.shape.x_vantage.optional(),
 }).superRefine((m, ctx) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(m.id)) {
     ctx.addIssue({ code: 'custom', path: ['id'], message: 'must be 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)' });

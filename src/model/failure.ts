@@ -2,7 +2,8 @@
 // an exception: every network step records one of these (or null for success).
 
 import type { z } from 'zod';
-import { FAILURES, type failureSchema } from './schema/failure.js';
+import type { failureSchema } from './schema/failure.js';
+import { FAILURES } from './schema/lists.js';
 
 export { FAILURES };
 

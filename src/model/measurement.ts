@@ -9,8 +9,7 @@ import type { accessLabelSchema, vantageSchema } from './schema/vantage.js';
 
 export const TEST_NAME = 'voipprobe';
 export const TEST_VERSION = '0.1.0';
-export { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE } from './schema/measurement.js';
-export { ACCESS_LABELS, ASN_RE, CC_RE } from './schema/vantage.js';
+export { ACCESS_LABELS, ASN_RE, CC_RE, DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE } from './schema/lists.js';
 
 export type AccessLabel = z.infer<typeof accessLabelSchema>;
 /** The five envelope fields that place a measurement: network, country, access type, vantage name. */

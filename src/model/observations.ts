@@ -5,8 +5,6 @@
 import type { z } from 'zod';
 import type * as s from './schema/observations.js';
 
-export { OBSERVATION_LISTS } from './schema/observations.js';
-
 export type Dropped = z.infer<typeof s.droppedSchema>;
 /** Which side of the comparison a resolver sits on: the network's own (`local`) or a neutral control. */
 export type ResolverRole = z.infer<typeof s.resolverRoleSchema>;

@@ -4,25 +4,26 @@
 // says its technique and strength, any other never does.
 
 import type { z } from 'zod';
+import type * as l from './schema/lists.js';
 import type * as s from './schema/verdict.js';
 
-export { CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, TARGET_STATUSES, TECHNIQUES } from './schema/verdict.js';
+export { CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES } from './schema/lists.js';
 
-export type Technique = (typeof s.TECHNIQUES)[number];
+export type Technique = (typeof l.TECHNIQUES)[number];
 /** The user-facing paths a service verdict is split into: chat, web, call. */
-export type ServicePath = (typeof s.SERVICE_PATHS)[number];
+export type ServicePath = (typeof l.SERVICE_PATHS)[number];
 /** `path`: how far packets towards a call relay travel (TTL-limited probes). */
-export type Layer = (typeof s.LAYERS)[number];
+export type Layer = (typeof l.LAYERS)[number];
 /** Per target and layer: ok, blocked (with a technique), failed (not censorship), skipped, inconclusive. */
-export type TargetStatus = (typeof s.TARGET_STATUSES)[number];
+export type TargetStatus = (typeof l.TARGET_STATUSES)[number];
 /** Per path and per service. */
-export type PathStatus = (typeof s.PATH_STATUSES)[number];
+export type PathStatus = (typeof l.PATH_STATUSES)[number];
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export type EvidenceRef = z.infer<typeof s.evidenceRefSchema>;
 /** `strong`: a censorship signature; `weak`: consistent with censorship but also with trouble at the far end. */
 export type EvidenceStrength = z.infer<typeof s.strengthSchema>;
 export type LayerVerdict = z.infer<typeof s.layerVerdictSchema>;
-export type CallEvidenceLevel = (typeof s.CALL_EVIDENCE_LEVELS)[number];
+export type CallEvidenceLevel = (typeof l.CALL_EVIDENCE_LEVELS)[number];
 export type PathLocation = z.infer<typeof s.pathLocationSchema>;
 export type CallEvidence = z.infer<typeof s.callEvidenceSchema>;
 export type TargetVerdict = z.infer<typeof s.targetVerdictSchema>;

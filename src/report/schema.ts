@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { CONFLICT_KINDS } from '../claims/contradictions.js';
 import { ACCESS, CLAIM_PATHS, EFFECTS, PRECISIONS, SPEAKER_KINDS } from '../claims/schema.js';
 import { ACCESS_LABELS } from '../model/measurement.js';
-import { strengthSchema } from '../model/schema/verdict.js';
-import { PATH_STATUSES } from '../model/verdict.js';
+import { PATH_STATUSES, STRENGTHS } from '../model/verdict.js';
 
 export const VERDICTS = ['consistent', 'contradicted', 'not_tested', 'historical'] as const;
 export const SOURCES = ['voipprobe', 'ooni'] as const;
@@ -220,7 +219,7 @@ export const pathEvidenceSchema = z
     strength: z.object({ strong: nonNeg, weak: nonNeg }).strict(),
     /** The latest measurement of the path: when, its status, and what it says beyond that. */
     latest: z
-      .object({ time, status, strength: strengthSchema.optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
+      .object({ time, status, strength: z.enum(STRENGTHS).optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
       .strict()
       .nullable(),
     recent: z.array(measurementRefSchema),

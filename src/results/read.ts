@@ -6,7 +6,8 @@ import { createReadStream, type Stats, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
-import { measurementSchema, testKeysSchema } from '../model/schema/measurement.js';
+import { envelopeCoreSchema, serviceSchema } from '../model/schema/envelope.js';
+import { vantageSchema } from '../model/schema/vantage.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { printable } from '../util/terminal.js';
@@ -18,8 +19,9 @@ import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../util/walk.js';
  * are still read.
  */
 export const measurementShape = z.looseObject({
-  ...measurementSchema.pick({ id: true, report_id: true, measurement_start_time: true, test_name: true, probe_asn: true, probe_cc: true }).shape,
-  test_keys: z.looseObject(testKeysSchema.pick({ service: true }).shape),
+  ...envelopeCoreSchema.shape,
+  ...vantageSchema.pick({ probe_asn: true, probe_cc: true }).shape,
+  test_keys: z.looseObject({ service: serviceSchema }),
 });
 
 export interface ResultLine {

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { failureSchema } from './failure.js';
+import { CALL_TECHNIQUES } from './lists.js';
 
 const int = z.number().int();
 const count = int.min(0);
@@ -150,8 +151,7 @@ export const comparisonSchema = z.object({
   significant: z.boolean(),
 });
 
-/** The techniques a test call can name (also in verdict TECHNIQUES). */
-export const CALL_TECHNIQUES = ['call.signature', 'call.port', 'call.cutoff'] as const;
+export { CALL_TECHNIQUES };
 
 export const callTestVerdictSchema = z.object({
   /** `ok`: call-shaped traffic passes well; `degraded`: poor quality for every flow alike; `throttled`: the service's flows get worse treatment; `blocked`: they do not pass while the comparison does. */

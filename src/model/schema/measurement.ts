@@ -5,7 +5,9 @@
 
 import { z } from 'zod';
 import * as callTest from './call-test.js';
+import { envelopeCoreSchema, serviceSchema } from './envelope.js';
 import * as failure from './failure.js';
+import { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_MAJOR, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE } from './lists.js';
 import * as observations from './observations.js';
 import { observationsSchema } from './observations.js';
 import * as verdict from './verdict.js';
@@ -13,14 +15,7 @@ import { controlVerdictSchema, serviceVerdictSchema } from './verdict.js';
 import * as vantage from './vantage.js';
 import { vantageSchema } from './vantage.js';
 
-/** OONI's base data format version (df-000) the envelope follows. */
-export const DATA_FORMAT_VERSION = '0.2.0';
-/**
- * Our own format version, stamped in every line (as RIPE Atlas stamps every result): the minor part
- * grows when a field is added, the major part when one changes meaning or goes (docs/measurement-format.md).
- */
-export const MEASUREMENT_FORMAT_VERSION = '1.0';
-export const MEASUREMENT_FORMAT_MAJOR = 1;
+export { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_MAJOR, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE };
 
 export const trimCutSchema = z.object({
   /** Where, e.g. "test_keys.x_stun[0].malformed" or "test_keys.requests[2].response.body". */
@@ -42,7 +37,7 @@ export const trimNoteSchema = z.object({
 
 export const testKeysSchema = observationsSchema.extend({
   /** The catalogue service measured ("whatsapp", "skype", ..., or "controls"). */
-  service: z.string().min(1),
+  service: serviceSchema,
   /** Catalogue file and its hash, so that a verdict can be re-derived from the line alone. */
   x_catalogue: z.object({ file: z.string(), sha256: z.string() }),
   /** The run was interrupted (Ctrl-C, SIGTERM, deadline) before this service finished. */
@@ -81,25 +76,17 @@ export const runSettingsSchema = z.object({
   call_test: z.object({ seconds: positive, profile: z.string() }).optional(),
 });
 
-/** "YYYY-MM-DD HH:MM:SS", UTC, as OONI writes times. */
-export const OONI_TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 const ooniTime = z.string().regex(OONI_TIME_RE);
 
 export const measurementSchema = vantageSchema.extend({
-  /** Stable client-side id (UUID v4): a resubmission never makes a duplicate. */
-  id: z.string().min(1),
+  ...envelopeCoreSchema.shape,
   data_format_version: z.string(),
   /** Our own format version (MEASUREMENT_FORMAT_VERSION). */
   x_format_version: z.string().regex(new RegExp(`^${MEASUREMENT_FORMAT_MAJOR}\\.\\d+$`)),
-  /** Same for every line of one run, in OONI's shape: {UTC time}_{test}_{CC}_{ASN}_n0_{random}. */
-  report_id: z.string(),
   input: z.string(),
-  /** "YYYY-MM-DD HH:MM:SS", UTC. */
-  measurement_start_time: ooniTime,
   test_start_time: ooniTime,
   /** Seconds. */
   test_runtime: z.number().min(0),
-  test_name: z.string().min(1),
   test_version: z.string(),
   software_name: z.string(),
   software_version: z.string(),

@@ -2,14 +2,11 @@
 // One record for the envelope, the run's identity lookup and the config's labels.
 
 import { z } from 'zod';
+import { ACCESS_LABELS, ASN_RE, CC_RE } from './lists.js';
 
-export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const;
+export { ACCESS_LABELS, ASN_RE, CC_RE };
+
 export const accessLabelSchema = z.enum(ACCESS_LABELS, { error: `must be one of ${ACCESS_LABELS.join(', ')}` });
-
-/** "AS36925"; "AS0" when unknown. */
-export const ASN_RE = /^AS\d+$/;
-/** ISO 3166 alpha-2; "ZZ" when unknown. */
-export const CC_RE = /^[A-Z]{2}$/;
 
 export const vantageSchema = z.object({
   /** "AS36925"; "AS0" when unknown. */

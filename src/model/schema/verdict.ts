@@ -5,68 +5,17 @@
 // (strength); a verdict of any other status never does: the types are discriminated on the status.
 
 import { z } from 'zod';
-import { CALL_TECHNIQUES, callTestVerdictSchema } from './call-test.js';
+import { callTestVerdictSchema } from './call-test.js';
 import { failureSchema } from './failure.js';
+import { BLOCKED_PATH_STATUSES, CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES } from './lists.js';
 import { OBSERVATION_LISTS } from './observations.js';
 
-export const TECHNIQUES = [
-  'dns.nxdomain',
-  'dns.no_answer',
-  'dns.bogus_answer',
-  'dns.injection',
-  'dns.timeout',
-  'dns.refused',
-  'dns.servfail',
-  'tcp.reset',
-  'tcp.timeout',
-  'tcp.refused',
-  'tcp.unreachable',
-  'tls.reset',
-  'tls.timeout',
-  'tls.cert_invalid',
-  'tls.failure',
-  'ws.upgrade_failed',
-  'http.failure',
-  'udp.no_response',
-  'udp.refused',
-  /** UDP to a call relay's address dropped while other traffic to it, and UDP on the same port elsewhere, go further (path localisation). */
-  'udp.address_blocked',
-  /** UDP to the call port dropped whatever the destination (the STUN controls, or path localisation). */
-  'udp.port_blocked',
-  /** Every STUN message dropped whatever the port, while other UDP passes (the STUN controls). */
-  'stun.signature_blocked',
-  /** STUN carrying one app's marks (its REALM, its message types) dropped while plain STUN to the same relay is answered. */
-  'stun.app_signature',
-  'throttled',
-  // The test-call techniques (CALL_TECHNIQUES in call-test.ts):
-  /** A test call's flow carrying the app's call signature fares worse than the same flow bit-inverted. */
-  'call.signature',
-  /** A test call fares worse on the service's call port than on a neutral port. */
-  'call.port',
-  /** A test call is cut off for seconds at a time (every flow alike). */
-  'call.cutoff',
-] as const;
-// Every test-call technique is a verdict technique.
-CALL_TECHNIQUES satisfies readonly (typeof TECHNIQUES)[number][];
+export { BLOCKED_PATH_STATUSES, CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES };
 export const techniqueSchema = z.enum(TECHNIQUES);
 
-/** `path`: how far packets towards a call relay travel (TTL-limited probes). */
-export const LAYERS = ['dns', 'tcp', 'tls', 'http', 'websocket', 'stun', 'path'] as const;
 export const layerSchema = z.enum(LAYERS);
 
-/**
- * Per target and layer: `ok`; `blocked` with a technique; `failed` (a failure the controls show is
- * not censorship, e.g. an outage); `skipped` (an earlier layer failed); `inconclusive` (could not be
- * judged: controls failed, or silence from a server not known to answer).
- */
-export const TARGET_STATUSES = ['ok', 'blocked', 'failed', 'skipped', 'inconclusive'] as const;
-
-/** Per path and per service. */
-export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const;
 export const pathStatusSchema = z.enum(PATH_STATUSES);
-
-/** The statuses that claim a block: only they carry a technique and a strength. */
-export const BLOCKED_PATH_STATUSES = ['blocked', 'partially_blocked'] as const satisfies readonly (typeof PATH_STATUSES)[number][];
 
 /**
  * `strong`: a censorship signature (injection, forged answer, reset, SNI-specific failure, UDP dropped
@@ -74,7 +23,7 @@ export const BLOCKED_PATH_STATUSES = ['blocked', 'partially_blocked'] as const s
  * (timeouts, a refused upgrade status). A path with working targets and only weak failures is
  * `degraded`, not `partially_blocked`.
  */
-export const strengthSchema = z.enum(['strong', 'weak']);
+export const strengthSchema = z.enum(STRENGTHS);
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
 export const evidenceRefSchema = z.object({ key: z.enum(OBSERVATION_LISTS), index: z.number().int().min(0) });
@@ -107,13 +56,6 @@ export const layerVerdictSchema = z.discriminatedUnion('status', [
   z.object({ ...layerBase, status: z.literal('blocked'), technique: techniqueSchema, strength: strengthSchema }),
   z.object({ ...layerBase, status: z.enum(['ok', 'failed', 'skipped', 'inconclusive']), technique: absent, strength: absent }),
 ]);
-
-/**
- * How a call path verdict is known, strongest positive first (docs/calls.md):
- * `answered`: the relay answered an exchange; `path_open`: packets reach the relay's network (positive,
- * weaker than an answer); `blocked`; `inconclusive`.
- */
-export const CALL_EVIDENCE_LEVELS = ['answered', 'path_open', 'blocked', 'inconclusive'] as const;
 
 /** A place on the path towards a relay: the last router that answered before packets stopped, or the farthest one reached. */
 export const pathLocationSchema = z.object({
@@ -148,8 +90,6 @@ export const outsideViewSchema = z.object({
   failure: z.string().optional(),
 });
 
-/** The user-facing paths a service verdict is split into. */
-export const SERVICE_PATHS = ['chat', 'web', 'call'] as const;
 export const servicePathSchema = z.enum(SERVICE_PATHS);
 
 const targetBase = {
