@@ -5,11 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { MEASUREMENT_FORMAT_VERSION, type Measurement } from '../../../src/model/measurement.js';
+import type { PathVerdict } from '../../../src/model/verdict.js';
 import { measurementJsonSchema, measurementSchema } from '../../../src/model/schema/measurement.js';
 import { measurementShape } from '../../../src/results/read.js';
 import { MEASUREMENT_SCHEMA_FILE, schemaProblems } from '../../support/measurement-schema.js';
 
-const blockedPath = {
+const blockedPath: PathVerdict = {
   path: 'chat',
   status: 'blocked',
   techniques: ['tcp.reset'],
@@ -17,7 +18,7 @@ const blockedPath = {
   blocked_endpoints: 2,
   counts: { ok: 0, blocked: 2, failed: 0, inconclusive: 0, skipped: 0, total: 2 },
   reason: 'reset',
-} as const;
+};
 
 /** A line with a blocked chat path whose one target is blocked at its TCP layer. */
 function blockedLine(): Measurement {
