@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServicePath } from '../src/catalogue/schema.js';
 import type { AccessLabel, Measurement } from '../src/model/measurement.js';
-import type { ControlVerdict, PathStatus, ServiceVerdict, Technique, TargetVerdict } from '../src/model/verdict.js';
+import type { ControlVerdict, EvidenceRef, LayerVerdict, PathStatus, ServiceVerdict, TargetOutcome, TargetVerdict, Technique } from '../src/model/verdict.js';
 
 export interface Vantage {
   asn: string;
@@ -56,10 +56,18 @@ function technique(s: PathStatus, path: ServicePath): Technique[] {
   return [];
 }
 
+type Blocked = Extract<LayerVerdict, { status: 'blocked' }>;
+
+/** A layer that is either blocked as `how` says or ok for `okReason`. */
+function layer(name: LayerVerdict['layer'], blocked: boolean, how: Pick<Blocked, 'technique' | 'strength' | 'failure' | 'reason'>, okReason: string, ref: EvidenceRef): LayerVerdict {
+  return blocked ? { layer: name, status: 'blocked', ...how, evidence: [ref] } : { layer: name, status: 'ok', reason: okReason, evidence: [ref] };
+}
+
 function target(service: string, i: number, path: ServicePath, s: PathStatus): TargetVerdict {
   const blocked = s === 'blocked' || s === 'partially_blocked';
   const host = `${path}${i}.${service}.example.net`;
   const tech = technique(s, path)[0];
+  const outcome: TargetOutcome = blocked && tech ? { status: 'blocked', technique: tech, strength: 'strong' } : { status: s === 'inconclusive' ? 'inconclusive' : 'ok' };
   return {
     target: `${path}-${i}`,
     role: path,
@@ -67,13 +75,12 @@ function target(service: string, i: number, path: ServicePath, s: PathStatus): T
     host,
     address: `157.240.${i}.${10 + i}`,
     port: path === 'call' ? 3478 : 443,
-    status: blocked ? 'blocked' : s === 'inconclusive' ? 'inconclusive' : 'ok',
-    ...(blocked && tech ? { technique: tech } : {}),
+    ...outcome,
     informational: false,
     layers: [
       path === 'call'
-        ? { layer: 'stun', status: blocked ? 'blocked' : 'ok', ...(blocked ? { technique: 'udp.no_response' as const, failure: 'generic_timeout_error' as const } : {}), reason: blocked ? 'Binding request unanswered while neutral STUN answered' : 'Binding success response', evidence: [{ key: 'x_stun', index: 0 }] }
-        : { layer: 'tls', status: blocked ? 'blocked' : 'ok', ...(blocked ? { technique: 'tls.reset' as const, failure: 'connection_reset' as const } : {}), reason: blocked ? `ClientHello with SNI ${host} reset; neutral SNI completed` : `TLSv1.3 handshake with ${host} completed`, evidence: [{ key: 'tls_handshakes', index: i }] },
+        ? layer('stun', blocked, { technique: 'udp.no_response', strength: 'strong', failure: 'generic_timeout_error', reason: 'Binding request unanswered while neutral STUN answered' }, 'Binding success response', { key: 'x_stun', index: 0 })
+        : layer('tls', blocked, { technique: 'tls.reset', strength: 'strong', failure: 'connection_reset', reason: `ClientHello with SNI ${host} reset; neutral SNI completed` }, `TLSv1.3 handshake with ${host} completed`, { key: 'tls_handshakes', index: i }),
     ],
     reason: blocked ? `${path} endpoint ${host} blocked` : `${path} endpoint ${host} reachable`,
   };
@@ -87,13 +94,13 @@ function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVer
   for (const p of ['chat', 'web', 'call'] as const) {
     const s = st(p);
     const blocked = s === 'blocked' ? 2 : 0;
-    paths[p] = {
+    const common = {
       path: p,
-      status: s,
       techniques: technique(s, p),
       counts: { ok: s === 'accessible' ? 2 : 0, blocked, failed: 0, inconclusive: s === 'inconclusive' ? 2 : 0, skipped: 0, total: 2 },
       reason: s === 'accessible' ? `every ${p} target answered` : `${p}: ${s}`,
     };
+    paths[p] = s === 'blocked' || s === 'partially_blocked' ? { ...common, status: s, strength: 'strong' } : { ...common, status: s };
     targets.push(target(service, 1, p, s));
   }
   const statuses = Object.values(paths).map((p) => p!.status);
@@ -106,9 +113,8 @@ function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVer
         : statuses.includes('blocked')
           ? 'partially_blocked'
           : 'degraded';
-  return {
+  const judged: Omit<ServiceVerdict, 'status' | 'strength'> = {
     service,
-    status,
     paths,
     layers: {
       dns: { layer: 'dns', ok: 6, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, techniques: [] },
@@ -119,6 +125,7 @@ function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVer
     controls: inconclusive ? { ...CONTROLS, network: 'down', reason: 'no neutral server answered' } : CONTROLS,
     reason: `${service}: ${status}`,
   };
+  return status === 'blocked' || status === 'partially_blocked' ? { ...judged, status, strength: 'strong' } : { ...judged, status };
 }
 
 /** A measurement with placeholders for the per-line fields, split so that lines are built by concatenation. */
@@ -202,6 +209,7 @@ function template(service: string, v: Vantage, inconclusive: boolean): string[] 
   const m: Measurement = {
     id: '@ID@',
     data_format_version: '0.2.0',
+    x_format_version: '1.0',
     report_id: '@RID@',
     input: '',
     measurement_start_time: '@TIME@',

@@ -38,6 +38,7 @@ export function fakeMeasurement(i: number, opts: FixtureOptions = {}): Measureme
   return {
     id: uuidFrom(`${run}-${i}`),
     data_format_version: '0.2.0',
+    x_format_version: '1.0',
     report_id: `20261126T000000Z_voipprobe_${opts.probe_cc ?? 'MA'}_${(opts.probe_asn ?? 'AS36925').slice(2)}_n0_${run}${Math.floor(i / 12)}`,
     input: service,
     measurement_start_time: t,

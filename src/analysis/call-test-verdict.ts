@@ -156,11 +156,6 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
 }
 
 
-// Every test-call technique is a verdict technique (compile-time check).
-type IsTechnique = CallTechnique extends Technique ? true : never;
-const _callTechniquesAreTechniques: IsTechnique = true;
-void _callTechniquesAreTechniques;
-
 /**
  * The call path with the test call's verdict folded in. A test call that is blocked or throttled
  * makes the path blocked or degraded (throttled) whatever the relays answered: a call is more than
@@ -170,14 +165,16 @@ void _callTechniquesAreTechniques;
 export function callPathWithTest(p: PathVerdict, ct: CallTestVerdict): PathVerdict {
   const note = `test call: ${ct.status}${ct.technique ? ` (${ct.technique})` : ''} — ${ct.reason}`;
   const techniques = (extra: Technique[]) => [...new Set([...p.techniques, ...extra])];
+  // What the relays' verdict says besides a block (a new status brings its own block fields, or none).
+  const { strength: _s, blocked_endpoints: _b, ...relays } = p;
   switch (ct.status) {
     case 'blocked':
-      return { ...p, status: 'blocked', techniques: techniques([ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
+      return { ...relays, status: 'blocked', techniques: techniques([ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
     case 'throttled':
       if (p.status === 'blocked') return { ...p, reason: `${p.reason}; ${note}` };
-      return { ...p, status: 'degraded', techniques: techniques(['throttled', ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
+      return { ...relays, status: 'degraded', techniques: techniques(['throttled', ct.technique!]), reason: `${note}; relays: ${p.reason}` };
     case 'degraded':
-      if (p.status === 'accessible') return { ...p, status: 'degraded', techniques: techniques(ct.technique ? [ct.technique] : []), reason: `${note}; relays: ${p.reason}` };
+      if (p.status === 'accessible') return { ...relays, status: 'degraded', techniques: techniques(ct.technique ? [ct.technique] : []), reason: `${note}; relays: ${p.reason}` };
       return { ...p, reason: `${p.reason}; ${note}` };
     case 'ok':
     case 'inconclusive':

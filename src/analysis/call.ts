@@ -10,7 +10,8 @@
 
 import { answersKnown, exchangesOf, type StunTarget } from '../catalogue/schema.js';
 import type { PathTrace, StunExchange, TraceHop } from '../model/observations.js';
-import type { CallEvidence, ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, PathLocation, TargetStatus, Technique } from '../model/verdict.js';
+import type { Failure } from '../model/failure.js';
+import type { CallEvidence, ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, PathLocation, StatusFields, TargetStatus, Technique } from '../model/verdict.js';
 import { portOf } from './controls.js';
 import { describeAnswer, exchangeOutcomes } from './exchanges.js';
 import { OUTAGE_LIKE } from './layers.js';
@@ -151,8 +152,11 @@ export interface CallChainJudgement {
   call: CallEvidence;
 }
 
-function layer(layerName: LayerVerdict['layer'], status: TargetStatus, reason: string, evidence: EvidenceRef[], extra: Partial<LayerVerdict> = {}): LayerVerdict {
-  return { layer: layerName, status, ...extra, reason, evidence };
+/** Extra fields of a layer of status S: a block names its technique and strength (the compiler checks it). */
+type LayerExtra<S extends TargetStatus> = S extends 'blocked' ? [StatusFields<S> & { failure?: Failure }] : [{ failure?: Failure }?];
+
+function layer<S extends TargetStatus>(layerName: LayerVerdict['layer'], status: S, reason: string, evidence: EvidenceRef[], ...[extra]: LayerExtra<S>): LayerVerdict {
+  return { layer: layerName, status, ...extra, reason, evidence } as LayerVerdict;
 }
 
 function pathLayer(f: LocalisationFinding, refs: EvidenceRef[]): LayerVerdict {
@@ -183,9 +187,9 @@ export function judgeCallChain(i: CallChainInput): CallChainJudgement {
   const allRefs = [...refs, ...traceRefs];
   // The `stun` layer carries the chain's verdict; the `path` layer only describes the localisation, so
   // it may never make the chain worse than that verdict (a stop seen on a network that is down, say).
-  const stun = (status: TargetStatus, reason: string, call: CallEvidence, extra: Partial<LayerVerdict> = {}): CallChainJudgement => ({
+  const stun = <S extends TargetStatus>(status: S, reason: string, call: CallEvidence, ...extra: LayerExtra<S>): CallChainJudgement => ({
     layers: [
-      layer('stun', status, reason, allRefs, extra),
+      layer('stun', status, reason, allRefs, ...extra),
       // An answer supersedes any localisation: its layer is left out then.
       ...(call.answered ? [] : path.map((l) => (l.status === 'blocked' && status !== 'blocked' ? { ...layer('path', 'inconclusive', `${l.reason} (not counted: ${reason})`, l.evidence) } : l))),
     ],

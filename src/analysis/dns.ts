@@ -17,7 +17,7 @@
 
 import type { ControlNetwork } from '../catalogue/schema.js';
 import type { DnsQuery, Observations } from '../model/observations.js';
-import type { ControlVerdict, EvidenceRef, LayerVerdict, Technique } from '../model/verdict.js';
+import type { ControlVerdict, EvidenceRef, LayerVerdict, TargetStatus, Technique } from '../model/verdict.js';
 import { addressesOf, isBogusAnswer } from '../model/dns-answers.js';
 import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { resolverAnswered } from './controls.js';
@@ -135,8 +135,9 @@ export function judgeDns(
   const bogus = localRaw.filter((ip) => isBogusAnswer(ip, net) || injectedAddrs.has(ip));
   const localAddrs = localRaw.filter((ip) => !bogus.includes(ip));
 
-  const v = (status: LayerVerdict['status'], reason: string, technique?: Technique, evidence: EvidenceRef[] = refs(() => true)): DnsJudgement => ({
-    verdict: { layer: 'dns', status, ...(technique ? { technique, strength: WEAK_DNS.has(technique) ? 'weak' : 'strong' } : {}), reason, evidence },
+  // A block names its technique; its strength follows from it.
+  const v = <S extends TargetStatus>(status: S, reason: string, ...[technique, evidence = refs(() => true)]: S extends 'blocked' ? [Technique, EvidenceRef[]?] : []): DnsJudgement => ({
+    verdict: (status === 'blocked' ? { layer: 'dns', status, technique: technique!, strength: WEAK_DNS.has(technique!) ? 'weak' : 'strong', reason, evidence } : { layer: 'dns', status, reason, evidence }) as LayerVerdict,
     localAddrs,
     controlAddrs,
     bogusAddrs: bogus,

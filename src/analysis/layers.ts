@@ -2,7 +2,7 @@
 
 import type { Failure } from '../model/failure.js';
 import type { HttpRequest, TcpConnect, TlsHandshake, WebSocketUpgrade } from '../model/observations.js';
-import type { ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, Technique } from '../model/verdict.js';
+import type { ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, TargetStatus, Technique } from '../model/verdict.js';
 import { X509Certificate } from 'node:crypto';
 import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { portOf } from './controls.js';
@@ -20,7 +20,7 @@ const blocked = (layer: LayerVerdict['layer'], technique: Technique, strength: E
   evidence,
 });
 
-const plain = (layer: LayerVerdict['layer'], status: LayerVerdict['status'], reason: string, evidence: Ref[], failure?: Failure): LayerVerdict => ({
+const plain = (layer: LayerVerdict['layer'], status: Exclude<TargetStatus, 'blocked'>, reason: string, evidence: Ref[], failure?: Failure): LayerVerdict => ({
   layer,
   status,
   ...(failure !== undefined ? { failure } : {}),

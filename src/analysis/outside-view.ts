@@ -20,7 +20,7 @@
 import { answersKnown, type Target } from '../catalogue/schema.js';
 import type { Failure } from '../model/failure.js';
 import type { HelperExchange, Observations } from '../model/observations.js';
-import type { ControlVerdict, EvidenceRef, HelperUse, Layer, LayerVerdict, OutsideView, PathVerdict, TargetVerdict, Technique } from '../model/verdict.js';
+import type { ControlVerdict, EvidenceRef, HelperUse, Layer, LayerVerdict, OutsideView, PathVerdict, TargetOutcome, TargetVerdict, Technique } from '../model/verdict.js';
 import { type HelperResponse, NOT_SUPPORTED } from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
 import { portOf } from './controls.js';
@@ -194,10 +194,10 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   const eligible = failure !== undefined && !LOCAL_ONLY.has(failure) && ctx.controls.network !== 'down';
   if (!eligible) return { ...tv, outside };
   const where = tv.address ? `${tv.address}${tv.port ? `:${tv.port}` : ''}` : tv.host ?? tv.target;
-  const replace = (nl: LayerVerdict, status: TargetVerdict['status'], extra: Partial<TargetVerdict>): TargetVerdict => {
+  const replace = (nl: LayerVerdict, outcome: TargetOutcome): TargetVerdict => {
     const layers = tv.layers.map((x) => (x === l ? nl : x));
     const { technique: _t, strength: _s, ...rest } = tv;
-    return { ...rest, ...extra, status, layers, reason: nl.reason, outside };
+    return { ...rest, ...outcome, layers, reason: nl.reason, outside };
   };
 
   if (outside.outcome === 'works') {
@@ -210,7 +210,7 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
     if (!technique) return { ...tv, outside };
     const reason = `${l.reason}; from outside (${works.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} worked: blocked on this network`;
     const nl: LayerVerdict = { ...l, status: 'blocked', technique, strength: 'strong', failure, reason, evidence: [...l.evidence, ...refs] };
-    return replace(nl, 'blocked', { technique, strength: 'strong' });
+    return replace(nl, { status: 'blocked', technique, strength: 'strong' });
   }
 
   // Fails from outside too: an outage, unless the local evidence does not rest on the step failing.
@@ -224,7 +224,7 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   }
   const reason = `${l.reason}; from outside (${fails.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} fails too (${outside.failure}): the far end is down or refuses everyone — an outage, not censorship`;
   const nl: LayerVerdict = { layer: l.layer, status: 'failed', failure, reason, evidence: [...l.evidence, ...refs] };
-  return replace(nl, 'failed', {});
+  return replace(nl, { status: 'failed' });
 }
 
 /** Revises every target verdict of a service with the outside view; the helpers' use goes beside them. */

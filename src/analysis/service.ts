@@ -73,15 +73,10 @@ export function judgePath(path: ServicePath, targets: TargetVerdict[], controls:
     const call = path === 'call' && targets.some((t) => t.call) ? callEvidenceOf(status, targets) : undefined;
     const level = call && (call.level === 'answered' || call.level === 'path_open') ? ` — ${LEVEL_WORDS[call.level]}` : '';
     const where = call?.where && call.level === 'blocked' ? `; packets stop after ${describeLocation(call.where)}` : '';
-    return {
-      path,
-      status,
-      techniques: uniq([...base, ...extra]),
-      ...(status === 'blocked' || status === 'partially_blocked' ? { strength, blocked_endpoints: new Set(blockedOnes.map(endpointOf)).size } : {}),
-      counts,
-      ...(call ? { call } : {}),
-      reason: `${reason}${level}${where}`,
-    };
+    const common = { path, techniques: uniq([...base, ...extra]), counts, ...(call ? { call } : {}), reason: `${reason}${level}${where}` };
+    return status === 'blocked' || status === 'partially_blocked'
+      ? { ...common, status, strength, blocked_endpoints: new Set(blockedOnes.map(endpointOf)).size }
+      : { ...common, status };
   };
   const tally = `${counts.ok}/${counts.total} ok`;
 
@@ -143,8 +138,8 @@ export function combinePaths(paths: PathVerdict[], controls: ControlVerdict): Pa
 }
 
 /** `strong` when a path that made the service (partially) blocked rests on a censorship signature. */
-function serviceStrength(status: PathStatus, paths: PathVerdict[]): EvidenceStrength | undefined {
-  if (status !== 'blocked' && status !== 'partially_blocked') return undefined;
+/** The strength of a (partially) blocked service: that of the paths counted as blocked. */
+function serviceStrength(paths: PathVerdict[]): EvidenceStrength {
   const counted = paths.filter((p) => serviceShare(p) === 'blocked' || serviceShare(p) === 'partially_blocked');
   return counted.some((p) => p.strength === 'strong') ? 'strong' : 'weak';
 }
@@ -239,7 +234,6 @@ function judgeSubset(targets: TargetVerdict[], catalogued: readonly Target[], sc
   if (callTest && paths.call && controls.network !== 'down') paths.call = callPathWithTest(paths.call, callTest);
   const list = Object.values(paths);
   const status = combinePaths(list, controls);
-  const strength = serviceStrength(status, list);
   const notTested = untestedPaths(targets, catalogued, scope);
   const untested = Object.fromEntries(notTested.map((u) => [u.path, u.words])) as Partial<Record<ServicePath, string>>;
   const outages = list.filter((p) => p.outage).map((p) => p.path);
@@ -247,7 +241,8 @@ function judgeSubset(targets: TargetVerdict[], catalogued: readonly Target[], sc
     controls.network === 'down'
       ? controls.reason
       : [describe(status, list, notTested.length === 0), ...(outages.length ? [`${outages.join(' and ')}: an outage (failing from outside too), not censorship`] : []), ...untestedWords(notTested)].join('; ');
-  return { status, ...(strength ? { strength } : {}), paths, layers: summarizeLayers(counted), ...(notTested.length ? { untested } : {}), reason };
+  const judged = { paths, layers: summarizeLayers(counted), ...(notTested.length ? { untested } : {}), reason };
+  return status === 'blocked' || status === 'partially_blocked' ? { ...judged, status, strength: serviceStrength(list) } : { ...judged, status };
 }
 
 export function analyzeService(svc: ServiceCatalogue, obs: Observations, ctx: AnalysisContext): ServiceVerdict {

@@ -5,7 +5,7 @@ import { CHECKS } from '../catalogue/checks.js';
 import type { ControlNetwork, Target } from '../catalogue/schema.js';
 import { hostOf, isInformational, pathOf } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
-import type { CallEvidence, ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetVerdict } from '../model/verdict.js';
+import type { CallEvidence, ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetOutcome, TargetVerdict } from '../model/verdict.js';
 import { splitHostPort } from '../util/ip.js';
 import { judgeCallChain } from './call.js';
 import { type DnsJudgement, judgeDns } from './dns.js';
@@ -82,7 +82,7 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
 }
 
 /** Status of a chain: the first blocked layer decides; otherwise failed, then inconclusive, then ok. */
-function combine(layers: LayerVerdict[]): Pick<TargetVerdict, 'status' | 'technique' | 'strength' | 'reason'> {
+function combine(layers: LayerVerdict[]): TargetOutcome & { reason: string } {
   const b = layers.find((l) => l.status === 'blocked');
   if (b) {
     const after = layers.slice(layers.indexOf(b) + 1).filter((l) => l.status === 'ok');

@@ -3,13 +3,15 @@
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { PATHS, type ServicePath } from '../model/paths.js';
 import { attributeType, bindingExchange, type ExchangeSpec, isHex16, STUN_ATTRIBUTES, STUN_METHODS, type StunMethodName } from '../model/exchange.js';
+import { SERVICE_PATHS, type ServicePath } from '../model/verdict.js';
 
 export const ROLES = ['chat', 'web', 'registration', 'media', 'call', 'control'] as const;
 export type Role = (typeof ROLES)[number];
 
-export { PATHS, type ServicePath };
+/** The user-facing paths a service verdict is split into (defined with the verdicts). */
+export const PATHS = SERVICE_PATHS;
+export type { ServicePath };
 
 /** Registration and media travel with messaging (the 2016 ban left photos and voice notes working). */
 export const DEFAULT_PATH_FOR_ROLE: Record<Role, ServicePath | null> = {

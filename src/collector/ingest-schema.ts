@@ -3,27 +3,24 @@
 
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
+import { vantageSchema } from '../model/schema/vantage.js';
 import { measurementShape } from '../results/read.js';
-import { ACCESS_LABELS } from '../vantage/labels.js';
 import { isCollectorField } from './store.js';
 
-export const incomingMeasurement = measurementShape.superRefine((m, ctx) => {
+/** The reader's shape, and the vantage labels the stores index, as the measurement schema defines them (absent on old lines). */
+export const incomingMeasurement = measurementShape.extend({
+  x_access: vantageSchema.shape.x_access.optional(),
+  x_vantage: vantageSchema.shape.x_vantage.optional(),
+}).superRefine((m, ctx) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(m.id)) {
     ctx.addIssue({ code: 'custom', path: ['id'], message: 'must be 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)' });
   }
   if (Number.isNaN(Date.parse(`${m.measurement_start_time.replace(' ', 'T')}Z`))) {
     ctx.addIssue({ code: 'custom', path: ['measurement_start_time'], message: 'not a real date and time' });
   }
-  if (!/^[A-Z]{2}$/.test(m.probe_cc)) ctx.addIssue({ code: 'custom', path: ['probe_cc'], message: 'must be two upper-case letters ("ZZ" if unknown)' });
-  const access = (m as Record<string, unknown>).x_access;
-  if (access !== undefined && !(ACCESS_LABELS as readonly unknown[]).includes(access)) {
-    ctx.addIssue({ code: 'custom', path: ['x_access'], message: `must be one of ${ACCESS_LABELS.join(', ')}` });
-  }
   for (const k of Object.keys(m)) {
     if (isCollectorField(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)' });
   }
-  const vantage = (m as Record<string, unknown>).x_vantage;
-  if (vantage !== undefined && typeof vantage !== 'string') ctx.addIssue({ code: 'custom', path: ['x_vantage'], message: 'must be a string' });
 });
 
 /** OONI's POST /report/{id} and /api/v1/submit_measurement bodies: content as an object or a JSON string. */

@@ -5,11 +5,11 @@
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { InputError } from '../util/input-error.js';
-import type { AccessLabel } from '../model/measurement.js';
+import { type Vantage, vantageOf } from '../model/measurement.js';
 import type { SubmitOptions } from '../submit/flush.js';
 import { submitOptionsFrom } from './submit-settings.js';
 import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
-import { identifyVantage, type VantageIdentity } from '../vantage/identity.js';
+import { identifyVantage } from '../vantage/identity.js';
 
 export interface RunVantageFlags {
   config?: string;
@@ -25,34 +25,18 @@ export interface RunVantageFlags {
   tokenFile?: string;
 }
 
-export interface RunVantage {
-  probe_asn: string;
-  probe_cc: string;
-  probe_network_name: string;
-  x_access: AccessLabel;
-  x_vantage: string;
-}
-
 export interface RunContext {
   config: VoipprobeConfig;
   configFile?: string;
   /** From labels alone: what the envelope says until the public address is known. */
-  initial: RunVantage;
+  initial: Vantage;
   /** Labels first, then the offline databases for the public address (first IPv4, else first given). */
-  identify(publicIps: readonly string[]): Promise<{ vantage: RunVantage; attribution: string; warning?: string }>;
+  identify(publicIps: readonly string[]): Promise<{ vantage: Vantage; attribution: string; warning?: string }>;
   /** Set when --submit was given: where and how to submit. */
   submit?: Omit<SubmitOptions, 'logger'>;
   /** The ASN database (--asn-db or the config's asn_db; undefined: the bundled one), also for the routers of path localisation. */
   asnDb?: string;
 }
-
-const pick = (id: VantageIdentity): RunVantage => ({
-  probe_asn: id.probe_asn,
-  probe_cc: id.probe_cc,
-  probe_network_name: id.probe_network_name,
-  x_access: id.x_access,
-  x_vantage: id.x_vantage,
-});
 
 export async function prepareRunContext(flags: RunVantageFlags): Promise<RunContext> {
   const { file, config } = loadConfig(flags.config);
@@ -67,7 +51,7 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
       throw new InputError(`${flag} ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
     }
   }
-  const initial = pick(await identifyVantage({ labels }));
+  const initial = vantageOf(await identifyVantage({ labels }));
   const submit = flags.submit ? submitOptionsFrom(config, { collector: flags.collector, tokenFile: flags.tokenFile }) : undefined;
   return {
     config,
@@ -79,7 +63,7 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
       const publicIp = publicIps.find((a) => isIP(a) === 4) ?? publicIps[0];
       try {
         const identity = await identifyVantage({ labels, publicIp, asnDb, geoDb });
-        return { vantage: pick(identity), attribution: identity.attribution };
+        return { vantage: vantageOf(identity), attribution: identity.attribution };
       } catch (e) {
         // A broken database must not cost the run: keep the labels, say why.
         return { vantage: initial, attribution: '', warning: `network lookup failed, using the labels only: ${(e as Error).message}` };

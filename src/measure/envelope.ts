@@ -3,19 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { arch, platform } from 'node:os';
 import { relative } from 'node:path';
-import { type AccessLabel, DATA_FORMAT_VERSION, type Measurement, ooniReportId, type RunSettingsRecord, ooniTime, TEST_NAME, TEST_VERSION } from '../model/measurement.js';
+import { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_VERSION, type Measurement, ooniReportId, ooniTime, type RunSettingsRecord, TEST_NAME, TEST_VERSION, type Vantage } from '../model/measurement.js';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version.js';
 import type { ServiceRun } from './run.js';
 
-export interface VantageFields {
-  probe_asn: string;
-  probe_cc: string;
-  probe_network_name: string;
-  x_access: AccessLabel;
-  x_vantage: string;
-}
-
-export const UNKNOWN_VANTAGE: VantageFields = { probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'unknown', x_vantage: '' };
+export const UNKNOWN_VANTAGE: Vantage = { probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'unknown', x_vantage: '' };
 
 export interface RunMeta {
   start: Date;
@@ -23,7 +15,7 @@ export interface RunMeta {
   controlsId: string;
   /** Flags that shaped the run, as the user gave them (scrubbed later with the rest). */
   options: string[];
-  vantage: VantageFields;
+  vantage: Vantage;
   /** Where the catalogue lives, to record file paths relative to it. */
   catalogueDir: string;
   annotations?: Record<string, string>;
@@ -32,7 +24,7 @@ export interface RunMeta {
 }
 
 /** OONI's report id shape: {UTC time}_{test name without "_"}_{CC}_{ASN}_n0_{random}. */
-export function newReportId(start: Date, vantage: Pick<VantageFields, 'probe_asn' | 'probe_cc'>): string {
+export function newReportId(start: Date, vantage: Pick<Vantage, 'probe_asn' | 'probe_cc'>): string {
   return ooniReportId({ time: start, testName: TEST_NAME, cc: vantage.probe_cc, asn: vantage.probe_asn, collector: 0 });
 }
 
@@ -41,6 +33,7 @@ export function buildMeasurement(r: ServiceRun, meta: RunMeta, id: string = rand
   return {
     id,
     data_format_version: DATA_FORMAT_VERSION,
+    x_format_version: MEASUREMENT_FORMAT_VERSION,
     report_id: meta.reportId,
     input: r.service.service,
     measurement_start_time: ooniTime(started),

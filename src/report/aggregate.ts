@@ -8,7 +8,8 @@ import type { PathStatus } from '../model/verdict.js';
 import type { PathDetails } from './details.js';
 import type { MeasurementRefOut } from './schema.js';
 import { IdSet } from './idset.js';
-import { type Observation, PATH_STATUSES } from './input.js';
+import type { Observation } from './input.js';
+import { PATH_STATUSES } from '../model/verdict.js';
 
 export type Counts = Record<PathStatus, number>;
 

@@ -25,9 +25,8 @@ import {
   operatorMatchesNetwork,
   operatorsLabel,
 } from '../claims/scope.js';
-import type { PathStatus } from '../model/verdict.js';
+import { PATH_STATUSES, type PathStatus } from '../model/verdict.js';
 import { type Counts, decisiveTotal, dominantStatus, emptyCounts, type LineRef, refOut, sortedDays, type Unit, type Vantage } from './aggregate.js';
-import { PATH_STATUSES } from './input.js';
 import { CONTEXT_SERVICES } from './ooni.js';
 import type { Check, ClaimSummary, ClaimVerdict, Historical, MeasurementRefOut, NotMeasured, VantageOut } from './schema.js';
 

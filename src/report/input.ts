@@ -2,9 +2,8 @@
 // vantage, time) and the verdict's per-path statuses. A full `ResultLine` from src/results/read.ts
 // fits this type, and so does the slimmer line the fast reader builds without parsing raw observations.
 
-import type { ServicePath } from '../catalogue/schema.js';
-import type { AccessLabel, Measurement } from '../model/measurement.js';
-import type { PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import { ACCESS_LABELS, ASN_RE, type AccessLabel, CC_RE, type Measurement, OONI_TIME_RE } from '../model/measurement.js';
+import { PATH_STATUSES, type PathStatus, type PathVerdict, SERVICE_PATHS, type ServicePath, type ServiceVerdict } from '../model/verdict.js';
 import { explorerUrl, type OoniReading } from './ooni.js';
 
 export type MeasurementCore = Pick<
@@ -35,9 +34,8 @@ export interface ReportLine {
   ooni?: boolean;
 }
 
-export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const satisfies readonly PathStatus[];
 const STATUS_SET: ReadonlySet<string> = new Set(PATH_STATUSES);
-const ACCESS_SET: ReadonlySet<string> = new Set(['mobile', 'fixed', 'wifi', 'unknown']);
+const ACCESS_SET: ReadonlySet<string> = new Set(ACCESS_LABELS);
 
 export function isPathStatus(s: unknown): s is PathStatus {
   return typeof s === 'string' && STATUS_SET.has(s);
@@ -78,8 +76,6 @@ export interface Observation {
 
 export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
 
-const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
-const SERVICE_PATHS: readonly ServicePath[] = ['chat', 'web', 'call'];
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -95,7 +91,7 @@ export function normalise(m: MeasurementCore): Normalised {
   if (service === 'controls') return { ok: false, controls: true };
   if (!service) return { ok: false, controls: false, reason: 'test_keys.service: missing' };
   const time = str(m.measurement_start_time);
-  if (!TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  if (!OONI_TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
   const v = tk?.x_verdict as { status?: unknown; paths?: unknown } | null | undefined;
   if (v === null || v === undefined) return { ok: false, controls: false, reason: 'test_keys.x_verdict: missing (no verdict for this service)' };
   if (typeof v !== 'object' || Array.isArray(v)) return { ok: false, controls: false, reason: 'test_keys.x_verdict: not an object' };
@@ -146,11 +142,11 @@ const OONI_ACCESS: Readonly<Record<string, AccessLabel>> = { mobile: 'mobile', w
  */
 export function fromOoni(m: Record<string, unknown>, r: OoniReading): Normalised {
   const time = str(m.measurement_start_time);
-  if (!TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  if (!OONI_TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
   const asn = str(m.probe_asn);
-  if (!/^AS\d+$/.test(asn)) return { ok: false, controls: false, reason: 'probe_asn: not "AS1234"' };
+  if (!ASN_RE.test(asn)) return { ok: false, controls: false, reason: 'probe_asn: not "AS1234"' };
   const cc = str(m.probe_cc);
-  if (!/^[A-Z]{2}$/.test(cc)) return { ok: false, controls: false, reason: 'probe_cc: not a two-letter country code' };
+  if (!CC_RE.test(cc)) return { ok: false, controls: false, reason: 'probe_cc: not a two-letter country code' };
   const annotations = (m.annotations && typeof m.annotations === 'object' ? m.annotations : {}) as Record<string, unknown>;
   const uid = str(m.measurement_uid);
   const reportId = str(m.report_id);

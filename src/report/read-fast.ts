@@ -5,6 +5,7 @@
 // accept and reject the same lines with the same reasons.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { ASN_RE, CC_RE, OONI_TIME_RE } from '../model/measurement.js';
 import { type BadLine, judgeValue, parseLine, resultFiles } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import type { MeasurementCore, ReportLine } from './input.js';
@@ -13,8 +14,6 @@ import { estimateLines } from './idset.js';
 import { isOoniTestName } from './ooni.js';
 
 const CHUNK = 1 << 22;
-const TIME_RE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
-const ASN_RE = /^AS\d+$/;
 
 /** A string field's value, undefined when absent or not a string. */
 function str(buf: Buffer, f: number): string | undefined {
@@ -86,8 +85,8 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
   const asn = str(buf, F.probe_asn);
   const cc = str(buf, F.probe_cc);
   const service = str(buf, F.service);
-  if (!id || report_id === undefined || !time || !TIME_RE.test(time) || !testName || !asn || !ASN_RE.test(asn)) return null;
-  if (cc === undefined || cc.length !== 2 || buf[spanStart[F.test_keys]!] !== 123 || !service) return null;
+  if (!id || report_id === undefined || !time || !OONI_TIME_RE.test(time) || !testName || !asn || !ASN_RE.test(asn)) return null;
+  if (cc === undefined || !CC_RE.test(cc) || buf[spanStart[F.test_keys]!] !== 123 || !service) return null;
   const x_verdict = verdictFromSpans(buf);
   // Fields the reporter treats defensively (normalise) pass as found: a non-string becomes undefined,
   // which normalise reads exactly as it reads the non-string.

@@ -4,13 +4,15 @@
 import { z } from 'zod';
 import { CONFLICT_KINDS } from '../claims/contradictions.js';
 import { ACCESS, CLAIM_PATHS, EFFECTS, PRECISIONS, SPEAKER_KINDS } from '../claims/schema.js';
+import { ACCESS_LABELS } from '../model/measurement.js';
+import { PATH_STATUSES, STRENGTHS } from '../model/verdict.js';
 
 export const VERDICTS = ['consistent', 'contradicted', 'not_tested', 'historical'] as const;
 export const SOURCES = ['voipprobe', 'ooni'] as const;
 export type ClaimVerdictKind = (typeof VERDICTS)[number];
 
 export const MEASURED_PATHS = ['any', 'chat', 'web', 'call'] as const;
-const status = z.enum(['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive']);
+const status = z.enum(PATH_STATUSES);
 const nonNeg = z.number().int().min(0);
 const day = z.string().regex(/^\d{4}-\d\d-\d\d$/);
 const time = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
@@ -40,7 +42,7 @@ export const vantageSchema = z
     asn: z.string(),
     cc: z.string(),
     network_name: z.string(),
-    access: z.enum(['mobile', 'fixed', 'wifi', 'unknown']),
+    access: z.enum(ACCESS_LABELS),
     label: z.string(),
     /** Lines written by `voipprobe demo`: a simulation, not a network. */
     simulated: z.boolean(),
@@ -217,7 +219,7 @@ export const pathEvidenceSchema = z
     strength: z.object({ strong: nonNeg, weak: nonNeg }).strict(),
     /** The latest measurement of the path: when, its status, and what it says beyond that. */
     latest: z
-      .object({ time, status, strength: z.enum(['strong', 'weak']).optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
+      .object({ time, status, strength: z.enum(STRENGTHS).optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
       .strict()
       .nullable(),
     recent: z.array(measurementRefSchema),

@@ -6,23 +6,23 @@ import { createReadStream, type Stats, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Measurement } from '../model/measurement.js';
+import { envelopeCoreSchema, serviceSchema } from '../model/schema/envelope.js';
+import { vantageSchema } from '../model/schema/vantage.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { printable } from '../util/terminal.js';
 import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../fs/walk.js';
 
-/** The fields every consumer relies on; the rest is passed through untouched. */
-export const measurementShape = z
-  .object({
-    id: z.string().min(1),
-    report_id: z.string(),
-    measurement_start_time: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
-    test_name: z.string().min(1),
-    probe_asn: z.string().regex(/^AS\d+$/),
-    probe_cc: z.string().length(2),
-    test_keys: z.object({ service: z.string().min(1) }).passthrough(),
-  })
-  .passthrough();
+/**
+ * The fields every consumer relies on, as the measurement schema defines them; the rest is passed
+ * through untouched, so that lines written before a field existed (x_traces, x_format_version...)
+ * are still read.
+ */
+export const measurementShape = z.looseObject({
+  ...envelopeCoreSchema.shape,
+  ...vantageSchema.pick({ probe_asn: true, probe_cc: true }).shape,
+  test_keys: z.looseObject({ service: serviceSchema }),
+});
 
 export interface ResultLine {
   file: string;

@@ -7,7 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
-import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE, type VantageFields } from '../measure/envelope.js';
+import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE } from '../measure/envelope.js';
+import type { Vantage } from '../model/measurement.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import { networkHasIpv6 } from '../net/index.js';
@@ -18,13 +19,13 @@ import { mappedAddresses, RunPrivacy, type RunLine } from '../vantage/privacy.js
 import { effectiveSettings, type RunSettings, settingsRecord } from './settings.js';
 
 /** Who measured: labels, then (once the public address is known) the offline databases. */
-export type Identify = (publicIps: readonly string[]) => Promise<{ vantage: VantageFields; attribution: string; warning?: string }>;
+export type Identify = (publicIps: readonly string[]) => Promise<{ vantage: Vantage; attribution: string; warning?: string }>;
 
 export interface SessionOptions {
   /** The command line as recorded in each line's `options` (private values already withheld). */
   options: string[];
   /** What the envelope says until `identify` knows better; default: unknown. */
-  vantage?: VantageFields;
+  vantage?: Vantage;
   identify?: Identify;
   annotations?: Record<string, string>;
   /** Stops measuring (Ctrl-C, SIGTERM); what was measured is kept and written. */

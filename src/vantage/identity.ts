@@ -3,18 +3,14 @@
 // the public address (the STUN answer of a neutral control server), never from an online service.
 
 import { networkInterfaces } from 'node:os';
-import type { AccessLabel, Measurement } from '../model/measurement.js';
+import type { Measurement, Vantage } from '../model/measurement.js';
 import { canonicalIp, isBogon, ipToBytes } from '../util/ip.js';
 import { lookupAsn } from './asn-db.js';
 import type { Labels } from './labels.js';
 import { bundledGeoDb, lookupMmdb } from './geo-db.js';
 
-export interface VantageIdentity {
-  probe_asn: string;
-  probe_cc: string;
-  probe_network_name: string;
-  x_access: AccessLabel;
-  x_vantage: string;
+/** The vantage record, and how it was found. */
+export interface VantageIdentity extends Vantage {
   /** Credit for the databases that produced any looked-up field ("" when nothing was looked up). */
   attribution: string;
   /** Where each field came from, for the log. */

@@ -2,9 +2,7 @@
 // with the rules the envelope's vantage fields follow; the offline databases fill what is left out.
 
 import { z } from 'zod';
-import type { AccessLabel } from '../model/measurement.js';
-
-export const ACCESS_LABELS = ['mobile', 'fixed', 'wifi', 'unknown'] as const satisfies readonly AccessLabel[];
+import { ACCESS_LABELS } from '../model/measurement.js';
 
 export const labelsSchema = z
   .object({

@@ -7,37 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../src/model/measurement.js';
 import { decodeStunMessage, encodeBindingSuccess } from '../../../src/net/stun-codec.js';
+import { loopbackCatalogue as catalogue } from '../../support/catalogue.js';
 import { CLI, runCli } from '../../support/cli.js';
-
-function catalogue(stunHost: string, stunPort: number): string {
-  const d = mkdtempSync(join(tmpdir(), 'vp-cli-cat-'));
-  writeFileSync(
-    join(d, 'controls.json'),
-    JSON.stringify({
-      service: 'controls',
-      name: 'Controls',
-      kind: 'controls',
-      network: { neutral_sni: 'neutral.lab', public_ranges: ['127.0.0.0/8'] },
-      targets: [
-        { id: 'tls', role: 'control', check: 'tls', host: 'neutral.lab', source: 'test' },
-        { id: 'stun', role: 'control', check: 'stun', host: stunHost, ports: [stunPort], answers_binding: true, source: 'test' },
-      ],
-    }),
-  );
-  writeFileSync(
-    join(d, 'whatsapp.json'),
-    JSON.stringify({
-      service: 'whatsapp',
-      name: 'WhatsApp',
-      targets: [
-        { id: 'chat', role: 'chat', check: 'tcp', host: 'e1.whatsapp.net', ports: [5222], source: 'test' },
-        { id: 'relay', role: 'call', check: 'stun', host: stunHost, ports: [stunPort], answers_binding: true, source: 'test' },
-      ],
-    }),
-  );
-  writeFileSync(join(d, 'viber.json'), JSON.stringify({ service: 'viber', name: 'Viber', targets: [{ id: 'web', role: 'web', check: 'https', url: 'https://www.viber.com/', source: 'test' }] }));
-  return d;
-}
 
 function readLines(dir: string): Measurement[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));

@@ -10,6 +10,8 @@ import type { RunResult } from '../../../src/measure/run.js';
 import { CHECKS, type CheckType } from '../../../src/catalogue/checks.js';
 import { OBSERVATION_KEYS, type ObservationKey } from '../../../src/model/observations.js';
 import { timedOutWhileArriving } from '../../../src/analysis/progress.js';
+import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE } from '../../../src/measure/envelope.js';
+import { schemaProblems } from '../../support/measurement-schema.js';
 
 /** Short enough to keep the silent scenarios quick, long enough for a loaded 2-core machine. */
 const TIMEOUT_S = 2;
@@ -69,6 +71,18 @@ describe('loopback lab scenarios', () => {
       const r = results.get(s.id);
       expect(r, `scenario ${s.id} ran`).toBeDefined();
       expect(censorshipClaims(r!.services.map((x) => x.verdict!))).toEqual([]);
+    }
+  });
+
+  it('wrote, in every scenario, lines that fit the published measurement schema', () => {
+    expect(results.size).toBeGreaterThan(10);
+    for (const [id, r] of results) {
+      const meta: RunMeta = { start: r.start, reportId: newReportId(r.start, UNKNOWN_VANTAGE), controlsId: 'c', options: [], vantage: UNKNOWN_VANTAGE, catalogueDir: lab.targetsDir };
+      for (const s of [r.controls, ...r.services]) {
+        // As the writer sends it: through JSON.
+        const line = JSON.parse(JSON.stringify(buildMeasurement(s, meta))) as unknown;
+        expect(schemaProblems(line), `scenario ${id}, ${s.service.service}`).toBe('');
+      }
     }
   });
 

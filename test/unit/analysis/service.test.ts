@@ -135,15 +135,11 @@ describe('analyzeService', () => {
 
 describe('combinePaths: the weak-evidence rule (docs/verdicts.md)', () => {
   type Row = [status: PathVerdict['status'], strength?: 'strong' | 'weak', endpoints?: number];
-  const p = ([status, strength, endpoints]: Row): PathVerdict => ({
-    path: 'chat',
-    status,
-    techniques: [],
-    ...(strength ? { strength } : {}),
-    ...(endpoints !== undefined ? { blocked_endpoints: endpoints } : {}),
-    counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 },
-    reason: '',
-  });
+  const p = ([status, strength, endpoints]: Row): PathVerdict => {
+    const base = { path: 'chat' as const, techniques: [], counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 }, reason: '' };
+    if (status !== 'blocked' && status !== 'partially_blocked') return { ...base, status };
+    return { ...base, status, strength: strength ?? 'weak', ...(endpoints !== undefined ? { blocked_endpoints: endpoints } : {}) };
+  };
   it.each([
     { paths: [['accessible'], ['accessible']], want: 'accessible' },
     { paths: [['blocked', 'strong', 1], ['blocked', 'strong', 3]], want: 'blocked' },
@@ -170,7 +166,10 @@ describe('combinePaths: the weak-evidence rule (docs/verdicts.md)', () => {
 });
 
 describe('judgePath', () => {
-  const tv = (status: TargetVerdict['status'], strength?: 'strong' | 'weak'): TargetVerdict => ({ target: 'x', role: 'chat', path: 'chat', status, ...(status === 'blocked' ? { technique: 'tcp.timeout' as const, strength } : {}), informational: false, layers: [], reason: 'r' });
+  const tv = (status: TargetVerdict['status'], strength: 'strong' | 'weak' = 'weak'): TargetVerdict => {
+    const base = { target: 'x', role: 'chat', path: 'chat' as const, informational: false, layers: [], reason: 'r' };
+    return status === 'blocked' ? { ...base, status, technique: 'tcp.timeout', strength } : { ...base, status };
+  };
   it.each([
     { name: 'all ok', vs: [tv('ok'), tv('ok')], want: 'accessible' },
     { name: 'ok + failed (outage of one)', vs: [tv('ok'), tv('failed')], want: 'accessible' },
@@ -205,7 +204,10 @@ describe('judgePath', () => {
 });
 
 describe('path evidence strength', () => {
-  const tv = (status: TargetVerdict['status'], strength?: 'strong' | 'weak'): TargetVerdict => ({ target: 'x', role: 'chat', path: 'chat', status, ...(status === 'blocked' ? { technique: 'tcp.timeout' as const, strength } : {}), informational: false, layers: [], reason: 'r' });
+  const tv = (status: TargetVerdict['status'], strength: 'strong' | 'weak' = 'weak'): TargetVerdict => {
+    const base = { target: 'x', role: 'chat', path: 'chat' as const, informational: false, layers: [], reason: 'r' };
+    return status === 'blocked' ? { ...base, status, technique: 'tcp.timeout', strength } : { ...base, status };
+  };
   it('a path blocked only by timeouts says its evidence is weak', () => {
     const p = judgePath('chat', [tv('blocked', 'weak'), tv('blocked', 'weak')], CONTROLS_UP);
     expect(p.status).toBe('blocked');

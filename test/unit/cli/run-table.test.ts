@@ -166,7 +166,7 @@ describe('the table fits the terminal', () => {
 
 describe('colour only when asked', () => {
   const verdicts = worstVerdicts();
-  verdicts[1] = { ...verdicts[1]!, status: 'degraded', groups: {} };
+  verdicts[1] = { ...verdicts[1]!, status: 'degraded', strength: undefined, groups: {} } as ServiceVerdict;
   verdicts[2] = { ...verdicts[2]!, status: 'accessible', strength: undefined, groups: {} } as ServiceVerdict;
 
   it('none without the colour style, whatever the data', () => {

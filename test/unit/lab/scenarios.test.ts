@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../../src/catalogue/load.js';
 import { PATHS } from '../../../src/catalogue/schema.js';
 import { callLevelsOf, censorshipClaims, compareWithScenario, LAB_ASN, SCENARIOS, scenarioById, type Scenario } from '../../../src/lab/world/scenarios.js';
-import type { CallEvidenceLevel, ControlVerdict, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
+import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, GroupVerdict, PathStatus, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
 import { TECHNIQUES } from '../../../src/model/verdict.js';
 
 const catalogue = loadCatalogue();
@@ -67,34 +67,27 @@ const controlsUp: ControlVerdict = {
   reason: 'test',
 };
 
-const path = (p: PathVerdict['path'], status: PathVerdict['status'], techniques: PathVerdict['techniques'] = []): PathVerdict => ({
-  path: p,
-  status,
-  techniques,
-  counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 },
-  reason: 'test',
-});
+/** A blocked status brings its strength (strong unless said). */
+const withStrength = <T extends object>(o: T, status: PathStatus, strength: EvidenceStrength = 'strong') =>
+  status === 'blocked' || status === 'partially_blocked' ? { ...o, status, strength } : { ...o, status };
 
-const svc = (service: string, status: ServiceVerdict['status'], paths: PathVerdict[], groups?: ServiceVerdict['groups']): ServiceVerdict => ({
-  service,
-  status,
-  paths: Object.fromEntries(paths.map((p) => [p.path, p])),
-  layers: {},
-  ...(groups ? { groups } : {}),
-  targets: [],
-  controls: controlsUp,
-  reason: 'test',
-});
+const path = (p: PathVerdict['path'], status: PathStatus, techniques: PathVerdict['techniques'] = [], strength?: EvidenceStrength): PathVerdict =>
+  withStrength({ path: p, techniques, counts: { ok: 0, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 0 }, reason: 'test' }, status, strength);
 
-const at = (level: CallEvidenceLevel, asn?: number): Partial<PathVerdict> => ({ call: { level, ...(asn ? { where: { hop: 1, address: '198.18.0.1', asn, network: 'vantage' as const } } : {}) } });
+const group = (service: string, status: PathStatus, paths: Partial<Record<PathVerdict['path'], PathVerdict>>): GroupVerdict => withStrength({ service, paths, layers: {}, reason: 't' }, status);
+
+const svc = (service: string, status: PathStatus, paths: PathVerdict[], groups?: ServiceVerdict['groups']): ServiceVerdict =>
+  withStrength({ service, paths: Object.fromEntries(paths.map((p) => [p.path, p])), layers: {}, ...(groups ? { groups } : {}), targets: [], controls: controlsUp, reason: 'test' }, status);
+
+const at = (level: CallEvidenceLevel, asn?: number): Pick<PathVerdict, 'call'> => ({ call: { level, ...(asn ? { where: { hop: 1, address: '198.18.0.1', asn, network: 'vantage' as const } } : {}) } });
 const callLevels = callLevelsOf(catalogue);
 const morocco = scenarioById('9') as Scenario;
 const moroccoVerdicts = (): ServiceVerdict[] => [
   svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), { ...path('call', 'blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) }]),
   svc('viber', 'accessible', [path('web', 'accessible')]),
   svc('skype', 'partially_blocked', [path('chat', 'accessible'), path('web', 'accessible'), { ...path('call', 'partially_blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) }], {
-    'skype-legacy': { service: 'skype/skype-legacy', status: 'accessible', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible') }, layers: {}, reason: 't' },
-    teams: { service: 'skype/teams', status: 'partially_blocked', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: { ...path('call', 'partially_blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) } }, layers: {}, reason: 't' },
+    'skype-legacy': group('skype/skype-legacy', 'accessible', { chat: path('chat', 'accessible'), web: path('web', 'accessible') }),
+    teams: group('skype/teams', 'partially_blocked', { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: { ...path('call', 'partially_blocked', ['udp.address_blocked']), ...at('blocked', LAB_ASN.isp) } }),
   }),
   svc('meet', 'accessible', [path('web', 'accessible'), { ...path('call', 'accessible'), ...at('path_open') }]),
 ];
@@ -107,8 +100,8 @@ describe('compareWithScenario', () => {
   it('reports a wrong service status, path status, technique, group, evidence level, place and controls', () => {
     const v = moroccoVerdicts();
     v[0]!.paths.call = { ...path('call', 'blocked', ['udp.refused']), ...at('blocked', LAB_ASN.transit) };
-    v[1]!.status = 'blocked';
-    v[2]!.groups!.teams!.status = 'accessible';
+    v[1] = { ...v[1]!, status: 'blocked', strength: 'strong' };
+    v[2]!.groups!.teams = { ...v[2]!.groups!.teams!, status: 'accessible', strength: undefined };
     v[3]!.paths.call = { ...path('call', 'accessible'), ...at('answered') };
     const diff = compareWithScenario(morocco, v, { ...controlsUp, network: 'partial', stun: { ...controlsUp.stun, classification: 'port_blocked', blocked_ports: [3478] } }, { callLevels });
     expect(diff.join('\n')).toMatch(/whatsapp call: techniques \[udp.refused\], expected \[udp.address_blocked\]/);
@@ -122,11 +115,9 @@ describe('compareWithScenario', () => {
 
   it('checks the evidence strength where the scenario names it (interception must be strong)', () => {
     const intercept = scenarioById('13d')!;
-    const weakWeb = { ...path('web', 'blocked', ['tls.cert_invalid']), strength: 'weak' as const };
-    const v = [svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), weakWeb, path('call', 'accessible')])];
-    expect(compareWithScenario(intercept, v, controlsUp).join('\n')).toMatch(/whatsapp web: weak evidence, expected strong/);
-    weakWeb.strength = 'strong' as never;
-    expect(compareWithScenario(intercept, v, controlsUp)).toEqual([]);
+    const web = (strength: EvidenceStrength) => [svc('whatsapp', 'partially_blocked', [path('chat', 'accessible'), path('web', 'blocked', ['tls.cert_invalid'], strength), path('call', 'accessible')])];
+    expect(compareWithScenario(intercept, web('weak'), controlsUp).join('\n')).toMatch(/whatsapp web: weak evidence, expected strong/);
+    expect(compareWithScenario(intercept, web('strong'), controlsUp)).toEqual([]);
   });
 
   it('requires every expected service to be measured', () => {
@@ -146,8 +137,8 @@ describe('compareWithScenario', () => {
     const lv = moroccoVerdicts();
     lv[0] = svc('whatsapp', 'inconclusive', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'inconclusive')]);
     lv[2] = svc('skype', 'inconclusive', [path('chat', 'accessible'), path('web', 'accessible'), path('call', 'inconclusive')], {
-      'skype-legacy': { service: 'skype/skype-legacy', status: 'accessible', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible') }, layers: {}, reason: 't' },
-      teams: { service: 'skype/teams', status: 'inconclusive', paths: { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: path('call', 'inconclusive') }, layers: {}, reason: 't' },
+      'skype-legacy': group('skype/skype-legacy', 'accessible', { chat: path('chat', 'accessible'), web: path('web', 'accessible') }),
+      teams: group('skype/teams', 'inconclusive', { chat: path('chat', 'accessible'), web: path('web', 'accessible'), call: path('call', 'inconclusive') }),
     });
     lv[3] = svc('meet', 'inconclusive', [path('web', 'accessible'), path('call', 'inconclusive')]);
     expect(compareWithScenario(morocco, lv, controlsUp, { lab: 'loopback', callLevels })).toEqual([]);
@@ -165,7 +156,7 @@ describe('censorshipClaims', () => {
   it('finds blocked or partially blocked anywhere, down to a single target', () => {
     const v = svc('whatsapp', 'inconclusive', [path('chat', 'inconclusive')]);
     expect(censorshipClaims([v])).toEqual([]);
-    v.targets.push({ target: 'chat-e1', role: 'chat', path: 'chat', status: 'blocked', technique: 'tcp.reset', informational: false, layers: [], reason: 't', address: '127.0.0.1', port: 1 });
+    v.targets.push({ target: 'chat-e1', role: 'chat', path: 'chat', status: 'blocked', technique: 'tcp.reset', strength: 'strong', informational: false, layers: [], reason: 't', address: '127.0.0.1', port: 1 });
     expect(censorshipClaims([v])).toEqual(['whatsapp target chat-e1 127.0.0.1:1: blocked (tcp.reset)']);
   });
 });

@@ -2,7 +2,7 @@
 
 import type { Claim } from '../../../src/claims/schema.js';
 import type { AccessLabel, Measurement } from '../../../src/model/measurement.js';
-import type { PathStatus, ServiceVerdict } from '../../../src/model/verdict.js';
+import type { PathStatus, PathVerdict, ServiceVerdict } from '../../../src/model/verdict.js';
 import type { ReportLine } from '../../../src/report/input.js';
 
 export const IAM = { key: 'iam', name: 'Maroc Telecom', asn: 'AS6713', country: 'MA' };
@@ -44,6 +44,7 @@ export function measurement(o: {
   for (const p of ['chat', 'web', 'call'] as const) {
     const s = o[p];
     if (!s) continue;
+    // As lines written before a blocked path had to say its strength: the reporter reads those too.
     paths[p] = {
       path: p,
       status: s,
@@ -51,7 +52,7 @@ export function measurement(o: {
       counts: { ok: 1, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 1 },
       ...(o.strength?.[p] ? { strength: o.strength[p] } : {}),
       reason: `${p} ${s}`,
-    };
+    } as PathVerdict;
   }
   const statuses = Object.values(paths).map((p) => p!.status);
   const status =
@@ -67,6 +68,7 @@ export function measurement(o: {
   return {
     id: o.id ?? `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     data_format_version: '0.2.0',
+    x_format_version: '1.0',
     report_id: o.reportId ?? `${time.slice(0, 10).replace(/-/g, '')}T100000Z_voipprobe_${net.cc}_${net.asn.slice(2)}_n0_abc`,
     input: '',
     measurement_start_time: time,
