@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` runs anywhere without privileges (loopback only); `install` packs and
+// Four projects: `unit` holds pure tests that need no build (vitest compiles what they import);
+// `integration` spawns the built CLI and servers on loopback (it builds dist/ first); `install` packs and
 // installs the command (no privileges, loopback only); `lab` builds network namespaces and needs root
 // (see test/run.mjs).
 export default defineConfig({
@@ -9,9 +10,17 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
           // Builds dist/ once (incrementally) so that CLI tests can spawn the real binary.
           globalSetup: ['test/support/build.ts'],
-          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -19,7 +28,7 @@ export default defineConfig({
       {
         test: {
           // Packs the project and installs it with npm (about a minute of CPU and disk): run on its own,
-          // after `unit`, so that it does not slow the timing-sensitive tests running in parallel there.
+          // after `integration`, so that it does not slow the timing-sensitive tests running in parallel there.
           name: 'install',
           globalSetup: ['test/support/build.ts'],
           include: ['test/install/**/*.test.ts'],
