@@ -11,7 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SERVICES = ['whatsapp', 'skype', 'viber', 'meet', 'facetime', 'tango', 'teamspeak', 'signal', 'telegram', 'messenger'];
+const SERVICES = [
+  'whatsapp',
+  'skype',
+  'viber',
+  'meet',
+  'facetime',
+  'tango',
+  'teamspeak',
+  'signal',
+  'telegram',
+  'messenger',
+];
 const KINDS = ['official', 'operator', 'author', 'quoted_source', 'reader_comment'];
 
 function arg(name: string): string | undefined {
@@ -20,12 +31,22 @@ function arg(name: string): string | undefined {
 }
 
 export function claimsFile(n: number): unknown {
-  const countries = Array.from({ length: 40 }, (_, i) => `${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26) + 10)}`);
+  const countries = Array.from(
+    { length: 40 },
+    (_, i) => `${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26) + 10)}`,
+  );
   const operators: Record<string, unknown> = {};
-  for (const [i, cc] of countries.entries()) operators[`op-${cc.toLowerCase()}`] = { name: `Operator ${cc}`, asn: `AS${64500 + i}`, country: cc };
+  for (const [i, cc] of countries.entries())
+    operators[`op-${cc.toLowerCase()}`] = { name: `Operator ${cc}`, asn: `AS${64500 + i}`, country: cc };
   const sources: Record<string, unknown> = {};
   for (let y = 2010; y < 2020; y++)
-    sources[`s${y}`] = { file: `https://example.org/${y}`, outlet: `Outlet ${y}`, title: `Report ${y}`, language: 'en', published: { date: `${y}-12-31`, precision: 'day' } };
+    sources[`s${y}`] = {
+      file: `https://example.org/${y}`,
+      outlet: `Outlet ${y}`,
+      title: `Report ${y}`,
+      language: 'en',
+      published: { date: `${y}-12-31`, precision: 'day' },
+    };
   const claims = Array.from({ length: n }, (_, i) => {
     const cc = countries[i % countries.length]!;
     const y = 2010 + (Math.floor(i / 40) % 10);
@@ -57,11 +78,21 @@ function main(): void {
       const file = join(dir, `claims-${n}.json`);
       writeFileSync(file, JSON.stringify(claimsFile(n)));
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [cli, 'claims', '--no-seed-claims', '--claims', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30, timeout });
+      const r = spawnSync(process.execPath, [cli, 'claims', '--no-seed-claims', '--claims', file, '--format', 'json'], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        timeout,
+      });
       const s = (performance.now() - t0) / 1000;
-      const verdict = r.error ? `gave up after ${timeout / 1000} s` : r.status === 0 ? `${s.toFixed(2)} s` : `exit ${r.status}: ${r.stderr.slice(0, 200)}`;
+      const verdict = r.error
+        ? `gave up after ${timeout / 1000} s`
+        : r.status === 0
+          ? `${s.toFixed(2)} s`
+          : `exit ${r.status}: ${r.stderr.slice(0, 200)}`;
       const found = r.status === 0 ? (JSON.parse(r.stdout) as { contradictions: unknown[] }).contradictions.length : 0;
-      process.stdout.write(`voipprobe claims, ${n.toLocaleString('en')} claims: ${verdict}${r.status === 0 ? ` (${found} contradictions)` : ''}\n`);
+      process.stdout.write(
+        `voipprobe claims, ${n.toLocaleString('en')} claims: ${verdict}${r.status === 0 ? ` (${found} contradictions)` : ''}\n`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Measurement } from '../src/model/measurement.js';
 import { PostgresStore } from '../src/collector/store-postgres.js';
+import type { Measurement } from '../src/model/measurement.js';
 import { CollectorClient } from '../src/submit/client.js';
 import { type CollectorProcess, killHard, startCollectorProcess, stopGracefully } from './support/collector-process.js';
 import { fakeMeasurement } from './support/measurement-fixture.js';
@@ -43,7 +43,11 @@ interface RunResult {
  * 64 submitters, each a probe box sending its own share of the measurements in order (so lines of one
  * run share one OONI report); a transient failure is retried, after a short pause, until confirmed.
  */
-async function submitAll(url: string, ms: Measurement[], onAck: (n: number) => void): Promise<Omit<RunResult, 'elapsedS' | 'downtimeS'>> {
+async function submitAll(
+  url: string,
+  ms: Measurement[],
+  onAck: (n: number) => void,
+): Promise<Omit<RunResult, 'elapsedS' | 'downtimeS'>> {
   let acknowledged = 0;
   let retries = 0;
   const failures: string[] = [];
@@ -125,7 +129,9 @@ async function pgKind(): Promise<StoreKind> {
       await c.connect();
       try {
         const rows = Number((await c.query('SELECT count(*) AS n FROM voipprobe_measurements')).rows[0].n);
-        const ids = new Set<string>((await c.query(`SELECT doc->>'id' AS id FROM voipprobe_measurements`)).rows.map((r: { id: string }) => r.id));
+        const ids = new Set<string>(
+          (await c.query(`SELECT doc->>'id' AS id FROM voipprobe_measurements`)).rows.map((r: { id: string }) => r.id),
+        );
         return { rows, ids };
       } finally {
         await c.end();
@@ -135,7 +141,12 @@ async function pgKind(): Promise<StoreKind> {
   };
 }
 
-async function runOnce(kind: StoreKind, tokenFile: string, ms: Measurement[], crash: boolean): Promise<RunResult & { rows: number; distinct: number; missing: number; collectorCpuS: number }> {
+async function runOnce(
+  kind: StoreKind,
+  tokenFile: string,
+  ms: Measurement[],
+  crash: boolean,
+): Promise<RunResult & { rows: number; distinct: number; missing: number; collectorCpuS: number }> {
   const spec = await kind.fresh();
   const port = await freePort();
   let collector: CollectorProcess = await startCollectorProcess(port, spec, tokenFile);
@@ -169,7 +180,9 @@ async function main(): Promise<void> {
   const tokenDir = mkdtempSync(join(tmpdir(), 'voipprobe-bench-token-'));
   const tokenFile = join(tokenDir, 'token');
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-  process.stdout.write(`collector load test: ${SUBMITTERS} concurrent submitters, ${TOTAL} measurements of ~${avg} bytes, OONI report protocol over HTTP on 127.0.0.1\n\n`);
+  process.stdout.write(
+    `collector load test: ${SUBMITTERS} concurrent submitters, ${TOTAL} measurements of ~${avg} bytes, OONI report protocol over HTTP on 127.0.0.1\n\n`,
+  );
 
   const kinds: (() => Promise<StoreKind>)[] = [async () => jsonlKind()];
   if (findPgBin()) kinds.push(pgKind);
@@ -177,7 +190,10 @@ async function main(): Promise<void> {
 
   let ok = true;
   const cpuNotes: string[] = [];
-  const table: string[] = ['| store | run | sent | received (rows) | distinct ids | lost | duplicated | retries | wall time | downtime | ingest rate |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+  const table: string[] = [
+    '| store | run | sent | received (rows) | distinct ids | lost | duplicated | retries | wall time | downtime | ingest rate |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const make of kinds) {
     const kind = await make();
     try {
@@ -191,19 +207,25 @@ async function main(): Promise<void> {
         ok &&= pass;
         if (!crash) {
           const perMs = (r.collectorCpuS / TOTAL) * 1000;
-          cpuNotes.push(`${kind.name}: the collector process used ${r.collectorCpuS.toFixed(2)} CPU s for ${TOTAL} measurements (${perMs.toFixed(3)} ms each, about ${Math.round(1000 / perMs)}/s per core when it has the core to itself)`);
+          cpuNotes.push(
+            `${kind.name}: the collector process used ${r.collectorCpuS.toFixed(2)} CPU s for ${TOTAL} measurements (${perMs.toFixed(3)} ms each, about ${Math.round(1000 / perMs)}/s per core when it has the core to itself)`,
+          );
         }
         table.push(
           `| ${kind.name} | ${crash ? 'kill -9 + restart' : 'clean'} | ${TOTAL} | ${r.rows} | ${r.distinct} | ${lost} | ${dup} | ${r.retries} | ${r.elapsedS.toFixed(2)} s | ${r.downtimeS.toFixed(2)} s | ${Math.round(rate)} /s |`,
         );
-        process.stdout.write(`  ${pass ? 'PASS' : 'FAIL'}: acknowledged ${r.acknowledged}, stored ${r.rows} rows / ${r.distinct} distinct ids, lost ${lost}, duplicated ${dup}, ${Math.round(rate)} measurements/s${r.failures.length ? `, failures: ${r.failures.slice(0, 3).join('; ')}` : ''}\n`);
+        process.stdout.write(
+          `  ${pass ? 'PASS' : 'FAIL'}: acknowledged ${r.acknowledged}, stored ${r.rows} rows / ${r.distinct} distinct ids, lost ${lost}, duplicated ${dup}, ${Math.round(rate)} measurements/s${r.failures.length ? `, failures: ${r.failures.slice(0, 3).join('; ')}` : ''}\n`,
+        );
       }
     } finally {
       await kind.cleanup();
     }
   }
   rmSync(tokenDir, { recursive: true, force: true });
-  process.stdout.write(`\n${table.join('\n')}\n\n(ingest rate = measurements / (wall time - downtime); goal >= 2,000/s on the embedded store)\n${cpuNotes.join('\n')}\n`);
+  process.stdout.write(
+    `\n${table.join('\n')}\n\n(ingest rate = measurements / (wall time - downtime); goal >= 2,000/s on the embedded store)\n${cpuNotes.join('\n')}\n`,
+  );
   if (!ok) {
     process.stdout.write('LOAD TEST FAILED\n');
     process.exitCode = 1;

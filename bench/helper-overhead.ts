@@ -33,18 +33,34 @@ async function main(): Promise<number> {
   const bad: string[] = [];
   try {
     // One warm-up run (disk caches, the helper's first connections).
-    await lab.runProbe({ timeoutS: 2, out: mkdtempSync(join(tmpdir(), 'vplab-ovh-')), extra: lab.helperArgs('honest') });
+    await lab.runProbe({
+      timeoutS: 2,
+      out: mkdtempSync(join(tmpdir(), 'vplab-ovh-')),
+      extra: lab.helperArgs('honest'),
+    });
     for (let i = 0; i < REPS; i++) {
       for (const kind of ['without', 'honest', ...(i < 3 ? (['silent'] as const) : [])] as const) {
         const usageFile = join(scratch, `${kind}-${i}.json`);
-        const r = await lab.runProbe({ timeoutS: 2, out: mkdtempSync(join(tmpdir(), 'vplab-ovh-')), extra: kind === 'without' ? [] : lab.helperArgs(kind), nodeArgs: ['--import', HOOK], env: { VOIPPROBE_BENCH_USAGE: usageFile } });
+        const r = await lab.runProbe({
+          timeoutS: 2,
+          out: mkdtempSync(join(tmpdir(), 'vplab-ovh-')),
+          extra: kind === 'without' ? [] : lab.helperArgs(kind),
+          nodeArgs: ['--import', HOOK],
+          env: { VOIPPROBE_BENCH_USAGE: usageFile },
+        });
         times[kind].push(r.ms / 1000);
-        const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { user_us: number; system_us: number; max_rss_kb: number };
+        const u = JSON.parse(readFileSync(usageFile, 'utf8')) as {
+          user_us: number;
+          system_us: number;
+          max_rss_kb: number;
+        };
         cpu[kind].push((u.user_us + u.system_us) / 1e6);
         rss[kind].push(u.max_rss_kb / 1024);
         const notOk = r.verdicts.filter((v) => v.status !== 'accessible');
-        if (r.code !== 0 || notOk.length) bad.push(`${kind} run ${i}: exit ${r.code}, ${notOk.map((v) => `${v.service} ${v.status}`).join(', ')}`);
-        if (kind === 'honest' && r.verdicts.some((v) => !v.helpers?.[0]?.used)) bad.push(`run ${i}: the helper was not used`);
+        if (r.code !== 0 || notOk.length)
+          bad.push(`${kind} run ${i}: exit ${r.code}, ${notOk.map((v) => `${v.service} ${v.status}`).join(', ')}`);
+        if (kind === 'honest' && r.verdicts.some((v) => !v.helpers?.[0]?.used))
+          bad.push(`run ${i}: the helper was not used`);
       }
     }
   } finally {
@@ -52,14 +68,28 @@ async function main(): Promise<number> {
   }
   const med = (xs: number[]) => quantile(xs, 0.5)!;
   const added = med(times.honest) - med(times.without);
-  const out = { reps: REPS, median_without_s: med(times.without), median_with_helper_s: med(times.honest), added_s: added, median_silent_helper_s: med(times.silent), probe_cpu_s: { without: med(cpu.without), honest: med(cpu.honest) }, probe_peak_rss_mb: { without: Math.max(...rss.without), honest: Math.max(...rss.honest) }, goal_s: GOAL_S, runs: times, problems: bad };
+  const out = {
+    reps: REPS,
+    median_without_s: med(times.without),
+    median_with_helper_s: med(times.honest),
+    added_s: added,
+    median_silent_helper_s: med(times.silent),
+    probe_cpu_s: { without: med(cpu.without), honest: med(cpu.honest) },
+    probe_peak_rss_mb: { without: Math.max(...rss.without), honest: Math.max(...rss.honest) },
+    goal_s: GOAL_S,
+    runs: times,
+    problems: bad,
+  };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   const f = (x: number) => `${x.toFixed(2)} s`;
   process.stdout.write(
     [
       '| clean lab run (step timeout 2 s) | median wall | probe CPU (median) | probe peak RSS (max) | runs (wall) |',
       '|---|---|---|---|---|',
-      ...(['without', 'honest', 'silent'] as const).map((k) => `| ${{ without: 'without a helper', honest: 'with --helper (outside vantage)', silent: 'with a helper that never answers' }[k]} | ${f(med(times[k]))} | ${f(med(cpu[k]))} | ${Math.round(Math.max(...rss[k]))} MB | ${times[k].map((x) => x.toFixed(2)).join(', ')} |`),
+      ...(['without', 'honest', 'silent'] as const).map(
+        (k) =>
+          `| ${{ without: 'without a helper', honest: 'with --helper (outside vantage)', silent: 'with a helper that never answers' }[k]} | ${f(med(times[k]))} | ${f(med(cpu[k]))} | ${Math.round(Math.max(...rss[k]))} MB | ${times[k].map((x) => x.toFixed(2)).join(', ')} |`,
+      ),
       '',
       `--helper adds ${f(added)} to a clean run (goal <= ${GOAL_S} s): ${added <= GOAL_S ? 'met' : 'MISSED'}`,
       ...(bad.length ? ['problems:', ...bad] : []),

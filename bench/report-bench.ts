@@ -65,14 +65,23 @@ async function printedPages(html: string): Promise<number | null> {
   const chromiumPath = '/usr/bin/chromium';
   if (!existsSync(chromiumPath)) return null;
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     const page = await browser.newPage();
-    await page.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : route.abort()));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith('file://') ? route.continue() : route.abort(),
+    );
     await page.goto(`file://${html}`);
     const pdf = `${html}.pdf`;
     await page.pdf({ path: pdf, format: 'A4', printBackground: true });
-    return (readFileSync(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    return (
+      readFileSync(pdf)
+        .toString('latin1')
+        .match(/\/Type\s*\/Page[^s]/g) ?? []
+    ).length;
   } finally {
     await browser.close();
   }
@@ -86,7 +95,8 @@ function dirBytes(dir: string): number {
 
 async function main(): Promise<void> {
   const jobs = arg('jobs') === undefined ? undefined : Number(arg('jobs'));
-  if (process.argv.includes('--child')) return child(process.argv[process.argv.indexOf('--child') + 1]!, jobs, arg('html'));
+  if (process.argv.includes('--child'))
+    return child(process.argv[process.argv.indexOf('--child') + 1]!, jobs, arg('html'));
   const lines = Number(arg('lines') ?? 1_000_000);
   const given = arg('dir');
   const dir = given ?? mkdtempSync(join(tmpdir(), 'voipprobe-bench-'));
@@ -105,9 +115,17 @@ async function main(): Promise<void> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
   const self = fileURLToPath(import.meta.url);
   // Warm the page cache so the figure is the reporter's, not the disk's.
-  spawnSync('cat', files.map((f) => join(dir, f)), { stdio: 'ignore' });
+  spawnSync(
+    'cat',
+    files.map((f) => join(dir, f)),
+    { stdio: 'ignore' },
+  );
   const html = join(mkdtempSync(join(tmpdir(), 'voipprobe-bench-html-')), 'report.html');
-  const r = spawnSync(process.execPath, [self, '--child', dir, '--html', html, ...(jobs ? ['--jobs', String(jobs)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    process.execPath,
+    [self, '--child', dir, '--html', html, ...(jobs ? ['--jobs', String(jobs)] : [])],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     process.exitCode = 1;
@@ -116,15 +134,19 @@ async function main(): Promise<void> {
   const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
   const perS = res.lines / res.seconds;
   process.stdout.write(
-    [
+    `${[
       `reporter (${jobs ?? 'default'} reader thread(s)): ${res.lines.toLocaleString('en')} lines (${res.measurements.toLocaleString('en')} measurements, ${res.controls.toLocaleString('en')} controls, ${res.bad} bad) in ${res.seconds.toFixed(1)} s wall, ${res.cpu_seconds.toFixed(1)} s CPU`,
       `  ${Math.round(perS).toLocaleString('en')} lines/s (${(bytes / 1e6 / res.seconds).toFixed(0)} MB/s; ${Math.round(res.lines / res.cpu_seconds).toLocaleString('en')} lines per CPU second), goal >= ${GOAL_LINES_PER_S.toLocaleString('en')}: ${perS >= GOAL_LINES_PER_S ? 'met' : 'MISSED'}`,
       `  peak RSS ${res.max_rss_mb.toFixed(0)} MB, goal <= ${GOAL_RSS_MB}: ${res.max_rss_mb <= GOAL_RSS_MB ? 'met' : 'MISSED'}`,
       `  average line ${Math.round(bytes / (generatedLines ?? res.lines))} bytes; verdicts ${JSON.stringify(res.verdicts)}; JSON report ${(res.output_bytes / 1e6).toFixed(1)} MB`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   const pages = await printedPages(html);
-  process.stdout.write(pages === null ? '  HTML report: Chromium not found, pages not counted\n' : `  HTML report: ${pages} printed A4 pages (${html})\n`);
+  process.stdout.write(
+    pages === null
+      ? '  HTML report: Chromium not found, pages not counted\n'
+      : `  HTML report: ${pages} printed A4 pages (${html})\n`,
+  );
   if (!given && !process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   else process.stdout.write(`kept ${dir}\n`);
 }

@@ -6,7 +6,16 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServicePath } from '../src/catalogue/schema.js';
 import type { AccessLabel, Measurement } from '../src/model/measurement.js';
-import type { ControlVerdict, EvidenceRef, LayerVerdict, PathStatus, ServiceVerdict, TargetOutcome, TargetVerdict, Technique } from '../src/model/verdict.js';
+import type {
+  ControlVerdict,
+  EvidenceRef,
+  LayerVerdict,
+  PathStatus,
+  ServiceVerdict,
+  TargetOutcome,
+  TargetVerdict,
+  Technique,
+} from '../src/model/verdict.js';
 
 export interface Vantage {
   asn: string;
@@ -20,10 +29,25 @@ export interface Vantage {
 }
 
 export const VANTAGES: Vantage[] = [
-  { asn: 'AS6713', cc: 'MA', name: 'Maroc Telecom', access: 'mobile', label: 'casa-4g', call: { whatsapp: 'blocked', skype: 'blocked', viber: 'blocked', facetime: 'blocked' } },
+  {
+    asn: 'AS6713',
+    cc: 'MA',
+    name: 'Maroc Telecom',
+    access: 'mobile',
+    label: 'casa-4g',
+    call: { whatsapp: 'blocked', skype: 'blocked', viber: 'blocked', facetime: 'blocked' },
+  },
   { asn: 'AS6713', cc: 'MA', name: 'Maroc Telecom', access: 'fixed', label: 'rabat-adsl', call: { skype: 'degraded' } },
   { asn: 'AS36925', cc: 'MA', name: 'Orange Maroc', access: 'mobile', label: 'fez-4g', call: {} },
-  { asn: 'AS36884', cc: 'MA', name: 'Inwi', access: 'mobile', label: 'tanger-4g', call: { viber: 'blocked' }, chat: { viber: 'blocked' } },
+  {
+    asn: 'AS36884',
+    cc: 'MA',
+    name: 'Inwi',
+    access: 'mobile',
+    label: 'tanger-4g',
+    call: { viber: 'blocked' },
+    chat: { viber: 'blocked' },
+  },
   { asn: 'AS36884', cc: 'MA', name: 'Inwi', access: 'wifi', label: 'home-wifi', call: {} },
   { asn: 'AS3215', cc: 'FR', name: 'Orange', access: 'fixed', label: 'paris-fibre', call: {} },
 ];
@@ -59,15 +83,26 @@ function technique(s: PathStatus, path: ServicePath): Technique[] {
 type Blocked = Extract<LayerVerdict, { status: 'blocked' }>;
 
 /** A layer that is either blocked as `how` says or ok for `okReason`. */
-function layer(name: LayerVerdict['layer'], blocked: boolean, how: Pick<Blocked, 'technique' | 'strength' | 'failure' | 'reason'>, okReason: string, ref: EvidenceRef): LayerVerdict {
-  return blocked ? { layer: name, status: 'blocked', ...how, evidence: [ref] } : { layer: name, status: 'ok', reason: okReason, evidence: [ref] };
+function layer(
+  name: LayerVerdict['layer'],
+  blocked: boolean,
+  how: Pick<Blocked, 'technique' | 'strength' | 'failure' | 'reason'>,
+  okReason: string,
+  ref: EvidenceRef,
+): LayerVerdict {
+  return blocked
+    ? { layer: name, status: 'blocked', ...how, evidence: [ref] }
+    : { layer: name, status: 'ok', reason: okReason, evidence: [ref] };
 }
 
 function target(service: string, i: number, path: ServicePath, s: PathStatus): TargetVerdict {
   const blocked = s === 'blocked' || s === 'partially_blocked';
   const host = `${path}${i}.${service}.example.net`;
   const tech = technique(s, path)[0];
-  const outcome: TargetOutcome = blocked && tech ? { status: 'blocked', technique: tech, strength: 'strong' } : { status: s === 'inconclusive' ? 'inconclusive' : 'ok' };
+  const outcome: TargetOutcome =
+    blocked && tech
+      ? { status: 'blocked', technique: tech, strength: 'strong' }
+      : { status: s === 'inconclusive' ? 'inconclusive' : 'ok' };
   return {
     target: `${path}-${i}`,
     role: path,
@@ -79,8 +114,30 @@ function target(service: string, i: number, path: ServicePath, s: PathStatus): T
     informational: false,
     layers: [
       path === 'call'
-        ? layer('stun', blocked, { technique: 'udp.no_response', strength: 'strong', failure: 'generic_timeout_error', reason: 'Binding request unanswered while neutral STUN answered' }, 'Binding success response', { key: 'x_stun', index: 0 })
-        : layer('tls', blocked, { technique: 'tls.reset', strength: 'strong', failure: 'connection_reset', reason: `ClientHello with SNI ${host} reset; neutral SNI completed` }, `TLSv1.3 handshake with ${host} completed`, { key: 'tls_handshakes', index: i }),
+        ? layer(
+            'stun',
+            blocked,
+            {
+              technique: 'udp.no_response',
+              strength: 'strong',
+              failure: 'generic_timeout_error',
+              reason: 'Binding request unanswered while neutral STUN answered',
+            },
+            'Binding success response',
+            { key: 'x_stun', index: 0 },
+          )
+        : layer(
+            'tls',
+            blocked,
+            {
+              technique: 'tls.reset',
+              strength: 'strong',
+              failure: 'connection_reset',
+              reason: `ClientHello with SNI ${host} reset; neutral SNI completed`,
+            },
+            `TLSv1.3 handshake with ${host} completed`,
+            { key: 'tls_handshakes', index: i },
+          ),
     ],
     reason: blocked ? `${path} endpoint ${host} blocked` : `${path} endpoint ${host} reachable`,
   };
@@ -88,7 +145,13 @@ function target(service: string, i: number, path: ServicePath, s: PathStatus): T
 
 function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVerdict {
   const st = (path: ServicePath): PathStatus =>
-    inconclusive ? 'inconclusive' : path === 'call' ? (v.call[service] ?? 'accessible') : path === 'chat' ? (v.chat?.[service] ?? 'accessible') : 'accessible';
+    inconclusive
+      ? 'inconclusive'
+      : path === 'call'
+        ? (v.call[service] ?? 'accessible')
+        : path === 'chat'
+          ? (v.chat?.[service] ?? 'accessible')
+          : 'accessible';
   const paths: ServiceVerdict['paths'] = {};
   const targets: TargetVerdict[] = [];
   for (const p of ['chat', 'web', 'call'] as const) {
@@ -97,10 +160,20 @@ function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVer
     const common = {
       path: p,
       techniques: technique(s, p),
-      counts: { ok: s === 'accessible' ? 2 : 0, blocked, failed: 0, inconclusive: s === 'inconclusive' ? 2 : 0, skipped: 0, total: 2 },
+      counts: {
+        ok: s === 'accessible' ? 2 : 0,
+        blocked,
+        failed: 0,
+        inconclusive: s === 'inconclusive' ? 2 : 0,
+        skipped: 0,
+        total: 2,
+      },
       reason: s === 'accessible' ? `every ${p} target answered` : `${p}: ${s}`,
     };
-    paths[p] = s === 'blocked' || s === 'partially_blocked' ? { ...common, status: s, strength: 'strong' } : { ...common, status: s };
+    paths[p] =
+      s === 'blocked' || s === 'partially_blocked'
+        ? { ...common, status: s, strength: 'strong' }
+        : { ...common, status: s };
     targets.push(target(service, 1, p, s));
   }
   const statuses = Object.values(paths).map((p) => p!.status);
@@ -119,13 +192,23 @@ function verdict(service: string, v: Vantage, inconclusive: boolean): ServiceVer
     layers: {
       dns: { layer: 'dns', ok: 6, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, techniques: [] },
       tls: { layer: 'tls', ok: 4, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, techniques: [] },
-      stun: { layer: 'stun', ok: status === 'accessible' ? 2 : 0, blocked: status === 'accessible' ? 0 : 2, failed: 0, inconclusive: 0, skipped: 0, techniques: [] },
+      stun: {
+        layer: 'stun',
+        ok: status === 'accessible' ? 2 : 0,
+        blocked: status === 'accessible' ? 0 : 2,
+        failed: 0,
+        inconclusive: 0,
+        skipped: 0,
+        techniques: [],
+      },
     },
     targets,
     controls: inconclusive ? { ...CONTROLS, network: 'down', reason: 'no neutral server answered' } : CONTROLS,
     reason: `${service}: ${status}`,
   };
-  return status === 'blocked' || status === 'partially_blocked' ? { ...judged, status, strength: 'strong' } : { ...judged, status };
+  return status === 'blocked' || status === 'partially_blocked'
+    ? { ...judged, status, strength: 'strong' }
+    : { ...judged, status };
 }
 
 /** A measurement with placeholders for the per-line fields, split so that lines are built by concatenation. */
@@ -178,8 +261,17 @@ function template(service: string, v: Vantage, inconclusive: boolean): string[] 
     })),
     requests: [
       {
-        request: { method: 'GET', url: `https://www.${service}.example.net/`, headers_list: [['User-Agent', 'voipprobe/0.1.0']] as [string, string][] },
-        response: { code: 200, headers_list: [['Content-Type', 'text/html']] as [string, string][], body: '<!doctype html><html><head><title>ok</title></head>', body_is_truncated: true },
+        request: {
+          method: 'GET',
+          url: `https://www.${service}.example.net/`,
+          headers_list: [['User-Agent', 'voipprobe/0.1.0']] as [string, string][],
+        },
+        response: {
+          code: 200,
+          headers_list: [['Content-Type', 'text/html']] as [string, string][],
+          body: '<!doctype html><html><head><title>ok</title></head>',
+          body_is_truncated: true,
+        },
         failure: null,
         t0: 0.2,
         t: 0.41,
@@ -187,7 +279,16 @@ function template(service: string, v: Vantage, inconclusive: boolean): string[] 
         x_target: 'web-1',
       },
     ],
-    network_events: [{ operation: 'connect', address: '157.240.1.11:443', proto: 'tcp' as const, failure: null, t: 0.09, transaction_id: 11 }],
+    network_events: [
+      {
+        operation: 'connect',
+        address: '157.240.1.11:443',
+        proto: 'tcp' as const,
+        failure: null,
+        t: 0.09,
+        transaction_id: 11,
+      },
+    ],
     x_websocket: [],
     x_stun: [
       {
@@ -240,7 +341,10 @@ function fill(parts: string[], vals: Record<string, string>): string {
 }
 
 function uuid(r: () => number): string {
-  const h = () => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  const h = () =>
+    Math.floor(r() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   const a = h() + h() + h() + h();
   return `${a.slice(0, 8)}-${a.slice(8, 12)}-4${a.slice(13, 16)}-a${a.slice(17, 20)}-${a.slice(20, 32)}`;
 }
@@ -258,7 +362,13 @@ export interface GeneratedSet {
  * Writes about `lines` lines: runs of one controls line plus one line per service, one file per
  * vantage and day; a few corrupt lines, and a torn last line in some files.
  */
-export function generateResults(dir: string, lines: number, days = 60, seed = 42, opts: { vantages?: readonly Vantage[] } = {}): GeneratedSet {
+export function generateResults(
+  dir: string,
+  lines: number,
+  days = 60,
+  seed = 42,
+  opts: { vantages?: readonly Vantage[] } = {},
+): GeneratedSet {
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
   const vantages = opts.vantages ?? VANTAGES;
@@ -303,7 +413,12 @@ export function generateResults(dir: string, lines: number, days = 60, seed = 42
         const ctrl = uuid(r);
         for (const s of ['controls', ...SERVICES]) {
           if (written >= lines) break;
-          let line = fill(tpl.get(key(s, vi, inconclusive))!, { ID: s === 'controls' ? ctrl : uuid(r), RID: rid, TIME: time, CTRL: ctrl });
+          let line = fill(tpl.get(key(s, vi, inconclusive))!, {
+            ID: s === 'controls' ? ctrl : uuid(r),
+            RID: rid,
+            TIME: time,
+            CTRL: ctrl,
+          });
           if (r() < 0.0001) {
             line = line.slice(0, Math.floor(line.length / 2)); // a corrupt line: half of one
             corrupt++;

@@ -52,10 +52,20 @@ function runProbe(args: string[], scratch: string, i: number): Promise<Sample> {
     child.on('close', (code) => {
       const wallS = (performance.now() - t0) / 1000;
       try {
-        const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { user_us: number; system_us: number; max_rss_kb: number };
+        const u = JSON.parse(readFileSync(usageFile, 'utf8')) as {
+          user_us: number;
+          system_us: number;
+          max_rss_kb: number;
+        };
         const runtime = /\((\d+) measurement lines, ([\d.]+) s\)/.exec(stdout);
         if (code !== 0) process.stderr.write(`probe exited ${code}:\n${stderr}\n`);
-        resolve({ wallS, cpuS: (u.user_us + u.system_us) / 1e6, rssMb: u.max_rss_kb / 1024, code, ...(runtime ? { runtimeS: Number(runtime[2]) } : {}) });
+        resolve({
+          wallS,
+          cpuS: (u.user_us + u.system_us) / 1e6,
+          rssMb: u.max_rss_kb / 1024,
+          code,
+          ...(runtime ? { runtimeS: Number(runtime[2]) } : {}),
+        });
       } catch (err) {
         reject(new Error(`no usage report from the probe (exit ${code}): ${(err as Error).message}\n${stderr}`));
       }
@@ -80,7 +90,13 @@ interface ModeResult {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, timeout: { type: 'string', default: '5' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      reps: { type: 'string', default: '5' },
+      timeout: { type: 'string', default: '5' },
+      json: { type: 'boolean' },
+    },
+  });
   const reps = Number(values.reps);
   const timeoutS = Number(values.timeout);
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected a positive integer, got ${values.reps}`);
@@ -89,7 +105,9 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'voipprobe-bench-'));
   const lab = await LoopbackLab.start();
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`bench: loopback lab with ${lab.world.endpoints.length} endpoints (${lab.world.services.length} services + controls) on ${lab.world.prefix}, up in ${lab.startupMs} ms; step timeout ${timeoutS} s, ${reps} runs per condition`);
+  log(
+    `bench: loopback lab with ${lab.world.endpoints.length} endpoints (${lab.world.services.length} services + controls) on ${lab.world.prefix}, up in ${lab.startupMs} ms; step timeout ${timeoutS} s, ${reps} runs per condition`,
+  );
   const results: ModeResult[] = [];
   let n = 0;
   try {
@@ -99,26 +117,57 @@ async function main(): Promise<number> {
       // "Every server answers": the call relays too, every exchange (real ones ignore strangers; the
       // namespace lab measures that case, with path localisation).
       else lab.servers.answerEverything();
-      const args = [...lab.args(), '--timeout', String(timeoutS), '--deadline', String(Math.max(60, timeoutS * 4)), '--out', join(scratch, 'results')];
+      const args = [
+        ...lab.args(),
+        '--timeout',
+        String(timeoutS),
+        '--deadline',
+        String(Math.max(60, timeoutS * 4)),
+        '--out',
+        join(scratch, 'results'),
+      ];
       // One unmeasured run first: the page cache and the lab's own code paths warm up.
       await runProbe(args, scratch, n++);
       const samples: Sample[] = [];
       for (let i = 0; i < reps; i++) {
         const s = await runProbe(args, scratch, n++);
         samples.push(s);
-        log(`  ${mode} #${i + 1}: wall ${s.wallS.toFixed(2)} s (run ${s.runtimeS?.toFixed(2) ?? '?'} s), cpu ${s.cpuS.toFixed(2)} s, peak rss ${s.rssMb.toFixed(1)} MB`);
+        log(
+          `  ${mode} #${i + 1}: wall ${s.wallS.toFixed(2)} s (run ${s.runtimeS?.toFixed(2) ?? '?'} s), cpu ${s.cpuS.toFixed(2)} s, peak rss ${s.rssMb.toFixed(1)} MB`,
+        );
       }
       const wall = { median: median(samples.map((s) => s.wallS)), max: max(samples.map((s) => s.wallS)) };
       const cpu = { median: median(samples.map((s) => s.cpuS)), max: max(samples.map((s) => s.cpuS)) };
       const rss = { median: median(samples.map((s) => s.rssMb)), max: max(samples.map((s) => s.rssMb)) };
       const checks: ModeResult['checks'] = [];
-      if (mode === 'clean') checks.push({ name: 'clean wall (max)', limit: `<= ${TARGETS.cleanWallS} s`, value: `${wall.max.toFixed(2)} s`, pass: wall.max <= TARGETS.cleanWallS });
+      if (mode === 'clean')
+        checks.push({
+          name: 'clean wall (max)',
+          limit: `<= ${TARGETS.cleanWallS} s`,
+          value: `${wall.max.toFixed(2)} s`,
+          pass: wall.max <= TARGETS.cleanWallS,
+        });
       else {
         const limit = TARGETS.silentWallRatio * timeoutS;
-        checks.push({ name: 'all-silent wall (max)', limit: `<= ${TARGETS.silentWallRatio} x ${timeoutS} s = ${limit.toFixed(2)} s`, value: `${wall.max.toFixed(2)} s`, pass: wall.max <= limit });
+        checks.push({
+          name: 'all-silent wall (max)',
+          limit: `<= ${TARGETS.silentWallRatio} x ${timeoutS} s = ${limit.toFixed(2)} s`,
+          value: `${wall.max.toFixed(2)} s`,
+          pass: wall.max <= limit,
+        });
       }
-      checks.push({ name: `${mode} peak RSS (max)`, limit: `<= ${TARGETS.peakRssMb} MB`, value: `${rss.max.toFixed(1)} MB`, pass: rss.max <= TARGETS.peakRssMb });
-      checks.push({ name: `${mode} exit codes`, limit: 'all 0', value: samples.map((s) => s.code).join(','), pass: samples.every((s) => s.code === 0) });
+      checks.push({
+        name: `${mode} peak RSS (max)`,
+        limit: `<= ${TARGETS.peakRssMb} MB`,
+        value: `${rss.max.toFixed(1)} MB`,
+        pass: rss.max <= TARGETS.peakRssMb,
+      });
+      checks.push({
+        name: `${mode} exit codes`,
+        limit: 'all 0',
+        value: samples.map((s) => s.code).join(','),
+        pass: samples.every((s) => s.code === 0),
+      });
       results.push({ mode, samples, wall, cpu, rss, checks });
     }
   } finally {
@@ -128,16 +177,38 @@ async function main(): Promise<number> {
 
   const pass = results.every((r) => r.checks.every((c) => c.pass));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ timeout_s: timeoutS, reps, targets: TARGETS, results, pass }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ timeout_s: timeoutS, reps, targets: TARGETS, results, pass }, null, 2)}\n`,
+    );
   } else {
     const rows = [
       ['condition', 'wall median', 'wall max', 'cpu median', 'cpu max', 'peak RSS median', 'peak RSS max'],
-      ...results.map((r) => [r.mode, `${r.wall.median.toFixed(2)} s`, `${r.wall.max.toFixed(2)} s`, `${r.cpu.median.toFixed(2)} s`, `${r.cpu.max.toFixed(2)} s`, `${r.rss.median.toFixed(1)} MB`, `${r.rss.max.toFixed(1)} MB`]),
+      ...results.map((r) => [
+        r.mode,
+        `${r.wall.median.toFixed(2)} s`,
+        `${r.wall.max.toFixed(2)} s`,
+        `${r.cpu.median.toFixed(2)} s`,
+        `${r.cpu.max.toFixed(2)} s`,
+        `${r.rss.median.toFixed(1)} MB`,
+        `${r.rss.max.toFixed(1)} MB`,
+      ]),
     ];
     const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
-    const out = [`voipprobe run, full default catalogue (${results[0]?.samples.length ?? 0} runs per condition, step timeout ${timeoutS} s), loopback lab`, '', line(rows[0]!), w.map((x) => '-'.repeat(x)).join('  '), ...rows.slice(1).map(line), ''];
-    for (const r of results) for (const c of r.checks) out.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (target ${c.limit})`);
+    const line = (r: string[]) =>
+      r
+        .map((c, i) => c.padEnd(w[i]!))
+        .join('  ')
+        .trimEnd();
+    const out = [
+      `voipprobe run, full default catalogue (${results[0]?.samples.length ?? 0} runs per condition, step timeout ${timeoutS} s), loopback lab`,
+      '',
+      line(rows[0]!),
+      w.map((x) => '-'.repeat(x)).join('  '),
+      ...rows.slice(1).map(line),
+      '',
+    ];
+    for (const r of results)
+      for (const c of r.checks) out.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (target ${c.limit})`);
     out.push('', pass ? 'all targets met' : 'TARGETS MISSED');
     process.stdout.write(`${out.join('\n')}\n`);
   }

@@ -12,9 +12,17 @@ import type { Measurement } from '../src/model/measurement.js';
 import { Scrubber } from '../src/vantage/scrub.js';
 import { fakeMeasurement } from './support/measurement-fixture.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { reps: { type: 'string', default: '20' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { reps: { type: 'string', default: '20' } },
+});
 const lines: Measurement[] = positionals.length
-  ? positionals.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement))
+  ? positionals.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Measurement),
+    )
   : Array.from({ length: 12 }, (_, i) => fakeMeasurement(i));
 const bytes = lines.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m)), 0);
 const ADDRESSES = ['203.0.113.7', '2001:db8:8a:1200::4f'];
@@ -31,5 +39,8 @@ const warm: number[] = [];
 for (let i = 0; i < Number(values.reps); i++) warm.push(pass());
 warm.sort((a, b) => a - b);
 const median = warm[Math.floor(warm.length / 2)]!;
-const fmt = (ms: number) => `${ms.toFixed(1)} ms (${(ms / lines.length).toFixed(2)} ms/line, ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s)`;
-process.stdout.write(`scrubber: ${lines.length} lines, ${(bytes / 1024).toFixed(0)} KiB\n  cold (one run): ${fmt(cold)}\n  warm (median of ${warm.length}): ${fmt(median)}\n`);
+const fmt = (ms: number) =>
+  `${ms.toFixed(1)} ms (${(ms / lines.length).toFixed(2)} ms/line, ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s)`;
+process.stdout.write(
+  `scrubber: ${lines.length} lines, ${(bytes / 1024).toFixed(0)} KiB\n  cold (one run): ${fmt(cold)}\n  warm (median of ${warm.length}): ${fmt(median)}\n`,
+);

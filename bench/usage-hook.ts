@@ -8,6 +8,15 @@ const file = process.env.VOIPPROBE_BENCH_USAGE;
 if (file) {
   process.on('exit', (code) => {
     const u = process.resourceUsage();
-    writeFileSync(file, JSON.stringify({ code, user_us: u.userCPUTime, system_us: u.systemCPUTime, max_rss_kb: u.maxRSS, uptime_s: process.uptime() }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        code,
+        user_us: u.userCPUTime,
+        system_us: u.systemCPUTime,
+        max_rss_kb: u.maxRSS,
+        uptime_s: process.uptime(),
+      }),
+    );
   });
 }

@@ -4,9 +4,9 @@
 
 import './runtime.js';
 import { Command, CommanderError } from 'commander';
+import { registerCommands } from './cli/commands.js';
 import { EXIT, exitCodeFor, reportError } from './cli/common.js';
 import { escapeForTerminal } from './util/terminal.js';
-import { registerCommands } from './cli/commands.js';
 import { SOFTWARE_VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<number> {

@@ -23,4 +23,5 @@ export function requestedCommand(argv: readonly string[]): string | undefined {
 
 setFlagsFromString('--liftoff-only');
 const command = requestedCommand(process.argv);
-if (command === 'run' || command === 'demo' || command === 'call-test') setFlagsFromString('--semi-space-growth-factor=1');
+if (command === 'run' || command === 'demo' || command === 'call-test')
+  setFlagsFromString('--semi-space-growth-factor=1');

@@ -30,5 +30,7 @@ if (isRoot && hasIp && hasNft) {
   run('namespace lab', 'npx', ['vitest', 'run', '--project', 'lab']);
 } else {
   const why = !isRoot ? 'not running as root' : !hasIp ? 'iproute2 (ip) not installed' : 'nftables (nft) not installed';
-  process.stdout.write(`\nLAB TESTS SKIPPED: the network-namespace censorship lab needs root, iproute2 and nftables (${why}).\n`);
+  process.stdout.write(
+    `\nLAB TESTS SKIPPED: the network-namespace censorship lab needs root, iproute2 and nftables (${why}).\n`,
+  );
 }

@@ -15,11 +15,20 @@ export interface CollectorProcess {
   log(): string;
 }
 
-export async function startCollectorProcess(port: number, store: string, tokenFile: string, extra: string[] = []): Promise<CollectorProcess> {
-  const child = spawn(process.execPath, [CLI, 'collector', '--listen', `127.0.0.1:${port}`, '--store', store, '--token-file', tokenFile, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VOIPPROBE_LOG: 'warn' },
-  });
+export async function startCollectorProcess(
+  port: number,
+  store: string,
+  tokenFile: string,
+  extra: string[] = [],
+): Promise<CollectorProcess> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'collector', '--listen', `127.0.0.1:${port}`, '--store', store, '--token-file', tokenFile, ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, VOIPPROBE_LOG: 'warn' },
+    },
+  );
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();

@@ -16,10 +16,20 @@ async function main(): Promise<void> {
   const callPort = Number(process.argv[2]);
   const neutralPort = Number(process.argv[3]);
   const token = process.argv[4]!;
-  const calls = await CallSessions.start({ ports: [callPort, neutralPort], host: '127.0.0.1', maxSessions: 1000, maxSessionsPerClient: 1000 });
+  const calls = await CallSessions.start({
+    ports: [callPort, neutralPort],
+    host: '127.0.0.1',
+    maxSessions: 1000,
+    maxSessionsPerClient: 1000,
+  });
   const server = createHelperServer({
     auth: new TokenCheck([token]),
-    measure: { policy: targetPolicy({ allowPrivate: true }), dns: { doh: [], udp: [] }, defaultTimeoutMs: 2000, maxBodyBytes: 64 * 1024 },
+    measure: {
+      policy: targetPolicy({ allowPrivate: true }),
+      dns: { doh: [], udp: [] },
+      defaultTimeoutMs: 2000,
+      maxBodyBytes: 64 * 1024,
+    },
     limits: { ratePerS: 1e6, burst: 1e6, maxInFlight: 10_000, maxInFlightTotal: 10_000, maxClients: 1000 },
     calls: { sessions: calls, callPorts: [callPort], neutralPorts: [neutralPort] },
   });
@@ -38,7 +48,9 @@ async function main(): Promise<void> {
   const rl = createInterface({ input: process.stdin });
   rl.on('line', () => {
     const cpu = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpu_user_us: cpu.user, cpu_system_us: cpu.system, per_client: Object.fromEntries(calls.perClient()), ...calls.counters(), kernel_drops: kernelDrops(), rss_mb: Math.round(process.memoryUsage().rss / 1e6) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ cpu_user_us: cpu.user, cpu_system_us: cpu.system, per_client: Object.fromEntries(calls.perClient()), ...calls.counters(), kernel_drops: kernelDrops(), rss_mb: Math.round(process.memoryUsage().rss / 1e6) })}\n`,
+    );
   });
   rl.on('close', () => {
     calls.stop();

@@ -108,7 +108,12 @@ export function fakeMeasurement(i: number, opts: FixtureOptions = {}): Measureme
           transport: 'udp' as const,
           stun_transaction_id: createHash('md5').update(String(i)).digest('hex').slice(0, 24),
           sent: [0.3, 0.8],
-          response: { t: 0.35, message_type: 0x0101, class: 'success' as const, xor_mapped_address: { family: 'IPv4' as const, address: '127.0.0.1', port: 40000 } },
+          response: {
+            t: 0.35,
+            message_type: 0x0101,
+            class: 'success' as const,
+            xor_mapped_address: { family: 'IPv4' as const, address: '127.0.0.1', port: 40000 },
+          },
           malformed: [],
           failure: null,
           t0: 0.3,

@@ -17,12 +17,15 @@ export interface PgCluster {
 export function findPgBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   for (const v of majors) if (existsSync(join(root, v, 'bin', 'initdb'))) return join(root, v, 'bin');
   return undefined;
 }
 
-export const PG_MISSING = 'PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (Debian package "postgresql"; .ci/run installs it)';
+export const PG_MISSING =
+  'PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (Debian package "postgresql"; .ci/run installs it)';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,7 +45,9 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
   const dir = mkdtempSync(join(tmpdir(), 'voipprobe-pg-'));
   const data = join(dir, 'data');
   const asPg = (cmd: string, args: string[]) =>
-    isRoot ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' }) : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
+    isRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' })
+      : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -50,7 +55,13 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
   }
   asPg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   const port = await freePort();
-  const settings = [`-p ${port}`, `-k ${dir}`, `-c listen_addresses=127.0.0.1`, `-c fsync=${opts.fsync === false ? 'off' : 'on'}`, '-c max_connections=50'];
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    `-c listen_addresses=127.0.0.1`,
+    `-c fsync=${opts.fsync === false ? 'off' : 'on'}`,
+    '-c max_connections=50',
+  ];
   asPg('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', settings.join(' '), '-w', '-t', '30', 'start']);
   let stopped = false;
   return {

@@ -35,7 +35,9 @@ export function rfc3550Jitter(transitMs: readonly number[]): { mean: number; fin
 
 /** Runs of lost packets lasting at least CUTOFF_MIN_MS, as cut-offs with their start (s since the call began). */
 export function cutoffs(runs: readonly [number, number][], intervalMs: number): CutOff[] {
-  return runs.filter(([, n]) => n * intervalMs >= CUTOFF_MIN_MS).map(([first, n]) => ({ start_s: r2((first * intervalMs) / 1000), duration_s: r2((n * intervalMs) / 1000) }));
+  return runs
+    .filter(([, n]) => n * intervalMs >= CUTOFF_MIN_MS)
+    .map(([first, n]) => ({ start_s: r2((first * intervalMs) / 1000), duration_s: r2((n * intervalMs) / 1000) }));
 }
 
 /** The period of cut-offs that recur evenly (every gap within PERIOD_TOLERANCE of the median), else null. */
@@ -48,7 +50,11 @@ export function cutPeriod(cuts: readonly CutOff[]): number | null {
 }
 
 /** Largest fraction of packets lost in any window of `windowPackets` consecutive packets, and the mean run length. */
-export function burstLoss(runs: readonly [number, number][], sent: number, windowPackets: number): { maxPct: number; meanRun: number } {
+export function burstLoss(
+  runs: readonly [number, number][],
+  sent: number,
+  windowPackets: number,
+): { maxPct: number; meanRun: number } {
   if (sent === 0 || runs.length === 0) return { maxPct: 0, meanRun: 0 };
   const lost = new Uint8Array(sent);
   for (const [first, n] of runs) lost.fill(1, first, Math.min(sent, first + n));
@@ -72,7 +78,17 @@ export function eModel(rttMs: number, jitterMs: number, lossPct: number): { r: n
   return { r: r2(r), mos: r2(Math.min(4.5, Math.max(1, mos))) };
 }
 
-function direction(o: { sent: number; received: number; duplicates: number; reordered: number; runs: [number, number][]; transit: number[]; meanBytes: number; durationS: number; intervalMs: number }): DirectionMetrics {
+function direction(o: {
+  sent: number;
+  received: number;
+  duplicates: number;
+  reordered: number;
+  runs: [number, number][];
+  transit: number[];
+  meanBytes: number;
+  durationS: number;
+  intervalMs: number;
+}): DirectionMetrics {
   const j = rfc3550Jitter(o.transit);
   const b = burstLoss(o.runs, o.sent, Math.ceil(200 / o.intervalMs));
   return {
@@ -94,12 +110,32 @@ export function flowQuality(f: CallFlowRecord, profile: CallProfile): FlowQualit
   const durationS = (f.sent * profile.interval_ms) / 1000;
   const meanBytes = f.sent ? f.bytes_sent / f.sent : 0;
   const common = { meanBytes, durationS, intervalMs: profile.interval_ms };
-  const up = direction({ ...common, sent: f.sent, received: f.up_received, duplicates: f.up_duplicates, reordered: f.up_reordered, runs: f.up_lost_runs, transit: f.up_transit_ms });
-  const down = direction({ ...common, sent: f.up_received, received: f.round_trip_received, duplicates: f.down_duplicates, reordered: f.down_reordered, runs: f.down_lost_runs, transit: f.down_transit_ms });
-  const rtt = f.rtt_ms.length ? { p50: r2(quantile(f.rtt_ms, 0.5)!), p90: r2(quantile(f.rtt_ms, 0.9)!), max: r2(Math.max(...f.rtt_ms)) } : null;
+  const up = direction({
+    ...common,
+    sent: f.sent,
+    received: f.up_received,
+    duplicates: f.up_duplicates,
+    reordered: f.up_reordered,
+    runs: f.up_lost_runs,
+    transit: f.up_transit_ms,
+  });
+  const down = direction({
+    ...common,
+    sent: f.up_received,
+    received: f.round_trip_received,
+    duplicates: f.down_duplicates,
+    reordered: f.down_reordered,
+    runs: f.down_lost_runs,
+    transit: f.down_transit_ms,
+  });
+  const rtt = f.rtt_ms.length
+    ? { p50: r2(quantile(f.rtt_ms, 0.5)!), p90: r2(quantile(f.rtt_ms, 0.9)!), max: r2(Math.max(...f.rtt_ms)) }
+    : null;
   const rttMs = rtt?.p50 ?? 0;
   // The call is as good as its worse direction.
-  const e = [eModel(rttMs, up.jitter_ms, up.loss_pct), eModel(rttMs, down.jitter_ms, down.loss_pct)].sort((a, b) => a.r - b.r)[0]!;
+  const e = [eModel(rttMs, up.jitter_ms, up.loss_pct), eModel(rttMs, down.jitter_ms, down.loss_pct)].sort(
+    (a, b) => a.r - b.r,
+  )[0]!;
   const roundTripLoss = f.sent ? r2((100 * (f.sent - f.round_trip_received)) / f.sent) : 0;
   return {
     id: f.id,
@@ -129,4 +165,3 @@ export function mosMeaning(mos: number): string {
   if (mos >= 2.6) return 'nearly all callers dissatisfied: choppy, hard to follow';
   return 'not usable for a conversation';
 }
-

@@ -27,7 +27,14 @@
 // median delay, or 10 % less delivered throughput (Wehe's own area threshold is 0.5 for TCP replays; a
 // call suffers long before half of it is gone).
 
-import type { CallFlowRecord, CallTechnique, CallTestObservation, CallTestVerdict, Comparison, FlowQuality } from '../model/call-test.js';
+import type {
+  CallFlowRecord,
+  CallTechnique,
+  CallTestObservation,
+  CallTestVerdict,
+  Comparison,
+  FlowQuality,
+} from '../model/call-test.js';
 import type { PathVerdict, Technique } from '../model/verdict.js';
 import { cutoffs, cutPeriod, deliveredPerInterval, flowQuality, mosMeaning } from './call-quality.js';
 import { areaTest, ksTwoSample, quantile, twoProportionZ } from './stats.js';
@@ -56,26 +63,66 @@ export function compare(kind: Comparison['kind'], t: CallFlowRecord, c: CallFlow
     const tv = tN ? (100 * tLost) / tN : 0;
     const cv = cN ? (100 * cLost) / cN : 0;
     const effect = tv - cv;
-    out.push({ ...base, direction, metric: 'loss', treated_value: r2(tv), control_value: r2(cv), effect: r2(effect), test: 'two_proportion_z', p_value: z.p, significant: z.p < ALPHA && effect >= MIN_LOSS_PP });
+    out.push({
+      ...base,
+      direction,
+      metric: 'loss',
+      treated_value: r2(tv),
+      control_value: r2(cv),
+      effect: r2(effect),
+      test: 'two_proportion_z',
+      p_value: z.p,
+      significant: z.p < ALPHA && effect >= MIN_LOSS_PP,
+    });
   };
   if (t.up_from_helper && c.up_from_helper) {
     loss('up', t.sent - t.up_received, t.sent, c.sent - c.up_received, c.sent);
-    loss('down', t.up_received - t.round_trip_received, t.up_received, c.up_received - c.round_trip_received, c.up_received);
+    loss(
+      'down',
+      t.up_received - t.round_trip_received,
+      t.up_received,
+      c.up_received - c.round_trip_received,
+      c.up_received,
+    );
   }
   loss('round_trip', t.sent - t.round_trip_received, t.sent, c.sent - c.round_trip_received, c.sent);
-  for (const [direction, tt, ct] of [['up', t.up_transit_ms, c.up_transit_ms], ['down', t.down_transit_ms, c.down_transit_ms], ['round_trip', t.rtt_ms, c.rtt_ms]] as const) {
+  for (const [direction, tt, ct] of [
+    ['up', t.up_transit_ms, c.up_transit_ms],
+    ['down', t.down_transit_ms, c.down_transit_ms],
+    ['round_trip', t.rtt_ms, c.rtt_ms],
+  ] as const) {
     if (tt.length < 20 || ct.length < 20) continue;
     const ks = ksTwoSample(tt, ct);
     const tm = quantile(tt, 0.5)!;
     const cm = quantile(ct, 0.5)!;
-    out.push({ ...base, direction, metric: 'delay', treated_value: r2(tm), control_value: r2(cm), effect: r2(tm - cm), test: 'ks', p_value: ks.p, significant: ks.p < ALPHA && tm - cm >= MIN_DELAY_MS });
+    out.push({
+      ...base,
+      direction,
+      metric: 'delay',
+      treated_value: r2(tm),
+      control_value: r2(cm),
+      effect: r2(tm - cm),
+      test: 'ks',
+      p_value: ks.p,
+      significant: ks.p < ALPHA && tm - cm >= MIN_DELAY_MS,
+    });
   }
   const td = deliveredPerInterval(t);
   const cd = deliveredPerInterval(c);
   if (td.length >= 4 && cd.length >= 4) {
     const ks = ksTwoSample(td, cd);
     const area = areaTest(td, cd);
-    out.push({ ...base, direction: 'round_trip', metric: 'goodput', treated_value: r2(quantile(td, 0.5)!), control_value: r2(quantile(cd, 0.5)!), effect: r2(area), test: 'ks_area', p_value: ks.p, significant: ks.p < ALPHA && area >= MIN_AREA });
+    out.push({
+      ...base,
+      direction: 'round_trip',
+      metric: 'goodput',
+      treated_value: r2(quantile(td, 0.5)!),
+      control_value: r2(quantile(cd, 0.5)!),
+      effect: r2(area),
+      test: 'ks_area',
+      p_value: ks.p,
+      significant: ks.p < ALPHA && area >= MIN_AREA,
+    });
   }
   return out;
 }
@@ -84,7 +131,8 @@ const dead = (q: FlowQuality) => q.round_trip_loss_pct >= DEAD_LOSS_PCT;
 const passes = (q: FlowQuality) => q.round_trip_loss_pct <= PASSES_LOSS_PCT;
 
 function describe(c: Comparison): string {
-  const unit = c.metric === 'loss' ? ' % loss' : c.metric === 'delay' ? ' ms median transit' : ' delivered per interval (median)';
+  const unit =
+    c.metric === 'loss' ? ' % loss' : c.metric === 'delay' ? ' ms median transit' : ' delivered per interval (median)';
   const dir = c.direction === 'round_trip' ? 'round trip' : c.direction === 'up' ? 'upstream' : 'downstream';
   return `${dir} ${c.treated_value}${unit} vs ${c.control_value} (${c.test === 'two_proportion_z' ? 'two-proportion z' : 'Kolmogorov-Smirnov'} p = ${c.p_value.toExponential(1)})`;
 }
@@ -98,42 +146,94 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
   const scr = q(1);
   const nSig = q(2);
   const nScr = q(3);
-  if (o.failure !== null && o.failure !== 'x_helper_refused' && o.failure !== 'x_invalid_response' && flows.length === 0) {
-    return { ...base, status: 'inconclusive', reason: `the test call could not run: ${o.failure}${o.x_reason ? ` (${o.x_reason})` : ''}`, mos: null };
+  if (
+    o.failure !== null &&
+    o.failure !== 'x_helper_refused' &&
+    o.failure !== 'x_invalid_response' &&
+    flows.length === 0
+  ) {
+    return {
+      ...base,
+      status: 'inconclusive',
+      reason: `the test call could not run: ${o.failure}${o.x_reason ? ` (${o.x_reason})` : ''}`,
+      mos: null,
+    };
   }
   if (!sig || !scr || !nSig || !nScr) {
-    return { ...base, status: 'inconclusive', reason: `the test call could not run: ${o.failure ?? 'no flows'}${o.x_reason ? ` (${o.x_reason})` : ''}`, mos: null };
+    return {
+      ...base,
+      status: 'inconclusive',
+      reason: `the test call could not run: ${o.failure ?? 'no flows'}${o.x_reason ? ` (${o.x_reason})` : ''}`,
+      mos: null,
+    };
   }
-  if (o.failure === 'interrupted') return { ...base, status: 'inconclusive', reason: 'the test call was interrupted', mos: null };
+  if (o.failure === 'interrupted')
+    return { ...base, status: 'inconclusive', reason: 'the test call was interrupted', mos: null };
   const port = `UDP ${sig.port}`;
   const neutral = `UDP ${nSig.port}`;
   if (flows.every(dead)) {
-    return { ...base, status: 'inconclusive', reason: `no test packet came back on ${port} or ${neutral}, with or without the signature: UDP to the helper does not get through here (or the helper's UDP is down), which says nothing about ${o.service} in particular`, mos: null };
+    return {
+      ...base,
+      status: 'inconclusive',
+      reason: `no test packet came back on ${port} or ${neutral}, with or without the signature: UDP to the helper does not get through here (or the helper's UDP is down), which says nothing about ${o.service} in particular`,
+      mos: null,
+    };
   }
 
-  const comparisons = [...compare('signature', rec(0)!, rec(1)!), ...compare('signature', rec(2)!, rec(3)!), ...compare('port', rec(1)!, rec(3)!)];
+  const comparisons = [
+    ...compare('signature', rec(0)!, rec(1)!),
+    ...compare('signature', rec(2)!, rec(3)!),
+    ...compare('port', rec(1)!, rec(3)!),
+  ];
   const withCmp = { ...base, comparisons };
   const mos = sig.mos;
   const mosText = `MOS ${mos.toFixed(1)} (${mosMeaning(mos)})`;
 
   if (dead(sig) && passes(scr)) {
-    const also = dead(nSig) && passes(nScr) ? ` and on the neutral ${neutral} too (the signature itself is dropped, whatever the port)` : '';
-    return { ...withCmp, status: 'blocked', technique: 'call.signature', strength: 'strong', reason: `packets carrying ${o.service}'s call signature on ${port} got ${sig.round_trip_loss_pct} % round-trip loss while the same packets bit-inverted, interleaved with them, got ${scr.round_trip_loss_pct} %${also}: the signature is blocked`, mos };
+    const also =
+      dead(nSig) && passes(nScr)
+        ? ` and on the neutral ${neutral} too (the signature itself is dropped, whatever the port)`
+        : '';
+    return {
+      ...withCmp,
+      status: 'blocked',
+      technique: 'call.signature',
+      strength: 'strong',
+      reason: `packets carrying ${o.service}'s call signature on ${port} got ${sig.round_trip_loss_pct} % round-trip loss while the same packets bit-inverted, interleaved with them, got ${scr.round_trip_loss_pct} %${also}: the signature is blocked`,
+      mos,
+    };
   }
   if (dead(sig) && dead(scr) && (passes(nSig) || passes(nScr))) {
-    return { ...withCmp, status: 'blocked', technique: 'call.port', strength: 'strong', reason: `nothing got through on ${o.service}'s call port ${port} (${sig.round_trip_loss_pct} % and ${scr.round_trip_loss_pct} % round-trip loss, with and without the signature) while ${neutral} passed (${nScr.round_trip_loss_pct} %): the call port is blocked`, mos };
+    return {
+      ...withCmp,
+      status: 'blocked',
+      technique: 'call.port',
+      strength: 'strong',
+      reason: `nothing got through on ${o.service}'s call port ${port} (${sig.round_trip_loss_pct} % and ${scr.round_trip_loss_pct} % round-trip loss, with and without the signature) while ${neutral} passed (${nScr.round_trip_loss_pct} %): the call port is blocked`,
+      mos,
+    };
   }
 
-  const onPort = (kind: Comparison['kind'], treated: number) => comparisons.filter((c) => c.kind === kind && c.treated[0] === treated && c.significant);
+  const onPort = (kind: Comparison['kind'], treated: number) =>
+    comparisons.filter((c) => c.kind === kind && c.treated[0] === treated && c.significant);
   // The probe's own observations (round trip) must show it: the helper's report alone decides nothing.
   const own = (cs: Comparison[]) => (cs.some((c) => c.direction === 'round_trip') ? cs : []);
   const sigDiff = own(onPort('signature', 0));
   const portDiff = own(onPort('port', 1));
   if (sigDiff.length || portDiff.length) {
     const technique: CallTechnique = sigDiff.length ? 'call.signature' : 'call.port';
-    const which = sigDiff.length ? `${o.service}'s call signature on ${port} vs the same packets bit-inverted` : `${port} vs the neutral ${neutral} (bit-inverted flows)`;
+    const which = sigDiff.length
+      ? `${o.service}'s call signature on ${port} vs the same packets bit-inverted`
+      : `${port} vs the neutral ${neutral} (bit-inverted flows)`;
     const evidence = (sigDiff.length ? sigDiff : portDiff).map(describe).join('; ');
-    return { ...withCmp, status: 'throttled', technique, strength: 'strong', reason: `${which}: ${evidence}; ${mosText}`, mos };
+    return {
+      ...withCmp,
+      status: 'throttled',
+      technique,
+      strength: 'strong',
+      reason: `${which}: ${evidence}; ${mosText}`,
+      mos,
+    };
   }
 
   // No difference between the flows: judge the quality every flow shares.
@@ -142,19 +242,41 @@ export function judgeCallTest(o: CallTestObservation): CallTestVerdict {
   const allCuts = rtCuts.length >= cuts.length ? rtCuts : cuts;
   // A cut that runs into the call's start or end was cut short by the call itself: its start says nothing of the period.
   const callEndS = (rec(0)!.sent * o.profile.interval_ms) / 1000;
-  const period = cutPeriod(allCuts.filter((c) => c.start_s > 0 && c.start_s + c.duration_s < callEndS - o.profile.interval_ms / 1000));
+  const period = cutPeriod(
+    allCuts.filter((c) => c.start_s > 0 && c.start_s + c.duration_s < callEndS - o.profile.interval_ms / 1000),
+  );
   if (allCuts.length) {
     const every = period !== null ? `, every ${period} s` : '';
-    const list = allCuts.slice(0, 6).map((c) => `${c.start_s} s (${c.duration_s} s)`).join(', ');
-    return { ...withCmp, cut_period_s: period, status: 'degraded', technique: 'call.cutoff', strength: 'strong', reason: `the call was cut off ${allCuts.length} time(s)${every} — at ${list}${allCuts.length > 6 ? ', ...' : ''} — on every flow alike (not specific to ${o.service}); ${mosText}`, mos };
+    const list = allCuts
+      .slice(0, 6)
+      .map((c) => `${c.start_s} s (${c.duration_s} s)`)
+      .join(', ');
+    return {
+      ...withCmp,
+      cut_period_s: period,
+      status: 'degraded',
+      technique: 'call.cutoff',
+      strength: 'strong',
+      reason: `the call was cut off ${allCuts.length} time(s)${every} — at ${list}${allCuts.length > 6 ? ', ...' : ''} — on every flow alike (not specific to ${o.service}); ${mosText}`,
+      mos,
+    };
   }
   const loss = Math.max(sig.up.loss_pct, sig.down.loss_pct);
   if (loss >= DEGRADED_LOSS_PCT || mos < DEGRADED_MOS) {
-    return { ...withCmp, status: 'degraded', reason: `every flow alike: ${sig.up.loss_pct} % loss up, ${sig.down.loss_pct} % down, jitter ${sig.up.jitter_ms}/${sig.down.jitter_ms} ms, RTT ${sig.rtt_ms?.p50 ?? '?'} ms; ${mosText}; no difference between ${o.service}'s signature, its scrambled twin and the neutral port`, mos };
+    return {
+      ...withCmp,
+      status: 'degraded',
+      reason: `every flow alike: ${sig.up.loss_pct} % loss up, ${sig.down.loss_pct} % down, jitter ${sig.up.jitter_ms}/${sig.down.jitter_ms} ms, RTT ${sig.rtt_ms?.p50 ?? '?'} ms; ${mosText}; no difference between ${o.service}'s signature, its scrambled twin and the neutral port`,
+      mos,
+    };
   }
-  return { ...withCmp, status: 'ok', reason: `call-shaped UDP with ${o.service}'s signature passes on ${port}: ${sig.up.loss_pct} % loss up, ${sig.down.loss_pct} % down, jitter ${sig.up.jitter_ms}/${sig.down.jitter_ms} ms, RTT ${sig.rtt_ms?.p50 ?? '?'} ms; ${mosText}`, mos };
+  return {
+    ...withCmp,
+    status: 'ok',
+    reason: `call-shaped UDP with ${o.service}'s signature passes on ${port}: ${sig.up.loss_pct} % loss up, ${sig.down.loss_pct} % down, jitter ${sig.up.jitter_ms}/${sig.down.jitter_ms} ms, RTT ${sig.rtt_ms?.p50 ?? '?'} ms; ${mosText}`,
+    mos,
+  };
 }
-
 
 /**
  * The call path with the test call's verdict folded in. A test call that is blocked or throttled
@@ -169,12 +291,29 @@ export function callPathWithTest(p: PathVerdict, ct: CallTestVerdict): PathVerdi
   const { strength: _s, blocked_endpoints: _b, ...relays } = p;
   switch (ct.status) {
     case 'blocked':
-      return { ...relays, status: 'blocked', techniques: techniques([ct.technique!]), strength: 'strong', reason: `${note}; relays: ${p.reason}` };
+      return {
+        ...relays,
+        status: 'blocked',
+        techniques: techniques([ct.technique!]),
+        strength: 'strong',
+        reason: `${note}; relays: ${p.reason}`,
+      };
     case 'throttled':
       if (p.status === 'blocked') return { ...p, reason: `${p.reason}; ${note}` };
-      return { ...relays, status: 'degraded', techniques: techniques(['throttled', ct.technique!]), reason: `${note}; relays: ${p.reason}` };
+      return {
+        ...relays,
+        status: 'degraded',
+        techniques: techniques(['throttled', ct.technique!]),
+        reason: `${note}; relays: ${p.reason}`,
+      };
     case 'degraded':
-      if (p.status === 'accessible') return { ...relays, status: 'degraded', techniques: techniques(ct.technique ? [ct.technique] : []), reason: `${note}; relays: ${p.reason}` };
+      if (p.status === 'accessible')
+        return {
+          ...relays,
+          status: 'degraded',
+          techniques: techniques(ct.technique ? [ct.technique] : []),
+          reason: `${note}; relays: ${p.reason}`,
+        };
       return { ...p, reason: `${p.reason}; ${note}` };
     case 'ok':
     case 'inconclusive':

@@ -9,9 +9,19 @@
 // the same UDP port towards a neutral server.
 
 import { answersKnown, exchangesOf, type StunTarget } from '../catalogue/schema.js';
-import type { PathTrace, StunExchange, TraceHop } from '../model/observations.js';
 import type { Failure } from '../model/failure.js';
-import type { CallEvidence, ControlVerdict, EvidenceRef, EvidenceStrength, LayerVerdict, PathLocation, StatusFields, TargetStatus, Technique } from '../model/verdict.js';
+import type { PathTrace, StunExchange, TraceHop } from '../model/observations.js';
+import type {
+  CallEvidence,
+  ControlVerdict,
+  EvidenceRef,
+  EvidenceStrength,
+  LayerVerdict,
+  PathLocation,
+  StatusFields,
+  TargetStatus,
+  Technique,
+} from '../model/verdict.js';
 import { portOf } from './controls.js';
 import { describeAnswer, exchangeOutcomes } from './exchanges.js';
 import { OUTAGE_LIKE } from './layers.js';
@@ -59,13 +69,25 @@ function locate(hop: TraceHop, traces: PathTrace[], relayAsn: number | undefined
   const vantage = vantageAsnOf(traces, relayAsn);
   // A router without a known network (a private address) counts as the measuring network's until a
   // router of another network has been seen on the way.
-  const leftAt = Math.min(...traces.flatMap((t) => routers(t)).filter((h) => h.asn !== undefined && h.asn !== vantage).map((h) => h.ttl), Infinity);
+  const leftAt = Math.min(
+    ...traces
+      .flatMap((t) => routers(t))
+      .filter((h) => h.asn !== undefined && h.asn !== vantage)
+      .map((h) => h.ttl),
+    Infinity,
+  );
   let network: PathLocation['network'];
   if (hop.asn !== undefined && hop.asn === relayAsn) network = 'relay';
   else if (hop.asn !== undefined && vantage !== undefined) network = hop.asn === vantage ? 'vantage' : 'beyond';
   else if (hop.asn === undefined && vantage !== undefined && hop.ttl < leftAt) network = 'vantage';
   else network = 'unknown';
-  return { hop: hop.ttl, address: hop.address!, ...(hop.asn !== undefined ? { asn: hop.asn } : {}), ...(hop.as_name ? { as_name: hop.as_name } : {}), network };
+  return {
+    hop: hop.ttl,
+    address: hop.address!,
+    ...(hop.asn !== undefined ? { asn: hop.asn } : {}),
+    ...(hop.as_name ? { as_name: hop.as_name } : {}),
+    network,
+  };
 }
 
 const NETWORK_WORDS: Record<PathLocation['network'], string> = {
@@ -87,37 +109,63 @@ const flagsOf = (h: TraceHop | undefined) => (h?.flags?.length ? ` answering ${h
 export function judgeLocalisation(i: LocalisationInput): LocalisationFinding {
   const { udp, compare, neutral } = i;
   if (!udp) return { kind: 'unknown', why: 'no path probes were made' };
-  if (!ran(udp)) return { kind: 'unknown', why: `path localisation could not run: ${String(udp.failure).replace(/^unknown_failure: /, '')}` };
+  if (!ran(udp))
+    return {
+      kind: 'unknown',
+      why: `path localisation could not run: ${String(udp.failure).replace(/^unknown_failure: /, '')}`,
+    };
   const relayAsn = udp.destination_asn;
   const traces = [udp, ...(usable(compare) ? [compare] : [])];
   const where = (h: TraceHop) => locate(h, traces, relayAsn);
-  const cmpName = compare ? (compare.protocol === 'tcp' ? `TCP to port ${portOf(compare.address)}` : compare.protocol === 'icmp' ? 'ICMP echo' : compare.protocol.toUpperCase()) : '';
+  const cmpName = compare
+    ? compare.protocol === 'tcp'
+      ? `TCP to port ${portOf(compare.address)}`
+      : compare.protocol === 'icmp'
+        ? 'ICMP echo'
+        : compare.protocol.toUpperCase()
+    : '';
 
   const intoRelay = relayAsn !== undefined ? answering(udp).find((h) => h.asn === relayAsn) : undefined;
   if (udp.reached) {
     const h = answering(udp).find((x) => x.address === destIp(udp))!;
     return { kind: 'open', reached: where(h), how: `the relay's own address answered the UDP probes at hop ${h.ttl}` };
   }
-  if (intoRelay) return { kind: 'open', reached: where(intoRelay), how: `UDP probes reach ${describeLocation(where(intoRelay))}` };
+  if (intoRelay)
+    return { kind: 'open', reached: where(intoRelay), how: `UDP probes reach ${describeLocation(where(intoRelay))}` };
 
   const last = lastRouter(udp);
   const k = last?.ttl ?? 0;
   if (compare === undefined || !ran(compare)) {
     const why = compare ? String(compare.failure).replace(/^unknown_failure: /, '') : 'no comparison probes were made';
     if (k === 0) return { kind: 'unknown', why: `no router answered the UDP probes; ${why}` };
-    return { kind: 'unknown', where: where(last!), why: `UDP probes stop after ${describeLocation(where(last!))}, and the relay's network was not seen; ${why}` };
+    return {
+      kind: 'unknown',
+      where: where(last!),
+      why: `UDP probes stop after ${describeLocation(where(last!))}, and the relay's network was not seen; ${why}`,
+    };
   }
   const cmpRouters = routers(compare);
   const cmpBeyond = cmpRouters.filter((h) => h.ttl > k);
   const cmpReaches = compare.reached || (relayAsn !== undefined && answering(compare).some((h) => h.asn === relayAsn));
   if (k === 0) {
-    return { kind: 'unknown', why: cmpRouters.length ? `no router answered the UDP probes, while ${cmpRouters.length} answered ${cmpName} probes: too little to locate anything` : 'no router answered any probe (ICMP filtered on the way?)' };
+    return {
+      kind: 'unknown',
+      why: cmpRouters.length
+        ? `no router answered the UDP probes, while ${cmpRouters.length} answered ${cmpName} probes: too little to locate anything`
+        : 'no router answered any probe (ICMP filtered on the way?)',
+    };
   }
   const loc = where(last!);
   const neutralBeyond = usable(neutral) ? farthest(neutral) > k : undefined;
   if (cmpBeyond.length > 0) {
-    const technique: Technique = neutralBeyond === undefined ? 'udp.no_response' : neutralBeyond ? 'udp.address_blocked' : 'udp.port_blocked';
-    const portWords = neutralBeyond === undefined ? '' : neutralBeyond ? `, while UDP to port ${portOf(udp.address)} of a neutral server goes further (hop ${farthest(neutral!)})` : `; UDP to port ${portOf(udp.address)} of a neutral server stops there too (the port is dropped whatever the destination)`;
+    const technique: Technique =
+      neutralBeyond === undefined ? 'udp.no_response' : neutralBeyond ? 'udp.address_blocked' : 'udp.port_blocked';
+    const portWords =
+      neutralBeyond === undefined
+        ? ''
+        : neutralBeyond
+          ? `, while UDP to port ${portOf(udp.address)} of a neutral server goes further (hop ${farthest(neutral!)})`
+          : `; UDP to port ${portOf(udp.address)} of a neutral server stops there too (the port is dropped whatever the destination)`;
     return {
       kind: 'stopped',
       where: loc,
@@ -127,13 +175,28 @@ export function judgeLocalisation(i: LocalisationInput): LocalisationFinding {
     };
   }
   if (cmpReaches) {
-    return { kind: 'open', reached: loc, how: `UDP probes go as far as any router on the way answers (${describeLocation(loc)}), and ${cmpName} probes reach the relay: open as far as can be seen` };
+    return {
+      kind: 'open',
+      reached: loc,
+      how: `UDP probes go as far as any router on the way answers (${describeLocation(loc)}), and ${cmpName} probes reach the relay: open as far as can be seen`,
+    };
   }
   const both = `UDP and ${cmpName} probes to the relay both stop after ${describeLocation(loc)}${flagsOf(last)}`;
   if (loc.network === 'vantage' && neutralBeyond) {
-    return { kind: 'stopped', where: loc, technique: 'udp.address_blocked', strength: 'weak', how: `${both}, while UDP on the same port to a neutral server goes further: consistent with your network dropping all traffic to the relay's address (a routing hole would look the same)` };
+    return {
+      kind: 'stopped',
+      where: loc,
+      technique: 'udp.address_blocked',
+      strength: 'weak',
+      how: `${both}, while UDP on the same port to a neutral server goes further: consistent with your network dropping all traffic to the relay's address (a routing hole would look the same)`,
+    };
   }
-  if (loc.network === 'beyond') return { kind: 'unreachable', where: loc, how: `${both}: the relay's network is unreachable from here (an outage or a routing problem beyond your network), not a block by your network` };
+  if (loc.network === 'beyond')
+    return {
+      kind: 'unreachable',
+      where: loc,
+      how: `${both}: the relay's network is unreachable from here (an outage or a routing problem beyond your network), not a block by your network`,
+    };
   return { kind: 'unknown', where: loc, why: `${both}: cannot tell where the fault is` };
 }
 
@@ -153,9 +216,17 @@ export interface CallChainJudgement {
 }
 
 /** Extra fields of a layer of status S: a block names its technique and strength (the compiler checks it). */
-type LayerExtra<S extends TargetStatus> = S extends 'blocked' ? [StatusFields<S> & { failure?: Failure }] : [{ failure?: Failure }?];
+type LayerExtra<S extends TargetStatus> = S extends 'blocked'
+  ? [StatusFields<S> & { failure?: Failure }]
+  : [{ failure?: Failure }?];
 
-function layer<S extends TargetStatus>(layerName: LayerVerdict['layer'], status: S, reason: string, evidence: EvidenceRef[], ...[extra]: LayerExtra<S>): LayerVerdict {
+function layer<S extends TargetStatus>(
+  layerName: LayerVerdict['layer'],
+  status: S,
+  reason: string,
+  evidence: EvidenceRef[],
+  ...[extra]: LayerExtra<S>
+): LayerVerdict {
   return { layer: layerName, status, ...extra, reason, evidence } as LayerVerdict;
 }
 
@@ -182,20 +253,42 @@ export function judgeCallChain(i: CallChainInput): CallChainJudgement {
   const port = portOf(address);
   const traceRefs: EvidenceRef[] = i.traces.map((t) => ({ key: 'x_traces', index: t.index }));
   const byPurpose = (p: PathTrace['x_purpose']) => i.traces.find((t) => t.x.x_purpose === p)?.x;
-  const finding = i.traces.length ? judgeLocalisation({ udp: byPurpose('relay_udp'), compare: byPurpose('relay_compare'), neutral: byPurpose('neutral_udp') }) : undefined;
+  const finding = i.traces.length
+    ? judgeLocalisation({
+        udp: byPurpose('relay_udp'),
+        compare: byPurpose('relay_compare'),
+        neutral: byPurpose('neutral_udp'),
+      })
+    : undefined;
   const path = finding ? [pathLayer(finding, traceRefs)] : [];
   const allRefs = [...refs, ...traceRefs];
   // The `stun` layer carries the chain's verdict; the `path` layer only describes the localisation, so
   // it may never make the chain worse than that verdict (a stop seen on a network that is down, say).
-  const stun = <S extends TargetStatus>(status: S, reason: string, call: CallEvidence, ...extra: LayerExtra<S>): CallChainJudgement => ({
+  const stun = <S extends TargetStatus>(
+    status: S,
+    reason: string,
+    call: CallEvidence,
+    ...extra: LayerExtra<S>
+  ): CallChainJudgement => ({
     layers: [
       layer('stun', status, reason, allRefs, ...extra),
       // An answer supersedes any localisation: its layer is left out then.
-      ...(call.answered ? [] : path.map((l) => (l.status === 'blocked' && status !== 'blocked' ? { ...layer('path', 'inconclusive', `${l.reason} (not counted: ${reason})`, l.evidence) } : l))),
+      ...(call.answered
+        ? []
+        : path.map((l) =>
+            l.status === 'blocked' && status !== 'blocked'
+              ? { ...layer('path', 'inconclusive', `${l.reason} (not counted: ${reason})`, l.evidence) }
+              : l,
+          )),
     ],
     call,
   });
-  const where = finding?.kind === 'stopped' || finding?.kind === 'unreachable' ? finding.where : finding?.kind === 'open' ? finding.reached : finding?.where;
+  const where =
+    finding?.kind === 'stopped' || finding?.kind === 'unreachable'
+      ? finding.where
+      : finding?.kind === 'open'
+        ? finding.reached
+        : finding?.where;
   const at = where ? { where } : {};
 
   // 1. Answers: the strongest evidence there is.
@@ -212,9 +305,15 @@ export function judgeCallChain(i: CallChainInput): CallChainJudgement {
         { technique: 'stun.app_signature', strength: 'strong', failure: marked.x.failure },
       );
     }
-    const notes = answered.filter((o) => o.matches === false).map((o) => `${o.spec.id} answered ${o.mismatch} (the catalogue may need updating)`);
+    const notes = answered
+      .filter((o) => o.matches === false)
+      .map((o) => `${o.spec.id} answered ${o.mismatch} (the catalogue may need updating)`);
     const what = answered.map((o) => `${o.spec.id}: ${describeAnswer(o.x.response!)}`).join('; ');
-    return stun('ok', `${address} answered (${what}): the UDP path to the relay works${notes.length ? `; ${notes.join('; ')}` : ''}`, { level: 'answered', answered: ids });
+    return stun(
+      'ok',
+      `${address} answered (${what}): the UDP path to the relay works${notes.length ? `; ${notes.join('; ')}` : ''}`,
+      { level: 'answered', answered: ids },
+    );
   }
 
   // 2. No answer. What a plain silence means depends on the controls first, then on where packets stop.
@@ -223,67 +322,148 @@ export function judgeCallChain(i: CallChainInput): CallChainJudgement {
   const sent = outcomes.reduce((n, o) => n + o.x.sent.length, 0);
   const kinds = outcomes.map((o) => o.spec.id).join(', ');
   const interrupted = outcomes.find((o) => o.interrupted);
-  if (interrupted) return stun('inconclusive', `exchanges with ${address} interrupted`, { level: 'inconclusive' }, { failure: 'interrupted' });
+  if (interrupted)
+    return stun(
+      'inconclusive',
+      `exchanges with ${address} interrupted`,
+      { level: 'inconclusive' },
+      { failure: 'interrupted' },
+    );
   const junk = outcomes.filter((o) => o.x.malformed.length > 0);
   if (junk.length) {
-    return stun('failed', `${address} sent ${junk.reduce((n, o) => n + o.x.malformed.length, 0)} datagram(s) that are not a valid answer: the path carries UDP`, { level: 'inconclusive' }, { failure: first.x.failure });
+    return stun(
+      'failed',
+      `${address} sent ${junk.reduce((n, o) => n + o.x.malformed.length, 0)} datagram(s) that are not a valid answer: the path carries UDP`,
+      { level: 'inconclusive' },
+      { failure: first.x.failure },
+    );
   }
   const refused = outcomes.find((o) => o.refused || (o.x.failure !== null && OUTAGE_LIKE.has(o.x.failure)));
-  const what = refused ? (refused.refused ? 'ICMP port unreachable' : `${refused.x.failure}`) : `no answer to ${kinds} after ${sent} request(s)`;
+  const what = refused
+    ? refused.refused
+      ? 'ICMP port unreachable'
+      : `${refused.x.failure}`
+    : `no answer to ${kinds} after ${sent} request(s)`;
   const technique: Technique = refused?.refused ? 'udp.refused' : 'udp.no_response';
   const st = i.controls.stun;
   const failure = refused?.x.failure ?? first.x.failure;
-  const locWords = finding?.kind === 'stopped' ? `; ${finding.how}` : finding?.kind === 'open' ? `; UDP without the STUN header ${finding.how.replace(/^UDP probes /, '')}` : '';
+  const locWords =
+    finding?.kind === 'stopped'
+      ? `; ${finding.how}`
+      : finding?.kind === 'open'
+        ? `; UDP without the STUN header ${finding.how.replace(/^UDP probes /, '')}`
+        : '';
 
   if (st.classification === 'udp_down' || !i.controls.udp.ok) {
-    return stun('inconclusive', `${address}: ${what}, but no neutral UDP server answers either`, { level: 'inconclusive' }, { failure });
+    return stun(
+      'inconclusive',
+      `${address}: ${what}, but no neutral UDP server answers either`,
+      { level: 'inconclusive' },
+      { failure },
+    );
   }
   if (st.classification === 'port_blocked' && st.blocked_ports.includes(port)) {
-    return stun('blocked', `${address}: ${what}; neutral STUN is silent on port ${port} too but answers on ${st.answered_ports.join(', ')}: UDP port ${port} blocked${locWords}`, { level: 'blocked', ...at }, {
-      technique: refused?.refused ? technique : 'udp.port_blocked',
-      strength: 'strong',
-      failure,
-    });
+    return stun(
+      'blocked',
+      `${address}: ${what}; neutral STUN is silent on port ${port} too but answers on ${st.answered_ports.join(', ')}: UDP port ${port} blocked${locWords}`,
+      { level: 'blocked', ...at },
+      {
+        technique: refused?.refused ? technique : 'udp.port_blocked',
+        strength: 'strong',
+        failure,
+      },
+    );
   }
   if (st.classification === 'signature_blocked' && !refused) {
-    return stun('blocked', `${address}: ${what}; neutral STUN is silent on every port while other UDP works: STUN blocked by signature${locWords}`, { level: 'blocked', ...at }, {
-      technique: 'stun.signature_blocked',
-      strength: 'strong',
-      failure,
-    });
+    return stun(
+      'blocked',
+      `${address}: ${what}; neutral STUN is silent on every port while other UDP works: STUN blocked by signature${locWords}`,
+      { level: 'blocked', ...at },
+      {
+        technique: 'stun.signature_blocked',
+        strength: 'strong',
+        failure,
+      },
+    );
   }
   // An ICMP error says something is there and refuses: a closed port or a host that is down.
   if (refused) {
-    return stun('failed', `${address}: ${what} — what a closed port or a host that is down does; not counted as censorship${finding && finding.kind !== 'open' ? `; ${finding.kind === 'unknown' ? finding.why : finding.how}` : ''}`, { level: 'inconclusive', ...at }, { failure });
+    return stun(
+      'failed',
+      `${address}: ${what} — what a closed port or a host that is down does; not counted as censorship${finding && finding.kind !== 'open' ? `; ${finding.kind === 'unknown' ? finding.why : finding.how}` : ''}`,
+      { level: 'inconclusive', ...at },
+      { failure },
+    );
   }
 
   const known = answersKnown(i.target);
   const expected = outcomes.filter((o) => o.spec.answer);
-  const knownWords = known ? `the relay should answer ${expected.map((o) => o.spec.id).join(', ')} (${expected[0]!.spec.source}) and did not` : 'this relay is not known to answer strangers';
+  const knownWords = known
+    ? `the relay should answer ${expected.map((o) => o.spec.id).join(', ')} (${expected[0]!.spec.source}) and did not`
+    : 'this relay is not known to answer strangers';
   if (!finding) {
     // Localisation was not attempted (an unverified relay, or a run without it).
     if (known && st.answered_ports.length > 0) {
-      return stun('blocked', `${address}: ${what}; ${knownWords}, while neutral STUN answers on port ${st.answered_ports.join(', ')}: consistent with UDP to the relay being dropped, also with the relay having changed (not localised)`, { level: 'blocked' }, { technique, strength: 'weak', failure });
+      return stun(
+        'blocked',
+        `${address}: ${what}; ${knownWords}, while neutral STUN answers on port ${st.answered_ports.join(', ')}: consistent with UDP to the relay being dropped, also with the relay having changed (not localised)`,
+        { level: 'blocked' },
+        { technique, strength: 'weak', failure },
+      );
     }
-    return stun('inconclusive', `${address}: ${what}; ${knownWords}, and where packets stop was not measured`, { level: 'inconclusive' }, { failure });
+    return stun(
+      'inconclusive',
+      `${address}: ${what}; ${knownWords}, and where packets stop was not measured`,
+      { level: 'inconclusive' },
+      { failure },
+    );
   }
   switch (finding.kind) {
     case 'open':
       if (known) {
-        return stun('inconclusive', `${address}: ${what}; ${knownWords}, while ${finding.how}: STUN towards it filtered, or the relay no longer answers (the catalogue may be out of date)`, { level: 'inconclusive', where: finding.reached }, { failure });
+        return stun(
+          'inconclusive',
+          `${address}: ${what}; ${knownWords}, while ${finding.how}: STUN towards it filtered, or the relay no longer answers (the catalogue may be out of date)`,
+          { level: 'inconclusive', where: finding.reached },
+          { failure },
+        );
       }
-      return stun('ok', `${address}: ${what} (${knownWords}); ${finding.how}: path open up to the relay's network, a positive answer weaker than a reply from the relay itself`, { level: 'path_open', where: finding.reached });
+      return stun(
+        'ok',
+        `${address}: ${what} (${knownWords}); ${finding.how}: path open up to the relay's network, a positive answer weaker than a reply from the relay itself`,
+        { level: 'path_open', where: finding.reached },
+      );
     case 'stopped':
-      return stun('blocked', `${address}: ${what}; ${finding.how}`, { level: 'blocked', where: finding.where }, { technique: finding.technique, strength: finding.strength, failure });
+      return stun(
+        'blocked',
+        `${address}: ${what}; ${finding.how}`,
+        { level: 'blocked', where: finding.where },
+        { technique: finding.technique, strength: finding.strength, failure },
+      );
     case 'unreachable':
       // Not a block: an outage beyond this network; inconclusive (not `failed`), so that a call path
       // whose relay is unreachable never reads as working beside another call target that does.
-      return stun('inconclusive', `${address}: ${what}; ${finding.how}`, { level: 'inconclusive', where: finding.where }, { failure });
+      return stun(
+        'inconclusive',
+        `${address}: ${what}; ${finding.how}`,
+        { level: 'inconclusive', where: finding.where },
+        { failure },
+      );
     case 'unknown':
       if (known && st.answered_ports.length > 0) {
-        return stun('blocked', `${address}: ${what}; ${knownWords}, while neutral STUN answers on port ${st.answered_ports.join(', ')}: consistent with UDP to the relay being dropped, also with the relay having changed; ${finding.why}`, { level: 'blocked', ...at }, { technique, strength: 'weak', failure });
+        return stun(
+          'blocked',
+          `${address}: ${what}; ${knownWords}, while neutral STUN answers on port ${st.answered_ports.join(', ')}: consistent with UDP to the relay being dropped, also with the relay having changed; ${finding.why}`,
+          { level: 'blocked', ...at },
+          { technique, strength: 'weak', failure },
+        );
       }
-      return stun('inconclusive', `${address}: ${what}; ${knownWords}; ${finding.why}`, { level: 'inconclusive', ...at }, { failure });
+      return stun(
+        'inconclusive',
+        `${address}: ${what}; ${knownWords}; ${finding.why}`,
+        { level: 'inconclusive', ...at },
+        { failure },
+      );
     default:
       return finding satisfies never;
   }

@@ -64,7 +64,8 @@ export function summarizeControls(obs: Observations): ControlVerdict {
   }
   // STUN silent everywhere: blocked by signature only if the network otherwise works (other UDP and
   // the neutral TLS host); a network that lets nothing but DNS through (a captive portal) proves nothing.
-  else if (udpOk && tlsOk && new Set(obs.x_stun.map((s) => s.address)).size >= MIN_SILENT_SERVERS) classification = 'signature_blocked';
+  else if (udpOk && tlsOk && new Set(obs.x_stun.map((s) => s.address)).size >= MIN_SILENT_SERVERS)
+    classification = 'signature_blocked';
   else if (udpOk) classification = 'unknown';
   else classification = 'udp_down';
 
@@ -74,26 +75,40 @@ export function summarizeControls(obs: Observations): ControlVerdict {
   const network: ControlVerdict['network'] = !anyUp ? 'down' : allUp ? 'up' : 'partial';
 
   const parts: string[] = [];
-  parts.push(dnsOk ? `neutral DNS answered (${[dohOk && 'DoH', udpOk && 'UDP'].filter(Boolean).join(' and ')})` : 'no neutral resolver answered');
+  parts.push(
+    dnsOk
+      ? `neutral DNS answered (${[dohOk && 'DoH', udpOk && 'UDP'].filter(Boolean).join(' and ')})`
+      : 'no neutral resolver answered',
+  );
   if (!localOk) parts.push("the network's own resolver did not resolve neutral names");
   parts.push(tlsOk ? 'neutral TLS host reachable' : 'neutral TLS host unreachable');
   switch (classification) {
     case 'open': {
       const lone = silent.filter((p) => !blockable.includes(p));
-      parts.push(`neutral STUN answered on port ${answeredPorts.join(', ')}${lone.length ? ` (a single control silent on ${lone.join(', ')}: not enough to call the port blocked)` : ''}`);
+      parts.push(
+        `neutral STUN answered on port ${answeredPorts.join(', ')}${lone.length ? ` (a single control silent on ${lone.join(', ')}: not enough to call the port blocked)` : ''}`,
+      );
       break;
     }
     case 'port_blocked':
-      parts.push(`neutral STUN silent on port ${blockedPorts.join(', ')} but answered on ${answeredPorts.join(', ')} (port-based UDP blocking)`);
+      parts.push(
+        `neutral STUN silent on port ${blockedPorts.join(', ')} but answered on ${answeredPorts.join(', ')} (port-based UDP blocking)`,
+      );
       break;
     case 'signature_blocked':
-      parts.push(`neutral STUN silent on every port (${silent.join(', ')}) while other UDP works (STUN blocked by signature)`);
+      parts.push(
+        `neutral STUN silent on every port (${silent.join(', ')}) while other UDP works (STUN blocked by signature)`,
+      );
       break;
     case 'udp_down':
       parts.push('no UDP exchange with any neutral server succeeded');
       break;
     case 'unknown':
-      parts.push(tried.size === 0 ? 'no STUN control measured' : 'neutral STUN silent on every port, but the neutral TLS host is unreachable too: cannot tell STUN blocking from a network that lets little through');
+      parts.push(
+        tried.size === 0
+          ? 'no STUN control measured'
+          : 'neutral STUN silent on every port, but the neutral TLS host is unreachable too: cannot tell STUN blocking from a network that lets little through',
+      );
   }
   const reason = network === 'down' ? `network down: ${parts.join('; ')}` : parts.join('; ');
 

@@ -16,9 +16,9 @@
 // A forged answer blocks the target at the DNS layer whatever happens at the next one.
 
 import type { ControlNetwork } from '../catalogue/schema.js';
+import { addressesOf, isBogusAnswer } from '../model/dns-answers.js';
 import type { DnsQuery, Observations } from '../model/observations.js';
 import type { ControlVerdict, EvidenceRef, LayerVerdict, TargetStatus, Technique } from '../model/verdict.js';
-import { addressesOf, isBogusAnswer } from '../model/dns-answers.js';
 import { canonicalIp, splitHostPort } from '../util/ip.js';
 import { resolverAnswered } from './controls.js';
 
@@ -54,7 +54,12 @@ const FAILURE_TECHNIQUE: Record<string, Technique> = {
  * the end), while one validates at an address of the encrypted control. A CDN's other address
  * validates for the name; a forged one does not.
  */
-function forgedByTls(hostname: string, obs: Observations, localAddrs: string[], dohAddrs: string[]): string | undefined {
+function forgedByTls(
+  hostname: string,
+  obs: Observations,
+  localAddrs: string[],
+  dohAddrs: string[],
+): string | undefined {
   const name = hostname.toLowerCase();
   const ipOf = (address: string) => canonicalIp(splitHostPort(address, 443).host) ?? address;
   const hs = obs.tls_handshakes.filter((h) => h.x_sni_kind === 'target' && h.server_name.toLowerCase() === name);
@@ -64,9 +69,14 @@ function forgedByTls(hostname: string, obs: Observations, localAddrs: string[], 
   if (!good) return undefined;
   const ended = (f: string | null) => f !== null && f !== 'interrupted';
   const tried = atLocal.filter((h) => ended(h.failure));
-  const connects = obs.tcp_connect.filter((c) => localAddrs.includes(canonicalIp(c.ip) ?? c.ip) && ended(c.status.failure));
+  const connects = obs.tcp_connect.filter(
+    (c) => localAddrs.includes(canonicalIp(c.ip) ?? c.ip) && ended(c.status.failure),
+  );
   if (tried.length === 0 && connects.length === 0) return undefined;
-  const what = tried.length > 0 ? `TLS for ${hostname} there fails (${[...new Set(tried.map((h) => h.failure))].join(', ')})` : `connecting there fails (${[...new Set(connects.map((c) => c.status.failure))].join(', ')})`;
+  const what =
+    tried.length > 0
+      ? `TLS for ${hostname} there fails (${[...new Set(tried.map((h) => h.failure))].join(', ')})`
+      : `connecting there fails (${[...new Set(connects.map((c) => c.status.failure))].join(', ')})`;
   return `${what} while it validates at ${good.address}, the encrypted control's address`;
 }
 
@@ -80,10 +90,20 @@ function forgedBySibling(hostname: string, obs: Observations, localAddrs: string
   const names = [...new Set(obs.queries.map((q) => q.hostname))].filter((h) => h !== hostname);
   for (const other of names) {
     const qs = obs.queries.filter((q) => q.hostname === other);
-    const local = [...new Set(qs.filter((q) => q.x_resolver_role === 'local' && q.failure === null).flatMap((q) => addressesOf(q.answers)))];
+    const local = [
+      ...new Set(
+        qs.filter((q) => q.x_resolver_role === 'local' && q.failure === null).flatMap((q) => addressesOf(q.answers)),
+      ),
+    ];
     const shared = local.filter((ip) => localAddrs.includes(ip));
     if (shared.length === 0) continue;
-    const doh = [...new Set(qs.filter((q) => q.x_resolver_role === 'control' && q.engine === 'doh' && q.failure === null).flatMap((q) => addressesOf(q.answers)))];
+    const doh = [
+      ...new Set(
+        qs
+          .filter((q) => q.x_resolver_role === 'control' && q.engine === 'doh' && q.failure === null)
+          .flatMap((q) => addressesOf(q.answers)),
+      ),
+    ];
     if (doh.length === 0 || local.some((ip) => doh.includes(ip))) continue;
     const why = forgedByTls(other, obs, local, doh);
     if (why) return `the same address (${shared.slice(0, 3).join(', ')}) is a forgery for ${other}: ${why}`;
@@ -116,7 +136,9 @@ export function judgeDns(
     const valid = validReplies(q);
     if (valid.length < 2) return false;
     const first = valid[0]!;
-    return valid.slice(1).some((r) => r.rcode !== first.rcode || !sameSet(addressesOf(r.answers), addressesOf(first.answers)));
+    return valid
+      .slice(1)
+      .some((r) => r.rcode !== first.rcode || !sameSet(addressesOf(r.answers), addressesOf(first.answers)));
   });
   // An address missing from some reply of an injected query is suspect (the replies disagree on it).
   const suspect = new Set<string>();
@@ -125,19 +147,47 @@ export function judgeDns(
     for (const set of all) for (const ip of set) if (!all.every((x) => x.includes(ip))) suspect.add(ip);
   }
   // Without DoH, the plain-UDP control answers that nobody contested.
-  const plainAddrs = [...new Set(plainControl.filter((q) => q.failure === null && !injected.includes(q)).flatMap((q) => addressesOf(q.answers)))];
+  const plainAddrs = [
+    ...new Set(
+      plainControl.filter((q) => q.failure === null && !injected.includes(q)).flatMap((q) => addressesOf(q.answers)),
+    ),
+  ];
   const controlAddrs = dohAnswered ? dohAddrs : plainAddrs.filter((ip) => !suspect.has(ip));
-  const controlNx = (dohAnswered ? doh : control).some((q) => q.failure === 'dns_nxdomain_error') && controlAddrs.length === 0;
+  const controlNx =
+    (dohAnswered ? doh : control).some((q) => q.failure === 'dns_nxdomain_error') && controlAddrs.length === 0;
   // Suspect addresses the neutral answer confirms are kept: the genuine reply of a pair.
   const injectedAddrs = new Set([...suspect].filter((ip) => !controlAddrs.includes(ip)));
 
-  const localRaw = [...new Set(local.flatMap((q) => addressesOf(q.answers)).concat(local.flatMap((q) => (q.x_replies ?? []).filter((r) => !r.x_malformed).flatMap((r) => addressesOf(r.answers)))))];
+  const localRaw = [
+    ...new Set(
+      local
+        .flatMap((q) => addressesOf(q.answers))
+        .concat(
+          local.flatMap((q) =>
+            (q.x_replies ?? []).filter((r) => !r.x_malformed).flatMap((r) => addressesOf(r.answers)),
+          ),
+        ),
+    ),
+  ];
   const bogus = localRaw.filter((ip) => isBogusAnswer(ip, net) || injectedAddrs.has(ip));
   const localAddrs = localRaw.filter((ip) => !bogus.includes(ip));
 
   // A block names its technique; its strength follows from it.
-  const v = <S extends TargetStatus>(status: S, reason: string, ...[technique, evidence = refs(() => true)]: S extends 'blocked' ? [Technique, EvidenceRef[]?] : []): DnsJudgement => ({
-    verdict: (status === 'blocked' ? { layer: 'dns', status, technique: technique!, strength: WEAK_DNS.has(technique!) ? 'weak' : 'strong', reason, evidence } : { layer: 'dns', status, reason, evidence }) as LayerVerdict,
+  const v = <S extends TargetStatus>(
+    status: S,
+    reason: string,
+    ...[technique, evidence = refs(() => true)]: S extends 'blocked' ? [Technique, EvidenceRef[]?] : []
+  ): DnsJudgement => ({
+    verdict: (status === 'blocked'
+      ? {
+          layer: 'dns',
+          status,
+          technique: technique!,
+          strength: WEAK_DNS.has(technique!) ? 'weak' : 'strong',
+          reason,
+          evidence,
+        }
+      : { layer: 'dns', status, reason, evidence }) as LayerVerdict,
     localAddrs,
     controlAddrs,
     bogusAddrs: bogus,
@@ -145,11 +195,21 @@ export function judgeDns(
 
   if (injected.length > 0) {
     const where = injected.map((q) => q.resolver_address).join(', ');
-    return v('blocked', `two different replies to one query for ${hostname} (from ${where}): an on-path box injected a forged answer`, 'dns.injection', refs((q) => injected.includes(q)));
+    return v(
+      'blocked',
+      `two different replies to one query for ${hostname} (from ${where}): an on-path box injected a forged answer`,
+      'dns.injection',
+      refs((q) => injected.includes(q)),
+    );
   }
   const bogusLocal = local.filter((q) => addressesOf(q.answers).some((ip) => bogus.includes(ip)));
   if (bogusLocal.length > 0) {
-    return v('blocked', `local resolver answered ${hostname} with ${bogus.join(', ')} (bogon or known sinkhole)${controlAddrs.length ? `; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}` : ''}`, 'dns.bogus_answer', refs((q) => bogusLocal.includes(q) || q.x_resolver_role === 'control'));
+    return v(
+      'blocked',
+      `local resolver answered ${hostname} with ${bogus.join(', ')} (bogon or known sinkhole)${controlAddrs.length ? `; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}` : ''}`,
+      'dns.bogus_answer',
+      refs((q) => bogusLocal.includes(q) || q.x_resolver_role === 'control'),
+    );
   }
   if (local.length === 0) {
     // Nothing local was asked (an override or an IP literal): judge on the controls alone.
@@ -162,12 +222,23 @@ export function judgeDns(
       // The neutral resolvers' plain-UDP answers forged the same way: only a box on the path does that.
       const plainForged = plainControl.filter((q) => addressesOf(q.answers).some((ip) => localAddrs.includes(ip)));
       const technique: Technique = plainForged.length > 0 ? 'dns.injection' : 'dns.bogus_answer';
-      const how = plainForged.length > 0 ? `; the plain-UDP answers of the neutral resolvers (${plainForged.map((q) => q.resolver_address).join(', ')}) carry the same address: an on-path box forges DNS answers` : '';
-      return v('blocked', `local answer for ${hostname} (${localAddrs.slice(0, 3).join(', ')}) differs from the encrypted control's (${dohAddrs.slice(0, 3).join(', ')}), and ${forged}${how}`, technique, refs((q) => local.includes(q) || q.x_resolver_role === 'control'));
+      const how =
+        plainForged.length > 0
+          ? `; the plain-UDP answers of the neutral resolvers (${plainForged.map((q) => q.resolver_address).join(', ')}) carry the same address: an on-path box forges DNS answers`
+          : '';
+      return v(
+        'blocked',
+        `local answer for ${hostname} (${localAddrs.slice(0, 3).join(', ')}) differs from the encrypted control's (${dohAddrs.slice(0, 3).join(', ')}), and ${forged}${how}`,
+        technique,
+        refs((q) => local.includes(q) || q.x_resolver_role === 'control'),
+      );
     }
   }
   if (localAddrs.length > 0) {
-    const note = controlAddrs.length && !localAddrs.some((ip) => controlAddrs.includes(ip)) ? ' (differs from the neutral answers; the TLS layer checks the addresses)' : '';
+    const note =
+      controlAddrs.length && !localAddrs.some((ip) => controlAddrs.includes(ip))
+        ? ' (differs from the neutral answers; the TLS layer checks the addresses)'
+        : '';
     return v('ok', `resolved to ${localAddrs.slice(0, 3).join(', ')}${localAddrs.length > 3 ? ', ...' : ''}${note}`);
   }
 
@@ -176,17 +247,38 @@ export function judgeDns(
   if (failures.length > 0 && failures.every((f) => f === 'interrupted')) {
     return v('inconclusive', `lookup of ${hostname} interrupted before the local resolver answered`);
   }
-  const order = ['dns_nxdomain_error', 'dns_refused_error', 'dns_servfail_error', 'dns_no_answer', 'generic_timeout_error'];
+  const order = [
+    'dns_nxdomain_error',
+    'dns_refused_error',
+    'dns_servfail_error',
+    'dns_no_answer',
+    'generic_timeout_error',
+  ];
   const chosen = order.find((f) => failures.includes(f as never)) ?? failures[0] ?? 'dns_no_answer';
   const technique = FAILURE_TECHNIQUE[chosen];
 
-  if (controlNx) return v('failed', `${hostname} does not exist for the neutral resolvers either (${chosen}): not censorship`);
+  if (controlNx)
+    return v('failed', `${hostname} does not exist for the neutral resolvers either (${chosen}): not censorship`);
   if (controlAddrs.length === 0) {
-    return v('inconclusive', `local lookup failed (${chosen}) and no neutral resolver ${controlAnswered ? 'resolved' : 'answered for'} ${hostname}: cannot tell blocking from an outage`);
+    return v(
+      'inconclusive',
+      `local lookup failed (${chosen}) and no neutral resolver ${controlAnswered ? 'resolved' : 'answered for'} ${hostname}: cannot tell blocking from an outage`,
+    );
   }
   if (!controls.dns.local_ok && chosen !== 'dns_nxdomain_error') {
-    return v('failed', `local lookup failed (${chosen}), but the local resolver also fails for neutral names: a broken resolver, not blocking of ${hostname}`);
+    return v(
+      'failed',
+      `local lookup failed (${chosen}), but the local resolver also fails for neutral names: a broken resolver, not blocking of ${hostname}`,
+    );
   }
-  if (!technique) return v('failed', `local lookup failed (${chosen}) while neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`);
-  return v('blocked', `local resolver: ${chosen} for ${hostname}; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`, technique);
+  if (!technique)
+    return v(
+      'failed',
+      `local lookup failed (${chosen}) while neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`,
+    );
+  return v(
+    'blocked',
+    `local resolver: ${chosen} for ${hostname}; neutral resolvers give ${controlAddrs.slice(0, 3).join(', ')}`,
+    technique,
+  );
 }

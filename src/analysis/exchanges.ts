@@ -12,20 +12,27 @@ type StunResponse = NonNullable<StunExchange['response']>;
 /** Whether an answer is the one expected, and if not, how it differs (in words). */
 export function answerMatches(expected: ExchangeAnswer, r: StunResponse): { matches: boolean; mismatch?: string } {
   const diffs: string[] = [];
-  if (expected.message_type !== undefined && parseInt(expected.message_type, 16) !== r.message_type) diffs.push(`type ${hex16(r.message_type)} instead of ${expected.message_type}`);
-  if (expected.class !== undefined && expected.class !== r.class) diffs.push(`a ${r.class} instead of a ${expected.class}`);
-  if (expected.error_code !== undefined && expected.error_code !== r.error_code) diffs.push(`error ${r.error_code ?? 'none'} instead of ${expected.error_code}`);
+  if (expected.message_type !== undefined && parseInt(expected.message_type, 16) !== r.message_type)
+    diffs.push(`type ${hex16(r.message_type)} instead of ${expected.message_type}`);
+  if (expected.class !== undefined && expected.class !== r.class)
+    diffs.push(`a ${r.class} instead of a ${expected.class}`);
+  if (expected.error_code !== undefined && expected.error_code !== r.error_code)
+    diffs.push(`error ${r.error_code ?? 'none'} instead of ${expected.error_code}`);
   for (const name of expected.attributes ?? []) {
     const t = attributeType(name);
     if (t !== undefined && !(r.attributes ?? []).includes(t)) diffs.push(`no ${name}`);
   }
-  if (expected.realm !== undefined && r.realm !== expected.realm) diffs.push(r.realm === undefined ? `no REALM ${expected.realm}` : `REALM ${r.realm} instead of ${expected.realm}`);
+  if (expected.realm !== undefined && r.realm !== expected.realm)
+    diffs.push(r.realm === undefined ? `no REALM ${expected.realm}` : `REALM ${r.realm} instead of ${expected.realm}`);
   return diffs.length ? { matches: false, mismatch: diffs.join(', ') } : { matches: true };
 }
 
 /** "a Binding success", "error 401 with REALM signal.org and a NONCE", "message 0x0802". */
 export function describeAnswer(r: StunResponse): string {
-  const extras = [r.realm !== undefined ? `REALM ${r.realm}` : '', r.nonce_length !== undefined ? 'a NONCE' : ''].filter(Boolean);
+  const extras = [
+    r.realm !== undefined ? `REALM ${r.realm}` : '',
+    r.nonce_length !== undefined ? 'a NONCE' : '',
+  ].filter(Boolean);
   const withExtras = extras.length ? ` with ${extras.join(' and ')}` : '';
   if (r.class === 'error') return `error ${r.error_code ?? '?'}${withExtras}`;
   if (r.class === 'success') return `a success response${withExtras}`;
@@ -59,7 +66,8 @@ export function exchangeOutcomes(specs: ExchangeSpec[], xs: { x: StunExchange; i
       ref: { key: 'x_stun', index },
       answered,
       ...(m ? { matches: m.matches, ...(m.mismatch ? { mismatch: m.mismatch } : {}) } : {}),
-      silent: !answered && x.failure === 'generic_timeout_error' && x.malformed.length === 0 && x.x_ended_early === undefined,
+      silent:
+        !answered && x.failure === 'generic_timeout_error' && x.malformed.length === 0 && x.x_ended_early === undefined,
       refused: x.failure === 'connection_refused',
       interrupted: x.failure === 'interrupted',
     });

@@ -1,8 +1,8 @@
 // The verdict rules as the measure layer takes them (RunOptions.judge): pure functions of observations.
 
+import type { Judge } from '../measure/judge.js';
 import { summarizeControls } from './controls.js';
 import { analyzeService } from './service.js';
-import type { Judge } from '../measure/judge.js';
 
 export const judge: Judge = {
   controls: (obs) => summarizeControls(obs),

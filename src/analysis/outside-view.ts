@@ -20,13 +20,30 @@
 import { answersKnown, type Target } from '../catalogue/schema.js';
 import type { Failure } from '../model/failure.js';
 import type { HelperExchange, Observations } from '../model/observations.js';
-import type { ControlVerdict, EvidenceRef, HelperUse, Layer, LayerVerdict, OutsideView, PathVerdict, TargetOutcome, TargetVerdict, Technique } from '../model/verdict.js';
+import type {
+  ControlVerdict,
+  EvidenceRef,
+  HelperUse,
+  Layer,
+  LayerVerdict,
+  OutsideView,
+  PathVerdict,
+  TargetOutcome,
+  TargetVerdict,
+  Technique,
+} from '../model/verdict.js';
 import { type HelperResponse, NOT_SUPPORTED } from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
 import { portOf } from './controls.js';
 
 /** Failures that come from this machine itself, not from the path: no helper can explain them. */
-const LOCAL_ONLY = new Set(['interrupted', 'address_family_not_supported', 'address_not_available', 'permission_denied', 'network_down']);
+const LOCAL_ONLY = new Set([
+  'interrupted',
+  'address_family_not_supported',
+  'address_not_available',
+  'permission_denied',
+  'network_down',
+]);
 
 /** DNS verdicts that rest on what came back (a forged or injected answer), not on a lookup failing. */
 const DNS_SIGNATURES = new Set<Technique | undefined>(['dns.injection', 'dns.bogus_answer']);
@@ -47,10 +64,18 @@ interface StepOutcome {
 }
 
 /** What one helper's answer says about one step of one chain; undefined when it says nothing. */
-function stepOutcome(layer: Layer, tv: TargetVerdict, r: HelperResponse, expectStatus: number): Omit<StepOutcome, 'helper' | 'index'> | undefined {
+function stepOutcome(
+  layer: Layer,
+  tv: TargetVerdict,
+  r: HelperResponse,
+  expectStatus: number,
+): Omit<StepOutcome, 'helper' | 'index'> | undefined {
   const ep = tv.address && tv.port ? hostPort(tv.address, tv.port) : undefined;
   const works = { outcome: 'works' as const };
-  const fails = (failure: string | null | undefined) => ({ outcome: 'fails' as const, failure: failure ?? 'unknown_failure: no failure given' });
+  const fails = (failure: string | null | undefined) => ({
+    outcome: 'fails' as const,
+    failure: failure ?? 'unknown_failure: no failure given',
+  });
   switch (layer) {
     case 'dns':
       if (r.dns.addrs.length > 0) return works;
@@ -82,7 +107,14 @@ function stepOutcome(layer: Layer, tv: TargetVerdict, r: HelperResponse, expectS
     case 'stun': {
       // Every exchange asked at this endpoint (`endpoint`, or `endpoint/id` for a described one): any
       // answer proves the relay heard; fails only when every exchange the helper could make failed.
-      const us = ep ? Object.entries(r.x_udp ?? {}).filter(([k, u]) => (k === ep || k.startsWith(`${ep}/`)) && u.failure !== NOT_SUPPORTED && !u.failure?.startsWith('x_invalid_exchange')) : [];
+      const us = ep
+        ? Object.entries(r.x_udp ?? {}).filter(
+            ([k, u]) =>
+              (k === ep || k.startsWith(`${ep}/`)) &&
+              u.failure !== NOT_SUPPORTED &&
+              !u.failure?.startsWith('x_invalid_exchange'),
+          )
+        : [];
       if (us.length === 0) return undefined;
       if (us.some(([, u]) => u.response)) return works;
       return fails(us[0]![1].failure);
@@ -118,8 +150,10 @@ export function helperUse(exchanges: HelperExchange[]): HelperUse[] {
     if (valid.length === 0) {
       const first = xs[0]!;
       reason = `not used: no valid answer (${first.failure}${first.x_reason ? `: ${first.x_reason}` : ''})`;
-    } else if (!reach) reason = `not used: ${valid.length} answer(s), but nothing worked from there either, so its failures prove nothing`;
-    else reason = `used: ${valid.length} of ${xs.length} answered${valid.length < xs.length ? ` (${xs.length - valid.length} failed: ${xs.find((x) => x.response === null)!.failure})` : ''}`;
+    } else if (!reach)
+      reason = `not used: ${valid.length} answer(s), but nothing worked from there either, so its failures prove nothing`;
+    else
+      reason = `used: ${valid.length} of ${xs.length} answered${valid.length < xs.length ? ` (${xs.length - valid.length} failed: ${xs.find((x) => x.response === null)!.failure})` : ''}`;
     return { helper, asked: xs.length, answered: valid.length, used: valid.length > 0 && reach, reason };
   });
 }
@@ -144,9 +178,29 @@ function techniqueFor(l: LayerVerdict, failure: string): Technique | undefined {
     case 'tcp':
       return TCP_TECHNIQUE[failure] ?? l.technique;
     case 'dns':
-      return l.technique ?? ({ dns_nxdomain_error: 'dns.nxdomain', dns_no_answer: 'dns.no_answer', dns_refused_error: 'dns.refused', dns_servfail_error: 'dns.servfail', generic_timeout_error: 'dns.timeout' } as Record<string, Technique>)[failure];
+      return (
+        l.technique ??
+        (
+          {
+            dns_nxdomain_error: 'dns.nxdomain',
+            dns_no_answer: 'dns.no_answer',
+            dns_refused_error: 'dns.refused',
+            dns_servfail_error: 'dns.servfail',
+            generic_timeout_error: 'dns.timeout',
+          } as Record<string, Technique>
+        )[failure]
+      );
     case 'tls':
-      return l.technique ?? (failure === 'generic_timeout_error' ? 'tls.timeout' : failure === 'ssl_failed_handshake' ? 'tls.failure' : failure.startsWith('ssl_') ? 'tls.cert_invalid' : 'tls.reset');
+      return (
+        l.technique ??
+        (failure === 'generic_timeout_error'
+          ? 'tls.timeout'
+          : failure === 'ssl_failed_handshake'
+            ? 'tls.failure'
+            : failure.startsWith('ssl_')
+              ? 'tls.cert_invalid'
+              : 'tls.reset')
+      );
     case 'http':
       return 'http.failure';
     case 'websocket':
@@ -161,7 +215,15 @@ function techniqueFor(l: LayerVerdict, failure: string): Technique | undefined {
   }
 }
 
-const STEP_NAME: Record<Layer, string> = { dns: 'lookup', tcp: 'connect', tls: 'TLS handshake', http: 'request', websocket: 'upgrade', stun: 'STUN exchange', path: 'path trace' };
+const STEP_NAME: Record<Layer, string> = {
+  dns: 'lookup',
+  tcp: 'connect',
+  tls: 'TLS handshake',
+  http: 'request',
+  websocket: 'upgrade',
+  stun: 'STUN exchange',
+  path: 'path trace',
+};
 
 export interface OutsideContext {
   controls: ControlVerdict;
@@ -171,7 +233,9 @@ export interface OutsideContext {
 
 /** One target verdict (one chain) revised with the outside view. */
 export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations, ctx: OutsideContext): TargetVerdict {
-  const exchanges = (obs.x_helper ?? []).map((x, index) => ({ x, index })).filter(({ x }) => x.x_target === tv.target && x.response !== null && ctx.usable.has(x.helper));
+  const exchanges = (obs.x_helper ?? [])
+    .map((x, index) => ({ x, index }))
+    .filter(({ x }) => x.x_target === tv.target && x.response !== null && ctx.usable.has(x.helper));
   if (!obs.x_helper?.some((x) => x.x_target === tv.target)) return tv;
   const l = decidingLayer(tv) ?? tv.layers.filter((x) => x.status === 'ok').at(-1);
   const unknown: TargetVerdict = { ...tv, outside: { outcome: 'unknown', helpers: [] } };
@@ -186,14 +250,16 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   const fails = outcomes.filter((o) => o.outcome === 'fails');
   const refs: EvidenceRef[] = outcomes.map((o) => ({ key: 'x_helper', index: o.index }));
   if (works.length === 0 && fails.length === 0) return unknown;
-  const outside: OutsideView = works.length ? { outcome: 'works', helpers: works.map((o) => o.helper) } : { outcome: 'fails', helpers: fails.map((o) => o.helper), failure: fails[0]!.failure! };
+  const outside: OutsideView = works.length
+    ? { outcome: 'works', helpers: works.map((o) => o.helper) }
+    : { outcome: 'fails', helpers: fails.map((o) => o.helper), failure: fails[0]!.failure! };
   if (l.status === 'ok') return { ...tv, outside };
 
   // The step did not work here. Only a failure observed on this network may become blocked.
   const failure = localFailure(l, tv, obs);
   const eligible = failure !== undefined && !LOCAL_ONLY.has(failure) && ctx.controls.network !== 'down';
   if (!eligible) return { ...tv, outside };
-  const where = tv.address ? `${tv.address}${tv.port ? `:${tv.port}` : ''}` : tv.host ?? tv.target;
+  const where = tv.address ? `${tv.address}${tv.port ? `:${tv.port}` : ''}` : (tv.host ?? tv.target);
   const replace = (nl: LayerVerdict, outcome: TargetOutcome): TargetVerdict => {
     const layers = tv.layers.map((x) => (x === l ? nl : x));
     const { technique: _t, strength: _s, ...rest } = tv;
@@ -204,12 +270,24 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
     // A relay the catalogue says ignores strangers cannot answer a helper either: such a claim is a
     // stale catalogue or a helper that lies, and decides nothing (localisation, not the helper, speaks for it).
     if (l.layer === 'stun' && t.check === 'stun' && !answersKnown(t)) {
-      return { ...tv, outside, reason: `${tv.reason}; a helper (${works.map((o) => o.helper).join(', ')}) says this relay answered it, though the catalogue says it ignores strangers: not used` };
+      return {
+        ...tv,
+        outside,
+        reason: `${tv.reason}; a helper (${works.map((o) => o.helper).join(', ')}) says this relay answered it, though the catalogue says it ignores strangers: not used`,
+      };
     }
     const technique = techniqueFor(l, failure);
     if (!technique) return { ...tv, outside };
     const reason = `${l.reason}; from outside (${works.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} worked: blocked on this network`;
-    const nl: LayerVerdict = { ...l, status: 'blocked', technique, strength: 'strong', failure, reason, evidence: [...l.evidence, ...refs] };
+    const nl: LayerVerdict = {
+      ...l,
+      status: 'blocked',
+      technique,
+      strength: 'strong',
+      failure,
+      reason,
+      evidence: [...l.evidence, ...refs],
+    };
     return replace(nl, { status: 'blocked', technique, strength: 'strong' });
   }
 
@@ -218,7 +296,9 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   if (l.layer === 'stun' && l.status !== 'failed') {
     const port = tv.port ?? (tv.address ? portOf(tv.address) : 0);
     const st = ctx.controls.stun;
-    const controlsShowIt = st.classification === 'signature_blocked' || (st.classification === 'port_blocked' && st.blocked_ports.includes(port));
+    const controlsShowIt =
+      st.classification === 'signature_blocked' ||
+      (st.classification === 'port_blocked' && st.blocked_ports.includes(port));
     // Silence from a relay not known to answer strangers is what everyone gets: nothing to confirm.
     if (controlsShowIt || l.status === 'inconclusive') return { ...tv, outside };
   }
@@ -228,12 +308,20 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
 }
 
 /** Revises every target verdict of a service with the outside view; the helpers' use goes beside them. */
-export function applyOutsideView(targets: Target[], verdicts: TargetVerdict[], obs: Observations, controls: ControlVerdict): { targets: TargetVerdict[]; helpers: HelperUse[] | undefined } {
+export function applyOutsideView(
+  targets: Target[],
+  verdicts: TargetVerdict[],
+  obs: Observations,
+  controls: ControlVerdict,
+): { targets: TargetVerdict[]; helpers: HelperUse[] | undefined } {
   if (!obs.x_helper) return { targets: verdicts, helpers: undefined };
   const helpers = helperUse(obs.x_helper);
   const ctx: OutsideContext = { controls, usable: new Set(helpers.filter((h) => h.used).map((h) => h.helper)) };
   const byId = new Map(targets.map((t) => [t.id, t]));
-  return { targets: verdicts.map((tv) => (byId.has(tv.target) ? withOutsideView(byId.get(tv.target)!, tv, obs, ctx) : tv)), helpers };
+  return {
+    targets: verdicts.map((tv) => (byId.has(tv.target) ? withOutsideView(byId.get(tv.target)!, tv, obs, ctx) : tv)),
+    helpers,
+  };
 }
 
 /** Marks a path whose every counted target fails from outside too: an outage, said in its reason. */
@@ -243,5 +331,9 @@ export function markOutage(p: PathVerdict, targets: TargetVerdict[]): PathVerdic
   const failed = ts.filter((t) => t.status === 'failed');
   if (failed.length === 0 || !failed.every((t) => t.outside?.outcome === 'fails')) return p;
   const helpers = [...new Set(failed.flatMap((t) => t.outside!.helpers))].join(', ');
-  return { ...p, outage: true, reason: `outage: ${failed.length}/${ts.length} fail here and from outside too (${helpers}): the service is down or refusing everyone, not blocked` };
+  return {
+    ...p,
+    outage: true,
+    reason: `outage: ${failed.length}/${ts.length} fail here and from outside too (${helpers}): the service is down or refusing everyone, not blocked`,
+  };
 }

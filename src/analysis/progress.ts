@@ -59,7 +59,12 @@ export function stageRank(s: TlsStage): number {
 export const STILL_ARRIVING_S = 1;
 
 /** True when a step that timed out was still receiving bytes when it was stopped: slowness, not a block. */
-export function timedOutWhileArriving(x: { failure: string | null; t0: number; t: number; x_received?: Received }): boolean {
+export function timedOutWhileArriving(x: {
+  failure: string | null;
+  t0: number;
+  t: number;
+  x_received?: Received;
+}): boolean {
   const r = x.x_received;
   if (x.failure !== 'generic_timeout_error' || !r || r.bytes === 0 || r.t_last_byte === null) return false;
   return x.t - r.t_last_byte <= Math.max(STILL_ARRIVING_S, 0.25 * (x.t - x.t0));
@@ -70,6 +75,7 @@ export function describeReceived(x: { t0: number; t: number; x_received?: Receiv
   const r = x.x_received;
   if (!r || r.bytes === 0) return 'nothing received';
   const size = r.bytes >= 10_000 ? `${Math.round(r.bytes / 1000)} kB` : `${r.bytes} bytes`;
-  const gap = r.t_last_byte === null ? '' : `, the last ${Math.max(0, x.t - r.t_last_byte).toFixed(2)} s before the step ended`;
+  const gap =
+    r.t_last_byte === null ? '' : `, the last ${Math.max(0, x.t - r.t_last_byte).toFixed(2)} s before the step ended`;
   return `${size} received in ${(x.t - x.t0).toFixed(2)} s${gap}`;
 }

@@ -5,7 +5,15 @@ import { CHECKS } from '../catalogue/checks.js';
 import type { ControlNetwork, Target } from '../catalogue/schema.js';
 import { hostOf, isInformational, pathOf } from '../catalogue/schema.js';
 import type { Observations } from '../model/observations.js';
-import type { CallEvidence, ControlVerdict, EvidenceRef, Layer, LayerVerdict, TargetOutcome, TargetVerdict } from '../model/verdict.js';
+import type {
+  CallEvidence,
+  ControlVerdict,
+  EvidenceRef,
+  Layer,
+  LayerVerdict,
+  TargetOutcome,
+  TargetVerdict,
+} from '../model/verdict.js';
 import { splitHostPort } from '../util/ip.js';
 import { judgeCallChain } from './call.js';
 import { type DnsJudgement, judgeDns } from './dns.js';
@@ -55,7 +63,12 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
     let call: CallEvidence | undefined;
     if (st.length && t.check === 'stun') {
       ({ host: address, port } = splitHostPort(st[0]!.x.address, 0));
-      const j = judgeCallChain({ target: t, exchanges: st, traces: traces.filter((e) => e.x.transaction_id === id), controls: ctx.controls });
+      const j = judgeCallChain({
+        target: t,
+        exchanges: st,
+        traces: traces.filter((e) => e.x.transaction_id === id),
+        controls: ctx.controls,
+      });
       layers.push(...j.layers);
       call = j.call;
     }
@@ -67,7 +80,14 @@ function chainsOf(t: Target, obs: Observations, ctx: AnalysisContext, dns: DnsJu
     const hs = tls.find((e) => e.x.transaction_id === id && e.x.x_sni_kind === 'target');
     const neutral = tls.find((e) => e.x.transaction_id === id && e.x.x_sni_kind === 'neutral');
     if (hs && c?.x.status.success) {
-      layers.push(judgeTls(hs.x, ref('tls_handshakes', hs.index), neutral && { h: neutral.x, ref: ref('tls_handshakes', neutral.index) }, { controls: ctx.controls, controlAddrs: dns?.controlAddrs ?? [] }));
+      layers.push(
+        judgeTls(
+          hs.x,
+          ref('tls_handshakes', hs.index),
+          neutral && { h: neutral.x, ref: ref('tls_handshakes', neutral.index) },
+          { controls: ctx.controls, controlAddrs: dns?.controlAddrs ?? [] },
+        ),
+      );
     }
     const req = http.find((e) => e.x.transaction_id === id);
     if (req) layers.push(judgeHttp(req.x, ref('requests', req.index), ctx.controls));
@@ -86,7 +106,8 @@ function combine(layers: LayerVerdict[]): TargetOutcome & { reason: string } {
   const b = layers.find((l) => l.status === 'blocked');
   if (b) {
     const after = layers.slice(layers.indexOf(b) + 1).filter((l) => l.status === 'ok');
-    const dnsOnly = b.layer === 'dns' && after.length > 0 ? ' — the address from the neutral resolvers works: DNS-only blocking' : '';
+    const dnsOnly =
+      b.layer === 'dns' && after.length > 0 ? ' — the address from the neutral resolvers works: DNS-only blocking' : '';
     return { status: 'blocked', technique: b.technique, strength: b.strength, reason: b.reason + dnsOnly };
   }
   for (const s of ['failed', 'inconclusive'] as const) {
@@ -101,12 +122,19 @@ function combine(layers: LayerVerdict[]): TargetOutcome & { reason: string } {
 function withSkipped(expected: Layer[], layers: LayerVerdict[]): LayerVerdict[] {
   const have = new Set(layers.map((l) => l.layer));
   const out = [...layers];
-  for (const l of expected) if (!have.has(l)) out.push({ layer: l, status: 'skipped', reason: 'not reached: an earlier layer failed', evidence: [] });
+  for (const l of expected)
+    if (!have.has(l))
+      out.push({ layer: l, status: 'skipped', reason: 'not reached: an earlier layer failed', evidence: [] });
   const order = new Map(expected.map((l, i) => [l, i]));
   return out.sort((a, b) => (order.get(a.layer) ?? 99) - (order.get(b.layer) ?? 99));
 }
 
-export function judgeTarget(t: Target, obs: Observations, ctx: AnalysisContext, dnsCache = new Map<string, DnsJudgement>()): TargetVerdict[] {
+export function judgeTarget(
+  t: Target,
+  obs: Observations,
+  ctx: AnalysisContext,
+  dnsCache = new Map<string, DnsJudgement>(),
+): TargetVerdict[] {
   const host = hostOf(t);
   let dns: DnsJudgement | undefined;
   if (host) {
@@ -129,12 +157,26 @@ export function judgeTarget(t: Target, obs: Observations, ctx: AnalysisContext, 
     const notReached = t.check !== 'dns' && dnsOk;
     const c = combine(layers.filter((l) => l.status !== 'skipped'));
     if (notReached) {
-      return [{ ...base, status: 'inconclusive', layers, reason: 'no connection was attempted (run interrupted or no usable address)' }];
+      return [
+        {
+          ...base,
+          status: 'inconclusive',
+          layers,
+          reason: 'no connection was attempted (run interrupted or no usable address)',
+        },
+      ];
     }
     return [{ ...base, ...c, layers }];
   }
   return chains.map((ch) => {
     const layers = withSkipped(expected, [...(dns ? [dns.verdict] : []), ...ch.layers]);
-    return { ...base, ...(ch.address ? { address: ch.address } : {}), ...(ch.port ? { port: ch.port } : {}), ...combine(layers.filter((l) => l.status !== 'skipped')), layers, ...(ch.call ? { call: ch.call } : {}) };
+    return {
+      ...base,
+      ...(ch.address ? { address: ch.address } : {}),
+      ...(ch.port ? { port: ch.port } : {}),
+      ...combine(layers.filter((l) => l.status !== 'skipped')),
+      layers,
+      ...(ch.call ? { call: ch.call } : {}),
+    };
   });
 }

@@ -19,7 +19,12 @@ export const THROTTLE_MIN_EXTRA_S = 1;
 
 type Kind = 'tcp' | 'tls' | 'http' | 'ws';
 
-const KIND_WORDS: Record<Kind, string> = { tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTPS request', ws: 'WebSocket upgrade' };
+const KIND_WORDS: Record<Kind, string> = {
+  tcp: 'TCP connect',
+  tls: 'TLS handshake',
+  http: 'HTTPS request',
+  ws: 'WebSocket upgrade',
+};
 
 interface Sample {
   d: number;
@@ -27,7 +32,11 @@ interface Sample {
   cut: boolean;
 }
 
-export function detectThrottling(targets: Target[], obs: Observations, controls: ControlVerdict): Partial<Record<ServicePath, string>> {
+export function detectThrottling(
+  targets: Target[],
+  obs: Observations,
+  controls: ControlVerdict,
+): Partial<Record<ServicePath, string>> {
   const base = controls.tls.median_handshake_s;
   if (base === undefined) return {};
   const pathByTarget = new Map(targets.map((t) => [t.id, pathOf(t)]));
@@ -55,7 +64,8 @@ export function detectThrottling(targets: Target[], obs: Observations, controls:
     else if (timedOutWhileArriving(w)) add(w.x_target, 'ws', w, true);
   }
 
-  const slow = (m: number | undefined) => m !== undefined && m >= base * THROTTLE_RATIO && m - base >= THROTTLE_MIN_EXTRA_S;
+  const slow = (m: number | undefined) =>
+    m !== undefined && m >= base * THROTTLE_RATIO && m - base >= THROTTLE_MIN_EXTRA_S;
   const out: Partial<Record<ServicePath, string>> = {};
   for (const [p, byKind] of samples) {
     const parts: string[] = [];
@@ -64,7 +74,9 @@ export function detectThrottling(targets: Target[], obs: Observations, controls:
       const m = median(s.map((x) => x.d));
       if (!slow(m)) continue;
       const cut = s.filter((x) => x.cut).length;
-      parts.push(`median ${KIND_WORDS[kind]} ${m!.toFixed(2)} s over ${s.length}${cut ? ` (${cut} still receiving when the step timed out)` : ''}`);
+      parts.push(
+        `median ${KIND_WORDS[kind]} ${m!.toFixed(2)} s over ${s.length}${cut ? ` (${cut} still receiving when the step timed out)` : ''}`,
+      );
     }
     if (parts.length) out[p] = `${parts.join('; ')} vs ${base.toFixed(3)} s for the neutral host's handshake`;
   }

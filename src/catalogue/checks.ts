@@ -43,7 +43,8 @@ export const CHECKS: Record<CheckType, CheckSpec> = {
     kind: 'target',
     layers: ['dns'],
     writes: [],
-    judged: 'judgeDns (analysis/dns.ts): NXDOMAIN, no answer, bogus or injected answers, timeouts, against the encrypted control',
+    judged:
+      'judgeDns (analysis/dns.ts): NXDOMAIN, no answer, bogus or injected answers, timeouts, against the encrypted control',
     helper: 'the same lookup from outside',
     lab: 'the name in the lab zone (every lab resolver answers it)',
   },
@@ -61,7 +62,8 @@ export const CHECKS: Record<CheckType, CheckSpec> = {
     kind: 'target',
     layers: ['dns', 'tcp', 'tls'],
     writes: ['tcp_connect', 'tls_handshakes'],
-    judged: "judgeTcp, then judgeTls (analysis/layers.ts): the target's SNI against the neutral SNI (SNI filtering or IP blocking), certificate validation",
+    judged:
+      "judgeTcp, then judgeTls (analysis/layers.ts): the target's SNI against the neutral SNI (SNI filtering or IP blocking), certificate validation",
     helper: 'the same handshakes from outside',
     lab: 'a TLS server with a certificate for the SNI',
   },
@@ -70,7 +72,8 @@ export const CHECKS: Record<CheckType, CheckSpec> = {
     kind: 'target',
     layers: ['dns', 'tcp', 'tls', 'http'],
     writes: ['tcp_connect', 'tls_handshakes', 'requests'],
-    judged: 'judgeTcp, judgeTls, then judgeHttp (analysis/layers.ts): a status is evidence, not a verdict; bytes still arriving at a timeout are throttling (analysis/throttle.ts)',
+    judged:
+      'judgeTcp, judgeTls, then judgeHttp (analysis/layers.ts): a status is evidence, not a verdict; bytes still arriving at a timeout are throttling (analysis/throttle.ts)',
     helper: 'the same handshakes and request from outside',
     lab: 'a TLS server with a page at the path',
   },
@@ -79,16 +82,19 @@ export const CHECKS: Record<CheckType, CheckSpec> = {
     kind: 'target',
     layers: ['dns', 'tcp', 'tls', 'http', 'websocket'],
     writes: ['tcp_connect', 'tls_handshakes', 'requests', 'x_websocket'],
-    judged: 'judgeTcp, judgeTls, judgeHttp, then judgeWebSocket (analysis/layers.ts): an upgrade refused while the plain request works is interference with the upgrade',
+    judged:
+      'judgeTcp, judgeTls, judgeHttp, then judgeWebSocket (analysis/layers.ts): an upgrade refused while the plain request works is interference with the upgrade',
     helper: 'the same handshakes, request and upgrade from outside',
-    lab: "a TLS server with a page at / and a WebSocket route (checking the Origin)",
+    lab: 'a TLS server with a page at / and a WebSocket route (checking the Origin)',
   },
   stun: {
-    measures: "each STUN-framed exchange with a call relay over UDP, and where packets stop when it stays silent (path localisation)",
+    measures:
+      'each STUN-framed exchange with a call relay over UDP, and where packets stop when it stays silent (path localisation)',
     kind: 'target',
     layers: ['dns', 'stun'],
     writes: ['x_stun', 'x_traces'],
-    judged: "judgeCallChain (analysis/call.ts): answers against what a live relay answers, the STUN controls and the traces: answered, path open, blocked (and where), inconclusive",
+    judged:
+      'judgeCallChain (analysis/call.ts): answers against what a live relay answers, the STUN controls and the traces: answered, path open, blocked (and where), inconclusive',
     helper: 'the same exchanges to the same addresses and ports from outside',
     lab: 'a STUN server per port that answers the exchanges the catalogue knows an answer to',
   },
@@ -97,7 +103,8 @@ export const CHECKS: Record<CheckType, CheckSpec> = {
     kind: 'resolver',
     layers: [],
     writes: [],
-    judged: 'summarizeControls (analysis/controls.ts): whether a neutral resolver answered; the DNS verdicts compare with its answers',
+    judged:
+      'summarizeControls (analysis/controls.ts): whether a neutral resolver answered; the DNS verdicts compare with its answers',
     helper: 'nothing',
     lab: "the lab's neutral resolver in its place",
   },

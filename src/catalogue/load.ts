@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { packageDir } from '../fs/package-dir.js';
+import { filesIn, type OnSkip, reportSkipped } from '../fs/walk.js';
 import { InputError } from '../util/input-error.js';
 import { locationOfPath } from '../util/json-locate.js';
 import { parseJsonText, validateJson } from '../util/validate.js';
-import { filesIn, type OnSkip, reportSkipped } from '../fs/walk.js';
 import { isResolverCheck } from './checks.js';
 import { type CatalogueFile, type ControlNetwork, catalogueFile, type Target } from './schema.js';
 
@@ -49,7 +49,8 @@ export function loadCatalogueFile(file: string): CatalogueFile & { sha256: strin
   const data = validateJson(catalogueFile, parseJsonText(text, file), text, file);
   const seen = new Map<string, number>();
   data.targets.forEach((t, i) => {
-    if (seen.has(t.id)) fail(file, text, ['targets', i, 'id'], `duplicate target id "${t.id}" (also targets[${seen.get(t.id)}])`);
+    if (seen.has(t.id))
+      fail(file, text, ['targets', i, 'id'], `duplicate target id "${t.id}" (also targets[${seen.get(t.id)}])`);
     seen.set(t.id, i);
     if (data.kind === 'service' && t.role === 'control')
       fail(file, text, ['targets', i, 'role'], 'role "control" belongs in the controls file');
@@ -57,7 +58,8 @@ export function loadCatalogueFile(file: string): CatalogueFile & { sha256: strin
       fail(file, text, ['targets', i, 'check'], `check "${t.check}" belongs in the controls file`);
   });
   if (data.kind === 'controls' && !data.network) fail(file, text, [], 'the controls file needs a "network" object');
-  if (data.kind === 'service' && data.network) fail(file, text, ['network'], 'only the controls file may set "network"');
+  if (data.kind === 'service' && data.network)
+    fail(file, text, ['network'], 'only the controls file may set "network"');
   return { ...data, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
@@ -67,7 +69,10 @@ export function loadCatalogue(dir: string = defaultCatalogueDir(), onSkip: OnSki
   try {
     files = filesIn(dir, { accept: (n) => n.endsWith('.json'), onSkip });
   } catch (e) {
-    throw new InputError(`${dir}: cannot read catalogue directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir);
+    throw new InputError(
+      `${dir}: cannot read catalogue directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      dir,
+    );
   }
   const services: ServiceCatalogue[] = [];
   let controls: Catalogue['controls'] | undefined;
@@ -86,7 +91,8 @@ export function loadCatalogue(dir: string = defaultCatalogueDir(), onSkip: OnSki
       targets: data.targets,
     };
     if (data.kind === 'controls') {
-      if (controls) throw new InputError(`${file}: a second controls file (the first is ${basename(controls.file)})`, file);
+      if (controls)
+        throw new InputError(`${file}: a second controls file (the first is ${basename(controls.file)})`, file);
       controls = { ...entry, network: data.network! };
     } else services.push(entry);
   }

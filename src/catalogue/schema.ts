@@ -3,7 +3,15 @@
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { attributeType, bindingExchange, type ExchangeSpec, isHex16, STUN_ATTRIBUTES, STUN_METHODS, type StunMethodName } from '../model/exchange.js';
+import {
+  attributeType,
+  bindingExchange,
+  type ExchangeSpec,
+  isHex16,
+  STUN_ATTRIBUTES,
+  STUN_METHODS,
+  type StunMethodName,
+} from '../model/exchange.js';
 import { SERVICE_PATHS, type ServicePath } from '../model/verdict.js';
 
 export const ROLES = ['chat', 'web', 'registration', 'media', 'call', 'control'] as const;
@@ -56,7 +64,10 @@ export const tcpTarget = z
     host: hostname,
     ports: z.array(port).min(1),
     /** Bytes written after connect (hex) to provoke a DPI reset, e.g. WhatsApp's "WA" chat header. */
-    preamble_hex: z.string().regex(/^([0-9a-fA-F]{2})+$/).optional(),
+    preamble_hex: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2})+$/)
+      .optional(),
   })
   .strict();
 
@@ -72,8 +83,14 @@ export const tlsTarget = z
   })
   .strict();
 
-const httpsUrl = z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
-const wssUrl = z.string().url().refine((u) => u.startsWith('wss://'), 'must be a wss:// URL');
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+const wssUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('wss://'), 'must be a wss:// URL');
 
 export const httpsTarget = z.object({ ...common, check: z.literal('https'), url: httpsUrl }).strict();
 
@@ -90,7 +107,10 @@ export const websocketTarget = z
 
 const attributeName = z
   .string()
-  .refine((s) => attributeType(s) !== undefined, `a STUN attribute name (${Object.keys(STUN_ATTRIBUTES).join(', ')}) or a number like "0x4000"`);
+  .refine(
+    (s) => attributeType(s) !== undefined,
+    `a STUN attribute name (${Object.keys(STUN_ATTRIBUTES).join(', ')}) or a number like "0x4000"`,
+  );
 /** A 14-bit STUN message type written as hex ("0x0801"): the first two bits of a STUN header are zero. */
 const messageTypeHex = z
   .string()
@@ -100,7 +120,10 @@ const exchangeAttribute = z
   .object({
     type: attributeName,
     /** The value as hex bytes; or `text` (UTF-8); neither: an empty value. */
-    hex: z.string().regex(/^([0-9a-fA-F]{2}){0,256}$/, 'hex bytes, at most 256').optional(),
+    hex: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2}){0,256}$/, 'hex bytes, at most 256')
+      .optional(),
     text: z.string().max(256).optional(),
   })
   .strict()
@@ -114,7 +137,10 @@ const exchangeRequest = z
     fingerprint: z.boolean().default(false),
   })
   .strict()
-  .refine((r) => (r.method === undefined) !== (r.message_type === undefined), 'give exactly one of "method" and "message_type"');
+  .refine(
+    (r) => (r.method === undefined) !== (r.message_type === undefined),
+    'give exactly one of "method" and "message_type"',
+  );
 
 const exchangeAnswer = z
   .object({
@@ -158,11 +184,16 @@ export const stunTarget = z
   .strict()
   .superRefine((t, ctx) => {
     if ((t.exchanges === undefined) === (t.answers_binding === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['exchanges'], message: 'give "exchanges" (or the shorthand "answers_binding" for a single Binding), not both and not neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exchanges'],
+        message: 'give "exchanges" (or the shorthand "answers_binding" for a single Binding), not both and not neither',
+      });
     }
     const seen = new Set<string>();
     t.exchanges?.forEach((e, i) => {
-      if (seen.has(e.id)) ctx.addIssue({ code: 'custom', path: ['exchanges', i, 'id'], message: `duplicate exchange id "${e.id}"` });
+      if (seen.has(e.id))
+        ctx.addIssue({ code: 'custom', path: ['exchanges', i, 'id'], message: `duplicate exchange id "${e.id}"` });
       seen.add(e.id);
     });
   });

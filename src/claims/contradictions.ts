@@ -11,8 +11,8 @@ import { boundedDays, type DayRange, intersectDays, periodWords, sureDays } from
 import { type Claim, type ClaimAccess, type ClaimPath, type Effect, SPEAKER_WEIGHT } from './schema.js';
 import {
   type ClaimedState,
-  claimedState,
   type ClaimOperators,
+  claimedState,
   intersectAccess,
   intersectOperators,
   intersectPaths,
@@ -97,7 +97,8 @@ function kindOf(a: Claim, b: Claim): ConflictKind | null {
   if (sa === null || sb === null || sa === sb) return null;
   if (Boolean(a.scope) !== Boolean(b.scope)) return 'exception';
   const pair = new Set([sa, sb]);
-  if (pair.has('blocked') && pair.has('working')) return a.effect === 'restored' || b.effect === 'restored' ? 'lifting' : 'state';
+  if (pair.has('blocked') && pair.has('working'))
+    return a.effect === 'restored' || b.effect === 'restored' ? 'lifting' : 'state';
   if (pair.has('blocked')) return 'severity';
   return 'quality';
 }
@@ -122,8 +123,11 @@ function scopeDifferences(a: Claim, b: Claim, ctx: ConflictContext): string[] {
   const ob = operatorSet(b, ctx);
   const opsSame = oa === ob || (Array.isArray(oa) && Array.isArray(ob) && sameSet(oa, ob));
   if (!opsSame && oa !== 'unspecified' && ob !== 'unspecified')
-    out.push(`${a.id} is about ${operatorsLabel(a.operators, a.country)}, ${b.id} about ${operatorsLabel(b.operators, b.country)}`);
-  if (a.access !== b.access) out.push(`${a.id} is about ${accessWords(a.access)} access, ${b.id} about ${accessWords(b.access)}`);
+    out.push(
+      `${a.id} is about ${operatorsLabel(a.operators, a.country)}, ${b.id} about ${operatorsLabel(b.operators, b.country)}`,
+    );
+  if (a.access !== b.access)
+    out.push(`${a.id} is about ${accessWords(a.access)} access, ${b.id} about ${accessWords(b.access)}`);
   const pa = [...a.paths].sort();
   const pb = [...b.paths].sort();
   if (!sameSet(pa, pb)) out.push(`${a.id} is about ${pathWords(a.paths)}, ${b.id} about ${pathWords(b.paths)}`);
@@ -139,7 +143,8 @@ function pathWords(p: readonly ClaimPath[]): string {
 }
 
 function periodDoubt(a: Claim, b: Claim): string | null {
-  if (a.passage !== undefined && a.passage === b.passage && a.source.key === b.source.key && a.file === b.file) return null;
+  if (a.passage !== undefined && a.passage === b.passage && a.source.key === b.source.key && a.file === b.file)
+    return null;
   const sa = sureDays(a.period, a.source.published.date);
   const sb = sureDays(b.period, b.source.published.date);
   if (sa && sb && sa.from <= sb.to && sb.from <= sa.to) return null;
@@ -175,12 +180,22 @@ export function conflictBetween(a: Claim, b: Claim, ctx: ConflictContext = {}): 
     kind = 'scope';
     why.push(...scope.map((s) => `scope: ${s}`));
   }
-  if (kind === 'severity') why.push('degree: a throttled service fails for some users and at some times, so "blocked" and "throttled" can both be said of it');
+  if (kind === 'severity')
+    why.push(
+      'degree: a throttled service fails for some users and at some times, so "blocked" and "throttled" can both be said of it',
+    );
   if (kind === 'quality') why.push('degree: one user can get good calls while others get poor ones');
   if (kind === 'exception') why.push(`place: ${a.scope ? a.id : b.id} is about one place or event only`);
   const doubt = periodDoubt(a, b);
   if (doubt) why.push(doubt);
-  const overlap: Overlap = { country: a.country, services, operators: operatorsLabel(operators, a.country), access, paths, period };
+  const overlap: Overlap = {
+    country: a.country,
+    services,
+    operators: operatorsLabel(operators, a.country),
+    access,
+    paths,
+    period,
+  };
   return {
     claims: [a.id, b.id],
     kind,
@@ -196,7 +211,9 @@ export function conflictBetween(a: Claim, b: Claim, ctx: ConflictContext = {}): 
 }
 
 /** Every operator each country's claims name: what "all operators" means within this claim set. */
-export function countryOperators(claims: readonly Claim[]): Map<string, { key: string; name: string; asn: string | null; country: string }[]> {
+export function countryOperators(
+  claims: readonly Claim[],
+): Map<string, { key: string; name: string; asn: string | null; country: string }[]> {
   const out = new Map<string, { key: string; name: string; asn: string | null; country: string }[]>();
   for (const c of claims) {
     if (!Array.isArray(c.operators)) continue;
@@ -219,8 +236,24 @@ interface Node {
 
 /** What two claims must share to be restatements of one another. */
 function statementKey(c: Claim, days: { from: string; to: string }): string {
-  const ops = Array.isArray(c.operators) ? c.operators.map((o) => o.asn ?? o.name).sort().join(',') : c.operators;
-  return JSON.stringify([c.country, c.effect, c.services.map(measuredService).sort(), ops, c.access, [...c.paths].sort(), days, c.scope ?? '', c.passage ?? '', c.period]);
+  const ops = Array.isArray(c.operators)
+    ? c.operators
+        .map((o) => o.asn ?? o.name)
+        .sort()
+        .join(',')
+    : c.operators;
+  return JSON.stringify([
+    c.country,
+    c.effect,
+    c.services.map(measuredService).sort(),
+    ops,
+    c.access,
+    [...c.paths].sort(),
+    days,
+    c.scope ?? '',
+    c.passage ?? '',
+    c.period,
+  ]);
 }
 
 /** Groups identical statements, keeps those with a state and bounded days. */
@@ -301,8 +334,22 @@ function candidatePairs(nodes: readonly Node[], visit: (a: Node, b: Node) => voi
   }
 }
 
-const FAMILY: Record<ConflictKind, string> = { lifting: 'state', state: 'state', scope: 'state', severity: 'severity', quality: 'quality', exception: 'exception' };
-const KIND_RANK: Record<ConflictKind, number> = { lifting: 6, state: 5, scope: 4, severity: 3, quality: 2, exception: 1 };
+const FAMILY: Record<ConflictKind, string> = {
+  lifting: 'state',
+  state: 'state',
+  scope: 'state',
+  severity: 'severity',
+  quality: 'quality',
+  exception: 'exception',
+};
+const KIND_RANK: Record<ConflictKind, number> = {
+  lifting: 6,
+  state: 5,
+  scope: 4,
+  severity: 3,
+  quality: 2,
+  exception: 1,
+};
 
 /**
  * Every conflicting pair (between restatement groups, which stand for their copies), then gathered
@@ -364,7 +411,12 @@ function gather(pairs: { a: Node; b: Node; c: ClaimConflict }[]): Contradiction[
       if (mine.length === 0) continue;
       mine.sort((x, y) => (x.a === hub ? x.b : x.a).index - (y.a === hub ? y.b : y.a).index);
       for (const p of mine) left.delete(p);
-      entries.push({ hubs: [hub], partners: mine.map((p) => (p.a === hub ? p.b : p.a)), pairs: mine.map((p) => p.c), family });
+      entries.push({
+        hubs: [hub],
+        partners: mine.map((p) => (p.a === hub ? p.b : p.a)),
+        pairs: mine.map((p) => p.c),
+        family,
+      });
     }
   }
   // Entries that share a side (the same claims, in the same state) are one disagreement between that
@@ -372,7 +424,10 @@ function gather(pairs: { a: Node; b: Node; c: ClaimConflict }[]): Contradiction[
   // and one side facing several groups faces them all. A side that grows gets a new key, which may meet
   // another entry's side: merged in turn (a work list, each merge shrinking the number of entries).
   const sideKey = (family: string, nodes: readonly Node[]) =>
-    `${family}\u0001${nodes[0]!.state}\u0001${nodes.map((n) => n.index).sort((x, y) => x - y).join(',')}`;
+    `${family}\u0001${nodes[0]!.state}\u0001${nodes
+      .map((n) => n.index)
+      .sort((x, y) => x - y)
+      .join(',')}`;
   const bySide = new Map<string, Entry>();
   const alive = new Set<Entry>();
   const keys = new Map<Entry, [string, string]>();
@@ -413,7 +468,9 @@ function gather(pairs: { a: Node; b: Node; c: ClaimConflict }[]): Contradiction[
       : toContradiction(e.partners, e.hubs, e.pairs),
   );
   out.sort((x, y) => y.importance - x.importance || (x.sides[0].claims[0]! < y.sides[0].claims[0]! ? -1 : 1));
-  out.forEach((x, i) => (x.id = `C${i + 1}`));
+  out.forEach((x, i) => {
+    x.id = `C${i + 1}`;
+  });
   return out;
 }
 
@@ -433,9 +490,17 @@ function toContradiction(hubs: Node[], partners: Node[], pairs: ClaimConflict[])
   const a = side(hubs);
   const b = side(partners);
   // Breadth: how many networks, services and claims the dispute spans.
-  const breadth = Math.min(9, a.claims.length + b.claims.length) + Math.min(9, new Set(pairs.flatMap((p) => p.overlap.services)).size);
-  const importance = (definite.length ? 1_000_000 : 0) + KIND_RANK[kind] * 10_000 + (a.weight + b.weight) * 100 + breadth * 10 + Math.min(9, definite.length);
-  const list = (s: ContradictionSide) => (s.claims.length <= 4 ? s.claims.join(', ') : `${s.claims.slice(0, 3).join(', ')} and ${s.claims.length - 3} more`);
+  const breadth =
+    Math.min(9, a.claims.length + b.claims.length) +
+    Math.min(9, new Set(pairs.flatMap((p) => p.overlap.services)).size);
+  const importance =
+    (definite.length ? 1_000_000 : 0) +
+    KIND_RANK[kind] * 10_000 +
+    (a.weight + b.weight) * 100 +
+    breadth * 10 +
+    Math.min(9, definite.length);
+  const list = (s: ContradictionSide) =>
+    s.claims.length <= 4 ? s.claims.join(', ') : `${s.claims.slice(0, 3).join(', ')} and ${s.claims.length - 3} more`;
   const certainty = definite.length ? 'definite' : 'possible';
   return {
     id: '',
@@ -457,10 +522,11 @@ export function conflictIndex(contradictions: readonly Contradiction[]): Map<str
     s.add(y);
   };
   for (const c of contradictions) {
-    for (const x of c.sides[0].claims) for (const y of c.sides[1].claims) {
-      add(x, y);
-      add(y, x);
-    }
+    for (const x of c.sides[0].claims)
+      for (const y of c.sides[1].claims) {
+        add(x, y);
+        add(y, x);
+      }
   }
   return new Map([...idx].map(([k, s]) => [k, [...s].sort()]));
 }

@@ -37,7 +37,11 @@ export function claimMentionsService(c: Claim, services: readonly string[]): boo
   return c.services.some((s) => s === 'any' || wanted.includes(measuredService(s)));
 }
 
-export function filterClaims(claims: readonly Claim[], f: ClaimFilter, contradictions: readonly Contradiction[] = []): Claim[] {
+export function filterClaims(
+  claims: readonly Claim[],
+  f: ClaimFilter,
+  contradictions: readonly Contradiction[] = [],
+): Claim[] {
   const inConflict = new Set(contradictions.flatMap((c) => [...c.sides[0].claims, ...c.sides[1].claims]));
   return claims.filter(
     (c) =>
@@ -65,5 +69,6 @@ export function operatorNames(claims: readonly Claim[]): string[] {
 export function checkOperatorName(flag: string, wanted: string, claims: readonly Claim[]): void {
   if (fold(wanted.trim()) === 'all') return;
   const named = claims.filter((c) => Array.isArray(c.operators) && claimMentionsOperator(c, wanted));
-  if (named.length === 0) throw new InputError(`${flag}: ${unknownNameMessage('operator', wanted, operatorNames(claims))}`);
+  if (named.length === 0)
+    throw new InputError(`${flag}: ${unknownNameMessage('operator', wanted, operatorNames(claims))}`);
 }

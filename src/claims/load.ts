@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { InputError } from '../util/input-error.js';
 import { packageDir } from '../fs/package-dir.js';
+import { InputError } from '../util/input-error.js';
 import { formatPath, type JsonPath, locationOfPath } from '../util/json-locate.js';
 import { parseJsonText } from '../util/validate.js';
 import { knownServiceNames, unknownNameMessage } from './names.js';
@@ -58,14 +58,24 @@ function schemaErrors(file: string, text: string, value: unknown, error: z.ZodEr
 }
 
 /** Parses, validates and resolves one claims (or facts) file's text; `knownServices`: the names a claim may use. */
-export function parseClaimsText(text: string, file: string, knownServices: readonly string[] = knownServiceNames()): Claim[] {
+export function parseClaimsText(
+  text: string,
+  file: string,
+  knownServices: readonly string[] = knownServiceNames(),
+): Claim[] {
   const value = parseJsonText(text, file);
   const res = claimsFileSchema.safeParse(value);
   if (!res.success) schemaErrors(file, text, value, res.error);
   return resolveClaims(res.data, file, text, value, knownServices);
 }
 
-function resolveClaims(data: ClaimsFile, file: string, text: string, value: unknown, knownServices: readonly string[]): Claim[] {
+function resolveClaims(
+  data: ClaimsFile,
+  file: string,
+  text: string,
+  value: unknown,
+  knownServices: readonly string[],
+): Claim[] {
   const operators = data.operators ?? {};
   const seen = new Map<string, number>();
   const known = new Set(knownServices);
@@ -77,14 +87,24 @@ function resolveClaims(data: ClaimsFile, file: string, text: string, value: unkn
     if (prev !== undefined) fail(file, text, value, at('id'), `duplicate claim id (also claims[${prev}])`);
     seen.set(c.id, i);
     const source = data.sources[c.source];
-    if (!source) fail(file, text, value, at('source'), `unknown source "${c.source}"; sources in this file: ${sourceList()}`);
+    if (!source)
+      fail(file, text, value, at('source'), `unknown source "${c.source}"; sources in this file: ${sourceList()}`);
     const also = (c.also_sources ?? []).map((k, j) => {
       const s = data.sources[k];
-      if (!s) fail(file, text, value, at('also_sources', j), `unknown source "${k}"; sources in this file: ${sourceList()}`);
+      if (!s)
+        fail(file, text, value, at('also_sources', j), `unknown source "${k}"; sources in this file: ${sourceList()}`);
       return { ...s, key: k };
     });
-    if (facts && !c.statement) fail(file, text, value, at(), 'a fact needs a "statement" (the fact in your own words, as its sources establish it)');
-    if (!facts && !c.quote) fail(file, text, value, at(), 'a claim needs a "quote" (verbatim from the document, at most 25 words)');
+    if (facts && !c.statement)
+      fail(
+        file,
+        text,
+        value,
+        at(),
+        'a fact needs a "statement" (the fact in your own words, as its sources establish it)',
+      );
+    if (!facts && !c.quote)
+      fail(file, text, value, at(), 'a claim needs a "quote" (verbatim from the document, at most 25 words)');
     c.services.forEach((name, j) => {
       if (name !== 'any' && !known.has(name))
         fail(file, text, value, at('services', j), `${unknownNameMessage('service', name, knownServices)}, or "any"`);
@@ -94,15 +114,30 @@ function resolveClaims(data: ClaimsFile, file: string, text: string, value: unkn
     else {
       ops = c.operators.map((k, j) => {
         const op = operators[k];
-        if (!op) fail(file, text, value, at('operators', j), `unknown operator "${k}"; operators in this file: ${Object.keys(operators).join(', ') || '(none)'}`);
-        if (op.country !== c.country) fail(file, text, value, at('operators', j), `operator "${k}" is in ${op.country}, the claim is about ${c.country}`);
+        if (!op)
+          fail(
+            file,
+            text,
+            value,
+            at('operators', j),
+            `unknown operator "${k}"; operators in this file: ${Object.keys(operators).join(', ') || '(none)'}`,
+          );
+        if (op.country !== c.country)
+          fail(
+            file,
+            text,
+            value,
+            at('operators', j),
+            `operator "${k}" is in ${op.country}, the claim is about ${c.country}`,
+          );
         return { ...op, key: k };
       });
     }
     const days = periodDays(c.period);
     if (days.from !== null && days.to !== null && days.from > days.to)
       fail(file, text, value, at('period', 'to'), `period ends (${c.period.to}) before it starts (${c.period.from})`);
-    if (c.services.includes('any') && c.services.length > 1) fail(file, text, value, at('services'), '"any" stands alone');
+    if (c.services.includes('any') && c.services.length > 1)
+      fail(file, text, value, at('services'), '"any" stands alone');
     if (c.paths.includes('any') && c.paths.length > 1) fail(file, text, value, at('paths'), '"any" stands alone');
     return {
       id: c.id,
@@ -132,7 +167,10 @@ export function loadClaimsFile(file: string, knownServices?: readonly string[]):
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`${file}: cannot read claims file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `${file}: cannot read claims file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
   return parseClaimsText(text, file, knownServices);
 }
@@ -153,7 +191,8 @@ export interface LoadClaimsOptions {
  * files is an error naming both: a user's claim never silently replaces another.
  */
 export function loadClaims(opts: LoadClaimsOptions = {}): ClaimSet {
-  const bundled = opts.bundled === false ? [] : [bundledClaimsFile(), ...(opts.bundledFacts === false ? [] : [bundledFactsFile()])];
+  const bundled =
+    opts.bundled === false ? [] : [bundledClaimsFile(), ...(opts.bundledFacts === false ? [] : [bundledFactsFile()])];
   const files = [...bundled, ...(opts.files ?? [])];
   const known = opts.knownServices ?? knownServiceNames();
   const byId = new Map<string, Claim>();

@@ -30,7 +30,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length]!;
@@ -57,7 +58,12 @@ export function unknownNameMessage(what: string, name: string, known: readonly s
 }
 
 /** Throws a usage error (exit 2) for the first name that is not known. */
-export function checkNames(flag: string, what: string, names: readonly string[] | undefined, known: readonly string[]): void {
+export function checkNames(
+  flag: string,
+  what: string,
+  names: readonly string[] | undefined,
+  known: readonly string[],
+): void {
   const set = new Set(known);
   for (const n of names ?? []) if (!set.has(n)) throw new InputError(`${flag}: ${unknownNameMessage(what, n, known)}`);
 }

@@ -70,7 +70,7 @@ export function boundedDays(p: Pick<Period, 'from' | 'to'>, published?: string):
 export function sureDays(p: Pick<Period, 'from' | 'to'>, published?: string): { from: string; to: string } | null {
   const b = boundedDays(p, published);
   if (!b) return null;
-  const toDay = p.to !== null ? p.to : published ?? null;
+  const toDay = p.to !== null ? p.to : (published ?? null);
   const sureTo = toDay !== null ? startDay(toDay) : b.to;
   const sureFrom = p.from !== null ? endDay(p.from) : sureTo;
   if (sureFrom <= sureTo) return { from: sureFrom, to: sureTo };
@@ -113,7 +113,8 @@ export function periodWords(p: Pick<Period, 'from' | 'to'>): string {
   const { from, to } = p;
   if (from !== null && to !== null) {
     if (from === to) return dateWords(from);
-    if (from.length === 7 && to.length === 7 && from.slice(0, 4) === to.slice(0, 4)) return `${dateWords(from).slice(0, 3)}-${dateWords(to)}`;
+    if (from.length === 7 && to.length === 7 && from.slice(0, 4) === to.slice(0, 4))
+      return `${dateWords(from).slice(0, 3)}-${dateWords(to)}`;
     return `${dateWords(from)} to ${dateWords(to)}`;
   }
   if (from !== null) return `from ${dateWords(from)} (said to go on)`;

@@ -77,7 +77,10 @@ export const operatorSchema = z
   .object({
     name: z.string().min(1),
     /** The network's ASN as measurements write it ("AS6713"); null when unknown (then matched by name). */
-    asn: z.string().regex(/^AS\d+$/, 'must look like "AS6713"').nullable(),
+    asn: z
+      .string()
+      .regex(/^AS\d+$/, 'must look like "AS6713"')
+      .nullable(),
     country: countryCode,
     /** Other names the operator goes by (brands, former names), for matching and filters. */
     aliases: z.array(z.string().min(1)).optional(),

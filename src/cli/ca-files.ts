@@ -12,9 +12,14 @@ export function readCaFiles(files: string[] | undefined): TrustStore {
     try {
       return readFileSync(f, 'utf8');
     } catch (e) {
-      throw new InputError(`--ca-file ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+      throw new InputError(
+        `--ca-file ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        f,
+      );
     }
   });
-  for (const [i, p] of pems.entries()) if (!p.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca-file ${files[i]}: no PEM certificate in it`, files[i]);
+  for (const [i, p] of pems.entries())
+    if (!p.includes('-----BEGIN CERTIFICATE-----'))
+      throw new InputError(`--ca-file ${files[i]}: no PEM certificate in it`, files[i]);
   return trustStore(pems);
 }

@@ -14,7 +14,11 @@ import { InputError } from '../util/input-error.js';
 import { escapeForTerminal } from '../util/terminal.js';
 import { collect } from './common.js';
 
-export function renderClaimsTable(claims: readonly Claim[], contradictions: readonly Contradiction[], listContradictions: boolean): string {
+export function renderClaimsTable(
+  claims: readonly Claim[],
+  contradictions: readonly Contradiction[],
+  listContradictions: boolean,
+): string {
   const out: string[] = [];
   if (claims.length === 0) out.push('(no claims match)');
   else {
@@ -44,7 +48,10 @@ export function renderClaimsTable(claims: readonly Claim[], contradictions: read
   if (listContradictions) {
     for (const x of contradictions) {
       out.push(`  ${x.id} ${clean(x.summary)}`);
-      for (const p of x.pairs) out.push(`     ${p.claims.join(' vs ')}: ${p.kind}, ${p.certainty}${p.uncertain_because.length ? ` (${clean(p.uncertain_because.join('; '))})` : ''}`);
+      for (const p of x.pairs)
+        out.push(
+          `     ${p.claims.join(' vs ')}: ${p.kind}, ${p.certainty}${p.uncertain_because.length ? ` (${clean(p.uncertain_because.join('; '))})` : ''}`,
+        );
     }
   }
   return `${out.join('\n')}\n`;
@@ -64,7 +71,9 @@ interface ClaimsFlags {
 export function registerClaims(program: Command): void {
   program
     .command('claims')
-    .description('list the claims (seeds/claims.json and --claims files), validated, and the contradictions between them')
+    .description(
+      'list the claims (seeds/claims.json and --claims files), validated, and the contradictions between them',
+    )
     .option('--claims <file>', 'a claims file of your own (repeatable)', collect)
     .option('--no-seed-claims', 'leave out the bundled claims (seeds/claims.json and seeds/facts.json)')
     .option('--no-seed-facts', 'leave out the bundled external facts (seeds/facts.json)')
@@ -78,15 +87,24 @@ export function registerClaims(program: Command): void {
         process.stdout.write(`${JSON.stringify(claimsJsonSchema(), null, 2)}\n`);
         return;
       }
-      if (opts.format !== 'table' && opts.format !== 'json') throw new InputError(`--format: expected table or json, got "${opts.format}"`);
+      if (opts.format !== 'table' && opts.format !== 'json')
+        throw new InputError(`--format: expected table or json, got "${opts.format}"`);
       checkNames('--service', 'service', opts.service, knownServiceNames());
       const set = loadClaims({ files: opts.claims, bundled: opts.seedClaims, bundledFacts: opts.seedFacts });
       if (opts.operator) checkOperatorName('--operator', opts.operator, set.claims);
       const all = detectContradictions(set.claims);
-      const claims = filterClaims(set.claims, { services: opts.service, operator: opts.operator, contradicted: opts.contradicted }, all);
+      const claims = filterClaims(
+        set.claims,
+        { services: opts.service, operator: opts.operator, contradicted: opts.contradicted },
+        all,
+      );
       const ids = new Set(claims.map((c) => c.id));
       const contradictions = all.filter((x) => [...x.sides[0].claims, ...x.sides[1].claims].some((id) => ids.has(id)));
-      if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ files: set.files, claims, contradictions }, null, 2)}\n`);
-      else process.stdout.write(escapeForTerminal(renderClaimsTable(claims, contradictions, Boolean(opts.contradicted)), { multiline: true }));
+      if (opts.format === 'json')
+        process.stdout.write(`${JSON.stringify({ files: set.files, claims, contradictions }, null, 2)}\n`);
+      else
+        process.stdout.write(
+          escapeForTerminal(renderClaimsTable(claims, contradictions, Boolean(opts.contradicted)), { multiline: true }),
+        );
     });
 }

@@ -2,7 +2,7 @@
 // Wiring only: the server is src/collector/server.ts, the stores src/collector/store-*.ts.
 
 import type { Command } from 'commander';
-import { TokenCheck, readTokens } from '../collector/auth.js';
+import { readTokens, TokenCheck } from '../collector/auth.js';
 import { openStore } from '../collector/open-store.js';
 import { createCollectorServer, DEFAULT_MAX_BODY, listen } from '../collector/server.js';
 import { InputError } from '../util/input-error.js';
@@ -63,7 +63,10 @@ export function registerCollector(program: Command): void {
     .option('--max-body <bytes>', 'largest accepted request body', String(DEFAULT_MAX_BODY))
     .option('--headers-timeout <seconds>', 'a client must send its headers within this time', '10')
     .option('--request-timeout <seconds>', 'a client must send its whole request within this time', '60')
-    .option('--submitter-network', "record the submitter's ASN and country (never its address) from the offline databases")
+    .option(
+      '--submitter-network',
+      "record the submitter's ASN and country (never its address) from the offline databases",
+    )
     .option('--asn-db <file>', 'ASN database for --submitter-network (CSV in ip-location-db format, or MMDB)')
     .option('--geo-db <file>', 'country MMDB for --submitter-network')
     .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')}`, process.env.VOIPPROBE_LOG ?? 'info')
@@ -73,9 +76,13 @@ export function registerCollector(program: Command): void {
       let tokens: string[] | undefined;
       if (flags.tokenFile) tokens = readTokens(flags.tokenFile);
       else if (process.env.VOIPPROBE_COLLECTOR_TOKEN) tokens = [process.env.VOIPPROBE_COLLECTOR_TOKEN];
-      if (!tokens && !flags.insecureNoAuth) throw new InputError('the collector needs a token: --token-file FILE (or VOIPPROBE_COLLECTOR_TOKEN), or --insecure-no-auth on a private test network');
+      if (!tokens && !flags.insecureNoAuth)
+        throw new InputError(
+          'the collector needs a token: --token-file FILE (or VOIPPROBE_COLLECTOR_TOKEN), or --insecure-no-auth on a private test network',
+        );
       const { host, port } = splitHostPort(flags.listen, 8080);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--listen: bad port in "${flags.listen}"`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InputError(`--listen: bad port in "${flags.listen}"`);
       const store = await openStore(flags.store, { onRecover: (m) => log.warn(m) });
       const server = createCollectorServer({
         store,
@@ -83,18 +90,22 @@ export function registerCollector(program: Command): void {
         maxBodyBytes: intFlag('max-body', flags.maxBody, 1024, 1024 ** 3),
         headersTimeoutMs: secondsFlag('headers-timeout', flags.headersTimeout),
         requestTimeoutMs: secondsFlag('request-timeout', flags.requestTimeout),
-        submitterNetwork: flags.submitterNetwork || flags.asnDb || flags.geoDb ? submitterLookup(flags.asnDb, flags.geoDb) : undefined,
+        submitterNetwork:
+          flags.submitterNetwork || flags.asnDb || flags.geoDb ? submitterLookup(flags.asnDb, flags.geoDb) : undefined,
         acceptSimulated: flags.acceptSimulated,
         logger: log,
       });
-      let running;
+      let running: Awaited<ReturnType<typeof listen>>;
       try {
         running = await listen(server, host, port);
       } catch (e) {
         await store.close();
         throw e;
       }
-      log.info({ url: running.url, store: store.description, auth: tokens ? `${tokens.length} token(s)` : 'OFF' }, 'collector listening');
+      log.info(
+        { url: running.url, store: store.description, auth: tokens ? `${tokens.length} token(s)` : 'OFF' },
+        'collector listening',
+      );
       process.stdout.write(`voipprobe collector: listening on ${running.url} (store ${store.description})\n`);
       // Stop on SIGINT/SIGTERM: no new connections, finish what is in flight, make the store durable.
       await untilStopped(log, 'collector');

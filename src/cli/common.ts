@@ -1,10 +1,10 @@
 // What every command shares: exit codes, the stderr logger, and turning errors into the right code.
 
-import { pino, type Logger } from 'pino';
 import { isIP } from 'node:net';
+import { type Logger, pino } from 'pino';
 import { InputError } from '../util/input-error.js';
-import { isSystemError, OperationalError } from '../util/operational-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
+import { isSystemError, OperationalError } from '../util/operational-error.js';
 import { escapeForTerminal } from '../util/terminal.js';
 import { stampLines } from './log-stamp.js';
 
@@ -30,7 +30,9 @@ export function makeLogger(level: string = process.env.VOIPPROBE_LOG ?? 'info'):
   }
   if (isDebugLevel(level)) showStacks = true;
   // Time-stamped output (scheduled runs) goes through process.stderr, which is synchronous on files and pipes.
-  const dest = stamped ? { write: (s: string) => void process.stderr.write(s) } : pino.destination({ dest: 2, sync: true });
+  const dest = stamped
+    ? { write: (s: string) => void process.stderr.write(s) }
+    : pino.destination({ dest: 2, sync: true });
   return pino({ level, base: undefined }, dest);
 }
 
@@ -63,27 +65,32 @@ export function reportError(err: unknown): void {
   const expected = err instanceof OperationalError || isSystemError(err);
   let text = `voipprobe: could not run: ${escapeForTerminal(message, { multiline: true })}\n`;
   if (showStacks && err instanceof Error && err.stack) text += `${err.stack}\n`;
-  else if (!expected) text += 'voipprobe: this looks like a bug in voipprobe; run again with --log-level debug (or VOIPPROBE_LOG=debug) for the details, and please report it\n';
+  else if (!expected)
+    text +=
+      'voipprobe: this looks like a bug in voipprobe; run again with --log-level debug (or VOIPPROBE_LOG=debug) for the details, and please report it\n';
   process.stderr.write(text);
 }
 
 /** Parses a positive number of seconds ("5", "2.5") from a flag, as milliseconds. */
 export function secondsFlag(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError(`--${name}: expected a positive number of seconds, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InputError(`--${name}: expected a positive number of seconds, got "${value}"`);
   return Math.round(n * 1000);
 }
 
 export function intFlag(name: string, value: string, min = 1, max = 10_000): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`--${name}: expected an integer from ${min} to ${max}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InputError(`--${name}: expected an integer from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
 /** A number (not necessarily an integer) from `min` to `max`. */
 export function numberFlag(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`--${name}: expected a number from ${min} to ${max}, got "${value}"`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new InputError(`--${name}: expected a number from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
@@ -96,7 +103,9 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function resolverFlag(name: string, value: string): string {
   const { host, port } = splitHostPort(value.trim(), 53);
   if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InputError(`--${name}: expected an IP address and port such as 192.0.2.53:53 or [2001:db8::53]:53, got "${value}"`);
+    throw new InputError(
+      `--${name}: expected an IP address and port such as 192.0.2.53:53 or [2001:db8::53]:53, got "${value}"`,
+    );
   }
   return hostPort(host, port);
 }

@@ -12,7 +12,16 @@ import { createHelperServer, listenHelper } from '../helper/server.js';
 import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { readCaFiles } from './ca-files.js';
-import { collect, dohFlag, intFlag, makeLogger, numberFlag, resolverFlag, secondsFlag, untilStopped } from './common.js';
+import {
+  collect,
+  dohFlag,
+  intFlag,
+  makeLogger,
+  numberFlag,
+  resolverFlag,
+  secondsFlag,
+  untilStopped,
+} from './common.js';
 
 interface HelperFlags {
   listen: string;
@@ -41,11 +50,17 @@ interface HelperFlags {
 /** "3478,3479-3481" -> [3478, 3479, 3480, 3481]. */
 export function portList(flag: string, value: string): number[] {
   const out: number[] = [];
-  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
     const lo = m ? Number(m[1]) : NaN;
     const hi = m?.[2] ? Number(m[2]) : lo;
-    if (!m || lo < 1 || hi > 65535 || hi < lo || hi - lo > 64) throw new InputError(`--${flag}: expected ports like 3478,3479-3481 (1-65535, ranges of at most 64), got "${part}"`);
+    if (!m || lo < 1 || hi > 65535 || hi < lo || hi - lo > 64)
+      throw new InputError(
+        `--${flag}: expected ports like 3478,3479-3481 (1-65535, ranges of at most 64), got "${part}"`,
+      );
     for (let p = lo; p <= hi; p++) out.push(p);
   }
   if (!out.length) throw new InputError(`--${flag}: no port given`);
@@ -59,14 +74,19 @@ function readPem(flag: string, file: string): string {
     return text;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`--${flag} ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `--${flag} ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
 }
 
 export function registerHelper(program: Command): void {
   program
     .command('helper')
-    .description('run a helper: measures from outside the censored network on request, and is the far end of test calls')
+    .description(
+      'run a helper: measures from outside the censored network on request, and is the far end of test calls',
+    )
     .option('--listen <host:port>', 'address to listen on', '0.0.0.0:8443')
     .option('--cert <pem>', 'TLS certificate chain (PEM)')
     .option('--key <pem>', 'TLS private key (PEM)')
@@ -82,24 +102,44 @@ export function registerHelper(program: Command): void {
     .option('--burst <n>', 'requests a client may send at once (a probe run asks about every target together)', '200')
     .option('--max-in-flight <n>', 'requests in flight per client', '128')
     .option('--max-total <n>', 'requests in flight over all clients', '512')
-    .option('--call-ports <ports>', "UDP ports for test calls that stand for services' call ports, e.g. 3478,3479-3481 (none: no test calls)")
-    .option('--neutral-ports <ports>', 'UDP ports for test calls that no service uses, the comparison (needed with --call-ports)')
+    .option(
+      '--call-ports <ports>',
+      "UDP ports for test calls that stand for services' call ports, e.g. 3478,3479-3481 (none: no test calls)",
+    )
+    .option(
+      '--neutral-ports <ports>',
+      'UDP ports for test calls that no service uses, the comparison (needed with --call-ports)',
+    )
     .option('--max-calls <n>', 'test calls at once over all clients', '200')
     .option('--max-calls-per-client <n>', 'test calls at once per client', '8')
-    .option('--log-client-addresses', 'write client addresses into the logs (off: the helper keeps no record of who used it)')
+    .option(
+      '--log-client-addresses',
+      'write client addresses into the logs (off: the helper keeps no record of who used it)',
+    )
     .option('--log-level <level>', 'stderr log level: debug, info, warn, error', process.env.VOIPPROBE_LOG ?? 'info')
     .action(async (flags: HelperFlags) => {
       const log = makeLogger(flags.logLevel);
       let tokens: string[] | undefined;
       if (flags.tokenFile) tokens = readTokens(flags.tokenFile);
       else if (process.env.VOIPPROBE_HELPER_TOKEN) tokens = [process.env.VOIPPROBE_HELPER_TOKEN];
-      if (!tokens) throw new InputError('the helper needs a token: --token-file FILE (or VOIPPROBE_HELPER_TOKEN); every request must carry it');
+      if (!tokens)
+        throw new InputError(
+          'the helper needs a token: --token-file FILE (or VOIPPROBE_HELPER_TOKEN); every request must carry it',
+        );
       if (Boolean(flags.cert) !== Boolean(flags.key)) throw new InputError('--cert and --key go together');
-      if (!flags.cert && !flags.insecureHttp) throw new InputError('the helper speaks HTTPS: give --cert and --key, or --insecure-http on a test network or behind a TLS-terminating proxy');
-      const tls = flags.cert && flags.key ? { cert: readPem('cert', flags.cert), key: readPem('key', flags.key) } : undefined;
+      if (!flags.cert && !flags.insecureHttp)
+        throw new InputError(
+          'the helper speaks HTTPS: give --cert and --key, or --insecure-http on a test network or behind a TLS-terminating proxy',
+        );
+      const tls =
+        flags.cert && flags.key ? { cert: readPem('cert', flags.cert), key: readPem('key', flags.key) } : undefined;
       const { host, port } = splitHostPort(flags.listen, 8443);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--listen: bad port in "${flags.listen}"`);
-      if (Boolean(flags.callPorts) !== Boolean(flags.neutralPorts)) throw new InputError('--call-ports and --neutral-ports go together: a test call compares the service port with a neutral one');
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InputError(`--listen: bad port in "${flags.listen}"`);
+      if (Boolean(flags.callPorts) !== Boolean(flags.neutralPorts))
+        throw new InputError(
+          '--call-ports and --neutral-ports go together: a test call compares the service port with a neutral one',
+        );
       const callPorts = flags.callPorts ? portList('call-ports', flags.callPorts) : [];
       const neutralPorts = flags.neutralPorts ? portList('neutral-ports', flags.neutralPorts) : [];
       const both = callPorts.filter((p) => neutralPorts.includes(p));
@@ -119,7 +159,10 @@ export function registerHelper(program: Command): void {
         ...(tls ? { tls } : {}),
         measure: {
           policy: targetPolicy({ allowPrivate: Boolean(flags.allowPrivateTargets) }),
-          dns: { doh: (flags.doh ?? []).map(dohFlag), udp: (flags.resolver ?? []).map((r) => resolverFlag('resolver', r)) },
+          dns: {
+            doh: (flags.doh ?? []).map(dohFlag),
+            udp: (flags.resolver ?? []).map((r) => resolverFlag('resolver', r)),
+          },
           ca: readCaFiles(flags.caFile),
           defaultTimeoutMs: secondsFlag('timeout', flags.timeout),
           maxBodyBytes: intFlag('max-body', flags.maxBody, 1024, 16 * 1024 * 1024),
@@ -135,17 +178,29 @@ export function registerHelper(program: Command): void {
         logger: log,
         logClientAddresses: Boolean(flags.logClientAddresses),
       });
-      let running;
+      let running: Awaited<ReturnType<typeof listenHelper>>;
       try {
         running = await listenHelper(server, host, port, Boolean(tls));
       } catch (e) {
         calls?.stop();
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new InputError(`--listen ${flags.listen}: cannot listen (${code})`);
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+          throw new InputError(`--listen ${flags.listen}: cannot listen (${code})`);
         throw e;
       }
-      const what = calls ? `; test calls on UDP ${callPorts.join(',')} (neutral ${neutralPorts.join(',')})` : '; no test calls';
-      log.info({ url: running.url, tokens: tokens.length, private_targets: Boolean(flags.allowPrivateTargets), call_ports: callPorts, neutral_ports: neutralPorts }, 'helper listening');
+      const what = calls
+        ? `; test calls on UDP ${callPorts.join(',')} (neutral ${neutralPorts.join(',')})`
+        : '; no test calls';
+      log.info(
+        {
+          url: running.url,
+          tokens: tokens.length,
+          private_targets: Boolean(flags.allowPrivateTargets),
+          call_ports: callPorts,
+          neutral_ports: neutralPorts,
+        },
+        'helper listening',
+      );
       process.stdout.write(`voipprobe helper: listening on ${running.url}${what}\n`);
       await untilStopped(log, 'helper');
       calls?.stop();

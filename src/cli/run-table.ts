@@ -5,7 +5,15 @@
 // asked (tableStyle decides from the terminal and NO_COLOR/FORCE_COLOR).
 
 import type { CallTestVerdict } from '../model/call-test.js';
-import type { CallEvidenceLevel, ControlVerdict, Layer, LayerSummary, PathStatus, PathVerdict, ServiceVerdict } from '../model/verdict.js';
+import type {
+  CallEvidenceLevel,
+  ControlVerdict,
+  Layer,
+  LayerSummary,
+  PathStatus,
+  PathVerdict,
+  ServiceVerdict,
+} from '../model/verdict.js';
 import { escapeForTerminal } from '../util/terminal.js';
 
 /** The narrowest table printed: a Raspberry Pi console. */
@@ -22,7 +30,10 @@ export interface TableStyle {
  * How to print on this stream: its width when it is a terminal wider than 80 columns, else 80;
  * colour on a terminal unless NO_COLOR is set (https://no-color.org), or anywhere with FORCE_COLOR.
  */
-export function tableStyle(out: { isTTY?: boolean; columns?: number }, env: Record<string, string | undefined>): TableStyle {
+export function tableStyle(
+  out: { isTTY?: boolean; columns?: number },
+  env: Record<string, string | undefined>,
+): TableStyle {
   const width = out.isTTY && out.columns && out.columns > MIN_TABLE_WIDTH ? out.columns : MIN_TABLE_WIDTH;
   const set = (v: string | undefined) => v !== undefined && v !== '';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
@@ -39,7 +50,12 @@ function layerForms(s: LayerSummary | undefined): string[] {
   if (!s) return ['-'];
   const counted = s.ok + s.blocked + s.failed + s.inconclusive;
   if (counted === 0) return ['skipped', 'skip'];
-  if (s.blocked > 0) return [`blocked ${s.blocked}/${counted} ${s.techniques.join(',')}`.trimEnd(), `blocked ${s.blocked}/${counted}+`, `blk ${s.blocked}/${counted}+`];
+  if (s.blocked > 0)
+    return [
+      `blocked ${s.blocked}/${counted} ${s.techniques.join(',')}`.trimEnd(),
+      `blocked ${s.blocked}/${counted}+`,
+      `blk ${s.blocked}/${counted}+`,
+    ];
   if (s.ok === counted) return [`ok ${s.ok}`, `ok ${s.ok}`, `ok ${s.ok}`, 'ok'];
   const rest = [s.failed ? `${s.failed} failed` : '', s.inconclusive ? `${s.inconclusive} ?` : ''].filter(Boolean);
   if (s.ok) return [`ok ${s.ok}/${counted}, ${rest.join(', ')}`, `ok ${s.ok}/${counted}+`];
@@ -58,18 +74,33 @@ function pathForms(p: PathVerdict | undefined, untested?: string): string[] {
   if (!p) return [untested ? 'not tested' : '-'];
   if (p.outage) return [`${p.status} (outage)`, 'outage'];
   const level = p.call ? LEVEL_CELL[p.call.level] : undefined;
-  const where = p.call?.where && p.call.level === 'blocked' ? `; hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}` : '';
+  const where =
+    p.call?.where && p.call.level === 'blocked'
+      ? `; hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}`
+      : '';
   // Every block says how strong its evidence is.
   const strength = isBlock(p.status) ? (p.strength ?? 'weak') : '';
   const parts = [p.techniques.join(','), level, strength].filter(Boolean);
   if (!parts.length && !where) return [p.status];
   const full = `${p.status} (${parts.join('; ')}${where})`;
-  if (strength) return [full, `${STATUS_SHORT[p.status]} (${strength})+`, `${STATUS_SHORTEST[p.status]} (${strength})+`, `${STATUS_SHORTEST[p.status]}+`];
+  if (strength)
+    return [
+      full,
+      `${STATUS_SHORT[p.status]} (${strength})+`,
+      `${STATUS_SHORTEST[p.status]} (${strength})+`,
+      `${STATUS_SHORTEST[p.status]}+`,
+    ];
   if (level === 'path open') return [full, 'path open'];
   return full === p.status ? [full] : [full, `${p.status}+`];
 }
 
-const STATUS_SHORT: Record<PathStatus, string> = { accessible: 'accessible', blocked: 'blocked', partially_blocked: 'partly blocked', degraded: 'degraded', inconclusive: 'inconclusive' };
+const STATUS_SHORT: Record<PathStatus, string> = {
+  accessible: 'accessible',
+  blocked: 'blocked',
+  partially_blocked: 'partly blocked',
+  degraded: 'degraded',
+  inconclusive: 'inconclusive',
+};
 const STATUS_SHORTEST: Record<PathStatus, string> = { ...STATUS_SHORT, partially_blocked: 'partial' };
 
 /** The test call in a few words: the MOS, and what is wrong when something is. */
@@ -79,7 +110,10 @@ export function qualityCell(ct: CallTestVerdict | undefined): string {
 
 function qualityForms(ct: CallTestVerdict | undefined): string[] {
   const full = qualityText(ct);
-  const short = ct && ct.status !== 'ok' && ct.status !== 'inconclusive' ? `${ct.mos !== null ? `MOS ${ct.mos.toFixed(1)} ` : ''}${ct.status}+` : full;
+  const short =
+    ct && ct.status !== 'ok' && ct.status !== 'inconclusive'
+      ? `${ct.mos !== null ? `MOS ${ct.mos.toFixed(1)} ` : ''}${ct.status}+`
+      : full;
   return short === full ? [full] : [full, short];
 }
 
@@ -109,7 +143,11 @@ export function verdictForms(v: RowVerdict): string[] {
   if (Object.values(v.paths).some((p) => p?.outage) && v.status === 'inconclusive') return ['inconclusive (outage)'];
   if (isBlock(v.status)) {
     const strength = v.strength ?? 'weak';
-    return [`${v.status} (${strength})`, `${STATUS_SHORT[v.status]} (${strength})`, `${STATUS_SHORTEST[v.status]} (${strength})`];
+    return [
+      `${v.status} (${strength})`,
+      `${STATUS_SHORT[v.status]} (${strength})`,
+      `${STATUS_SHORTEST[v.status]} (${strength})`,
+    ];
   }
   const untested = Object.keys(v.untested ?? {});
   if (v.status === 'accessible' && untested.length) {
@@ -138,7 +176,7 @@ const pick = (forms: string[], level: number) => forms[Math.min(level, forms.len
  * Per column, how far its cells are shortened so the table fits `width`: of the columns that can still
  * shrink, the first to give (then the widest) gives first. Undefined when even the shortest forms do not fit.
  */
-function fit(cols: Column[], width: number, gap: number): number[] | undefined {
+function fitColumns(cols: Column[], width: number, gap: number): number[] | undefined {
   const levels = cols.map(() => 0);
   const colWidth = (c: Column, i: number) => Math.max(...[c.header, ...c.cells].map((f) => pick(f, levels[i]!).length));
   const canShrink = (c: Column, i: number) => [c.header, ...c.cells].some((f) => f.length - 1 > levels[i]!);
@@ -166,7 +204,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   let line = lead;
   for (const word of text.slice(lead.length).split(' ')) {
     const prefix = out.length ? indent : '';
-    if (line.trim() && (prefix + line + ' ' + word).length > width) {
+    if (line.trim() && `${prefix + line} ${word}`.length > width) {
       out.push(prefix + line);
       line = word;
     } else line = line.trim() ? `${line} ${word}` : line + word;
@@ -175,14 +213,26 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   return out;
 }
 
-const COLOUR: Partial<Record<PathStatus, string>> = { blocked: '\x1b[1;31m', partially_blocked: '\x1b[31m', degraded: '\x1b[33m' };
+const COLOUR: Partial<Record<PathStatus, string>> = {
+  blocked: '\x1b[1;31m',
+  partially_blocked: '\x1b[31m',
+  degraded: '\x1b[33m',
+};
 const RESET = '\x1b[0m';
 
 /**
  * Each layer's column headings (full, then short), in column order; null for the layers of a call
  * relay (stun, path), which the call path column sums up. A new layer must be given one or the other.
  */
-const LAYER_COLUMNS: Record<Layer, string[] | null> = { dns: ['DNS'], tcp: ['TCP'], tls: ['TLS'], websocket: ['WebSocket', 'WS'], http: ['HTTPS'], stun: null, path: null };
+const LAYER_COLUMNS: Record<Layer, string[] | null> = {
+  dns: ['DNS'],
+  tcp: ['TCP'],
+  tls: ['TLS'],
+  websocket: ['WebSocket', 'WS'],
+  http: ['HTTPS'],
+  stun: null,
+  path: null,
+};
 
 export interface RunTableInput {
   verdicts: ServiceVerdict[];
@@ -192,7 +242,10 @@ export interface RunTableInput {
   footer?: string[];
 }
 
-export function renderRunTable(input: RunTableInput, style: TableStyle = { width: MIN_TABLE_WIDTH, colour: false }): string {
+export function renderRunTable(
+  input: RunTableInput,
+  style: TableStyle = { width: MIN_TABLE_WIDTH, colour: false },
+): string {
   const width = Math.max(style.width, 20);
   // What came from the network or a file is escaped before it is measured and laid out.
   const safe = (s: string) => escapeForTerminal(s);
@@ -201,61 +254,122 @@ export function renderRunTable(input: RunTableInput, style: TableStyle = { width
   const rows: { name: string; v: RowVerdict; quality?: string[]; status: PathStatus }[] = [];
   for (const v of input.verdicts) {
     rows.push({ name: v.service, v, ...(quality ? { quality: qualityForms(v.call_test) } : {}), status: v.status });
-    for (const [g, gv] of Object.entries(v.groups ?? {})) rows.push({ name: `  ${g}`, v: gv, ...(quality ? { quality: gv.paths.call ? qualityForms(v.call_test) : ['-'] } : {}), status: gv.status });
+    for (const [g, gv] of Object.entries(v.groups ?? {}))
+      rows.push({
+        name: `  ${g}`,
+        v: gv,
+        ...(quality ? { quality: gv.paths.call ? qualityForms(v.call_test) : ['-'] } : {}),
+        status: gv.status,
+      });
   }
-  const layer = (header: string[], name: string, l: keyof ServiceVerdict['layers']): Column => ({ header, name, give: (lv) => (header.length > 1 && lv === 0 ? 0 : lv < 2 ? 1 : 4), cells: rows.map((r) => layerForms(r.v.layers[l])) });
+  const layer = (header: string[], name: string, l: keyof ServiceVerdict['layers']): Column => ({
+    header,
+    name,
+    give: (lv) => (header.length > 1 && lv === 0 ? 0 : lv < 2 ? 1 : 4),
+    cells: rows.map((r) => layerForms(r.v.layers[l])),
+  });
   const cols: Column[] = [
     { header: ['service'], name: 'service', give: () => 9, cells: rows.map((r) => [r.name]) },
-    ...(Object.entries(LAYER_COLUMNS) as [Layer, string[] | null][]).flatMap(([l, header]) => (header ? [layer(header, header[0]!, l)] : [])),
-    { header: ['call path'], name: 'call path', give: (lv: number) => (lv === 0 ? 2 : 5), cells: rows.map((r) => pathForms(r.v.paths.call, r.v.untested?.call)) },
-    ...(quality ? [{ header: ['call quality', 'quality'], name: 'call quality', give: () => 0, cells: rows.map((r) => r.quality!) }] : []),
+    ...(Object.entries(LAYER_COLUMNS) as [Layer, string[] | null][]).flatMap(([l, header]) =>
+      header ? [layer(header, header[0]!, l)] : [],
+    ),
+    {
+      header: ['call path'],
+      name: 'call path',
+      give: (lv: number) => (lv === 0 ? 2 : 5),
+      cells: rows.map((r) => pathForms(r.v.paths.call, r.v.untested?.call)),
+    },
+    ...(quality
+      ? [
+          {
+            header: ['call quality', 'quality'],
+            name: 'call quality',
+            give: () => 0,
+            cells: rows.map((r) => r.quality!),
+          },
+        ]
+      : []),
     { header: ['verdict'], name: 'verdict', give: () => 3, cells: rows.map((r) => verdictForms(r.v)) },
   ].map((c) => ({ ...c, cells: c.cells.map((f) => f.map(safe)) }));
 
   const out: string[] = [];
-  const prose = (text: string, indent = '  ') => out.push(...text.split('\n').flatMap((l) => wrap(safe(l), width, indent)));
+  const prose = (text: string, indent = '  ') =>
+    out.push(...text.split('\n').flatMap((l) => wrap(safe(l), width, indent)));
   if (input.banner) {
     // The banner's rules of "=" fit the width too.
-    out.push(...input.banner.split('\n').flatMap((l) => (/^=+$/.test(l) ? ['='.repeat(Math.min(l.length, width))] : wrap(safe(l), width))), '');
+    out.push(
+      ...input.banner
+        .split('\n')
+        .flatMap((l) => (/^=+$/.test(l) ? ['='.repeat(Math.min(l.length, width))] : wrap(safe(l), width))),
+      '',
+    );
   }
   if (input.controls.network === 'down') {
-    prose('THE NETWORK LOOKS DOWN: no neutral server answered (DNS, TLS, STUN). Every verdict is inconclusive; nothing is called blocked.', '');
+    prose(
+      'THE NETWORK LOOKS DOWN: no neutral server answered (DNS, TLS, STUN). Every verdict is inconclusive; nothing is called blocked.',
+      '',
+    );
     out.push('');
   }
-  const paint = (s: string, status: PathStatus) => (style.colour && COLOUR[status] ? `${COLOUR[status]}${s}${RESET}` : s);
+  const paint = (s: string, status: PathStatus) =>
+    style.colour && COLOUR[status] ? `${COLOUR[status]}${s}${RESET}` : s;
   const under = (text: string, indent: string) => wrap(text, width - indent.length, '').map((l) => indent + l);
   const table: { text: string; status?: PathStatus }[] = [];
   // Two spaces between columns, unless one space keeps more of the cells whole.
   const steps = (l: number[] | undefined) => (l ? l.reduce((a, b) => a + b, 0) : Infinity);
-  const [wide, tight] = [fit(cols, width, 2), fit(cols, width, 1)];
+  const [wide, tight] = [fitColumns(cols, width, 2), fitColumns(cols, width, 1)];
   const levels = steps(tight) < steps(wide) ? tight : wide;
   if (levels) {
     const gap = levels === wide ? '  ' : ' ';
     const widths = cols.map((c, i) => Math.max(...[c.header, ...c.cells].map((f) => pick(f, levels[i]!).length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(gap).trimEnd();
-    table.push({ text: line(cols.map((c, i) => pick(c.header, levels[i]!))) }, { text: widths.map((w) => '-'.repeat(w)).join(gap) });
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join(gap)
+        .trimEnd();
+    table.push(
+      { text: line(cols.map((c, i) => pick(c.header, levels[i]!))) },
+      { text: widths.map((w) => '-'.repeat(w)).join(gap) },
+    );
     rows.forEach((r, ri) => {
       table.push({ text: line(cols.map((c, i) => pick(c.cells[ri]!, levels[i]!))), status: r.status });
       // The cells shortened with a "+", in full on their own line(s) under the row.
-      const full = cols.filter((c, i) => pick(c.cells[ri]!, levels[i]!).endsWith('+')).map((c) => `${c.name}: ${c.cells[ri]![0]}`);
-      if (full.length) for (const text of under(full.join('; '), ' '.repeat(r.name.length - r.name.trimStart().length + 4))) table.push({ text, status: r.status });
+      const full = cols
+        .filter((c, i) => pick(c.cells[ri]!, levels[i]!).endsWith('+'))
+        .map((c) => `${c.name}: ${c.cells[ri]![0]}`);
+      if (full.length)
+        for (const text of under(full.join('; '), ' '.repeat(r.name.length - r.name.trimStart().length + 4)))
+          table.push({ text, status: r.status });
     });
   } else {
     // Too narrow for columns at all: one block per service.
     rows.forEach((r, ri) => {
-      for (const text of wrap(`${r.name}: ${cols.at(-1)!.cells[ri]![0]}`, width, '    ')) table.push({ text, status: r.status });
-      for (const text of under(cols.slice(1, -1).map((c) => `${c.name} ${c.cells[ri]![0]}`).join('; '), '    ')) table.push({ text, status: r.status });
+      for (const text of wrap(`${r.name}: ${cols.at(-1)!.cells[ri]![0]}`, width, '    '))
+        table.push({ text, status: r.status });
+      for (const text of under(
+        cols
+          .slice(1, -1)
+          .map((c) => `${c.name} ${c.cells[ri]![0]}`)
+          .join('; '),
+        '    ',
+      ))
+        table.push({ text, status: r.status });
     });
   }
   out.push(...table.map((l) => (l.status ? paint(l.text, l.status) : l.text)));
   out.push('');
   const legend = legendFor(table.map((l) => l.text).join('\n'));
-  prose(`legend: ${legend.length ? `${legend.join('; ')} (` : ''}voipprobe run --help explains every notation${legend.length ? ')' : ''}`);
+  prose(
+    `legend: ${legend.length ? `${legend.join('; ')} (` : ''}voipprobe run --help explains every notation${legend.length ? ')' : ''}`,
+  );
 
   out.push('');
   prose(`controls: ${input.controls.network} — ${input.controls.reason}`);
-  if (input.controls.network === 'down') prose('every service: inconclusive (the controls failed, so no failure can be attributed to censorship)');
-  else for (const v of input.verdicts) prose(`${v.service}: ${v.status}${v.strength ? ` (${v.strength} evidence)` : ''} — ${v.reason}`);
+  if (input.controls.network === 'down')
+    prose('every service: inconclusive (the controls failed, so no failure can be attributed to censorship)');
+  else
+    for (const v of input.verdicts)
+      prose(`${v.service}: ${v.status}${v.strength ? ` (${v.strength} evidence)` : ''} — ${v.reason}`);
   const helpers = helperLines(input.verdicts);
   if (helpers.length) {
     out.push('');
@@ -270,19 +384,71 @@ export function renderRunTable(input: RunTableInput, style: TableStyle = { width
 
 /** The cell notation, each with a test of whether a table uses it: the legend lists those it does. */
 const NOTATION: { used: RegExp; short: string; full: string }[] = [
-  { used: /\bok(?: \d+(?![/\d])|(?= {2}| ?$))/m, short: 'ok N: N checks worked', full: 'ok N: all N checks of this layer worked ("ok" alone when the counts had to go to fit)' },
-  { used: /ok \d+\/\d+/, short: 'ok 21/38, 17 failed: 21 of 38 worked, 17 failed with no sign of censorship', full: 'ok 21/38, 17 failed: 21 of 38 checks worked; 17 failed without any sign of censorship (a dead server, a closed port), which counts for nothing' },
-  { used: /\d+ \?/, short: '21 ?: 21 could not be judged', full: '21 ?: 21 checks could not be judged (an earlier layer failed, the run was interrupted, or the controls did not allow it)' },
-  { used: /\b(blocked|blk) \d+\/\d+/, short: 'blocked 2/3: 2 of 3 blocked (technique named)', full: 'blocked 2/3 tcp.reset: 2 of 3 checks blocked, by the techniques named (docs/verdicts.md); "blk" when shortened' },
-  { used: /\((strong|weak)\)|; (strong|weak)[;)]/, short: 'strong/weak: evidence of a block', full: 'strong / weak: how strong the evidence of a block is. Strong: a censorship signature (a reset, a forged answer, packets stopped inside the network). Weak: timeouts or refusals, which an outage at the far end would also give' },
-  { used: /path open/, short: 'path open: relay silent, its network reached', full: "answered / path open: how a working call path is known. Answered: the relay answered. Path open: the relay ignores strangers, but UDP towards it reaches the relay's network (path localisation; weaker than an answer)" },
-  { used: /hop \d+/, short: 'hop 3 AS6713: stopped after router 3, in AS6713', full: 'hop 3 AS6713: where a blocked call path stops: after the 3rd router, in the network numbered AS6713' },
-  { used: /accessible \([a-z, ]+( only)?\)/, short: 'accessible (web only): works where tested, the other paths not tested', full: 'accessible (web only), or shortened accessible (web): every path measured works, and the paths not named were not tested (the line under the table says why)' },
-  { used: /not tested/, short: 'not tested: no counted target (see below)', full: 'not tested: the catalogue has no counted target for the call path (none, disabled, or unverified only); the line under the table says which' },
-  { used: /\(outage\)/, short: '(outage): fails from outside too, not censorship', full: '(outage): a helper outside the network fails too: an outage, not censorship' },
-  { used: /\bpartial\b/, short: 'partial: partially_blocked', full: 'partial, partly blocked: partially_blocked (some of the path or service blocked, the rest works)' },
-  { used: /\+(\s|$)/m, short: '+: shortened, in full on the line below', full: '+: a cell shortened to fit the terminal; it is said in full on the line under its row' },
-  { used: /skip/, short: 'skip(ped): not attempted', full: 'skipped: not attempted (an earlier layer failed, or the run ended first)' },
+  {
+    used: /\bok(?: \d+(?![/\d])|(?= {2}| ?$))/m,
+    short: 'ok N: N checks worked',
+    full: 'ok N: all N checks of this layer worked ("ok" alone when the counts had to go to fit)',
+  },
+  {
+    used: /ok \d+\/\d+/,
+    short: 'ok 21/38, 17 failed: 21 of 38 worked, 17 failed with no sign of censorship',
+    full: 'ok 21/38, 17 failed: 21 of 38 checks worked; 17 failed without any sign of censorship (a dead server, a closed port), which counts for nothing',
+  },
+  {
+    used: /\d+ \?/,
+    short: '21 ?: 21 could not be judged',
+    full: '21 ?: 21 checks could not be judged (an earlier layer failed, the run was interrupted, or the controls did not allow it)',
+  },
+  {
+    used: /\b(blocked|blk) \d+\/\d+/,
+    short: 'blocked 2/3: 2 of 3 blocked (technique named)',
+    full: 'blocked 2/3 tcp.reset: 2 of 3 checks blocked, by the techniques named (docs/verdicts.md); "blk" when shortened',
+  },
+  {
+    used: /\((strong|weak)\)|; (strong|weak)[;)]/,
+    short: 'strong/weak: evidence of a block',
+    full: 'strong / weak: how strong the evidence of a block is. Strong: a censorship signature (a reset, a forged answer, packets stopped inside the network). Weak: timeouts or refusals, which an outage at the far end would also give',
+  },
+  {
+    used: /path open/,
+    short: 'path open: relay silent, its network reached',
+    full: "answered / path open: how a working call path is known. Answered: the relay answered. Path open: the relay ignores strangers, but UDP towards it reaches the relay's network (path localisation; weaker than an answer)",
+  },
+  {
+    used: /hop \d+/,
+    short: 'hop 3 AS6713: stopped after router 3, in AS6713',
+    full: 'hop 3 AS6713: where a blocked call path stops: after the 3rd router, in the network numbered AS6713',
+  },
+  {
+    used: /accessible \([a-z, ]+( only)?\)/,
+    short: 'accessible (web only): works where tested, the other paths not tested',
+    full: 'accessible (web only), or shortened accessible (web): every path measured works, and the paths not named were not tested (the line under the table says why)',
+  },
+  {
+    used: /not tested/,
+    short: 'not tested: no counted target (see below)',
+    full: 'not tested: the catalogue has no counted target for the call path (none, disabled, or unverified only); the line under the table says which',
+  },
+  {
+    used: /\(outage\)/,
+    short: '(outage): fails from outside too, not censorship',
+    full: '(outage): a helper outside the network fails too: an outage, not censorship',
+  },
+  {
+    used: /\bpartial\b/,
+    short: 'partial: partially_blocked',
+    full: 'partial, partly blocked: partially_blocked (some of the path or service blocked, the rest works)',
+  },
+  {
+    used: /\+(\s|$)/m,
+    short: '+: shortened, in full on the line below',
+    full: '+: a cell shortened to fit the terminal; it is said in full on the line under its row',
+  },
+  {
+    used: /skip/,
+    short: 'skip(ped): not attempted',
+    full: 'skipped: not attempted (an earlier layer failed, or the run ended first)',
+  },
   { used: /(^|\s)-(\s|$)/m, short: '-: not measured', full: '-: nothing of this layer measured for the service' },
   { used: /\bWS\b/, short: 'WS: WebSocket', full: 'WS: WebSocket (the header shortened)' },
 ];

@@ -1,7 +1,7 @@
 // `voipprobe run`: measure this network. Wiring only: flags and config → typed run settings → a run
 // session (src/session/), with Ctrl-C, a progress line and the table around it.
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
@@ -15,15 +15,25 @@ import type { HelperEndpoint } from '../measure/helper.js';
 import type { RunResult } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
 import type { CallProfile } from '../model/call-test.js';
-import { describeWriteFailure } from '../results/write.js';
-import { renderRunTable, RUN_TABLE_HELP, tableStyle } from './run-table.js';
 import type { ServiceVerdict } from '../model/verdict.js';
+import { describeWriteFailure } from '../results/write.js';
 import { jitterSleep, parseJitter } from '../schedule/jitter.js';
 import { RunSession, type SessionOptions, type SessionOutcome } from '../session/session.js';
 import type { RunSettings } from '../session/settings.js';
 import { InputError } from '../util/input-error.js';
 import { readCaFiles } from './ca-files.js';
-import { collect, dohFlag, EXIT, intFlag, LOG_LEVELS, makeLogger, resolverFlag, secondsFlag, stampOutput } from './common.js';
+import {
+  collect,
+  dohFlag,
+  EXIT,
+  intFlag,
+  LOG_LEVELS,
+  makeLogger,
+  resolverFlag,
+  secondsFlag,
+  stampOutput,
+} from './common.js';
+import { RUN_TABLE_HELP, renderRunTable, tableStyle } from './run-table.js';
 
 export interface RunFlags {
   service?: string[];
@@ -43,7 +53,17 @@ export interface RunFlags {
 }
 
 /** Flags whose value is a local path or a secret: recorded by name only (paths often carry a user name). */
-const PRIVATE_VALUE_FLAGS = new Set(['--targets', '--out', '--ca-file', '--config', '--token-file', '--helper-token-file', '--asn-db', '--geo-db', '--collector']);
+const PRIVATE_VALUE_FLAGS = new Set([
+  '--targets',
+  '--out',
+  '--ca-file',
+  '--config',
+  '--token-file',
+  '--helper-token-file',
+  '--asn-db',
+  '--geo-db',
+  '--collector',
+]);
 
 /** The command line as recorded in each measurement's `options`, without local paths or secrets. */
 export function recordedOptions(args: readonly string[]): string[] {
@@ -84,20 +104,31 @@ export function parseRunValues(flags: RunFlags & { jitter?: string }): Configura
 export function runSettingsFrom(
   flags: RunFlags,
   values: ConfigurableRunValues,
-  extra: { helpers?: HelperEndpoint[]; callTest?: RunSettings['callTest']; callPathOnly?: boolean; asnDb?: string } = {},
+  extra: {
+    helpers?: HelperEndpoint[];
+    callTest?: RunSettings['callTest'];
+    callPathOnly?: boolean;
+    asnDb?: string;
+  } = {},
 ): RunSettings {
   const resolvers = {
-    ...(flags.systemResolver?.length ? { local: flags.systemResolver.map((r) => resolverFlag('system-resolver', r)) } : {}),
+    ...(flags.systemResolver?.length
+      ? { local: flags.systemResolver.map((r) => resolverFlag('system-resolver', r)) }
+      : {}),
     ...(flags.resolver?.length ? { controlUdp: flags.resolver.map((r) => resolverFlag('resolver', r)) } : {}),
     ...(flags.doh?.length ? { doh: flags.doh.map(dohFlag) } : {}),
   };
   let catalogue = selectServices(loadCatalogue(flags.targets), values.services);
   if (extra.callPathOnly) {
-    const services = catalogue.services.map((svc) => ({ ...svc, targets: svc.targets.filter((t) => pathOf(t) === 'call') })).filter((svc) => svc.targets.length > 0);
-    if (services.length === 0) throw new InputError(`no call path to test in ${values.services?.join(', ') ?? 'the catalogue'}`);
+    const services = catalogue.services
+      .map((svc) => ({ ...svc, targets: svc.targets.filter((t) => pathOf(t) === 'call') }))
+      .filter((svc) => svc.targets.length > 0);
+    if (services.length === 0)
+      throw new InputError(`no call path to test in ${values.services?.join(', ') ?? 'the catalogue'}`);
     catalogue = { ...catalogue, services };
   }
-  if (extra.callTest && !extra.helpers?.length) throw new InputError('a test call needs a helper (its far end): give --helper URL, or helpers in the config');
+  if (extra.callTest && !extra.helpers?.length)
+    throw new InputError('a test call needs a helper (its far end): give --helper URL, or helpers in the config');
   const ca = readCaFiles(flags.caFile);
   checkOutDir(flags.out);
   return {
@@ -120,7 +151,7 @@ export function runSettingsFrom(
 function checkOutDir(out: string): void {
   let dir = resolve(out);
   for (;;) {
-    let st;
+    let st: Stats;
     try {
       st = statSync(dir);
     } catch {
@@ -133,7 +164,10 @@ function checkOutDir(out: string): void {
     try {
       accessSync(dir, constants.W_OK);
     } catch (e) {
-      throw new InputError(`--out ${out}: cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, out);
+      throw new InputError(
+        `--out ${out}: cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        out,
+      );
     }
     return;
   }
@@ -151,7 +185,11 @@ export interface RunPrinting {
  * second leaves at once), a progress line on a terminal, then the table or the lines, and what went
  * wrong on stderr. Also used by `voipprobe demo`.
  */
-export async function measureAndPrint(settings: RunSettings, session: Omit<SessionOptions, 'signal' | 'onProgress' | 'log'>, show: RunPrinting): Promise<SessionOutcome & { exitCode: number }> {
+export async function measureAndPrint(
+  settings: RunSettings,
+  session: Omit<SessionOptions, 'signal' | 'onProgress' | 'log'>,
+  show: RunPrinting,
+): Promise<SessionOutcome & { exitCode: number }> {
   const ac = new AbortController();
   let live: Progress | undefined;
   const run = new RunSession(settings, { ...session, log: show.log, signal: ac.signal, onProgress: (p) => (live = p) });
@@ -166,15 +204,20 @@ export async function measureAndPrint(settings: RunSettings, session: Omit<Sessi
       process.stderr.write(`\nvoipprobe: second ${sig}: exiting now; ${run.written} measurement(s) are in ${file}\n`);
       process.exit(130);
     }
-    process.stderr.write(`\nvoipprobe: ${sig}: stopping; finishing and writing the measurements in progress (press again to quit at once)\n`);
+    process.stderr.write(
+      `\nvoipprobe: ${sig}: stopping; finishing and writing the measurements in progress (press again to quit at once)\n`,
+    );
     ac.abort(new Error(sig));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A progress line only when a person is watching stderr.
-  const progress = process.stderr.isTTY && !show.json ? setInterval(() => {
-    if (live) process.stderr.write(`\rmeasuring… ${live.done}/${live.started} steps`);
-  }, 250) : undefined;
+  const progress =
+    process.stderr.isTTY && !show.json
+      ? setInterval(() => {
+          if (live) process.stderr.write(`\rmeasuring… ${live.done}/${live.started} steps`);
+        }, 250)
+      : undefined;
 
   let out: SessionOutcome;
   try {
@@ -193,22 +236,43 @@ export async function measureAndPrint(settings: RunSettings, session: Omit<Sessi
   if (show.json) for (const l of lines) process.stdout.write(`${l.json}\n`);
   else {
     const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
-    const footer = [`results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`, readingHint(file, verdicts)];
+    const footer = [
+      `results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`,
+      readingHint(file, verdicts),
+    ];
     if (result.controls.controls.network === 'down' && !session.annotations?.x_simulation) {
-      footer.push('the network looks down: `voipprobe demo` shows what a measurement looks like, offline (a simulated censored network)');
+      footer.push(
+        'the network looks down: `voipprobe demo` shows what a measurement looks like, offline (a simulated censored network)',
+      );
     }
-    if (result.deadlineReached) footer.push('the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive');
-    process.stdout.write(renderRunTable({ verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer }, tableStyle(process.stdout, process.env)));
+    if (result.deadlineReached)
+      footer.push(
+        'the run deadline was reached: unfinished steps are recorded as "interrupted" and their verdicts are inconclusive',
+      );
+    process.stdout.write(
+      renderRunTable(
+        { verdicts, controls: result.controls.controls, ...(show.banner ? { banner: show.banner } : {}), footer },
+        tableStyle(process.stdout, process.env),
+      ),
+    );
   }
   const note = localisationNotice(result);
   if (note) process.stderr.write(`voipprobe: ${note}\n`);
   if (result.interrupted) {
-    process.stderr.write(`voipprobe: RUN INTERRUPTED: ${written} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`);
+    process.stderr.write(
+      `voipprobe: RUN INTERRUPTED: ${written} measurement(s) written to ${file}; the unfinished ones are marked x_interrupted and judged inconclusive\n`,
+    );
   }
   if (writeProblem) {
-    const lost = writeProblem.unwritten ? `${writeProblem.unwritten} of ${lines.length} measurement(s) could not be written` : 'some lines could not be rewritten';
-    const stale = writeProblem.stale ? '; lines written before your public address was learned may still hold it: delete the file or check it before sharing' : '';
-    process.stderr.write(`voipprobe: ${lost} to ${file}: ${describeWriteFailure(writeProblem.failure)}; the ${written} line(s) it holds are whole${stale}\n`);
+    const lost = writeProblem.unwritten
+      ? `${writeProblem.unwritten} of ${lines.length} measurement(s) could not be written`
+      : 'some lines could not be rewritten';
+    const stale = writeProblem.stale
+      ? '; lines written before your public address was learned may still hold it: delete the file or check it before sharing'
+      : '';
+    process.stderr.write(
+      `voipprobe: ${lost} to ${file}: ${describeWriteFailure(writeProblem.failure)}; the ${written} line(s) it holds are whole${stale}\n`,
+    );
   }
   const exitCode = writeProblem ? EXIT.cannotRun : result.interrupted ? 130 : EXIT.ok;
   return { ...out, exitCode };
@@ -228,7 +292,8 @@ function readingHint(file: string, verdicts: ServiceVerdict[]): string {
 export function localisationNotice(r: Pick<RunResult, 'localisation'>): string | undefined {
   const c = r.localisation.capability;
   if (!r.localisation.wanted || !c) return undefined;
-  if (!c.available) return `path localisation unavailable: ${c.reason}; call relays that ignore strangers are judged by the STUN controls alone, and stay inconclusive when those answer`;
+  if (!c.available)
+    return `path localisation unavailable: ${c.reason}; call relays that ignore strangers are judged by the STUN controls alone, and stay inconclusive when those answer`;
   return c.note ? `path localisation ${c.note}` : undefined;
 }
 
@@ -236,9 +301,17 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--service <name...>', 'only these services (see `voipprobe targets`)')
     .option('--targets <dir>', 'catalogue directory replacing the bundled probes/ (targets and controls)')
-    .option('--resolver <ip:port>', 'neutral UDP resolver used as a DNS control (repeatable; replaces the catalogue\'s)', collect)
-    .option('--doh <url>', 'DNS-over-HTTPS control resolver (repeatable; replaces the catalogue\'s)', collect)
-    .option('--system-resolver <ip:port>', "use this as the network's own resolver instead of /etc/resolv.conf (repeatable; disables getaddrinfo)", collect)
+    .option(
+      '--resolver <ip:port>',
+      "neutral UDP resolver used as a DNS control (repeatable; replaces the catalogue's)",
+      collect,
+    )
+    .option('--doh <url>', "DNS-over-HTTPS control resolver (repeatable; replaces the catalogue's)", collect)
+    .option(
+      '--system-resolver <ip:port>',
+      "use this as the network's own resolver instead of /etc/resolv.conf (repeatable; disables getaddrinfo)",
+      collect,
+    )
     .option('--timeout <seconds>', 'per-step timeout', '5')
     .option('--deadline <seconds>', 'deadline for the whole run', '60')
     .option('--concurrency <n>', 'network steps in flight at once', '128')
@@ -247,40 +320,75 @@ export function addRunOptions(cmd: Command): Command {
     .option('--json', 'print the measurement lines (JSONL) on stdout instead of the table')
     .option('--ipv6', 'measure IPv6 addresses too (default: when this machine has a global IPv6 address)')
     .option('--no-ipv6', 'never measure IPv6 addresses')
-    .option('--include-ip', 'keep this machine\'s public address in the results (it is scrubbed by default)')
-    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (debug also prints stack traces)`, process.env.VOIPPROBE_LOG ?? 'warn');
+    .option('--include-ip', "keep this machine's public address in the results (it is scrubbed by default)")
+    .option(
+      '--log-level <level>',
+      `stderr log level: ${LOG_LEVELS.join(', ')} (debug also prints stack traces)`,
+      process.env.VOIPPROBE_LOG ?? 'warn',
+    );
 }
 
 type RunCommandFlags = RunFlags &
-  RunVantageFlags & { jitter?: string; scheduled?: boolean; simulation?: string; helper?: string[]; helperTokenFile?: string; callTest?: string; callProfile?: string };
+  RunVantageFlags & {
+    jitter?: string;
+    scheduled?: boolean;
+    simulation?: string;
+    helper?: string[];
+    helperTokenFile?: string;
+    callTest?: string;
+    callProfile?: string;
+  };
 
 /** The options `run` and `call-test` share beyond the measurement's own: labels, submission, helpers. */
 function addRunContextOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'voipprobe.config.json: labels, services, timeouts, collector, helpers (default: ./voipprobe.config.json if it exists)')
-    .option('--access <type>', 'access label: mobile, fixed, wifi or unknown')
-    .option('--vantage <name>', 'name of this vantage point, e.g. casa-orange-4g')
-    .option('--probe-asn <asn>', 'network ASN (default: looked up offline from the public address)')
-    .option('--probe-cc <cc>', 'country code (default: looked up offline from the public address)')
-    .option('--network-name <name>', 'network name (default: looked up offline with the ASN)')
-    .option('--asn-db <file>', 'ASN database instead of the bundled one (ip-location-db CSV, or MMDB)')
-    .option('--geo-db <file>', 'country MMDB instead of the bundled DB-IP one')
-    .option('--jitter <seconds>', 'wait a random time up to this long before measuring (for scheduled runs)')
-    .option('--submit', 'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)')
-    .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
-    .option('--token-file <file>', 'bearer token file for --submit')
-    .option('--scheduled', 'a run started by the schedule (the crontab line passes it): every output line starts with the UTC time, and the config file\'s "jitter" applies')
-    // `voipprobe demo` runs the probe in the namespace lab's client namespace: every line says it is a simulation.
-    .addOption(new Option('--simulation <label>', 'annotate every line as a simulation (x_simulation)').hideHelp())
-    .option('--helper <url>', "ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config's helpers)", collect)
-    .option('--helper-token-file <file>', `bearer token for the helpers (default: the config's, or $${HELPER_TOKEN_ENV})`)
-    .option('--call-profile <profile>', 'test-call traffic: voice (50 packets/s of 120-172 bytes) or video (100 packets/s of 900-1200 bytes)', 'voice');
+  return (
+    cmd
+      .option(
+        '--config <file>',
+        'voipprobe.config.json: labels, services, timeouts, collector, helpers (default: ./voipprobe.config.json if it exists)',
+      )
+      .option('--access <type>', 'access label: mobile, fixed, wifi or unknown')
+      .option('--vantage <name>', 'name of this vantage point, e.g. casa-orange-4g')
+      .option('--probe-asn <asn>', 'network ASN (default: looked up offline from the public address)')
+      .option('--probe-cc <cc>', 'country code (default: looked up offline from the public address)')
+      .option('--network-name <name>', 'network name (default: looked up offline with the ASN)')
+      .option('--asn-db <file>', 'ASN database instead of the bundled one (ip-location-db CSV, or MMDB)')
+      .option('--geo-db <file>', 'country MMDB instead of the bundled DB-IP one')
+      .option('--jitter <seconds>', 'wait a random time up to this long before measuring (for scheduled runs)')
+      .option(
+        '--submit',
+        'send the measurements to the collector (they are spooled first and retried later if it cannot be reached)',
+      )
+      .option('--collector <url>', 'collector URL for --submit (default: collector.url from the config)')
+      .option('--token-file <file>', 'bearer token file for --submit')
+      .option(
+        '--scheduled',
+        'a run started by the schedule (the crontab line passes it): every output line starts with the UTC time, and the config file\'s "jitter" applies',
+      )
+      // `voipprobe demo` runs the probe in the namespace lab's client namespace: every line says it is a simulation.
+      .addOption(new Option('--simulation <label>', 'annotate every line as a simulation (x_simulation)').hideHelp())
+      .option(
+        '--helper <url>',
+        "ask this helper (`voipprobe helper` outside the network) about every target (repeatable; replaces the config's helpers)",
+        collect,
+      )
+      .option(
+        '--helper-token-file <file>',
+        `bearer token for the helpers (default: the config's, or $${HELPER_TOKEN_ENV})`,
+      )
+      .option(
+        '--call-profile <profile>',
+        'test-call traffic: voice (50 packets/s of 120-172 bytes) or video (100 packets/s of 900-1200 bytes)',
+        'voice',
+      )
+  );
 }
 
 /** Seconds of a test call, from a flag. */
 function callSeconds(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 2 || n > 600) throw new InputError(`--${flag}: expected a number of seconds from 2 to 600, got "${value}"`);
+  if (!Number.isFinite(n) || n < 2 || n > 600)
+    throw new InputError(`--${flag}: expected a number of seconds from 2 to 600, got "${value}"`);
   return n;
 }
 
@@ -290,15 +398,28 @@ function callProfile(value: string | undefined): CallProfile {
   return p;
 }
 
-async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS?: number; callPathOnly?: boolean }): Promise<void> {
+async function runAction(
+  given: RunCommandFlags,
+  cmd: Command,
+  mode: { callTestS?: number; callPathOnly?: boolean },
+): Promise<void> {
   if (given.scheduled) stampOutput();
   const ctx = await prepareRunContext(given);
   const onCli = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
-  const values = applyConfig(parseRunValues(given), ctx.config, { scheduled: Boolean(given.scheduled), givenOnCli: onCli });
+  const values = applyConfig(parseRunValues(given), ctx.config, {
+    scheduled: Boolean(given.scheduled),
+    givenOnCli: onCli,
+  });
   // Everything checked before any wait: a bad flag must not cost the jitter first.
   const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
-  const callTest = mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
-  const settings = runSettingsFrom(given, values, { helpers, ...(callTest ? { callTest } : {}), ...(mode.callPathOnly ? { callPathOnly: true } : {}), ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}) });
+  const callTest =
+    mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
+  const settings = runSettingsFrom(given, values, {
+    helpers,
+    ...(callTest ? { callTest } : {}),
+    ...(mode.callPathOnly ? { callPathOnly: true } : {}),
+    ...(ctx.asnDb ? { asnDb: ctx.asnDb } : {}),
+  });
   const log = makeLogger(given.logLevel);
   if (given.scheduled) process.stderr.write(`voipprobe: scheduled run started (pid ${process.pid})\n`);
   if (values.jitterMs !== undefined) {
@@ -323,24 +444,53 @@ async function runAction(given: RunCommandFlags, cmd: Command, mode: { callTestS
     // Loaded here: a run that does not submit does not pay for the HTTP client.
     const { spoolAndSubmit } = await import('../submit/flush.js');
     const { describeSummary } = await import('./submit.js');
-    const s = await spoolAndSubmit(out.lines.map((l) => l.measurement), { ...ctx.submit, logger: log });
+    const s = await spoolAndSubmit(
+      out.lines.map((l) => l.measurement),
+      { ...ctx.submit, logger: log },
+    );
     process.stderr.write(describeSummary(s, ctx.submit.spoolDir));
   }
   process.exitCode = out.exitCode;
-  if (given.scheduled) process.stderr.write(`voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`);
+  if (given.scheduled)
+    process.stderr.write(
+      `voipprobe: scheduled run finished (exit ${out.exitCode}): ${out.written} measurement(s) in ${out.file}\n`,
+    );
 }
 
 export function registerRun(program: Command): void {
-  addRunContextOptions(addRunOptions(program.command('run').description('measure every service (or --service ...) from this network, layer by layer, and write the evidence')))
-    .option('--call-test <seconds>', 'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper')
+  addRunContextOptions(
+    addRunOptions(
+      program
+        .command('run')
+        .description(
+          'measure every service (or --service ...) from this network, layer by layer, and write the evidence',
+        ),
+    ),
+  )
+    .option(
+      '--call-test <seconds>',
+      'after measuring, make a test call of this many seconds per service with a call path, against the (first) helper',
+    )
     .addHelpText('after', RUN_TABLE_HELP)
     .action(async (given: RunCommandFlags, cmd: Command) => {
-      await runAction(given, cmd, given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {});
+      await runAction(
+        given,
+        cmd,
+        given.callTest !== undefined ? { callTestS: callSeconds('call-test', given.callTest) } : {},
+      );
     });
 }
 
 export function registerCallTest(program: Command): void {
-  addRunContextOptions(addRunOptions(program.command('call-test').description("test calls against a helper: each service's call signature and its scrambled twin, on its call port and a neutral one; quality and differentiation")))
+  addRunContextOptions(
+    addRunOptions(
+      program
+        .command('call-test')
+        .description(
+          "test calls against a helper: each service's call signature and its scrambled twin, on its call port and a neutral one; quality and differentiation",
+        ),
+    ),
+  )
     .option('--seconds <seconds>', 'length of each test call', '20')
     .action(async (given: RunCommandFlags & { seconds: string }, cmd: Command) => {
       await runAction(given, cmd, { callTestS: callSeconds('seconds', given.seconds), callPathOnly: true });
@@ -359,7 +509,10 @@ async function waitJitter(maxMs: number, from: string): Promise<boolean> {
   try {
     await jitterSleep(maxMs, {
       signal: ac.signal,
-      onDelay: (ms) => process.stderr.write(`voipprobe: waiting ${Math.round(ms / 1000)} s before measuring (random jitter of up to ${maxMs / 1000} s, from ${from})\n`),
+      onDelay: (ms) =>
+        process.stderr.write(
+          `voipprobe: waiting ${Math.round(ms / 1000)} s before measuring (random jitter of up to ${maxMs / 1000} s, from ${from})\n`,
+        ),
     });
   } finally {
     process.off('SIGINT', stop);

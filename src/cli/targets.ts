@@ -19,7 +19,9 @@ export function describeTarget(t: Target): string {
       return `websocket ${t.url}${t.origin ? ` origin=${t.origin}` : ''}`;
     case 'stun':
       // Each exchange, marked with "?" when no live relay is known to answer it.
-      return `stun udp ${t.host}:${t.ports.join(',')} ${exchangesOf(t).map((e) => `${e.id}${e.answer ? '' : '?'}`).join(',')}`;
+      return `stun udp ${t.host}:${t.ports.join(',')} ${exchangesOf(t)
+        .map((e) => `${e.id}${e.answer ? '' : '?'}`)
+        .join(',')}`;
     case 'resolver':
       return `resolver udp ${t.address}:${t.port}`;
     case 'doh':
@@ -45,7 +47,7 @@ export function renderTargets(cat: Catalogue): string {
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
 }
 
 export function registerTargets(program: Command): void {
@@ -57,7 +59,8 @@ export function registerTargets(program: Command): void {
     .option('--json', 'print the catalogue as JSON')
     .action((opts: { targets?: string; service?: string[]; json?: boolean }) => {
       const cat = selectServices(loadCatalogue(opts.targets), opts.service);
-      if (opts.json) process.stdout.write(`${JSON.stringify({ services: cat.services, controls: cat.controls }, null, 2)}\n`);
+      if (opts.json)
+        process.stdout.write(`${JSON.stringify({ services: cat.services, controls: cat.controls }, null, 2)}\n`);
       else process.stdout.write(escapeForTerminal(renderTargets(cat), { multiline: true }));
     });
 }

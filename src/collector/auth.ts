@@ -33,7 +33,10 @@ export function readTokens(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`${file}: cannot read token file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `${file}: cannot read token file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
   const tokens = text
     .split(/\r?\n/)
@@ -41,6 +44,10 @@ export function readTokens(file: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
   if (tokens.length === 0) throw new InputError(`${file}: no token in the token file`, file);
   const short = tokens.findIndex((t) => t.length < 16);
-  if (short >= 0) throw new InputError(`${file}: token ${short + 1} is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)`, file);
+  if (short >= 0)
+    throw new InputError(
+      `${file}: token ${short + 1} is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)`,
+      file,
+    );
   return tokens;
 }

@@ -30,7 +30,7 @@ export class GroupCommitter<I, O> {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const outs = await this.commit(batch.map((b) => b.input));
-          batch.forEach((b, i) => b.resolve(outs[i]!));
+          for (const [i, b] of batch.entries()) b.resolve(outs[i]!);
         } catch (e) {
           for (const b of batch) b.reject(e);
         }

@@ -8,25 +8,39 @@ import { measurementShape } from '../results/read.js';
 import { isCollectorField } from './store.js';
 
 /** The reader's shape, and the vantage labels the stores index, as the measurement schema defines them (absent on old lines). */
-export const incomingMeasurement = measurementShape.extend({
-  x_access: vantageSchema.shape.x_access.optional(),
-  x_vantage: vantageSchema.shape.x_vantage.optional(),
-}).superRefine((m, ctx) => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(m.id)) {
-    ctx.addIssue({ code: 'custom', path: ['id'], message: 'must be 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)' });
-  }
-  if (Number.isNaN(Date.parse(`${m.measurement_start_time.replace(' ', 'T')}Z`))) {
-    ctx.addIssue({ code: 'custom', path: ['measurement_start_time'], message: 'not a real date and time' });
-  }
-  for (const k of Object.keys(m)) {
-    if (isCollectorField(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)' });
-  }
-});
+export const incomingMeasurement = measurementShape
+  .extend({
+    x_access: vantageSchema.shape.x_access.optional(),
+    x_vantage: vantageSchema.shape.x_vantage.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(m.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: 'must be 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)',
+      });
+    }
+    if (Number.isNaN(Date.parse(`${m.measurement_start_time.replace(' ', 'T')}Z`))) {
+      ctx.addIssue({ code: 'custom', path: ['measurement_start_time'], message: 'not a real date and time' });
+    }
+    for (const k of Object.keys(m)) {
+      if (isCollectorField(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message:
+            'set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)',
+        });
+    }
+  });
 
 /** OONI's POST /report/{id} and /api/v1/submit_measurement bodies: content as an object or a JSON string. */
 export const submissionBody = z.object({
   format: z.literal('json', { error: 'only "json" is supported' }).optional(),
-  content: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'content must be the measurement (an object, or a JSON string)' }),
+  content: z.union([z.string(), z.record(z.string(), z.unknown())], {
+    error: 'content must be the measurement (an object, or a JSON string)',
+  }),
 });
 
 /** OONI's POST /report body (open a report). */

@@ -15,7 +15,6 @@ import { SIMULATED_REFUSAL, simulationMark } from '../model/simulation.js';
 import { ClientGone, HttpError, listenOn, readBody, send } from '../util/http-io.js';
 import { isBogon } from '../util/ip.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
-import { OperationalError } from '../util/operational-error.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import type { TokenCheck } from './auth.js';
 import { openReportBody, submissionBody, validateMeasurement, validateWith } from './ingest-schema.js';
@@ -55,7 +54,8 @@ const REPORT_ID_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 /** "2026-11-26", "2026-11-26 10:00:00", "2026-11-26T10:00:00Z" -> "YYYY-MM-DD HH:MM:SS". */
 export function normaliseTime(v: string, name: string): string {
   const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d)?)(?:\.\d+)?Z?)?$/.exec(v);
-  if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? '00:00'}Z`))) throw new HttpError(400, `${name}: expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC), got "${v}"`);
+  if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? '00:00'}Z`)))
+    throw new HttpError(400, `${name}: expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC), got "${v}"`);
   const t = m[2] ?? '00:00:00';
   return `${m[1]} ${t.length === 5 ? `${t}:00` : t}`;
 }
@@ -83,7 +83,12 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
 
   const store = async (req: IncomingMessage, m: Measurement, collectorReportId: string | undefined) => {
     try {
-      const r = await opts.store.insert({ measurement: m, receivedAt: new Date(), collectorReportId, submitter: await submitter(req) });
+      const r = await opts.store.insert({
+        measurement: m,
+        receivedAt: new Date(),
+        collectorReportId,
+        submitter: await submitter(req),
+      });
       log?.debug({ id: m.id, uid: r.measurement_uid, duplicate: r.duplicate }, 'measurement');
       return r;
     } catch (e) {
@@ -96,11 +101,15 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
   const measurementFrom = (body: unknown): Measurement => {
     const b = validateWith(submissionBody, body);
     if (!b.ok) throw new HttpError(400, b.reason);
-    const content = typeof b.value.content === 'string' ? jsonFrom(b.value.content, 'content: not valid JSON') : b.value.content;
+    const content =
+      typeof b.value.content === 'string' ? jsonFrom(b.value.content, 'content: not valid JSON') : b.value.content;
     const v = validateMeasurement(content);
     if (!v.ok) throw new HttpError(400, v.reason);
     if (!opts.acceptSimulated && simulationMark(v.value) !== undefined)
-      throw new HttpError(400, `content.annotations.x_simulation: ${SIMULATED_REFUSAL}; this collector stores real measurements only (start it with --accept-simulated to store simulations)`);
+      throw new HttpError(
+        400,
+        `content.annotations.x_simulation: ${SIMULATED_REFUSAL}; this collector stores real measurements only (start it with --accept-simulated to store simulations)`,
+      );
     return v.value;
   };
 
@@ -116,19 +125,35 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
       only('GET');
       return send(res, 200, { status: 'ok', software_version: SOFTWARE_VERSION });
     }
-    const known = path === '/report' || path.startsWith('/report/') || path === '/api/v1/submit_measurement' || path === '/api/v1/measurements';
+    const known =
+      path === '/report' ||
+      path.startsWith('/report/') ||
+      path === '/api/v1/submit_measurement' ||
+      path === '/api/v1/measurements';
     if (!known) throw new HttpError(404, `no such endpoint: ${path}`);
     if (opts.auth && !opts.auth.allows(req.headers.authorization)) {
-      throw new HttpError(401, req.headers.authorization ? 'invalid bearer token' : 'missing "Authorization: Bearer <token>" header');
+      throw new HttpError(
+        401,
+        req.headers.authorization ? 'invalid bearer token' : 'missing "Authorization: Bearer <token>" header',
+      );
     }
 
     if (path === '/report') {
       only('POST');
-      const v = validateWith(openReportBody, jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
+      const v = validateWith(
+        openReportBody,
+        jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'),
+      );
       if (!v.ok) throw new HttpError(400, v.reason);
       return send(res, 200, {
         backend_version: `voipprobe-collector ${SOFTWARE_VERSION}`,
-        report_id: ooniReportId({ time: new Date(), testName: v.value.test_name, cc: v.value.probe_cc, asn: v.value.probe_asn, collector: 1 }),
+        report_id: ooniReportId({
+          time: new Date(),
+          testName: v.value.test_name,
+          cc: v.value.probe_cc,
+          asn: v.value.probe_asn,
+          collector: 1,
+        }),
         supported_formats: ['json'],
       });
     }
@@ -146,15 +171,23 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
         req.resume();
         return send(res, 200, {});
       }
-      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
+      const m = measurementFrom(
+        jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'),
+      );
       const r = await store(req, m, reportId);
       return send(res, 200, { measurement_uid: r.measurement_uid });
     }
     if (path === '/api/v1/submit_measurement') {
       only('POST');
-      const m = measurementFrom(jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'));
+      const m = measurementFrom(
+        jsonFrom((await readBody(req, limit)).toString('utf8'), 'malformed JSON in request body'),
+      );
       const r = await store(req, m, undefined);
-      return send(res, 200, { measurement_uid: r.measurement_uid, report_id: m.report_id, verification_status: 'unverified' });
+      return send(res, 200, {
+        measurement_uid: r.measurement_uid,
+        report_id: m.report_id,
+        verification_status: 'unverified',
+      });
     }
     // GET /api/v1/measurements
     only('GET');
@@ -205,7 +238,12 @@ export function createCollectorServer(opts: CollectorServerOptions): Server {
         else log?.info({ status: e.status, reason: e.message, path: req.url }, 'request refused');
         // After a 413 or 401 the rest of the body is drained, not stored; close the connection after it.
         req.resume();
-        send(res, e.status, { error: e.message }, e.status === 413 ? { connection: 'close' } : e.status === 503 ? { 'retry-after': '5' } : {});
+        send(
+          res,
+          e.status,
+          { error: e.message },
+          e.status === 413 ? { connection: 'close' } : e.status === 503 ? { 'retry-after': '5' } : {},
+        );
       } else {
         // A bug of ours: one line at error level; the stack only for whoever runs at debug level.
         log?.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'unexpected error');

@@ -6,10 +6,10 @@
 
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { Agent } from '../util/undici.js';
-import { type BadLine, judgeLine, readResults, type ResultLine } from '../results/read.js';
+import { type BadLine, judgeLine, type ResultLine, readResults } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import { OperationalError } from '../util/operational-error.js';
+import { Agent } from '../util/undici.js';
 import { isPostgresUrl } from './open-store.js';
 import { matchesFilter, type QueryFilter } from './store.js';
 import { PostgresStore, redactUrl } from './store-postgres.js';
@@ -25,7 +25,13 @@ export interface CollectorSourceOptions extends QueryFilter {
 
 export function collectorLines(source: string, opts: CollectorSourceOptions = {}): AsyncIterable<ResultLine> {
   const onBad = opts.onBad ?? (() => undefined);
-  const filter: QueryFilter = { since: opts.since, until: opts.until, service: opts.service, probe_asn: opts.probe_asn, probe_cc: opts.probe_cc };
+  const filter: QueryFilter = {
+    since: opts.since,
+    until: opts.until,
+    service: opts.service,
+    probe_asn: opts.probe_asn,
+    probe_cc: opts.probe_cc,
+  };
   if (/^https?:\/\//i.test(source)) return fromHttp(source, filter, opts, onBad);
   if (isPostgresUrl(source)) return fromPostgres(source, filter);
   return fromDir(source, filter, onBad);
@@ -49,7 +55,12 @@ async function* fromPostgres(url: string, filter: QueryFilter): AsyncGenerator<R
   }
 }
 
-async function* fromHttp(base: string, filter: QueryFilter, opts: CollectorSourceOptions, onBad: (b: BadLine) => void): AsyncGenerator<ResultLine> {
+async function* fromHttp(
+  base: string,
+  filter: QueryFilter,
+  opts: CollectorSourceOptions,
+  onBad: (b: BadLine) => void,
+): AsyncGenerator<ResultLine> {
   const url = new URL(`${base.replace(/\/+$/, '')}/api/v1/measurements`);
   for (const [k, v] of Object.entries(filter)) if (v !== undefined) url.searchParams.set(k, v);
   const timeout = opts.timeoutMs ?? 60_000;
@@ -61,8 +72,13 @@ async function* fromHttp(base: string, filter: QueryFilter, opts: CollectorSourc
   }
 }
 
-async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, onBad: (b: BadLine) => void): AsyncGenerator<ResultLine> {
-  let res;
+async function* readHttp(
+  agent: Agent,
+  url: URL,
+  opts: CollectorSourceOptions,
+  onBad: (b: BadLine) => void,
+): AsyncGenerator<ResultLine> {
+  let res: Awaited<ReturnType<Agent['request']>>;
   try {
     res = await agent.request({
       origin: url.origin,
@@ -76,7 +92,8 @@ async function* readHttp(agent: Agent, url: URL, opts: CollectorSourceOptions, o
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     const msg = `${url.origin}: collector answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
-    if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 400 || res.statusCode === 404) throw new InputError(msg);
+    if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 400 || res.statusCode === 404)
+      throw new InputError(msg);
     throw new OperationalError(msg);
   }
   const file = url.origin + url.pathname;

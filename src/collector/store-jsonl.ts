@@ -5,27 +5,38 @@
 // crash, never acknowledged) is moved to torn/ and cut off, so new lines never glue onto it.
 // One process per directory: a pid lock file keeps a second collector out.
 
-import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from 'node:fs';
-import { promisify } from 'node:util';
-import { createReadStream } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  write,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { readResultsFile, type ResultLine } from '../results/read.js';
-import type { Measurement } from '../model/measurement.js';
+import { promisify } from 'node:util';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { type PidLock, tryLock } from '../fs/pid-lock.js';
-import { OperationalError } from '../util/operational-error.js';
 import { filesIn } from '../fs/walk.js';
+import type { Measurement } from '../model/measurement.js';
+import { type ResultLine, readResultsFile } from '../results/read.js';
+import { OperationalError } from '../util/operational-error.js';
 import { GroupCommitter } from './group-commit.js';
 import {
   type IncomingMeasurement,
   type InsertResult,
-  matchesFilter,
   type MeasurementStore,
+  matchesFilter,
   measurementUid,
   type QueryFilter,
-  serialiseDocument,
   type StoreCounts,
+  serialiseDocument,
 } from './store.js';
 
 const writeAsync = promisify(write);
@@ -58,7 +69,10 @@ export class JsonlStore implements MeasurementStore {
   static async open(dir: string, opts: JsonlStoreOptions = {}): Promise<JsonlStore> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lock = tryLock(join(dir, '.collector.lock'));
-    if ('heldBy' in lock) throw new OperationalError(`${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first, or give this one another --store`);
+    if ('heldBy' in lock)
+      throw new OperationalError(
+        `${dir}: another collector (pid ${lock.heldBy}) uses this store; stop it first, or give this one another --store`,
+      );
     const store = new JsonlStore(dir, lock);
     try {
       await store.rebuild(opts.onRecover ?? (() => undefined));
@@ -132,7 +146,8 @@ export class JsonlStore implements MeasurementStore {
         if (text.trim() === '') continue;
         try {
           const doc = JSON.parse(text) as { id?: unknown; measurement_uid?: unknown };
-          if (typeof doc.id !== 'string' || typeof doc.measurement_uid !== 'string') throw new Error('no id or measurement_uid');
+          if (typeof doc.id !== 'string' || typeof doc.measurement_uid !== 'string')
+            throw new Error('no id or measurement_uid');
           this.rows++;
           if (!this.index.has(doc.id)) this.index.set(doc.id, doc.measurement_uid);
         } catch (e) {
@@ -168,7 +183,11 @@ export class JsonlStore implements MeasurementStore {
     this.fd = null;
     // O_NONBLOCK: opening a FIFO someone left under today's name must fail, not wait for a reader.
     const file = join(this.dir, `measurements-${day}.jsonl`);
-    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK,
+      0o600,
+    );
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
       throw new Error(`${file} is not a regular file`);
@@ -208,7 +227,10 @@ export class JsonlStore implements MeasurementStore {
     return results;
   }
 
-  async *query(filter: QueryFilter, onBad?: (file: string, line: number, reason: string) => void): AsyncGenerator<ResultLine> {
+  async *query(
+    filter: QueryFilter,
+    onBad?: (file: string, line: number, reason: string) => void,
+  ): AsyncGenerator<ResultLine> {
     // A measurement is received after it started: files of days before `since` cannot hold a match.
     const sinceDay = filter.since?.slice(0, 10);
     for (const file of this.files()) {

@@ -14,8 +14,8 @@ import {
   type MeasurementStore,
   measurementUid,
   type QueryFilter,
-  serialiseDocument,
   type StoreCounts,
+  serialiseDocument,
 } from './store.js';
 
 export const TABLE = 'voipprobe_measurements';
@@ -49,9 +49,12 @@ export const MIGRATIONS: readonly string[] = [
 /** What to do about the usual reasons a database cannot be opened (PostgreSQL's SQLSTATE, or the socket's errno). */
 function databaseHint(e: unknown): string {
   const code = (e as { code?: unknown }).code;
-  if (code === '28000' || code === '28P01') return ' (create the role, e.g. `createuser voipprobe`, or fix the user and password in the URL)';
-  if (code === '3D000') return ' (create the database, e.g. `createdb -O voipprobe voipprobe`, or fix its name in the URL)';
-  if (code === '42501') return ' (the role may not create the table: grant it CREATE on the schema, or run the first start as the owner)';
+  if (code === '28000' || code === '28P01')
+    return ' (create the role, e.g. `createuser voipprobe`, or fix the user and password in the URL)';
+  if (code === '3D000')
+    return ' (create the database, e.g. `createdb -O voipprobe voipprobe`, or fix its name in the URL)';
+  if (code === '42501')
+    return ' (the role may not create the table: grant it CREATE on the schema, or run the first start as the owner)';
   if (code === 'ECONNREFUSED') return ' (is PostgreSQL running and listening there?)';
   return '';
 }
@@ -108,7 +111,10 @@ export class PostgresStore implements MeasurementStore {
       else await pool.query('SELECT 1');
     } catch (e) {
       await pool.end();
-      throw new OperationalError(`${redactUrl(url)}: cannot prepare the database: ${(e as Error).message}${databaseHint(e)}`, { cause: e });
+      throw new OperationalError(
+        `${redactUrl(url)}: cannot prepare the database: ${(e as Error).message}${databaseHint(e)}`,
+        { cause: e },
+      );
     }
     return store;
   }
@@ -119,7 +125,9 @@ export class PostgresStore implements MeasurementStore {
     try {
       await c.query('BEGIN');
       await c.query(`SELECT pg_advisory_xact_lock(hashtext('voipprobe_schema'))`);
-      await c.query(`CREATE TABLE IF NOT EXISTS voipprobe_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS voipprobe_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
       const { rows } = await c.query<{ v: number | null }>(`SELECT max(version) AS v FROM voipprobe_schema`);
       const current = rows[0]?.v ?? 0;
       for (let v = current + 1; v <= MIGRATIONS.length; v++) {
@@ -202,15 +210,31 @@ export class PostgresStore implements MeasurementStore {
        ON CONFLICT (id) DO NOTHING
        RETURNING id, measurement_uid`,
       [
-        col('id'), col('uid'), col('report_id'), col('collector_report_id'), col('test_name'), col('service'), col('probe_asn'),
-        col('probe_cc'), col('x_access'), col('x_vantage'), col('start'), col('received'), col('submitter_asn'), col('doc'), col('doc_text'),
+        col('id'),
+        col('uid'),
+        col('report_id'),
+        col('collector_report_id'),
+        col('test_name'),
+        col('service'),
+        col('probe_asn'),
+        col('probe_cc'),
+        col('x_access'),
+        col('x_vantage'),
+        col('start'),
+        col('received'),
+        col('submitter_asn'),
+        col('doc'),
+        col('doc_text'),
       ],
     );
     const uidOf = new Map<string, { uid: string; duplicate: boolean }>();
     for (const r of inserted.rows) uidOf.set(r.id, { uid: r.measurement_uid, duplicate: false });
     const missing = rows.map((r) => r.id).filter((id) => !uidOf.has(id));
     if (missing.length > 0) {
-      const existing = await this.pool.query<{ id: string; measurement_uid: string }>(`SELECT id, measurement_uid FROM ${TABLE} WHERE id = ANY($1::text[])`, [missing]);
+      const existing = await this.pool.query<{ id: string; measurement_uid: string }>(
+        `SELECT id, measurement_uid FROM ${TABLE} WHERE id = ANY($1::text[])`,
+        [missing],
+      );
       for (const r of existing.rows) uidOf.set(r.id, { uid: r.measurement_uid, duplicate: true });
     }
     return batch.map((m, i) => {
@@ -257,7 +281,9 @@ export class PostgresStore implements MeasurementStore {
 
   async counts(): Promise<StoreCounts> {
     await this.committer.idle();
-    const { rows } = await this.pool.query<{ rows: string; distinct: string }>(`SELECT count(*) AS rows, count(DISTINCT doc->>'id') AS distinct FROM ${TABLE}`);
+    const { rows } = await this.pool.query<{ rows: string; distinct: string }>(
+      `SELECT count(*) AS rows, count(DISTINCT doc->>'id') AS distinct FROM ${TABLE}`,
+    );
     return { rows: Number(rows[0]!.rows), distinct: Number(rows[0]!.distinct) };
   }
 

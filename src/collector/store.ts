@@ -74,7 +74,13 @@ export function serialiseDocument(m: IncomingMeasurement, uid: string): string {
  * Fields only the collector writes into a stored document, and the prefixes it reserves for more. A
  * reader must be able to trust them as the collector's: a submitter sending one is refused (400).
  */
-export const COLLECTOR_FIELDS: readonly string[] = ['measurement_uid', 'x_received_time', 'x_collector_report_id', 'x_submitter_asn', 'x_submitter_cc'];
+export const COLLECTOR_FIELDS: readonly string[] = [
+  'measurement_uid',
+  'x_received_time',
+  'x_collector_report_id',
+  'x_submitter_asn',
+  'x_submitter_cc',
+];
 export const COLLECTOR_PREFIXES: readonly string[] = ['x_collector_', 'x_submitter_'];
 
 export function isCollectorField(key: string): boolean {

@@ -24,7 +24,10 @@ export const collectorSchema = z
     timeout: seconds.default(30),
   })
   .strict()
-  .refine((c) => !(c.token && c.token_file), { message: 'give either "token" or "token_file", not both', path: ['token_file'] });
+  .refine((c) => !(c.token && c.token_file), {
+    message: 'give either "token" or "token_file", not both',
+    path: ['token_file'],
+  });
 
 /** A helper (a vantage outside this network, `voipprobe helper`) to ask about every target. */
 export const helperSchema = z
@@ -35,14 +38,20 @@ export const helperSchema = z
     token_file: z.string().min(1).optional(),
   })
   .strict()
-  .refine((h) => !(h.token && h.token_file), { message: 'give either "token" or "token_file", not both', path: ['token_file'] });
+  .refine((h) => !(h.token && h.token_file), {
+    message: 'give either "token" or "token_file", not both',
+    path: ['token_file'],
+  });
 
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
     labels: labelsSchema.default({}),
     /** Catalogue services to measure; all when absent. */
-    services: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a service name from probes/, e.g. "whatsapp"')).min(1).optional(),
+    services: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a service name from probes/, e.g. "whatsapp"'))
+      .min(1)
+      .optional(),
     timeouts: z.object({ step: seconds.optional(), deadline: seconds.optional() }).strict().default({}),
     concurrency: z.number().int().min(1).max(256).optional(),
     collector: collectorSchema.optional(),
@@ -104,7 +113,10 @@ export function loadConfig(file?: string, cwd: string = process.cwd()): LoadedCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw new InputError(
+      `${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      path,
+    );
   }
   return { file: resolve(path), config: parseConfigText(text, path) };
 }
@@ -115,9 +127,15 @@ export function readTokenFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`${file}: cannot read token file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `${file}: cannot read token file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
-  const token = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
+  const token = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l !== '');
   if (!token) throw new InputError(`${file}: token file is empty`, file);
   return token;
 }
@@ -130,7 +148,12 @@ export const HELPER_TOKEN_ENV = 'VOIPPROBE_HELPER_TOKEN';
  * the config's `helpers` (each with its own token, else the same fallbacks). A helper without a token
  * is asked without one (an oohelperd-compatible helper takes none).
  */
-export function resolveHelpers(cliUrls: readonly string[] | undefined, cliTokenFile: string | undefined, fromConfig: VoipprobeConfig['helpers'], env: NodeJS.ProcessEnv = process.env): { url: string; token?: string }[] {
+export function resolveHelpers(
+  cliUrls: readonly string[] | undefined,
+  cliTokenFile: string | undefined,
+  fromConfig: VoipprobeConfig['helpers'],
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; token?: string }[] {
   const fallback = cliTokenFile ? readTokenFile(cliTokenFile) : env[HELPER_TOKEN_ENV] || undefined;
   const withToken = (url: string, token: string | undefined) => ({ url, ...(token ? { token } : {}) });
   if (cliUrls?.length) {
@@ -141,12 +164,18 @@ export function resolveHelpers(cliUrls: readonly string[] | undefined, cliTokenF
       } catch {
         throw new InputError(`--helper: expected an https:// URL, got "${u}"`);
       }
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InputError(`--helper: expected an https:// URL, got "${u}"`);
-      if (parsed.username || parsed.password) throw new InputError(`--helper ${parsed.host}: put the token in --helper-token-file or $${HELPER_TOKEN_ENV}, not in the URL`);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        throw new InputError(`--helper: expected an https:// URL, got "${u}"`);
+      if (parsed.username || parsed.password)
+        throw new InputError(
+          `--helper ${parsed.host}: put the token in --helper-token-file or $${HELPER_TOKEN_ENV}, not in the URL`,
+        );
       return withToken(parsed.href, fallback);
     });
   }
-  return (fromConfig ?? []).map((h) => withToken(h.url, h.token ?? (h.token_file ? readTokenFile(h.token_file) : fallback)));
+  return (fromConfig ?? []).map((h) =>
+    withToken(h.url, h.token ?? (h.token_file ? readTokenFile(h.token_file) : fallback)),
+  );
 }
 
 /** Flags given on the command line; each wins over the config file's value. */
@@ -162,7 +191,9 @@ export interface LabelFlags {
 export function mergeLabels(fromConfig: Labels, flags: LabelFlags): Labels {
   const merged = {
     ...fromConfig,
-    ...(flags.probeAsn !== undefined && { probe_asn: flags.probeAsn.toUpperCase().startsWith('AS') ? flags.probeAsn.toUpperCase() : `AS${flags.probeAsn}` }),
+    ...(flags.probeAsn !== undefined && {
+      probe_asn: flags.probeAsn.toUpperCase().startsWith('AS') ? flags.probeAsn.toUpperCase() : `AS${flags.probeAsn}`,
+    }),
     ...(flags.probeCc !== undefined && { probe_cc: flags.probeCc.toUpperCase() }),
     ...(flags.networkName !== undefined && { probe_network_name: flags.networkName }),
     ...(flags.access !== undefined && { access: flags.access }),
@@ -170,7 +201,13 @@ export function mergeLabels(fromConfig: Labels, flags: LabelFlags): Labels {
   };
   const res = labelsSchema.safeParse(merged);
   if (!res.success) {
-    const flagOf: Record<string, string> = { probe_asn: '--probe-asn', probe_cc: '--probe-cc', probe_network_name: '--network-name', access: '--access', vantage: '--vantage' };
+    const flagOf: Record<string, string> = {
+      probe_asn: '--probe-asn',
+      probe_cc: '--probe-cc',
+      probe_network_name: '--network-name',
+      access: '--access',
+      vantage: '--vantage',
+    };
     const issue = res.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
     throw new InputError(`${flagOf[key] ?? key}: ${issue.message}`);

@@ -4,12 +4,12 @@
 
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
-import { InputError } from '../util/input-error.js';
 import { type Vantage, vantageOf } from '../model/measurement.js';
 import type { SubmitOptions } from '../submit/flush.js';
-import { submitOptionsFrom } from './submit-settings.js';
-import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
+import { InputError } from '../util/input-error.js';
 import { identifyVantage } from '../vantage/identity.js';
+import { loadConfig, mergeLabels, type VoipprobeConfig } from './config.js';
+import { submitOptionsFrom } from './submit-settings.js';
 
 export interface RunVantageFlags {
   config?: string;
@@ -43,16 +43,24 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
   const labels = mergeLabels(config.labels, flags);
   const asnDb = flags.asnDb ?? config.asn_db;
   const geoDb = flags.geoDb ?? config.geo_db;
-  for (const [flag, f] of [['--asn-db', asnDb], ['--geo-db', geoDb]] as const) {
+  for (const [flag, f] of [
+    ['--asn-db', asnDb],
+    ['--geo-db', geoDb],
+  ] as const) {
     if (f === undefined) continue;
     try {
       accessSync(f, constants.R_OK);
     } catch (e) {
-      throw new InputError(`${flag} ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+      throw new InputError(
+        `${flag} ${f}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        f,
+      );
     }
   }
   const initial = vantageOf(await identifyVantage({ labels }));
-  const submit = flags.submit ? submitOptionsFrom(config, { collector: flags.collector, tokenFile: flags.tokenFile }) : undefined;
+  const submit = flags.submit
+    ? submitOptionsFrom(config, { collector: flags.collector, tokenFile: flags.tokenFile })
+    : undefined;
   return {
     config,
     configFile: file,
@@ -66,7 +74,11 @@ export async function prepareRunContext(flags: RunVantageFlags): Promise<RunCont
         return { vantage: vantageOf(identity), attribution: identity.attribution };
       } catch (e) {
         // A broken database must not cost the run: keep the labels, say why.
-        return { vantage: initial, attribution: '', warning: `network lookup failed, using the labels only: ${(e as Error).message}` };
+        return {
+          vantage: initial,
+          attribution: '',
+          warning: `network lookup failed, using the labels only: ${(e as Error).message}`,
+        };
       }
     },
   };

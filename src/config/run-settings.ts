@@ -29,14 +29,21 @@ export const FLAG_OF: Record<keyof ConfigurableRunValues, string> = {
  * `jitter` is for scheduled runs only: a person typing `voipprobe run` is not kept waiting by it.
  * `givenOnCli(flag)` tells whether a flag came from the command line.
  */
-export function applyConfig(values: ConfigurableRunValues, config: VoipprobeConfig, o: { scheduled: boolean; givenOnCli: (flag: string) => boolean }): ConfigurableRunValues {
+export function applyConfig(
+  values: ConfigurableRunValues,
+  config: VoipprobeConfig,
+  o: { scheduled: boolean; givenOnCli: (flag: string) => boolean },
+): ConfigurableRunValues {
   const fromConfig = (k: keyof ConfigurableRunValues) => !o.givenOnCli(FLAG_OF[k]);
   const out = { ...values };
   if (fromConfig('services') && config.services) out.services = config.services;
-  if (fromConfig('timeoutMs') && config.timeouts.step !== undefined) out.timeoutMs = Math.round(config.timeouts.step * 1000);
-  if (fromConfig('deadlineMs') && config.timeouts.deadline !== undefined) out.deadlineMs = Math.round(config.timeouts.deadline * 1000);
+  if (fromConfig('timeoutMs') && config.timeouts.step !== undefined)
+    out.timeoutMs = Math.round(config.timeouts.step * 1000);
+  if (fromConfig('deadlineMs') && config.timeouts.deadline !== undefined)
+    out.deadlineMs = Math.round(config.timeouts.deadline * 1000);
   if (fromConfig('concurrency') && config.concurrency !== undefined) out.concurrency = config.concurrency;
   if (fromConfig('includeIp') && config.include_ip) out.includeIp = true;
-  if (fromConfig('jitterMs') && config.jitter !== undefined && o.scheduled) out.jitterMs = Math.round(config.jitter * 1000);
+  if (fromConfig('jitterMs') && config.jitter !== undefined && o.scheduled)
+    out.jitterMs = Math.round(config.jitter * 1000);
   return out;
 }

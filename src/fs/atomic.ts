@@ -2,8 +2,8 @@
 // crash or power loss. Write to a temp file in the same folder, fsync it, rename over the target,
 // then fsync the folder so the rename itself is on disk.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export const TMP_PREFIX = '.tmp-';

@@ -2,9 +2,9 @@
 // once. A lock left by a process that died (kill -9, power loss) is taken over: its pid is not alive.
 
 import { linkSync, readFileSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { OperationalError } from '../util/operational-error.js';
 import { TMP_PREFIX, writeFileAtomic } from './atomic.js';
-import { dirname, join, basename } from 'node:path';
 
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

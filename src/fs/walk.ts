@@ -72,7 +72,16 @@ export function filesIn(dir: string, opts: WalkOptions): string[] {
         cs = statSync(child);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (opts.accept(name) || opts.recursive) onSkip({ path: child, reason: code === 'ENOENT' ? 'a symlink to nothing' : code === 'ELOOP' ? 'a symlink loop' : `cannot read: ${code ?? (e as Error).message}` });
+        if (opts.accept(name) || opts.recursive)
+          onSkip({
+            path: child,
+            reason:
+              code === 'ENOENT'
+                ? 'a symlink to nothing'
+                : code === 'ELOOP'
+                  ? 'a symlink loop'
+                  : `cannot read: ${code ?? (e as Error).message}`,
+          });
         continue;
       }
       if (cs.isDirectory()) {

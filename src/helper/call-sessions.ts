@@ -14,7 +14,17 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { type CallFlowReport, type CallSessionOpened, type CallSessionReport, type CallSessionRequest, DIR, invert, readTrailer, TRAILER_BYTES, writeTrailer } from '../protocol/call.js';
+import {
+  type CallFlowReport,
+  type CallSessionOpened,
+  type CallSessionReport,
+  type CallSessionRequest,
+  DIR,
+  invert,
+  readTrailer,
+  TRAILER_BYTES,
+  writeTrailer,
+} from '../protocol/call.js';
 
 export interface CallSessionsOptions {
   /** UDP ports to answer on: the services' call ports and at least one neutral port. */
@@ -69,7 +79,9 @@ export interface ClientBytes {
   packetsOut: number;
 }
 
-export type OpenResult = { ok: true; session: CallSessionOpened } | { ok: false; status: 400 | 429 | 503; reason: string };
+export type OpenResult =
+  | { ok: true; session: CallSessionOpened }
+  | { ok: false; status: 400 | 429 | 503; reason: string };
 
 /** A flow may send this many seconds' worth of packets at once (a sender catching up after its event loop stalled). */
 const BURST_S = 2;
@@ -115,7 +127,12 @@ export class CallSessions {
     const host = this.o.host ?? '0.0.0.0';
     // A deep receive buffer: every session's packets share these sockets, and a helper process that is
     // briefly descheduled must not lose them (the kernel caps it at net.core.rmem_max).
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const socket = dgram.createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      recvBufferSize: SOCKET_BUFFER_BYTES,
+      sendBufferSize: SOCKET_BUFFER_BYTES,
+    });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
@@ -164,7 +181,14 @@ export class CallSessions {
       return;
     }
     // Only the opener's address, on the flow's own port, in the flow's own encoding, while open.
-    if (client !== s.client || port !== f.port || inverted !== f.scrambled || t.dir !== DIR.up || nowMs > s.endsAtMs || s.closedAtMs !== null) {
+    if (
+      client !== s.client ||
+      port !== f.port ||
+      inverted !== f.scrambled ||
+      t.dir !== DIR.up ||
+      nowMs > s.endsAtMs ||
+      s.closedAtMs !== null
+    ) {
       f.refused++;
       return;
     }
@@ -189,7 +213,15 @@ export class CallSessions {
     if (inverted) invert(msg);
     if (f.replyHeader) f.replyHeader.copy(msg, 0, 0, Math.min(f.replyHeader.length, msg.length - TRAILER_BYTES));
     const sendUs = Math.round((performance.now() - s.startMs) * 1000);
-    writeTrailer(msg, { tag: s.tag, flow: f.id, dir: DIR.down, seq: f.replies, tSendUs: sendUs, echoSeq: t.seq, echoHoldUs: Math.max(0, sendUs - arrivalUs) });
+    writeTrailer(msg, {
+      tag: s.tag,
+      flow: f.id,
+      dir: DIR.down,
+      seq: f.replies,
+      tSendUs: sendUs,
+      echoSeq: t.seq,
+      echoHoldUs: Math.max(0, sendUs - arrivalUs),
+    });
     if (inverted) invert(msg);
     f.replies++;
     f.bytesOut += msg.length;
@@ -200,10 +232,17 @@ export class CallSessions {
 
   open(req: CallSessionRequest, client: string): OpenResult {
     const unknownPorts = req.flows.map((f) => f.port).filter((p) => !this.sockets.has(p));
-    if (unknownPorts.length) return { ok: false, status: 400, reason: `this helper does not answer on UDP port ${[...new Set(unknownPorts)].join(', ')} (its call ports: ${this.ports.join(', ')})` };
+    if (unknownPorts.length)
+      return {
+        ok: false,
+        status: 400,
+        reason: `this helper does not answer on UDP port ${[...new Set(unknownPorts)].join(', ')} (its call ports: ${this.ports.join(', ')})`,
+      };
     const live = [...this.sessions.values()].filter((s) => s.closedAtMs === null);
-    if (live.length >= this.o.maxSessions) return { ok: false, status: 503, reason: `the helper is at its capacity (${this.o.maxSessions} test calls)` };
-    if (live.filter((s) => s.client === client).length >= this.o.maxSessionsPerClient) return { ok: false, status: 429, reason: `at most ${this.o.maxSessionsPerClient} test calls at once per client` };
+    if (live.length >= this.o.maxSessions)
+      return { ok: false, status: 503, reason: `the helper is at its capacity (${this.o.maxSessions} test calls)` };
+    if (live.filter((s) => s.client === client).length >= this.o.maxSessionsPerClient)
+      return { ok: false, status: 429, reason: `at most ${this.o.maxSessionsPerClient} test calls at once per client` };
     let tag: bigint;
     do tag = randomBytes(8).readBigUInt64BE(0);
     while (this.byTag.has(tag));
@@ -246,7 +285,10 @@ export class CallSessions {
     };
     this.sessions.set(s.id, s);
     this.byTag.set(tag, s);
-    return { ok: true, session: { session_id: s.id, tag_hex: s.tagHex, expires_in_s: Math.round((s.endsAtMs - now) / 1000) } };
+    return {
+      ok: true,
+      session: { session_id: s.id, tag_hex: s.tagHex, expires_in_s: Math.round((s.endsAtMs - now) / 1000) },
+    };
   }
 
   results(id: string, client: string): CallSessionReport | undefined {
@@ -254,10 +296,25 @@ export class CallSessions {
     if (!s || s.client !== client) return undefined;
     const flows: CallFlowReport[] = [...s.flows.values()].map((f) => {
       const arrivals: [number, number, number][] = [];
-      for (let i = 0; i + 2 < f.arrivals.length; i += 3) arrivals.push([f.arrivals[i]!, f.arrivals[i + 1]!, f.arrivals[i + 2]!]);
-      return { id: f.id, port: f.port, received: f.received, duplicates: f.duplicates, bytes_in: f.bytesIn, replies: f.replies, bytes_out: f.bytesOut, refused: f.refused, arrivals };
+      for (let i = 0; i + 2 < f.arrivals.length; i += 3)
+        arrivals.push([f.arrivals[i]!, f.arrivals[i + 1]!, f.arrivals[i + 2]!]);
+      return {
+        id: f.id,
+        port: f.port,
+        received: f.received,
+        duplicates: f.duplicates,
+        bytes_in: f.bytesIn,
+        replies: f.replies,
+        bytes_out: f.bytesOut,
+        refused: f.refused,
+        arrivals,
+      };
     });
-    return { session_id: s.id, state: s.closedAtMs === null && performance.now() <= s.endsAtMs ? 'open' : 'ended', flows };
+    return {
+      session_id: s.id,
+      state: s.closedAtMs === null && performance.now() <= s.endsAtMs ? 'open' : 'ended',
+      flows,
+    };
   }
 
   /** Ends a session now (its results stay readable for a while). */
@@ -279,7 +336,10 @@ export class CallSessions {
     for (const s of this.sessions.values()) {
       if (s.closedAtMs === null && now > s.endsAtMs) this.end(s, now);
       if (s.closedAtMs !== null && now - s.closedAtMs > keep) {
-        for (const f of s.flows.values()) (this.answeredClosed += f.replies), (this.refusedClosed += f.refused);
+        for (const f of s.flows.values()) {
+          this.answeredClosed += f.replies;
+          this.refusedClosed += f.refused;
+        }
         this.sessions.delete(s.id);
       }
     }
@@ -294,7 +354,11 @@ export class CallSessions {
   counters(): { answered: number; refused: number; unmatched: number } {
     let answered = this.answeredClosed;
     let refused = this.refusedClosed;
-    for (const s of this.sessions.values()) for (const f of s.flows.values()) (answered += f.replies), (refused += f.refused);
+    for (const s of this.sessions.values())
+      for (const f of s.flows.values()) {
+        answered += f.replies;
+        refused += f.refused;
+      }
     return { answered, refused, unmatched: this.unmatched };
   }
 

@@ -16,7 +16,9 @@ export interface ClientLimitsOptions {
   now?: () => number;
 }
 
-export type Admission = { ok: true; release(): void } | { ok: false; status: 429 | 503; reason: string; retryAfterS: number };
+export type Admission =
+  | { ok: true; release(): void }
+  | { ok: false; status: 429 | 503; reason: string; retryAfterS: number };
 
 interface Bucket {
   tokens: number;
@@ -30,7 +32,14 @@ export class ClientLimits {
   private readonly now: () => number;
 
   constructor(private readonly o: ClientLimitsOptions) {
-    if (!(o.ratePerS > 0) || !(o.burst >= 1) || !(o.maxInFlight >= 1) || !(o.maxInFlightTotal >= 1) || !(o.maxClients >= 1)) throw new RangeError('invalid client limits');
+    if (
+      !(o.ratePerS > 0) ||
+      !(o.burst >= 1) ||
+      !(o.maxInFlight >= 1) ||
+      !(o.maxInFlightTotal >= 1) ||
+      !(o.maxClients >= 1)
+    )
+      throw new RangeError('invalid client limits');
     this.now = o.now ?? (() => performance.now() / 1000);
   }
 
@@ -58,9 +67,27 @@ export class ClientLimits {
       this.evict();
       this.buckets.set(client, b);
     }
-    if (this.total >= this.o.maxInFlightTotal) return { ok: false, status: 503, reason: `the helper is at its capacity (${this.o.maxInFlightTotal} requests in flight)`, retryAfterS: 1 };
-    if (b.inFlight >= this.o.maxInFlight) return { ok: false, status: 429, reason: `at most ${this.o.maxInFlight} requests in flight per client`, retryAfterS: 1 };
-    if (b.tokens < 1) return { ok: false, status: 429, reason: `rate limit: ${this.o.ratePerS} requests/s per client (burst ${this.o.burst})`, retryAfterS: Math.ceil((1 - b.tokens) / this.o.ratePerS) };
+    if (this.total >= this.o.maxInFlightTotal)
+      return {
+        ok: false,
+        status: 503,
+        reason: `the helper is at its capacity (${this.o.maxInFlightTotal} requests in flight)`,
+        retryAfterS: 1,
+      };
+    if (b.inFlight >= this.o.maxInFlight)
+      return {
+        ok: false,
+        status: 429,
+        reason: `at most ${this.o.maxInFlight} requests in flight per client`,
+        retryAfterS: 1,
+      };
+    if (b.tokens < 1)
+      return {
+        ok: false,
+        status: 429,
+        reason: `rate limit: ${this.o.ratePerS} requests/s per client (burst ${this.o.burst})`,
+        retryAfterS: Math.ceil((1 - b.tokens) / this.o.ratePerS),
+      };
     b.tokens -= 1;
     b.inFlight++;
     this.total++;

@@ -16,7 +16,19 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ExchangeRequest } from '../model/exchange.js';
 import type { DnsQuery, HttpRequest, StunExchange } from '../model/observations.js';
-import { checkExchangeRequest, httpsGet, lookupSystem, queryDoh, queryUdp, stunBinding, stunExchange, tcpConnect, tlsHandshake, urlHost, wsUpgrade } from '../net/index.js';
+import {
+  checkExchangeRequest,
+  httpsGet,
+  lookupSystem,
+  queryDoh,
+  queryUdp,
+  stunBinding,
+  stunExchange,
+  tcpConnect,
+  tlsHandshake,
+  urlHost,
+  wsUpgrade,
+} from '../net/index.js';
 import type { StepOptions, TrustStore } from '../net/types.js';
 import {
   HELPER_PROTOCOL_VERSION,
@@ -83,7 +95,14 @@ function headersMap(list: [string, string][]): Record<string, string> {
   return out;
 }
 
-const NO_HTTP = (failure: string): HelperHttpResult => ({ body_length: -1, discovered_h3_endpoint: '', failure, title: '', headers: {}, status_code: -1 });
+const NO_HTTP = (failure: string): HelperHttpResult => ({
+  body_length: -1,
+  discovered_h3_endpoint: '',
+  failure,
+  title: '',
+  headers: {},
+  status_code: -1,
+});
 
 function httpResult(r: HttpRequest): HelperHttpResult {
   if (!r.response) return { ...NO_HTTP(r.failure ?? 'unknown_failure: no response'), x_duration_s: seconds(r) };
@@ -104,7 +123,13 @@ function udpResult(s: StunExchange, exchange: string): HelperUdpResult {
   return {
     exchange,
     sent: s.sent.length,
-    response: r ? { class: r.class === 'success' || r.class === 'error' ? r.class : 'other', message_type: r.message_type, ...(r.error_code !== undefined ? { error_code: r.error_code } : {}) } : null,
+    response: r
+      ? {
+          class: r.class === 'success' || r.class === 'error' ? r.class : 'other',
+          message_type: r.message_type,
+          ...(r.error_code !== undefined ? { error_code: r.error_code } : {}),
+        }
+      : null,
     failure: s.failure,
     x_duration_s: seconds(s),
   };
@@ -119,11 +144,25 @@ interface Resolved {
 
 async function resolveName(host: string, o: HelperMeasureOptions, step: () => StepOptions): Promise<Resolved> {
   let queries: Promise<DnsQuery>[];
-  if (o.dns.doh.length) queries = o.dns.doh.flatMap((url) => (['A', 'AAAA'] as const).map((type) => queryDoh({ ...step(), url, hostname: host, type, ca: o.ca })));
-  else if (o.dns.udp.length) queries = o.dns.udp.flatMap((server) => (['A', 'AAAA'] as const).map((type) => queryUdp({ ...step(), server, hostname: host, type, role: 'control', listenWindowMs: 0 })));
+  if (o.dns.doh.length)
+    queries = o.dns.doh.flatMap((url) =>
+      (['A', 'AAAA'] as const).map((type) => queryDoh({ ...step(), url, hostname: host, type, ca: o.ca })),
+    );
+  else if (o.dns.udp.length)
+    queries = o.dns.udp.flatMap((server) =>
+      (['A', 'AAAA'] as const).map((type) =>
+        queryUdp({ ...step(), server, hostname: host, type, role: 'control', listenWindowMs: 0 }),
+      ),
+    );
   else queries = [lookupSystem({ ...step(), hostname: host })];
   const done = await Promise.all(queries);
-  const addrs = [...new Set(done.filter((q) => q.failure === null).flatMap((q) => q.answers.flatMap((a) => (a.ipv4 ?? a.ipv6 ? [(a.ipv4 ?? a.ipv6)!] : []))))];
+  const addrs = [
+    ...new Set(
+      done
+        .filter((q) => q.failure === null)
+        .flatMap((q) => q.answers.flatMap((a) => ((a.ipv4 ?? a.ipv6) ? [(a.ipv4 ?? a.ipv6)!] : []))),
+    ),
+  ];
   if (addrs.length) return { failure: null, x_failure: null, addrs };
   // The most telling failure: an explicit answer over silence.
   const order = ['dns_nxdomain_error', 'dns_refused_error', 'dns_servfail_error', 'dns_no_answer'];
@@ -155,7 +194,9 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
     return why === null;
   };
 
-  const dnsP: Promise<Resolved> = hostIsIp ? Promise.resolve({ failure: null, x_failure: null, addrs: [] }) : resolveName(host, o, step);
+  const dnsP: Promise<Resolved> = hostIsIp
+    ? Promise.resolve({ failure: null, x_failure: null, addrs: [] })
+    : resolveName(host, o, step);
 
   // The endpoints and what to do at each: TLS with which SNI, or a plain connect (with a preamble).
   const plan = new Map<string, { ip: string; port: number; tls?: { sni: string; alpn?: string[] } }>();
@@ -199,7 +240,11 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
   // The GET: in our mode at the probe's own address on the URL's port (the comparison is about that
   // address), else at an address the helper resolved itself.
   const getPort = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const getAt = hostIsIp ? host : ours ? req.tcp_connect.map((e) => splitHostPort(e, 0)).find((e) => e.port === getPort)?.host : undefined;
+  const getAt = hostIsIp
+    ? host
+    : ours
+      ? req.tcp_connect.map((e) => splitHostPort(e, 0)).find((e) => e.port === getPort)?.host
+      : undefined;
   const wantGet = !(ours && req.x_http === false);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.http_request_headers)) if (v[0] !== undefined) headers[k] = v[0];
@@ -236,16 +281,35 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
       }
     }
     if (p.tls) {
-      const r = await tlsHandshake({ ...step(), ip: p.ip, port: p.port, sni: p.tls.sni, ...(p.tls.alpn ? { alpn: p.tls.alpn } : {}), ca: o.ca, sniKind: 'target' });
+      const r = await tlsHandshake({
+        ...step(),
+        ip: p.ip,
+        port: p.port,
+        sni: p.tls.sni,
+        ...(p.tls.alpn ? { alpn: p.tls.alpn } : {}),
+        ca: o.ca,
+        sniKind: 'target',
+      });
       tcp[key] = { status: r.tcp.status.success, failure: r.tcp.status.failure, x_duration_s: seconds(r.tcp) };
       if (r.tls) {
-        tls[key] = { server_name: p.tls.sni, status: r.tls.failure === null, failure: r.tls.failure, x_tls_version: r.tls.tls_version, x_duration_s: seconds(r.tls) };
+        tls[key] = {
+          server_name: p.tls.sni,
+          status: r.tls.failure === null,
+          failure: r.tls.failure,
+          x_tls_version: r.tls.tls_version,
+          x_duration_s: seconds(r.tls),
+        };
         if (r.tls.failure === null) validIps.add(p.ip);
       }
       return;
     }
     const c = await tcpConnect({ ...step(), ip: p.ip, port: p.port, ...(preamble ? { preamble } : {}) });
-    tcp[key] = { status: c.status.success, failure: c.status.failure, ...(c.x_after_write ? { x_after_write: c.x_after_write } : {}), x_duration_s: seconds(c) };
+    tcp[key] = {
+      status: c.status.success,
+      failure: c.status.failure,
+      ...(c.x_after_write ? { x_after_write: c.x_after_write } : {}),
+      x_duration_s: seconds(c),
+    };
   });
   const httpP = getP.then((g) => ('request' in g ? httpResult(g) : g));
 
@@ -257,7 +321,12 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
       w.addresses.map(async (ip) => {
         if (!allowed(ip, `WebSocket ${w.url} at ${ip}`)) return;
         const r = await wsUpgrade({ ...step(), url: w.url, ip, ca: o.ca, ...(w.origin ? { origin: w.origin } : {}) });
-        out[canonicalIp(ip) ?? ip] = { status: r.status, failure: r.failure, x_failed_operation: r.x_failed_operation ?? null, x_duration_s: seconds(r) };
+        out[canonicalIp(ip) ?? ip] = {
+          status: r.status,
+          failure: r.failure,
+          x_failed_operation: r.x_failed_operation ?? null,
+          x_duration_s: seconds(r),
+        };
       }),
     );
     return out;
@@ -281,8 +350,18 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
             const request = { ...u.exchange.request, attributes: u.exchange.request.attributes } as ExchangeRequest;
             const dkey = `${key}/${u.exchange.id}`;
             const problem = checkExchangeRequest(request);
-            if (problem) out[dkey] = { exchange: u.exchange.id, sent: 0, response: null, failure: `x_invalid_exchange: ${problem}` };
-            else out[dkey] = udpResult(await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }), u.exchange.id);
+            if (problem)
+              out[dkey] = {
+                exchange: u.exchange.id,
+                sent: 0,
+                response: null,
+                failure: `x_invalid_exchange: ${problem}`,
+              };
+            else
+              out[dkey] = udpResult(
+                await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }),
+                u.exchange.id,
+              );
             return;
           }
           default:
@@ -293,7 +372,9 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
     return out;
   })();
 
-  const trace: HelperResponse['x_trace'] = req.x_trace ? Object.fromEntries(req.x_trace.map((t) => [`${t.protocol}:${t.endpoint}`, { failure: NOT_SUPPORTED }])) : undefined;
+  const trace: HelperResponse['x_trace'] = req.x_trace
+    ? Object.fromEntries(req.x_trace.map((t) => [`${t.protocol}:${t.endpoint}`, { failure: NOT_SUPPORTED }]))
+    : undefined;
 
   const [dns, http, ws, udp] = await Promise.all([dnsP, httpP, wsP, udpP, Promise.all(endpointJobs)]);
 

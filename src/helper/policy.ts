@@ -18,7 +18,8 @@ export function targetPolicy(o: { allowPrivate: boolean; ownAddresses?: readonly
     refuse(ip) {
       if (isIP(ip) === 0) return 'not an IP address';
       if (own.has(canonicalIp(ip) ?? ip)) return "one of the helper host's own addresses";
-      if (!o.allowPrivate && isBogon(ip)) return 'private, loopback, link-local or reserved address (the helper measures public addresses only)';
+      if (!o.allowPrivate && isBogon(ip))
+        return 'private, loopback, link-local or reserved address (the helper measures public addresses only)';
       return null;
     },
   };

@@ -12,8 +12,8 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { Logger } from 'pino';
 import type { TokenCheck } from '../collector/auth.js';
-import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, helperRequest } from '../protocol/helper.js';
 import { callSessionRequest } from '../protocol/call.js';
+import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, helperRequest } from '../protocol/helper.js';
 import { ClientGone, HttpError, listenOn, readBody, send } from '../util/http-io.js';
 import { HELPER_SOFTWARE } from '../version.js';
 import type { CallSessions } from './call-sessions.js';
@@ -71,7 +71,13 @@ export function createHelperServer(o: HelperServerOptions): Server {
   // once, and one connection with a stream per question spares it (and the helper) a TLS handshake per
   // connection. Plain HTTP (test networks) stays HTTP/1.1.
   const server: Server | Http2SecureServer = o.tls
-    ? createSecureServer({ cert: o.tls.cert, key: o.tls.key, allowHTTP1: true, settings: { maxConcurrentStreams: 256 }, maxSessionMemory: 32 })
+    ? createSecureServer({
+        cert: o.tls.cert,
+        key: o.tls.key,
+        allowHTTP1: true,
+        settings: { maxConcurrentStreams: 256 },
+        maxSessionMemory: 32,
+      })
     : createHttp(opts);
   if (o.tls) {
     server.setTimeout(opts.requestTimeout);
@@ -81,7 +87,11 @@ export function createHelperServer(o: HelperServerOptions): Server {
       sessions.add(s);
       s.once('close', () => sessions.delete(s));
     });
-    Object.assign(server, { closeAllConnections: () => sessions.forEach((s) => s.destroy()) });
+    Object.assign(server, {
+      closeAllConnections: () => {
+        for (const s of sessions) s.destroy();
+      },
+    });
   }
   server.maxConnections = Math.max(64, o.limits.maxInFlightTotal * 2);
   const who = (req: IncomingMessage) => (o.logClientAddresses ? { client: clientAddress(req) } : {});
@@ -109,14 +119,20 @@ export function createHelperServer(o: HelperServerOptions): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     res.setHeader('server', HELPER_SOFTWARE);
     if (!o.auth.allows(req.headers.authorization)) {
-      throw new HttpError(401, req.headers.authorization ? 'invalid bearer token' : 'missing "Authorization: Bearer <token>" header');
+      throw new HttpError(
+        401,
+        req.headers.authorization ? 'invalid bearer token' : 'missing "Authorization: Bearer <token>" header',
+      );
     }
     const url = new URL(req.url ?? '/', 'http://helper');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     if (path === '/' && method === 'GET') {
       const calls = o.calls ? { call_ports: o.calls.callPorts, neutral_ports: o.calls.neutralPorts } : null;
-      return send(res, 200, { message: 'voipprobe helper', x_voipprobe: { version: HELPER_PROTOCOL_VERSION, software: HELPER_SOFTWARE, calls } });
+      return send(res, 200, {
+        message: 'voipprobe helper',
+        x_voipprobe: { version: HELPER_PROTOCOL_VERSION, software: HELPER_SOFTWARE, calls },
+      });
     }
     const admission = limits.admit(clientAddress(req));
     if (!admission.ok) {
@@ -138,7 +154,15 @@ export function createHelperServer(o: HelperServerOptions): Server {
         if (!parsed.success) throw new HttpError(400, zodReason(parsed.error.issues));
         const opened = o.calls.sessions.open(parsed.data, clientAddress(req));
         if (!opened.ok) throw new HttpError(opened.status, opened.reason);
-        log?.info({ ...who(req), session: opened.session.session_id, flows: parsed.data.flows.length, duration_s: parsed.data.duration_s }, 'test call opened');
+        log?.info(
+          {
+            ...who(req),
+            session: opened.session.session_id,
+            flows: parsed.data.flows.length,
+            duration_s: parsed.data.duration_s,
+          },
+          'test call opened',
+        );
         return send(res, 200, opened.session);
       }
       if (method === 'GET') {
@@ -166,7 +190,12 @@ export function createHelperServer(o: HelperServerOptions): Server {
       if (e instanceof HttpError) {
         log?.info({ ...who(req), status: e.status, reason: e.message }, 'request refused');
         // HTTP/2 has no Connection header: there the stream ends, the session stays.
-        send(res, e.status, { error: e.message }, e.status === 413 && req.httpVersionMajor === 1 ? { connection: 'close' } : {});
+        send(
+          res,
+          e.status,
+          { error: e.message },
+          e.status === 413 && req.httpVersionMajor === 1 ? { connection: 'close' } : {},
+        );
       } else {
         log?.error({ err: (e as Error)?.stack ?? String(e) }, 'unexpected error');
         send(res, 500, { error: 'internal error' });
@@ -184,7 +213,12 @@ export interface RunningHelper {
 }
 
 /** Listens on host:port (0 = any free port) and resolves with the base URL. */
-export async function listenHelper(server: Server, host: string, port: number, secure: boolean): Promise<RunningHelper> {
+export async function listenHelper(
+  server: Server,
+  host: string,
+  port: number,
+  secure: boolean,
+): Promise<RunningHelper> {
   const at = await listenOn(server, host, port);
   return {
     server,

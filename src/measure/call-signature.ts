@@ -32,7 +32,8 @@ export const TURN_MEDIA_SIGNATURE: CallSignature = {
   message_type: TURN_SEND_INDICATION,
   reply_message_type: TURN_DATA_INDICATION,
   marks: 'STUN magic cookie; TURN Send/Data indication carrying RTP (no app-specific attribute)',
-  source: 'RFC 8656 section 11 (TURN Send and Data indications); RFC 3550 (RTP header); Opus payload type 111 as WebRTC negotiates it',
+  source:
+    'RFC 8656 section 11 (TURN Send and Data indications); RFC 3550 (RTP header); Opus payload type 111 as WebRTC negotiates it',
   attributes: [],
 };
 
@@ -40,7 +41,13 @@ export const TURN_MEDIA_SIGNATURE: CallSignature = {
  * A catalogue exchange (an app's own STUN-framed message, with its marks) as a media signature:
  * its message type and attributes around the media, the known answer's type for the replies.
  */
-export function signatureFromExchange(e: { message_type: number; reply_message_type: number; attributes: { type: number; value: Buffer }[]; marks: string; source: string }): CallSignature {
+export function signatureFromExchange(e: {
+  message_type: number;
+  reply_message_type: number;
+  attributes: { type: number; value: Buffer }[];
+  marks: string;
+  source: string;
+}): CallSignature {
   return { ...e };
 }
 
@@ -51,7 +58,8 @@ export function signatureFor(_svc: ServiceCatalogue): CallSignature {
 
 /** The service's call port for a test call: the first port of its first counted call target over UDP. */
 export function callPortOf(svc: ServiceCatalogue): number | undefined {
-  for (const t of svc.targets) if (t.enabled && t.check === 'stun' && pathOf(t) === 'call' && !isInformational(t)) return t.ports[0];
+  for (const t of svc.targets)
+    if (t.enabled && t.check === 'stun' && pathOf(t) === 'call' && !isInformational(t)) return t.ports[0];
   return undefined;
 }
 
@@ -84,7 +92,8 @@ export function minPacketBytes(sig: CallSignature): number {
  */
 export function buildPacket(sig: CallSignature, size: number, seq: number, ssrc: number, fill: Buffer): Buffer {
   if (size % 4 !== 0) throw new RangeError(`a signature packet is a multiple of 4 bytes, got ${size}`);
-  if (size < minPacketBytes(sig)) throw new RangeError(`a ${size}-byte packet cannot hold the signature (${minPacketBytes(sig)} bytes at least)`);
+  if (size < minPacketBytes(sig))
+    throw new RangeError(`a ${size}-byte packet cannot hold the signature (${minPacketBytes(sig)} bytes at least)`);
   const buf = Buffer.alloc(size);
   buf.writeUInt16BE(sig.message_type, 0);
   buf.writeUInt16BE(size - 20, 2);

@@ -6,8 +6,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { CallFlowRecord, CallFlowSeries, CallFlowSpec, CallProfile, CallTestObservation } from '../model/call-test.js';
-import { callHelper, helperLabel, lookupSystem, runCallFlows, type CallFlowTrace } from '../net/index.js';
+import type {
+  CallFlowRecord,
+  CallFlowSeries,
+  CallFlowSpec,
+  CallProfile,
+  CallTestObservation,
+} from '../model/call-test.js';
+import { type CallFlowTrace, callHelper, helperLabel, lookupSystem, runCallFlows } from '../net/index.js';
 import type { Clock, TrustStore } from '../net/types.js';
 import { CALL_LIMITS, type CallFlowReport, callSessionOpened, callSessionReport } from '../protocol/call.js';
 import { buildPacket, type CallSignature, minPacketBytes, packetSize } from './call-signature.js';
@@ -65,7 +71,12 @@ function binCount(timesMs: number[], binMs: number, bins: number): number[] {
 }
 
 /** One flow's record from the probe's trace and the helper's report. Pure. */
-export function flowRecord(spec: CallFlowSpec, trace: CallFlowTrace, report: CallFlowReport | undefined, binMs = SERIES_BIN_MS): CallFlowRecord {
+export function flowRecord(
+  spec: CallFlowSpec,
+  trace: CallFlowTrace,
+  report: CallFlowReport | undefined,
+  binMs = SERIES_BIN_MS,
+): CallFlowRecord {
   const sentAt = new Map(trace.sent.map((p) => [p.seq, p.tUs]));
   const n = trace.sent.length;
   const arrivals = report?.arrivals ?? [];
@@ -110,8 +121,16 @@ export function flowRecord(spec: CallFlowSpec, trace: CallFlowTrace, report: Cal
   const series: CallFlowSeries = {
     bin_ms: binMs,
     sent: binCount(sendMs, binMs, bins),
-    up_received: binCount(trace.sent.filter((p) => upSeen.has(p.seq)).map((p) => p.tUs / 1000), binMs, bins),
-    round_trip: binCount(trace.sent.filter((p) => answered.has(p.seq)).map((p) => p.tUs / 1000), binMs, bins),
+    up_received: binCount(
+      trace.sent.filter((p) => upSeen.has(p.seq)).map((p) => p.tUs / 1000),
+      binMs,
+      bins,
+    ),
+    round_trip: binCount(
+      trace.sent.filter((p) => answered.has(p.seq)).map((p) => p.tUs / 1000),
+      binMs,
+      bins,
+    ),
   };
 
   return {
@@ -147,10 +166,36 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
   const t0 = o.clock();
   const label = helperLabel(o.helper.url);
   const { attributes: _attrs, ...signature } = o.signature;
-  const base: CallTestObservation = { helper: label, service: o.service, signature, profile: o.profile, duration_s: o.durationS, t0, t: t0, failure: null, flows: [] };
+  const base: CallTestObservation = {
+    helper: label,
+    service: o.service,
+    signature,
+    profile: o.profile,
+    duration_s: o.durationS,
+    t0,
+    t: t0,
+    failure: null,
+    flows: [],
+  };
   const http = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
-    callHelper({ clock: o.clock, timeoutMs: o.timeoutMs, transactionId: 0, url: o.helper.url, path, method, ...(body !== undefined ? { body } : {}), ...(o.helper.token ? { token: o.helper.token } : {}), ...(o.ca ? { ca: o.ca } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-  const done = (failure: CallTestObservation['failure'], reason?: string): CallTestObservation => ({ ...base, t: o.clock(), failure, ...(reason ? { x_reason: reason } : {}) });
+    callHelper({
+      clock: o.clock,
+      timeoutMs: o.timeoutMs,
+      transactionId: 0,
+      url: o.helper.url,
+      path,
+      method,
+      ...(body !== undefined ? { body } : {}),
+      ...(o.helper.token ? { token: o.helper.token } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  const done = (failure: CallTestObservation['failure'], reason?: string): CallTestObservation => ({
+    ...base,
+    t: o.clock(),
+    failure,
+    ...(reason ? { x_reason: reason } : {}),
+  });
   const json = (body: string): unknown => {
     try {
       return JSON.parse(body);
@@ -160,15 +205,25 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
   };
   const reasonOf = (c: { status: number | null; body: string; failure: CallTestObservation['failure'] }) => {
     const e = json(c.body) as { error?: unknown } | undefined;
-    return c.status !== null ? `HTTP ${c.status}${typeof e?.error === 'string' ? `: ${e.error}` : ''}` : String(c.failure);
+    return c.status !== null
+      ? `HTTP ${c.status}${typeof e?.error === 'string' ? `: ${e.error}` : ''}`
+      : String(c.failure);
   };
 
   // 1. Which UDP ports the helper takes calls on.
   const health = await http('GET', '');
-  if (health.failure) return done(health.failure === 'http_request_failed' ? 'x_helper_refused' : health.failure, `health check: ${reasonOf(health)}`);
+  if (health.failure)
+    return done(
+      health.failure === 'http_request_failed' ? 'x_helper_refused' : health.failure,
+      `health check: ${reasonOf(health)}`,
+    );
   const calls = (json(health.body) as { x_voipprobe?: { calls?: HelperCalls | null } } | undefined)?.x_voipprobe?.calls;
   if (!calls) return done('x_helper_refused', 'the helper takes no test calls (started without --call-ports)');
-  if (!calls.call_ports.includes(o.servicePort)) return done('x_helper_refused', `the helper does not answer on UDP ${o.servicePort}, ${o.service}'s call port (its call ports: ${calls.call_ports.join(', ')})`);
+  if (!calls.call_ports.includes(o.servicePort))
+    return done(
+      'x_helper_refused',
+      `the helper does not answer on UDP ${o.servicePort}, ${o.service}'s call port (its call ports: ${calls.call_ports.join(', ')})`,
+    );
   const neutral = calls.neutral_ports[0];
   if (neutral === undefined) return done('x_helper_refused', 'the helper has no neutral port');
 
@@ -180,7 +235,11 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
     { id: 3, port: neutral, port_role: 'neutral', scrambled: true },
   ];
   const maxBytes = Math.max(o.profile.max_bytes, minPacketBytes(o.signature));
-  if (maxBytes > CALL_LIMITS.maxPacketBytes) return done('x_helper_refused', `packets of ${maxBytes} bytes exceed the test-call limit of ${CALL_LIMITS.maxPacketBytes}`);
+  if (maxBytes > CALL_LIMITS.maxPacketBytes)
+    return done(
+      'x_helper_refused',
+      `packets of ${maxBytes} bytes exceed the test-call limit of ${CALL_LIMITS.maxPacketBytes}`,
+    );
   const replyHeader = o.signature.reply_message_type.toString(16).padStart(4, '0');
   const open = await http('POST', 'x/call', {
     duration_s: o.durationS,
@@ -188,9 +247,13 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
     max_packet_bytes: maxBytes,
     flows: specs.map((s) => ({ id: s.id, port: s.port, scrambled: s.scrambled, reply_header_hex: replyHeader })),
   });
-  if (open.failure) return done(open.failure === 'http_request_failed' ? 'x_helper_refused' : open.failure, `opening the test call: ${reasonOf(open)}`);
+  if (open.failure)
+    return done(
+      open.failure === 'http_request_failed' ? 'x_helper_refused' : open.failure,
+      `opening the test call: ${reasonOf(open)}`,
+    );
   const session = callSessionOpened.safeParse(json(open.body));
-  if (!session.success) return done('x_invalid_response', 'the helper\'s answer to opening a test call is not one');
+  if (!session.success) return done('x_invalid_response', "the helper's answer to opening a test call is not one");
 
   // 3. The helper's address for UDP: the URL's host (resolved by the system, as an app would).
   const host = new URL(o.helper.url).hostname.replace(/^\[|\]$/g, '');
@@ -212,7 +275,19 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
     intervalMs: o.profile.interval_ms,
     count,
     drainMs: 1000,
-    flows: specs.map((s, i) => ({ id: s.id, port: s.port, scrambled: s.scrambled, packet: (seq) => buildPacket(o.signature, Math.max(packetSize(o.profile, seq), minPacketBytes(o.signature)), seq, ssrcs[i]!, fill) })),
+    flows: specs.map((s, i) => ({
+      id: s.id,
+      port: s.port,
+      scrambled: s.scrambled,
+      packet: (seq) =>
+        buildPacket(
+          o.signature,
+          Math.max(packetSize(o.profile, seq), minPacketBytes(o.signature)),
+          seq,
+          ssrcs[i]!,
+          fill,
+        ),
+    })),
     ...(o.signal ? { signal: o.signal } : {}),
   });
 
@@ -220,10 +295,27 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestObservati
   const results = await http('GET', `x/call/${session.data.session_id}`);
   void http('DELETE', `x/call/${session.data.session_id}`);
   const report = results.failure ? undefined : callSessionReport.safeParse(json(results.body));
-  const flows = specs.map((s, i) => flowRecord(s, ran.flows[i]!, report?.success ? report.data.flows.find((f) => f.id === s.id) : undefined));
-  const obs: CallTestObservation = { ...base, t: o.clock(), call_started_at: new Date(ran.startedAtWallMs).toISOString(), flows };
+  const flows = specs.map((s, i) =>
+    flowRecord(s, ran.flows[i]!, report?.success ? report.data.flows.find((f) => f.id === s.id) : undefined),
+  );
+  const obs: CallTestObservation = {
+    ...base,
+    t: o.clock(),
+    call_started_at: new Date(ran.startedAtWallMs).toISOString(),
+    flows,
+  };
   if (ran.interrupted) return { ...obs, failure: 'interrupted' };
-  if (results.failure) return { ...obs, failure: results.failure === 'http_request_failed' ? 'x_helper_refused' : results.failure, x_reason: `reading the helper's report: ${reasonOf(results)}; only the round trip is known` };
-  if (!report?.success) return { ...obs, failure: 'x_invalid_response', x_reason: "the helper's report is not one; only the round trip is known" };
+  if (results.failure)
+    return {
+      ...obs,
+      failure: results.failure === 'http_request_failed' ? 'x_helper_refused' : results.failure,
+      x_reason: `reading the helper's report: ${reasonOf(results)}; only the round trip is known`,
+    };
+  if (!report?.success)
+    return {
+      ...obs,
+      failure: 'x_invalid_response',
+      x_reason: "the helper's report is not one; only the round trip is known",
+    };
   return obs;
 }

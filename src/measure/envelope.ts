@@ -3,11 +3,27 @@
 import { randomUUID } from 'node:crypto';
 import { arch, platform } from 'node:os';
 import { relative } from 'node:path';
-import { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_VERSION, type Measurement, ooniReportId, ooniTime, type RunSettingsRecord, TEST_NAME, TEST_VERSION, type Vantage } from '../model/measurement.js';
+import {
+  DATA_FORMAT_VERSION,
+  MEASUREMENT_FORMAT_VERSION,
+  type Measurement,
+  ooniReportId,
+  ooniTime,
+  type RunSettingsRecord,
+  TEST_NAME,
+  TEST_VERSION,
+  type Vantage,
+} from '../model/measurement.js';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version.js';
 import type { ServiceRun } from './run.js';
 
-export const UNKNOWN_VANTAGE: Vantage = { probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'unknown', x_vantage: '' };
+export const UNKNOWN_VANTAGE: Vantage = {
+  probe_asn: 'AS0',
+  probe_cc: 'ZZ',
+  probe_network_name: '',
+  x_access: 'unknown',
+  x_vantage: '',
+};
 
 export interface RunMeta {
   start: Date;

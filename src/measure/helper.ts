@@ -9,7 +9,15 @@ import type { ExchangeSpec } from '../model/exchange.js';
 import type { HelperExchange } from '../model/observations.js';
 import { BROWSER_USER_AGENT, callHelper, defaultPort, helperLabel, urlHost } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { HELPER_LIMITS, HELPER_PROTOCOL_VERSION, type HelperRequest, type HelperRequestInput, helperRequest, helperResponse, type UdpExchangeRequest } from '../protocol/helper.js';
+import {
+  HELPER_LIMITS,
+  HELPER_PROTOCOL_VERSION,
+  type HelperRequest,
+  type HelperRequestInput,
+  helperRequest,
+  helperResponse,
+  type UdpExchangeRequest,
+} from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
 import type { StepRunner } from './steps.js';
 
@@ -33,7 +41,16 @@ const cap = <T>(xs: T[]) => xs.slice(0, HELPER_LIMITS.endpoints);
 function udpQuestion(e: ExchangeSpec): UdpExchangeRequest {
   const r = e.request;
   if (r.method === 'binding' && r.attributes.length === 0 && !r.fingerprint) return { kind: 'stun_binding' };
-  return { kind: 'described', id: e.id, request: { ...(r.method ? { method: r.method } : {}), ...(r.message_type ? { message_type: r.message_type } : {}), attributes: r.attributes, fingerprint: r.fingerprint } };
+  return {
+    kind: 'described',
+    id: e.id,
+    request: {
+      ...(r.method ? { method: r.method } : {}),
+      ...(r.message_type ? { message_type: r.message_type } : {}),
+      attributes: r.attributes,
+      fingerprint: r.fingerprint,
+    },
+  };
 }
 
 /**
@@ -47,7 +64,8 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
     x_timeout_ms: Math.min(HELPER_LIMITS.maxStepTimeoutMs, Math.max(HELPER_LIMITS.minStepTimeoutMs, timeoutMs)),
     x_quic_enabled: false,
   };
-  const hostUrl = (host: string, port?: number) => `https://${host.includes(':') ? `[${host}]` : host}${port && port !== 443 ? `:${port}` : ''}/`;
+  const hostUrl = (host: string, port?: number) =>
+    `https://${host.includes(':') ? `[${host}]` : host}${port && port !== 443 ? `:${port}` : ''}/`;
   let q: HelperRequestInput;
   switch (t.check) {
     case 'dns':
@@ -64,7 +82,13 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
       break;
     case 'tls': {
       const eps = cap(addresses.map((a) => hostPort(a, t.port)));
-      q = { ...common, http_request: hostUrl(t.host, t.port), tcp_connect: eps, x_http: false, x_tls: eps.map((endpoint) => ({ endpoint, sni: t.sni ?? t.host, ...(t.alpn ? { alpn: t.alpn } : {}) })) };
+      q = {
+        ...common,
+        http_request: hostUrl(t.host, t.port),
+        tcp_connect: eps,
+        x_http: false,
+        x_tls: eps.map((endpoint) => ({ endpoint, sni: t.sni ?? t.host, ...(t.alpn ? { alpn: t.alpn } : {}) })),
+      };
       break;
     }
     case 'https':
@@ -80,7 +104,9 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
         http_request_headers: BROWSER_HEADERS,
         tcp_connect: eps,
         x_tls: tls,
-        ...(t.check === 'websocket' ? { x_websocket: { url: t.url, ...(t.origin ? { origin: t.origin } : {}), addresses: cap(addresses) } } : {}),
+        ...(t.check === 'websocket'
+          ? { x_websocket: { url: t.url, ...(t.origin ? { origin: t.origin } : {}), addresses: cap(addresses) } }
+          : {}),
       };
       break;
     }
@@ -92,7 +118,9 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
         // The catalogue's exchanges, as the probe sends them (a plain Binding as OONI-style stun_binding),
         // every endpoint's first exchange before any endpoint's second, within the helper's bound.
         x_udp: exchangesOf(t)
-          .flatMap((e) => addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: udpQuestion(e) }))))
+          .flatMap((e) =>
+            addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: udpQuestion(e) }))),
+          )
           .slice(0, HELPER_LIMITS.udpExchanges),
       };
       break;
@@ -106,7 +134,12 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
 }
 
 /** Turns a helper's HTTP answer into the recorded exchange: a validated response, or the reason it is not one. */
-export function readHelperAnswer(call: { status: number | null; body: string; truncated: boolean; failure: HelperExchange['failure'] }): Pick<HelperExchange, 'status' | 'response' | 'failure' | 'x_reason'> {
+export function readHelperAnswer(call: {
+  status: number | null;
+  body: string;
+  truncated: boolean;
+  failure: HelperExchange['failure'];
+}): Pick<HelperExchange, 'status' | 'response' | 'failure' | 'x_reason'> {
   const base = { status: call.status, response: null };
   if (call.failure === 'http_request_failed') {
     let why = call.body.trim().slice(0, 300);
@@ -119,7 +152,8 @@ export function readHelperAnswer(call: { status: number | null; body: string; tr
     return { ...base, failure: 'http_request_failed', x_reason: `HTTP ${call.status}${why ? `: ${why}` : ''}` };
   }
   if (call.failure !== null) return { ...base, failure: call.failure };
-  if (call.truncated) return { ...base, failure: 'x_invalid_response', x_reason: 'the answer is larger than any helper answer can be' };
+  if (call.truncated)
+    return { ...base, failure: 'x_invalid_response', x_reason: 'the answer is larger than any helper answer can be' };
   let json: unknown;
   try {
     json = JSON.parse(call.body);
@@ -129,7 +163,11 @@ export function readHelperAnswer(call: { status: number | null; body: string; tr
   const r = helperResponse.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    return { ...base, failure: 'x_invalid_response', x_reason: `not a helper answer: ${i.path.map(String).join('.') || '(body)'}: ${i.message}` };
+    return {
+      ...base,
+      failure: 'x_invalid_response',
+      x_reason: `not a helper answer: ${i.path.map(String).join('.') || '(body)'}: ${i.message}`,
+    };
   }
   return { status: call.status, response: r.data, failure: null };
 }
@@ -162,10 +200,16 @@ export class HelperAsker {
    * targets: a dead or blackholed helper costs the run one step timeout, not one per question.
    */
   private async check(h: HelperEndpoint): Promise<Health> {
-    const call = await this.steps.aside((o) => callHelper({ ...o, url: h.url, method: 'GET', ...this.auth(h), maxBytes: 64 * 1024 }));
+    const call = await this.steps.aside((o) =>
+      callHelper({ ...o, url: h.url, method: 'GET', ...this.auth(h), maxBytes: 64 * 1024 }),
+    );
     if (call.failure === null) return { ok: true, failure: null };
     const read = readHelperAnswer(call);
-    return { ok: false, failure: read.failure, reason: `health check failed${read.x_reason ? `: ${read.x_reason}` : ` (${call.failure})`}` };
+    return {
+      ok: false,
+      failure: read.failure,
+      reason: `health check failed${read.x_reason ? `: ${read.x_reason}` : ` (${call.failure})`}`,
+    };
   }
 
   private auth(h: HelperEndpoint) {
@@ -183,7 +227,16 @@ export class HelperAsker {
         const base = { helper: helperLabel(h.url), request, x_target: t.id };
         const failed = (health: Health): HelperExchange => {
           const now = this.steps.clock();
-          return { ...base, status: null, response: null, failure: health.failure, ...(health.reason ? { x_reason: health.reason } : {}), t0: now, t: now, transaction_id: 0 };
+          return {
+            ...base,
+            status: null,
+            response: null,
+            failure: health.failure,
+            ...(health.reason ? { x_reason: health.reason } : {}),
+            t0: now,
+            t: now,
+            transaction_id: 0,
+          };
         };
         const health = this.health.get(h.url)!;
         // The question goes at once, racing the health check (waiting for it would delay every answer by
@@ -193,8 +246,21 @@ export class HelperAsker {
         const asked = this.limits.get(h.url)!(async () => {
           if (withdraw.signal.aborted) return undefined;
           return this.steps.aside(async (o) => {
-            const call = await callHelper({ ...o, signal: o.signal ? AbortSignal.any([o.signal, withdraw.signal]) : withdraw.signal, url: h.url, method: 'POST', body: request, ...this.auth(h) });
-            return { ...base, ...readHelperAnswer(call), t0: call.t0, t: call.t, transaction_id: o.transactionId } satisfies HelperExchange;
+            const call = await callHelper({
+              ...o,
+              signal: o.signal ? AbortSignal.any([o.signal, withdraw.signal]) : withdraw.signal,
+              url: h.url,
+              method: 'POST',
+              body: request,
+              ...this.auth(h),
+            });
+            return {
+              ...base,
+              ...readHelperAnswer(call),
+              t0: call.t0,
+              t: call.t,
+              transaction_id: o.transactionId,
+            } satisfies HelperExchange;
           }, budgetMs);
         });
         const answer = await asked;

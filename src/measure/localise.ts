@@ -89,7 +89,14 @@ export class Localiser {
   }
 
   /** A trace record for probes that could not be made (no tool, no privilege): the line says why. */
-  private unavailable(purpose: TracePurpose, protocol: TraceProtocol, address: string, why: string, req: Pick<LocateRequest, 'target' | 'transactionId'>, relay?: string): PathTrace {
+  private unavailable(
+    purpose: TracePurpose,
+    protocol: TraceProtocol,
+    address: string,
+    why: string,
+    req: Pick<LocateRequest, 'target' | 'transactionId'>,
+    relay?: string,
+  ): PathTrace {
     const t = this.o.steps.clock();
     return {
       address,
@@ -109,9 +116,21 @@ export class Localiser {
   }
 
   /** One trace; stops once a router of `stopAsn`'s network (or the destination) answered. */
-  private async trace(p: { ip: string; port: number; protocol: TraceProtocol; purpose: TracePurpose; relay?: string; req: Pick<LocateRequest, 'target' | 'transactionId'>; timeoutMs: number; signal: AbortSignal; stopAsn?: number; onStop?: () => void }): Promise<PathTrace> {
+  private async trace(p: {
+    ip: string;
+    port: number;
+    protocol: TraceProtocol;
+    purpose: TracePurpose;
+    relay?: string;
+    req: Pick<LocateRequest, 'target' | 'transactionId'>;
+    timeoutMs: number;
+    signal: AbortSignal;
+    stopAsn?: number;
+    onStop?: () => void;
+  }): Promise<PathTrace> {
     const cap = this.capability();
-    if (!cap.available) return this.unavailable(p.purpose, p.protocol, hostPort(p.ip, p.port), cap.reason, p.req, p.relay);
+    if (!cap.available)
+      return this.unavailable(p.purpose, p.protocol, hostPort(p.ip, p.port), cap.reason, p.req, p.relay);
     const rec = await traceRoute({
       clock: this.o.steps.clock,
       timeoutMs: p.timeoutMs,
@@ -151,27 +170,38 @@ export class Localiser {
     this.status.wanted = true;
     const relay = hostPort(req.ip, req.port);
     const left = () => Math.max(50, endsAt - performance.now() - END_MARGIN_MS);
-    if (isLoopback(req.ip)) return [this.unavailable('relay_udp', 'udp', relay, 'the relay is on this machine (loopback): there is no path to localise', req)];
+    if (isLoopback(req.ip))
+      return [
+        this.unavailable(
+          'relay_udp',
+          'udp',
+          relay,
+          'the relay is on this machine (loopback): there is no path to localise',
+          req,
+        ),
+      ];
     const relayAsn = (await this.o.asnOf?.(req.ip))?.asn;
     let open = false;
     let done: PathTrace | undefined;
     const signal = AbortSignal.any([steps.signal, req.cancel]);
-    const udp = steps.trace(() =>
-      this.trace({
-        ip: req.ip,
-        port: req.port,
-        protocol: 'udp',
-        purpose: 'relay_udp',
-        req,
-        timeoutMs: left(),
-        signal,
-        ...(relayAsn !== undefined ? { stopAsn: relayAsn } : {}),
-        onStop: () => {
-          open = true;
-          req.onRelayNetwork?.();
-        },
-      }),
-    ).then((r) => (done = r));
+    const udp = steps
+      .trace(() =>
+        this.trace({
+          ip: req.ip,
+          port: req.port,
+          protocol: 'udp',
+          purpose: 'relay_udp',
+          req,
+          timeoutMs: left(),
+          signal,
+          ...(relayAsn !== undefined ? { stopAsn: relayAsn } : {}),
+          onStop: () => {
+            open = true;
+            req.onRelayNetwork?.();
+          },
+        }),
+      )
+      .then((r) => (done = r));
     await Promise.race([udp, delay(COMPARE_AFTER_MS, req.cancel, steps.signal)]);
     if (req.cancel.aborted) return [];
     // Open, reached, or could not run at all: nothing to compare.
@@ -184,19 +214,49 @@ export class Localiser {
     if (open || req.cancel.aborted) return req.cancel.aborted ? [] : [u];
     const [c, n] = await Promise.all([compare, neutral]);
     if (req.cancel.aborted) return [];
-    const mine = (x: PathTrace): PathTrace => ({ ...x, hops: x.hops.map((h) => ({ ...h })), transaction_id: req.transactionId, x_target: req.target, x_relay: relay });
+    const mine = (x: PathTrace): PathTrace => ({
+      ...x,
+      hops: x.hops.map((h) => ({ ...h })),
+      transaction_id: req.transactionId,
+      x_target: req.target,
+      x_relay: relay,
+    });
     return [u, mine(c), ...(n ? [mine(n)] : [])];
   }
 
-  private compareTrace(ip: string, relayAsn: number | undefined, timeoutMs: number, req: LocateRequest): Promise<PathTrace> {
+  private compareTrace(
+    ip: string,
+    relayAsn: number | undefined,
+    timeoutMs: number,
+    req: LocateRequest,
+  ): Promise<PathTrace> {
     let p = this.compares.get(ip);
     if (!p) {
       const cap = this.capability();
       if (cap.available && cap.compare === 'none') {
-        p = Promise.resolve(this.unavailable('relay_compare', 'tcp', hostPort(ip, COMPARE_TCP_PORT), cap.note ?? 'no comparison probes on this machine', req));
+        p = Promise.resolve(
+          this.unavailable(
+            'relay_compare',
+            'tcp',
+            hostPort(ip, COMPARE_TCP_PORT),
+            cap.note ?? 'no comparison probes on this machine',
+            req,
+          ),
+        );
       } else {
         const protocol: TraceProtocol = cap.available && cap.compare === 'icmp' ? 'icmp' : 'tcp';
-        p = this.o.steps.trace(() => this.trace({ ip, port: COMPARE_TCP_PORT, protocol, purpose: 'relay_compare', req, timeoutMs, signal: this.o.steps.signal, ...(relayAsn !== undefined ? { stopAsn: relayAsn } : {}) }));
+        p = this.o.steps.trace(() =>
+          this.trace({
+            ip,
+            port: COMPARE_TCP_PORT,
+            protocol,
+            purpose: 'relay_compare',
+            req,
+            timeoutMs,
+            signal: this.o.steps.signal,
+            ...(relayAsn !== undefined ? { stopAsn: relayAsn } : {}),
+          }),
+        );
       }
       this.compares.set(ip, p);
     }
@@ -209,7 +269,18 @@ export class Localiser {
       p = this.o.neutralAddress().then(async (ip) => {
         if (!ip) return undefined;
         const asn = (await this.o.asnOf?.(ip))?.asn;
-        return this.o.steps.trace(() => this.trace({ ip, port, protocol: 'udp', purpose: 'neutral_udp', req, timeoutMs, signal: this.o.steps.signal, ...(asn !== undefined ? { stopAsn: asn } : {}) }));
+        return this.o.steps.trace(() =>
+          this.trace({
+            ip,
+            port,
+            protocol: 'udp',
+            purpose: 'neutral_udp',
+            req,
+            timeoutMs,
+            signal: this.o.steps.signal,
+            ...(asn !== undefined ? { stopAsn: asn } : {}),
+          }),
+        );
       });
       this.neutrals.set(port, p);
     }

@@ -3,9 +3,15 @@
 // per run, concurrently. Which addresses to connect to is decided here from those answers.
 
 import { isIP } from 'node:net';
+import {
+  type AnswerPolicy,
+  addressesOf,
+  encryptedAgrees,
+  flagBogusAnswers,
+  isBogusAnswer,
+} from '../model/dns-answers.js';
 import type { DnsQuery } from '../model/observations.js';
 import { lookupSystem, queryDoh, queryUdp } from '../net/index.js';
-import { type AnswerPolicy, addressesOf, encryptedAgrees, flagBogusAnswers, isBogusAnswer } from '../model/dns-answers.js';
 import type { StepRunner } from './steps.js';
 
 export interface ResolverSet {
@@ -61,9 +67,13 @@ export class Resolver {
     // The encrypted control first: a plain-UDP query keeps listening for a late reply until DoH
     // vouches for its first one (which on a clean network it does within the short window).
     const doh = Object.fromEntries(
-      types.map((type) => [type, r.doh.map((url) => this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca })))]),
+      types.map((type) => [
+        type,
+        r.doh.map((url) => this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca }))),
+      ]),
     ) as Record<(typeof types)[number], Promise<DnsQuery>[]>;
-    const corroborate = (q: DnsQuery) => Promise.all(doh[q.query_type as 'A' | 'AAAA'] ?? []).then((d) => encryptedAgrees(q, d));
+    const corroborate = (q: DnsQuery) =>
+      Promise.all(doh[q.query_type as 'A' | 'AAAA'] ?? []).then((d) => encryptedAgrees(q, d));
     if (r.getaddrinfo) {
       const gai = this.steps.dns((o) => lookupSystem({ ...o, hostname }));
       local.push(gai);
@@ -73,14 +83,20 @@ export class Resolver {
       for (const type of types) {
         let early: (q: DnsQuery) => void = () => {};
         localFirst.push(new Promise<DnsQuery>((res) => (early = res)));
-        const full = this.steps.dns((o) => queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early, corroborate }));
+        const full = this.steps.dns((o) =>
+          queryUdp({ ...o, server, hostname, type, role: 'local', onFirstReply: early, corroborate }),
+        );
         full.then(early, () => {}); // no answer at all: the finished query settles it
         local.push(full);
       }
     }
     for (const type of types) control.push(...doh[type]);
-    for (const server of r.controlUdp) control.push(this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control', corroborate })));
-    const flag = (jobs: Promise<DnsQuery>[]) => Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
+    for (const server of r.controlUdp)
+      control.push(
+        this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control', corroborate })),
+      );
+    const flag = (jobs: Promise<DnsQuery>[]) =>
+      Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));
     const localQ = flag(local);
     const controlQ = flag(control);
     return { local: Promise.all(localFirst), all: Promise.all([localQ, controlQ]).then(([a, b]) => [...a, ...b]) };
@@ -99,7 +115,11 @@ export interface AddressChoice {
  * path too), so that IP blocking can still be measured behind DNS blocking. At most `perFamily` of
  * each family; IPv6 only where the network has it.
  */
-export function chooseAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }): AddressChoice {
+export function chooseAddresses(
+  queries: DnsQuery[],
+  policy: AnswerPolicy,
+  opts: { ipv6: boolean; perFamily: number },
+): AddressChoice {
   const local = pick(queries, (q) => q.x_resolver_role === 'local', policy, opts);
   if (local.length) return { addresses: local, source: 'local' };
   const control = encryptedAddresses(queries, policy, opts);
@@ -114,13 +134,23 @@ export function chooseAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts:
  * a target also go when the local answer disagrees with DoH, so that the TLS evidence can tell a
  * CDN's other address (it validates for the name) from a forged one (it does not).
  */
-export function encryptedAddresses(queries: DnsQuery[], policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }, except: string[] = []): string[] {
+export function encryptedAddresses(
+  queries: DnsQuery[],
+  policy: AnswerPolicy,
+  opts: { ipv6: boolean; perFamily: number },
+  except: string[] = [],
+): string[] {
   const doh = (q: DnsQuery) => q.x_resolver_role === 'control' && q.engine === 'doh';
   const all = pick(queries, doh, policy, { ipv6: true, perFamily: Infinity });
   return all.some((ip) => except.includes(ip)) ? [] : pick(queries, doh, policy, opts);
 }
 
-function pick(queries: DnsQuery[], which: (q: DnsQuery) => boolean, policy: AnswerPolicy, opts: { ipv6: boolean; perFamily: number }): string[] {
+function pick(
+  queries: DnsQuery[],
+  which: (q: DnsQuery) => boolean,
+  policy: AnswerPolicy,
+  opts: { ipv6: boolean; perFamily: number },
+): string[] {
   const seen = new Set<string>();
   for (const q of queries) {
     if (!which(q) || q.failure !== null) continue;

@@ -4,21 +4,27 @@
 
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
 import { CHECKS, isResolverCheck } from '../catalogue/checks.js';
+import type { Catalogue, ServiceCatalogue } from '../catalogue/load.js';
 import { hostOf, literalAddressOf } from '../catalogue/schema.js';
-import type { Judge } from './judge.js';
+import type { CallProfile } from '../model/call-test.js';
+import { addressesOf } from '../model/dns-answers.js';
 import { emptyObservations, OBSERVATION_KEYS, type Observations } from '../model/observations.js';
 import type { ControlVerdict, ServiceVerdict } from '../model/verdict.js';
-import { closeDohAgents, closeHelperPools, networkHasIpv6, systemNameservers, useSystemResolver } from '../net/index.js';
+import {
+  closeDohAgents,
+  closeHelperPools,
+  networkHasIpv6,
+  systemNameservers,
+  useSystemResolver,
+} from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
-import { addressesOf } from '../model/dns-answers.js';
 import { hostPort } from '../util/ip.js';
-import type { CallProfile } from '../model/call-test.js';
 import { callPortOf, signatureFor } from './call-signature.js';
 import { runCallTest } from './call-test.js';
 import { measureTarget } from './chains.js';
-import { type HelperEndpoint, HelperAsker } from './helper.js';
+import { HelperAsker, type HelperEndpoint } from './helper.js';
+import type { Judge } from './judge.js';
 import { type AsnOf, type LocalisationStatus, Localiser } from './localise.js';
 import { chooseAddresses, encryptedAddresses, Resolver, type ResolverSet } from './resolve.js';
 import { type Progress, StepRunner } from './steps.js';
@@ -113,10 +119,19 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   const resolvers: ResolverSet = {
     getaddrinfo: !o.resolvers?.local,
     local: o.resolvers?.local ?? systemNameservers().slice(0, 2),
-    controlUdp: o.resolvers?.controlUdp ?? controlTargets.flatMap((t) => (t.check === 'resolver' ? [hostPort(t.address, t.port)] : [])),
+    controlUdp:
+      o.resolvers?.controlUdp ??
+      controlTargets.flatMap((t) => (t.check === 'resolver' ? [hostPort(t.address, t.port)] : [])),
     doh: o.resolvers?.doh ?? controlTargets.flatMap((t) => (t.check === 'doh' ? [t.url] : [])),
   };
-  const steps = new StepRunner({ clock, timeoutMs: o.timeoutMs, signal: ac.signal, concurrency: o.concurrency, dnsConcurrency: Math.max(512, o.concurrency * 4), ca: o.ca });
+  const steps = new StepRunner({
+    clock,
+    timeoutMs: o.timeoutMs,
+    signal: ac.signal,
+    concurrency: o.concurrency,
+    dnsConcurrency: Math.max(512, o.concurrency * 4),
+    ca: o.ca,
+  });
   o.onProgress?.(steps.progress);
   const policy = cat.controls.network;
   const resolver = new Resolver(steps, resolvers, policy);
@@ -127,19 +142,37 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
       if (t.check !== 'stun') continue;
       const host = hostOf(t);
       if (!host) return literalAddressOf(t);
-      const got = chooseAddresses(await resolver.resolveLocal(host), policy, { ipv6: false, perFamily: 1 }).addresses[0];
+      const got = chooseAddresses(await resolver.resolveLocal(host), policy, { ipv6: false, perFamily: 1 })
+        .addresses[0];
       if (got) return got;
     }
     return undefined;
   };
-  const localiser = o.localise === false ? undefined : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
+  const localiser =
+    o.localise === false
+      ? undefined
+      : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni, ...(localiser ? { localiser } : {}) };
-  const asker = o.helpers?.length ? new HelperAsker(o.helpers, steps, { timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) }) : undefined;
+  const asker = o.helpers?.length
+    ? new HelperAsker(o.helpers, steps, { timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) })
+    : undefined;
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
-  const flags = () => ({ interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached), deadlineReached: ac.signal.reason instanceof DeadlineReached });
+  const flags = () => ({
+    interrupted: ac.signal.aborted && !(ac.signal.reason instanceof DeadlineReached),
+    deadlineReached: ac.signal.reason instanceof DeadlineReached,
+  });
 
-  const measure = async (svc: ServiceCatalogue, isControls: boolean): Promise<{ obs: Observations; startedAt: number; finishedAt: number; interrupted: boolean; deadlineReached: boolean }> => {
+  const measure = async (
+    svc: ServiceCatalogue,
+    isControls: boolean,
+  ): Promise<{
+    obs: Observations;
+    startedAt: number;
+    finishedAt: number;
+    interrupted: boolean;
+    deadlineReached: boolean;
+  }> => {
     const startedAt = clock();
     const obs = emptyObservations();
     const helper = isControls ? undefined : asker;
@@ -176,7 +209,8 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             addresses = lit ? [lit] : [];
           }
           // The outside view is asked for while the local chains run, about the same addresses.
-          if (helper && !ac.signal.aborted) jobs.push(helper.ask(t, addresses).then((xs) => void obs.x_helper!.push(...xs)));
+          if (helper && !ac.signal.aborted)
+            jobs.push(helper.ask(t, addresses).then((xs) => void obs.x_helper!.push(...xs)));
           if (t.check !== 'dns' && !ac.signal.aborted) jobs.push(measureTarget(t, addresses, chainCtx, obs));
           await Promise.all(jobs);
         }),
@@ -202,7 +236,17 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
   try {
     const controlsP = measure(cat.controls, true).then(async (m) => {
       const verdict = o.judge.controls(m.obs);
-      const run: ServiceRun = { service: cat.controls, isControls: true, observations: m.obs, verdict: null, controls: verdict, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
+      const run: ServiceRun = {
+        service: cat.controls,
+        isControls: true,
+        observations: m.obs,
+        verdict: null,
+        controls: verdict,
+        startedAt: m.startedAt,
+        finishedAt: m.finishedAt,
+        interrupted: m.interrupted,
+        deadlineReached: m.deadlineReached,
+      };
       await deliver(run);
       return run;
     });
@@ -214,13 +258,34 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
       if (o.callTest && port !== undefined) {
         await allMeasured;
         if (!ac.signal.aborted) {
-          m.obs.x_call_test = await runCallTest({ helper: o.callTest.helper, ...(o.ca ? { ca: o.ca } : {}), service: svc.service, signature: signatureFor(svc), servicePort: port, profile: o.callTest.profile, durationS: o.callTest.seconds, timeoutMs: o.timeoutMs, clock, signal: ac.signal });
+          m.obs.x_call_test = await runCallTest({
+            helper: o.callTest.helper,
+            ...(o.ca ? { ca: o.ca } : {}),
+            service: svc.service,
+            signature: signatureFor(svc),
+            servicePort: port,
+            profile: o.callTest.profile,
+            durationS: o.callTest.seconds,
+            timeoutMs: o.timeoutMs,
+            clock,
+            signal: ac.signal,
+          });
           Object.assign(m, { finishedAt: clock() }, flags());
         }
       }
       const controls = await controlsP;
       const verdict = o.judge.service(svc, m.obs, controls.controls, policy);
-      const run: ServiceRun = { service: svc, isControls: false, observations: m.obs, verdict, controls: controls.controls, startedAt: m.startedAt, finishedAt: m.finishedAt, interrupted: m.interrupted, deadlineReached: m.deadlineReached };
+      const run: ServiceRun = {
+        service: svc,
+        isControls: false,
+        observations: m.obs,
+        verdict,
+        controls: controls.controls,
+        startedAt: m.startedAt,
+        finishedAt: m.finishedAt,
+        interrupted: m.interrupted,
+        deadlineReached: m.deadlineReached,
+      };
       await deliver(run);
       return run;
     });
@@ -229,7 +294,15 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     await delivery;
     if (deliveryError) throw deliveryError.error;
 
-    return { start, controls, services, ...flags(), runtimeS: clock(), steps: { ...steps.progress }, localisation: localiser?.status ?? { wanted: false } };
+    return {
+      start,
+      controls,
+      services,
+      ...flags(),
+      runtimeS: clock(),
+      steps: { ...steps.progress },
+      localisation: localiser?.status ?? { wanted: false },
+    };
   } finally {
     clearTimeout(deadline);
     o.signal?.removeEventListener('abort', onExternal);

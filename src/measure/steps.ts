@@ -85,6 +85,12 @@ export class StepRunner {
   }
 
   private stepOptions(transactionId: number, target?: string): StepOptions {
-    return { clock: this.o.clock, timeoutMs: this.o.timeoutMs, signal: this.o.signal, transactionId, ...(target ? { target } : {}) };
+    return {
+      clock: this.o.clock,
+      timeoutMs: this.o.timeoutMs,
+      signal: this.o.signal,
+      transactionId,
+      ...(target ? { target } : {}),
+    };
   }
 }

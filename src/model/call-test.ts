@@ -16,5 +16,5 @@ export type DirectionMetrics = z.infer<typeof s.directionMetricsSchema>;
 export type FlowQuality = z.infer<typeof s.flowQualitySchema>;
 export type Comparison = z.infer<typeof s.comparisonSchema>;
 /** The techniques a test call can name (also verdict TECHNIQUES). */
-export type CallTechnique = (typeof import('./schema/lists.js').CALL_TECHNIQUES)[number];
+export type CallTechnique = typeof import('./schema/lists.js').CALL_TECHNIQUES[number];
 export type CallTestVerdict = z.infer<typeof s.callTestVerdictSchema>;

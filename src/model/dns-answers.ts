@@ -1,8 +1,8 @@
 // Pure helpers over DNS answers, shared by the measure layer (which addresses to connect to) and
 // the analysis (which answers are forged).
 
-import type { DnsAnswer, DnsQuery } from './observations.js';
 import { canonicalIp, inPrefix, isBogon } from '../util/ip.js';
+import type { DnsAnswer, DnsQuery } from './observations.js';
 
 /** Canonical addresses of the A/AAAA records in an answer list. */
 export function addressesOf(answers: readonly DnsAnswer[]): string[] {
@@ -58,6 +58,7 @@ export function encryptedAgrees(answer: DnsQuery, doh: readonly DnsQuery[]): boo
   if (answered.length === 0) return false;
   const mine = addressesOf(answer.answers);
   const theirs = answered.flatMap((d) => addressesOf(d.answers));
-  if (mine.length === 0 || theirs.length === 0) return mine.length === 0 && theirs.length === 0 && answered.some((d) => d.rcode === answer.rcode);
+  if (mine.length === 0 || theirs.length === 0)
+    return mine.length === 0 && theirs.length === 0 && answered.some((d) => d.rcode === answer.rcode);
   return mine.some((ip) => theirs.includes(ip));
 }

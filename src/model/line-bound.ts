@@ -15,7 +15,15 @@ import type { Observations } from './observations.js';
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** The raw observation arrays: what the network fed, and what may be cut. */
-const RECORD_KEYS = ['queries', 'tcp_connect', 'tls_handshakes', 'requests', 'network_events', 'x_websocket', 'x_stun'] as const satisfies readonly (keyof Observations)[];
+const RECORD_KEYS = [
+  'queries',
+  'tcp_connect',
+  'tls_handshakes',
+  'requests',
+  'network_events',
+  'x_websocket',
+  'x_stun',
+] as const satisfies readonly (keyof Observations)[];
 
 /** Notes kept in x_trimmed.cuts; more are counted. */
 const MAX_NOTES = 32;
@@ -36,13 +44,22 @@ function build(v: unknown, whole = false): Node {
   if (typeof v === 'string') return { kind: 'str', value: v, bytes: jsonBytes(v) };
   if (Array.isArray(v)) {
     const items = v.map((x) => build(x));
-    return { kind: 'arr', items, whole, bytes: 2 + Math.max(0, items.length - 1) + items.reduce((n, i) => n + i.bytes, 0) };
+    return {
+      kind: 'arr',
+      items,
+      whole,
+      bytes: 2 + Math.max(0, items.length - 1) + items.reduce((n, i) => n + i.bytes, 0),
+    };
   }
   if (v && typeof v === 'object') {
     const entries = Object.entries(v)
       .filter(([, x]) => x !== undefined)
       .map(([key, x]) => ({ key, keyBytes: jsonBytes(key) + 1, node: build(x) }));
-    return { kind: 'obj', entries, bytes: 2 + Math.max(0, entries.length - 1) + entries.reduce((n, e) => n + e.keyBytes + e.node.bytes, 0) };
+    return {
+      kind: 'obj',
+      entries,
+      bytes: 2 + Math.max(0, entries.length - 1) + entries.reduce((n, e) => n + e.keyBytes + e.node.bytes, 0),
+    };
   }
   return { kind: 'lit', value: v, bytes: jsonBytes(v) };
 }
@@ -52,7 +69,10 @@ function cappedBytes(n: Node, c: number): number {
   if (n.kind === 'lit') return n.bytes;
   if (n.kind === 'str') return Math.min(n.bytes, c);
   // An object is never cut itself (its fields are what a reader looks for), only what it holds.
-  if (n.kind === 'obj') return 2 + Math.max(0, n.entries.length - 1) + n.entries.reduce((s, e) => s + e.keyBytes + cappedBytes(e.node, c), 0);
+  if (n.kind === 'obj')
+    return (
+      2 + Math.max(0, n.entries.length - 1) + n.entries.reduce((s, e) => s + e.keyBytes + cappedBytes(e.node, c), 0)
+    );
   let total = 2;
   for (let i = 0; i < n.items.length; i++) {
     const add = cappedBytes(n.items[i]!, c) + (i > 0 ? 1 : 0);
@@ -81,7 +101,12 @@ function materialise(n: Node, c: number, path: string, cuts: TrimCut[]): unknown
   if (n.kind === 'str') {
     if (n.bytes <= c) return n.value;
     const kept = cutString(n.value, c);
-    cuts.push({ path, unit: 'bytes', kept: Buffer.byteLength(kept), dropped: Buffer.byteLength(n.value) - Buffer.byteLength(kept) });
+    cuts.push({
+      path,
+      unit: 'bytes',
+      kept: Buffer.byteLength(kept),
+      dropped: Buffer.byteLength(n.value) - Buffer.byteLength(kept),
+    });
     return kept;
   }
   if (n.kind === 'obj') {
@@ -97,7 +122,8 @@ function materialise(n: Node, c: number, path: string, cuts: TrimCut[]): unknown
     total += add;
     out.push(materialise(n.items[i]!, c, `${path}[${i}]`, cuts));
   }
-  if (out.length < n.items.length) cuts.push({ path, unit: 'items', kept: out.length, dropped: n.items.length - out.length });
+  if (out.length < n.items.length)
+    cuts.push({ path, unit: 'items', kept: out.length, dropped: n.items.length - out.length });
   return out;
 }
 
@@ -128,7 +154,10 @@ export function boundMeasurement(m: Measurement, maxBytes: number = MAX_LINE_BYT
   const attempt = (wholeTopLevel: boolean) => {
     const nodes = keys.map((k) => build(tk[k], wholeTopLevel));
     const fixed = original - recordBytes(nodes);
-    return { nodes, ...largestCap(nodes, maxBytes - fixed - noteReserve(maxBytes), Math.max(MIN_CAP, ...nodes.map((n) => n.bytes))) };
+    return {
+      nodes,
+      ...largestCap(nodes, maxBytes - fixed - noteReserve(maxBytes), Math.max(MIN_CAP, ...nodes.map((n) => n.bytes))),
+    };
   };
   // First keep every record (evidence points into them by index); cut the records themselves only if that cannot fit.
   let a = attempt(true);
@@ -137,7 +166,8 @@ export function boundMeasurement(m: Measurement, maxBytes: number = MAX_LINE_BYT
   const records: Record<string, unknown> = {};
   keys.forEach((k, i) => {
     records[k] = a.fits ? materialise(a.nodes[i]!, a.cap, `test_keys.${k}`, cuts) : [];
-    if (!a.fits && (tk[k] as unknown[]).length) cuts.push({ path: `test_keys.${k}`, unit: 'items', kept: 0, dropped: (tk[k] as unknown[]).length });
+    if (!a.fits && (tk[k] as unknown[]).length)
+      cuts.push({ path: `test_keys.${k}`, unit: 'items', kept: 0, dropped: (tk[k] as unknown[]).length });
   });
   // Bounding a line bound before (after scrubbing lengthened it) adds to its note.
   const prior = m.test_keys.x_trimmed;

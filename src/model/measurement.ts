@@ -4,12 +4,25 @@
 
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { measurementSchema, runSettingsSchema, testKeysSchema, trimCutSchema, trimNoteSchema } from './schema/measurement.js';
+import type {
+  measurementSchema,
+  runSettingsSchema,
+  testKeysSchema,
+  trimCutSchema,
+  trimNoteSchema,
+} from './schema/measurement.js';
 import type { accessLabelSchema, vantageSchema } from './schema/vantage.js';
 
 export const TEST_NAME = 'voipprobe';
 export const TEST_VERSION = '0.1.0';
-export { ACCESS_LABELS, ASN_RE, CC_RE, DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE } from './schema/lists.js';
+export {
+  ACCESS_LABELS,
+  ASN_RE,
+  CC_RE,
+  DATA_FORMAT_VERSION,
+  MEASUREMENT_FORMAT_VERSION,
+  OONI_TIME_RE,
+} from './schema/lists.js';
 
 export type AccessLabel = z.infer<typeof accessLabelSchema>;
 /** The five envelope fields that place a measurement: network, country, access type, vantage name. */
@@ -28,7 +41,13 @@ export type Measurement = z.infer<typeof measurementSchema>;
 
 /** The vantage record of anything that carries one (an identity lookup, an envelope). */
 export function vantageOf(v: Vantage): Vantage {
-  return { probe_asn: v.probe_asn, probe_cc: v.probe_cc, probe_network_name: v.probe_network_name, x_access: v.x_access, x_vantage: v.x_vantage };
+  return {
+    probe_asn: v.probe_asn,
+    probe_cc: v.probe_cc,
+    probe_network_name: v.probe_network_name,
+    x_access: v.x_access,
+    x_vantage: v.x_vantage,
+  };
 }
 
 /** "YYYY-MM-DD HH:MM:SS" in UTC, as OONI writes times. */
@@ -38,7 +57,10 @@ export function ooniTime(d: Date): string {
 
 /** "20261126T003529Z": the UTC time as OONI report ids and our results file names write it. */
 export function compactUtc(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**

@@ -36,7 +36,9 @@ export type ObservationList = (typeof s.OBSERVATION_LISTS)[number];
 export type Observations = z.infer<typeof s.observationsSchema>;
 
 /** The names of the arrays of records in Observations (all but the test call, which is one record). */
-export type ObservationKey = { [K in keyof Observations]-?: NonNullable<Observations[K]> extends readonly unknown[] ? K : never }[keyof Observations];
+export type ObservationKey = {
+  [K in keyof Observations]-?: NonNullable<Observations[K]> extends readonly unknown[] ? K : never;
+}[keyof Observations];
 
 /** Keyed by the type: an array added to Observations does not compile until it is named here. */
 const OBSERVATION_ARRAYS: Record<ObservationKey, true> = {

@@ -7,7 +7,15 @@ import type { z } from 'zod';
 import type * as l from './schema/lists.js';
 import type * as s from './schema/verdict.js';
 
-export { CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES } from './schema/lists.js';
+export {
+  CALL_EVIDENCE_LEVELS,
+  LAYERS,
+  PATH_STATUSES,
+  SERVICE_PATHS,
+  STRENGTHS,
+  TARGET_STATUSES,
+  TECHNIQUES,
+} from './schema/lists.js';
 
 export type Technique = (typeof l.TECHNIQUES)[number];
 /** The user-facing paths a service verdict is split into: chat, web, call. */
@@ -40,7 +48,9 @@ export type ControlVerdict = z.infer<typeof s.controlVerdictSchema>;
  * What a layer or target verdict of status S carries besides it, for code that builds one from a
  * status chosen at run time: a block its technique and strength, any other status neither.
  */
-export type StatusFields<S extends TargetStatus> = S extends 'blocked' ? { technique: Technique; strength: EvidenceStrength } : { technique?: undefined; strength?: undefined };
+export type StatusFields<S extends TargetStatus> = S extends 'blocked'
+  ? { technique: Technique; strength: EvidenceStrength }
+  : { technique?: undefined; strength?: undefined };
 
 /** The status part of a layer or target verdict (what `combine`-like code hands on). */
 export type TargetOutcome = { [S in TargetStatus]: { status: S } & StatusFields<S> }[TargetStatus];

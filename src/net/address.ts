@@ -20,7 +20,8 @@ export function requirePort(port: number): number {
 export function parseIpPort(s: string): { ip: string; port: number; family: 4 | 6 } {
   const { host, port } = splitHostPort(s, 0);
   const family = requireIp(host);
-  if (port === 0 || (family === 6 && !s.startsWith('['))) throw new TypeError(`expected "ip:port" or "[ipv6]:port", got ${JSON.stringify(s)}`);
+  if (port === 0 || (family === 6 && !s.startsWith('[')))
+    throw new TypeError(`expected "ip:port" or "[ipv6]:port", got ${JSON.stringify(s)}`);
   return { ip: host, port: requirePort(port), family };
 }
 

@@ -80,9 +80,19 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
   for (const f of o.flows) requirePort(f.port);
   if (!(o.intervalMs > 0) || !Number.isInteger(o.count) || o.count < 1) throw new RangeError('invalid call plan');
   const n = o.flows.length;
-  const traces: CallFlowTrace[] = o.flows.map((f) => ({ id: f.id, port: f.port, sent: [], replies: [], strays: 0, icmpErrors: 0, failure: null }));
+  const traces: CallFlowTrace[] = o.flows.map((f) => ({
+    id: f.id,
+    port: f.port,
+    sent: [],
+    replies: [],
+    strays: 0,
+    icmpErrors: 0,
+    failure: null,
+  }));
   // Room for a second of replies should this process stall (the kernel caps it at net.core.rmem_max).
-  const sockets = o.flows.map(() => dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: 1024 * 1024 }));
+  const sockets = o.flows.map(() =>
+    dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: 1024 * 1024 }),
+  );
   const start = performance.now();
   const startWall = Date.now();
   const us = () => Math.round((performance.now() - start) * 1000);
@@ -98,7 +108,14 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
         tr.strays++;
         return;
       }
-      tr.replies.push({ seq: t.seq, echoSeq: t.echoSeq, echoHoldUs: t.echoHoldUs, tSendUs: t.tSendUs, tRecvUs, size: msg.length });
+      tr.replies.push({
+        seq: t.seq,
+        echoSeq: t.echoSeq,
+        echoHoldUs: t.echoHoldUs,
+        tSendUs: t.tSendUs,
+        tRecvUs,
+        size: msg.length,
+      });
     });
     // On a connected socket an ICMP port unreachable comes back as ECONNREFUSED: count it, keep calling.
     s.on('error', (err) => {
@@ -106,7 +123,9 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
       tr.failure ??= classifyError(err);
     });
   });
-  await Promise.all(sockets.map((s, i) => new Promise<void>((resolve) => s.connect(o.flows[i]!.port, o.ip, () => resolve()))));
+  await Promise.all(
+    sockets.map((s, i) => new Promise<void>((resolve) => s.connect(o.flows[i]!.port, o.ip, () => resolve()))),
+  );
 
   const total = o.count * n;
   const dueAt = (j: number) => start + Math.floor(j / n) * o.intervalMs + (j % n) * (o.intervalMs / n);
@@ -131,7 +150,15 @@ export async function runCallFlows(o: CallFlowOptions): Promise<CallFlowsResult>
         const pkt = f.packet(seq);
         const last = tr.replies.at(-1);
         const tUs = us();
-        writeTrailer(pkt, { tag: o.tag, flow: f.id, dir: DIR.up, seq, tSendUs: tUs, echoSeq: last ? last.seq : NO_ECHO, echoHoldUs: 0 });
+        writeTrailer(pkt, {
+          tag: o.tag,
+          flow: f.id,
+          dir: DIR.up,
+          seq,
+          tSendUs: tUs,
+          echoSeq: last ? last.seq : NO_ECHO,
+          echoHoldUs: 0,
+        });
         if (f.scrambled) invert(pkt);
         sockets[k]!.send(pkt);
         tr.sent.push({ seq, tUs, size: pkt.length });

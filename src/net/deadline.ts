@@ -21,7 +21,8 @@ export interface StepDeadline {
 
 export function checkStepOptions(o: StepOptions): void {
   if (typeof o.clock !== 'function') throw new TypeError('clock must be a function');
-  if (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0) throw new RangeError(`timeoutMs must be > 0, got ${o.timeoutMs}`);
+  if (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0)
+    throw new RangeError(`timeoutMs must be > 0, got ${o.timeoutMs}`);
 }
 
 export function stepDeadline(o: StepOptions): StepDeadline {

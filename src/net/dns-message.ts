@@ -50,7 +50,8 @@ function answersOf(packet: dnsPacket.DecodedPacket): DnsAnswer[] {
     const ttl = 'ttl' in a && typeof a.ttl === 'number' ? a.ttl : null;
     if (a.type === 'A' && typeof a.data === 'string') out.push({ answer_type: 'A', ipv4: a.data, ttl });
     else if (a.type === 'AAAA' && typeof a.data === 'string') out.push({ answer_type: 'AAAA', ipv6: a.data, ttl });
-    else if (a.type === 'CNAME' && typeof a.data === 'string') out.push({ answer_type: 'CNAME', hostname: a.data, ttl });
+    else if (a.type === 'CNAME' && typeof a.data === 'string')
+      out.push({ answer_type: 'CNAME', hostname: a.data, ttl });
   }
   return out;
 }
@@ -74,7 +75,11 @@ export function judgeReply(raw: Buffer, expect: ExpectedReply, from: string, t: 
     packet = dnsPacket.decode(raw);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return { reply: { t, from, rcode: -1, answers: [], raw_response, x_malformed: `undecodable: ${why}` }, valid: false, truncated: false };
+    return {
+      reply: { t, from, rcode: -1, answers: [], raw_response, x_malformed: `undecodable: ${why}` },
+      valid: false,
+      truncated: false,
+    };
   }
   const rcode = (packet.flags ?? 0) & 0xf;
   const reply: DnsReply = { t, from, rcode, answers: answersOf(packet), raw_response };
@@ -122,6 +127,12 @@ export function applyReply(q: DnsQuery, raw: Buffer, id: number, type: AddressQu
 }
 
 /** A query observation before any reply: t0 = t = now, no answers, no failure yet. */
-export function newQuery(fields: Pick<DnsQuery, 'engine' | 'resolver_address' | 'hostname' | 'x_resolver_role'> & { query_type: AddressQueryType; t0: number; transaction_id: number }): DnsQuery {
+export function newQuery(
+  fields: Pick<DnsQuery, 'engine' | 'resolver_address' | 'hostname' | 'x_resolver_role'> & {
+    query_type: AddressQueryType;
+    t0: number;
+    transaction_id: number;
+  },
+): DnsQuery {
   return { ...fields, answers: [], failure: null, t: fields.t0 };
 }

@@ -23,7 +23,9 @@ export type Getaddrinfo = (hostname: string) => Promise<GetaddrinfoResult>;
 
 /** getaddrinfo on this process's thread pool (the fallback when the helper cannot run). */
 export const inProcessGetaddrinfo: Getaddrinfo = (hostname) =>
-  new Promise((resolve) => dns.lookup(hostname, { all: true, family: 0 }, (error, addresses) => resolve(error ? { error } : { addresses })));
+  new Promise((resolve) =>
+    dns.lookup(hostname, { all: true, family: 0 }, (error, addresses) => resolve(error ? { error } : { addresses })),
+  );
 
 // The helper: reads {"id","host"} lines, answers {"id","addresses"} or {"id","code","message"}. When the
 // probe goes away (stdin ends) it kills itself rather than wait for its own pending lookups.
@@ -75,7 +77,8 @@ class GetaddrinfoHelper {
     if (child) child.kill('SIGKILL');
     const left = [...this.pending.values()];
     this.pending.clear();
-    for (const p of left) p.resolve({ error: Object.assign(new Error(`getaddrinfo ECANCELLED ${p.hostname}`), { code: 'ECANCELLED' }) });
+    for (const p of left)
+      p.resolve({ error: Object.assign(new Error(`getaddrinfo ECANCELLED ${p.hostname}`), { code: 'ECANCELLED' }) });
   }
 
   private start(): ChildProcess | null {
@@ -84,7 +87,11 @@ class GetaddrinfoHelper {
     try {
       // No NODE_OPTIONS: hooks loaded into the probe (--import ...) have no business in the helper.
       const { NODE_OPTIONS: _ignored, ...env } = process.env;
-      child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'], env, windowsHide: true });
+      child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+        env,
+        windowsHide: true,
+      });
     } catch {
       this.failed = true;
       return null;
@@ -126,7 +133,10 @@ class GetaddrinfoHelper {
     this.pending.delete(a.id);
     this.holdOpen();
     if (a.addresses) p.resolve({ addresses: a.addresses });
-    else p.resolve({ error: Object.assign(new Error(a.message ?? `getaddrinfo ${a.code} ${p.hostname}`), { code: a.code }) });
+    else
+      p.resolve({
+        error: Object.assign(new Error(a.message ?? `getaddrinfo ${a.code} ${p.hostname}`), { code: a.code }),
+      });
   }
 
   /** The answer pipe keeps the event loop alive exactly while a lookup is pending. */
@@ -163,7 +173,9 @@ export function useSystemResolver(): () => void {
   };
 }
 
-export async function lookupSystem(o: StepOptions & { hostname: string; getaddrinfo?: Getaddrinfo }): Promise<DnsQuery> {
+export async function lookupSystem(
+  o: StepOptions & { hostname: string; getaddrinfo?: Getaddrinfo },
+): Promise<DnsQuery> {
   if (!o.hostname) throw new TypeError('hostname is required');
   const deadline = stepDeadline(o);
   const t0 = o.clock();
@@ -201,7 +213,9 @@ export async function lookupSystem(o: StepOptions & { hostname: string; getaddri
 }
 
 function toAnswer(a: dns.LookupAddress): DnsAnswer {
-  return a.family === 6 ? { answer_type: 'AAAA', ipv6: a.address, ttl: null } : { answer_type: 'A', ipv4: a.address, ttl: null };
+  return a.family === 6
+    ? { answer_type: 'AAAA', ipv6: a.address, ttl: null }
+    : { answer_type: 'A', ipv4: a.address, ttl: null };
 }
 
 /** "ip:port" of each `nameserver` line of a resolv.conf text. */

@@ -12,7 +12,12 @@ import type { StepOptions } from './types.js';
 export type TcpExchangeResult = { ok: true; raw: Buffer } | { ok: false; error: unknown };
 
 /** Sends one framed message and reads one framed reply. Never rejects; `signal` ends it early. */
-export function exchangeTcp(ip: string, port: number, message: Buffer, signal: AbortSignal): Promise<TcpExchangeResult> {
+export function exchangeTcp(
+  ip: string,
+  port: number,
+  message: Buffer,
+  signal: AbortSignal,
+): Promise<TcpExchangeResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: ip, port });
     let buf = Buffer.alloc(0);
@@ -31,7 +36,8 @@ export function exchangeTcp(ip: string, port: number, message: Buffer, signal: A
     });
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish({ ok: true, raw: buf.subarray(2, 2 + buf.readUInt16BE(0)) });
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+        finish({ ok: true, raw: buf.subarray(2, 2 + buf.readUInt16BE(0)) });
     });
     socket.on('end', () => finish({ ok: false, error: new Error('unexpected EOF before a complete DNS message') }));
     socket.on('error', (error) => finish({ ok: false, error }));
@@ -51,7 +57,15 @@ export async function queryTcp(o: DnsServerQueryOptions): Promise<DnsQuery> {
   const deadline = stepDeadline(o);
   const id = randomQueryId();
   const t0 = o.clock();
-  const q = newQuery({ engine: 'tcp', resolver_address: hostPort(ip, port), hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: o.role });
+  const q = newQuery({
+    engine: 'tcp',
+    resolver_address: hostPort(ip, port),
+    hostname: o.hostname,
+    query_type: o.type,
+    t0,
+    transaction_id: o.transactionId,
+    x_resolver_role: o.role,
+  });
   try {
     const r = await exchangeTcp(ip, port, encodeQuery(id, o.hostname, o.type), deadline.signal);
     q.t = o.clock();

@@ -12,12 +12,19 @@ import type { DnsQuery, DnsReply } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { parseIpPort } from './address.js';
 import { stepDeadline } from './deadline.js';
-import { droppedBy, KEEP_LIMITS, Keeper } from './keep.js';
-import { applyReply, encodeQuery, judgeReply, newQuery, noValidReplyFailure, randomQueryId, replyFailure } from './dns-message.js';
+import {
+  applyReply,
+  encodeQuery,
+  judgeReply,
+  newQuery,
+  noValidReplyFailure,
+  randomQueryId,
+  replyFailure,
+} from './dns-message.js';
 import { type DnsServerQueryOptions, exchangeTcp } from './dns-tcp.js';
+import { droppedBy, KEEP_LIMITS, Keeper } from './keep.js';
 
-export { queryTcp, type DnsServerQueryOptions } from './dns-tcp.js';
-
+export { type DnsServerQueryOptions, queryTcp } from './dns-tcp.js';
 
 export interface UdpQueryOptions extends DnsServerQueryOptions {
   /** How long to keep listening after the first valid reply, at least; default 200 ms. */
@@ -50,7 +57,15 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
   const query = encodeQuery(id, o.hostname, o.type);
   const t0 = o.clock();
   const q: DnsQuery = {
-    ...newQuery({ engine: 'udp', resolver_address: hostPort(ip, port), hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: o.role }),
+    ...newQuery({
+      engine: 'udp',
+      resolver_address: hostPort(ip, port),
+      hostname: o.hostname,
+      query_type: o.type,
+      t0,
+      transaction_id: o.transactionId,
+      x_resolver_role: o.role,
+    }),
     x_replies: [],
   };
   const replies = q.x_replies as DnsReply[];
@@ -85,7 +100,10 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
 
       deadline.signal.addEventListener(
         'abort',
-        () => (answered ? stopListening() : fail(deadline.stopped() === 'interrupted' ? 'interrupted' : noValidReplyFailure(replies, anyReply))),
+        () =>
+          answered
+            ? stopListening()
+            : fail(deadline.stopped() === 'interrupted' ? 'interrupted' : noValidReplyFailure(replies, anyReply)),
         { once: true },
       );
       if (deadline.signal.aborted) return fail(deadline.stopped());
@@ -94,11 +112,14 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
       let floorPassed = false;
       let vouched = false;
       const openWindow = () => {
-        windowTimer = setTimeout(() => {
-          floorPassed = true;
-          if (!o.corroborate || vouched) return stopListening();
-          windowTimer = setTimeout(stopListening, Math.min(maxMs - windowMs, deadline.remainingMs()));
-        }, Math.min(windowMs, deadline.remainingMs()));
+        windowTimer = setTimeout(
+          () => {
+            floorPassed = true;
+            if (!o.corroborate || vouched) return stopListening();
+            windowTimer = setTimeout(stopListening, Math.min(maxMs - windowMs, deadline.remainingMs()));
+          },
+          Math.min(windowMs, deadline.remainingMs()),
+        );
       };
       const firstReplyReady = () => {
         o.onFirstReply?.(q);
@@ -113,7 +134,12 @@ export async function queryUdp(o: UdpQueryOptions): Promise<DnsQuery> {
 
       socket.on('message', (msg, rinfo) => {
         if (!listening) return;
-        const judged = judgeReply(msg, { id, hostname: o.hostname, type: o.type }, hostPort(rinfo.address, rinfo.port), o.clock());
+        const judged = judgeReply(
+          msg,
+          { id, hostname: o.hostname, type: o.type },
+          hostPort(rinfo.address, rinfo.port),
+          o.clock(),
+        );
         anyReply = true;
         if ((judged.valid ? keepValid : keepJunk).admit(msg.length)) replies.push(judged.reply);
         if (!judged.valid || answered) return;

@@ -3,8 +3,8 @@
 // queries of a run share a connection; close them with closeDohAgents() so the process can exit.
 
 import { createHash } from 'node:crypto';
-import { Agent, type ResponseData } from '../util/undici.js';
 import type { DnsQuery } from '../model/observations.js';
+import { Agent, type ResponseData } from '../util/undici.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { type AddressQueryType, applyReply, encodeQuery, newQuery } from './dns-message.js';
@@ -61,7 +61,10 @@ export async function closeDohAgents(): Promise<void> {
  * ends the pending connect.
  */
 function untilStopped(pending: Promise<ResponseData>, signal: AbortSignal): Promise<ResponseData> {
-  pending.then((late) => signal.aborted && discardBody(late.body), () => {});
+  pending.then(
+    (late) => signal.aborted && discardBody(late.body),
+    () => {},
+  );
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
@@ -74,7 +77,15 @@ export async function queryDoh(o: DohQueryOptions): Promise<DnsQuery> {
   const url = parseUrl(o.url, ['https:']);
   const deadline = stepDeadline(o);
   const t0 = o.clock();
-  const q = newQuery({ engine: 'doh', resolver_address: url.href, hostname: o.hostname, query_type: o.type, t0, transaction_id: o.transactionId, x_resolver_role: 'control' });
+  const q = newQuery({
+    engine: 'doh',
+    resolver_address: url.href,
+    hostname: o.hostname,
+    query_type: o.type,
+    t0,
+    transaction_id: o.transactionId,
+    x_resolver_role: 'control',
+  });
   // RFC 8484 4.1: the DNS id SHOULD be 0 over HTTPS, where it is useless and defeats caching.
   const id = 0;
   try {

@@ -6,8 +6,8 @@
 // connections; once a helper could not be reached at all, the requests still queued for it fail at
 // once instead of each waiting for its own connect timeout.
 
-import { Agent, type Dispatcher, Pool } from '../util/undici.js';
 import type { Failure } from '../model/failure.js';
+import { Agent, type Dispatcher, Pool } from '../util/undici.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { discardBody, readPrefix } from './http.js';
@@ -55,7 +55,13 @@ function poolFor(origin: string, ca: TrustStore): { agent: Dispatcher; unreachab
     // A helper speaking HTTP/1.1 only gets at most two questions at a time then (POSTs are never
     // pipelined); over plain HTTP (test networks) sixteen connections.
     const agent = origin.startsWith('https:')
-      ? new Pool(origin, { connections: 2, pipelining: 128, allowH2: true, keepAliveTimeout: 10_000, connect: { ...trustOptions(ca) } })
+      ? new Pool(origin, {
+          connections: 2,
+          pipelining: 128,
+          allowH2: true,
+          keepAliveTimeout: 10_000,
+          connect: { ...trustOptions(ca) },
+        })
       : new Agent({ connections: 16, keepAliveTimeout: 10_000 });
     p = { agent, unreachable: null };
     pools.set(key, p);
@@ -77,7 +83,16 @@ export function helperLabel(url: string): string {
 }
 
 /** Failures that say the helper itself cannot be reached (as opposed to a slow or odd answer). */
-const UNREACHABLE = new Set<Failure>(['connection_refused', 'host_unreachable', 'network_unreachable', 'network_down', 'ssl_unknown_authority', 'ssl_invalid_hostname', 'ssl_invalid_certificate', 'ssl_failed_handshake']);
+const UNREACHABLE = new Set<Failure>([
+  'connection_refused',
+  'host_unreachable',
+  'network_unreachable',
+  'network_down',
+  'ssl_unknown_authority',
+  'ssl_invalid_hostname',
+  'ssl_invalid_certificate',
+  'ssl_failed_handshake',
+]);
 
 export async function callHelper(o: HelperCallOptions): Promise<HelperCall> {
   const base = parseUrl(o.url, ['https:', 'http:']);

@@ -2,12 +2,12 @@
 // redirect to a block page is evidence, and its Location header is recorded with the others. A
 // status code is evidence too, never a failure: failures are what stopped the exchange.
 
-import { Client } from '../util/undici.js';
 import type { HeaderList, HttpRequest } from '../model/observations.js';
+import { Client } from '../util/undici.js';
 import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';
-import { KEEP_LIMITS, Keeper } from './keep.js';
 import { type DialPhase, dial, isSecureUrl } from './dial.js';
+import { KEEP_LIMITS, Keeper } from './keep.js';
 import { meterReceived, type ReceiveMeter } from './receive-meter.js';
 import { tlsErrorCode } from './tls-error.js';
 import type { StepOptions, TrustStore } from './types.js';
@@ -35,7 +35,10 @@ const FAILED_OPERATION: Record<DialPhase, NonNullable<HttpRequest['x_failed_oper
  * A raw header array (name, value, name, value...) as pairs, original case and order kept, within the
  * keep limits; `keeper` counts what did not fit.
  */
-export function headerPairs(raw: readonly (string | Buffer)[], keeper: Keeper = new Keeper(KEEP_LIMITS.headers)): HeaderList {
+export function headerPairs(
+  raw: readonly (string | Buffer)[],
+  keeper: Keeper = new Keeper(KEEP_LIMITS.headers),
+): HeaderList {
   const out: HeaderList = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const pair: [string, string] = [String(raw[i]), String(raw[i + 1])];
@@ -45,7 +48,10 @@ export function headerPairs(raw: readonly (string | Buffer)[], keeper: Keeper = 
 }
 
 /** Reads at most `max` bytes (plus one chunk, to know whether more followed). */
-export async function readPrefix(body: AsyncIterable<Buffer | Uint8Array>, max: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+export async function readPrefix(
+  body: AsyncIterable<Buffer | Uint8Array>,
+  max: number,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -77,7 +83,12 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
   const deadline = stepDeadline(o);
   const t0 = o.clock();
   const obs: HttpRequest = {
-    request: { method: 'GET', url: url.href, headers_list: [['Host', url.host], ...Object.entries(headers)], x_address: o.ip },
+    request: {
+      method: 'GET',
+      url: url.href,
+      headers_list: [['Host', url.host], ...Object.entries(headers)],
+      x_address: o.ip,
+    },
     response: null,
     failure: null,
     t0,
@@ -124,7 +135,12 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
       responseHeaders: 'raw',
     });
     const keptHeaders = new Keeper(KEEP_LIMITS.headers);
-    obs.response = { code: res.statusCode, headers_list: headerPairs(res.headers as unknown as string[], keptHeaders), body: '', body_is_truncated: false };
+    obs.response = {
+      code: res.statusCode,
+      headers_list: headerPairs(res.headers as unknown as string[], keptHeaders),
+      body: '',
+      body_is_truncated: false,
+    };
     if (keptHeaders.dropped) obs.x_dropped = keptHeaders.dropped;
     try {
       const { bytes, truncated } = await readPrefix(res.body, maxBody);

@@ -12,7 +12,9 @@ function isGlobalIpv6(address: string): boolean {
 }
 
 export function networkHasIpv6(interfaces: Interfaces = os.networkInterfaces()): boolean {
-  return Object.values(interfaces).some((list) => list?.some((i) => !i.internal && i.family === 'IPv6' && isGlobalIpv6(i.address)));
+  return Object.values(interfaces).some((list) =>
+    list?.some((i) => !i.internal && i.family === 'IPv6' && isGlobalIpv6(i.address)),
+  );
 }
 
 /** Every non-loopback address on the machine's interfaces (zone ids removed). */

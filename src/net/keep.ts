@@ -54,5 +54,7 @@ export class Keeper {
 /** The sum of what several keepers refused (undefined when none refused anything). */
 export function droppedBy(...keepers: Keeper[]): Dropped | undefined {
   const all = keepers.map((k) => k.dropped).filter((d): d is Dropped => d !== undefined);
-  return all.length ? { items: all.reduce((n, d) => n + d.items, 0), bytes: all.reduce((n, d) => n + d.bytes, 0) } : undefined;
+  return all.length
+    ? { items: all.reduce((n, d) => n + d.items, 0), bytes: all.reduce((n, d) => n + d.bytes, 0) }
+    : undefined;
 }

@@ -121,7 +121,8 @@ export function encodeMessage(type: number, txid: Buffer, attrs: RawAttribute[],
 export function encodeAddress(addr: StunAddress, txid: Buffer | null): Buffer {
   const ip = ipToBytes(addr.address);
   const family = isIP(addr.address);
-  if (!ip || (family === 4) !== (addr.family === 'IPv4')) throw new TypeError(`bad ${addr.family} address: ${addr.address}`);
+  if (!ip || (family === 4) !== (addr.family === 'IPv4'))
+    throw new TypeError(`bad ${addr.family} address: ${addr.address}`);
   const value = Buffer.alloc(4 + ip.length);
   value[1] = family === 4 ? 0x01 : 0x02;
   value.writeUInt16BE(txid ? addr.port ^ (MAGIC_COOKIE >>> 16) : addr.port, 2);
@@ -151,11 +152,15 @@ export const MAX_EXCHANGE_REQUEST_BYTES = 1024;
  * MAX_EXCHANGE_REQUEST_BYTES encoded; undefined when it can.
  */
 export function checkExchangeRequest(req: ExchangeRequest): string | undefined {
-  if ((req.method === undefined) === (req.message_type === undefined)) return 'give exactly one of method and message_type';
-  if (req.method !== undefined && !Object.hasOwn(STUN_METHODS, req.method)) return `unknown STUN method "${req.method}"`;
+  if ((req.method === undefined) === (req.message_type === undefined))
+    return 'give exactly one of method and message_type';
+  if (req.method !== undefined && !Object.hasOwn(STUN_METHODS, req.method))
+    return `unknown STUN method "${req.method}"`;
   try {
     const size = encodeExchangeRequest(req, Buffer.alloc(12)).length;
-    return size > MAX_EXCHANGE_REQUEST_BYTES ? `${size} bytes encoded, more than ${MAX_EXCHANGE_REQUEST_BYTES}` : undefined;
+    return size > MAX_EXCHANGE_REQUEST_BYTES
+      ? `${size} bytes encoded, more than ${MAX_EXCHANGE_REQUEST_BYTES}`
+      : undefined;
   } catch (e) {
     return (e as Error).message;
   }
@@ -175,7 +180,11 @@ export function encodeExchangeRequest(req: ExchangeRequest, txid: Buffer): Buffe
 }
 
 /** `mappedAddress` adds the RFC 3489 MAPPED-ADDRESS next to XOR-MAPPED-ADDRESS, as coturn does for old clients. */
-export function encodeBindingSuccess(txid: Buffer, mapped: StunAddress, opts: { software?: string; mappedAddress?: boolean } = {}): Buffer {
+export function encodeBindingSuccess(
+  txid: Buffer,
+  mapped: StunAddress,
+  opts: { software?: string; mappedAddress?: boolean } = {},
+): Buffer {
   const attrs: RawAttribute[] = [{ type: STUN_ATTR.XOR_MAPPED_ADDRESS, value: encodeAddress(mapped, txid) }];
   if (opts.mappedAddress) attrs.push({ type: STUN_ATTR.MAPPED_ADDRESS, value: encodeAddress(mapped, null) });
   if (opts.software) attrs.push({ type: STUN_ATTR.SOFTWARE, value: Buffer.from(opts.software, 'utf8') });
@@ -183,7 +192,8 @@ export function encodeBindingSuccess(txid: Buffer, mapped: StunAddress, opts: { 
 }
 
 export function encodeBindingError(txid: Buffer, code: number, reason: string): Buffer {
-  if (!Number.isInteger(code) || code < 300 || code > 699) throw new RangeError(`STUN error codes are 300-699, got ${code}`);
+  if (!Number.isInteger(code) || code < 300 || code > 699)
+    throw new RangeError(`STUN error codes are 300-699, got ${code}`);
   const value = Buffer.concat([Buffer.from([0, 0, Math.floor(code / 100), code % 100]), Buffer.from(reason, 'utf8')]);
   return encodeMessage(messageType(STUN_METHOD_BINDING, 'error'), txid, [{ type: STUN_ATTR.ERROR_CODE, value }], true);
 }
@@ -210,7 +220,8 @@ function decodeAddress(value: Buffer, txid: Buffer | null, name: string): StunAd
   const family = value[1];
   const size = family === 0x01 ? 4 : family === 0x02 ? 16 : 0;
   if (size === 0) return `${name}: unknown address family 0x${family!.toString(16).padStart(2, '0')}`;
-  if (value.length !== 4 + size) return `${name}: length ${value.length} does not fit family ${family === 1 ? 'IPv4' : 'IPv6'}`;
+  if (value.length !== 4 + size)
+    return `${name}: length ${value.length} does not fit family ${family === 1 ? 'IPv4' : 'IPv6'}`;
   const raw = Buffer.from(value.subarray(4));
   let port = value.readUInt16BE(2);
   if (txid) {
@@ -230,7 +241,8 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
   const cookie = buf.readUInt32BE(4);
   if (cookie !== MAGIC_COOKIE) return bad(`bad magic cookie 0x${cookie.toString(16).padStart(8, '0')}`);
   if (length % 4 !== 0) return bad(`length ${length} is not a multiple of 4`);
-  if (HEADER_BYTES + length !== buf.length) return bad(`length field says ${length} bytes of attributes, datagram has ${buf.length - HEADER_BYTES}`);
+  if (HEADER_BYTES + length !== buf.length)
+    return bad(`length field says ${length} bytes of attributes, datagram has ${buf.length - HEADER_BYTES}`);
 
   const transactionId = Buffer.from(buf.subarray(8, HEADER_BYTES));
   const { method, cls } = splitType(type);
@@ -243,7 +255,8 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
     // always fits here, and a value that fits also leaves room for its padding.
     const atype = buf.readUInt16BE(offset);
     const alen = buf.readUInt16BE(offset + 2);
-    if (offset + 4 + alen > buf.length) return bad(`attribute 0x${atype.toString(16).padStart(4, '0')} length ${alen} overruns the message`);
+    if (offset + 4 + alen > buf.length)
+      return bad(`attribute 0x${atype.toString(16).padStart(4, '0')} length ${alen} overruns the message`);
     const value = buf.subarray(offset + 4, offset + 4 + alen);
     const start = offset;
     offset += 4 + pad4(alen);
@@ -285,7 +298,8 @@ export function decodeStunMessage(buf: Buffer): StunDecodeResult {
         if (alen !== 4) return bad(`FINGERPRINT: length ${alen}, expected 4`);
         const covered = Buffer.from(buf.subarray(0, start));
         covered.writeUInt16BE(offset - HEADER_BYTES, 2);
-        if (((crc32(covered) ^ FINGERPRINT_XOR) >>> 0) !== value.readUInt32BE(0)) return bad('FINGERPRINT does not match');
+        if ((crc32(covered) ^ FINGERPRINT_XOR) >>> 0 !== value.readUInt32BE(0))
+          return bad('FINGERPRINT does not match');
         attributes.fingerprint = true;
         break;
       }

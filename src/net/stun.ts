@@ -5,8 +5,8 @@
 // timeout: a single lost datagram must not read as "UDP blocked".
 
 import dgram from 'node:dgram';
-import type { Failure } from '../model/failure.js';
 import type { ExchangeRequest } from '../model/exchange.js';
+import type { Failure } from '../model/failure.js';
 import type { StunExchange } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { requireIp, requirePort } from './address.js';

@@ -62,7 +62,13 @@ export function openTcp(o: StepOptions & TcpAddress, deadline: StepDeadline): Pr
 }
 
 /** After writing `preamble`, waits up to `windowMs` for the first reaction of the path. */
-function watchAfterWrite(socket: net.Socket, preamble: Buffer, windowMs: number, o: StepOptions, signal: AbortSignal): Promise<NonNullable<TcpConnect['x_after_write']>> {
+function watchAfterWrite(
+  socket: net.Socket,
+  preamble: Buffer,
+  windowMs: number,
+  o: StepOptions,
+  signal: AbortSignal,
+): Promise<NonNullable<TcpConnect['x_after_write']>> {
   return new Promise((resolve) => {
     let bytes = 0;
     const done = (failure: Failure) => {
@@ -86,7 +92,9 @@ function watchAfterWrite(socket: net.Socket, preamble: Buffer, windowMs: number,
   });
 }
 
-export async function tcpConnect(o: StepOptions & TcpAddress & { preamble?: Buffer; readWindowMs?: number }): Promise<TcpConnect> {
+export async function tcpConnect(
+  o: StepOptions & TcpAddress & { preamble?: Buffer; readWindowMs?: number },
+): Promise<TcpConnect> {
   const windowMs = o.readWindowMs ?? 300;
   if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`invalid readWindowMs: ${windowMs}`);
   const deadline = stepDeadline(o);

@@ -16,6 +16,7 @@ export function tlsErrorCode(err: unknown, depth = 0): string | undefined {
   if (depth > 4 || err === null || typeof err !== 'object') return undefined;
   const e = err as ErrorLike;
   if (typeof e.code === 'string' && TLS_CODE.test(e.code)) return e.code;
-  return tlsErrorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? tlsErrorCode(e.errors[0], depth + 1) : undefined);
+  return (
+    tlsErrorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? tlsErrorCode(e.errors[0], depth + 1) : undefined)
+  );
 }
-

@@ -13,8 +13,8 @@ import { type StepDeadline, stepDeadline } from './deadline.js';
 import { classifyError } from './failure.js';
 import { KEEP_LIMITS, Keeper } from './keep.js';
 import { meterReceived } from './receive-meter.js';
-import { tlsErrorCode } from './tls-error.js';
 import { openTcp, type TcpAddress } from './tcp.js';
+import { tlsErrorCode } from './tls-error.js';
 import type { StepOptions, TrustStore } from './types.js';
 
 export interface TlsHandshakeOptions extends StepOptions, TcpAddress {
@@ -58,14 +58,20 @@ function peerChain(socket: tls.TLSSocket): { chain: PeerCertificate[]; keeper: K
   return { chain, keeper };
 }
 
-function validate(socket: tls.TLSSocket, verifyName: string): { result: NonNullable<TlsHandshake['x_validation']>; chainFailure: Failure } {
+function validate(
+  socket: tls.TLSSocket,
+  verifyName: string,
+): { result: NonNullable<TlsHandshake['x_validation']>; chainFailure: Failure } {
   // authorizationError is OpenSSL's verdict on the chain (hostname checking was switched off below).
   const chainCode = socket.authorizationError ? String(socket.authorizationError) : undefined;
   const chainFailure = chainCode ? classifyError({ code: chainCode, message: chainCode }) : null;
   const nameError = tls.checkServerIdentity(verifyName, socket.getPeerCertificate());
   const failure = chainFailure ?? (nameError ? 'ssl_invalid_hostname' : null);
   const errors = [chainCode, nameError?.message].filter((e): e is string => Boolean(e));
-  return { result: { ok: failure === null, failure, ...(errors.length ? { error: errors.join('; ') } : {}) }, chainFailure };
+  return {
+    result: { ok: failure === null, failure, ...(errors.length ? { error: errors.join('; ') } : {}) },
+    chainFailure,
+  };
 }
 
 function handshake(socket: net.Socket, o: TlsHandshakeOptions, deadline: StepDeadline): Promise<TlsHandshake> {

@@ -10,8 +10,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { isIP } from 'node:net';
 import { delimiter } from 'node:path';
-import type { PathTrace, TraceHop, TracePurpose } from '../model/observations.js';
 import { findExecutable } from '../fs/executable.js';
+import type { PathTrace, TraceHop, TracePurpose } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { requireIp, requirePort } from './address.js';
 import type { StepOptions } from './types.js';
@@ -72,20 +72,31 @@ export function findTraceTool(refresh = false): TraceCapability {
   const search = [process.env.PATH ?? '', ...SEARCH_DIRS].join(delimiter);
   const path = wanted === 'none' ? undefined : wanted ? wanted : findExecutable('traceroute', search);
   if (!path) {
-    cached = { available: false, reason: 'the `traceroute` program is not installed (Debian/Ubuntu: apt-get install traceroute)' };
+    cached = {
+      available: false,
+      reason: 'the `traceroute` program is not installed (Debian/Ubuntu: apt-get install traceroute)',
+    };
     return cached;
   }
   const v = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 3000, env: { ...process.env, LC_ALL: 'C' } });
   const text = `${v.stdout ?? ''}${v.stderr ?? ''}`;
   if (v.error || !/Modern traceroute for Linux/i.test(text)) {
-    cached = { available: false, reason: `${path} is not the Linux traceroute this probe drives (Debian/Ubuntu package \`traceroute\`)` };
+    cached = {
+      available: false,
+      reason: `${path} is not the Linux traceroute this probe drives (Debian/Ubuntu package \`traceroute\`)`,
+    };
     return cached;
   }
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const version = /version\s+([\d.]+)/i.exec(text)?.[1] ?? 'unknown';
   const stdbuf = findExecutable('stdbuf', search);
   // Without root, ICMP echo probes work only where ping sockets are allowed for the user's group.
-  const icmp = !root && spawnSync(path, ['-4', '-n', '-I', '-q', '1', '-m', '1', '-w', '0.3', '127.0.0.1'], { stdio: 'ignore', timeout: 3000 }).status === 0;
+  const icmp =
+    !root &&
+    spawnSync(path, ['-4', '-n', '-I', '-q', '1', '-m', '1', '-w', '0.3', '127.0.0.1'], {
+      stdio: 'ignore',
+      timeout: 3000,
+    }).status === 0;
   const compare = root ? 'tcp' : icmp ? 'icmp' : 'none';
   cached = {
     available: true,
@@ -96,7 +107,9 @@ export function findTraceTool(refresh = false): TraceCapability {
     ...(compare === 'tcp'
       ? {}
       : compare === 'icmp'
-        ? { note: 'runs without root: UDP towards a relay is compared with ICMP echo probes to the same address (TCP probes need root)' }
+        ? {
+            note: 'runs without root: UDP towards a relay is compared with ICMP echo probes to the same address (TCP probes need root)',
+          }
         : {
             note: 'runs without root: it can show the way to a call relay open, but cannot locate a block, because the probes that tell a drop from a network that ignores them (TCP, or ICMP echo) need root or ping sockets (sysctl net.ipv4.ping_group_range)',
           }),
@@ -135,7 +148,9 @@ export function parseHopLine(line: string): TraceHop | undefined {
 
 const METHOD_FLAG: Record<TraceProtocol, string> = { udp: '-U', tcp: '-T', icmp: '-I' };
 
-export function traceArgs(o: Pick<TraceOptions, 'ip' | 'port' | 'protocol' | 'maxTtl' | 'probesPerHop' | 'timeoutMs'>): string[] {
+export function traceArgs(
+  o: Pick<TraceOptions, 'ip' | 'port' | 'protocol' | 'maxTtl' | 'probesPerHop' | 'timeoutMs'>,
+): string[] {
   const max = o.maxTtl ?? 30;
   const q = o.probesPerHop ?? 2;
   const waitS = Math.max(0.05, o.timeoutMs / 1000).toFixed(2);
@@ -144,12 +159,16 @@ export function traceArgs(o: Pick<TraceOptions, 'ip' | 'port' | 'protocol' | 'ma
     '-n',
     METHOD_FLAG[o.protocol],
     ...(o.protocol === 'icmp' ? [] : ['-p', String(o.port)]),
-    '-q', String(q),
+    '-q',
+    String(q),
     // Every probe at once: a silent path costs one wait, not one per hop.
-    '-N', String(max * q),
-    '-m', String(max),
+    '-N',
+    String(max * q),
+    '-m',
+    String(max),
     // Wait at most the step's time; less once nearer hops have answered (traceroute's here/near factors).
-    '-w', `${waitS},3,10`,
+    '-w',
+    `${waitS},3,10`,
     o.ip,
   ];
 }
@@ -181,7 +200,10 @@ export async function traceRoute(o: TraceOptions): Promise<PathTrace> {
   }
   const args = traceArgs({ ...o, maxTtl });
   const argv = o.tool.stdbuf ? [o.tool.stdbuf, '-oL', o.tool.path, ...args] : [o.tool.path, ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   let stopped: 'early' | 'interrupted' | 'timeout' | undefined;
   const stop = (why: typeof stopped) => {
     if (stopped) return;
@@ -253,7 +275,9 @@ export async function traceRoute(o: TraceOptions): Promise<PathTrace> {
   else if (stopped === 'interrupted') rec.failure = 'interrupted';
   else if (code !== 0 && rec.hops.length === 0) {
     const why = stderr.trim().split('\n')[0] ?? `exit ${code}`;
-    rec.failure = /permission|privilege|not permitted/i.test(why) ? 'permission_denied' : `unknown_failure: traceroute: ${why.slice(0, 200)}`;
+    rec.failure = /permission|privilege|not permitted/i.test(why)
+      ? 'permission_denied'
+      : `unknown_failure: traceroute: ${why.slice(0, 200)}`;
   }
   return rec;
 }

@@ -37,7 +37,11 @@ export const callSessionRequest = z
             port,
             scrambled: z.boolean(),
             /** Written over the first bytes of each reply (before inversion), e.g. a STUN pong's message type. */
-            reply_header_hex: z.string().regex(/^([0-9a-fA-F]{2})*$/).max(CALL_LIMITS.replyHeaderBytes * 2).optional(),
+            reply_header_hex: z
+              .string()
+              .regex(/^([0-9a-fA-F]{2})*$/)
+              .max(CALL_LIMITS.replyHeaderBytes * 2)
+              .optional(),
           })
           .strict(),
       )

@@ -38,10 +38,7 @@ export const HELPER_LIMITS = {
 const failure = z.string().max(512).nullable();
 
 /** "ip:port" or "[ipv6]:port" with a literal address and a port. */
-export const endpoint = z
-  .string()
-  .max(64)
-  .refine(isEndpoint, 'must be "ip:port" or "[ipv6]:port"');
+export const endpoint = z.string().max(64).refine(isEndpoint, 'must be "ip:port" or "[ipv6]:port"');
 
 /** "ip:port" or "[ipv6]:port", nothing else (no name, no missing port, no unbracketed IPv6). */
 export function isEndpoint(s: string): boolean {
@@ -51,18 +48,25 @@ export function isEndpoint(s: string): boolean {
   return port >= 1 && port <= 65535 && (m[1] !== undefined ? isIP(m[1]) === 6 : isIP(m[2]!) === 4);
 }
 
-const hex = (maxBytes: number) => z.string().regex(/^([0-9a-fA-F]{2})+$/, 'must be hex bytes').max(maxBytes * 2);
+const hex = (maxBytes: number) =>
+  z
+    .string()
+    .regex(/^([0-9a-fA-F]{2})+$/, 'must be hex bytes')
+    .max(maxBytes * 2);
 const url = (schemes: string[]) =>
   z
     .string()
     .max(HELPER_LIMITS.urlChars)
-    .refine((u) => {
-      try {
-        return schemes.includes(new URL(u).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a ${schemes.join(' or ')} URL`);
+    .refine(
+      (u) => {
+        try {
+          return schemes.includes(new URL(u).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a ${schemes.join(' or ')} URL`,
+    );
 
 // ---- UDP exchanges -------------------------------------------------------------------------------
 
@@ -83,9 +87,23 @@ export const udpExchange = z.discriminatedUnion('kind', [
       request: z
         .object({
           method: z.string().max(32).optional(),
-          message_type: z.string().regex(/^0x[0-9a-fA-F]{1,4}$/).optional(),
+          message_type: z
+            .string()
+            .regex(/^0x[0-9a-fA-F]{1,4}$/)
+            .optional(),
           attributes: z
-            .array(z.object({ type: z.string().max(32), hex: z.string().regex(/^([0-9a-fA-F]{2}){0,256}$/).optional(), text: z.string().max(256).optional() }).strict())
+            .array(
+              z
+                .object({
+                  type: z.string().max(32),
+                  hex: z
+                    .string()
+                    .regex(/^([0-9a-fA-F]{2}){0,256}$/)
+                    .optional(),
+                  text: z.string().max(256).optional(),
+                })
+                .strict(),
+            )
             .max(16),
           fingerprint: z.boolean(),
         })
@@ -110,7 +128,10 @@ export const helperRequest = z.object({
   // Ours. `x_voipprobe` announces the extension: the helper then measures only what is asked (the
   // listed endpoints, TLS where x_tls asks, HTTP when x_http is not false) instead of OONI's
   // "every address times the URL's port".
-  x_voipprobe: z.object({ version: z.number().int().min(1) }).strict().optional(),
+  x_voipprobe: z
+    .object({ version: z.number().int().min(1) })
+    .strict()
+    .optional(),
   /** The probe's per-step timeout, so that a silent endpoint costs both sides the same. */
   x_timeout_ms: z.number().int().min(HELPER_LIMITS.minStepTimeoutMs).max(HELPER_LIMITS.maxStepTimeoutMs).optional(),
   /** False: skip OONI's HTTP GET of http_request (the target is not a web page). */
@@ -119,22 +140,41 @@ export const helperRequest = z.object({
   x_tcp_preamble_hex: hex(HELPER_LIMITS.preambleBytes).optional(),
   /** TLS handshakes with a given SNI on any port (OONI does TLS on port 443 with the URL's host only). */
   x_tls: z
-    .array(z.object({ endpoint, sni: z.string().min(1).max(253), alpn: z.array(z.string().min(1).max(32)).max(4).optional() }).strict())
+    .array(
+      z
+        .object({
+          endpoint,
+          sni: z.string().min(1).max(253),
+          alpn: z.array(z.string().min(1).max(32)).max(4).optional(),
+        })
+        .strict(),
+    )
     .max(HELPER_LIMITS.endpoints)
     .optional(),
   /** A WebSocket upgrade at each listed address (ip only; the port comes from the URL). */
   x_websocket: z
-    .object({ url: url(['wss:', 'ws:']), origin: z.string().max(HELPER_LIMITS.urlChars).optional(), addresses: z.array(z.string().refine((a) => isIP(a) !== 0, 'must be an IP address')).max(HELPER_LIMITS.endpoints) })
+    .object({
+      url: url(['wss:', 'ws:']),
+      origin: z.string().max(HELPER_LIMITS.urlChars).optional(),
+      addresses: z.array(z.string().refine((a) => isIP(a) !== 0, 'must be an IP address')).max(HELPER_LIMITS.endpoints),
+    })
     .strict()
     .optional(),
   /** UDP exchanges with call relays (STUN today). */
-  x_udp: z.array(z.object({ endpoint, exchange: udpExchange }).strict()).max(HELPER_LIMITS.udpExchanges).optional(),
+  x_udp: z
+    .array(z.object({ endpoint, exchange: udpExchange }).strict())
+    .max(HELPER_LIMITS.udpExchanges)
+    .optional(),
   /**
    * Path localisation towards an address (TTL-limited probes, issue "Calls"). Accepted and answered
    * `x_not_supported` until the localisation module exists; the shape is the extension point.
    */
   x_trace: z
-    .array(z.object({ endpoint, protocol: z.enum(['udp', 'tcp']), max_ttl: z.number().int().min(1).max(32).optional() }).strict())
+    .array(
+      z
+        .object({ endpoint, protocol: z.enum(['udp', 'tcp']), max_ttl: z.number().int().min(1).max(32).optional() })
+        .strict(),
+    )
     .max(HELPER_LIMITS.udpExchanges)
     .optional(),
 });
@@ -167,17 +207,28 @@ export const httpResult = z.object({
   discovered_h3_endpoint: z.string().max(300).optional(),
   failure,
   title: z.string().max(1024),
-  headers: z.record(z.string().max(256), z.string().max(4096)).refine((h) => Object.keys(h).length <= 64, 'at most 64 headers'),
+  headers: z
+    .record(z.string().max(256), z.string().max(4096))
+    .refine((h) => Object.keys(h).length <= 64, 'at most 64 headers'),
   status_code: z.number().int(),
   x_body_truncated: z.boolean().optional(),
   x_duration_s: z.number().min(0).optional(),
 });
 
 /** `x_failure`: the df-007 failure behind OONI's coarser legacy name in `failure`. */
-export const dnsResult = z.object({ failure, addrs: z.array(z.string().max(64)).max(64), x_failure: failure.optional() });
+export const dnsResult = z.object({
+  failure,
+  addrs: z.array(z.string().max(64)).max(64),
+  x_failure: failure.optional(),
+});
 
 export const wsResult = z
-  .object({ status: z.number().int().nullable(), failure, x_failed_operation: z.string().max(32).nullable().optional(), x_duration_s: z.number().min(0).optional() })
+  .object({
+    status: z.number().int().nullable(),
+    failure,
+    x_failed_operation: z.string().max(32).nullable().optional(),
+    x_duration_s: z.number().min(0).optional(),
+  })
   .strict();
 
 export const udpResult = z
@@ -186,7 +237,11 @@ export const udpResult = z
     /** Datagrams sent (the retransmission schedule). */
     sent: z.number().int().min(0).max(64),
     response: z
-      .object({ class: z.enum(['success', 'error', 'other']), message_type: z.number().int().min(0).max(0xffff), error_code: z.number().int().optional() })
+      .object({
+        class: z.enum(['success', 'error', 'other']),
+        message_type: z.number().int().min(0).max(0xffff),
+        error_code: z.number().int().optional(),
+      })
       .strict()
       .nullable(),
     failure,
@@ -199,7 +254,8 @@ export const traceResult = z.object({ failure, hops: z.array(z.unknown()).max(64
 /** What the helper refused to measure and why (policy, limits): never silently dropped. */
 export const refusal = z.object({ what: z.string().max(300), reason: z.string().max(300) }).strict();
 
-const mapOf = <T extends z.ZodType>(v: T, max = 64) => z.record(z.string().max(300), v).refine((m) => Object.keys(m).length <= max, `at most ${max} entries`);
+const mapOf = <T extends z.ZodType>(v: T, max = 64) =>
+  z.record(z.string().max(300), v).refine((m) => Object.keys(m).length <= max, `at most ${max} entries`);
 
 export const helperResponse = z.object({
   tcp_connect: mapOf(tcpResult),
@@ -210,7 +266,10 @@ export const helperResponse = z.object({
   dns: dnsResult,
   ip_info: mapOf(z.object({ asn: z.number().int(), flags: z.number().int() }), 128).optional(),
 
-  x_voipprobe: z.object({ version: z.number().int(), software: z.string().max(100) }).strict().optional(),
+  x_voipprobe: z
+    .object({ version: z.number().int(), software: z.string().max(100) })
+    .strict()
+    .optional(),
   x_websocket: mapOf(wsResult).optional(),
   x_udp: mapOf(udpResult).optional(),
   x_trace: mapOf(traceResult).optional(),
@@ -227,8 +286,11 @@ export type HelperWsResult = z.output<typeof wsResult>;
 export const IP_FLAG = { resolvedByProbe: 1, resolvedByHelper: 2, bogon: 4, validForDomain: 8 } as const;
 
 /** OONI's legacy TH names for DNS failures (oohelperd maps its own errors to these). */
-export const TH_DNS_FAILURE = { nxdomain: 'dns_name_error', server: 'dns_server_failure', other: 'unknown_error' } as const;
+export const TH_DNS_FAILURE = {
+  nxdomain: 'dns_name_error',
+  server: 'dns_server_failure',
+  other: 'unknown_error',
+} as const;
 
 /** The failure the helper gives to a step it was asked for but does not implement (an extension kind it does not know). */
 export const NOT_SUPPORTED = 'x_not_supported';
-

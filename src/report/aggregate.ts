@@ -5,11 +5,11 @@
 import type { MeasuredPath } from '../claims/scope.js';
 import type { AccessLabel } from '../model/measurement.js';
 import type { PathStatus } from '../model/verdict.js';
+import { PATH_STATUSES } from '../model/verdict.js';
 import type { PathDetails } from './details.js';
-import type { MeasurementRefOut } from './schema.js';
 import { IdSet } from './idset.js';
 import type { Observation } from './input.js';
-import { PATH_STATUSES } from '../model/verdict.js';
+import type { MeasurementRefOut } from './schema.js';
 
 export type Counts = Record<PathStatus, number>;
 
@@ -179,7 +179,13 @@ export class Aggregator {
   firstTime: string | null = null;
   lastTime: string | null = null;
 
-  add(file: string, line: number, o: Observation, where?: { offset?: number; length?: number }, details?: (path: 'any' | 'chat' | 'web' | 'call') => PathDetails): void {
+  add(
+    file: string,
+    line: number,
+    o: Observation,
+    where?: { offset?: number; length?: number },
+    details?: (path: 'any' | 'chat' | 'web' | 'call') => PathDetails,
+  ): void {
     this.files.add(file);
     this.measurements++;
     if (o.attribution && this.attributions.size < 16) this.attributions.add(o.attribution);
@@ -204,7 +210,16 @@ export class Aggregator {
     v ??= this.byVantage.get(vkey);
     if (!v) {
       v = {
-        vantage: { key: vkey, asn: o.asn, cc: o.cc, network_name: o.networkName, access: o.access, label: o.vantage, simulated: o.simulated, source: o.source },
+        vantage: {
+          key: vkey,
+          asn: o.asn,
+          cc: o.cc,
+          network_name: o.networkName,
+          access: o.access,
+          label: o.vantage,
+          simulated: o.simulated,
+          source: o.source,
+        },
         services: new Map(),
         runs: new IdSet(64),
         lastRun: '\u0000',
@@ -306,7 +321,12 @@ export class Aggregator {
   /** What a worker thread sends back: plain data (Maps survive structured cloning). */
   exportState(): AggregatorState {
     return {
-      byVantage: new Map([...this.byVantage].map(([k, v]) => [k, { vantage: v.vantage, services: v.services, runs: v.runs.drainTable() }])),
+      byVantage: new Map(
+        [...this.byVantage].map(([k, v]) => [
+          k,
+          { vantage: v.vantage, services: v.services, runs: v.runs.drainTable() },
+        ]),
+      ),
       files: [...this.files],
       attributions: [...this.attributions],
       measurements: this.measurements,
@@ -320,15 +340,23 @@ export class Aggregator {
     for (const f of st.files) this.files.add(f);
     for (const a of st.attributions) if (this.attributions.size < 16) this.attributions.add(a);
     this.measurements += st.measurements;
-    if (st.firstTime !== null && (this.firstTime === null || st.firstTime < this.firstTime)) this.firstTime = st.firstTime;
+    if (st.firstTime !== null && (this.firstTime === null || st.firstTime < this.firstTime))
+      this.firstTime = st.firstTime;
     if (st.lastTime !== null && (this.lastTime === null || st.lastTime > this.lastTime)) this.lastTime = st.lastTime;
     for (const [vkey, theirs] of st.byVantage) {
       let mine = this.byVantage.get(vkey);
       if (!mine) {
-        mine = { vantage: { ...theirs.vantage }, services: new Map(), runs: new IdSet(theirs.runs.length / 2), lastRun: '\u0000' };
+        mine = {
+          vantage: { ...theirs.vantage },
+          services: new Map(),
+          runs: new IdSet(theirs.runs.length / 2),
+          lastRun: '\u0000',
+        };
         this.byVantage.set(vkey, mine);
       }
-      IdSet.fromTable(theirs.runs).forEach((lo, hi) => mine!.runs.addHash(lo, hi));
+      IdSet.fromTable(theirs.runs).forEach((lo, hi) => {
+        mine!.runs.addHash(lo, hi);
+      });
       for (const [service, units] of theirs.services) {
         let into = mine.services.get(service);
         if (!into) {
@@ -353,7 +381,9 @@ export class Aggregator {
   /** Every unit, in a stable order (vantage, service, path). */
   units(): Unit[] {
     const out: Unit[] = [];
-    const vs = [...this.byVantage.values()].sort((a, b) => (a.vantage.key < b.vantage.key ? -1 : a.vantage.key > b.vantage.key ? 1 : 0));
+    const vs = [...this.byVantage.values()].sort((a, b) =>
+      a.vantage.key < b.vantage.key ? -1 : a.vantage.key > b.vantage.key ? 1 : 0,
+    );
     for (const v of vs) {
       for (const s of [...v.services.keys()].sort()) {
         for (const u of v.services.get(s)!) if (u) out.push(u);

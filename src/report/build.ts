@@ -1,7 +1,7 @@
 // From a stream of measurements and a set of claims to a Report. Fed by any async iterable of lines
 // (the results reader, or a collector's database), it keeps only compact aggregates.
 
-import { conflictIndex, type Contradiction, countryOperators, detectContradictions } from '../claims/contradictions.js';
+import { type Contradiction, conflictIndex, countryOperators, detectContradictions } from '../claims/contradictions.js';
 import { claimMentionsService } from '../claims/filter.js';
 import { periodWords } from '../claims/period.js';
 import type { Claim } from '../claims/schema.js';
@@ -10,6 +10,7 @@ import type { BadLine } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { Aggregator } from './aggregate.js';
+import { judgeClaim } from './claim-verdict.js';
 import { type PathDetails, pathDetails } from './details.js';
 import { evidenceSummary } from './evidence.js';
 import { IdSet } from './idset.js';
@@ -17,7 +18,6 @@ import { fromOoni, type Normalised, normalise, type ReportLine } from './input.j
 import { readOoni } from './ooni.js';
 import type { BadLineOut, ContradictionOut, Report } from './schema.js';
 import { buildSummary } from './summary.js';
-import { judgeClaim } from './claim-verdict.js';
 
 export type BadKind = BadLineOut['kind'];
 
@@ -29,7 +29,8 @@ export class BadLineTally {
 
   add(b: BadLineOut): void {
     this.counts[b.kind]++;
-    if (this.examples.length < this.maxExamples) this.examples.push({ file: b.file, line: b.line, kind: b.kind, reason: b.reason });
+    if (this.examples.length < this.maxExamples)
+      this.examples.push({ file: b.file, line: b.line, kind: b.kind, reason: b.reason });
   }
 
   /** Counts and examples gathered elsewhere (reader threads), examples already in file and line order. */
@@ -121,7 +122,8 @@ export class Ingest {
       }
       n = fromOoni(l.raw as Record<string, unknown>, reading);
       details = (p) => {
-        if (p === 'any') return { reason: `OONI ${(l.raw as { test_name?: string }).test_name} test: covers ${reading.covers}` };
+        if (p === 'any')
+          return { reason: `OONI ${(l.raw as { test_name?: string }).test_name} test: covers ${reading.covers}` };
         const one = reading.paths.find((x) => x.path === p);
         return one ? { reason: one.reason, ...(one.strength ? { strength: one.strength } : {}) } : {};
       };
@@ -136,7 +138,11 @@ export class Ingest {
     }
     const o = n.obs;
     const f = this.filter;
-    if ((this.wanted && !this.wanted.has(o.service)) || (f.since && o.time < f.since) || (f.until && o.time > f.until)) {
+    if (
+      (this.wanted && !this.wanted.has(o.service)) ||
+      (f.since && o.time < f.since) ||
+      (f.until && o.time > f.until)
+    ) {
       this.filteredOut++;
       return;
     }
@@ -150,7 +156,11 @@ export class Ingest {
   }
 }
 
-export async function buildReport(lines: AsyncIterable<ReportLine>, claims: readonly Claim[], opts: ReportOptions = {}): Promise<Report> {
+export async function buildReport(
+  lines: AsyncIterable<ReportLine>,
+  claims: readonly Claim[],
+  opts: ReportOptions = {},
+): Promise<Report> {
   const tally = opts.badLines ?? new BadLineTally();
   const ingest = new Ingest(opts, (bad) => {
     tally.add(bad);
@@ -200,7 +210,11 @@ function weightOf(c: Claim): number {
 }
 
 /** The report from ingested measurements: claims judged, contradictions listed, evidence summarised. */
-export function finishReport(ingest: IngestResult, claims: readonly Claim[], opts: ReportOptions & { badLines: BadLineTally; runs?: Map<string, number> }): Report {
+export function finishReport(
+  ingest: IngestResult,
+  claims: readonly Claim[],
+  opts: ReportOptions & { badLines: BadLineTally; runs?: Map<string, number> },
+): Report {
   const { agg, controls, filteredOut } = ingest;
   checkSimulated(ingest, opts.mixSimulated);
   const tally = opts.badLines;
@@ -214,7 +228,13 @@ export function finishReport(ingest: IngestResult, claims: readonly Claim[], opt
     .map((c) => ({ ...c, sides: [lead(c.sides[0], byId), lead(c.sides[1], byId)] }));
   const conflicts = conflictIndex(contradictionsAll);
   const units = agg.units();
-  const ctx = { claims, conflicts, maxEvidence: opts.maxEvidence, countryOperators: countryOperators(claims), displayFile: opts.displayClaimsFile };
+  const ctx = {
+    claims,
+    conflicts,
+    maxEvidence: opts.maxEvidence,
+    countryOperators: countryOperators(claims),
+    displayFile: opts.displayClaimsFile,
+  };
   const verdicts = shown.map((c) => judgeClaim(c, units, ctx));
   const verdict_counts = { consistent: 0, contradicted: 0, not_tested: 0, historical: 0 };
   for (const v of verdicts) verdict_counts[v.verdict]++;
@@ -244,7 +264,9 @@ export function finishReport(ingest: IngestResult, claims: readonly Claim[], opt
       bad_lines: { total: tally.total, ...tally.counts, examples: [...tally.examples] },
     },
     claims: {
-      files: [...(opts.claimFiles ?? [...new Set(claims.map((c) => c.file))])].map((f) => opts.displayClaimsFile?.(f) ?? f),
+      files: [...(opts.claimFiles ?? [...new Set(claims.map((c) => c.file))])].map(
+        (f) => opts.displayClaimsFile?.(f) ?? f,
+      ),
       count: shown.filter((c) => c.origin === 'document').length,
       facts: shown.filter((c) => c.origin === 'external').length,
       contradictions,

@@ -14,7 +14,7 @@
 //   or only inconclusive measurements do, or the claim cannot be measured at all (circumvention, a
 //   claim limited to a venue).
 
-import { dateWords, type DayRange, dayInRange, periodDays, periodWords } from '../claims/period.js';
+import { type DayRange, dateWords, dayInRange, periodDays, periodWords } from '../claims/period.js';
 import { type Claim, type Operator, SPEAKER_WEIGHT } from '../claims/schema.js';
 import {
   accessCovers,
@@ -26,9 +26,27 @@ import {
   operatorsLabel,
 } from '../claims/scope.js';
 import { PATH_STATUSES, type PathStatus } from '../model/verdict.js';
-import { type Counts, decisiveTotal, dominantStatus, emptyCounts, type LineRef, refOut, sortedDays, type Unit, type Vantage } from './aggregate.js';
+import {
+  type Counts,
+  decisiveTotal,
+  dominantStatus,
+  emptyCounts,
+  type LineRef,
+  refOut,
+  sortedDays,
+  type Unit,
+  type Vantage,
+} from './aggregate.js';
 import { CONTEXT_SERVICES } from './ooni.js';
-import type { Check, ClaimSummary, ClaimVerdict, Historical, MeasurementRefOut, NotMeasured, VantageOut } from './schema.js';
+import type {
+  Check,
+  ClaimSummary,
+  ClaimVerdict,
+  Historical,
+  MeasurementRefOut,
+  NotMeasured,
+  VantageOut,
+} from './schema.js';
 
 export interface JudgeContext {
   /** Every claim (for later claims of a lifting or a return of the block). */
@@ -57,7 +75,15 @@ export function stateOfStatus(s: PathStatus): ClaimedState | null {
 }
 
 export function vantageOut(v: Vantage): VantageOut {
-  return { asn: v.asn, cc: v.cc, network_name: v.network_name, access: v.access, label: v.label, simulated: v.simulated, source: v.source };
+  return {
+    asn: v.asn,
+    cc: v.cc,
+    network_name: v.network_name,
+    access: v.access,
+    label: v.label,
+    simulated: v.simulated,
+    source: v.source,
+  };
 }
 
 /** "Maroc Telecom mobile", "AS64500 fixed", "Maroc Telecom (OONI Probe)", "... (simulated)". */
@@ -80,7 +106,9 @@ export function stateWords(path: string, s: PathStatus, service?: string): strin
     case 'blocked':
       return `${noun} blocked`;
     case 'partially_blocked':
-      return path === 'any' ? `${noun} partly blocked (some paths blocked)` : `${noun} partly blocked (some servers blocked, others work)`;
+      return path === 'any'
+        ? `${noun} partly blocked (some paths blocked)`
+        : `${noun} partly blocked (some servers blocked, others work)`;
     case 'degraded':
       return `${noun} degraded`;
     case 'inconclusive':
@@ -117,12 +145,18 @@ export function claimSummary(c: Claim, displayFile: (file: string) => string = (
     origin: c.origin,
     source: sourceRef(c.source),
     ...(c.also_sources?.length ? { also_sources: c.also_sources.map(sourceRef) } : {}),
-    speaker: { kind: c.speaker.kind, ...(c.speaker.name ? { name: c.speaker.name } : {}), weight: SPEAKER_WEIGHT[c.speaker.kind] },
+    speaker: {
+      kind: c.speaker.kind,
+      ...(c.speaker.name ? { name: c.speaker.name } : {}),
+      weight: SPEAKER_WEIGHT[c.speaker.kind],
+    },
     quote: c.quote,
     country: c.country,
     services: c.services,
     operators: operatorsLabel(c.operators, c.country),
-    operator_asns: Array.isArray(c.operators) ? c.operators.map((o) => o.asn).filter((a): a is string => a !== null) : [],
+    operator_asns: Array.isArray(c.operators)
+      ? c.operators.map((o) => o.asn).filter((a): a is string => a !== null)
+      : [],
     access: c.access,
     paths: c.paths,
     period: {
@@ -236,7 +270,7 @@ function countsPhrase(c: Counts): string {
   return parts.join(', ') || 'none decisive';
 }
 
-function checkPhrase(ch: Check): string {
+function _checkPhrase(ch: Check): string {
   const days = ch.first_day === ch.last_day ? ch.first_day : `${ch.first_day}..${ch.last_day}`;
   return `${ch.service}/${ch.path} on ${describeVantage(ch.vantage)}: ${countsPhrase(ch.counts)} (${days})`;
 }
@@ -268,7 +302,8 @@ function notTested(claim: Claim, ctx: JudgeContext, reasons: string[], checks: C
 /** "skype, viber calls blocked", "facetime, meet and 4 more work", "chat works". */
 function groupWords(path: string, status: PathStatus, services: readonly string[], only?: string): string {
   if (services.length === 0) return stateWords(path, status, only);
-  const who = services.length > 4 ? `${services.slice(0, 3).join(', ')} and ${services.length - 3} more` : services.join(', ');
+  const who =
+    services.length > 4 ? `${services.slice(0, 3).join(', ')} and ${services.length - 3} more` : services.join(', ');
   const noun = path === 'any' ? '' : ` ${PATH_NOUN[path] ?? path}`;
   const verb: Record<PathStatus, string> = {
     accessible: services.length > 1 || path === 'call' ? 'work' : 'works',
@@ -283,10 +318,18 @@ function groupWords(path: string, status: PathStatus, services: readonly string[
 /** The claim's operators, access types, services and paths that no matched measurement covers. */
 function unmeasured(claim: Claim, matched: readonly Unit[], ctx: JudgeContext): NotMeasured {
   const ops =
-    claim.operators === 'all' ? (ctx.countryOperators?.get(claim.country) ?? []) : claim.operators === 'unspecified' ? [] : claim.operators;
-  const operators = ops.filter((op) => !matched.some((u) => operatorMatchesNetwork(op as Operator, u.vantage.asn, u.vantage.network_name))).map((o) => o.name);
+    claim.operators === 'all'
+      ? (ctx.countryOperators?.get(claim.country) ?? [])
+      : claim.operators === 'unspecified'
+        ? []
+        : claim.operators;
+  const operators = ops
+    .filter((op) => !matched.some((u) => operatorMatchesNetwork(op as Operator, u.vantage.asn, u.vantage.network_name)))
+    .map((o) => o.name);
   const wantedAccess = claim.access === 'any' ? (['mobile', 'fixed'] as const) : [claim.access];
-  const access = wantedAccess.filter((a) => !matched.some((u) => u.vantage.access !== 'unknown' && accessCovers(a, u.vantage.access)));
+  const access = wantedAccess.filter(
+    (a) => !matched.some((u) => u.vantage.access !== 'unknown' && accessCovers(a, u.vantage.access)),
+  );
   const measuredSvcs = new Set(matched.map((u) => u.service));
   const services = claim.services.filter((s) => s !== 'any' && !measuredSvcs.has(measuredService(s)));
   const measuredPaths = new Set<string>(matched.map((u) => u.path));
@@ -326,18 +369,24 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
       'a claim of circumvention (VPN, Tor, satellite) says people got around a block; measuring the service itself can neither confirm nor refute it',
     ]);
   if (claim.scope)
-    return notTested(claim, ctx, [`the claim is limited to ${claim.scope}; measurements of whole networks do not speak for it`]);
+    return notTested(claim, ctx, [
+      `the claim is limited to ${claim.scope}; measurements of whole networks do not speak for it`,
+    ]);
 
   // Narrow dimension by dimension, so that "not tested" can say which one nothing matched.
   const inCountry = units.filter((u) => u.vantage.cc === claim.country && !CONTEXT_SERVICES.has(u.service));
   if (inCountry.length === 0) return notTested(claim, ctx, [`no measurement from ${claim.country}`]);
   const bySvc = inCountry.filter((u) => claimCoversService(claim, u.service));
-  if (bySvc.length === 0) return notTested(claim, ctx, [`no measurement of ${claim.services.join(', ')} in ${claim.country}`]);
+  if (bySvc.length === 0)
+    return notTested(claim, ctx, [`no measurement of ${claim.services.join(', ')} in ${claim.country}`]);
   const byNet = bySvc.filter((u) => networkCovered(claim, u.vantage));
-  if (byNet.length === 0) return notTested(claim, ctx, [`no measurement on ${operatorsLabel(claim.operators, claim.country)}`]);
+  if (byNet.length === 0)
+    return notTested(claim, ctx, [`no measurement on ${operatorsLabel(claim.operators, claim.country)}`]);
   const byAccess = byNet.filter((u) => accessCovers(claim.access, u.vantage.access));
   if (byAccess.length === 0)
-    return notTested(claim, ctx, [`no ${claim.access} measurement on ${operatorsLabel(claim.operators, claim.country)}`]);
+    return notTested(claim, ctx, [
+      `no ${claim.access} measurement on ${operatorsLabel(claim.operators, claim.country)}`,
+    ]);
   const matched = byAccess.filter((u) => pathCovered(claim, u));
   if (matched.length === 0) {
     const onlyOoni = byAccess.every((u) => u.vantage.source === 'ooni');
@@ -356,19 +405,34 @@ export function judgeClaim(claim: Claim, units: readonly Unit[], ctx: JudgeConte
   const afterChecks = afterW.map((w) => toCheck(w, 'after', state));
   const decisive = (cs: Check[]) => cs.some((c) => c.outcome !== 'inconclusive');
 
-  if (decisive(duringChecks)) return { ...direct(claim, ctx, state, duringW, duringChecks, partial, max), not_measured: gaps, evidence_sources: sourcesOf(duringW.map((w) => w.unit)) };
+  if (decisive(duringChecks))
+    return {
+      ...direct(claim, ctx, state, duringW, duringChecks, partial, max),
+      not_measured: gaps,
+      evidence_sources: sourcesOf(duringW.map((w) => w.unit)),
+    };
   if (decisive(afterChecks))
-    return { ...historical(claim, ctx, state, afterW, afterChecks, [...duringChecks, ...afterChecks], partial, max), not_measured: gaps, evidence_sources: sourcesOf(afterW.map((w) => w.unit)) };
+    return {
+      ...historical(claim, ctx, state, afterW, afterChecks, [...duringChecks, ...afterChecks], partial, max),
+      not_measured: gaps,
+      evidence_sources: sourcesOf(afterW.map((w) => w.unit)),
+    };
   const inconclusive = [...duringChecks, ...afterChecks].reduce((n, c) => n + c.counts.inconclusive, 0);
   if (inconclusive > 0)
     return notTested(
       claim,
       ctx,
-      [`only inconclusive measurements (${inconclusive}): the controls failed or the network was down, so nothing can be concluded`, ...partial],
+      [
+        `only inconclusive measurements (${inconclusive}): the controls failed or the network was down, so nothing can be concluded`,
+        ...partial,
+      ],
       [...duringChecks, ...afterChecks],
     );
   const last = matched.reduce((m, u) => (u.lastTime > m ? u.lastTime : m), '');
-  return notTested(claim, ctx, [`measurements end (${last.slice(0, 10)}) before the claimed period starts (${claim.period.from})`, ...partial]);
+  return notTested(claim, ctx, [
+    `measurements end (${last.slice(0, 10)}) before the claimed period starts (${claim.period.from})`,
+    ...partial,
+  ]);
 }
 
 /** "on Maroc Telecom mobile: calls blocked (24 runs), chat works (24)" for the checks of one window. */
@@ -381,7 +445,10 @@ function windowPhrases(checks: readonly Check[]): string[] {
     const n = decisiveTotal(ch.counts as Counts);
     const same = ch.counts[latest as keyof typeof ch.counts] ?? 0;
     const runs = same === n ? `${n} run${n === 1 ? '' : 's'}` : `${same} of ${n} runs`;
-    byNet.set(k, [...(byNet.get(k) ?? []), `${ch.path === 'any' ? '' : `${ch.service} `}${stateWords(ch.path, latest, ch.service)} (${runs})`]);
+    byNet.set(k, [
+      ...(byNet.get(k) ?? []),
+      `${ch.path === 'any' ? '' : `${ch.service} `}${stateWords(ch.path, latest, ch.service)} (${runs})`,
+    ]);
   }
   return [...byNet.entries()].map(([net, ps]) => `on ${net}: ${ps.join(', ')}`);
 }
@@ -403,7 +470,10 @@ function direct(
   const others = PATH_STATUSES.filter((s) => s !== 'inconclusive' && !EXPECTED[state].has(s));
   const wanted = contradicted ? 'opposes' : 'supports';
   const evidence = cite(
-    ws.map((w, i) => ({ w, c: checks[i]! })).filter((p) => p.c.outcome === wanted).map((p) => ({ w: p.w, statuses: contradicted ? others : expected })),
+    ws
+      .map((w, i) => ({ w, c: checks[i]! }))
+      .filter((p) => p.c.outcome === wanted)
+      .map((p) => ({ w: p.w, statuses: contradicted ? others : expected })),
     max,
   );
   const rest = contradicted ? opposes : supports;
@@ -438,11 +508,24 @@ function historical(
 ): ClaimVerdict {
   const now: Historical['now'] = afterChecks
     .filter((c) => c.latest !== null)
-    .map((c) => ({ service: c.service, path: c.path, vantage: c.vantage, day: c.latest!.day, status: c.latest!.status }));
+    .map((c) => ({
+      service: c.service,
+      path: c.path,
+      vantage: c.vantage,
+      day: c.latest!.day,
+      status: c.latest!.status,
+    }));
   const nowStates = now.map((t) => stateOfStatus(t.status));
-  const same: Historical['same_as_claimed'] = nowStates.every((s) => s === state) ? 'yes' : nowStates.every((s) => s !== state) ? 'no' : 'mixed';
+  const same: Historical['same_as_claimed'] = nowStates.every((s) => s === state)
+    ? 'yes'
+    : nowStates.every((s) => s !== state)
+      ? 'no'
+      : 'mixed';
   // Per network: the latest day and, per path and state, the services that showed it then.
-  const byNet = new Map<string, { day: string; groups: Map<string, { path: string; status: PathStatus; services: string[] }> }>();
+  const byNet = new Map<
+    string,
+    { day: string; groups: Map<string, { path: string; status: PathStatus; services: string[] }> }
+  >();
   for (const t of now) {
     const k = networkWords(t.vantage);
     const e = byNet.get(k) ?? { day: t.day, groups: new Map() };
@@ -455,7 +538,8 @@ function historical(
   }
   const named = claim.services.length > 1 || claim.services.includes('any');
   const measured = [...byNet.entries()].map(
-    ([net, e]) => `measured ${dateWords(e.day)} on ${net}: ${[...e.groups.values()].map((g) => groupWords(g.path, g.status, named ? g.services : [], g.services[0])).join(', ')}`,
+    ([net, e]) =>
+      `measured ${dateWords(e.day)} on ${net}: ${[...e.groups.values()].map((g) => groupWords(g.path, g.status, named ? g.services : [], g.services[0])).join(', ')}`,
   );
   const reading = [claimWords(claim), listPhrases(measured, 4), ...partial].join('; ');
   const statuses = PATH_STATUSES.filter((s) => s !== 'inconclusive');

@@ -70,7 +70,12 @@ export function locationText(v: unknown): string | undefined {
   const asn = text(v.asn) ?? (num(v.asn) !== undefined ? `AS${num(v.asn)}` : undefined);
   if (asn) parts.push(`in ${/^AS/i.test(asn) ? asn : `AS${asn}`}`);
   // The probe's PathLocation names the network's role (`vantage`, `beyond`, `relay`); its AS name says more.
-  const ROLE_WORDS: Record<string, string | undefined> = { vantage: 'inside this network', beyond: 'between this network and the relay', relay: "the relay's network", unknown: undefined };
+  const ROLE_WORDS: Record<string, string | undefined> = {
+    vantage: 'inside this network',
+    beyond: 'between this network and the relay',
+    relay: "the relay's network",
+    unknown: undefined,
+  };
   const role = typeof v.network === 'string' && v.network in ROLE_WORDS ? ROLE_WORDS[v.network] : text(v.network);
   const net = text(v.as_name) ?? text(v.network_name) ?? role;
   if (net) parts.push(`(${net})`);
@@ -116,7 +121,11 @@ function testCallQuality(v: unknown): CallQuality | undefined {
   const mos = num(flow.mos);
   if (mos !== undefined) q.mos = mos;
   const dirs = [flow.up, flow.down].filter(isObj);
-  const worst = (k: string) => dirs.map((d) => num(d[k])).filter((x): x is number => x !== undefined).reduce<number | undefined>((a, b) => (a === undefined || b > a ? b : a), undefined);
+  const worst = (k: string) =>
+    dirs
+      .map((d) => num(d[k]))
+      .filter((x): x is number => x !== undefined)
+      .reduce<number | undefined>((a, b) => (a === undefined || b > a ? b : a), undefined);
   const loss = worst('loss_pct');
   if (loss !== undefined) q.loss_pct = loss;
   const jitter = worst('jitter_ms');

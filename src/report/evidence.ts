@@ -4,15 +4,14 @@
 import type { MeasuredPath } from '../claims/scope.js';
 import type { PathStatus } from '../model/verdict.js';
 import { decisiveTotal, dominantStatus, recentRefs, refOut, sortedDays, type Unit } from './aggregate.js';
-import type { MeasurementRefOut, PathEvidence, ServiceEvidence } from './schema.js';
 import { vantageOut } from './claim-verdict.js';
+import type { MeasurementRefOut, PathEvidence, ServiceEvidence } from './schema.js';
 
 const PATH_ORDER: Record<MeasuredPath, number> = { any: 0, chat: 1, web: 2, call: 3 };
 
 function record(m: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 }
-
 
 /**
  * The status a path shows now: its latest measurement's, or when that one could not tell, the dominant
@@ -49,12 +48,20 @@ export function pathEvidence(u: Unit): PathEvidence {
         }
       : null,
     recent,
-    days: days.map((d) => ({ day: d.day, counts: { ...d.counts }, status: dominantStatus(d.counts), techniques: record(d.techniques) })),
+    days: days.map((d) => ({
+      day: d.day,
+      counts: { ...d.counts },
+      status: dominantStatus(d.counts),
+      techniques: record(d.techniques),
+    })),
   };
 }
 
 /** One entry per (service, vantage), paths in the order any, chat, web, call. */
-export function evidenceSummary(units: readonly Unit[], runs: ReadonlyMap<string, number> = new Map()): ServiceEvidence[] {
+export function evidenceSummary(
+  units: readonly Unit[],
+  runs: ReadonlyMap<string, number> = new Map(),
+): ServiceEvidence[] {
   const groups = new Map<string, Unit[]>();
   for (const u of units) {
     const k = `${u.service}\u0001${u.vantage.key}`;

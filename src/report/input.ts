@@ -2,13 +2,34 @@
 // vantage, time) and the verdict's per-path statuses. A full `ResultLine` from src/results/read.ts
 // fits this type, and so does the slimmer line the fast reader builds without parsing raw observations.
 
-import { ACCESS_LABELS, ASN_RE, type AccessLabel, CC_RE, type Measurement, OONI_TIME_RE } from '../model/measurement.js';
-import { PATH_STATUSES, type PathStatus, type PathVerdict, SERVICE_PATHS, type ServicePath, type ServiceVerdict } from '../model/verdict.js';
+import {
+  ACCESS_LABELS,
+  type AccessLabel,
+  ASN_RE,
+  CC_RE,
+  type Measurement,
+  OONI_TIME_RE,
+} from '../model/measurement.js';
+import {
+  PATH_STATUSES,
+  type PathStatus,
+  type PathVerdict,
+  SERVICE_PATHS,
+  type ServicePath,
+  type ServiceVerdict,
+} from '../model/verdict.js';
 import { explorerUrl, type OoniReading } from './ooni.js';
 
 export type MeasurementCore = Pick<
   Measurement,
-  'id' | 'report_id' | 'measurement_start_time' | 'probe_asn' | 'probe_cc' | 'probe_network_name' | 'x_access' | 'x_vantage'
+  | 'id'
+  | 'report_id'
+  | 'measurement_start_time'
+  | 'probe_asn'
+  | 'probe_cc'
+  | 'probe_network_name'
+  | 'x_access'
+  | 'x_vantage'
 > & {
   /**
    * Read: `x_geoip_attribution` (the data credit of the offline IP databases, when they were used) and
@@ -17,7 +38,11 @@ export type MeasurementCore = Pick<
   annotations?: Partial<Record<string, string>>;
   test_keys: {
     service: string;
-    x_verdict: (Pick<ServiceVerdict, 'status'> & { paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques' | 'strength'>>> }) | null;
+    x_verdict:
+      | (Pick<ServiceVerdict, 'status'> & {
+          paths: Partial<Record<ServicePath, Pick<PathVerdict, 'status' | 'techniques' | 'strength'>>>;
+        })
+      | null;
   };
 };
 
@@ -74,8 +99,10 @@ export interface Observation {
   link?: string;
 }
 
-export type Normalised = { ok: true; obs: Observation } | { ok: false; controls: true } | { ok: false; controls: false; reason: string };
-
+export type Normalised =
+  | { ok: true; obs: Observation }
+  | { ok: false; controls: true }
+  | { ok: false; controls: false; reason: string };
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -91,23 +118,44 @@ export function normalise(m: MeasurementCore): Normalised {
   if (service === 'controls') return { ok: false, controls: true };
   if (!service) return { ok: false, controls: false, reason: 'test_keys.service: missing' };
   const time = str(m.measurement_start_time);
-  if (!OONI_TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  if (!OONI_TIME_RE.test(time))
+    return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
   const v = tk?.x_verdict as { status?: unknown; paths?: unknown } | null | undefined;
-  if (v === null || v === undefined) return { ok: false, controls: false, reason: 'test_keys.x_verdict: missing (no verdict for this service)' };
-  if (typeof v !== 'object' || Array.isArray(v)) return { ok: false, controls: false, reason: 'test_keys.x_verdict: not an object' };
-  if (!isPathStatus(v.status)) return { ok: false, controls: false, reason: `test_keys.x_verdict.status: unknown status ${JSON.stringify(v.status)?.slice(0, 40)}` };
+  if (v === null || v === undefined)
+    return { ok: false, controls: false, reason: 'test_keys.x_verdict: missing (no verdict for this service)' };
+  if (typeof v !== 'object' || Array.isArray(v))
+    return { ok: false, controls: false, reason: 'test_keys.x_verdict: not an object' };
+  if (!isPathStatus(v.status))
+    return {
+      ok: false,
+      controls: false,
+      reason: `test_keys.x_verdict.status: unknown status ${JSON.stringify(v.status)?.slice(0, 40)}`,
+    };
   const paths: Observation['paths'] = [];
   const pv = v.paths;
   if (pv !== undefined && (typeof pv !== 'object' || pv === null || Array.isArray(pv)))
     return { ok: false, controls: false, reason: 'test_keys.x_verdict.paths: not an object' };
   for (const p of SERVICE_PATHS) {
-    const one = (pv as Record<string, unknown> | undefined)?.[p] as { status?: unknown; techniques?: unknown } | undefined;
+    const one = (pv as Record<string, unknown> | undefined)?.[p] as
+      | { status?: unknown; techniques?: unknown }
+      | undefined;
     if (one === undefined || one === null) continue;
     if (!isPathStatus(one.status))
-      return { ok: false, controls: false, reason: `test_keys.x_verdict.paths.${p}.status: unknown status ${JSON.stringify(one.status)?.slice(0, 40)}` };
-    const techniques = Array.isArray(one.techniques) ? one.techniques.filter((t): t is string => typeof t === 'string') : [];
+      return {
+        ok: false,
+        controls: false,
+        reason: `test_keys.x_verdict.paths.${p}.status: unknown status ${JSON.stringify(one.status)?.slice(0, 40)}`,
+      };
+    const techniques = Array.isArray(one.techniques)
+      ? one.techniques.filter((t): t is string => typeof t === 'string')
+      : [];
     const strength = (one as { strength?: unknown }).strength;
-    paths.push({ path: p, status: one.status, techniques, ...(strength === 'strong' || strength === 'weak' ? { strength } : {}) });
+    paths.push({
+      path: p,
+      status: one.status,
+      techniques,
+      ...(strength === 'strong' || strength === 'weak' ? { strength } : {}),
+    });
   }
   const access = str(m.x_access);
   return {
@@ -142,12 +190,16 @@ const OONI_ACCESS: Readonly<Record<string, AccessLabel>> = { mobile: 'mobile', w
  */
 export function fromOoni(m: Record<string, unknown>, r: OoniReading): Normalised {
   const time = str(m.measurement_start_time);
-  if (!OONI_TIME_RE.test(time)) return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
+  if (!OONI_TIME_RE.test(time))
+    return { ok: false, controls: false, reason: 'measurement_start_time: not "YYYY-MM-DD HH:MM:SS"' };
   const asn = str(m.probe_asn);
   if (!ASN_RE.test(asn)) return { ok: false, controls: false, reason: 'probe_asn: not "AS1234"' };
   const cc = str(m.probe_cc);
   if (!CC_RE.test(cc)) return { ok: false, controls: false, reason: 'probe_cc: not a two-letter country code' };
-  const annotations = (m.annotations && typeof m.annotations === 'object' ? m.annotations : {}) as Record<string, unknown>;
+  const annotations = (m.annotations && typeof m.annotations === 'object' ? m.annotations : {}) as Record<
+    string,
+    unknown
+  >;
   const uid = str(m.measurement_uid);
   const reportId = str(m.report_id);
   const id = uid || `${reportId}|${str(m.input)}|${time}|${str(m.test_name)}`;
@@ -165,7 +217,12 @@ export function fromOoni(m: Record<string, unknown>, r: OoniReading): Normalised
       reportId,
       id,
       status: r.status,
-      paths: r.paths.map((p) => ({ path: p.path, status: p.status, techniques: p.techniques, ...(p.strength ? { strength: p.strength } : {}) })),
+      paths: r.paths.map((p) => ({
+        path: p.path,
+        status: p.status,
+        techniques: p.techniques,
+        ...(p.strength ? { strength: p.strength } : {}),
+      })),
       attribution: '',
       simulated: false,
       source: 'ooni',

@@ -240,8 +240,8 @@ export function scanMeasurement(b: Uint8Array, start: number, end: number): bool
         i = readKey(b, i, end, nodeAt[sp - 1]!);
         if (i < 0) return false;
         pending = keyField;
-        continue value;
-      } else continue value;
+        continue;
+      } else continue;
     } else if (c === 116) {
       if (b[i + 1] !== 114 || b[i + 2] !== 117 || b[i + 3] !== 101) return false;
       i += 4;

@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
-import type { IngestFilter } from './build.js';
 import { Aggregator } from './aggregate.js';
+import type { IngestFilter } from './build.js';
 import { IdSet, sharedAcross } from './idset.js';
 import type { WorkerInput, WorkerMessage } from './read-worker.js';
 import type { BadLineOut } from './schema.js';
@@ -85,7 +85,12 @@ export async function ingestInParallel(
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
         workerData: {
           files: share,
-          filter: { services: filter.services ? [...filter.services] : undefined, since: filter.since, until: filter.until, hosts: filter.hosts?.map((h) => [...h] as [string, string]) },
+          filter: {
+            services: filter.services ? [...filter.services] : undefined,
+            since: filter.since,
+            until: filter.until,
+            hosts: filter.hosts?.map((h) => [...h] as [string, string]),
+          },
           maxExamples,
         } satisfies WorkerInput,
       });

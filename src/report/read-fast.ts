@@ -8,9 +8,9 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ASN_RE, CC_RE, OONI_TIME_RE } from '../model/measurement.js';
 import { type BadLine, judgeValue, parseLine, resultFiles } from '../results/read.js';
 import { InputError } from '../util/input-error.js';
+import { estimateLines } from './idset.js';
 import type { MeasurementCore, ReportLine } from './input.js';
 import { F, scanMeasurement, spanEnd, spanStart } from './json-scan.js';
-import { estimateLines } from './idset.js';
 import { isOoniTestName } from './ooni.js';
 
 const CHUNK = 1 << 22;
@@ -85,7 +85,8 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
   const asn = str(buf, F.probe_asn);
   const cc = str(buf, F.probe_cc);
   const service = str(buf, F.service);
-  if (!id || report_id === undefined || !time || !OONI_TIME_RE.test(time) || !testName || !asn || !ASN_RE.test(asn)) return null;
+  if (!id || report_id === undefined || !time || !OONI_TIME_RE.test(time) || !testName || !asn || !ASN_RE.test(asn))
+    return null;
   if (cc === undefined || !CC_RE.test(cc) || buf[spanStart[F.test_keys]!] !== 123 || !service) return null;
   const x_verdict = verdictFromSpans(buf);
   // Fields the reporter treats defensively (normalise) pass as found: a non-string becomes undefined,
@@ -105,7 +106,13 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
 }
 
 /** readResults' judgement of one line (the same functions), with OONI Probe's own measurements let through. */
-function slowJudge(text: string, file: string, line: number, torn: boolean, onBad: (b: BadLine) => void): ReportLine | null {
+function slowJudge(
+  text: string,
+  file: string,
+  line: number,
+  torn: boolean,
+  onBad: (b: BadLine) => void,
+): ReportLine | null {
   const parsed = parseLine(text, torn);
   if (!parsed) return null;
   if (!parsed.ok) {
@@ -140,7 +147,11 @@ export interface ReadOptions {
  * Lines are split as readline splits them (\n, \r\n, lone \r) and numbered from 1, empty lines
  * included.
  */
-export async function* readReportLines(paths: readonly string[], onBad: (b: BadLine) => void, opts: ReadOptions = {}): AsyncGenerator<ReportLine> {
+export async function* readReportLines(
+  paths: readonly string[],
+  onBad: (b: BadLine) => void,
+  opts: ReadOptions = {},
+): AsyncGenerator<ReportLine> {
   yield* reportLines(paths, onBad, opts);
 }
 
@@ -148,7 +159,11 @@ export async function* readReportLines(paths: readonly string[], onBad: (b: BadL
  * The same lines, synchronously: the reporter's own loop uses this, since a promise per line costs more
  * than the reads it would let overlap (files are read with readSync).
  */
-export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => void, opts: ReadOptions = {}): Generator<ReportLine> {
+export function* reportLines(
+  paths: readonly string[],
+  onBad: (b: BadLine) => void,
+  opts: ReadOptions = {},
+): Generator<ReportLine> {
   const chunk = Math.max(1, opts.chunkSize ?? CHUNK);
   let buf = Buffer.allocUnsafe(chunk);
   for (const file of resultFiles([...paths])) {
@@ -168,7 +183,7 @@ export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => vo
       let lastByte = -1;
       let lineNo = 0;
       let crAt = -2; // cached offset of the next \r at or after pos (-1: none in [pos, len); -2: unknown)
-      file: for (;;) {
+      lines: for (;;) {
         for (;;) {
           const lf = buf.indexOf(10, pos);
           const lfAt = lf === -1 || lf >= len ? -1 : lf;
@@ -187,7 +202,7 @@ export function* reportLines(paths: readonly string[], onBad: (b: BadLine) => vo
             next = lfAt + 1;
           } else {
             if (!eof) break;
-            if (pos >= len) break file;
+            if (pos >= len) break lines;
             lineEnd = len;
             next = len;
           }

@@ -3,8 +3,8 @@
 
 import { realpathSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
-import { hostOf } from '../catalogue/schema.js';
 import { loadCatalogue } from '../catalogue/load.js';
+import { hostOf } from '../catalogue/schema.js';
 import { bundledClaimsFile, bundledFactsFile, loadClaims } from '../claims/load.js';
 import { resultFiles } from '../results/read.js';
 import type { Unit } from './aggregate.js';
@@ -20,7 +20,8 @@ import type { BadLineOut, Report } from './schema.js';
 export const FORMATS = ['table', 'md', 'json', 'html'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
 
-export interface ProduceOptions extends Omit<ReportOptions, 'badLines' | 'paths' | 'files' | 'claimFiles' | 'onUnusable' | 'hosts'> {
+export interface ProduceOptions
+  extends Omit<ReportOptions, 'badLines' | 'paths' | 'files' | 'claimFiles' | 'onUnusable' | 'hosts'> {
   /** Results files and folders. A path that does not exist is bad input (InputError). */
   paths: readonly string[];
   /** The user's claims files, merged with the bundled ones. */
@@ -38,10 +39,11 @@ export interface ProduceOptions extends Omit<ReportOptions, 'badLines' | 'paths'
 /** Hostnames the catalogue measures, by service (OONI web_connectivity inputs on them are evidence). */
 export function catalogueHosts(): [string, string][] {
   const out: [string, string][] = [];
-  for (const s of loadCatalogue().services) for (const t of s.targets) {
-    const h = hostOf(t);
-    if (h) out.push([h.toLowerCase(), s.service]);
-  }
+  for (const s of loadCatalogue().services)
+    for (const t of s.targets) {
+      const h = hostOf(t);
+      if (h) out.push([h.toLowerCase(), s.service]);
+    }
   return out;
 }
 
@@ -174,5 +176,3 @@ export function renderReport(r: Report, format: ReportFormat): string {
       return renderHtml(r);
   }
 }
-
-

@@ -52,7 +52,12 @@ export const vantageSchema = z
   .strict();
 
 const qualitySchema = z
-  .object({ mos: z.number().optional(), loss_pct: z.number().optional(), jitter_ms: z.number().optional(), rtt_ms: z.number().optional() })
+  .object({
+    mos: z.number().optional(),
+    loss_pct: z.number().optional(),
+    jitter_ms: z.number().optional(),
+    rtt_ms: z.number().optional(),
+  })
   .strict();
 
 /** What the latest measurement of a path says beyond its status (read defensively; see details.ts). */
@@ -67,7 +72,15 @@ export const detailsSchema = z
   .strict();
 
 const sourceRefSchema = z
-  .object({ key: z.string(), file: z.string(), outlet: z.string(), title: z.string(), published: z.string(), language: z.string(), url: z.string().optional() })
+  .object({
+    key: z.string(),
+    file: z.string(),
+    outlet: z.string(),
+    title: z.string(),
+    published: z.string(),
+    language: z.string(),
+    url: z.string().optional(),
+  })
   .strict();
 
 export const claimSummarySchema = z
@@ -88,7 +101,12 @@ export const claimSummarySchema = z
     access: z.enum(ACCESS),
     paths: z.array(z.enum(CLAIM_PATHS)),
     period: z
-      .object({ from: z.string().nullable(), to: z.string().nullable(), precision: z.enum(PRECISIONS), note: z.string().optional() })
+      .object({
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+        precision: z.enum(PRECISIONS),
+        note: z.string().optional(),
+      })
       .strict(),
     effect: z.enum(EFFECTS),
     technique: z.string().optional(),
@@ -122,14 +140,21 @@ export const checkSchema = z
 
 /** What part of a claim's scope no measurement covered. */
 export const notMeasuredSchema = z
-  .object({ operators: z.array(z.string()), access: z.array(z.string()), services: z.array(z.string()), paths: z.array(z.string()) })
+  .object({
+    operators: z.array(z.string()),
+    access: z.array(z.string()),
+    services: z.array(z.string()),
+    paths: z.array(z.string()),
+  })
   .strict();
 
 export const historicalSchema = z
   .object({
     claimed_state: z.enum(['blocked', 'degraded', 'working']),
     /** The latest decisive measurement per service, path and network, after the claimed period. */
-    now: z.array(z.object({ service: z.string(), path: z.enum(MEASURED_PATHS), vantage: vantageSchema, day, status }).strict()),
+    now: z.array(
+      z.object({ service: z.string(), path: z.enum(MEASURED_PATHS), vantage: vantageSchema, day, status }).strict(),
+    ),
     /** Whether the state measured later is the claimed one on every network (`mixed`: on some); says nothing of then. */
     same_as_claimed: z.enum(['yes', 'no', 'mixed']),
     /** "claimed blocked Jan-Aug 2016 on mobile (three operators); measured 30 Nov 2026 on Maroc Telecom mobile: calls work; Inwi and Meditel not measured". */
@@ -185,7 +210,16 @@ const sideSchema = z
     effects: z.array(z.enum(EFFECTS)),
     weight: z.number(),
     /** The side's leading claim, quoted, with its source: what the reader compares. */
-    lead: z.object({ id: z.string(), quote: z.string(), language: z.string(), speaker: z.string(), source: z.string(), period: z.string() }).strict(),
+    lead: z
+      .object({
+        id: z.string(),
+        quote: z.string(),
+        language: z.string(),
+        speaker: z.string(),
+        source: z.string(),
+        period: z.string(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -219,7 +253,14 @@ export const pathEvidenceSchema = z
     strength: z.object({ strong: nonNeg, weak: nonNeg }).strict(),
     /** The latest measurement of the path: when, its status, and what it says beyond that. */
     latest: z
-      .object({ time, status, strength: z.enum(STRENGTHS).optional(), techniques: z.array(z.string()), details: detailsSchema, ref: measurementRefSchema })
+      .object({
+        time,
+        status,
+        strength: z.enum(STRENGTHS).optional(),
+        techniques: z.array(z.string()),
+        details: detailsSchema,
+        ref: measurementRefSchema,
+      })
       .strict()
       .nullable(),
     recent: z.array(measurementRefSchema),
@@ -282,7 +323,12 @@ export const summarySchema = z
   .strict();
 
 export const badLineSchema = z
-  .object({ file: z.string(), line: z.number().int().min(1), kind: z.enum(['corrupt', 'torn', 'invalid', 'unusable']), reason: z.string() })
+  .object({
+    file: z.string(),
+    line: z.number().int().min(1),
+    kind: z.enum(['corrupt', 'torn', 'invalid', 'unusable']),
+    reason: z.string(),
+  })
   .strict();
 
 export const reportSchema = z
@@ -326,7 +372,12 @@ export const reportSchema = z
     simulated: z.boolean(),
     summary: summarySchema,
     claims: z
-      .object({ files: z.array(z.string()), count: nonNeg, facts: nonNeg, contradictions: z.array(contradictionSchema) })
+      .object({
+        files: z.array(z.string()),
+        count: nonNeg,
+        facts: nonNeg,
+        contradictions: z.array(contradictionSchema),
+      })
       .strict(),
     verdict_counts: z
       .object({ consistent: nonNeg, contradicted: nonNeg, not_tested: nonNeg, historical: nonNeg })

@@ -5,8 +5,8 @@
 
 import type { Unit } from './aggregate.js';
 import { decisiveTotal } from './aggregate.js';
-import type { Finding, Measured, ServiceEvidence, Summary } from './schema.js';
 import { networkWords } from './claim-verdict.js';
+import type { Finding, Measured, ServiceEvidence, Summary } from './schema.js';
 
 const STATE: Record<string, Finding['state']> = {
   accessible: 'works',
@@ -16,7 +16,7 @@ const STATE: Record<string, Finding['state']> = {
   inconclusive: 'could_not_tell',
 };
 
-const PATHS = ['chat', 'web', 'call'] as const;
+const _PATHS = ['chat', 'web', 'call'] as const;
 
 function vkey(v: ServiceEvidence['vantage']): string {
   return JSON.stringify([v.asn, v.cc, v.network_name, v.access, v.label, v.simulated, v.source]);
@@ -29,7 +29,15 @@ export function findingsOf(e: ServiceEvidence): Finding[] {
     const state = STATE[p.latest_status]!;
     const decisive = decisiveTotal(p.counts);
     const blockedLike = state === 'blocked' || state === 'partly_blocked';
-    const strength = blockedLike ? (p.strength.strong && p.strength.weak ? 'mixed' : p.strength.strong ? 'strong' : p.strength.weak ? 'weak' : undefined) : undefined;
+    const strength = blockedLike
+      ? p.strength.strong && p.strength.weak
+        ? 'mixed'
+        : p.strength.strong
+          ? 'strong'
+          : p.strength.weak
+            ? 'weak'
+            : undefined
+      : undefined;
     const details = p.latest?.details ?? {};
     const f: Finding = {
       service: e.service,
@@ -45,18 +53,31 @@ export function findingsOf(e: ServiceEvidence): Finding[] {
       details,
     };
     if (state === 'could_not_tell')
-      f.why = details.reason ?? 'only inconclusive measurements: the controls failed or the network was down, so nothing could be judged';
+      f.why =
+        details.reason ??
+        'only inconclusive measurements: the controls failed or the network was down, so nothing could be judged';
     return f;
   });
 }
 
-export function buildSummary(_units: readonly Unit[], evidence: readonly ServiceEvidence[], _runs: ReadonlyMap<string, number>): Summary {
+export function buildSummary(
+  _units: readonly Unit[],
+  evidence: readonly ServiceEvidence[],
+  _runs: ReadonlyMap<string, number>,
+): Summary {
   const byVantage = new Map<string, Measured>();
   for (const e of evidence) {
     const k = vkey(e.vantage);
     const m = byVantage.get(k);
     if (!m) {
-      byVantage.set(k, { vantage: e.vantage, runs: e.runs, measurements: e.measurements, services: [e.service], first_time: e.first_time, last_time: e.last_time });
+      byVantage.set(k, {
+        vantage: e.vantage,
+        runs: e.runs,
+        measurements: e.measurements,
+        services: [e.service],
+        first_time: e.first_time,
+        last_time: e.last_time,
+      });
       continue;
     }
     m.measurements += e.measurements;
@@ -79,7 +100,8 @@ function list(xs: readonly string[]): string {
 }
 
 const PATH_NOUN: Record<string, string> = { call: 'calls', chat: 'chat', web: 'web', any: 'the service' };
-const noun = (f: Pick<Finding, 'service' | 'path'>) => (f.service === 'stun' ? 'STUN to a public server' : PATH_NOUN[f.path]);
+const noun = (f: Pick<Finding, 'service' | 'path'>) =>
+  f.service === 'stun' ? 'STUN to a public server' : PATH_NOUN[f.path];
 
 /** The first sentences: what was measured, then per service what is blocked or degraded, and where it works. */
 function headline(measured: readonly Measured[], findings: readonly Finding[]): string[] {
@@ -89,8 +111,13 @@ function headline(measured: readonly Measured[], findings: readonly Finding[]): 
   const first = measured.reduce((a, m) => (m.first_time < a ? m.first_time : a), measured[0]!.first_time);
   const last = measured.reduce((a, m) => (m.last_time > a ? m.last_time : a), measured[0]!.last_time);
   const nets = [...new Set(measured.map((m) => networkWords(m.vantage)))];
-  out.push(`Measured ${runs} run${runs === 1 ? '' : 's'} on ${nets.length} network${nets.length === 1 ? '' : 's'} (${list(nets)}) from ${day(first)} to ${day(last)} (UTC).`);
-  if (measured.some((m) => m.vantage.simulated)) out.push('SIMULATED: some or all of these lines come from voipprobe demo, a lab on this computer, not from a network.');
+  out.push(
+    `Measured ${runs} run${runs === 1 ? '' : 's'} on ${nets.length} network${nets.length === 1 ? '' : 's'} (${list(nets)}) from ${day(first)} to ${day(last)} (UTC).`,
+  );
+  if (measured.some((m) => m.vantage.simulated))
+    out.push(
+      'SIMULATED: some or all of these lines come from voipprobe demo, a lab on this computer, not from a network.',
+    );
   const services = [...new Set(findings.map((f) => f.service))];
   const quiet: string[] = [];
   for (const s of services) {
@@ -108,7 +135,9 @@ function headline(measured: readonly Measured[], findings: readonly Finding[]): 
       return `${noun(f)} ${word} on ${networkWords(f.vantage)}${how}`;
     });
     for (const f of earlier)
-      parts.push(`${noun(f)} ${f.path === 'call' ? 'work' : 'works'} in the latest run on ${networkWords(f.vantage)}, not in ${f.decisive_runs - f.runs_with_state} of its ${f.decisive_runs} runs`);
+      parts.push(
+        `${noun(f)} ${f.path === 'call' ? 'work' : 'works'} in the latest run on ${networkWords(f.vantage)}, not in ${f.decisive_runs - f.runs_with_state} of its ${f.decisive_runs} runs`,
+      );
     // Where the same paths work: named when few, counted when they are every other network measured.
     const works: string[] = [];
     for (const path of [...new Set(bad.map((b) => b.path))]) {
@@ -116,12 +145,17 @@ function headline(measured: readonly Measured[], findings: readonly Finding[]): 
       const all = fs.filter((f) => f.path === path).length;
       if (ok.length === 0) continue;
       const verb = path === 'call' ? 'work' : 'works';
-      works.push(ok.length > 2 && ok.length === all - bad.filter((b) => b.path === path).length ? `${noun({ service: s, path })} ${verb} on the ${ok.length} other networks` : `${noun({ service: s, path })} ${verb} on ${list(ok)}`);
+      works.push(
+        ok.length > 2 && ok.length === all - bad.filter((b) => b.path === path).length
+          ? `${noun({ service: s, path })} ${verb} on the ${ok.length} other networks`
+          : `${noun({ service: s, path })} ${verb} on ${list(ok)}`,
+      );
     }
     out.push(`${s}: ${list(parts)}${works.length ? `; ${works.join('; ')}` : ''}.`);
   }
   if (quiet.length) out.push(`No blocking measured for ${list(quiet)} on the paths measured.`);
   const unsure = findings.filter((f) => f.state === 'could_not_tell');
-  if (unsure.length) out.push(`Could not tell for ${unsure.length} service path${unsure.length === 1 ? '' : 's'} (see why below).`);
+  if (unsure.length)
+    out.push(`Could not tell for ${unsure.length} service path${unsure.length === 1 ? '' : 's'} (see why below).`);
   return out;
 }

@@ -5,13 +5,13 @@
 import { createReadStream, type Stats, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../fs/walk.js';
 import type { Measurement } from '../model/measurement.js';
 import { envelopeCoreSchema, serviceSchema } from '../model/schema/envelope.js';
 import { vantageSchema } from '../model/schema/vantage.js';
 import { InputError } from '../util/input-error.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
 import { printable } from '../util/terminal.js';
-import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../fs/walk.js';
 
 /**
  * The fields every consumer relies on, as the measurement schema defines them; the rest is passed
@@ -41,7 +41,10 @@ export interface BadLine {
 export type JudgedLine = { ok: true; measurement: Measurement } | { ok: false; kind: BadLine['kind']; reason: string };
 
 /** A line's JSON value, or why it is not JSON (nesting bounded); undefined for a blank line. */
-export function parseLine(raw: string, torn: boolean): { ok: true; value: unknown } | Extract<JudgedLine, { ok: false }> | undefined {
+export function parseLine(
+  raw: string,
+  torn: boolean,
+): { ok: true; value: unknown } | Extract<JudgedLine, { ok: false }> | undefined {
   const text = raw.trim();
   if (text === '') return undefined;
   const parsed = parseJson(text);

@@ -10,8 +10,8 @@
 
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { compactUtc } from '../model/measurement.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { compactUtc } from '../model/measurement.js';
 
 /** What could not be written, in one sentence's worth of data. */
 export interface WriteFailure {

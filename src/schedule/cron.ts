@@ -80,7 +80,8 @@ function parseField(expr: string, spec: FieldSpec, text: string): CronField {
     if (extra !== undefined) bad(expr, `${spec.name}: "${item}" has more than one "/"`);
     let step = 1;
     if (stepPart !== undefined) {
-      if (!/^\d+$/.test(stepPart) || Number(stepPart) === 0) bad(expr, `${spec.name}: step "${stepPart}" must be a positive integer`);
+      if (!/^\d+$/.test(stepPart) || Number(stepPart) === 0)
+        bad(expr, `${spec.name}: step "${stepPart}" must be a positive integer`);
       step = Number(stepPart);
     }
     let lo: number;
@@ -95,7 +96,8 @@ function parseField(expr: string, spec: FieldSpec, text: string): CronField {
       hi = parseValue(expr, spec, b, true);
       if (lo > hi) bad(expr, `${spec.name}: range ${rangePart} runs backwards (system cron refuses it)`);
     } else {
-      if (stepPart !== undefined) bad(expr, `${spec.name}: a step needs a range or "*" ("${item}"; write ${rangePart}-${spec.max}/${stepPart})`);
+      if (stepPart !== undefined)
+        bad(expr, `${spec.name}: a step needs a range or "*" ("${item}"; write ${rangePart}-${spec.max}/${stepPart})`);
       lo = hi = parseValue(expr, spec, rangePart!, true);
     }
     for (let v = lo; v <= hi; v += step) set.add(spec.name === 'day-of-week' && v === 7 ? 0 : v);
@@ -115,9 +117,16 @@ export function parseCron(input: string): CronSchedule {
   }
   const fields = expr.split(/\s+/);
   if (fields.length === 6 || fields.length === 7) {
-    bad(trimmed, `${fields.length} fields given; system cron takes exactly 5 (minute hour day-of-month month day-of-week), no seconds or year field`);
+    bad(
+      trimmed,
+      `${fields.length} fields given; system cron takes exactly 5 (minute hour day-of-month month day-of-week), no seconds or year field`,
+    );
   }
-  if (fields.length !== 5) bad(trimmed, `${fields.length} field${fields.length === 1 ? '' : 's'} given; expected 5 (minute hour day-of-month month day-of-week)`);
+  if (fields.length !== 5)
+    bad(
+      trimmed,
+      `${fields.length} field${fields.length === 1 ? '' : 's'} given; expected 5 (minute hour day-of-month month day-of-week)`,
+    );
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields.map((f, i) => parseField(trimmed, FIELDS[i]!, f)) as [
     CronField,
     CronField,

@@ -10,7 +10,8 @@ import { InputError } from '../util/input-error.js';
 import { OperationalError } from '../util/operational-error.js';
 import { CONTROL_CHAR, quoted } from '../util/terminal.js';
 
-export const BEGIN_MARKER = '# BEGIN voipprobe schedule (managed by `voipprobe schedule --install/--remove`; do not edit inside)';
+export const BEGIN_MARKER =
+  '# BEGIN voipprobe schedule (managed by `voipprobe schedule --install/--remove`; do not edit inside)';
 export const END_MARKER = '# END voipprobe schedule';
 
 export interface CronLineOptions {
@@ -47,7 +48,9 @@ export function assertCronValue(what: string, value: string): void {
   const m = CONTROL_CHAR.exec(value);
   if (!m) return;
   const ch = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}${m[0] === '\n' ? ' (newline)' : m[0] === '\r' ? ' (carriage return)' : ''}`;
-  throw new InputError(`${what} ${quoted(value)} contains the control character ${ch} at position ${m.index + 1}: in a crontab a newline starts a new job, so values with control characters are refused`);
+  throw new InputError(
+    `${what} ${quoted(value)} contains the control character ${ch} at position ${m.index + 1}: in a crontab a newline starts a new job, so values with control characters are refused`,
+  );
 }
 
 /** A % as cron must see it to pass it on (unescaped, it would end the command). */
@@ -64,7 +67,7 @@ const QUOTE_OUTSIDE = "'\\''";
  */
 export function cronShellWord(s: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s.replace(/%/g, PERCENT);
-  const word = "'" + s.replace(/'/g, QUOTE_OUTSIDE).replace(/%/g, "'" + PERCENT + "'") + "'";
+  const word = `'${s.replace(/'/g, QUOTE_OUTSIDE).replace(/%/g, `'${PERCENT}'`)}'`;
   // Drop the empty '' a leading or trailing % leaves (cosmetic: the line is read by people too).
   return word.replace(/^''(?=\\%)/, '').replace(/(?<=\\%)''$/, '');
 }
@@ -85,11 +88,24 @@ export function buildCronLine(o: CronLineOptions): string {
   // A run that finds the lock held (the previous one still going) leaves a time-stamped note instead
   // of exiting in silence; the run itself stamps its own lines (--scheduled).
   const skipped = `[ $? -ne ${LOCK_BUSY_EXIT} ] || printf ${w('%s voipprobe: run skipped: the previous run still holds %s\\n')} "$(date -u ${w('+%Y-%m-%dT%H:%M:%SZ')})" ${w(o.lockFile)}`;
-  const run = [w(o.flockPath), '-n', '-E', String(LOCK_BUSY_EXIT), w(o.lockFile), w(o.nodePath), w(o.cliPath), 'run', '--scheduled', ...o.runArgs.map(w)].join(' ');
+  const run = [
+    w(o.flockPath),
+    '-n',
+    '-E',
+    String(LOCK_BUSY_EXIT),
+    w(o.lockFile),
+    w(o.nodePath),
+    w(o.cliPath),
+    'run',
+    '--scheduled',
+    ...o.runArgs.map(w),
+  ].join(' ');
   const cmd = `cd ${w(o.workDir)} && { ${run}; ${skipped}; } >> ${w(o.logFile)} 2>&1`;
   assertCronValue('the crontab command', cmd); // every part was checked; this keeps it so
   if (cmd.length > MAX_CRON_COMMAND) {
-    throw new InputError(`the crontab command would be ${cmd.length} characters long; cron keeps at most ${MAX_CRON_COMMAND}: use shorter paths, or put run options in the config file (--config)`);
+    throw new InputError(
+      `the crontab command would be ${cmd.length} characters long; cron keeps at most ${MAX_CRON_COMMAND}: use shorter paths, or put run options in the config file (--config)`,
+    );
   }
   return `${o.cron} ${cmd}`;
 }
@@ -122,14 +138,23 @@ export function stripManagedBlock(text: string): string {
   let inside = -1;
   lines.forEach((l, i) => {
     if (l.trim() === BEGIN_MARKER) {
-      if (inside >= 0) throw new OperationalError(`crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+      if (inside >= 0)
+        throw new OperationalError(
+          `crontab line ${i + 1}: a second "${BEGIN_MARKER}" before "${END_MARKER}"; fix the crontab by hand (crontab -e)`,
+        );
       inside = i;
     } else if (l.trim() === END_MARKER) {
-      if (inside < 0) throw new OperationalError(`crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`);
+      if (inside < 0)
+        throw new OperationalError(
+          `crontab line ${i + 1}: "${END_MARKER}" without its BEGIN marker; fix the crontab by hand (crontab -e)`,
+        );
       inside = -1;
     } else if (inside < 0) out.push(l);
   });
-  if (inside >= 0) throw new OperationalError(`crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`);
+  if (inside >= 0)
+    throw new OperationalError(
+      `crontab line ${inside + 1}: "${BEGIN_MARKER}" without "${END_MARKER}"; fix the crontab by hand (crontab -e)`,
+    );
   return out.join('\n');
 }
 
@@ -154,7 +179,9 @@ export class Crontab {
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
       throw new OperationalError(
-        code === 'ENOENT' ? `"${this.command}" not found: install cron (Debian: apt-get install cron)` : `${this.command} ${args.join(' ')}: ${r.error.message}`,
+        code === 'ENOENT'
+          ? `"${this.command}" not found: install cron (Debian: apt-get install cron)`
+          : `${this.command} ${args.join(' ')}: ${r.error.message}`,
       );
     }
     return r;

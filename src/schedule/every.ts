@@ -5,10 +5,22 @@
 import { InputError } from '../util/input-error.js';
 
 const UNIT: Record<string, 'm' | 'h' | 'd' | 'w'> = {
-  m: 'm', min: 'm', mins: 'm', minute: 'm', minutes: 'm',
-  h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
-  d: 'd', day: 'd', days: 'd',
-  w: 'w', week: 'w', weeks: 'w',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
+  w: 'w',
+  week: 'w',
+  weeks: 'w',
 };
 
 export function everyToCron(every: string): string {
@@ -17,7 +29,10 @@ export function everyToCron(every: string): string {
   if (!m || !unit) throw new InputError(`--every "${every}": expected an interval like 15m, 1h, 6h, 1d or 1w`);
   const n = Number(m[1]);
   if (n === 0) throw new InputError(`--every "${every}": the interval must be positive`);
-  const uneven = (hint: string) => new InputError(`--every "${every}": cron cannot repeat that evenly (${hint}); pick one of ${hintsFor(unit)} or give a cron expression`);
+  const uneven = (hint: string) =>
+    new InputError(
+      `--every "${every}": cron cannot repeat that evenly (${hint}); pick one of ${hintsFor(unit)} or give a cron expression`,
+    );
   switch (unit) {
     case 'm':
       if (n % 60 === 0) return everyToCron(`${n / 60}h`);

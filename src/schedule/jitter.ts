@@ -9,7 +9,8 @@ import { InputError } from '../util/input-error.js';
 /** Parses `--jitter N` (seconds, 0 to 3600) to milliseconds. */
 export function parseJitter(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InputError(`--jitter: expected seconds from 0 to 3600, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 3600)
+    throw new InputError(`--jitter: expected seconds from 0 to 3600, got "${value}"`);
   return Math.round(n * 1000);
 }
 
@@ -31,7 +32,8 @@ export async function jitterSleep(maxMs: number, opts: JitterOptions = {}): Prom
   if (maxMs <= 0) return 0;
   const delay = Math.floor((opts.random ?? Math.random)() * maxMs);
   opts.onDelay?.(delay);
-  const doSleep = opts.sleepFn ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }).then(() => undefined));
+  const doSleep =
+    opts.sleepFn ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }).then(() => undefined));
   try {
     await doSleep(delay, opts.signal);
   } catch (e) {

@@ -12,8 +12,22 @@ function calendar(zone: ZoneMode) {
   return {
     get: (d: Date) =>
       utc
-        ? { y: d.getUTCFullYear(), mo: d.getUTCMonth() + 1, day: d.getUTCDate(), dow: d.getUTCDay(), h: d.getUTCHours(), mi: d.getUTCMinutes() }
-        : { y: d.getFullYear(), mo: d.getMonth() + 1, day: d.getDate(), dow: d.getDay(), h: d.getHours(), mi: d.getMinutes() },
+        ? {
+            y: d.getUTCFullYear(),
+            mo: d.getUTCMonth() + 1,
+            day: d.getUTCDate(),
+            dow: d.getUTCDay(),
+            h: d.getUTCHours(),
+            mi: d.getUTCMinutes(),
+          }
+        : {
+            y: d.getFullYear(),
+            mo: d.getMonth() + 1,
+            day: d.getDate(),
+            dow: d.getDay(),
+            h: d.getHours(),
+            mi: d.getMinutes(),
+          },
     make: (y: number, mo: number, day: number, h: number, mi: number) =>
       utc ? new Date(Date.UTC(y, mo - 1, day, h, mi)) : new Date(y, mo - 1, day, h, mi),
   };
@@ -70,7 +84,9 @@ export function nextRuns(s: CronSchedule, from: Date, count: number, zone: ZoneM
 /** Refuses schedules that never fire ("0 0 31 2 *"): cron would accept them and silently never run. */
 export function assertRuns(s: CronSchedule, from: Date, zone: ZoneMode = 'local'): void {
   if (!nextRun(s, from, zone)) {
-    throw new InputError(`cron expression "${s.expression}" never runs (no matching date in the next ${HORIZON_YEARS} years)`);
+    throw new InputError(
+      `cron expression "${s.expression}" never runs (no matching date in the next ${HORIZON_YEARS} years)`,
+    );
   }
 }
 

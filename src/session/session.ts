@@ -8,18 +8,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { judge } from '../analysis/index.js';
 import { buildMeasurement, newReportId, type RunMeta, UNKNOWN_VANTAGE } from '../measure/envelope.js';
-import type { Vantage } from '../model/measurement.js';
 import { type RunResult, runMeasurement, type ServiceRun } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
+import type { Vantage } from '../model/measurement.js';
 import { networkHasIpv6 } from '../net/index.js';
 import { ResultsWriter, runResultsFile, type WriteFailure } from '../results/write.js';
 import { isBogon } from '../util/ip.js';
 import { asnLookup } from '../vantage/asn-db.js';
-import { mappedAddresses, RunPrivacy, type RunLine } from '../vantage/privacy.js';
+import { mappedAddresses, type RunLine, RunPrivacy } from '../vantage/privacy.js';
 import { effectiveSettings, type RunSettings, settingsRecord } from './settings.js';
 
 /** Who measured: labels, then (once the public address is known) the offline databases. */
-export type Identify = (publicIps: readonly string[]) => Promise<{ vantage: Vantage; attribution: string; warning?: string }>;
+export type Identify = (
+  publicIps: readonly string[],
+) => Promise<{ vantage: Vantage; attribution: string; warning?: string }>;
 
 export interface SessionOptions {
   /** The command line as recorded in each line's `options` (private values already withheld). */
@@ -92,10 +94,16 @@ export class RunSession {
         meta.reportId = newReportId(start, id.vantage);
         if (id.attribution) meta.annotations = { ...meta.annotations, x_geoip_attribution: id.attribution };
       }
-      const { line, changed } = privacy.add(buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined), r.observations);
+      const { line, changed } = privacy.add(
+        buildMeasurement(r, meta, r.isControls ? meta.controlsId : undefined),
+        r.observations,
+      );
       if (changed.length) writer.replace(new Map(changed.map((l) => [l.id, l.json])));
       writer.append(line.id, line.json);
-      o.log.debug({ service: r.service.service, status: r.verdict?.status ?? r.controls.network }, 'measurement written');
+      o.log.debug(
+        { service: r.service.service, status: r.verdict?.status ?? r.controls.network },
+        'measurement written',
+      );
     };
 
     o.log.info({ services: s.catalogue.services.map((x) => x.service), file: this.file }, 'run started');
@@ -123,13 +131,23 @@ export class RunSession {
     } finally {
       writer.close();
     }
-    o.log.info({ file: this.file, measurements: writer.count, runtime_s: result.runtimeS, network: result.controls.controls.network }, 'run finished');
+    o.log.info(
+      {
+        file: this.file,
+        measurements: writer.count,
+        runtime_s: result.runtimeS,
+        network: result.controls.controls.network,
+      },
+      'run finished',
+    );
     return {
       result,
       file: this.file,
       lines: privacy.lines,
       written: writer.count,
-      ...(writer.failure ? { writeProblem: { failure: writer.failure, unwritten: writer.unwritten, stale: writer.stale } } : {}),
+      ...(writer.failure
+        ? { writeProblem: { failure: writer.failure, unwritten: writer.unwritten, stale: writer.stale } }
+        : {}),
     };
   }
 }

@@ -41,7 +41,12 @@ export interface RunSettings {
 export type EffectiveRunSettings = RunSettings & { perFamily: number; ipv6: boolean; localise: boolean };
 
 export function effectiveSettings(s: RunSettings, hasIpv6: () => boolean): EffectiveRunSettings {
-  return { ...s, perFamily: s.perFamily ?? DEFAULT_PER_FAMILY, ipv6: s.ipv6 ?? hasIpv6(), localise: s.localise ?? true };
+  return {
+    ...s,
+    perFamily: s.perFamily ?? DEFAULT_PER_FAMILY,
+    ipv6: s.ipv6 ?? hasIpv6(),
+    localise: s.localise ?? true,
+  };
 }
 
 /** What every line records of the settings: no local paths, no tokens (helpers by URL only). */
@@ -55,7 +60,11 @@ export function settingsRecord(s: EffectiveRunSettings): RunSettingsRecord {
     ipv6: s.ipv6,
     localise: s.localise,
     include_ip: s.includeIp,
-    resolvers: { ...(local ? { local } : {}), ...(controlUdp ? { control_udp: controlUdp } : {}), ...(doh ? { doh } : {}) },
+    resolvers: {
+      ...(local ? { local } : {}),
+      ...(controlUdp ? { control_udp: controlUdp } : {}),
+      ...(doh ? { doh } : {}),
+    },
     ...(s.helpers?.length ? { helpers: s.helpers.map((h) => helperUrl(h.url)) } : {}),
     ...(s.callTest ? { call_test: { seconds: s.callTest.seconds, profile: s.callTest.profile.name } } : {}),
   };

@@ -4,8 +4,8 @@
 // put it aside with the collector's reason (rejected), or stop and keep everything (fatal: the
 // problem is ours or the collector's configuration, not the item's, e.g. a wrong token).
 
-import { Agent } from '../util/undici.js';
 import type { Measurement } from '../model/measurement.js';
+import { Agent } from '../util/undici.js';
 
 export type SubmitProtocol = 'report' | 'submit_measurement';
 
@@ -25,7 +25,15 @@ export type SubmitOutcome =
   | { kind: 'fatal'; status?: number; error: string };
 
 /** The fields OONI's Submitter compares to decide whether an open report can take a measurement. */
-const TEMPLATE_KEYS = ['probe_asn', 'probe_cc', 'software_name', 'software_version', 'test_name', 'test_start_time', 'test_version'] as const;
+const TEMPLATE_KEYS = [
+  'probe_asn',
+  'probe_cc',
+  'software_name',
+  'software_version',
+  'test_name',
+  'test_start_time',
+  'test_version',
+] as const;
 
 interface HttpAnswer {
   status: number;
@@ -54,7 +62,12 @@ export class CollectorClient {
     this.base = opts.url.replace(/\/+$/, '');
     this.protocol = opts.protocol ?? 'report';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.agent = new Agent({ connectTimeout: this.timeoutMs, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, keepAliveTimeout: 4_000 });
+    this.agent = new Agent({
+      connectTimeout: this.timeoutMs,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      keepAliveTimeout: 4_000,
+    });
   }
 
   private async post(path: string, body: unknown): Promise<HttpAnswer> {
@@ -103,7 +116,8 @@ export class CollectorClient {
         });
         if (a.status !== 200 || typeof a.json?.report_id !== 'string') throw new OpenError(a);
         const formats = a.json.supported_formats;
-        if (Array.isArray(formats) && !formats.includes('json')) throw new OpenError(a, 'the collector does not accept the json format');
+        if (Array.isArray(formats) && !formats.includes('json'))
+          throw new OpenError(a, 'the collector does not accept the json format');
         return a.json.report_id;
       })();
       this.reports.set(key, p);
@@ -115,7 +129,9 @@ export class CollectorClient {
 
   async submit(m: Measurement): Promise<SubmitOutcome> {
     try {
-      return this.protocol === 'report' ? await this.submitViaReport(m, true) : classify(await this.post('/api/v1/submit_measurement', submitBody(m)), 'submit');
+      return this.protocol === 'report'
+        ? await this.submitViaReport(m, true)
+        : classify(await this.post('/api/v1/submit_measurement', submitBody(m)), 'submit');
     } catch (e) {
       if (e instanceof TransportError) return { kind: 'transient', error: e.message };
       if (e instanceof OpenError) return openOutcome(e);
@@ -139,7 +155,9 @@ export class CollectorClient {
     const ids = await Promise.allSettled([...this.reports.values()]);
     this.reports.clear();
     await Promise.allSettled(
-      ids.filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled').map((r) => this.post(`/report/${encodeURIComponent(r.value)}/close`, {})),
+      ids
+        .filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled')
+        .map((r) => this.post(`/report/${encodeURIComponent(r.value)}/close`, {})),
     );
     await this.agent.close();
   }
@@ -164,7 +182,14 @@ function openOutcome(e: OpenError): SubmitOutcome {
 }
 
 export function submitBody(m: Measurement): Record<string, unknown> {
-  return { format: 'json', content: JSON.stringify(m), nym: null, zkp_request: null, manifest_version: null, protocol_version: null };
+  return {
+    format: 'json',
+    content: JSON.stringify(m),
+    nym: null,
+    zkp_request: null,
+    manifest_version: null,
+    protocol_version: null,
+  };
 }
 
 /** What an answer to a measurement POST means for the spooled item. */
@@ -174,10 +199,24 @@ export function classify(a: HttpAnswer, via: 'report' | 'submit'): SubmitOutcome
     const uid = a.json?.measurement_uid ?? a.json?.measurement_id;
     if (typeof uid === 'string' && uid !== '') return { kind: 'ok', measurement_uid: uid };
     // OONI's backend answers 200 {} when it discards a measurement (AS0 or ZZ): it was not stored.
-    return { kind: 'rejected', status: s, reason: `HTTP ${s} without a measurement_uid: the collector did not store it (an OONI collector discards AS0/ZZ measurements)` };
+    return {
+      kind: 'rejected',
+      status: s,
+      reason: `HTTP ${s} without a measurement_uid: the collector did not store it (an OONI collector discards AS0/ZZ measurements)`,
+    };
   }
   if (s >= 500 || s === 408 || s === 425 || s === 429) return { kind: 'transient', error: reasonOf(a) };
-  if (s === 401 || s === 403) return { kind: 'fatal', status: s, error: `the collector refused our credentials (${reasonOf(a)}); check the token` };
-  if (s === 404 || s === 405) return { kind: 'fatal', status: s, error: `the collector has no ${via === 'report' ? 'report' : 'submit_measurement'} endpoint here (${reasonOf(a)}); check the URL` };
+  if (s === 401 || s === 403)
+    return {
+      kind: 'fatal',
+      status: s,
+      error: `the collector refused our credentials (${reasonOf(a)}); check the token`,
+    };
+  if (s === 404 || s === 405)
+    return {
+      kind: 'fatal',
+      status: s,
+      error: `the collector has no ${via === 'report' ? 'report' : 'submit_measurement'} endpoint here (${reasonOf(a)}); check the URL`,
+    };
   return { kind: 'rejected', status: s, reason: reasonOf(a) };
 }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import type { Measurement } from '../model/measurement.js';
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
-import { CollectorClient, type SubmitOutcome, type SubmitProtocol } from './client.js';
 import { tryLock } from '../fs/pid-lock.js';
+import type { Measurement } from '../model/measurement.js';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { CollectorClient, type SubmitOutcome, type SubmitProtocol } from './client.js';
 import { Spool, type SpoolEntry, type SpoolItem } from './spool.js';
 
 export interface SubmitOptions {
@@ -102,14 +102,23 @@ export async function flushSpool(opts: SubmitOptions): Promise<FlushSummary> {
         unreachableInARow = 0;
         spool.reject(item, entry, out.status, out.reason, now());
         summary.rejected++;
-        log?.error({ id: entry.id, status: out.status, reason: out.reason, kept_in: spool.rejectedDir }, 'the collector refused a measurement; kept aside, not retried');
+        log?.error(
+          { id: entry.id, status: out.status, reason: out.reason, kept_in: spool.rejectedDir },
+          'the collector refused a measurement; kept aside, not retried',
+        );
         return;
       case 'transient': {
-        const next = new Date(now().getTime() + backoffDelay(entry.attempts + 1, opts.backoff ?? DEFAULT_BACKOFF, opts.random));
+        const next = new Date(
+          now().getTime() + backoffDelay(entry.attempts + 1, opts.backoff ?? DEFAULT_BACKOFF, opts.random),
+        );
         spool.recordFailure(item, entry, out.error, next);
         summary.failed++;
-        if (++unreachableInARow >= giveUpAfter && !summary.stopped) summary.stopped = `collector unreachable: ${out.error}`;
-        log?.warn({ id: entry.id, error: out.error, next_attempt_at: next.toISOString() }, 'submission failed; kept in the spool');
+        if (++unreachableInARow >= giveUpAfter && !summary.stopped)
+          summary.stopped = `collector unreachable: ${out.error}`;
+        log?.warn(
+          { id: entry.id, error: out.error, next_attempt_at: next.toISOString() },
+          'submission failed; kept in the spool',
+        );
         return;
       }
       case 'fatal':
@@ -127,7 +136,11 @@ export async function flushSpool(opts: SubmitOptions): Promise<FlushSummary> {
     lock.release();
   }
   summary.remaining = spool.list(now()).length;
-  if (summary.stopped) log?.error({ reason: summary.stopped, remaining: summary.remaining }, 'submission stopped; measurements stay in the spool');
+  if (summary.stopped)
+    log?.error(
+      { reason: summary.stopped, remaining: summary.remaining },
+      'submission stopped; measurements stay in the spool',
+    );
   return summary;
 }
 
@@ -135,7 +148,10 @@ export async function flushSpool(opts: SubmitOptions): Promise<FlushSummary> {
  * For `voipprobe run --submit`: puts the run's measurements in the spool (durably, before any network
  * I/O), then flushes the whole spool, older leftovers included. Never throws for network trouble.
  */
-export async function spoolAndSubmit(measurements: Iterable<Measurement>, opts: SubmitOptions): Promise<FlushSummary & { spooled: number }> {
+export async function spoolAndSubmit(
+  measurements: Iterable<Measurement>,
+  opts: SubmitOptions,
+): Promise<FlushSummary & { spooled: number }> {
   const spool = new Spool(opts.spoolDir);
   let spooled = 0;
   for (const m of measurements) if (spool.put(m, (opts.now ?? (() => new Date()))()) === 'added') spooled++;

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { TMP_PREFIX, unlinkDurable, writeFileAtomic } from '../fs/atomic.js';
 import type { Measurement } from '../model/measurement.js';
 import { describeProblem, parseJson } from '../util/json-locate.js';
-import { TMP_PREFIX, unlinkDurable, writeFileAtomic } from '../fs/atomic.js';
 
 export const SPOOL_FORMAT = 1;
 
@@ -107,7 +107,9 @@ export class Spool {
         /* removed meanwhile */
       }
     }
-    return items.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name)).map(({ name, path }) => ({ name, path }));
+    return items
+      .sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name))
+      .map(({ name, path }) => ({ name, path }));
   }
 
   /**
@@ -128,7 +130,12 @@ export class Spool {
       const parsed = parseJson(text);
       if (!parsed.ok) throw new Error(describeProblem(text, parsed));
       const entry = parsed.value as SpoolEntry;
-      if (entry.format !== SPOOL_FORMAT || typeof entry.id !== 'string' || !entry.measurement || typeof entry.measurement !== 'object') {
+      if (
+        entry.format !== SPOOL_FORMAT ||
+        typeof entry.id !== 'string' ||
+        !entry.measurement ||
+        typeof entry.measurement !== 'object'
+      ) {
         throw new Error('not a spool entry');
       }
       return entry;
@@ -152,7 +159,12 @@ export class Spool {
   /** Records a failed attempt and when the next one may happen. Skipped if the item left meanwhile. */
   recordFailure(item: SpoolItem, entry: SpoolEntry, error: string, nextAttempt: Date): void {
     if (!existsSync(item.path)) return;
-    const updated: SpoolEntry = { ...entry, attempts: entry.attempts + 1, next_attempt_at: nextAttempt.toISOString(), last_error: error };
+    const updated: SpoolEntry = {
+      ...entry,
+      attempts: entry.attempts + 1,
+      next_attempt_at: nextAttempt.toISOString(),
+      last_error: error,
+    };
     writeFileAtomic(item.path, `${JSON.stringify(updated)}\n`);
   }
 

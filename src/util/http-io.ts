@@ -62,7 +62,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         else reject(new HttpError(415, `unsupported content-encoding "${enc}" (use gzip, deflate or none)`));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        reject(code === 'ERR_BUFFER_TOO_LARGE' ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`) : new HttpError(400, `cannot decompress body: ${(e as Error).message}`));
+        reject(
+          code === 'ERR_BUFFER_TOO_LARGE'
+            ? new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`)
+            : new HttpError(400, `cannot decompress body: ${(e as Error).message}`),
+        );
       }
     });
     // A client that goes away mid-body ('aborted', then 'close'): settle, so nothing waits forever
@@ -83,7 +87,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function listenError(e: NodeJS.ErrnoException, host: string, port: number): OperationalError {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const why: Record<string, string> = {
-    EADDRINUSE: 'the address is already in use (another server, or another program, listens there; stop it or choose another --listen)',
+    EADDRINUSE:
+      'the address is already in use (another server, or another program, listens there; stop it or choose another --listen)',
     EACCES: 'permission denied (ports below 1024 need privileges; use a higher port behind a reverse proxy)',
     EADDRNOTAVAIL: 'this machine has no such address (check the host part of --listen)',
   };

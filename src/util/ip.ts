@@ -15,7 +15,10 @@ export function ipToBytes(ip: string): Uint8Array | undefined {
   const lastColon = s.lastIndexOf(':');
   if (s.includes('.', lastColon)) {
     // IPv4-mapped / embedded tail
-    tail = s.slice(lastColon + 1).split('.').map(Number);
+    tail = s
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     s = `${s.slice(0, lastColon + 1)}0:0`;
   }
   const [head, rest] = s.split('::') as [string, string | undefined];

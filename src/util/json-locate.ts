@@ -156,7 +156,10 @@ export function jsonSyntaxError(text: string): JsonProblem | undefined {
           i += m[0].length;
           expect = 2;
         } else if (c === ']' && stack[stack.length - 1] === ARRAY && comma >= 0) return trailingComma(c);
-        else return fail(`unexpected ${shown(text, i)}; expected a value (a string, number, object, array, true, false or null)`);
+        else
+          return fail(
+            `unexpected ${shown(text, i)}; expected a value (a string, number, object, array, true, false or null)`,
+          );
       }
       comma = -1;
     } else if (expect === 1) {
@@ -172,7 +175,8 @@ export function jsonSyntaxError(text: string): JsonProblem | undefined {
       else return fail(`unexpected ${shown(text, i)}; expected a property name in double quotes`);
     } else {
       const top = stack[stack.length - 1];
-      if (top === undefined) return i < n ? fail(`unexpected ${shown(text, i)} after the end of the JSON value`) : undefined;
+      if (top === undefined)
+        return i < n ? fail(`unexpected ${shown(text, i)} after the end of the JSON value`) : undefined;
       const close = top === OBJECT ? '}' : ']';
       if (text[i] === ',') {
         comma = i++;
@@ -181,7 +185,9 @@ export function jsonSyntaxError(text: string): JsonProblem | undefined {
         i++;
         stack.pop();
       } else {
-        return fail(`unexpected ${shown(text, i)}; expected "," or "${close}"${top === OBJECT ? ' after a property value' : ' after an array element'}`);
+        return fail(
+          `unexpected ${shown(text, i)}; expected "," or "${close}"${top === OBJECT ? ' after a property value' : ' after an array element'}`,
+        );
       }
     }
   }

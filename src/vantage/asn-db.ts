@@ -3,7 +3,7 @@
 // files are ~60 MB together, far past the probe's 100 MB RSS budget once parsed, so the file is never
 // loaded: we binary-search it on disk by byte offset, reading one line per step (~25 small preads).
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InputError } from '../util/input-error.js';
@@ -108,7 +108,10 @@ export async function lookupAsnInCsv(file: string, ip: string): Promise<AsnRecor
   try {
     fh = await open(file, 'r');
   } catch (e) {
-    throw new InputError(`${file}: cannot read ASN database: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `${file}: cannot read ASN database: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
   try {
     const { size } = await fh.stat();
@@ -121,7 +124,10 @@ export async function lookupAsnInCsv(file: string, ip: string): Promise<AsnRecor
       if (!lo || !hi || !Number.isInteger(asn)) {
         // A header row at the top is tolerated; anything else means this is not a range CSV.
         if (start === 0) return undefined;
-        throw new InputError(`${file}: byte ${start}: not a "start,end,asn,organisation" row: ${JSON.stringify(text.slice(0, 80))}`, file);
+        throw new InputError(
+          `${file}: byte ${start}: not a "start,end,asn,organisation" row: ${JSON.stringify(text.slice(0, 80))}`,
+          file,
+        );
       }
       return { lo, hi, asn, organisation: f[3] ?? '' };
     };
@@ -168,7 +174,9 @@ export async function lookupAsn(ip: string, file?: string): Promise<AsnRecord | 
   const db = databaseFor(ip, file);
   if (!db.endsWith('.mmdb')) return lookupAsnInCsv(db, ip);
   const rec = await lookupMmdb(db, ip);
-  return typeof rec.asn === 'number' && rec.asn > 0 ? { asn: rec.asn, organisation: rec.organisation ?? '' } : undefined;
+  return typeof rec.asn === 'number' && rec.asn > 0
+    ? { asn: rec.asn, organisation: rec.organisation ?? '' }
+    : undefined;
 }
 
 /**
@@ -185,7 +193,9 @@ export function asnLookup(file?: string): (ip: string) => Promise<AsnRecord | un
     if (!db.endsWith('.mmdb')) return lookupAsnInCsv(db, ip);
     mmdb ??= openMmdbLookup(db);
     const rec = (await mmdb)(ip);
-    return typeof rec.asn === 'number' && rec.asn > 0 ? { asn: rec.asn, organisation: rec.organisation ?? '' } : undefined;
+    return typeof rec.asn === 'number' && rec.asn > 0
+      ? { asn: rec.asn, organisation: rec.organisation ?? '' }
+      : undefined;
   };
   return (ip) => {
     let p = cache.get(ip);

@@ -26,7 +26,10 @@ async function openMmdb(file: string): Promise<Reader<Response>> {
   try {
     buf = await readFile(file);
   } catch (e) {
-    throw new InputError(`${file}: cannot read MMDB database: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    throw new InputError(
+      `${file}: cannot read MMDB database: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      file,
+    );
   }
   try {
     return new Reader(buf);
@@ -55,7 +58,8 @@ export async function openMmdbLookup(file: string): Promise<(ip: string) => Mmdb
     return {
       cc: typeof cc === 'string' && /^[A-Za-z]{2}$/.test(cc) ? cc.toUpperCase() : undefined,
       asn: typeof rec.autonomous_system_number === 'number' ? rec.autonomous_system_number : undefined,
-      organisation: typeof rec.autonomous_system_organization === 'string' ? rec.autonomous_system_organization : undefined,
+      organisation:
+        typeof rec.autonomous_system_organization === 'string' ? rec.autonomous_system_organization : undefined,
     };
   };
 }

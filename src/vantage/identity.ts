@@ -4,10 +4,10 @@
 
 import { networkInterfaces } from 'node:os';
 import type { Measurement, Vantage } from '../model/measurement.js';
-import { canonicalIp, isBogon, ipToBytes } from '../util/ip.js';
+import { canonicalIp, ipToBytes, isBogon } from '../util/ip.js';
 import { lookupAsn } from './asn-db.js';
-import type { Labels } from './labels.js';
 import { bundledGeoDb, lookupMmdb } from './geo-db.js';
+import type { Labels } from './labels.js';
 
 /** The vantage record, and how it was found. */
 export interface VantageIdentity extends Vantage {
@@ -117,7 +117,8 @@ export function publicAddressesFromMeasurements(ms: Iterable<Pick<Measurement, '
   const votes = { 4: new Map<string, number>(), 6: new Map<string, number>() };
   for (const m of ms) {
     for (const x of m.test_keys?.x_stun ?? []) {
-      const a = x.response?.class === 'success' ? (x.response.xor_mapped_address ?? x.response.mapped_address) : undefined;
+      const a =
+        x.response?.class === 'success' ? (x.response.xor_mapped_address ?? x.response.mapped_address) : undefined;
       const c = a && canonicalIp(a.address);
       if (!c || isBogon(c)) continue;
       const fam = ipToBytes(c)!.length === 4 ? 4 : 6;
@@ -146,6 +147,9 @@ export function interfacePublicAddresses(ifaces: ReturnType<typeof networkInterf
 }
 
 /** Every address to scrub: STUN-learned public addresses plus the host's own public interface addresses. */
-export function addressesToScrub(pub: PublicAddresses, extra: readonly string[] = interfacePublicAddresses()): string[] {
+export function addressesToScrub(
+  pub: PublicAddresses,
+  extra: readonly string[] = interfacePublicAddresses(),
+): string[] {
   return [...new Set([pub.ipv4, pub.ipv6, ...extra].filter((a): a is string => typeof a === 'string'))];
 }

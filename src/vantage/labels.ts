@@ -7,9 +7,15 @@ import { ACCESS_LABELS } from '../model/measurement.js';
 export const labelsSchema = z
   .object({
     /** "AS36925"; leave out to look it up from the public address. */
-    probe_asn: z.string().regex(/^AS\d{1,10}$/, 'must look like "AS36925"').optional(),
+    probe_asn: z
+      .string()
+      .regex(/^AS\d{1,10}$/, 'must look like "AS36925"')
+      .optional(),
     /** ISO 3166 alpha-2, e.g. "MA". */
-    probe_cc: z.string().regex(/^[A-Z]{2}$/, 'must be two upper-case letters, e.g. "MA"').optional(),
+    probe_cc: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be two upper-case letters, e.g. "MA"')
+      .optional(),
     probe_network_name: z.string().max(200).optional(),
     access: z.enum(ACCESS_LABELS).optional(),
     /** Free label naming this box, e.g. "casa-inwi-4g". */

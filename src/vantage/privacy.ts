@@ -8,9 +8,9 @@
 // learns each line's addresses before scrubbing that line, so a line never carries an address it
 // revealed itself; lines written before an address was learned are made again (RunPrivacy.add).
 
+import { boundMeasurement, MAX_LINE_BYTES } from '../model/line-bound.js';
 import type { Measurement } from '../model/measurement.js';
 import type { Observations } from '../model/observations.js';
-import { boundMeasurement, MAX_LINE_BYTES } from '../model/line-bound.js';
 import { canonicalIp } from '../util/ip.js';
 import { interfacePublicAddresses } from './identity.js';
 import { Scrubber } from './scrub.js';
@@ -110,7 +110,9 @@ export class RunPrivacy {
 
   private make(bounded: Measurement): RunLine {
     const finish = (x: Measurement): Measurement =>
-      this.includeIp ? { ...x, probe_ip: this.known[0] ?? PLACEHOLDER_PROBE_IP } : { ...this.scrubber.scrub(x), probe_ip: PLACEHOLDER_PROBE_IP };
+      this.includeIp
+        ? { ...x, probe_ip: this.known[0] ?? PLACEHOLDER_PROBE_IP }
+        : { ...this.scrubber.scrub(x), probe_ip: PLACEHOLDER_PROBE_IP };
     let measurement = finish(bounded);
     let json = JSON.stringify(measurement);
     // "[scrubbed]" can be longer than what it replaced ("1.2.3.4"): bound again, and scrub what a cut

@@ -80,17 +80,43 @@ function decodeWith(s: string, re: RegExp, value: (m: RegExpExecArray) => string
   return { text: chars.join(''), start: Int32Array.from(start), end: Int32Array.from(end) };
 }
 
-const fromCode = (n: number): string | undefined => (Number.isFinite(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : undefined);
+const fromCode = (n: number): string | undefined =>
+  Number.isFinite(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : undefined;
 
-const decodePercent = (s: string) => decodeWith(s, /%([0-9a-fA-F]{2})/g, (m) => String.fromCharCode(parseInt(m[1]!, 16)));
+const decodePercent = (s: string) =>
+  decodeWith(s, /%([0-9a-fA-F]{2})/g, (m) => String.fromCharCode(parseInt(m[1]!, 16)));
 
-const NAMED: Record<string, string> = { period: '.', colon: ':', lowbar: '_', hyphen: '-', dash: '-', sol: '/', num: '#', percnt: '%', amp: '&', nbsp: ' ' };
+const NAMED: Record<string, string> = {
+  period: '.',
+  colon: ':',
+  lowbar: '_',
+  hyphen: '-',
+  dash: '-',
+  sol: '/',
+  num: '#',
+  percnt: '%',
+  amp: '&',
+  nbsp: ' ',
+};
 const decodeHtml = (s: string) =>
-  decodeWith(s, /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z]+));?/g, (m) => (m[1] ? fromCode(parseInt(m[1], 16)) : m[2] ? fromCode(Number(m[2])) : NAMED[m[3]!.toLowerCase()]));
+  decodeWith(s, /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z]+));?/g, (m) =>
+    m[1] ? fromCode(parseInt(m[1], 16)) : m[2] ? fromCode(Number(m[2])) : NAMED[m[3]!.toLowerCase()],
+  );
 
 const decodeBackslash = (s: string) =>
-  decodeWith(s, /\\(?:[xX]([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|([0-7]{1,3})|([^0-9xXu]))/g, (m) =>
-    m[1] ? String.fromCharCode(parseInt(m[1], 16)) : m[2] ? fromCode(parseInt(m[2], 16)) : m[3] ? String.fromCharCode(parseInt(m[3], 16)) : m[4] ? String.fromCharCode(parseInt(m[4], 8)) : m[5],
+  decodeWith(
+    s,
+    /\\(?:[xX]([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|([0-7]{1,3})|([^0-9xXu]))/g,
+    (m) =>
+      m[1]
+        ? String.fromCharCode(parseInt(m[1], 16))
+        : m[2]
+          ? fromCode(parseInt(m[2], 16))
+          : m[3]
+            ? String.fromCharCode(parseInt(m[3], 16))
+            : m[4]
+              ? String.fromCharCode(parseInt(m[4], 8))
+              : m[5],
   );
 
 let digitValues: Map<number, number> | undefined;
@@ -179,7 +205,8 @@ function numberTokens(s: string): NumberToken[] {
       const digits = t.replace(/^0+(?=\d)/, '');
       if (digits.length <= 10) values.push(Number(digits));
       if (t.length > 1 && t[0] === '0' && /^[0-7]+$/.test(t) && t.length <= 12) values.push(parseInt(t, 8));
-      if (digits.length >= 30 && digits.length <= 39) out.push({ start: m.index, end: m.index + t.length, values, digits });
+      if (digits.length >= 30 && digits.length <= 39)
+        out.push({ start: m.index, end: m.index + t.length, values, digits });
       else out.push({ start: m.index, end: m.index + t.length, values });
       continue;
     }
@@ -191,7 +218,12 @@ function numberTokens(s: string): NumberToken[] {
 /** inet_aton's readings of an address as 4, 3, 2 and 1 numbers: a.b.c.d, a.b.c16, a.b24, a32. */
 function inetAtonParts(b: Uint8Array): number[][] {
   const [a, x, c, d] = [b[0]!, b[1]!, b[2]!, b[3]!];
-  return [[a * 2 ** 24 + x * 2 ** 16 + c * 2 ** 8 + d], [a, x * 2 ** 16 + c * 2 ** 8 + d], [a, x, c * 2 ** 8 + d], [a, x, c, d]];
+  return [
+    [a * 2 ** 24 + x * 2 ** 16 + c * 2 ** 8 + d],
+    [a, x * 2 ** 16 + c * 2 ** 8 + d],
+    [a, x, c * 2 ** 8 + d],
+    [a, x, c, d],
+  ];
 }
 
 const u32 = (b: Uint8Array, off = 0) => b[off]! * 2 ** 24 + b[off + 1]! * 2 ** 16 + b[off + 2]! * 2 ** 8 + b[off + 3]!;
@@ -217,13 +249,16 @@ export class Scrubber {
     for (const a of addresses) {
       const b = ipToBytes(a);
       if (!b) continue;
-      const v4 = b.length === 4 ? b : b.subarray(0, 12).every((x, i) => x === (i < 10 ? 0 : 0xff)) ? b.subarray(12) : undefined;
+      const v4 =
+        b.length === 4 ? b : b.subarray(0, 12).every((x, i) => x === (i < 10 ? 0 : 0xff)) ? b.subarray(12) : undefined;
       if (v4) {
         if (this.v4.some((x) => Buffer.from(x).equals(Buffer.from(v4)))) continue;
         this.v4.push(Uint8Array.from(v4));
         const reversed = Uint8Array.from(v4).reverse();
         this.ints.add(u32(v4)).add(u32(reversed));
-        for (const order of [v4, reversed]) inetAtonParts(order).forEach((parts, k) => this.spellings[k]!.push(parts));
+        for (const order of [v4, reversed]) {
+          for (const [k, parts] of inetAtonParts(order).entries()) this.spellings[k]!.push(parts);
+        }
         this.embedded.add(u32(v4)).add(u32(v4.map((x) => x ^ 0xff)));
         this.needles.push(latin1(v4), latin1(reversed), latin1(v4.map((x, i) => x ^ MAGIC_COOKIE.charCodeAt(i))));
       } else {
@@ -304,7 +339,8 @@ export class Scrubber {
       if (!textual || !s.includes(mark) || (mark === '' && view.binary) || (!shrinks && depth >= MAX_DEPTH)) continue;
       const d = decode(s);
       if (!d) continue;
-      for (const [a, b] of this.find({ text: d.text, binary: false }, shrinks ? depth : depth + 1)) spans.push([d.start[a]!, d.end[b - 1]!]);
+      for (const [a, b] of this.find({ text: d.text, binary: false }, shrinks ? depth : depth + 1))
+        spans.push([d.start[a]!, d.end[b - 1]!]);
     }
     if (depth >= MAX_DEPTH) return spans;
     if (!view.binary && depth === 0) {
@@ -338,7 +374,10 @@ export class Scrubber {
       const key = `${re === HEX_RUN ? 'h' : 'b'}${depth}${run}`;
       let holds = this.runMemo.get(key);
       if (holds === undefined) {
-        holds = decode(run).some((bytes) => bytes.length >= 4 && this.find({ text: bytes.toString('latin1'), binary: true }, depth + 1).length > 0);
+        holds = decode(run).some(
+          (bytes) =>
+            bytes.length >= 4 && this.find({ text: bytes.toString('latin1'), binary: true }, depth + 1).length > 0,
+        );
         if (this.runMemo.size > 20_000) this.runMemo.clear();
         this.runMemo.set(key, holds);
       }
@@ -351,7 +390,8 @@ export class Scrubber {
     const tokens = numberTokens(s);
     let chainStart = 0;
     for (let i = 0; i <= tokens.length; i++) {
-      const breaks = i === tokens.length || (i > chainStart && !SEPARATOR.test(s.slice(tokens[i - 1]!.end, tokens[i]!.start)));
+      const breaks =
+        i === tokens.length || (i > chainStart && !SEPARATOR.test(s.slice(tokens[i - 1]!.end, tokens[i]!.start)));
       if (!breaks) continue;
       this.matchChain(tokens.slice(chainStart, i), spans);
       chainStart = i;
@@ -421,7 +461,7 @@ export class Scrubber {
 
   private ipv6Matches(cand: string): boolean {
     const b = ipToBytes(cand);
-    if (!b || b.length !== 16) return false;
+    if (b?.length !== 16) return false;
     return this.bytesMatch(b);
   }
 

@@ -19,16 +19,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+};
 
-interface LockEntry { version?: string; dev?: boolean; link?: boolean }
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  link?: boolean;
+}
 
 /** One version of a package, as a registry document lists it, and its tarball. */
-interface Published { manifest: Record<string, unknown>; tarball: Buffer }
+interface Published {
+  manifest: Record<string, unknown>;
+  tarball: Buffer;
+}
 
 /** The production packages `npm ci` installed, by name and version, packed from node_modules. */
 function publishDependencies(): Map<string, Map<string, Published>> {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   const byName = new Map<string, Map<string, Published>>();
   for (const [location, entry] of Object.entries(lock.packages)) {
     if (!location || entry.dev || entry.link || !entry.version) continue;
@@ -40,9 +53,13 @@ function publishDependencies(): Map<string, Map<string, Published>> {
       continue; // an optional dependency npm did not install on this platform
     }
     // A plain tar (npm reads it as well as a gzipped one), without the package's own nested node_modules.
-    const tar = spawnSync('tar', ['-c', '-C', dirname(dir), '--anchored', `--exclude=${basename(dir)}/node_modules`, basename(dir)], {
-      maxBuffer: 1 << 30,
-    });
+    const tar = spawnSync(
+      'tar',
+      ['-c', '-C', dirname(dir), '--anchored', `--exclude=${basename(dir)}/node_modules`, basename(dir)],
+      {
+        maxBuffer: 1 << 30,
+      },
+    );
     if (tar.status !== 0) throw new Error(`tar ${dir}: ${tar.stderr.toString()}`);
     const name = manifest.name as string;
     for (const k of Object.keys(manifest)) if (k.startsWith('_')) delete manifest[k];
@@ -54,7 +71,9 @@ function publishDependencies(): Map<string, Map<string, Published>> {
 }
 
 /** A registry answering only for these packages, on loopback; `asked` records every path requested. */
-async function startRegistry(packages: Map<string, Map<string, Published>>): Promise<{ server: Server; url: string; asked: string[] }> {
+async function startRegistry(
+  packages: Map<string, Map<string, Published>>,
+): Promise<{ server: Server; url: string; asked: string[] }> {
   const asked: string[] = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://registry').pathname);
@@ -107,19 +126,46 @@ describe('installing the packed tarball', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'vp-install-'));
     dirs.push(tmp);
     // dist/ is built by the test set-up; --ignore-scripts skips the `prepare` build a user's `npm pack` runs.
-    const pack = await runCli(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { command: 'npm', cwd: ROOT });
+    const pack = await runCli(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {
+      command: 'npm',
+      cwd: ROOT,
+    });
     expect(pack.code, pack.stderr).toBe(0);
     const [packed] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
     const files = packed.files.map((f) => f.path);
     expect(files).toContain(pkg.bin.voipprobe);
-    expect(files).toEqual(expect.arrayContaining(['probes/controls.json', 'seeds/claims.json', 'seeds/facts.json', 'README.md', 'docs/README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'probes/controls.json',
+        'seeds/claims.json',
+        'seeds/facts.json',
+        'README.md',
+        'docs/README.md',
+      ]),
+    );
     // Nothing of the checkout's own: no tests, no TypeScript sources, no results.
-    expect(files.filter((f) => /^(test|bench|results|src|node_modules)\//.test(f) || f.startsWith('dist/bench'))).toEqual([]);
+    expect(
+      files.filter((f) => /^(test|bench|results|src|node_modules)\//.test(f) || f.startsWith('dist/bench')),
+    ).toEqual([]);
 
     registry = await startRegistry(publishDependencies());
     prefix = join(tmp, 'prefix');
-    const npmArgs = ['--prefix', prefix, '--cache', join(tmp, 'npm-cache'), '--registry', registry.url, '--no-audit', '--no-fund', '--no-update-notifier'];
-    const install = await runCli(['install', '-g', ...npmArgs, join(tmp, packed.filename)], { command: 'npm', cwd: tmp, timeoutMs: 170_000 });
+    const npmArgs = [
+      '--prefix',
+      prefix,
+      '--cache',
+      join(tmp, 'npm-cache'),
+      '--registry',
+      registry.url,
+      '--no-audit',
+      '--no-fund',
+      '--no-update-notifier',
+    ];
+    const install = await runCli(['install', '-g', ...npmArgs, join(tmp, packed.filename)], {
+      command: 'npm',
+      cwd: tmp,
+      timeoutMs: 170_000,
+    });
     expect(install.code, install.stderr).toBe(0);
     installed = join(prefix, 'bin', 'voipprobe');
   }, 180_000);
@@ -139,7 +185,9 @@ describe('installing the packed tarball', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^=+\nSIMULATION — .* configured as Morocco 2016/);
     for (const service of ['whatsapp', 'skype', 'signal']) expect(r.stdout).toMatch(new RegExp(`^${service}\\s`, 'm'));
-    const file = /SIMULATION: these results came from the .+ lab, not from a network \((.+\.jsonl)\)/.exec(r.stdout)?.[1];
+    const file = /SIMULATION: these results came from the .+ lab, not from a network \((.+\.jsonl)\)/.exec(
+      r.stdout,
+    )?.[1];
     expect(file).toBeDefined();
     rmSync(dirname(file!), { recursive: true, force: true });
     expect(readdirSync(cwd)).toEqual([]); // nothing written where it ran: the results go to a temporary folder

@@ -16,10 +16,29 @@ function catalogue(): string {
   const d = mkdtempSync(join(tmpdir(), 'vp-full-cat-'));
   writeFileSync(
     join(d, 'controls.json'),
-    JSON.stringify({ service: 'controls', name: 'Controls', kind: 'controls', network: { neutral_sni: 'neutral.lab' }, targets: [{ id: 'tls', role: 'control', check: 'tls', host: 'neutral.lab', source: 'test' }] }),
+    JSON.stringify({
+      service: 'controls',
+      name: 'Controls',
+      kind: 'controls',
+      network: { neutral_sni: 'neutral.lab' },
+      targets: [{ id: 'tls', role: 'control', check: 'tls', host: 'neutral.lab', source: 'test' }],
+    }),
   );
   for (const s of ['whatsapp', 'viber', 'skype'])
-    writeFileSync(join(d, `${s}.json`), JSON.stringify({ service: s, name: s, targets: Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, role: 'chat', check: 'tls', host: `h${i}.${s}.lab`, source: 'test' })) }));
+    writeFileSync(
+      join(d, `${s}.json`),
+      JSON.stringify({
+        service: s,
+        name: s,
+        targets: Array.from({ length: 6 }, (_, i) => ({
+          id: `t${i}`,
+          role: 'chat',
+          check: 'tls',
+          host: `h${i}.${s}.lab`,
+          source: 'test',
+        })),
+      }),
+    );
   return d;
 }
 
@@ -41,9 +60,25 @@ describe.skipIf(!isRoot)('results on a full disk (tmpfs)', () => {
   it('voipprobe run: a sentence, exit 1, every line whole, no stack trace', async () => {
     mount('12k');
     try {
-      const r = await runCli(['run', '--targets', catalogue(), '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '1', '--out', mnt]);
+      const r = await runCli([
+        'run',
+        '--targets',
+        catalogue(),
+        '--system-resolver',
+        '127.0.0.1:9',
+        '--resolver',
+        '127.0.0.1:9',
+        '--doh',
+        'https://127.0.0.1:9/dns-query',
+        '--timeout',
+        '1',
+        '--out',
+        mnt,
+      ]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/voipprobe: \d of 4 measurement\(s\) could not be written to .*: no space left on the device \(ENOSPC\); the \d line\(s\) it holds are whole/);
+      expect(r.stderr).toMatch(
+        /voipprobe: \d of 4 measurement\(s\) could not be written to .*: no space left on the device \(ENOSPC\); the \d line\(s\) it holds are whole/,
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /);
       const files = readdirSync(mnt);
       expect(files.length).toBeLessThanOrEqual(1);
@@ -63,7 +98,8 @@ describe.skipIf(!isRoot)('results on a full disk (tmpfs)', () => {
     const w = new ResultsWriter(file);
     try {
       const pad = 'x'.repeat(1500);
-      for (const k of ['a', 'b', 'c']) expect(w.append(k, JSON.stringify({ id: k, seen: '203.0.113.7', pad }))).toBe(true);
+      for (const k of ['a', 'b', 'c'])
+        expect(w.append(k, JSON.stringify({ id: k, seen: '203.0.113.7', pad }))).toBe(true);
       // Fill the rest of the disk, so that a temp copy of the file cannot be written.
       for (let n = 4096; n >= 1; n = Math.floor(n / 2)) {
         try {
@@ -72,10 +108,22 @@ describe.skipIf(!isRoot)('results on a full disk (tmpfs)', () => {
           // full at this granularity; try smaller writes
         }
       }
-      expect(w.replace(new Map([['b', JSON.stringify({ id: 'b', seen: '[scrubbed]', pad })], ['c', JSON.stringify({ id: 'c', seen: '[scrubbed]', pad })]]))).toBe(true);
+      expect(
+        w.replace(
+          new Map([
+            ['b', JSON.stringify({ id: 'b', seen: '[scrubbed]', pad })],
+            ['c', JSON.stringify({ id: 'c', seen: '[scrubbed]', pad })],
+          ]),
+        ),
+      ).toBe(true);
       w.close();
       const text = readFileSync(file, 'utf8');
-      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { id: string; seen: string }).seen)).toEqual(['203.0.113.7', '[scrubbed]', '[scrubbed]']);
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { id: string; seen: string }).seen),
+      ).toEqual(['203.0.113.7', '[scrubbed]', '[scrubbed]']);
       expect(readdirSync(mnt).sort()).toEqual(['filler', 'run.jsonl']);
     } finally {
       w.close();

@@ -9,14 +9,13 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Measurement } from '../../src/model/measurement.js';
-import { ALL_SCENARIOS as SCENARIOS } from '../../src/lab/world/scenarios.js';
+import { timedOutWhileArriving } from '../../src/analysis/progress.js';
 import { planCensor } from '../../src/lab/netns/censor.js';
 import { DEFAULT_STATE_ROOT, distPath, missingRequirements, NetnsLab } from '../../src/lab/netns/lab.js';
 import { multiReplyQueries, runScenario, type ScenarioOutcome } from '../../src/lab/netns/scenario-run.js';
 import { LINK, listNamespacesSync, NS_ROLES } from '../../src/lab/netns/topology.js';
-import { LAB_ASN } from '../../src/lab/world/scenarios.js';
-import { timedOutWhileArriving } from '../../src/analysis/progress.js';
+import { LAB_ASN, ALL_SCENARIOS as SCENARIOS } from '../../src/lab/world/scenarios.js';
+import type { Measurement } from '../../src/model/measurement.js';
 import { inPrefix } from '../../src/util/ip.js';
 
 const missing = missingRequirements();
@@ -41,7 +40,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   beforeAll(async () => {
     suiteStart = Date.now();
     lab = await NetnsLab.up({ log: (l) => process.stdout.write(`  lab: ${l}\n`) });
-    process.stdout.write(`LAB START-UP: ${fmt(lab.startupMs)} (namespaces, links, ${lab.world.hosts.length + lab.world.standIns.length} hosts, servers)\n`);
+    process.stdout.write(
+      `LAB START-UP: ${fmt(lab.startupMs)} (namespaces, links, ${lab.world.hosts.length + lab.world.standIns.length} hosts, servers)\n`,
+    );
   });
 
   afterAll(() => {
@@ -50,7 +51,11 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
     lab.destroy();
     const passed = outcomes.filter((o) => o.diffs.length === 0).length;
     process.stdout.write(
-      `LAB SUMMARY: ${passed} of ${SCENARIOS.length} scenarios matched; scenario time ${fmt(outcomes.reduce((s, o) => s + o.ms, 0))}; suite ${fmt(Date.now() - suiteStart)}; false positives in the not-censorship scenarios (${SCENARIOS.filter((s) => s.noCensorship).map((s) => s.id).join(', ')}): ${falsePositives}\n`,
+      `LAB SUMMARY: ${passed} of ${SCENARIOS.length} scenarios matched; scenario time ${fmt(outcomes.reduce((s, o) => s + o.ms, 0))}; suite ${fmt(Date.now() - suiteStart)}; false positives in the not-censorship scenarios (${SCENARIOS.filter(
+        (s) => s.noCensorship,
+      )
+        .map((s) => s.id)
+        .join(', ')}): ${falsePositives}\n`,
     );
     // Nothing of this lab may be left behind, whatever happened in the tests.
     expect(listNamespacesSync().filter((ns) => ns.startsWith(`${id}-`))).toEqual([]);
@@ -59,7 +64,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   });
 
   it('refuses to start when a name it would create already exists', async () => {
-    await expect(NetnsLab.up({ id: lab!.state.id })).rejects.toThrow(/refusing to start lab .* already exists: network namespace/);
+    await expect(NetnsLab.up({ id: lab!.state.id })).rejects.toThrow(
+      /refusing to start lab .* already exists: network namespace/,
+    );
     // ...and the refusal left the running lab alone.
     expect(listNamespacesSync().filter((ns) => ns.startsWith(`${lab!.state.id}-`))).toHaveLength(NS_ROLES.length);
   });
@@ -67,8 +74,16 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   it('the censor only ever names addresses inside 198.18.0.0/15', () => {
     for (const s of SCENARIOS) {
       const p = planCensor(lab!.world, s.actions);
-      const text = [p.nft ?? '', p.transitNft ?? '', ...p.iptables.map((a) => a.join(' ')), ...p.tc.map((a) => a.join(' ')), JSON.stringify(p.injector), JSON.stringify(p.intercept)].join('\n');
-      for (const ip of text.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? []) expect(inPrefix(ip, '198.18.0.0/15'), `${s.id}: ${ip}`).toBe(true);
+      const text = [
+        p.nft ?? '',
+        p.transitNft ?? '',
+        ...p.iptables.map((a) => a.join(' ')),
+        ...p.tc.map((a) => a.join(' ')),
+        JSON.stringify(p.injector),
+        JSON.stringify(p.intercept),
+      ].join('\n');
+      for (const ip of text.match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? [])
+        expect(inPrefix(ip, '198.18.0.0/15'), `${s.id}: ${ip}`).toBe(true);
     }
   });
 
@@ -76,7 +91,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
     it(`scenario ${s.id}: ${s.title}`, async () => {
       const o = await runScenario(lab!, s);
       outcomes.push(o);
-      process.stdout.write(`SCENARIO ${s.id}: ${fmt(o.ms)} (probe ${fmt(o.probe.ms)}, step timeout ${o.timeoutS} s)${o.diffs.length ? ` — ${o.diffs.length} difference(s)` : ''}\n`);
+      process.stdout.write(
+        `SCENARIO ${s.id}: ${fmt(o.ms)} (probe ${fmt(o.probe.ms)}, step timeout ${o.timeoutS} s)${o.diffs.length ? ` — ${o.diffs.length} difference(s)` : ''}\n`,
+      );
       for (const l of o.plan.summary) process.stdout.write(`  censor: ${l}\n`);
 
       // The exact verdict and technique per service, group and path, and the controls' summary.
@@ -99,7 +116,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             if (a.dropGenuine) {
               // One forged reply per query; the chains went to the forged address and to DoH's: TLS fails at one, validates at the other.
               const hs = measurementOf(o, a.service).test_keys.tls_handshakes.filter((h) => h.x_sni_kind === 'target');
-              expect(hs.filter((h) => h.address.startsWith(`${forged}:`)).every((h) => h.failure === 'ssl_invalid_hostname')).toBe(true);
+              expect(
+                hs.filter((h) => h.address.startsWith(`${forged}:`)).every((h) => h.failure === 'ssl_invalid_hostname'),
+              ).toBe(true);
               expect(hs.some((h) => !h.address.startsWith(`${forged}:`) && h.failure === null)).toBe(true);
               break;
             }
@@ -114,12 +133,21 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             const gai = m.test_keys.queries.filter((x) => x.engine === 'getaddrinfo');
             const gaiForged = gai.filter((x) => x.answers.some((ans) => ans.ipv4 === forged)).length;
             const first = multi.filter((x) => x.first.includes(forged)).length;
-            process.stdout.write(`  injection: ${multi.length} A queries saw two replies; the forged one arrived first in ${first}; getaddrinfo returned the forged address for ${gaiForged} of ${gai.length} names\n`);
+            process.stdout.write(
+              `  injection: ${multi.length} A queries saw two replies; the forged one arrived first in ${first}; getaddrinfo returned the forged address for ${gaiForged} of ${gai.length} names\n`,
+            );
             if (a.neutralUdp) {
               // The neutral resolver's plain-UDP answers were forged on the path too, and the late genuine one was seen.
-              const ctl = m.test_keys.queries.filter((x) => x.engine === 'udp' && x.x_resolver_role === 'control' && names.some((h) => h.name === x.hostname));
+              const ctl = m.test_keys.queries.filter(
+                (x) =>
+                  x.engine === 'udp' && x.x_resolver_role === 'control' && names.some((h) => h.name === x.hostname),
+              );
               expect(ctl.length).toBeGreaterThan(0);
-              for (const x of ctl) expect((x.x_replies ?? []).map((r) => r.answers.map((ans) => ans.ipv4).join(',')), x.hostname).toEqual([forged, names.find((h) => h.name === x.hostname)!.address]);
+              for (const x of ctl)
+                expect(
+                  (x.x_replies ?? []).map((r) => r.answers.map((ans) => ans.ipv4).join(',')),
+                  x.hostname,
+                ).toEqual([forged, names.find((h) => h.name === x.hostname)!.address]);
             }
             break;
           }
@@ -130,7 +158,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             expect(target.length).toBeGreaterThan(0);
             for (const h of target) {
               expect(h.failure, `${h.server_name} at ${h.address}`).toBe('connection_reset');
-              const neutral = m.test_keys.tls_handshakes.find((n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id);
+              const neutral = m.test_keys.tls_handshakes.find(
+                (n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id,
+              );
               expect(neutral?.failure, `neutral SNI to ${h.address}`).toBe(null);
             }
             break;
@@ -152,20 +182,36 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             // finished slowly or cut by the step timeout while bytes were still arriving.
             const m = measurementOf(o, a.service);
             const base = m.test_keys.x_controls.tls.median_handshake_s!;
-            const slow = m.test_keys.requests.map((r) => ({ url: r.request.url, s: r.t - r.t0, failure: r.failure, arriving: timedOutWhileArriving(r), bytes: r.x_received?.bytes ?? 0 }));
-            process.stdout.write(`  throttle: neutral handshake ${base.toFixed(3)} s; HTTPS requests ${slow.map((r) => `${r.url} ${r.s.toFixed(2)} s, ${r.bytes} bytes${r.failure ? ` (${r.failure}${r.arriving ? ', still arriving' : ''})` : ''}`).join(', ')}\n`);
-            expect(slow.some((r) => (r.failure === null || r.arriving) && r.s >= base * 10 && r.s - base >= 1)).toBe(true);
+            const slow = m.test_keys.requests.map((r) => ({
+              url: r.request.url,
+              s: r.t - r.t0,
+              failure: r.failure,
+              arriving: timedOutWhileArriving(r),
+              bytes: r.x_received?.bytes ?? 0,
+            }));
+            process.stdout.write(
+              `  throttle: neutral handshake ${base.toFixed(3)} s; HTTPS requests ${slow.map((r) => `${r.url} ${r.s.toFixed(2)} s, ${r.bytes} bytes${r.failure ? ` (${r.failure}${r.arriving ? ', still arriving' : ''})` : ''}`).join(', ')}\n`,
+            );
+            expect(slow.some((r) => (r.failure === null || r.arriving) && r.s >= base * 10 && r.s - base >= 1)).toBe(
+              true,
+            );
             break;
           }
           case 'tls_intercept': {
             // The untrusted certificate for the intercepted name only; the neutral SNI to the same address validates.
             const m = measurementOf(o, a.service);
-            const target = m.test_keys.tls_handshakes.filter((h) => h.x_sni_kind === 'target' && h.server_name === a.host);
+            const target = m.test_keys.tls_handshakes.filter(
+              (h) => h.x_sni_kind === 'target' && h.server_name === a.host,
+            );
             expect(target.length).toBeGreaterThan(0);
             for (const h of target) {
               expect(h.failure).toBe('ssl_unknown_authority');
-              expect(new X509Certificate(Buffer.from(h.peer_certificates[0]!.data, 'base64')).issuer).toMatch(/interceptor CA/);
-              const neutral = m.test_keys.tls_handshakes.find((n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id);
+              expect(new X509Certificate(Buffer.from(h.peer_certificates[0]!.data, 'base64')).issuer).toMatch(
+                /interceptor CA/,
+              );
+              const neutral = m.test_keys.tls_handshakes.find(
+                (n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id,
+              );
               expect(neutral?.failure, `neutral SNI to ${h.address}`).toBe(null);
             }
             break;
@@ -175,12 +221,15 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             const m = measurementOf(o, a.service);
             if (a.quirk === 'client_cert') {
               expect(m.test_keys.requests.length).toBeGreaterThan(0);
-              for (const r of m.test_keys.requests) expect(r.x_tls_error, r.request.url).toMatch(/ALERT_CERTIFICATE_REQUIRED/);
+              for (const r of m.test_keys.requests)
+                expect(r.x_tls_error, r.request.url).toMatch(/ALERT_CERTIFICATE_REQUIRED/);
             } else {
               const target = m.test_keys.tls_handshakes.filter((h) => h.x_sni_kind === 'target');
               expect(target.length).toBeGreaterThan(0);
               for (const h of target) {
-                const neutral = m.test_keys.tls_handshakes.find((n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id);
+                const neutral = m.test_keys.tls_handshakes.find(
+                  (n) => n.x_sni_kind === 'neutral' && n.transaction_id === h.transaction_id,
+                );
                 expect(h.x_tls_error, `${h.server_name} at ${h.address}`).toBeDefined();
                 expect(neutral?.x_tls_error, `neutral SNI to ${h.address}`).toBe(h.x_tls_error);
               }
@@ -196,13 +245,21 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             const cmp = byPurpose('relay_compare');
             expect(udp.hops.filter((h) => h.address).map((h) => h.address)).toEqual(['198.18.0.1']);
             expect(cmp.hops.some((h) => h.asn === LAB_ASN.relay) || cmp.reached).toBe(true);
-            process.stdout.write(`  localisation: UDP ${udp.hops.filter((h) => h.address).length} router(s) then silence; ${cmp.protocol.toUpperCase()} ${cmp.hops.filter((h) => h.address).map((h) => `${h.address}/AS${h.asn ?? '?'}`).join(' ')}\n`);
+            process.stdout.write(
+              `  localisation: UDP ${udp.hops.filter((h) => h.address).length} router(s) then silence; ${cmp.protocol.toUpperCase()} ${cmp.hops
+                .filter((h) => h.address)
+                .map((h) => `${h.address}/AS${h.asn ?? '?'}`)
+                .join(' ')}\n`,
+            );
             break;
           }
           case 'relay_network_down': {
             const m = measurementOf(o, 'whatsapp');
             const udp = m.test_keys.x_traces.find((t) => t.x_purpose === 'relay_udp')!;
-            expect(udp.hops.filter((h) => h.address).at(-1)).toMatchObject({ address: LINK.transit, flags: expect.arrayContaining(['!H']) });
+            expect(udp.hops.filter((h) => h.address).at(-1)).toMatchObject({
+              address: LINK.transit,
+              flags: expect.arrayContaining(['!H']),
+            });
             break;
           }
           case 'stun_marks_drop': {
@@ -219,8 +276,14 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             const m = measurementOf(o, a.service);
             const failed = m.test_keys.tcp_connect.filter((c) => c.x_purpose !== 'neutral_sni');
             expect(failed.length).toBeGreaterThan(0);
-            expect(failed.every((c) => c.status.failure === want), failed.map((c) => c.status.failure).join(',')).toBe(true);
-            if (s.helper === 'honest') expect(m.test_keys.x_helper!.some((x) => Object.values(x.response?.tcp_connect ?? {}).some((c) => c.status))).toBe(true);
+            expect(
+              failed.every((c) => c.status.failure === want),
+              failed.map((c) => c.status.failure).join(','),
+            ).toBe(true);
+            if (s.helper === 'honest')
+              expect(
+                m.test_keys.x_helper!.some((x) => Object.values(x.response?.tcp_connect ?? {}).some((c) => c.status)),
+              ).toBe(true);
             break;
           }
           case 'call_signature_drop':
@@ -237,7 +300,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
           }
           case 'uplink_down': {
             const m = measurementOf(o, 'controls');
-            const failures = new Set(m.test_keys.tcp_connect.map((c) => c.status.failure).concat(m.test_keys.queries.map((q) => q.failure)));
+            const failures = new Set(
+              m.test_keys.tcp_connect.map((c) => c.status.failure).concat(m.test_keys.queries.map((q) => q.failure)),
+            );
             process.stdout.write(`  dead uplink: failures seen ${[...failures].join(', ')}\n`);
             break;
           }
@@ -250,7 +315,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
 
   it('a lab run interrupted with SIGINT removes everything it built', async () => {
     // The lab CLI, in its own process: interrupt it once its lab is up, then look for leftovers.
-    const child = spawn(process.execPath, [distPath('lab', 'netns', 'cli.js'), 'run', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [distPath('lab', 'netns', 'cli.js'), 'run', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const id = `vplab-${child.pid}`;
     let out = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -281,10 +348,16 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
     };
     expect(asnOf(LINK.router_client)).toBe(LAB_ASN.isp);
     expect(asnOf(LINK.transit)).toBe(LAB_ASN.transit);
-    for (const e of lab!.world.endpoints.filter((x) => x.kind === 'stun' && x.users.some((u) => u.path === 'call'))) expect(asnOf(e.address), e.id).toBe(LAB_ASN.relay);
+    for (const e of lab!.world.endpoints.filter((x) => x.kind === 'stun' && x.users.some((u) => u.path === 'call')))
+      expect(asnOf(e.address), e.id).toBe(LAB_ASN.relay);
     expect(asnOf(lab!.world.infra.ispResolver.address)).toBe(LAB_ASN.hosting);
     // Coturn plays every relay whose catalogue answers it gives (Signal's and Telegram's).
-    expect(lab!.world.endpoints.filter((e) => e.player === 'coturn').flatMap((e) => e.services).sort()).toEqual(['signal', 'telegram', 'telegram']);
+    expect(
+      lab!.world.endpoints
+        .filter((e) => e.player === 'coturn')
+        .flatMap((e) => e.services)
+        .sort(),
+    ).toEqual(['signal', 'telegram', 'telegram']);
   });
 
   it('voipprobe demo shows the Morocco block as a real run does (namespaces as root, and in a user namespace as an ordinary user), and leaves no temporary folder', async () => {
@@ -293,8 +366,16 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
     const ownTmp = mkdtempSync(join(tmpdir(), 'vplab-demo-tmp-'));
     chmodSync(ownTmp, 0o1777);
     for (const user of ['root', 'nobody']) {
-      const argv = user === 'root' ? [process.execPath, distPath('cli.js'), 'demo'] : ['runuser', '-u', 'nobody', '--', process.execPath, distPath('cli.js'), 'demo'];
-      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 120_000, cwd: out, env: { ...process.env, TMPDIR: ownTmp } });
+      const argv =
+        user === 'root'
+          ? [process.execPath, distPath('cli.js'), 'demo']
+          : ['runuser', '-u', 'nobody', '--', process.execPath, distPath('cli.js'), 'demo'];
+      const r = spawnSync(argv[0]!, argv.slice(1), {
+        encoding: 'utf8',
+        timeout: 120_000,
+        cwd: out,
+        env: { ...process.env, TMPDIR: ownTmp },
+      });
       expect(r.status, `${user}: ${r.stderr}`).toBe(0);
       const text = r.stdout.replace(/\s+/g, ' ');
       expect(text).toContain('SIMULATION — network-namespace lab configured as Morocco 2016');
@@ -304,7 +385,12 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
       const lines = r.stdout.split('\n');
       const at = lines.findIndex((l) => l.startsWith('whatsapp '));
       expect(lines[at]).toMatch(/\sblocked( \(strong\))?\+\s+(partially_blocked|partly blocked|partial) \(strong\)$/);
-      expect(lines.slice(at + 1, at + 4).join(' ').replace(/\s+/g, ' ')).toContain(`call path: blocked (udp.address_blocked; strong; hop 1 AS${LAB_ASN.isp})`);
+      expect(
+        lines
+          .slice(at + 1, at + 4)
+          .join(' ')
+          .replace(/\s+/g, ' '),
+      ).toContain(`call path: blocked (udp.address_blocked; strong; hop 1 AS${LAB_ASN.isp})`);
       for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
       expect(readdirSync(ownTmp), user).toEqual([]);
       process.stdout.write(`DEMO as ${user}: ${lines[at]}\n`);
@@ -314,7 +400,9 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
   }, 240_000);
 
   it('the lab catalogue the probe was pointed at is the world written by the lab', () => {
-    const controls = JSON.parse(readFileSync(join(lab!.state.targetsDir, 'controls.json'), 'utf8')) as { network: { public_ranges: string[]; sinkholes: string[] } };
+    const controls = JSON.parse(readFileSync(join(lab!.state.targetsDir, 'controls.json'), 'utf8')) as {
+      network: { public_ranges: string[]; sinkholes: string[] };
+    };
     expect(controls.network.public_ranges).toEqual([lab!.world.prefix]);
     expect(controls.network.sinkholes).toEqual([lab!.world.infra.sinkhole]);
   });

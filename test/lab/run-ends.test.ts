@@ -23,9 +23,22 @@ function catalogue(): string {
   const t = (id: string, host: string) => ({ id, role: 'chat', check: 'tls', host, source: 'test' });
   writeFileSync(
     join(d, 'controls.json'),
-    JSON.stringify({ service: 'controls', name: 'Controls', kind: 'controls', network: { neutral_sni: 'neutral.lab.example' }, targets: [{ ...t('tls', 'neutral.lab.example'), role: 'control' }] }),
+    JSON.stringify({
+      service: 'controls',
+      name: 'Controls',
+      kind: 'controls',
+      network: { neutral_sni: 'neutral.lab.example' },
+      targets: [{ ...t('tls', 'neutral.lab.example'), role: 'control' }],
+    }),
   );
-  writeFileSync(join(d, 'app.json'), JSON.stringify({ service: 'app', name: 'App', targets: Array.from({ length: 12 }, (_, i) => t(`t${i}`, `h${i}.lab.example`)) }));
+  writeFileSync(
+    join(d, 'app.json'),
+    JSON.stringify({
+      service: 'app',
+      name: 'App',
+      targets: Array.from({ length: 12 }, (_, i) => t(`t${i}`, `h${i}.lab.example`)),
+    }),
+  );
   return d;
 }
 
@@ -39,9 +52,20 @@ describe.skipIf(missing.length > 0)('a run with a silent system resolver', () =>
     mkdirSync(`/etc/netns/${NS}`, { recursive: true });
     writeFileSync(`/etc/netns/${NS}/resolv.conf`, `nameserver ${RESOLVER}\noptions timeout:30 attempts:1\n`);
     // Reads every query, answers none (no ICMP either): getaddrinfo waits its full 30 s.
-    silent = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e', `require('dgram').createSocket('udp4').on('message', () => {}).bind(53, '${RESOLVER}', () => console.log('ready'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    silent = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NS,
+        process.execPath,
+        '-e',
+        `require('dgram').createSocket('udp4').on('message', () => {}).bind(53, '${RESOLVER}', () => console.log('ready'))`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((res) => silent!.stdout!.once('data', () => res()));
   });
 
@@ -54,9 +78,30 @@ describe.skipIf(missing.length > 0)('a run with a silent system resolver', () =>
   it('exits right after the run it reports, with lookups still pending', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vp-ends-out-'));
     const t0 = Date.now();
-    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, 'run', '--targets', catalogue(), '--timeout', '1', '--resolver', `${RESOLVER}:53`, '--doh', `https://${RESOLVER}:9/dns-query`, '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NS,
+        process.execPath,
+        CLI,
+        'run',
+        '--targets',
+        catalogue(),
+        '--timeout',
+        '1',
+        '--resolver',
+        `${RESOLVER}:53`,
+        '--doh',
+        `https://${RESOLVER}:9/dns-query`,
+        '--out',
+        out,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout!.on('data', (d) => (stdout += d));
     const code = await new Promise((res) => child.on('close', res));

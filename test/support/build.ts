@@ -4,6 +4,9 @@
 import { spawnSync } from 'node:child_process';
 
 export default function setup(): void {
-  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { encoding: 'utf8' });
-  if (r.status !== 0) process.stderr.write(`[build] tsc reported problems (dist/ was still emitted):\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    process.stderr.write(`[build] tsc reported problems (dist/ was still emitted):\n${r.stdout}${r.stderr}`);
 }

@@ -15,7 +15,15 @@ export function loopbackCatalogue(stunHost: string, stunPort: number): string {
       network: { neutral_sni: 'neutral.lab', public_ranges: ['127.0.0.0/8'] },
       targets: [
         { id: 'tls', role: 'control', check: 'tls', host: 'neutral.lab', source: 'test' },
-        { id: 'stun', role: 'control', check: 'stun', host: stunHost, ports: [stunPort], answers_binding: true, source: 'test' },
+        {
+          id: 'stun',
+          role: 'control',
+          check: 'stun',
+          host: stunHost,
+          ports: [stunPort],
+          answers_binding: true,
+          source: 'test',
+        },
       ],
     }),
   );
@@ -26,10 +34,25 @@ export function loopbackCatalogue(stunHost: string, stunPort: number): string {
       name: 'WhatsApp',
       targets: [
         { id: 'chat', role: 'chat', check: 'tcp', host: 'e1.whatsapp.net', ports: [5222], source: 'test' },
-        { id: 'relay', role: 'call', check: 'stun', host: stunHost, ports: [stunPort], answers_binding: true, source: 'test' },
+        {
+          id: 'relay',
+          role: 'call',
+          check: 'stun',
+          host: stunHost,
+          ports: [stunPort],
+          answers_binding: true,
+          source: 'test',
+        },
       ],
     }),
   );
-  writeFileSync(join(d, 'viber.json'), JSON.stringify({ service: 'viber', name: 'Viber', targets: [{ id: 'web', role: 'web', check: 'https', url: 'https://www.viber.com/', source: 'test' }] }));
+  writeFileSync(
+    join(d, 'viber.json'),
+    JSON.stringify({
+      service: 'viber',
+      name: 'Viber',
+      targets: [{ id: 'web', role: 'web', check: 'https', url: 'https://www.viber.com/', source: 'test' }],
+    }),
+  );
   return d;
 }

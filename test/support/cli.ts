@@ -27,7 +27,11 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(opts.command ?? process.execPath, opts.command ? args : [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.command ?? process.execPath, opts.command ? args : [CLI, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -10,5 +10,8 @@ export function deepJson(depth: number): string {
  * JSON.stringify itself overflows the stack on such a value.
  */
 export function deepMeasurementLine(m: { test_keys: object }, depth: number): string {
-  return JSON.stringify({ ...m, test_keys: { ...m.test_keys, x_deep: '__DEEP__' } }).replace('"__DEEP__"', deepJson(depth));
+  return JSON.stringify({ ...m, test_keys: { ...m.test_keys, x_deep: '__DEEP__' } }).replace(
+    '"__DEEP__"',
+    deepJson(depth),
+  );
 }

@@ -8,16 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Catalogue, loadCatalogue, selectServices } from '../../catalogue/load.js';
 import { judge } from '../../analysis/index.js';
+import { type Catalogue, loadCatalogue, selectServices } from '../../catalogue/load.js';
 import type { HelperEndpoint } from '../../measure/helper.js';
 import { type RunResult, runMeasurement } from '../../measure/run.js';
 import { trustStore } from '../../net/index.js';
 import type { RunSettings } from '../../session/settings.js';
 import { createLabCa, type LabCa } from '../world/pki.js';
-import { loopbackUnsupported, type Scenario, scenarioById, SCENARIOS } from '../world/scenarios.js';
+import { loopbackUnsupported, SCENARIOS, type Scenario, scenarioById } from '../world/scenarios.js';
 import { LabServers } from '../world/serve.js';
-import { LOOPBACK_DEFAULT_OCTET, type LabWorld, planWorld, probeArgs, writeLabCatalogue } from '../world/world.js';
+import { type LabWorld, LOOPBACK_DEFAULT_OCTET, planWorld, probeArgs, writeLabCatalogue } from '../world/world.js';
 
 export interface LoopbackLabOptions {
   /** Catalogue the world is planned from; default the bundled probes/. */
@@ -114,11 +114,20 @@ export class LoopbackLab {
   }
 
   private resolvers(): RunSettings['resolvers'] {
-    return { local: [this.world.infra.ispResolver.server], controlUdp: [this.world.infra.neutralResolver.server], doh: [this.world.infra.doh.url] };
+    return {
+      local: [this.world.infra.ispResolver.server],
+      controlUdp: [this.world.infra.neutralResolver.server],
+      doh: [this.world.infra.doh.url],
+    };
   }
 
   /** Runs the real measurement in this process against the lab (no results file, no table). */
-  measure(o: { timeoutS: number; deadlineS?: number; signal?: AbortSignal; helpers?: HelperEndpoint[] }): Promise<RunResult> {
+  measure(o: {
+    timeoutS: number;
+    deadlineS?: number;
+    signal?: AbortSignal;
+    helpers?: HelperEndpoint[];
+  }): Promise<RunResult> {
     return runMeasurement({
       catalogue: loadCatalogue(this.targetsDir),
       judge,

@@ -56,7 +56,17 @@
 // and tested without root; lab.ts applies the plan.
 
 import type { CensorAction } from '../world/scenarios.js';
-import { labAddressesOf, callEndpointsOf, callPorts, endpointsOf, hostnamesOf, type LabEndpoint, type LabWorld, labPort, relayAddresses } from '../world/world.js';
+import {
+  callEndpointsOf,
+  callPorts,
+  endpointsOf,
+  hostnamesOf,
+  type LabEndpoint,
+  type LabWorld,
+  labAddressesOf,
+  labPort,
+  relayAddresses,
+} from '../world/world.js';
 import { IF, LAB_NEUTRAL_CALL_PORT, LINK } from './topology.js';
 
 /** The UDP ports of a service's call relays (the ports a test call uses). */
@@ -149,7 +159,21 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   const pre: string[] = []; // raw prerouting (dup)
   const nat: string[] = []; // nat prerouting (redirect)
   const fwd: string[] = []; // filter forward (drop, reject)
-  const plan: CensorPlan = { nft: null, iptables: [], tc: [], resolver: [], servers: [], injector: null, intercept: null, tlsIntercept: null, uplinkDown: false, transitNft: null, cutter: null, reflector: null, summary: [] };
+  const plan: CensorPlan = {
+    nft: null,
+    iptables: [],
+    tc: [],
+    resolver: [],
+    servers: [],
+    injector: null,
+    intercept: null,
+    tlsIntercept: null,
+    uplinkDown: false,
+    transitNft: null,
+    cutter: null,
+    reflector: null,
+    summary: [],
+  };
   const post: string[] = []; // nat postrouting (snat)
   const sets: string[] = [];
   const fromClient = `iifname ${q(IF.routerToClient)}`;
@@ -159,7 +183,9 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
       case 'dns_nxdomain':
       case 'dns_sinkhole':
         plan.resolver.push(a);
-        plan.summary.push(`${a.kind}: the ISP resolver ${world.infra.ispResolver.server} answers ${a.kind === 'dns_nxdomain' ? 'NXDOMAIN' : `the sinkhole ${world.infra.sinkhole}`} for ${namesOf(world, a.service).length} ${a.service} names`);
+        plan.summary.push(
+          `${a.kind}: the ISP resolver ${world.infra.ispResolver.server} answers ${a.kind === 'dns_nxdomain' ? 'NXDOMAIN' : `the sinkhole ${world.infra.sinkhole}`} for ${namesOf(world, a.service).length} ${a.service} names`,
+        );
         break;
       case 'dns_inject': {
         const names = namesOf(world, a.service);
@@ -167,10 +193,23 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         const r = world.infra.ispResolver;
         const n = world.infra.neutralResolver;
         const also = a.neutralUdp ? [{ address: n.address, port: n.port }] : [];
-        plan.injector = { names: [...(plan.injector?.names ?? []), ...names], A, also: [...(plan.injector?.also ?? []), ...also] };
-        for (const to of [r, ...also]) pre.push(`${fromClient} ip daddr ${to.address} udp dport ${to.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`);
+        plan.injector = {
+          names: [...(plan.injector?.names ?? []), ...names],
+          A,
+          also: [...(plan.injector?.also ?? []), ...also],
+        };
+        for (const to of [r, ...also])
+          pre.push(
+            `${fromClient} ip daddr ${to.address} udp dport ${to.port} dup to ${LINK.inj} device ${q(IF.routerToInj)}`,
+          );
         // The genuine answers held back (or dropped, by an in-path box): the resolvers answer late (or never).
-        if (a.genuineAfterMs || a.dropGenuine) plan.resolver.push({ kind: 'dns_delay', service: a.service, ms: a.dropGenuine ? null : a.genuineAfterMs!, resolvers: a.neutralUdp ? ['isp', 'neutral'] : ['isp'] });
+        if (a.genuineAfterMs || a.dropGenuine)
+          plan.resolver.push({
+            kind: 'dns_delay',
+            service: a.service,
+            ms: a.dropGenuine ? null : a.genuineAfterMs!,
+            resolvers: a.neutralUdp ? ['isp', 'neutral'] : ['isp'],
+          });
         const where = a.neutralUdp ? `${r.server} and to the neutral ${n.server}` : r.server;
         plan.summary.push(
           `dns_inject: nftables dup of every query to ${where} to the injector (${LINK.inj}, owning ${[r.address, ...also.map((x) => x.address)].join(', ')}), which forges ${A[0]} for ${names.length} ${a.service} names${a.dropGenuine ? '; the genuine answers are dropped' : a.genuineAfterMs ? `; the genuine answers leave the resolvers ${a.genuineAfterMs} ms late` : ''}`,
@@ -179,121 +218,257 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
       }
       case 'dns_delay':
         plan.resolver.push(a);
-        plan.summary.push(`dns_delay: the ${a.resolvers.join(' and ')} resolver(s) answer ${namesOf(world, a.service).length} ${a.service} names ${a.ms === null ? 'never' : `${a.ms} ms late`}`);
+        plan.summary.push(
+          `dns_delay: the ${a.resolvers.join(' and ')} resolver(s) answer ${namesOf(world, a.service).length} ${a.service} names ${a.ms === null ? 'never' : `${a.ms} ms late`}`,
+        );
         break;
       case 'tls_intercept': {
-        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tls' && (e.host === a.host || e.tlsNames.includes(a.host.toLowerCase())));
+        const eps = endpointsOf(
+          world,
+          a.service,
+          (e) => e.kind === 'tls' && (e.host === a.host || e.tlsNames.includes(a.host.toLowerCase())),
+        );
         if (eps.length === 0) throw new Error(`tls_intercept: no ${a.service} TLS endpoint serves ${a.host}`);
-        if (new Set(eps.map((e) => `${e.address}:${e.port}`)).size > 1) throw new Error(`tls_intercept: ${a.host} is served at more than one address; the interceptor splices other SNIs to one`);
+        if (new Set(eps.map((e) => `${e.address}:${e.port}`)).size > 1)
+          throw new Error(
+            `tls_intercept: ${a.host} is served at more than one address; the interceptor splices other SNIs to one`,
+          );
         if (plan.tlsIntercept) throw new Error('tls_intercept: one intercepted name per scenario');
         const e = eps[0]!;
         nat.push(`${fromClient} ip daddr ${e.address} tcp dport ${e.port} redirect to :${TLS_INTERCEPT_PORT}`);
         plan.tlsIntercept = { host: a.host, upstream: { address: e.address, port: e.port } };
-        plan.summary.push(`tls_intercept: nftables redirects ${e.address}:${e.port} to an interceptor in the router that presents an untrusted CA's certificate for SNI ${a.host} and splices every other SNI to the server`);
+        plan.summary.push(
+          `tls_intercept: nftables redirects ${e.address}:${e.port} to an interceptor in the router that presents an untrusted CA's certificate for SNI ${a.host} and splices every other SNI to the server`,
+        );
         break;
       }
       case 'tcp_reset_on_data': {
         const ports = new Set(a.ports.map(port));
         const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' && ports.has(e.port));
-        if (eps.length === 0) throw new Error(`tcp_reset_on_data: ${a.service} has no plain TCP endpoint on ${[...ports].join(', ')}`);
+        if (eps.length === 0)
+          throw new Error(`tcp_reset_on_data: ${a.service} has no plain TCP endpoint on ${[...ports].join(', ')}`);
         const pairs = eps.map((e) => [e.address, e.port] as [string, number]);
         const hex = preambleOf(world, eps);
-        const match = hex ? `@ih,0,${hex.length * 4} 0x${hex}` : 'tcp flags & (syn | fin | rst) == 0 tcp flags & psh == psh';
+        const match = hex
+          ? `@ih,0,${hex.length * 4} 0x${hex}`
+          : 'tcp flags & (syn | fin | rst) == 0 tcp flags & psh == psh';
         fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(pairs)} ${match} reject with tcp reset`);
-        plan.summary.push(`tcp_reset_on_data: nftables resets ${eps.length} ${a.service} TCP endpoints when the first data segment ${hex ? `starts with 0x${hex} (the protocol preamble)` : 'arrives'}`);
+        plan.summary.push(
+          `tcp_reset_on_data: nftables resets ${eps.length} ${a.service} TCP endpoints when the first data segment ${hex ? `starts with 0x${hex} (the protocol preamble)` : 'arrives'}`,
+        );
         break;
       }
       case 'tcp_syn_reset':
       case 'icmp_prohibited': {
         const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' || e.kind === 'tls');
         const how = a.kind === 'tcp_syn_reset' ? 'reject with tcp reset' : 'reject with icmp type admin-prohibited';
-        fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn ${how}`);
-        plan.summary.push(`${a.kind}: nftables answers the SYNs to ${eps.length} ${a.service} TCP/TLS endpoints with ${a.kind === 'tcp_syn_reset' ? 'a TCP reset' : 'ICMP administratively prohibited'}`);
+        fwd.push(
+          `${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn ${how}`,
+        );
+        plan.summary.push(
+          `${a.kind}: nftables answers the SYNs to ${eps.length} ${a.service} TCP/TLS endpoints with ${a.kind === 'tcp_syn_reset' ? 'a TCP reset' : 'ICMP administratively prohibited'}`,
+        );
         break;
       }
       case 'call_loss': {
         const ports = callPortsOf(world, a.service);
-        fwd.push(`${fromClient} ip daddr ${LINK.out} udp dport { ${ports.join(', ')} } numgen random mod 100 < ${a.percent} counter drop`);
-        plan.summary.push(`call_loss: nftables drops ${a.percent} % of the UDP to the helper (${LINK.out}) on ${a.service}'s call port(s) ${ports.join(', ')}, at random`);
+        fwd.push(
+          `${fromClient} ip daddr ${LINK.out} udp dport { ${ports.join(', ')} } numgen random mod 100 < ${a.percent} counter drop`,
+        );
+        plan.summary.push(
+          `call_loss: nftables drops ${a.percent} % of the UDP to the helper (${LINK.out}) on ${a.service}'s call port(s) ${ports.join(', ')}, at random`,
+        );
         break;
       }
       case 'call_shape': {
         const ports = callPortsOf(world, a.service);
         const rate = `${a.kbit}kbit`;
-        for (const [dev, dir, portDir] of [[IF.routerToTransit, 'dst', 'dport'], [IF.routerToClient, 'src', 'sport']] as const) {
+        for (const [dev, dir, portDir] of [
+          [IF.routerToTransit, 'dst', 'dport'],
+          [IF.routerToClient, 'src', 'sport'],
+        ] as const) {
           plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
           plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
-          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', rate, 'ceil', rate, 'burst', '1600', 'cburst', '1600']);
-          for (const p of ports) plan.tc.push(['filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, `${LINK.out}/32`, 'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', portDir, String(p), '0xffff', 'flowid', '1:10']);
+          plan.tc.push([
+            'class',
+            'add',
+            'dev',
+            dev,
+            'parent',
+            '1:',
+            'classid',
+            '1:10',
+            'htb',
+            'rate',
+            rate,
+            'ceil',
+            rate,
+            'burst',
+            '1600',
+            'cburst',
+            '1600',
+          ]);
+          for (const p of ports)
+            plan.tc.push([
+              'filter',
+              'add',
+              'dev',
+              dev,
+              'parent',
+              '1:',
+              'protocol',
+              'ip',
+              'prio',
+              '1',
+              'u32',
+              'match',
+              'ip',
+              dir,
+              `${LINK.out}/32`,
+              'match',
+              'ip',
+              'protocol',
+              '17',
+              '0xff',
+              'match',
+              'ip',
+              portDir,
+              String(p),
+              '0xffff',
+              'flowid',
+              '1:10',
+            ]);
         }
-        plan.summary.push(`call_shape: tc htb shapes UDP to and from the helper on ${a.service}'s call port(s) ${ports.join(', ')} to ${rate} each way`);
+        plan.summary.push(
+          `call_shape: tc htb shapes UDP to and from the helper on ${a.service}'s call port(s) ${ports.join(', ')} to ${rate} each way`,
+        );
         break;
       }
       case 'call_cut':
         sets.push('  set call_cut {', '    type ipv4_addr; flags timeout;', '  }');
         fwd.push(`${fromClient} ip daddr @call_cut meta l4proto udp drop`);
         plan.cutter = { set: 'call_cut', address: LINK.out, everyS: a.everyS, cutS: a.cutS };
-        plan.summary.push(`call_cut: UDP to the helper (${LINK.out}) dropped for ${a.cutS} s every ${a.everyS} s (a timeout set filled by the cut controller)`);
+        plan.summary.push(
+          `call_cut: UDP to the helper (${LINK.out}) dropped for ${a.cutS} s every ${a.everyS} s (a timeout set filled by the cut controller)`,
+        );
         break;
       case 'call_jitter': {
         // Every call port of the world and the neutral one: no comparison of the test call is favoured.
         const ports = [...callPorts(world), LAB_NEUTRAL_CALL_PORT];
         const pairs = ports.map((p) => [REFLECTOR_PORT_BASE + ports.indexOf(p), p] as [number, number]);
-        for (const [local, p] of pairs) nat.push(`${fromClient} ip daddr ${LINK.out} udp dport ${p} redirect to :${local}`);
-        post.push(`oifname ${q(IF.routerToTransit)} ip saddr ${LINK.router_transit} ip daddr ${LINK.out} meta l4proto udp snat to ${LINK.client}`);
+        for (const [local, p] of pairs)
+          nat.push(`${fromClient} ip daddr ${LINK.out} udp dport ${p} redirect to :${local}`);
+        post.push(
+          `oifname ${q(IF.routerToTransit)} ip saddr ${LINK.router_transit} ip daddr ${LINK.out} meta l4proto udp snat to ${LINK.client}`,
+        );
         plan.reflector = { ports: pairs, maxDelayMs: a.maxDelayMs };
-        plan.summary.push(`call_jitter: UDP between the client and the helper on ${ports.join(', ')} goes through a delaying reflector in the router (0-${a.maxDelayMs} ms each way, uniformly)`);
+        plan.summary.push(
+          `call_jitter: UDP between the client and the helper on ${ports.join(', ')} goes through a delaying reflector in the router (0-${a.maxDelayMs} ms each way, uniformly)`,
+        );
         break;
       }
       case 'call_signature_drop':
-        fwd.push(`${fromClient} ip daddr ${LINK.out} udp length >= 28 @th,64,16 0x0016 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`);
-        plan.summary.push(`call_signature_drop: nftables drops UDP to the helper whose payload starts like the test call's signature (TURN Send indication 0x0016, magic cookie), on every port`);
+        fwd.push(
+          `${fromClient} ip daddr ${LINK.out} udp length >= 28 @th,64,16 0x0016 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`,
+        );
+        plan.summary.push(
+          `call_signature_drop: nftables drops UDP to the helper whose payload starts like the test call's signature (TURN Send indication 0x0016, magic cookie), on every port`,
+        );
         break;
       case 'tcp_blackhole': {
         const eps = endpointsOf(world, a.service, (e) => e.kind === 'tcp' || e.kind === 'tls');
-        fwd.push(`${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn drop`);
+        fwd.push(
+          `${fromClient} ip daddr . tcp dport ${concatSet(eps.map((e) => [e.address, e.port]))} tcp flags & (syn | ack) == syn drop`,
+        );
         plan.summary.push(`tcp_blackhole: nftables drops the SYNs to ${eps.length} ${a.service} TCP/TLS endpoints`);
         break;
       }
       case 'sni_reset': {
         const names = namesOf(world, a.service);
         for (const n of names) {
-          plan.iptables.push(['-A', 'FORWARD', '-i', IF.routerToClient, '-p', 'tcp', '-m', 'string', '--algo', 'bm', '--hex-string', sniHexPattern(n), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+          plan.iptables.push([
+            '-A',
+            'FORWARD',
+            '-i',
+            IF.routerToClient,
+            '-p',
+            'tcp',
+            '-m',
+            'string',
+            '--algo',
+            'bm',
+            '--hex-string',
+            sniHexPattern(n),
+            '-j',
+            'REJECT',
+            '--reject-with',
+            'tcp-reset',
+          ]);
         }
-        plan.summary.push(`sni_reset: iptables-nft string match on the ClientHello server_name of ${names.length} ${a.service} names, answered with a TCP RST`);
+        plan.summary.push(
+          `sni_reset: iptables-nft string match on the ClientHello server_name of ${names.length} ${a.service} names, answered with a TCP RST`,
+        );
         break;
       }
       case 'ws_reset': {
-        const eps = endpointsOf(world, a.service, (e) => e.kind === 'tls' && e.webSockets.some((w) => w.host === a.host && w.path === a.path));
+        const eps = endpointsOf(
+          world,
+          a.service,
+          (e) => e.kind === 'tls' && e.webSockets.some((w) => w.host === a.host && w.path === a.path),
+        );
         if (eps.length === 0) throw new Error(`ws_reset: no ${a.service} endpoint serves wss://${a.host}${a.path}`);
         const upstreams: Record<string, string> = { ...(plan.intercept?.upstreams ?? {}) };
         for (const e of eps) upstreams[a.host] = e.address;
         plan.intercept = { upstreams, upstreamPort: eps[0]!.port, paths: [...(plan.intercept?.paths ?? []), a.path] };
-        for (const e of eps) nat.push(`${fromClient} ip daddr ${e.address} tcp dport ${e.port} redirect to :${PROXY_PORT}`);
-        plan.summary.push(`ws_reset: nftables redirects ${a.host}:${eps[0]!.port} (${eps.map((e) => e.address).join(', ')}) to the intercepting proxy in the router (censor CA), which resets Upgrade requests and forwards the rest`);
+        for (const e of eps)
+          nat.push(`${fromClient} ip daddr ${e.address} tcp dport ${e.port} redirect to :${PROXY_PORT}`);
+        plan.summary.push(
+          `ws_reset: nftables redirects ${a.host}:${eps[0]!.port} (${eps.map((e) => e.address).join(', ')}) to the intercepting proxy in the router (censor CA), which resets Upgrade requests and forwards the rest`,
+        );
         break;
       }
       case 'udp_drop': {
         const eps = a.services.flatMap((s) => callEndpointsOf(world, s));
         if (eps.length === 0) throw new Error(`udp_drop: no call relay for ${a.services.join(', ')}`);
         fwd.push(`${fromClient} ip daddr . udp dport ${concatSet(eps.map((e) => [e.address, e.port]))} drop`);
-        plan.summary.push(`udp_drop: nftables drops UDP to ${eps.length} call relay endpoints of ${a.services.join(', ')}`);
+        plan.summary.push(
+          `udp_drop: nftables drops UDP to ${eps.length} call relay endpoints of ${a.services.join(', ')}`,
+        );
         break;
       }
       case 'relay_udp_drop': {
         const relays = relayAddresses(world);
         if (relays.length === 0) throw new Error('relay_udp_drop: the world has no call relay');
         fwd.push(`${fromClient} ip daddr { ${relays.join(', ')} } meta l4proto udp drop`);
-        plan.summary.push(`relay_udp_drop: nftables drops every UDP datagram to the ${relays.length} call relay addresses (any port); TCP to them passes`);
+        plan.summary.push(
+          `relay_udp_drop: nftables drops every UDP datagram to the ${relays.length} call relay addresses (any port); TCP to them passes`,
+        );
         break;
       }
       case 'stun_marks_drop':
-        plan.iptables.push(['-A', 'FORWARD', '-p', 'udp', '-m', 'string', '--algo', 'bm', '--string', a.text, '-j', 'DROP']);
-        plan.summary.push(`stun_marks_drop: iptables-nft string match drops UDP datagrams carrying "${a.text}", either way; other STUN passes`);
+        plan.iptables.push([
+          '-A',
+          'FORWARD',
+          '-p',
+          'udp',
+          '-m',
+          'string',
+          '--algo',
+          'bm',
+          '--string',
+          a.text,
+          '-j',
+          'DROP',
+        ]);
+        plan.summary.push(
+          `stun_marks_drop: iptables-nft string match drops UDP datagrams carrying "${a.text}", either way; other STUN passes`,
+        );
         break;
       case 'relay_network_down':
         plan.transitNft = `table ip ${OUTAGE_TABLE} {\n  chain forward_outage {\n    type filter hook forward priority filter; policy accept;\n    ip daddr ${world.relayPrefix} reject with icmp type host-unreachable\n  }\n}\n`;
-        plan.summary.push(`relay_network_down: the transit router cannot reach the relays' network (${world.relayPrefix}) and answers ICMP host unreachable for it; no rule in the ISP`);
+        plan.summary.push(
+          `relay_network_down: the transit router cannot reach the relays' network (${world.relayPrefix}) and answers ICMP host unreachable for it; no rule in the ISP`,
+        );
         break;
       case 'stun_port_drop':
         fwd.push(`${fromClient} udp dport ${port(a.port)} drop`);
@@ -301,15 +476,21 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         break;
       case 'stun_signature_drop':
         fwd.push(`${fromClient} udp length >= 28 @th,96,32 0x${STUN_MAGIC_COOKIE.toString(16)} drop`);
-        plan.summary.push(`stun_signature_drop: nftables drops UDP whose payload carries the STUN magic cookie 0x${STUN_MAGIC_COOKIE.toString(16)} at offset 4, on every port`);
+        plan.summary.push(
+          `stun_signature_drop: nftables drops UDP whose payload carries the STUN magic cookie 0x${STUN_MAGIC_COOKIE.toString(16)} at offset 4, on every port`,
+        );
         break;
       case 'outage':
         plan.servers.push(a);
-        plan.summary.push(`outage: ${a.service}'s servers on the net side are taken down (nothing listens); no rule in the middlebox`);
+        plan.summary.push(
+          `outage: ${a.service}'s servers on the net side are taken down (nothing listens); no rule in the middlebox`,
+        );
         break;
       case 'tls_quirk':
         plan.servers.push(a);
-        plan.summary.push(`tls_quirk: ${a.service}'s TLS servers on the net side ${a.quirk === 'legacy_versions' ? 'speak only TLS 1.0/1.1' : a.quirk === 'client_cert' ? 'require a client certificate' : 'send a 1 MB certificate chain'}; no rule in the middlebox`);
+        plan.summary.push(
+          `tls_quirk: ${a.service}'s TLS servers on the net side ${a.quirk === 'legacy_versions' ? 'speak only TLS 1.0/1.1' : a.quirk === 'client_cert' ? 'require a client certificate' : 'send a 1 MB certificate chain'}; no rule in the middlebox`,
+        );
         break;
       case 'uplink_down':
         plan.uplinkDown = true;
@@ -319,16 +500,57 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         const addrs = labAddressesOf(world, a.service);
         const rate = `${a.kbit}kbit`;
         // Downstream (towards the client) on the client-facing interface, upstream on the net-facing one.
-        for (const [dev, dir] of [[IF.routerToClient, 'src'], [IF.routerToTransit, 'dst']] as const) {
+        for (const [dev, dir] of [
+          [IF.routerToClient, 'src'],
+          [IF.routerToTransit, 'dst'],
+        ] as const) {
           plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
           plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
           addrs.forEach((addr, i) => {
             const cls = `1:${(0x10 + i).toString(16)}`;
-            plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', cls, 'htb', 'rate', rate, 'ceil', rate, 'burst', '1600', 'cburst', '1600']);
-            plan.tc.push(['filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, `${addr}/32`, 'flowid', cls]);
+            plan.tc.push([
+              'class',
+              'add',
+              'dev',
+              dev,
+              'parent',
+              '1:',
+              'classid',
+              cls,
+              'htb',
+              'rate',
+              rate,
+              'ceil',
+              rate,
+              'burst',
+              '1600',
+              'cburst',
+              '1600',
+            ]);
+            plan.tc.push([
+              'filter',
+              'add',
+              'dev',
+              dev,
+              'parent',
+              '1:',
+              'protocol',
+              'ip',
+              'prio',
+              '1',
+              'u32',
+              'match',
+              'ip',
+              dir,
+              `${addr}/32`,
+              'flowid',
+              cls,
+            ]);
           });
         }
-        plan.summary.push(`throttle: tc htb shapes each of ${addrs.length} ${a.service} addresses to ${rate} in both directions (one token bucket per address)`);
+        plan.summary.push(
+          `throttle: tc htb shapes each of ${addrs.length} ${a.service} addresses to ${rate} in both directions (one token bucket per address)`,
+        );
         break;
       }
       default:
@@ -338,10 +560,34 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
 
   if (pre.length || nat.length || fwd.length || post.length) {
     const lines = [`table ip ${CENSOR_TABLE} {`, ...sets];
-    if (pre.length) lines.push('  chain prerouting_raw {', '    type filter hook prerouting priority raw; policy accept;', ...pre.map((r) => `    ${r}`), '  }');
-    if (nat.length) lines.push('  chain prerouting_nat {', '    type nat hook prerouting priority dstnat; policy accept;', ...nat.map((r) => `    ${r}`), '  }');
-    if (post.length) lines.push('  chain postrouting_nat {', '    type nat hook postrouting priority srcnat; policy accept;', ...post.map((r) => `    ${r}`), '  }');
-    if (fwd.length) lines.push('  chain forward_censor {', '    type filter hook forward priority filter; policy accept;', ...fwd.map((r) => `    ${r}`), '  }');
+    if (pre.length)
+      lines.push(
+        '  chain prerouting_raw {',
+        '    type filter hook prerouting priority raw; policy accept;',
+        ...pre.map((r) => `    ${r}`),
+        '  }',
+      );
+    if (nat.length)
+      lines.push(
+        '  chain prerouting_nat {',
+        '    type nat hook prerouting priority dstnat; policy accept;',
+        ...nat.map((r) => `    ${r}`),
+        '  }',
+      );
+    if (post.length)
+      lines.push(
+        '  chain postrouting_nat {',
+        '    type nat hook postrouting priority srcnat; policy accept;',
+        ...post.map((r) => `    ${r}`),
+        '  }',
+      );
+    if (fwd.length)
+      lines.push(
+        '  chain forward_censor {',
+        '    type filter hook forward priority filter; policy accept;',
+        ...fwd.map((r) => `    ${r}`),
+        '  }',
+      );
     lines.push('}');
     plan.nft = `${lines.join('\n')}\n`;
   }

@@ -17,7 +17,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALL_SCENARIOS as SCENARIOS, compareWithScenario, type Scenario, scenarioById } from '../world/scenarios.js';
+import { compareWithScenario, ALL_SCENARIOS as SCENARIOS, type Scenario, scenarioById } from '../world/scenarios.js';
 import { DEFAULT_STATE_ROOT, downAll, missingRequirements, NetnsLab } from './lab.js';
 import { multiReplyQueries, runScenario, scenarioArgs, timeoutFor, verdictLines } from './scenario-run.js';
 import { LAB_NETWORKS, LINK, leftoverNamespaces, pidsIn } from './topology.js';
@@ -26,7 +26,9 @@ const say = (s = '') => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
 function usage(): never {
-  err('usage: lab up [--id ID] | apply <scenario> [--id ID] | clear [--id ID] | probe [--id ID] [--timeout S] | status | down | run <scenario...|all> [--timeout S] | scenarios');
+  err(
+    'usage: lab up [--id ID] | apply <scenario> [--id ID] | clear [--id ID] | probe [--id ID] [--timeout S] | status | down | run <scenario...|all> [--timeout S] | scenarios',
+  );
   process.exit(2);
 }
 
@@ -42,14 +44,29 @@ function describe(lab: NetnsLab): void {
   const w = lab.world;
   const n = lab.names.ns;
   say(`lab ${lab.state.id}`);
-  say(`  namespaces: client ${n.client}, middlebox ${n.router}, servers ${n.net}, DNS injector ${n.inj}, outside vantage ${n.out}`);
-  say(`  links: client ${LINK.client} <-> ${LINK.router_client} router (ISP, AS${LAB_NETWORKS.isp.asn}) ${LINK.router_transit} <-> ${LINK.transit} transit (AS${LAB_NETWORKS.transit.asn}) <-> servers (AS${LAB_NETWORKS.hosting.asn}), the relays' router (AS${LAB_NETWORKS.relay.asn}) and the outside vantage ${LINK.out} (AS${LAB_NETWORKS.outside.asn}); router ${LINK.router_inj} <-> ${LINK.inj} injector`);
+  say(
+    `  namespaces: client ${n.client}, middlebox ${n.router}, servers ${n.net}, DNS injector ${n.inj}, outside vantage ${n.out}`,
+  );
+  say(
+    `  links: client ${LINK.client} <-> ${LINK.router_client} router (ISP, AS${LAB_NETWORKS.isp.asn}) ${LINK.router_transit} <-> ${LINK.transit} transit (AS${LAB_NETWORKS.transit.asn}) <-> servers (AS${LAB_NETWORKS.hosting.asn}), the relays' router (AS${LAB_NETWORKS.relay.asn}) and the outside vantage ${LINK.out} (AS${LAB_NETWORKS.outside.asn}); router ${LINK.router_inj} <-> ${LINK.inj} injector`,
+  );
   say(`  relays: ${w.relayPrefix} behind the relays' router`);
-  say(`  helper (outside the censor): ${lab.state.helperUrls.honest} (token ${lab.state.helperTokenFile}; misbehaving ones: ${Object.entries(lab.state.helperUrls).filter(([k]) => k !== 'honest').map(([k, u]) => `${k} ${u}`).join(', ')})`);
+  say(
+    `  helper (outside the censor): ${lab.state.helperUrls.honest} (token ${lab.state.helperTokenFile}; misbehaving ones: ${Object.entries(
+      lab.state.helperUrls,
+    )
+      .filter(([k]) => k !== 'honest')
+      .map(([k, u]) => `${k} ${u}`)
+      .join(', ')})`,
+  );
   say(`  hosts: ${w.prefix} on the net side (${w.hosts.length} names, ${w.standIns.length} stand-ins for IP literals)`);
-  say(`  ISP resolver ${w.infra.ispResolver.server} (the client's resolv.conf), neutral resolver ${w.infra.neutralResolver.server}, DoH ${w.infra.doh.url}`);
+  say(
+    `  ISP resolver ${w.infra.ispResolver.server} (the client's resolv.conf), neutral resolver ${w.infra.neutralResolver.server}, DoH ${w.infra.doh.url}`,
+  );
   say(`  sinkhole ${w.infra.sinkhole}, block page ${w.infra.blockpage.address}`);
-  say(`  state: ${lab.state.dir} (lab CA ${lab.state.caFile}, censor CA ${lab.state.censorCaFile}, catalogue ${lab.state.targetsDir})`);
+  say(
+    `  state: ${lab.state.dir} (lab CA ${lab.state.caFile}, censor CA ${lab.state.censorCaFile}, catalogue ${lab.state.targetsDir})`,
+  );
   say(`  scenario: ${lab.state.scenario ?? 'none (clean network)'}`);
   say('  run the probe by hand inside the client namespace:');
   say(`    ${lab.probeCommand({ timeoutS: 2, out: join(lab.state.dir, 'results') }).join(' ')}`);
@@ -68,7 +85,8 @@ async function main(): Promise<number> {
   const [cmd, ...rest] = positionals;
   const stateRoot = values['state-root'] ?? DEFAULT_STATE_ROOT;
   const timeoutS = values.timeout ? Number(values.timeout) : undefined;
-  if (timeoutS !== undefined && !(timeoutS > 0)) throw new Error(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+  if (timeoutS !== undefined && !(timeoutS > 0))
+    throw new Error(`--timeout must be a positive number of seconds, got ${values.timeout}`);
 
   switch (cmd) {
     case 'scenarios':
@@ -77,7 +95,12 @@ async function main(): Promise<number> {
     case 'up': {
       const missing = missingRequirements();
       if (missing.length) throw new Error(`the namespace lab needs ${missing.join(', ')}`);
-      const lab = await NetnsLab.up({ ...(values.id ? { id: values.id } : {}), stateRoot, cleanupOnExit: false, log: say });
+      const lab = await NetnsLab.up({
+        ...(values.id ? { id: values.id } : {}),
+        stateRoot,
+        cleanupOnExit: false,
+        log: say,
+      });
       describe(lab);
       say(`  remove it with: npm run lab -- down`);
       return 0;
@@ -87,7 +110,9 @@ async function main(): Promise<number> {
       if (!s) usage();
       const lab = pickLab(values.id, stateRoot);
       await lab.apply(s);
-      say(`scenario ${s} applied to ${lab.state.id}; run \`npm run lab -- probe\` to measure, \`npm run lab -- clear\` to remove it`);
+      say(
+        `scenario ${s} applied to ${lab.state.id}; run \`npm run lab -- probe\` to measure, \`npm run lab -- clear\` to remove it`,
+      );
       return 0;
     }
     case 'clear': {
@@ -106,7 +131,11 @@ async function main(): Promise<number> {
       say(`probe exited ${probe.code} after ${(probe.ms / 1000).toFixed(1)} s; evidence in ${out}`);
       if (scenario && probe.controls) {
         const diffs = compareWithScenario(scenario, probe.verdicts, probe.controls);
-        say(diffs.length ? `scenario ${scenario.id}: ${diffs.length} difference(s) from the expected verdicts:\n  ${diffs.join('\n  ')}` : `scenario ${scenario.id}: verdicts exactly as expected`);
+        say(
+          diffs.length
+            ? `scenario ${scenario.id}: ${diffs.length} difference(s) from the expected verdicts:\n  ${diffs.join('\n  ')}`
+            : `scenario ${scenario.id}: verdicts exactly as expected`,
+        );
         return diffs.length ? 1 : 0;
       }
       return probe.code ?? 1;
@@ -118,10 +147,12 @@ async function main(): Promise<number> {
       for (const id of ids) {
         const lab = NetnsLab.attach(id, { stateRoot });
         describe(lab);
-        for (const ns of Object.values(lab.names.ns)) say(`  ${ns}: ${nss.includes(ns) ? `${pidsIn(ns).length} process(es)` : 'MISSING'}`);
+        for (const ns of Object.values(lab.names.ns))
+          say(`  ${ns}: ${nss.includes(ns) ? `${pidsIn(ns).length} process(es)` : 'MISSING'}`);
       }
       const orphans = nss.filter((ns) => !ids.some((id) => ns.startsWith(`${id}-`)));
-      if (orphans.length) say(`leftover namespaces without a state directory (remove with \`down\`): ${orphans.join(', ')}`);
+      if (orphans.length)
+        say(`leftover namespaces without a state directory (remove with \`down\`): ${orphans.join(', ')}`);
       return 0;
     }
     case 'down': {
@@ -137,30 +168,48 @@ async function main(): Promise<number> {
     }
     case 'run': {
       if (rest.length === 0) usage();
-      const list: Scenario[] = rest.includes('all') ? SCENARIOS : rest.map((id) => scenarioById(id) ?? (() => { throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`); })());
+      const list: Scenario[] = rest.includes('all')
+        ? SCENARIOS
+        : rest.map(
+            (id) =>
+              scenarioById(id) ??
+              (() => {
+                throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+              })(),
+          );
       const lab = await NetnsLab.up({ stateRoot, log: () => {} });
       say(`lab ${lab.state.id} up in ${(lab.startupMs / 1000).toFixed(2)} s`);
       let failed = 0;
       const t0 = Date.now();
       try {
         for (const s of list) {
-          const o = await runScenario(lab, s, { ...(timeoutS ? { timeoutS } : {}), out: mkdtempSync(join(tmpdir(), `vplab-${s.id}-`)) });
+          const o = await runScenario(lab, s, {
+            ...(timeoutS ? { timeoutS } : {}),
+            out: mkdtempSync(join(tmpdir(), `vplab-${s.id}-`)),
+          });
           const ok = o.diffs.length === 0 && (!s.noCensorship || o.claims.length === 0);
           if (!ok) failed++;
-          say(`\n[${ok ? 'PASS' : 'FAIL'}] scenario ${s.id}: ${s.title} (${(o.ms / 1000).toFixed(1)} s, probe ${(o.probe.ms / 1000).toFixed(1)} s, timeout ${o.timeoutS} s)`);
+          say(
+            `\n[${ok ? 'PASS' : 'FAIL'}] scenario ${s.id}: ${s.title} (${(o.ms / 1000).toFixed(1)} s, probe ${(o.probe.ms / 1000).toFixed(1)} s, timeout ${o.timeoutS} s)`,
+          );
           for (const l of o.plan.summary) say(`  censor: ${l}`);
           for (const l of verdictLines(o.probe)) say(`  ${l}`);
           if (s.actions.some((a) => a.kind === 'dns_inject')) {
             const mq = multiReplyQueries(o.probe, 'whatsapp');
-            say(`  injection: ${mq.length} UDP queries saw two replies; forged reply first in ${mq.filter((m) => m.first.includes(lab.world.infra.blockpage.address)).length}`);
+            say(
+              `  injection: ${mq.length} UDP queries saw two replies; forged reply first in ${mq.filter((m) => m.first.includes(lab.world.infra.blockpage.address)).length}`,
+            );
           }
-          if (s.noCensorship) say(`  false positives: ${o.claims.length}${o.claims.length ? `: ${o.claims.join('; ')}` : ''}`);
+          if (s.noCensorship)
+            say(`  false positives: ${o.claims.length}${o.claims.length ? `: ${o.claims.join('; ')}` : ''}`);
           for (const d of o.diffs) say(`  DIFF ${d}`);
         }
       } finally {
         lab.destroy();
       }
-      say(`\n${list.length - failed} of ${list.length} scenarios passed in ${((Date.now() - t0) / 1000).toFixed(1)} s (lab start-up ${(lab.startupMs / 1000).toFixed(2)} s)`);
+      say(
+        `\n${list.length - failed} of ${list.length} scenarios passed in ${((Date.now() - t0) / 1000).toFixed(1)} s (lab start-up ${(lab.startupMs / 1000).toFixed(2)} s)`,
+      );
       return failed ? 1 : 0;
     }
     default:

@@ -19,8 +19,22 @@ export function coturnRealm(e: LabEndpoint): string | undefined {
   let realm: string | undefined;
   for (const x of e.exchanges) {
     const a = x.answer;
-    if (x.request === BINDING && a && (a.class ?? 'success') === 'success' && a.message_type === undefined && (a.attributes ?? []).every((n) => n === 'XOR-MAPPED-ADDRESS')) continue;
-    if (x.request === ALLOCATE && a && a.class === 'error' && a.error_code === 401 && a.realm && (a.attributes ?? []).every((n) => n === 'REALM' || n === 'NONCE')) {
+    if (
+      x.request === BINDING &&
+      a &&
+      (a.class ?? 'success') === 'success' &&
+      a.message_type === undefined &&
+      (a.attributes ?? []).every((n) => n === 'XOR-MAPPED-ADDRESS')
+    )
+      continue;
+    if (
+      x.request === ALLOCATE &&
+      a &&
+      a.class === 'error' &&
+      a.error_code === 401 &&
+      a.realm &&
+      (a.attributes ?? []).every((n) => n === 'REALM' || n === 'NONCE')
+    ) {
       realm = a.realm;
       continue;
     }
@@ -33,7 +47,10 @@ export function coturnRealm(e: LabEndpoint): string | undefined {
 
 /** The world with every endpoint coturn can play marked as coturn's (the lab's servers then leave it alone). */
 export function assignCoturn(world: LabWorld): LabWorld {
-  return { ...world, endpoints: world.endpoints.map((e) => (coturnRealm(e) ? { ...e, player: 'coturn' as const } : e)) };
+  return {
+    ...world,
+    endpoints: world.endpoints.map((e) => (coturnRealm(e) ? { ...e, player: 'coturn' as const } : e)),
+  };
 }
 
 /** A coturn configuration for one endpoint; `index` keeps the relayed port ranges of several instances apart. */

@@ -20,24 +20,35 @@ interface CutConfig {
 function main(): void {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as CutConfig;
   if (!cfg.table || !cfg.set || !cfg.address || !(cfg.everyS > cfg.cutS) || !(cfg.cutS > 0)) {
-    process.stderr.write('usage: cut-controller.js \'{"table":...,"set":...,"address":...,"everyS":N,"cutS":M}\' with everyS > cutS > 0\n');
+    process.stderr.write(
+      'usage: cut-controller.js \'{"table":...,"set":...,"address":...,"everyS":N,"cutS":M}\' with everyS > cutS > 0\n',
+    );
     process.exit(2);
   }
   let n = 0;
   const cut = () => {
     const at = Date.now();
-    execFile('nft', ['add', 'element', 'ip', cfg.table, cfg.set, `{ ${cfg.address} timeout ${Math.round(cfg.cutS * 1000)}ms }`], (err) => {
-      if (err) process.stderr.write(`cut-controller: ${err.message}\n`);
-      else process.stdout.write(`${JSON.stringify({ cut: ++n, at_ms: at, duration_s: cfg.cutS })}\n`);
-    });
+    execFile(
+      'nft',
+      ['add', 'element', 'ip', cfg.table, cfg.set, `{ ${cfg.address} timeout ${Math.round(cfg.cutS * 1000)}ms }`],
+      (err) => {
+        if (err) process.stderr.write(`cut-controller: ${err.message}\n`);
+        else process.stdout.write(`${JSON.stringify({ cut: ++n, at_ms: at, duration_s: cfg.cutS })}\n`);
+      },
+    );
   };
   // The first cut half a period in, then one every period.
-  const first = setTimeout(() => {
-    cut();
-    timer = setInterval(cut, cfg.everyS * 1000);
-  }, (cfg.everyS * 1000) / 2);
+  const first = setTimeout(
+    () => {
+      cut();
+      timer = setInterval(cut, cfg.everyS * 1000);
+    },
+    (cfg.everyS * 1000) / 2,
+  );
   let timer: NodeJS.Timeout | undefined;
-  process.stdout.write(`${JSON.stringify({ ready: true, role: 'cut-controller', every_s: cfg.everyS, cut_s: cfg.cutS, started_ms: Date.now() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, role: 'cut-controller', every_s: cfg.everyS, cut_s: cfg.cutS, started_ms: Date.now() })}\n`,
+  );
   const stop = () => {
     clearTimeout(first);
     clearInterval(timer);

@@ -70,19 +70,30 @@ function main(): void {
         up = dgram.createSocket('udp4');
         upstream.set(client, up);
         sockets.push(up);
-        up.on('message', (reply) => hold(() => down.send(reply, rinfo.port, rinfo.address), (us) => note(client, helperPort, 'down', us)));
+        up.on('message', (reply) =>
+          hold(
+            () => down.send(reply, rinfo.port, rinfo.address),
+            (us) => note(client, helperPort, 'down', us),
+          ),
+        );
         up.on('error', () => {});
       }
       const u = up;
-      hold(() => u.send(msg, helperPort, cfg.helper), (us) => note(client, helperPort, 'up', us));
+      hold(
+        () => u.send(msg, helperPort, cfg.helper),
+        (us) => note(client, helperPort, 'up', us),
+      );
     });
     down.on('error', (e) => process.stderr.write(`delay-reflector: ${e.message}\n`));
     down.bind(local, '0.0.0.0', () => {
-      if (++bound === cfg.ports.length) process.stdout.write(`${JSON.stringify({ ready: true, role: 'delay-reflector', ports: cfg.ports, max_delay_ms: cfg.maxDelayMs })}\n`);
+      if (++bound === cfg.ports.length)
+        process.stdout.write(
+          `${JSON.stringify({ ready: true, role: 'delay-reflector', ports: cfg.ports, max_delay_ms: cfg.maxDelayMs })}\n`,
+        );
     });
   }
   const stop = () => {
-    writeFileSync(cfg.log, [...applied.values()].map((a) => JSON.stringify(a)).join('\n') + '\n');
+    writeFileSync(cfg.log, `${[...applied.values()].map((a) => JSON.stringify(a)).join('\n')}\n`);
     for (const s of sockets) s.close();
     process.exit(0);
   };

@@ -23,12 +23,20 @@ export interface ExecResult {
 export function run(argv: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   const [cmd, ...args] = argv;
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd!, args, { timeout: o.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : null;
-        reject(new CommandError(argv, code, String(stderr) || err.message, String(stdout)));
-      } else resolve({ stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      cmd!,
+      args,
+      { timeout: o.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const code =
+            typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+              ? (err as unknown as { code: number }).code
+              : null;
+          reject(new CommandError(argv, code, String(stderr) || err.message, String(stdout)));
+        } else resolve({ stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (o.input !== undefined) child.stdin?.end(o.input);
   });
 }

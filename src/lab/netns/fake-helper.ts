@@ -58,7 +58,10 @@ async function main(): Promise<void> {
   const servers = await Promise.all(FAKE_HELPER_MODES.map((m) => serve(m, cfg)));
   process.stdout.write(`${JSON.stringify({ ready: true, role: 'fake-helpers', ports: cfg.ports })}\n`);
   const stop = () => {
-    for (const s of servers) s.closeAllConnections(), s.close();
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
     process.exit(0);
   };
   process.on('SIGTERM', stop);

@@ -113,11 +113,15 @@ function main(): void {
     return new Promise<dgram.Socket>((resolve) => socket.bind(b.port, b.address, () => resolve(socket)));
   });
   void Promise.all(sockets).then(() => {
-    process.stdout.write(`${JSON.stringify({ ready: true, role: 'dns-injector', address: cfg.address, port: cfg.port, also: cfg.also ?? [], names: cfg.names.length })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ready: true, role: 'dns-injector', address: cfg.address, port: cfg.port, also: cfg.also ?? [], names: cfg.names.length })}\n`,
+    );
   });
   const stop = () => {
     process.stderr.write(`injector: forged ${forged} replies\n`);
-    void Promise.all(sockets).then((all) => Promise.all(all.map((x) => new Promise<void>((r) => x.close(() => r()))))).then(() => process.exit(0));
+    void Promise.all(sockets)
+      .then((all) => Promise.all(all.map((x) => new Promise<void>((r) => x.close(() => r())))))
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

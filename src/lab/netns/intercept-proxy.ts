@@ -37,7 +37,15 @@ export interface InterceptConfig {
   passthrough?: { address: string; port: number };
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 function main(): void {
   const file = process.argv[2];
@@ -46,7 +54,12 @@ function main(): void {
     process.exit(2);
   }
   const cfg = JSON.parse(readFileSync(file, 'utf8')) as InterceptConfig;
-  const contexts = new Map(Object.entries(cfg.certs).map(([name, c]) => [name.toLowerCase(), tls.createSecureContext({ cert: c.certPem, key: c.keyPem })]));
+  const contexts = new Map(
+    Object.entries(cfg.certs).map(([name, c]) => [
+      name.toLowerCase(),
+      tls.createSecureContext({ cert: c.certPem, key: c.keyPem }),
+    ]),
+  );
   const firstName = Object.keys(cfg.certs)[0]!.toLowerCase();
   const rawOf = new WeakMap<object, net.Socket>();
   const stats = { connections: 0, forwarded: 0, upgradesReset: 0, passedThrough: 0 };
@@ -61,15 +74,19 @@ function main(): void {
     }
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
-    const up = https.request({ host: upstream, port: cfg.upstreamPort, servername: host, method: req.method, path: req.url, headers, agent }, (ures) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(ures.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
-      res.writeHead(ures.statusCode ?? 502, out);
-      ures.pipe(res);
-      stats.forwarded++;
-    });
+    const up = https.request(
+      { host: upstream, port: cfg.upstreamPort, servername: host, method: req.method, path: req.url, headers, agent },
+      (ures) => {
+        const out: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(ures.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
+        res.writeHead(ures.statusCode ?? 502, out);
+        ures.pipe(res);
+        stats.forwarded++;
+      },
+    );
     up.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`intercepting proxy: upstream ${err.message}\n`);
+      if (!res.headersSent)
+        res.writeHead(502, { 'content-type': 'text/plain' }).end(`intercepting proxy: upstream ${err.message}\n`);
       else res.destroy();
     });
     res.on('close', () => up.destroy());
@@ -119,7 +136,9 @@ function main(): void {
     });
   });
   listener.listen({ host: cfg.listen.address, port: cfg.listen.port }, () => {
-    process.stdout.write(`${JSON.stringify({ ready: true, role: 'intercept-proxy', listen: cfg.listen, hosts: Object.keys(cfg.upstreams) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ready: true, role: 'intercept-proxy', listen: cfg.listen, hosts: Object.keys(cfg.upstreams) })}\n`,
+    );
   });
   const stop = () => {
     process.stderr.write(`intercept-proxy: ${JSON.stringify(stats)}\n`);

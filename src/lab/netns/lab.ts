@@ -9,7 +9,17 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,17 +27,32 @@ import { type Catalogue, loadCatalogue } from '../../catalogue/load.js';
 import type { Measurement } from '../../model/measurement.js';
 import type { ControlVerdict, ServiceVerdict } from '../../model/verdict.js';
 import { createLabCa, issueCert } from '../world/pki.js';
-import { type Scenario, scenarioById, SCENARIOS } from '../world/scenarios.js';
+import { SCENARIOS, type Scenario, scenarioById } from '../world/scenarios.js';
 import { allAddresses, callPorts, type LabWorld, planWorld, probeArgs, relayAddresses } from '../world/world.js';
-import { CENSOR_TABLE, type CensorPlan, OUTAGE_TABLE, planCensor, PROXY_PORT, TLS_INTERCEPT_PORT } from './censor.js';
+import { CENSOR_TABLE, type CensorPlan, OUTAGE_TABLE, PROXY_PORT, planCensor, TLS_INTERCEPT_PORT } from './censor.js';
 import { assignCoturn, COTURN_READY, coturnConfig, coturnRealm } from './coturn.js';
+import type { DelayReflectorConfig } from './delay-reflector.js';
 import { hasTool, inNs, run, runSync } from './exec.js';
+import type { FakeHelperConfig, FakeHelperMode } from './fake-helper.js';
 import type { InjectorConfig } from './injector.js';
 import type { InterceptConfig } from './intercept-proxy.js';
-import type { DelayReflectorConfig } from './delay-reflector.js';
-import type { FakeHelperConfig, FakeHelperMode } from './fake-helper.js';
 import { isAlive, type LabProcess, startInNs, stopProcess } from './procs.js';
-import { createTopology, destroyNamespaces, existingNames, IF, killPid, LAB_NEUTRAL_CALL_PORT, LAB_PREFIX, labAsnCsv, type LabNames, labNames, LINK, removeIfEmpty, routes } from './topology.js';
+import {
+  createTopology,
+  destroyNamespaces,
+  existingNames,
+  IF,
+  killPid,
+  LAB_NEUTRAL_CALL_PORT,
+  LAB_PREFIX,
+  type LabNames,
+  LINK,
+  labAsnCsv,
+  labNames,
+  removeIfEmpty,
+  routes,
+} from './topology.js';
+
 export { LAB_NEUTRAL_CALL_PORT };
 
 export const DEFAULT_STATE_ROOT = '/run/voipprobe-lab';
@@ -76,7 +101,13 @@ export interface LabState {
 export type LabHelperKind = 'honest' | FakeHelperMode;
 
 /** Where the lab's helpers listen (on the outside vantage's address). */
-export const LAB_HELPER_PORTS: Record<LabHelperKind, number> = { honest: 8443, garbage: 8444, silent: 8445, liar_works: 8446, liar_fails: 8447 };
+export const LAB_HELPER_PORTS: Record<LabHelperKind, number> = {
+  honest: 8443,
+  garbage: 8444,
+  silent: 8445,
+  liar_works: 8446,
+  liar_fails: 8447,
+};
 
 export interface UpOptions {
   /** Lab id (must start with "vplab-"); default vplab-<pid>. */
@@ -113,12 +144,18 @@ export function missingRequirements(): string[] {
   if (!hasTool('iptables', '-V')) out.push('iptables (iptables-nft, for the SNI string match)');
   if (!hasTool('mkfifo')) out.push('coreutils (mkfifo)');
   if (!hasTool('traceroute', '-V')) out.push('traceroute (path localisation)');
-  if (!hasTool('turnserver', '--version')) out.push('coturn (turnserver, the lab\'s TURN relay)');
+  if (!hasTool('turnserver', '--version')) out.push("coturn (turnserver, the lab's TURN relay)");
   return out;
 }
 
 export class NetnsLab {
-  private helpers: { injector?: LabProcess; proxy?: LabProcess; interceptor?: LabProcess; cutter?: LabProcess; reflector?: LabProcess } = {};
+  private helpers: {
+    injector?: LabProcess;
+    proxy?: LabProcess;
+    interceptor?: LabProcess;
+    cutter?: LabProcess;
+    reflector?: LabProcess;
+  } = {};
   private exitHandlers: { exit: () => void; signal: (sig: NodeJS.Signals) => void } | null = null;
   private destroyed = false;
   current: Scenario | null = null;
@@ -149,7 +186,10 @@ export class NetnsLab {
     const taken = await existingNames(names);
     const dir = join(o.stateRoot ?? DEFAULT_STATE_ROOT, id);
     if (existsSync(dir)) taken.push(`state directory ${dir}`);
-    if (taken.length) throw new Error(`refusing to start lab ${id}: already exists: ${taken.join(', ')} (remove leftovers with \`npm run lab -- down\`)`);
+    if (taken.length)
+      throw new Error(
+        `refusing to start lab ${id}: already exists: ${taken.join(', ')} (remove leftovers with \`npm run lab -- down\`)`,
+      );
 
     mkdirSync(join(dir, 'logs'), { recursive: true });
     // Relays whose catalogue answers coturn gives are played by coturn (a real TURN server).
@@ -164,7 +204,9 @@ export class NetnsLab {
       censorCertsFile: join(dir, 'censor-certs.json'),
       helperCaFile: join(dir, 'helper-ca.pem'),
       helperTokenFile: join(dir, 'helper-token'),
-      helperUrls: Object.fromEntries(Object.entries(LAB_HELPER_PORTS).map(([k, port]) => [k, `https://${LINK.out}:${port}/`])) as Record<LabHelperKind, string>,
+      helperUrls: Object.fromEntries(
+        Object.entries(LAB_HELPER_PORTS).map(([k, port]) => [k, `https://${LINK.out}:${port}/`]),
+      ) as Record<LabHelperKind, string>,
       targetsDir: join(dir, 'targets'),
       asnDbFile: join(dir, 'asn.csv'),
       fifo: join(dir, 'serve.fifo'),
@@ -179,7 +221,11 @@ export class NetnsLab {
     const lab = new NetnsLab(state, world, log);
     if (o.cleanupOnExit ?? true) lab.installExitCleanup();
     try {
-      await createTopology(names, { hostAddresses: allAddresses(world), ispResolver: world.infra.ispResolver.address, clientEtc: !o.userns });
+      await createTopology(names, {
+        hostAddresses: allAddresses(world),
+        ispResolver: world.infra.ispResolver.address,
+        clientEtc: !o.userns,
+      });
       log(`namespaces ${Object.values(names.ns).join(', ')} created`);
 
       // The servers' command channel is a FIFO opened read-write by the server (it never sees EOF),
@@ -205,7 +251,9 @@ export class NetnsLab {
       state.pids.fakeHelpers = helpers.fakes.pid;
       state.startupMs = Math.round(performance.now() - t0);
       lab.saveState();
-      log(`lab ${id} up in ${state.startupMs} ms (${allAddresses(world).length} addresses, ${serve.ready.servers} servers)`);
+      log(
+        `lab ${id} up in ${state.startupMs} ms (${allAddresses(world).length} addresses, ${serve.ready.servers} servers)`,
+      );
       return lab;
     } catch (err) {
       lab.destroy();
@@ -229,7 +277,9 @@ export class NetnsLab {
   /** Ids of the labs that have a state directory. */
   static list(stateRoot = DEFAULT_STATE_ROOT): string[] {
     try {
-      return readdirSync(stateRoot).filter((d) => d.startsWith(LAB_PREFIX) && existsSync(join(stateRoot, d, 'state.json')));
+      return readdirSync(stateRoot).filter(
+        (d) => d.startsWith(LAB_PREFIX) && existsSync(join(stateRoot, d, 'state.json')),
+      );
     } catch {
       return [];
     }
@@ -262,15 +312,28 @@ export class NetnsLab {
       name: 'helper',
       ns: s.names.ns.out,
       argv: [
-        process.execPath, distPath('cli.js'), 'helper',
-        '--listen', `${LINK.out}:${LAB_HELPER_PORTS.honest}`,
-        '--cert', certFile, '--key', keyFile, '--token-file', s.helperTokenFile,
-        '--resolver', this.world.infra.neutralResolver.server,
-        '--ca-file', s.caFile,
+        process.execPath,
+        distPath('cli.js'),
+        'helper',
+        '--listen',
+        `${LINK.out}:${LAB_HELPER_PORTS.honest}`,
+        '--cert',
+        certFile,
+        '--key',
+        keyFile,
+        '--token-file',
+        s.helperTokenFile,
+        '--resolver',
+        this.world.infra.neutralResolver.server,
+        '--ca-file',
+        s.caFile,
         '--allow-private-targets',
-        '--call-ports', callPorts(this.world).join(','),
-        '--neutral-ports', String(LAB_NEUTRAL_CALL_PORT),
-        '--log-level', 'info',
+        '--call-ports',
+        callPorts(this.world).join(','),
+        '--neutral-ports',
+        String(LAB_NEUTRAL_CALL_PORT),
+        '--log-level',
+        'info',
       ],
       log: this.logFile('helper'),
       isReady: (x) => x.msg === 'helper listening',
@@ -279,11 +342,21 @@ export class NetnsLab {
       address: LINK.out,
       certPem: cert.certPem,
       keyPem: cert.keyPem,
-      ports: { garbage: LAB_HELPER_PORTS.garbage, silent: LAB_HELPER_PORTS.silent, liar_works: LAB_HELPER_PORTS.liar_works, liar_fails: LAB_HELPER_PORTS.liar_fails },
+      ports: {
+        garbage: LAB_HELPER_PORTS.garbage,
+        silent: LAB_HELPER_PORTS.silent,
+        liar_works: LAB_HELPER_PORTS.liar_works,
+        liar_fails: LAB_HELPER_PORTS.liar_fails,
+      },
     };
     const cfgFile = join(s.dir, 'fake-helpers.json');
     writeFileSync(cfgFile, JSON.stringify(cfg), { mode: 0o600 });
-    const fakes = await startInNs({ name: 'fake-helpers', ns: s.names.ns.out, argv: [process.execPath, distPath('lab', 'netns', 'fake-helper.js'), cfgFile], log: this.logFile('fake-helpers') });
+    const fakes = await startInNs({
+      name: 'fake-helpers',
+      ns: s.names.ns.out,
+      argv: [process.execPath, distPath('lab', 'netns', 'fake-helper.js'), cfgFile],
+      log: this.logFile('fake-helpers'),
+    });
     return { honest, fakes };
   }
 
@@ -299,7 +372,16 @@ export class NetnsLab {
       return await startInNs({
         name: 'serve',
         ns: s.names.ns.net,
-        argv: [process.execPath, distPath('lab', 'world', 'serve-main.js'), '--world', s.worldFile, '--ca-out', s.caFile, '--catalogue-out', s.targetsDir],
+        argv: [
+          process.execPath,
+          distPath('lab', 'world', 'serve-main.js'),
+          '--world',
+          s.worldFile,
+          '--ca-out',
+          s.caFile,
+          '--catalogue-out',
+          s.targetsDir,
+        ],
         log: this.logFile('serve'),
         stdin: fifoFd,
         timeoutMs: 60_000,
@@ -316,7 +398,14 @@ export class NetnsLab {
     for (const [i, e] of eps.entries()) {
       const conf = join(s.dir, `turnserver-${i}.conf`);
       writeFileSync(conf, coturnConfig(e, { realm: coturnRealm(e)!, index: i, stateDir: s.dir }), { mode: 0o600 });
-      const p = await startInNs({ name: `coturn-${i}`, ns: s.names.ns.net, argv: ['turnserver', '-c', conf], log: this.logFile(`coturn-${i}`), readyText: COTURN_READY, timeoutMs: 30_000 });
+      const p = await startInNs({
+        name: `coturn-${i}`,
+        ns: s.names.ns.net,
+        argv: ['turnserver', '-c', conf],
+        log: this.logFile(`coturn-${i}`),
+        readyText: COTURN_READY,
+        timeoutMs: 30_000,
+      });
       s.pids[`coturn-${i}`] = p.pid;
     }
     return eps.length;
@@ -325,7 +414,10 @@ export class NetnsLab {
   /** Sends one command to the server process and waits for its answer line. */
   private async serverCommand(cmd: object, timeoutMs = 30_000): Promise<void> {
     const logFile = this.logFile('serve');
-    const answers = () => readFileSync(logFile, 'utf8').split('\n').filter((l) => /^\{"ok":/.test(l));
+    const answers = () =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => /^\{"ok":/.test(l));
     const before = answers().length;
     const fd = openSync(this.state.fifo, 'w');
     try {
@@ -342,7 +434,8 @@ export class NetnsLab {
         return;
       }
       if (!isAlive(this.state.pids.serve!)) throw new Error(`the lab servers exited; log ${logFile}`);
-      if (Date.now() > until) throw new Error(`the lab servers did not answer ${JSON.stringify(cmd)} within ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`the lab servers did not answer ${JSON.stringify(cmd)} within ${timeoutMs} ms`);
       await sleep(15);
     }
   }
@@ -361,18 +454,31 @@ export class NetnsLab {
       if (serverSide.length) await this.serverCommand({ apply: serverSide });
       if (plan.injector) {
         // The injector answers as every resolver it is sent queries for: its namespace owns their addresses.
-        for (const x of plan.injector.also) await run(['ip', '-n', inj, 'addr', 'replace', `${x.address}/32`, 'dev', 'lo']);
-        const cfg: InjectorConfig = { address: this.world.infra.ispResolver.address, port: this.world.infra.ispResolver.port, names: plan.injector.names, A: plan.injector.A, also: plan.injector.also };
+        for (const x of plan.injector.also)
+          await run(['ip', '-n', inj, 'addr', 'replace', `${x.address}/32`, 'dev', 'lo']);
+        const cfg: InjectorConfig = {
+          address: this.world.infra.ispResolver.address,
+          port: this.world.infra.ispResolver.port,
+          names: plan.injector.names,
+          A: plan.injector.A,
+          also: plan.injector.also,
+        };
         const file = join(this.state.dir, 'injector.json');
         writeFileSync(file, JSON.stringify(cfg));
-        this.helpers.injector = await startInNs({ name: 'injector', ns: inj, argv: [process.execPath, distPath('lab', 'netns', 'injector.js'), file], log: this.logFile('injector') });
+        this.helpers.injector = await startInNs({
+          name: 'injector',
+          ns: inj,
+          argv: [process.execPath, distPath('lab', 'netns', 'injector.js'), file],
+          log: this.logFile('injector'),
+        });
         this.state.pids.injector = this.helpers.injector.pid;
       }
       if (plan.intercept) {
         const issued = JSON.parse(readFileSync(this.state.censorCertsFile, 'utf8')) as InterceptConfig['certs'];
         const certs: InterceptConfig['certs'] = {};
         for (const name of Object.keys(plan.intercept.upstreams)) {
-          if (!issued[name]) throw new Error(`no censor certificate for ${name} (only hosts with a WebSocket route get one)`);
+          if (!issued[name])
+            throw new Error(`no censor certificate for ${name} (only hosts with a WebSocket route get one)`);
           certs[name] = issued[name];
         }
         const cfg: InterceptConfig = {
@@ -384,7 +490,12 @@ export class NetnsLab {
         };
         const file = join(this.state.dir, 'intercept.json');
         writeFileSync(file, JSON.stringify(cfg), { mode: 0o600 });
-        this.helpers.proxy = await startInNs({ name: 'intercept-proxy', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file], log: this.logFile('intercept-proxy') });
+        this.helpers.proxy = await startInNs({
+          name: 'intercept-proxy',
+          ns: router,
+          argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file],
+          log: this.logFile('intercept-proxy'),
+        });
         this.state.pids.proxy = this.helpers.proxy.pid;
       }
       if (plan.tlsIntercept) {
@@ -401,7 +512,12 @@ export class NetnsLab {
         };
         const file = join(this.state.dir, 'tls-intercept.json');
         writeFileSync(file, JSON.stringify(cfg), { mode: 0o600 });
-        this.helpers.interceptor = await startInNs({ name: 'tls-interceptor', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file], log: this.logFile('tls-interceptor') });
+        this.helpers.interceptor = await startInNs({
+          name: 'tls-interceptor',
+          ns: router,
+          argv: [process.execPath, distPath('lab', 'netns', 'intercept-proxy.js'), file],
+          log: this.logFile('tls-interceptor'),
+        });
         this.state.pids.interceptor = this.helpers.interceptor.pid;
       }
       if (plan.nft) await run(inNs(router, 'nft', '-f', '-'), { input: plan.nft });
@@ -410,15 +526,30 @@ export class NetnsLab {
       if (plan.uplinkDown) await run(['ip', '-n', router, 'link', 'set', IF.routerToTransit, 'down']);
       if (plan.transitNft) await run(inNs(this.names.ns.transit, 'nft', '-f', '-'), { input: plan.transitNft });
       if (plan.reflector) {
-        const cfg: DelayReflectorConfig = { helper: LINK.out, ports: plan.reflector.ports, maxDelayMs: plan.reflector.maxDelayMs, log: join(this.state.dir, 'logs', 'applied-delays.jsonl') };
+        const cfg: DelayReflectorConfig = {
+          helper: LINK.out,
+          ports: plan.reflector.ports,
+          maxDelayMs: plan.reflector.maxDelayMs,
+          log: join(this.state.dir, 'logs', 'applied-delays.jsonl'),
+        };
         const file = join(this.state.dir, 'delay-reflector.json');
         writeFileSync(file, JSON.stringify(cfg));
-        this.helpers.reflector = await startInNs({ name: 'delay-reflector', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'delay-reflector.js'), file], log: this.logFile('delay-reflector') });
+        this.helpers.reflector = await startInNs({
+          name: 'delay-reflector',
+          ns: router,
+          argv: [process.execPath, distPath('lab', 'netns', 'delay-reflector.js'), file],
+          log: this.logFile('delay-reflector'),
+        });
         this.state.pids.reflector = this.helpers.reflector.pid;
       }
       if (plan.cutter) {
         const c = { table: CENSOR_TABLE, ...plan.cutter };
-        this.helpers.cutter = await startInNs({ name: 'cut-controller', ns: router, argv: [process.execPath, distPath('lab', 'netns', 'cut-controller.js'), JSON.stringify(c)], log: this.logFile('cut-controller') });
+        this.helpers.cutter = await startInNs({
+          name: 'cut-controller',
+          ns: router,
+          argv: [process.execPath, distPath('lab', 'netns', 'cut-controller.js'), JSON.stringify(c)],
+          log: this.logFile('cut-controller'),
+        });
         this.state.pids.cutter = this.helpers.cutter.pid;
       }
     } catch (err) {
@@ -444,7 +575,8 @@ export class NetnsLab {
       delete this.state.pids[name];
     }
     const tables = (await run(inNs(router, 'nft', 'list', 'tables'))).stdout;
-    if (tables.includes(`table ip ${CENSOR_TABLE}`)) await run(inNs(router, 'nft', 'delete', 'table', 'ip', CENSOR_TABLE));
+    if (tables.includes(`table ip ${CENSOR_TABLE}`))
+      await run(inNs(router, 'nft', 'delete', 'table', 'ip', CENSOR_TABLE));
     // The SNI rules: iptables-nft keeps them in the router's own "ip filter" table, which the lab owns
     // entirely; with iptables-legacy they are flushed from the router's FORWARD chain.
     if (tables.includes('table ip filter')) await run(inNs(router, 'nft', 'delete', 'table', 'ip', 'filter'));
@@ -461,7 +593,8 @@ export class NetnsLab {
     }
     await run(['ip', '-n', router, 'neigh', 'flush', 'dev', IF.routerToTransit]).catch(() => {});
     const transitTables = (await run(inNs(this.names.ns.transit, 'nft', 'list', 'tables'))).stdout;
-    if (transitTables.includes(`table ip ${OUTAGE_TABLE}`)) await run(inNs(this.names.ns.transit, 'nft', 'delete', 'table', 'ip', OUTAGE_TABLE));
+    if (transitTables.includes(`table ip ${OUTAGE_TABLE}`))
+      await run(inNs(this.names.ns.transit, 'nft', 'delete', 'table', 'ip', OUTAGE_TABLE));
     for (const name of HELPERS) {
       const p = this.helpers[name];
       if (p) await stopProcess(p.pid);
@@ -471,7 +604,8 @@ export class NetnsLab {
     // Resolver addresses the injector took over (the neutral one); its own ISP copy stays.
     const { inj } = this.names.ns;
     const neutral = this.world.infra.neutralResolver.address;
-    if ((await run(['ip', '-n', inj, '-o', 'addr', 'show', 'dev', 'lo'])).stdout.includes(` ${neutral}/32`)) await run(['ip', '-n', inj, 'addr', 'del', `${neutral}/32`, 'dev', 'lo']);
+    if ((await run(['ip', '-n', inj, '-o', 'addr', 'show', 'dev', 'lo'])).stdout.includes(` ${neutral}/32`))
+      await run(['ip', '-n', inj, 'addr', 'del', `${neutral}/32`, 'dev', 'lo']);
     await this.serverCommand({ reset: true });
     this.current = null;
     this.lastPlan = null;
@@ -482,33 +616,75 @@ export class NetnsLab {
   // --- the probe ----------------------------------------------------------------------------
 
   /** `voipprobe run` (or `call-test`) arguments for the probe inside the client namespace (its own resolv.conf: no --system-resolver, unless in a user namespace). */
-  probeArgs(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test' }): string[] {
+  probeArgs(o: {
+    timeoutS: number;
+    out: string;
+    json?: boolean;
+    deadlineS?: number;
+    extra?: string[];
+    command?: 'run' | 'call-test';
+  }): string[] {
     return [
       o.command ?? 'run',
-      ...probeArgs(this.world, { targetsDir: this.state.targetsDir, caFile: this.state.caFile }, { systemResolver: Boolean(this.state.userns) }),
-      '--ca-file', this.state.censorCaFile,
-      '--ca-file', this.state.helperCaFile,
-      '--asn-db', this.state.asnDbFile,
-      '--timeout', String(o.timeoutS),
+      ...probeArgs(
+        this.world,
+        { targetsDir: this.state.targetsDir, caFile: this.state.caFile },
+        { systemResolver: Boolean(this.state.userns) },
+      ),
+      '--ca-file',
+      this.state.censorCaFile,
+      '--ca-file',
+      this.state.helperCaFile,
+      '--asn-db',
+      this.state.asnDbFile,
+      '--timeout',
+      String(o.timeoutS),
       ...(o.deadlineS ? ['--deadline', String(o.deadlineS)] : []),
-      '--out', o.out,
+      '--out',
+      o.out,
       ...(o.json ? ['--json'] : []),
       ...(o.extra ?? []),
     ];
   }
 
   /** The full command line (for a person to paste). */
-  probeCommand(o: { timeoutS: number; out: string; json?: boolean; deadlineS?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[] }): string[] {
-    return inNs(this.names.ns.client, process.execPath, ...(o.nodeArgs ?? []), distPath('cli.js'), ...this.probeArgs(o));
+  probeCommand(o: {
+    timeoutS: number;
+    out: string;
+    json?: boolean;
+    deadlineS?: number;
+    extra?: string[];
+    command?: 'run' | 'call-test';
+    nodeArgs?: string[];
+  }): string[] {
+    return inNs(
+      this.names.ns.client,
+      process.execPath,
+      ...(o.nodeArgs ?? []),
+      distPath('cli.js'),
+      ...this.probeArgs(o),
+    );
   }
 
   /** Runs the real probe inside the client namespace and parses its measurement lines. */
   /** `nodeArgs` and `env` are for benchmarks (a usage hook). */
-  async runProbe(o: { timeoutS: number; out: string; deadlineS?: number; killAfterMs?: number; extra?: string[]; command?: 'run' | 'call-test'; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ProbeRun> {
+  async runProbe(o: {
+    timeoutS: number;
+    out: string;
+    deadlineS?: number;
+    killAfterMs?: number;
+    extra?: string[];
+    command?: 'run' | 'call-test';
+    nodeArgs?: string[];
+    env?: Record<string, string>;
+  }): Promise<ProbeRun> {
     const argv = this.probeCommand({ ...o, json: true });
     const t0 = performance.now();
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -521,9 +697,14 @@ export class NetnsLab {
       });
     });
     const ms = Math.round(performance.now() - t0);
-    const measurements = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Measurement);
+    const measurements = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Measurement);
     const verdicts = measurements.map((m) => m.test_keys.x_verdict).filter((v): v is ServiceVerdict => v !== null);
-    const controls = measurements.find((m) => m.test_keys.service === 'controls')?.test_keys.x_controls ?? measurements[0]?.test_keys.x_controls;
+    const controls =
+      measurements.find((m) => m.test_keys.service === 'controls')?.test_keys.x_controls ??
+      measurements[0]?.test_keys.x_controls;
     return { argv, ...r, ms, measurements, verdicts, controls };
   }
 
@@ -581,7 +762,10 @@ async function waitCarrier(ns: string, dev: string): Promise<void> {
  * ended by pid first.
  */
 export function downAll(stateRoot = DEFAULT_STATE_ROOT): { namespaces: string[]; stateDirs: string[] } {
-  const nsList = runSync(['ip', 'netns', 'list']).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((n) => n?.startsWith(LAB_PREFIX));
+  const nsList = runSync(['ip', 'netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]!)
+    .filter((n) => n?.startsWith(LAB_PREFIX));
   // Server processes recorded in state files (they live in the namespaces, but be thorough).
   for (const id of NetnsLab.list(stateRoot)) {
     try {
@@ -605,7 +789,8 @@ export function downAll(stateRoot = DEFAULT_STATE_ROOT): { namespaces: string[];
   }
   // /etc/netns entries without a namespace (a crash between the two).
   try {
-    for (const d of readdirSync('/etc/netns')) if (d.startsWith(LAB_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
+    for (const d of readdirSync('/etc/netns'))
+      if (d.startsWith(LAB_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
   } catch {
     /* no /etc/netns */
   }

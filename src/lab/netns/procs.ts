@@ -29,7 +29,10 @@ export function isAlive(pid: number): boolean {
 }
 
 /** The first JSON line of `text` for which `isReady` holds. */
-function readyLine(text: string, isReady: (o: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+function readyLine(
+  text: string,
+  isReady: (o: Record<string, unknown>) => boolean,
+): Record<string, unknown> | undefined {
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (!t.startsWith('{')) continue;
@@ -64,9 +67,13 @@ export async function startInNs(o: StartOptions): Promise<LabProcess> {
   const from = existsSync(o.log) ? statSync(o.log).size : 0;
   const fd = openSync(o.log, 'a');
   let exited: number | null | undefined;
-  let child;
+  let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(inNs(o.ns, ...o.argv)[0]!, inNs(o.ns, ...o.argv).slice(1), { detached: true, stdio: [o.stdin ?? 'ignore', fd, fd], env: { ...process.env, ...o.env } });
+    child = spawn(inNs(o.ns, ...o.argv)[0]!, inNs(o.ns, ...o.argv).slice(1), {
+      detached: true,
+      stdio: [o.stdin ?? 'ignore', fd, fd],
+      env: { ...process.env, ...o.env },
+    });
   } finally {
     closeSync(fd);
   }
@@ -85,7 +92,8 @@ export async function startInNs(o: StartOptions): Promise<LabProcess> {
     const text = readFileSync(o.log).subarray(from).toString('utf8');
     const r = o.readyText ? (o.readyText.test(text) ? {} : undefined) : readyLine(text, isReady);
     if (r) return { name: o.name, ns: o.ns, pid, log: o.log, ready: r };
-    if (exited !== undefined) throw new Error(`${o.name} exited (${exited}) before it was ready; log ${o.log}:\n${text.slice(-3000)}`);
+    if (exited !== undefined)
+      throw new Error(`${o.name} exited (${exited}) before it was ready; log ${o.log}:\n${text.slice(-3000)}`);
     if (Date.now() > deadline) {
       killPid(pid, 'SIGKILL');
       throw new Error(`${o.name} not ready after ${o.timeoutMs ?? 30_000} ms; log ${o.log}:\n${text.slice(-3000)}`);

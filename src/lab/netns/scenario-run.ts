@@ -6,10 +6,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DnsQuery } from '../../model/observations.js';
 import { loadCatalogue } from '../../catalogue/load.js';
+import type { DnsQuery } from '../../model/observations.js';
 import type { PathVerdict } from '../../model/verdict.js';
-import { callLevelsOf, type CompareOptions, censorshipClaims, compareWithScenario, type Scenario } from '../world/scenarios.js';
+import {
+  type CompareOptions,
+  callLevelsOf,
+  censorshipClaims,
+  compareWithScenario,
+  type Scenario,
+} from '../world/scenarios.js';
 import type { CensorPlan } from './censor.js';
 import type { NetnsLab, ProbeRun } from './lab.js';
 
@@ -55,19 +61,33 @@ export function timeoutFor(s: Scenario, base = DEFAULT_PROBE_TIMEOUT_S): number 
 }
 
 /** The probe's arguments beyond the lab's own for a scenario: which services, which helper, a test call. */
-export function scenarioArgs(lab: NetnsLab, s: Scenario, withHelper = true): { command: 'run' | 'call-test'; extra: string[] } {
-  const extra = [...(s.services ? ['--service', ...s.services] : []), ...(withHelper && s.helper ? lab.helperArgs(s.helper) : [])];
+export function scenarioArgs(
+  lab: NetnsLab,
+  s: Scenario,
+  withHelper = true,
+): { command: 'run' | 'call-test'; extra: string[] } {
+  const extra = [
+    ...(s.services ? ['--service', ...s.services] : []),
+    ...(withHelper && s.helper ? lab.helperArgs(s.helper) : []),
+  ];
   if (s.callTest) return { command: 'call-test', extra: [...extra, '--seconds', String(s.callTest.seconds)] };
   return { command: 'run', extra };
 }
 
 function differences(s: Scenario, probe: ProbeRun, o: CompareOptions): string[] {
-  const diffs = probe.controls ? compareWithScenario(s, probe.verdicts, probe.controls, o) : ['no controls measurement in the output'];
-  if (probe.code !== 0) diffs.unshift(`voipprobe exited ${probe.code}: ${probe.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const diffs = probe.controls
+    ? compareWithScenario(s, probe.verdicts, probe.controls, o)
+    : ['no controls measurement in the output'];
+  if (probe.code !== 0)
+    diffs.unshift(`voipprobe exited ${probe.code}: ${probe.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return diffs;
 }
 
-export async function runScenario(lab: NetnsLab, s: Scenario, o: { timeoutS?: number; out?: string } = {}): Promise<ScenarioOutcome> {
+export async function runScenario(
+  lab: NetnsLab,
+  s: Scenario,
+  o: { timeoutS?: number; out?: string } = {},
+): Promise<ScenarioOutcome> {
   const t0 = performance.now();
   const timeoutS = timeoutFor(s, o.timeoutS);
   const out = o.out ?? mkdtempSync(join(tmpdir(), `vplab-results-${s.id}-`));
@@ -83,39 +103,69 @@ export async function runScenario(lab: NetnsLab, s: Scenario, o: { timeoutS?: nu
   }
   const callLevels = callLevelsOf(loadCatalogue(lab.state.targetsDir));
   const diffs = differences(s, probe, { lab: 'netns', callLevels });
-  if (without && s.withoutHelper) diffs.push(...differences(s, without, { lab: 'netns', callLevels, variant: s.withoutHelper }).map((d) => `without the helper: ${d}`));
-  return { scenario: s, plan, probe, ...(without ? { without } : {}), diffs, claims: censorshipClaims(probe.verdicts), timeoutS, ms: Math.round(performance.now() - t0) };
+  if (without && s.withoutHelper)
+    diffs.push(
+      ...differences(s, without, { lab: 'netns', callLevels, variant: s.withoutHelper }).map(
+        (d) => `without the helper: ${d}`,
+      ),
+    );
+  return {
+    scenario: s,
+    plan,
+    probe,
+    ...(without ? { without } : {}),
+    diffs,
+    claims: censorshipClaims(probe.verdicts),
+    timeoutS,
+    ms: Math.round(performance.now() - t0),
+  };
 }
 
 /** UDP queries of a service's measurement that saw more than one valid reply, with the replies' addresses. */
-export function multiReplyQueries(probe: ProbeRun, service: string): { hostname: string; replies: string[][]; first: string[] }[] {
+export function multiReplyQueries(
+  probe: ProbeRun,
+  service: string,
+): { hostname: string; replies: string[][]; first: string[] }[] {
   const m = probe.measurements.find((x) => x.test_keys.service === service);
   if (!m) return [];
   return m.test_keys.queries
     .filter((q: DnsQuery) => q.engine === 'udp' && (q.x_replies ?? []).filter((r) => !r.x_malformed).length >= 2)
     .map((q: DnsQuery) => {
-      const replies = (q.x_replies ?? []).filter((r) => !r.x_malformed).map((r) => r.answers.map((a) => a.ipv4 ?? a.ipv6 ?? '').filter(Boolean));
+      const replies = (q.x_replies ?? [])
+        .filter((r) => !r.x_malformed)
+        .map((r) => r.answers.map((a) => a.ipv4 ?? a.ipv6 ?? '').filter(Boolean));
       return { hostname: q.hostname, replies, first: replies[0] ?? [] };
     });
 }
 
 /** "call=blocked(udp.address_blocked)[blocked @hop 1 AS64500]". */
 function pathWords(p: PathVerdict): string {
-  const call = p.call ? `[${p.call.level}${p.call.where ? ` @hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}` : ''}]` : '';
+  const call = p.call
+    ? `[${p.call.level}${p.call.where ? ` @hop ${p.call.where.hop}${p.call.where.asn !== undefined ? ` AS${p.call.where.asn}` : ''}` : ''}]`
+    : '';
   return `${p.path}=${p.status}${p.techniques.length ? `(${p.techniques.join(',')})` : ''}${p.strength === 'weak' ? '[weak]' : ''}${p.outage ? '[outage]' : ''}${call}`;
 }
 
 /** A compact per-service table of a run: status, then each path with its techniques and, for calls, the evidence level and place. */
 export function verdictLines(probe: ProbeRun): string[] {
   const lines: string[] = [];
-  if (probe.controls) lines.push(`controls: network ${probe.controls.network}, STUN ${probe.controls.stun.classification}${probe.controls.stun.blocked_ports.length ? ` [${probe.controls.stun.blocked_ports.join(', ')}]` : ''}`);
+  if (probe.controls)
+    lines.push(
+      `controls: network ${probe.controls.network}, STUN ${probe.controls.stun.classification}${probe.controls.stun.blocked_ports.length ? ` [${probe.controls.stun.blocked_ports.join(', ')}]` : ''}`,
+    );
   for (const v of probe.verdicts) {
     const untested = Object.keys(v.untested ?? {});
     const t = v.call_test;
-    const test = t ? ` | test call: ${t.status}${t.technique ? ` (${t.technique})` : ''}${t.mos !== null ? ` MOS ${t.mos}` : ''}${t.cut_period_s !== null ? ` every ${t.cut_period_s} s` : ''}` : '';
-    lines.push(`${v.service.padEnd(10)} ${v.status.padEnd(17)} ${Object.values(v.paths).map(pathWords).join(' ')}${untested.length ? ` (not tested: ${untested.join(', ')})` : ''}${test}`);
+    const test = t
+      ? ` | test call: ${t.status}${t.technique ? ` (${t.technique})` : ''}${t.mos !== null ? ` MOS ${t.mos}` : ''}${t.cut_period_s !== null ? ` every ${t.cut_period_s} s` : ''}`
+      : '';
+    lines.push(
+      `${v.service.padEnd(10)} ${v.status.padEnd(17)} ${Object.values(v.paths).map(pathWords).join(' ')}${untested.length ? ` (not tested: ${untested.join(', ')})` : ''}${test}`,
+    );
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
-      lines.push(`  ${`${v.service}/${g}`.padEnd(20)} ${gv.status.padEnd(17)} ${Object.values(gv.paths).map(pathWords).join(' ')}`);
+      lines.push(
+        `  ${`${v.service}/${g}`.padEnd(20)} ${gv.status.padEnd(17)} ${Object.values(gv.paths).map(pathWords).join(' ')}`,
+      );
     }
   }
   return lines;

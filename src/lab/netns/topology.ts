@@ -43,7 +43,15 @@ export const LAB_NETWORKS = {
 export type LabNetwork = keyof typeof LAB_NETWORKS;
 
 /** Which network each namespace's addresses belong to (the relay block, on net, belongs to `relay`). */
-export const NS_NETWORK: Record<NsRole, LabNetwork> = { client: 'isp', router: 'isp', inj: 'isp', transit: 'transit', relaynet: 'relay', net: 'hosting', out: 'outside' };
+export const NS_NETWORK: Record<NsRole, LabNetwork> = {
+  client: 'isp',
+  router: 'isp',
+  inj: 'isp',
+  transit: 'transit',
+  relaynet: 'relay',
+  net: 'hosting',
+  out: 'outside',
+};
 
 export interface LabLink {
   a: NsRole;
@@ -58,10 +66,24 @@ export interface LabLink {
 /** Every link, /30 each inside NETNS_LINK_BLOCK. */
 export const LINKS = {
   clientRouter: { a: 'client', b: 'router', ifA: 'vpl-c-r', ifB: 'vpl-r-c', addrA: '198.18.0.2', addrB: '198.18.0.1' },
-  routerTransit: { a: 'router', b: 'transit', ifA: 'vpl-r-t', ifB: 'vpl-t-r', addrA: '198.18.0.5', addrB: '198.18.0.6' },
+  routerTransit: {
+    a: 'router',
+    b: 'transit',
+    ifA: 'vpl-r-t',
+    ifB: 'vpl-t-r',
+    addrA: '198.18.0.5',
+    addrB: '198.18.0.6',
+  },
   routerInj: { a: 'router', b: 'inj', ifA: 'vpl-r-i', ifB: 'vpl-i-r', addrA: '198.18.0.9', addrB: '198.18.0.10' },
   transitNet: { a: 'transit', b: 'net', ifA: 'vpl-t-n', ifB: 'vpl-n-t', addrA: '198.18.0.13', addrB: '198.18.0.14' },
-  transitRelaynet: { a: 'transit', b: 'relaynet', ifA: 'vpl-t-x', ifB: 'vpl-x-t', addrA: '198.18.0.17', addrB: '198.18.0.18' },
+  transitRelaynet: {
+    a: 'transit',
+    b: 'relaynet',
+    ifA: 'vpl-t-x',
+    ifB: 'vpl-x-t',
+    addrA: '198.18.0.17',
+    addrB: '198.18.0.18',
+  },
   relaynetNet: { a: 'relaynet', b: 'net', ifA: 'vpl-x-n', ifB: 'vpl-n-x', addrA: '198.18.0.21', addrB: '198.18.0.22' },
   transitOut: { a: 'transit', b: 'out', ifA: 'vpl-t-o', ifB: 'vpl-o-t', addrA: '198.18.0.25', addrB: '198.18.0.26' },
 } as const satisfies Record<string, LabLink>;
@@ -143,11 +165,17 @@ export function labNames(id: string): LabNames {
 /** Namespaces that exist now (names only). */
 export async function listNamespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', 'netns', 'list']);
-  return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]!)
+    .filter(Boolean);
 }
 
 export function listNamespacesSync(): string[] {
-  return runSync(['ip', 'netns', 'list']).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
+  return runSync(['ip', 'netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]!)
+    .filter(Boolean);
 }
 
 const etcNetns = (ns: string) => join('/etc/netns', ns);
@@ -197,7 +225,22 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     }
     // veth pairs created straight into their namespaces.
     for (const l of Object.values(LINKS)) {
-      await run(['ip', 'link', 'add', 'name', l.ifA, 'netns', n.ns[l.a], 'type', 'veth', 'peer', 'name', l.ifB, 'netns', n.ns[l.b]]);
+      await run([
+        'ip',
+        'link',
+        'add',
+        'name',
+        l.ifA,
+        'netns',
+        n.ns[l.a],
+        'type',
+        'veth',
+        'peer',
+        'name',
+        l.ifB,
+        'netns',
+        n.ns[l.b],
+      ]);
     }
 
     // No IPv6 anywhere (the lab is IPv4 only; nothing may leak via router advertisements either),
@@ -218,7 +261,11 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
       });
     }
     for (const l of Object.values(LINKS)) {
-      for (const [role, dev] of [[l.a, l.ifA], [l.b, l.ifB]] as const) await sysctls(n.ns[role], { [`net.ipv4.conf.${dev}.rp_filter`]: 0 });
+      for (const [role, dev] of [
+        [l.a, l.ifA],
+        [l.b, l.ifB],
+      ] as const)
+        await sysctls(n.ns[role], { [`net.ipv4.conf.${dev}.rp_filter`]: 0 });
     }
 
     for (const l of Object.values(LINKS)) {
@@ -227,7 +274,10 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     }
     for (const role of NS_ROLES) await ip(n.ns[role], 'link', 'set', 'lo', 'up');
     for (const l of Object.values(LINKS)) {
-      for (const [role, dev] of [[l.a, l.ifA], [l.b, l.ifB]] as const) {
+      for (const [role, dev] of [
+        [l.a, l.ifA],
+        [l.b, l.ifB],
+      ] as const) {
         await ip(n.ns[role], 'link', 'set', dev, 'up');
         // Wire-sized packets, as on a real link: without this, TCP hands veth 64 KiB GSO super-packets
         // and a token-bucket shaper sees (and delays) them as one.
@@ -247,9 +297,15 @@ export async function createTopology(n: LabNames, o: TopologyOptions): Promise<v
     // The client's own resolver configuration: `ip netns exec` bind-mounts these over /etc/*.
     const dir = etcNetns(n.ns.client);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'resolv.conf'), `# voipprobe namespace lab: the network's own resolver\nnameserver ${o.ispResolver}\noptions timeout:1 attempts:2\n`);
+    writeFileSync(
+      join(dir, 'resolv.conf'),
+      `# voipprobe namespace lab: the network's own resolver\nnameserver ${o.ispResolver}\noptions timeout:1 attempts:2\n`,
+    );
     // Hermetic name service: no mDNS/systemd-resolved of the host, no host entries of the host.
-    writeFileSync(join(dir, 'nsswitch.conf'), 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n');
+    writeFileSync(
+      join(dir, 'nsswitch.conf'),
+      'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n',
+    );
     writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n::1 localhost\n');
   } catch (err) {
     for (const ns of made) runSync(['ip', 'netns', 'del', ns]);
@@ -266,7 +322,8 @@ export async function routes(n: LabNames): Promise<void> {
     await ip(ns, 'route', 'replace', ...spec);
     if (r.from && r.table) {
       const rules = (await run(['ip', '-n', ns, 'rule', 'show'])).stdout;
-      if (!rules.includes(`from ${r.from} lookup ${r.table}`)) await ip(ns, 'rule', 'add', 'from', r.from, 'lookup', String(r.table));
+      if (!rules.includes(`from ${r.from} lookup ${r.table}`))
+        await ip(ns, 'rule', 'add', 'from', r.from, 'lookup', String(r.table));
     }
   }
 }
@@ -281,12 +338,15 @@ export function labAsnCsv(hostAddresses: string[], relayAddresses: string[]): st
   const relays = new Set(relayAddresses);
   for (const a of hostAddresses) rows.push([num(a), num(a), relays.has(a) ? 'relay' : 'hosting']);
   rows.sort((x, y) => x[0] - y[0]);
-  return rows.map(([lo, hi, n]) => `${lo},${hi},${LAB_NETWORKS[n].asn},"${LAB_NETWORKS[n].name}"`).join('\n') + '\n';
+  return `${rows.map(([lo, hi, n]) => `${lo},${hi},${LAB_NETWORKS[n].asn},"${LAB_NETWORKS[n].name}"`).join('\n')}\n`;
 }
 
 /** Pids of the processes living in a namespace. */
 export function pidsIn(ns: string): number[] {
-  return runSync(['ip', 'netns', 'pids', ns]).stdout.split('\n').map((s) => Number(s.trim())).filter((x) => Number.isInteger(x) && x > 0);
+  return runSync(['ip', 'netns', 'pids', ns])
+    .stdout.split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((x) => Number.isInteger(x) && x > 0);
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

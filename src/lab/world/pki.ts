@@ -97,7 +97,16 @@ export async function createLabCa(commonName = 'voipprobe lab CA', parent?: LabC
     ],
   };
   const cert = parent
-    ? await x509.X509CertificateGenerator.create({ ...common, subject: `CN=${commonName}`, issuer: parent.cert.subject, publicKey: keys.publicKey, signingKey: parent.keys.privateKey }, crypto)
+    ? await x509.X509CertificateGenerator.create(
+        {
+          ...common,
+          subject: `CN=${commonName}`,
+          issuer: parent.cert.subject,
+          publicKey: keys.publicKey,
+          signingKey: parent.keys.privateKey,
+        },
+        crypto,
+      )
     : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: `CN=${commonName}`, keys }, crypto);
   return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey), cert, keys };
 }

@@ -17,7 +17,15 @@
 import type { Catalogue } from '../../catalogue/load.js';
 import { answersKnown, isInformational, pathOf, type ServicePath } from '../../catalogue/schema.js';
 import type { CallTechnique, CallTestVerdict } from '../../model/call-test.js';
-import type { CallEvidenceLevel, ControlVerdict, EvidenceStrength, PathStatus, PathVerdict, ServiceVerdict, Technique } from '../../model/verdict.js';
+import type {
+  CallEvidenceLevel,
+  ControlVerdict,
+  EvidenceStrength,
+  PathStatus,
+  PathVerdict,
+  ServiceVerdict,
+  Technique,
+} from '../../model/verdict.js';
 import type { TlsQuirk } from './servers/tls-server.js';
 
 /** What the censor does. Ports are the real catalogue ports (the loopback lab maps them). */
@@ -131,7 +139,11 @@ export interface Scenario {
   expect: Record<string, ExpectedVerdict>;
   /** Status of every service (and all its paths) not in `expect`; default `accessible`. */
   others?: PathStatus;
-  controls: { network: ControlVerdict['network']; stun?: ControlVerdict['stun']['classification']; stunBlockedPorts?: number[] };
+  controls: {
+    network: ControlVerdict['network'];
+    stun?: ControlVerdict['stun']['classification'];
+    stunBlockedPorts?: number[];
+  };
   /** A false-positive scenario: nothing at all may come out `blocked` or `partially_blocked`. */
   noCensorship?: boolean;
   /** Smallest per-step timeout (s) at which the effect is observable (throttling needs a slow request to finish). */
@@ -150,17 +162,28 @@ export interface Scenario {
   callTest?: { seconds: number };
   /** Measure only these services (default: all). */
   services?: string[];
-  loopback: { supported: true; emulation?: string; expect?: Record<string, ExpectedVerdict> } | { supported: false; reason: string };
+  loopback:
+    | { supported: true; emulation?: string; expect?: Record<string, ExpectedVerdict> }
+    | { supported: false; reason: string };
 }
 
 /** The ASNs of the namespace lab's networks (src/lab/netns/topology.ts LAB_NETWORKS), for `stoppedInAsn`. */
 export const LAB_ASN = { isp: 64500, transit: 64510, relay: 64520, hosting: 64530 } as const;
 
-const NEEDS_ROUTERS = 'locating where packets towards a relay stop needs routers between the client and the relays (TTL-limited probes): namespace lab only';
+const NEEDS_ROUTERS =
+  'locating where packets towards a relay stop needs routers between the client and the relays (TTL-limited probes): namespace lab only';
 
 const acc = (): ExpectedPath => ({ status: 'accessible' });
-const blockedBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'blocked', techniques: [t], ...extra });
-const partlyBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'partially_blocked', techniques: [t], ...extra });
+const blockedBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({
+  status: 'blocked',
+  techniques: [t],
+  ...extra,
+});
+const partlyBy = (t: Technique, extra: Partial<ExpectedPath> = {}): ExpectedPath => ({
+  status: 'partially_blocked',
+  techniques: [t],
+  ...extra,
+});
 const inconclusive = (extra: Partial<ExpectedPath> = {}): ExpectedPath => ({ status: 'inconclusive', ...extra });
 
 export const SCENARIOS: Scenario[] = [
@@ -193,10 +216,24 @@ export const SCENARIOS: Scenario[] = [
     expect: {
       skype: {
         status: 'blocked',
-        paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: blockedBy('dns.bogus_answer') },
+        paths: {
+          chat: blockedBy('dns.bogus_answer'),
+          web: blockedBy('dns.bogus_answer'),
+          call: blockedBy('dns.bogus_answer'),
+        },
         groups: {
-          'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer') } },
-          teams: { status: 'blocked', paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer'), call: blockedBy('dns.bogus_answer') } },
+          'skype-legacy': {
+            status: 'blocked',
+            paths: { chat: blockedBy('dns.bogus_answer'), web: blockedBy('dns.bogus_answer') },
+          },
+          teams: {
+            status: 'blocked',
+            paths: {
+              chat: blockedBy('dns.bogus_answer'),
+              web: blockedBy('dns.bogus_answer'),
+              call: blockedBy('dns.bogus_answer'),
+            },
+          },
         },
       },
     },
@@ -209,7 +246,12 @@ export const SCENARIOS: Scenario[] = [
     notes:
       'A forged reply (the block page address) races the real one for every WhatsApp name: two different replies to one UDP query is dns.injection for every named target. The call relay is an IP literal and its path is open: chat and web blocked, call accessible, whatsapp partially_blocked.',
     actions: [{ kind: 'dns_inject', service: 'whatsapp' }],
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: acc() },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -219,7 +261,9 @@ export const SCENARIOS: Scenario[] = [
     notes:
       'Connections to e1..e16 and g.whatsapp.net on 443 and 5222 are reset once the "WA" preamble is sent: tcp.reset (strong) on every chat connection, while registration (HTTPS) and media (TLS), also on the chat path, work: chat partially_blocked, web and call accessible.',
     actions: [{ kind: 'tcp_reset_on_data', service: 'whatsapp', ports: [443, 5222] }],
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: partlyBy('tcp.reset'), web: acc(), call: acc() } } },
+    expect: {
+      whatsapp: { status: 'partially_blocked', paths: { chat: partlyBy('tcp.reset'), web: acc(), call: acc() } },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -227,9 +271,14 @@ export const SCENARIOS: Scenario[] = [
     id: '6',
     title: 'TCP blackhole for WhatsApp',
     notes:
-      "SYNs to every WhatsApp TCP endpoint are dropped: every connect times out while the neutral TLS host is reachable, tcp.timeout (weak, but nothing on the path works, so blocked): chat and web blocked. The call path (UDP) is open: whatsapp partially_blocked.",
+      'SYNs to every WhatsApp TCP endpoint are dropped: every connect times out while the neutral TLS host is reachable, tcp.timeout (weak, but nothing on the path works, so blocked): chat and web blocked. The call path (UDP) is open: whatsapp partially_blocked.',
     actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: blockedBy('tcp.timeout'), web: blockedBy('tcp.timeout'), call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { chat: blockedBy('tcp.timeout'), web: blockedBy('tcp.timeout'), call: acc() },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -237,7 +286,7 @@ export const SCENARIOS: Scenario[] = [
     id: '7',
     title: 'TLS SNI filtering of Skype/Teams',
     notes:
-      "A ClientHello naming any Skype or Teams host is reset; the neutral SNI to the same address completes, so SNI filtering: tls.reset (strong) for every TLS/HTTPS target. The Teams relay (UDP, and its plain TCP 443 connect, which sends no SNI) works: skype partially_blocked; skype-legacy blocked; teams partially_blocked.",
+      'A ClientHello naming any Skype or Teams host is reset; the neutral SNI to the same address completes, so SNI filtering: tls.reset (strong) for every TLS/HTTPS target. The Teams relay (UDP, and its plain TCP 443 connect, which sends no SNI) works: skype partially_blocked; skype-legacy blocked; teams partially_blocked.',
     actions: [{ kind: 'sni_reset', service: 'skype' }],
     expect: {
       skype: {
@@ -245,7 +294,10 @@ export const SCENARIOS: Scenario[] = [
         paths: { chat: blockedBy('tls.reset'), web: blockedBy('tls.reset'), call: acc() },
         groups: {
           'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('tls.reset'), web: blockedBy('tls.reset') } },
-          teams: { status: 'partially_blocked', paths: { chat: blockedBy('tls.reset'), web: blockedBy('tls.reset'), call: acc() } },
+          teams: {
+            status: 'partially_blocked',
+            paths: { chat: blockedBy('tls.reset'), web: blockedBy('tls.reset'), call: acc() },
+          },
         },
       },
     },
@@ -258,7 +310,12 @@ export const SCENARIOS: Scenario[] = [
     notes:
       'The upgrade request to wss://web.whatsapp.com/ws/chat is reset while plain HTTPS to the same host works: ws.upgrade_failed (strong: a reset, not a timeout); web-https works, so web partially_blocked; chat and call accessible.',
     actions: [{ kind: 'ws_reset', service: 'whatsapp', host: 'web.whatsapp.com', path: '/ws/chat' }],
-    expect: { whatsapp: { status: 'partially_blocked', paths: { web: partlyBy('ws.upgrade_failed'), chat: acc(), call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { web: partlyBy('ws.upgrade_failed'), chat: acc(), call: acc() },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -269,20 +326,41 @@ export const SCENARIOS: Scenario[] = [
       "UDP to the call relays of WhatsApp, Teams and Viber (address and call port) is dropped in the ISP; chat and web over TCP/TLS work and the neutral STUN servers (3478 and 19302) answer. These relays ignore strangers, so their silence alone proves nothing; path localisation does: UDP to each relay stops after hop 1 (the ISP, AS64500) while TCP to the same address goes on into the relays' network and UDP on the same port to a neutral server goes further: udp.address_blocked (strong), located in the ISP. WhatsApp: call blocked. Teams: its relay's TCP 443 fallback still connects, so the call path is partially_blocked. Viber's calls are not tested (no sourced relay), so Viber stays accessible. On loopback there are no routers to locate anything: the silent relays are inconclusive there, as in a real run that cannot localise.",
     actions: [{ kind: 'udp_drop', services: ['whatsapp', 'skype', 'viber'] }],
     expect: {
-      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }), chat: acc(), web: acc() } },
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: {
+          call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }),
+          chat: acc(),
+          web: acc(),
+        },
+      },
       skype: {
         status: 'partially_blocked',
         paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }), chat: acc(), web: acc() },
-        groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked'), chat: acc(), web: acc() } }, 'skype-legacy': { status: 'accessible' } },
+        groups: {
+          teams: {
+            status: 'partially_blocked',
+            paths: { call: partlyBy('udp.address_blocked'), chat: acc(), web: acc() },
+          },
+          'skype-legacy': { status: 'accessible' },
+        },
       },
     },
     controls: { network: 'up', stun: 'open' },
     loopback: {
       supported: true,
-      emulation: 'loopback has no routers: UDP dropped towards relays that ignore strangers cannot be told from their usual silence, so the WhatsApp and Teams call paths are inconclusive there (the namespace lab shows the block)',
+      emulation:
+        'loopback has no routers: UDP dropped towards relays that ignore strangers cannot be told from their usual silence, so the WhatsApp and Teams call paths are inconclusive there (the namespace lab shows the block)',
       expect: {
         whatsapp: { status: 'inconclusive', paths: { call: inconclusive() } },
-        skype: { status: 'inconclusive', paths: { call: inconclusive() }, groups: { teams: { status: 'inconclusive', paths: { call: inconclusive() } }, 'skype-legacy': { status: 'accessible' } } },
+        skype: {
+          status: 'inconclusive',
+          paths: { call: inconclusive() },
+          groups: {
+            teams: { status: 'inconclusive', paths: { call: inconclusive() } },
+            'skype-legacy': { status: 'accessible' },
+          },
+        },
       },
     },
   },
@@ -305,7 +383,8 @@ export const SCENARIOS: Scenario[] = [
     controls: { network: 'up', stun: 'port_blocked', stunBlockedPorts: [3478] },
     loopback: {
       supported: true,
-      emulation: "loopback cannot localise: Meet's relay on 19302 stays inconclusive beside its blocked 3478, so Meet's call path is blocked there rather than partially blocked",
+      emulation:
+        "loopback cannot localise: Meet's relay on 19302 stays inconclusive beside its blocked 3478, so Meet's call path is blocked there rather than partially blocked",
       expect: { meet: { status: 'partially_blocked', paths: { call: blockedBy('udp.port_blocked') } } },
     },
   },
@@ -313,7 +392,7 @@ export const SCENARIOS: Scenario[] = [
     id: '10b',
     title: 'signature-based UDP blocking: STUN dropped on every port',
     notes:
-      "Every STUN message is dropped whatever the port (a DPI match on the magic cookie) while DNS over UDP passes: the neutral STUN servers are silent on every port and the neutral UDP resolver answers (controls: signature_blocked). Every relay is silent: stun.signature_blocked (strong) on every call relay. WhatsApp, Meet and Telegram calls blocked; Teams (TCP 443 fallback) and Signal (SFU over TLS) calls partially_blocked.",
+      'Every STUN message is dropped whatever the port (a DPI match on the magic cookie) while DNS over UDP passes: the neutral STUN servers are silent on every port and the neutral UDP resolver answers (controls: signature_blocked). Every relay is silent: stun.signature_blocked (strong) on every call relay. WhatsApp, Meet and Telegram calls blocked; Teams (TCP 443 fallback) and Signal (SFU over TLS) calls partially_blocked.',
     actions: [{ kind: 'stun_signature_drop' }],
     expect: {
       whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('stun.signature_blocked') } },
@@ -335,7 +414,9 @@ export const SCENARIOS: Scenario[] = [
     notes:
       "WhatsApp's servers are down: TCP connects are refused and the relay answers ICMP port unreachable; DNS still answers. Refused and unreachable are outage-like (layers.ts): every target failed, never blocked, so every path and the service are inconclusive.",
     actions: [{ kind: 'outage', service: 'whatsapp' }],
-    expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: inconclusive() } } },
+    expect: {
+      whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: inconclusive() } },
+    },
     controls: { network: 'up', stun: 'open' },
     noCensorship: true,
     loopback: { supported: true },
@@ -416,7 +497,16 @@ export const SCENARIOS: Scenario[] = [
     notes:
       "A middlebox intercepts TLS naming web.whatsapp.com with a certificate from its own CA, which the probe does not trust; the neutral SNI to the same address passes through to the real server and validates. An untrusted chain for the service's SNI only, at an address the neutral resolvers confirm: an SNI-specific signature, tls.cert_invalid (strong), the reason says interception (layers.ts). Web (HTTPS and WebSocket, both on web.whatsapp.com) blocked; chat and call accessible; whatsapp partially_blocked.",
     actions: [{ kind: 'tls_intercept', service: 'whatsapp', host: 'web.whatsapp.com' }],
-    expect: { whatsapp: { status: 'partially_blocked', paths: { web: { status: 'blocked', techniques: ['tls.cert_invalid'], strength: 'strong' }, chat: acc(), call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: {
+          web: { status: 'blocked', techniques: ['tls.cert_invalid'], strength: 'strong' },
+          chat: acc(),
+          call: acc(),
+        },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: true },
   },
@@ -424,12 +514,16 @@ export const SCENARIOS: Scenario[] = [
     id: '13e',
     title: 'DNS injection with a late genuine answer, neutral UDP resolver forged too',
     notes:
-      "An on-path injector answers every WhatsApp name first with the block page address and lets the genuine answer through 300 ms later; it forges the answers to the plain-UDP queries sent to the neutral resolver the same way. DoH (encrypted) gives the genuine address. The UDP queries keep listening while DoH does not vouch for their first reply (dns-udp.ts), so they see both replies; the encrypted control outranks the forged UDP control (dns.ts): dns.injection (strong) for every named target, whatever the chains to the forged address do. Chat and web blocked, the call relay (IP literal) accessible: partially_blocked.",
+      'An on-path injector answers every WhatsApp name first with the block page address and lets the genuine answer through 300 ms later; it forges the answers to the plain-UDP queries sent to the neutral resolver the same way. DoH (encrypted) gives the genuine address. The UDP queries keep listening while DoH does not vouch for their first reply (dns-udp.ts), so they see both replies; the encrypted control outranks the forged UDP control (dns.ts): dns.injection (strong) for every named target, whatever the chains to the forged address do. Chat and web blocked, the call relay (IP literal) accessible: partially_blocked.',
     actions: [{ kind: 'dns_inject', service: 'whatsapp', genuineAfterMs: 300, neutralUdp: true }],
     expect: {
       whatsapp: {
         status: 'partially_blocked',
-        paths: { chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' }, call: acc() },
+        paths: {
+          chat: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
+          web: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
+          call: acc(),
+        },
       },
     },
     controls: { network: 'up', stun: 'open' },
@@ -441,12 +535,18 @@ export const SCENARIOS: Scenario[] = [
     notes:
       "WhatsApp's addresses are shaped to 64 kbit/s (one token bucket per address) and the step timeout is 4 s: the two HTTPS requests to web.whatsapp.com (the web page and the WebSocket target's plain request, a 64 KiB page whose first 16 KiB TLS record alone takes 2 s) share a bucket and are cut by the timeout while bytes are still arriving, or just finish. Slowness, not a block (layers.ts); throttling is judged from every timed exchange, cut ones included (throttle.ts): web degraded (throttled), never blocked. Chat (small exchanges on other addresses) and call accessible; whatsapp degraded.",
     actions: [{ kind: 'throttle', service: 'whatsapp', kbit: 64 }],
-    expect: { whatsapp: { status: 'degraded', paths: { web: { status: 'degraded', techniques: ['throttled'] }, chat: acc(), call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'degraded',
+        paths: { web: { status: 'degraded', techniques: ['throttled'] }, chat: acc(), call: acc() },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     timeoutS: 4,
     loopback: {
       supported: true,
-      emulation: "no packet shaper without root, so each of the service's TLS servers sends everything through one token bucket at the same rate (below TLS: handshakes and whole records arrive late, as through a shaper)",
+      emulation:
+        "no packet shaper without root, so each of the service's TLS servers sends everything through one token bucket at the same rate (below TLS: handshakes and whole records arrive late, as through a shaper)",
     },
   },
   {
@@ -464,8 +564,18 @@ export const SCENARIOS: Scenario[] = [
           call: { status: 'blocked', techniques: ['dns.injection'], strength: 'strong' },
         },
         groups: {
-          'skype-legacy': { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection') } },
-          teams: { status: 'blocked', paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection'), call: blockedBy('dns.injection') } },
+          'skype-legacy': {
+            status: 'blocked',
+            paths: { chat: blockedBy('dns.injection'), web: blockedBy('dns.injection') },
+          },
+          teams: {
+            status: 'blocked',
+            paths: {
+              chat: blockedBy('dns.injection'),
+              web: blockedBy('dns.injection'),
+              call: blockedBy('dns.injection'),
+            },
+          },
         },
       },
     },
@@ -479,15 +589,27 @@ export const SCENARIOS: Scenario[] = [
       "The ISP drops every UDP datagram to the call relays' addresses (any port), as the documents say Skype was blocked 'by its servers' addresses at the operators' gateways'; TCP to the same addresses, chat and web pass. Relays that ignore strangers (WhatsApp, Teams, Meet) and relays that answer (Signal, Telegram) are all silent; path localisation shows UDP stopping after hop 1 (the ISP, AS64500) while TCP probes to the same addresses go on into the relays' network and UDP on the same ports to a neutral server goes further: udp.address_blocked (strong), located inside the ISP. Calls blocked where the relay is the only call target (WhatsApp, Meet, Telegram), partially blocked where another call target works (Teams' TCP 443 fallback, Signal's SFU).",
     actions: [{ kind: 'relay_udp_drop' }],
     expect: {
-      whatsapp: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }) } },
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { call: blockedBy('udp.address_blocked', { level: 'blocked', stoppedInAsn: LAB_ASN.isp }) },
+      },
       skype: {
         status: 'partially_blocked',
         paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) },
         groups: { teams: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked') } } },
       },
-      meet: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
-      signal: { status: 'partially_blocked', paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
-      telegram: { status: 'partially_blocked', paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) } },
+      meet: {
+        status: 'partially_blocked',
+        paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) },
+      },
+      signal: {
+        status: 'partially_blocked',
+        paths: { call: partlyBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) },
+      },
+      telegram: {
+        status: 'partially_blocked',
+        paths: { call: blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp }) },
+      },
     },
     controls: { network: 'up', stun: 'open' },
     loopback: { supported: false, reason: NEEDS_ROUTERS },
@@ -500,7 +622,11 @@ export const SCENARIOS: Scenario[] = [
     actions: [{ kind: 'relay_network_down' }],
     expect: {
       whatsapp: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
-      skype: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) }, groups: { teams: { status: 'inconclusive', paths: { call: inconclusive() } } } },
+      skype: {
+        status: 'inconclusive',
+        paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) },
+        groups: { teams: { status: 'inconclusive', paths: { call: inconclusive() } } },
+      },
       meet: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
       signal: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
       telegram: { status: 'inconclusive', paths: { call: inconclusive({ stoppedInAsn: LAB_ASN.transit }) } },
@@ -517,13 +643,23 @@ export const SCENARIOS: Scenario[] = [
     actions: [{ kind: 'stun_marks_drop', text: 'signal.org' }],
     expect: { signal: { status: 'partially_blocked', paths: { call: partlyBy('stun.app_signature') } } },
     controls: { network: 'up', stun: 'open' },
-    loopback: { supported: true, emulation: "no DPI on loopback: the lab's relays leave unanswered the exchanges whose answer would carry the mark" },
+    loopback: {
+      supported: true,
+      emulation:
+        "no DPI on loopback: the lab's relays leave unanswered the exchanges whose answer would carry the mark",
+    },
   },
 ];
 
-
-const NEEDS_OUTSIDE = { supported: false as const, reason: "needs the namespace lab's outside vantage: on loopback the helper and the probe see the same servers through the same (absent) censor" };
-const NEEDS_MIDDLEBOX_UDP = { supported: false as const, reason: "needs the namespace lab's middlebox between the client and the helper (nftables, tc)" };
+const NEEDS_OUTSIDE = {
+  supported: false as const,
+  reason:
+    "needs the namespace lab's outside vantage: on loopback the helper and the probe see the same servers through the same (absent) censor",
+};
+const NEEDS_MIDDLEBOX_UDP = {
+  supported: false as const,
+  reason: "needs the namespace lab's middlebox between the client and the helper (nftables, tc)",
+};
 const strongly = (p: ExpectedPath): ExpectedPath => ({ ...p, strength: 'strong' });
 
 /** Scenarios with the outside vantage: a helper beyond the censor, and test calls against it. */
@@ -532,11 +668,20 @@ export const HELPER_SCENARIOS: Scenario[] = [
     id: 'h1a',
     title: "reset to the SYN on WhatsApp's servers, with a helper",
     notes:
-      "Every SYN to a WhatsApp TCP endpoint is answered with a reset (connection_refused, what a closed port does). Without a helper that is an outage-like failure: chat and web inconclusive. The helper, beyond the censor, connects to the same addresses: refused here and working from outside is blocked, strong, tcp.refused (outside-view.ts). The relay (UDP) answers: call accessible.",
+      'Every SYN to a WhatsApp TCP endpoint is answered with a reset (connection_refused, what a closed port does). Without a helper that is an outage-like failure: chat and web inconclusive. The helper, beyond the censor, connects to the same addresses: refused here and working from outside is blocked, strong, tcp.refused (outside-view.ts). The relay (UDP) answers: call accessible.',
     actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
     helper: 'honest',
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.refused')), web: strongly(blockedBy('tcp.refused')), call: acc() } } },
-    withoutHelper: { expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { chat: strongly(blockedBy('tcp.refused')), web: strongly(blockedBy('tcp.refused')), call: acc() },
+      },
+    },
+    withoutHelper: {
+      expect: {
+        whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_OUTSIDE,
   },
@@ -559,7 +704,16 @@ export const HELPER_SCENARIOS: Scenario[] = [
       "WhatsApp's servers are down (refused, ICMP port unreachable); the helper sees the same from outside and reaches everything else: every WhatsApp path is an outage confirmed from outside (inconclusive, outage), nothing blocked.",
     actions: [{ kind: 'outage', service: 'whatsapp' }],
     helper: 'honest',
-    expect: { whatsapp: { status: 'inconclusive', paths: { chat: { status: 'inconclusive', outage: true }, web: { status: 'inconclusive', outage: true }, call: { status: 'inconclusive', outage: true } } } },
+    expect: {
+      whatsapp: {
+        status: 'inconclusive',
+        paths: {
+          chat: { status: 'inconclusive', outage: true },
+          web: { status: 'inconclusive', outage: true },
+          call: { status: 'inconclusive', outage: true },
+        },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     noCensorship: true,
     loopback: NEEDS_OUTSIDE,
@@ -571,15 +725,32 @@ export const HELPER_SCENARIOS: Scenario[] = [
       'SYNs to every WhatsApp TCP endpoint are dropped (scenario 6): tcp.timeout, weak without a helper (a silent far end looks the same). The helper connects from outside: blocked, strong.',
     actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
     helper: 'honest',
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: strongly(blockedBy('tcp.timeout')), web: strongly(blockedBy('tcp.timeout')), call: acc() } } },
-    withoutHelper: { expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { chat: strongly(blockedBy('tcp.timeout')), web: strongly(blockedBy('tcp.timeout')), call: acc() },
+      },
+    },
+    withoutHelper: {
+      expect: {
+        whatsapp: {
+          status: 'partially_blocked',
+          paths: {
+            chat: { ...blockedBy('tcp.timeout'), strength: 'weak' },
+            web: { ...blockedBy('tcp.timeout'), strength: 'weak' },
+            call: acc(),
+          },
+        },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_OUTSIDE,
   },
   {
     id: 'h2a',
     title: 'a helper that lies "everything works", on a clean network',
-    notes: 'A helper that says every step it was asked about worked changes nothing where everything works here: a helper\'s word alone never makes anything blocked.',
+    notes:
+      "A helper that says every step it was asked about worked changes nothing where everything works here: a helper's word alone never makes anything blocked.",
     actions: [],
     helper: 'liar_works',
     expect: {},
@@ -594,14 +765,24 @@ export const HELPER_SCENARIOS: Scenario[] = [
       'A helper that says everything fails (DNS included) shows it reaches nothing, so its failures confirm no outage: the blackhole stays blocked (weak, tcp.timeout), exactly as without a helper.',
     actions: [{ kind: 'tcp_blackhole', service: 'whatsapp' }],
     helper: 'liar_fails',
-    expect: { whatsapp: { status: 'partially_blocked', paths: { chat: { ...blockedBy('tcp.timeout'), strength: 'weak' }, web: { ...blockedBy('tcp.timeout'), strength: 'weak' }, call: acc() } } },
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: {
+          chat: { ...blockedBy('tcp.timeout'), strength: 'weak' },
+          web: { ...blockedBy('tcp.timeout'), strength: 'weak' },
+          call: acc(),
+        },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_OUTSIDE,
   },
   {
     id: 'h2c',
     title: 'a helper that answers garbage, with the SYN reset',
-    notes: "The helper's answers are not helper answers: it is not used, the line says why, and the verdicts are today's (13a without a helper).",
+    notes:
+      "The helper's answers are not helper answers: it is not used, the line says why, and the verdicts are today's (13a without a helper).",
     actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
     helper: 'garbage',
     expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
@@ -611,7 +792,8 @@ export const HELPER_SCENARIOS: Scenario[] = [
   {
     id: 'h2d',
     title: 'a helper that never answers, with the SYN reset',
-    notes: 'The helper accepts connections and never answers (its health check times out): not used, today\'s verdicts, the run one step timeout longer.',
+    notes:
+      "The helper accepts connections and never answers (its health check times out): not used, today's verdicts, the run one step timeout longer.",
     actions: [{ kind: 'tcp_syn_reset', service: 'whatsapp' }],
     helper: 'silent',
     expect: { whatsapp: { status: 'inconclusive', paths: { chat: inconclusive(), web: inconclusive(), call: acc() } } },
@@ -627,7 +809,13 @@ export const HELPER_SCENARIOS: Scenario[] = [
     helper: 'honest',
     callTest: { seconds: 10 },
     services: ['whatsapp'],
-    expect: { whatsapp: { status: 'blocked', paths: { call: strongly(blockedBy('call.signature')) }, callTest: { status: 'blocked', technique: 'call.signature' } } },
+    expect: {
+      whatsapp: {
+        status: 'blocked',
+        paths: { call: strongly(blockedBy('call.signature')) },
+        callTest: { status: 'blocked', technique: 'call.signature' },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_MIDDLEBOX_UDP,
   },
@@ -640,7 +828,13 @@ export const HELPER_SCENARIOS: Scenario[] = [
     helper: 'honest',
     callTest: { seconds: 12 },
     services: ['whatsapp'],
-    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    expect: {
+      whatsapp: {
+        status: 'degraded',
+        paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } },
+        callTest: { status: 'throttled', technique: 'call.port' },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_MIDDLEBOX_UDP,
   },
@@ -653,7 +847,13 @@ export const HELPER_SCENARIOS: Scenario[] = [
     helper: 'honest',
     callTest: { seconds: 10 },
     services: ['whatsapp'],
-    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } }, callTest: { status: 'throttled', technique: 'call.port' } } },
+    expect: {
+      whatsapp: {
+        status: 'degraded',
+        paths: { call: { status: 'degraded', techniques: ['throttled', 'call.port'] } },
+        callTest: { status: 'throttled', technique: 'call.port' },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_MIDDLEBOX_UDP,
   },
@@ -666,7 +866,13 @@ export const HELPER_SCENARIOS: Scenario[] = [
     helper: 'honest',
     callTest: { seconds: 14 },
     services: ['whatsapp'],
-    expect: { whatsapp: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['call.cutoff'] } }, callTest: { status: 'degraded', technique: 'call.cutoff', cutPeriodS: 4 } } },
+    expect: {
+      whatsapp: {
+        status: 'degraded',
+        paths: { call: { status: 'degraded', techniques: ['call.cutoff'] } },
+        callTest: { status: 'degraded', technique: 'call.cutoff', cutPeriodS: 4 },
+      },
+    },
     controls: { network: 'up', stun: 'open' },
     loopback: NEEDS_MIDDLEBOX_UDP,
   },
@@ -686,7 +892,8 @@ export function loopbackUnsupported(s: Scenario): string | undefined {
 
 // --- comparing a run with a scenario ------------------------------------------------------------
 
-const sameSet = (a: readonly string[], b: readonly string[]) => [...new Set(a)].sort().join(',') === [...new Set(b)].sort().join(',');
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  [...new Set(a)].sort().join(',') === [...new Set(b)].sort().join(',');
 
 type Judged = Pick<ServiceVerdict, 'status' | 'paths'>;
 
@@ -700,10 +907,14 @@ export type CallLevels = Record<string, CallEvidenceLevel>;
 export function callLevelsOf(catalogue: Pick<Catalogue, 'services'>): CallLevels {
   const out: CallLevels = {};
   for (const svc of catalogue.services) {
-    const relays = svc.targets.filter((t) => t.enabled && t.check === 'stun' && pathOf(t) === 'call' && !isInformational(t));
-    const level = (ts: typeof relays): CallEvidenceLevel => (ts.every((t) => t.check === 'stun' && answersKnown(t)) ? 'answered' : 'path_open');
+    const relays = svc.targets.filter(
+      (t) => t.enabled && t.check === 'stun' && pathOf(t) === 'call' && !isInformational(t),
+    );
+    const level = (ts: typeof relays): CallEvidenceLevel =>
+      ts.every((t) => t.check === 'stun' && answersKnown(t)) ? 'answered' : 'path_open';
     if (relays.length) out[svc.service] = level(relays);
-    for (const g of new Set(relays.map((t) => t.group).filter((x): x is string => x !== undefined))) out[`${svc.service}/${g}`] = level(relays.filter((t) => t.group === g));
+    for (const g of new Set(relays.map((t) => t.group).filter((x): x is string => x !== undefined)))
+      out[`${svc.service}/${g}`] = level(relays.filter((t) => t.group === g));
   }
   return out;
 }
@@ -723,13 +934,22 @@ export interface CompareOptions {
  */
 function expectationFor(s: Scenario, service: string, hasGroups: string[], o: CompareOptions): ExpectedVerdict {
   const others: PathStatus = s.others ?? 'accessible';
-  const base: ExpectedVerdict = (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[service]) || s.expect[service] || { status: others };
+  const base: ExpectedVerdict = (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[service]) ||
+    s.expect[service] || { status: others };
   if (o.lab !== 'loopback' || (s.loopback.supported && s.loopback.expect?.[service])) return base;
-  const downgrade = (key: string, v: Omit<ExpectedVerdict, 'groups'>, listed: boolean): Omit<ExpectedVerdict, 'groups'> => {
+  const downgrade = (
+    key: string,
+    v: Omit<ExpectedVerdict, 'groups'>,
+    listed: boolean,
+  ): Omit<ExpectedVerdict, 'groups'> => {
     if (o.callLevels?.[key] !== 'path_open') return v;
     const call = v.paths?.call ?? { status: listed ? 'accessible' : v.status };
     if (call.status !== 'accessible') return v;
-    return { ...v, status: v.status === 'accessible' ? 'inconclusive' : v.status, paths: { ...v.paths, call: { status: 'inconclusive' } } };
+    return {
+      ...v,
+      status: v.status === 'accessible' ? 'inconclusive' : v.status,
+      paths: { ...v.paths, call: { status: 'inconclusive' } },
+    };
   };
   const top = downgrade(service, base, s.expect[service] !== undefined);
   const groups: Record<string, Omit<ExpectedVerdict, 'groups'>> = {};
@@ -740,21 +960,39 @@ function expectationFor(s: Scenario, service: string, hasGroups: string[], o: Co
   return { ...top, ...(hasGroups.length ? { groups } : {}) };
 }
 
-function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'groups'>, defaultPath: PathStatus, level: CallEvidenceLevel | undefined): string[] {
+function comparePart(
+  where: string,
+  got: Judged,
+  want: Omit<ExpectedVerdict, 'groups'>,
+  defaultPath: PathStatus,
+  level: CallEvidenceLevel | undefined,
+): string[] {
   const out: string[] = [];
   if (got.status !== want.status) out.push(`${where}: status ${got.status}, expected ${want.status}`);
   for (const [p, pv] of Object.entries(got.paths) as [ServicePath, PathVerdict][]) {
     const w = want.paths?.[p] ?? { status: defaultPath };
     if (pv.status !== w.status) out.push(`${where} ${p}: ${pv.status}, expected ${w.status} (${pv.reason})`);
-    if (!sameSet(pv.techniques, w.techniques ?? [])) out.push(`${where} ${p}: techniques [${pv.techniques.join(', ')}], expected [${(w.techniques ?? []).join(', ')}]`);
-    if (w.strength && pv.strength !== w.strength) out.push(`${where} ${p}: ${pv.strength ?? 'no'} evidence, expected ${w.strength} (${pv.reason})`);
+    if (!sameSet(pv.techniques, w.techniques ?? []))
+      out.push(
+        `${where} ${p}: techniques [${pv.techniques.join(', ')}], expected [${(w.techniques ?? []).join(', ')}]`,
+      );
+    if (w.strength && pv.strength !== w.strength)
+      out.push(`${where} ${p}: ${pv.strength ?? 'no'} evidence, expected ${w.strength} (${pv.reason})`);
     if (p !== 'call') continue;
     const wantLevel = w.level ?? (w.status === 'accessible' ? level : undefined);
-    if (wantLevel !== undefined && pv.call?.level !== wantLevel) out.push(`${where} call: evidence ${pv.call?.level ?? 'none'}, expected ${wantLevel} (${pv.reason})`);
-    if (w.stoppedInAsn !== undefined && pv.call?.where?.asn !== w.stoppedInAsn) out.push(`${where} call: packets stop in AS${pv.call?.where?.asn ?? '?'} (hop ${pv.call?.where?.hop ?? '?'}), expected AS${w.stoppedInAsn}`);
-    if (w.outage !== undefined && Boolean(pv.outage) !== w.outage) out.push(`${where} ${p}: ${pv.outage ? 'an outage' : 'not an outage'}, expected ${w.outage ? 'an outage' : 'not an outage'} (${pv.reason})`);
+    if (wantLevel !== undefined && pv.call?.level !== wantLevel)
+      out.push(`${where} call: evidence ${pv.call?.level ?? 'none'}, expected ${wantLevel} (${pv.reason})`);
+    if (w.stoppedInAsn !== undefined && pv.call?.where?.asn !== w.stoppedInAsn)
+      out.push(
+        `${where} call: packets stop in AS${pv.call?.where?.asn ?? '?'} (hop ${pv.call?.where?.hop ?? '?'}), expected AS${w.stoppedInAsn}`,
+      );
+    if (w.outage !== undefined && Boolean(pv.outage) !== w.outage)
+      out.push(
+        `${where} ${p}: ${pv.outage ? 'an outage' : 'not an outage'}, expected ${w.outage ? 'an outage' : 'not an outage'} (${pv.reason})`,
+      );
   }
-  for (const p of Object.keys(want.paths ?? {})) if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
+  for (const p of Object.keys(want.paths ?? {}))
+    if (!(p in got.paths)) out.push(`${where}: expected a ${p} path, the service has none`);
   return out;
 }
 
@@ -763,14 +1001,28 @@ function comparePart(where: string, got: Judged, want: Omit<ExpectedVerdict, 'gr
  * per service, path and group the status, the exact techniques and, for call paths, the evidence
  * level and where packets stop; and the controls' summary.
  */
-export function compareWithScenario(scenario: Scenario, verdicts: ServiceVerdict[], controls: ControlVerdict, o: CompareOptions = {}): string[] {
+export function compareWithScenario(
+  scenario: Scenario,
+  verdicts: ServiceVerdict[],
+  controls: ControlVerdict,
+  o: CompareOptions = {},
+): string[] {
   // The run without the helper is held against its own expectation.
-  const s: Scenario = o.variant ? { ...scenario, expect: o.variant.expect, ...(o.variant.others ? { others: o.variant.others } : {}) } : scenario;
+  const s: Scenario = o.variant
+    ? { ...scenario, expect: o.variant.expect, ...(o.variant.others ? { others: o.variant.others } : {}) }
+    : scenario;
   const out: string[] = [];
-  if (controls.network !== s.controls.network) out.push(`controls: network ${controls.network}, expected ${s.controls.network} (${controls.reason})`);
-  if (s.controls.stun && controls.stun.classification !== s.controls.stun) out.push(`controls: STUN ${controls.stun.classification}, expected ${s.controls.stun} (${controls.reason})`);
-  if (s.controls.stunBlockedPorts && !sameSet(controls.stun.blocked_ports.map(String), s.controls.stunBlockedPorts.map(String))) {
-    out.push(`controls: STUN blocked ports [${controls.stun.blocked_ports.join(', ')}], expected [${s.controls.stunBlockedPorts.join(', ')}]`);
+  if (controls.network !== s.controls.network)
+    out.push(`controls: network ${controls.network}, expected ${s.controls.network} (${controls.reason})`);
+  if (s.controls.stun && controls.stun.classification !== s.controls.stun)
+    out.push(`controls: STUN ${controls.stun.classification}, expected ${s.controls.stun} (${controls.reason})`);
+  if (
+    s.controls.stunBlockedPorts &&
+    !sameSet(controls.stun.blocked_ports.map(String), s.controls.stunBlockedPorts.map(String))
+  ) {
+    out.push(
+      `controls: STUN blocked ports [${controls.stun.blocked_ports.join(', ')}], expected [${s.controls.stunBlockedPorts.join(', ')}]`,
+    );
   }
   const others = s.others ?? 'accessible';
   // On loopback, working call paths known only by localisation are inconclusive instead (see expectationFor).
@@ -779,21 +1031,26 @@ export function compareWithScenario(scenario: Scenario, verdicts: ServiceVerdict
     return o.lab === 'loopback' && l === 'path_open' ? undefined : l;
   };
   for (const v of verdicts) {
-    const listed = s.expect[v.service] !== undefined || (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service] !== undefined);
+    const listed =
+      s.expect[v.service] !== undefined ||
+      (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service] !== undefined);
     const want = expectationFor(s, v.service, Object.keys(v.groups ?? {}), o);
     const defaultPath = listed ? 'accessible' : others;
     out.push(...comparePart(v.service, v, want, defaultPath, levelOf(v.service)));
-    const stated = (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service]) || s.expect[v.service];
+    const stated =
+      (o.lab === 'loopback' && s.loopback.supported && s.loopback.expect?.[v.service]) || s.expect[v.service];
     for (const [g, gv] of Object.entries(v.groups ?? {})) {
       const wg = want.groups?.[g] ?? { status: listed ? 'accessible' : others };
       // A group the scenario states has its other paths accessible; an unstated one has them all at its status.
-      const groupDefault = stated && stated.groups?.[g] ? 'accessible' : listed ? 'accessible' : others;
+      const groupDefault = stated?.groups?.[g] ? 'accessible' : listed ? 'accessible' : others;
       out.push(...comparePart(`${v.service}/${g}`, gv, wg, groupDefault, levelOf(`${v.service}/${g}`)));
     }
-    for (const g of Object.keys(s.expect[v.service]?.groups ?? {})) if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
+    for (const g of Object.keys(s.expect[v.service]?.groups ?? {}))
+      if (!v.groups?.[g]) out.push(`${v.service}: expected a group ${g}`);
     out.push(...compareCallTest(v, want.callTest));
   }
-  for (const name of Object.keys(s.expect)) if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
+  for (const name of Object.keys(s.expect))
+    if (!verdicts.some((v) => v.service === name)) out.push(`${name}: expected a verdict, the run has none`);
   return out;
 }
 
@@ -802,10 +1059,19 @@ function compareCallTest(v: ServiceVerdict, want: ExpectedCallTest | undefined):
   if (!want) return [];
   if (!got) return [`${v.service}: expected a test call, the run has none`];
   const out: string[] = [];
-  if (got.status !== want.status) out.push(`${v.service} test call: ${got.status}, expected ${want.status} (${got.reason})`);
-  if (got.technique !== want.technique) out.push(`${v.service} test call: technique ${got.technique ?? 'none'}, expected ${want.technique ?? 'none'} (${got.reason})`);
-  if (want.cutPeriodS !== undefined && (got.cut_period_s === null || Math.abs(got.cut_period_s - want.cutPeriodS) > 0.1 * want.cutPeriodS)) {
-    out.push(`${v.service} test call: cut period ${got.cut_period_s ?? 'none'} s, expected ${want.cutPeriodS} s (${got.reason})`);
+  if (got.status !== want.status)
+    out.push(`${v.service} test call: ${got.status}, expected ${want.status} (${got.reason})`);
+  if (got.technique !== want.technique)
+    out.push(
+      `${v.service} test call: technique ${got.technique ?? 'none'}, expected ${want.technique ?? 'none'} (${got.reason})`,
+    );
+  if (
+    want.cutPeriodS !== undefined &&
+    (got.cut_period_s === null || Math.abs(got.cut_period_s - want.cutPeriodS) > 0.1 * want.cutPeriodS)
+  ) {
+    out.push(
+      `${v.service} test call: cut period ${got.cut_period_s ?? 'none'} s, expected ${want.cutPeriodS} s (${got.reason})`,
+    );
   }
   return out;
 }
@@ -816,9 +1082,15 @@ export function censorshipClaims(verdicts: ServiceVerdict[]): string[] {
   const bad = (s: string) => s === 'blocked' || s === 'partially_blocked';
   for (const v of verdicts) {
     if (bad(v.status)) out.push(`${v.service}: ${v.status}`);
-    for (const [p, pv] of Object.entries(v.paths)) if (pv && bad(pv.status)) out.push(`${v.service} ${p}: ${pv.status}`);
-    for (const [g, gv] of Object.entries(v.groups ?? {})) if (bad(gv.status)) out.push(`${v.service}/${g}: ${gv.status}`);
-    for (const t of v.targets) if (t.status === 'blocked') out.push(`${v.service} target ${t.target}${t.address ? ` ${t.address}:${t.port}` : ''}: blocked (${t.technique})`);
+    for (const [p, pv] of Object.entries(v.paths))
+      if (pv && bad(pv.status)) out.push(`${v.service} ${p}: ${pv.status}`);
+    for (const [g, gv] of Object.entries(v.groups ?? {}))
+      if (bad(gv.status)) out.push(`${v.service}/${g}: ${gv.status}`);
+    for (const t of v.targets)
+      if (t.status === 'blocked')
+        out.push(
+          `${v.service} target ${t.target}${t.address ? ` ${t.address}:${t.port}` : ''}: blocked (${t.technique})`,
+        );
   }
   return out;
 }

@@ -47,9 +47,11 @@ async function main(): Promise<void> {
   let world: LabWorld;
   if (values.world) world = JSON.parse(readFileSync(values.world, 'utf8')) as LabWorld;
   else if (values.plan === 'netns') world = planWorld(loadCatalogue(), { kind: 'netns' });
-  else if (values.plan === 'loopback') world = planWorld(loadCatalogue(), { kind: 'loopback', ...(values.octet ? { octet: Number(values.octet) } : {}) });
+  else if (values.plan === 'loopback')
+    world = planWorld(loadCatalogue(), { kind: 'loopback', ...(values.octet ? { octet: Number(values.octet) } : {}) });
   else throw new Error('give --world FILE or --plan netns|loopback');
-  if (!Array.isArray(world.endpoints) || !world.infra) throw new Error(`${values.world}: not a lab world (planWorld output)`);
+  if (!Array.isArray(world.endpoints) || !world.infra)
+    throw new Error(`${values.world}: not a lab world (planWorld output)`);
 
   const needScratch = !values['ca-out'] || !values['catalogue-out'] || (!values.world && !values['world-out']);
   const scratch = needScratch ? mkdtempSync(join(tmpdir(), 'voipprobe-serve-')) : undefined;
@@ -97,7 +99,17 @@ async function main(): Promise<void> {
     if (values['exit-on-eof']) void queue.then(shutdown);
   });
 
-  out({ ready: true, pid: process.pid, kind: world.kind, prefix: world.prefix, ca_file: caFile, targets_dir: targetsDir, world_file: worldFile, servers: servers.endpoints.length + 4, startup_ms: Math.round(performance.now() - t0) });
+  out({
+    ready: true,
+    pid: process.pid,
+    kind: world.kind,
+    prefix: world.prefix,
+    ca_file: caFile,
+    targets_dir: targetsDir,
+    world_file: worldFile,
+    servers: servers.endpoints.length + 4,
+    startup_ms: Math.round(performance.now() - t0),
+  });
 }
 
 main().catch((err: unknown) => {

@@ -4,18 +4,41 @@
 // which plays a scenario's censor with the servers themselves (the loopback lab has no middlebox):
 // a resolver that lies, a server that resets or goes silent, a port nobody listens on.
 
-import http from 'node:http';
-import { Blackholes, DnsServer, type HoleAddress, StunServer, type StunAnswerRule, TcpServer, TlsServer, Zone, type DnsBehaviour, type SniBehaviour, type WsBehaviour } from './servers/index.js';
 import { createLabCa, issueCert, type LabCa } from './pki.js';
 import type { CensorAction } from './scenarios.js';
-import { callEndpointsOf, endpointsOf, hostnamesOf, type LabEndpoint, type LabHttpRoute, type LabWorld, labPort, zoneRecords } from './world.js';
+import {
+  Blackholes,
+  type DnsBehaviour,
+  DnsServer,
+  type HoleAddress,
+  type SniBehaviour,
+  type StunAnswerRule,
+  StunServer,
+  TcpServer,
+  TlsServer,
+  type WsBehaviour,
+  Zone,
+} from './servers/index.js';
+import {
+  callEndpointsOf,
+  endpointsOf,
+  hostnamesOf,
+  type LabEndpoint,
+  type LabHttpRoute,
+  type LabWorld,
+  labPort,
+  zoneRecords,
+} from './world.js';
 
 export interface StartLabOptions {
   ca: LabCa;
 }
 
 /** An endpoint's server and what the scenario did to it. */
-export type EndpointServer = { kind: 'tls'; server: TlsServer } | { kind: 'tcp'; server: TcpServer } | { kind: 'stun'; server: StunServer };
+export type EndpointServer =
+  | { kind: 'tls'; server: TlsServer }
+  | { kind: 'tcp'; server: TcpServer }
+  | { kind: 'stun'; server: StunServer };
 
 export interface EndpointHandle {
   spec: LabEndpoint;
@@ -24,7 +47,8 @@ export interface EndpointHandle {
   mode: 'up' | 'closed' | 'blackhole';
 }
 
-const BLOCKPAGE_HTML = '<!DOCTYPE html>\n<html><head><title>Access denied</title></head><body><h1>Access to this site is blocked</h1><p>voipprobe lab block page</p></body></html>\n';
+const BLOCKPAGE_HTML =
+  '<!DOCTYPE html>\n<html><head><title>Access denied</title></head><body><h1>Access to this site is blocked</h1><p>voipprobe lab block page</p></body></html>\n';
 
 /** The forged answer of an injector arrives this long before the real one (within the probe's 200 ms listening window). */
 export const INJECT_REAL_AFTER_MS = 30;
@@ -32,7 +56,10 @@ export const INJECT_REAL_AFTER_MS = 30;
 function pageBody(r: LabHttpRoute): Buffer {
   const head = Buffer.from(r.body);
   if (head.length >= r.size) return head;
-  const filler = Buffer.alloc(r.size - head.length - '</body></html>\n'.length, '<!-- padding: a page of realistic size -->\n');
+  const filler = Buffer.alloc(
+    r.size - head.length - '</body></html>\n'.length,
+    '<!-- padding: a page of realistic size -->\n',
+  );
   return Buffer.concat([head, filler, Buffer.from('</body></html>\n')]).subarray(0, r.size);
 }
 
@@ -45,7 +72,11 @@ export class LabServers {
   readonly endpoints: EndpointHandle[];
   private pool: Blackholes | null = null;
   private dohBlackholed = false;
-  private readonly touched = { sni: new Map<TlsServer, Set<string>>(), ws: new Set<EndpointHandle>(), tls: new Set<TlsServer>() };
+  private readonly touched = {
+    sni: new Map<TlsServer, Set<string>>(),
+    ws: new Set<EndpointHandle>(),
+    tls: new Set<TlsServer>(),
+  };
   /** The CA of an intercepting middlebox: the probe is never told to trust it. */
   private interceptorCa: LabCa | null = null;
   private started = false;
@@ -58,20 +89,38 @@ export class LabServers {
     this.zone = new Zone(zoneRecords(world));
     this.isp = new DnsServer({ address: i.ispResolver.address, port: i.ispResolver.port, zone: this.zone });
     this.neutral = new DnsServer({ address: i.neutralResolver.address, port: i.neutralResolver.port, zone: this.zone });
-    this.doh = new TlsServer({ address: i.doh.address, port: i.doh.port, ca: o.ca, defaultName: 'doh.lab.invalid' }).doh('*', '/dns-query', this.zone);
-    this.blockpage = new TlsServer({ address: i.blockpage.address, port: i.blockpage.port, ca: o.ca, defaultName: 'blockpage.lab.invalid' }).route('*', '/', {
+    this.doh = new TlsServer({
+      address: i.doh.address,
+      port: i.doh.port,
+      ca: o.ca,
+      defaultName: 'doh.lab.invalid',
+    }).doh('*', '/dns-query', this.zone);
+    this.blockpage = new TlsServer({
+      address: i.blockpage.address,
+      port: i.blockpage.port,
+      ca: o.ca,
+      defaultName: 'blockpage.lab.invalid',
+    }).route('*', '/', {
       status: 403,
       headers: { 'content-type': 'text/html; charset=utf-8' },
       body: BLOCKPAGE_HTML,
     });
     // An endpoint another program plays (coturn in the namespace lab) is not ours to serve.
-    this.endpoints = world.endpoints.filter((spec) => !spec.player).map((spec) => ({ spec, s: this.makeServer(spec), mode: 'up' as const }));
+    this.endpoints = world.endpoints
+      .filter((spec) => !spec.player)
+      .map((spec) => ({ spec, s: this.makeServer(spec), mode: 'up' as const }));
   }
 
   private makeServer(e: LabEndpoint): EndpointServer {
     switch (e.kind) {
       case 'tls': {
-        const server = new TlsServer({ address: e.address, port: e.port, ca: this.o.ca, names: e.tlsNames, defaultName: e.host ?? 'lab.invalid' });
+        const server = new TlsServer({
+          address: e.address,
+          port: e.port,
+          ca: this.o.ca,
+          names: e.tlsNames,
+          defaultName: e.host ?? 'lab.invalid',
+        });
         this.installRoutes(server, e);
         return { kind: 'tls', server };
       }
@@ -83,15 +132,23 @@ export class LabServers {
   }
 
   private installRoutes(server: TlsServer, e: LabEndpoint): void {
-    for (const r of e.routes) server.route(r.host, r.path, { status: r.status, headers: { 'content-type': r.contentType }, body: pageBody(r) });
-    for (const w of e.webSockets) server.webSocket(w.host, w.path, { kind: 'accept', ...(w.origin ? { origins: [w.origin] } : {}) });
+    for (const r of e.routes)
+      server.route(r.host, r.path, { status: r.status, headers: { 'content-type': r.contentType }, body: pageBody(r) });
+    for (const w of e.webSockets)
+      server.webSocket(w.host, w.path, { kind: 'accept', ...(w.origin ? { origins: [w.origin] } : {}) });
   }
 
   /** Starts every server; throws (after closing what started) when an address:port is taken. */
   async start(): Promise<this> {
     this.started = true;
     try {
-      await Promise.all([this.isp.start(), this.neutral.start(), this.doh.start(), this.blockpage.start(), ...this.endpoints.map((h) => h.s.server.start())]);
+      await Promise.all([
+        this.isp.start(),
+        this.neutral.start(),
+        this.doh.start(),
+        this.blockpage.start(),
+        ...this.endpoints.map((h) => h.s.server.start()),
+      ]);
     } catch (err) {
       await this.close();
       throw err;
@@ -104,7 +161,13 @@ export class LabServers {
     this.started = false;
     await this.pool?.close();
     this.pool = null;
-    await Promise.all([this.isp.close(), this.neutral.close(), this.doh.close(), this.blockpage.close(), ...this.endpoints.map((h) => h.s.server.close())]);
+    await Promise.all([
+      this.isp.close(),
+      this.neutral.close(),
+      this.doh.close(),
+      this.blockpage.close(),
+      ...this.endpoints.map((h) => h.s.server.close()),
+    ]);
   }
 
   handlesOf(service: string, filter: (e: LabEndpoint) => boolean = () => true): EndpointHandle[] {
@@ -195,7 +258,11 @@ export class LabServers {
   /** Plays the censor (or the outage) of a scenario; call reset() before the next one. */
   async apply(actions: CensorAction[]): Promise<void> {
     const w = this.world;
-    const down: { closed: EndpointHandle[]; blackhole: EndpointHandle[]; doh: boolean } = { closed: [], blackhole: [], doh: false };
+    const down: { closed: EndpointHandle[]; blackhole: EndpointHandle[]; doh: boolean } = {
+      closed: [],
+      blackhole: [],
+      doh: false,
+    };
     for (const a of actions) {
       switch (a.kind) {
         case 'dns_nxdomain':
@@ -207,17 +274,25 @@ export class LabServers {
         case 'dns_inject': {
           // Without a middlebox, the resolvers play the injector: the forged answer first, the genuine one late or never.
           const forged = [w.infra.blockpage.address];
-          const inject: DnsBehaviour = a.dropGenuine ? { kind: 'sinkhole', A: forged } : { kind: 'inject', A: forged, realAfterMs: a.genuineAfterMs ?? INJECT_REAL_AFTER_MS };
+          const inject: DnsBehaviour = a.dropGenuine
+            ? { kind: 'sinkhole', A: forged }
+            : { kind: 'inject', A: forged, realAfterMs: a.genuineAfterMs ?? INJECT_REAL_AFTER_MS };
           this.dns(this.isp, hostnamesOf(w, a.service), inject);
           if (a.neutralUdp) this.dns(this.neutral, hostnamesOf(w, a.service), inject);
           break;
         }
         case 'dns_delay':
-          for (const r of a.resolvers) this.dns(r === 'isp' ? this.isp : this.neutral, hostnamesOf(w, a.service), a.ms === null ? { kind: 'silent' } : { kind: 'delay', ms: a.ms });
+          for (const r of a.resolvers)
+            this.dns(
+              r === 'isp' ? this.isp : this.neutral,
+              hostnamesOf(w, a.service),
+              a.ms === null ? { kind: 'silent' } : { kind: 'delay', ms: a.ms },
+            );
           break;
         case 'tcp_reset_on_data': {
           const ports = new Set(a.ports.map((p) => labPort(w.kind, p)));
-          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tcp' && ports.has(e.port))) if (h.s.kind === 'tcp') await h.s.server.setBehaviour({ kind: 'reset_on_data' });
+          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tcp' && ports.has(e.port)))
+            if (h.s.kind === 'tcp') await h.s.server.setBehaviour({ kind: 'reset_on_data' });
           break;
         }
         case 'tcp_blackhole':
@@ -226,21 +301,27 @@ export class LabServers {
         case 'sni_reset': {
           const names = new Set(hostnamesOf(w, a.service));
           // The censor's list names the service's hosts; any server may see such an SNI.
-          for (const h of this.endpoints) if (h.s.kind === 'tls') for (const n of names) this.sni(h.s.server, n, 'reset');
+          for (const h of this.endpoints)
+            if (h.s.kind === 'tls') for (const n of names) this.sni(h.s.server, n, 'reset');
           break;
         }
         case 'tls_intercept': {
           // The middlebox's certificate for the name, on every server the name may reach; other SNIs untouched.
           this.interceptorCa ??= await createLabCa('voipprobe lab interceptor CA (untrusted)');
           const cert = await issueCert(this.interceptorCa, { names: [a.host], ips: [] });
-          for (const h of this.endpoints) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).overrideCertificate(a.host, cert);
+          for (const h of this.endpoints)
+            if (h.s.kind === 'tls') this.tlsTouched(h.s.server).overrideCertificate(a.host, cert);
           break;
         }
         case 'tls_quirk':
-          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') await this.tlsTouched(h.s.server).quirk(a.quirk);
+          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls'))
+            if (h.s.kind === 'tls') await this.tlsTouched(h.s.server).quirk(a.quirk);
           break;
         case 'ws_reset':
-          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls' && e.webSockets.some((x) => x.host === a.host && x.path === a.path))) {
+          for (const h of this.handlesOf(
+            a.service,
+            (e) => e.kind === 'tls' && e.webSockets.some((x) => x.host === a.host && x.path === a.path),
+          )) {
             if (h.s.kind !== 'tls') continue;
             const reset: WsBehaviour = { kind: 'reset' };
             h.s.server.webSocket(a.host, a.path, reset);
@@ -248,11 +329,13 @@ export class LabServers {
           }
           break;
         case 'udp_drop':
-          for (const svc of a.services) for (const e of callEndpointsOf(w, svc)) await this.stunOf(e)?.setBehaviour({ kind: 'silent' });
+          for (const svc of a.services)
+            for (const e of callEndpointsOf(w, svc)) await this.stunOf(e)?.setBehaviour({ kind: 'silent' });
           break;
         case 'stun_port_drop': {
           const p = labPort(w.kind, a.port);
-          for (const h of this.endpoints) if (h.s.kind === 'stun' && h.spec.port === p) await h.s.server.setBehaviour({ kind: 'silent' });
+          for (const h of this.endpoints)
+            if (h.s.kind === 'stun' && h.spec.port === p) await h.s.server.setBehaviour({ kind: 'silent' });
           break;
         }
         case 'stun_signature_drop':
@@ -267,7 +350,9 @@ export class LabServers {
           break;
         case 'relay_udp_drop':
         case 'relay_network_down':
-          throw new Error(`${a.kind} needs routers between the client and the relays: the namespace lab makes it, not the loopback lab`);
+          throw new Error(
+            `${a.kind} needs routers between the client and the relays: the namespace lab makes it, not the loopback lab`,
+          );
         case 'outage':
           down.closed.push(...this.handlesOf(a.service));
           break;
@@ -289,7 +374,8 @@ export class LabServers {
           break;
         case 'throttle':
           // Emulated: every byte the service's TLS servers send goes through a token bucket, below TLS.
-          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls')) if (h.s.kind === 'tls') this.tlsTouched(h.s.server).pace(a.kbit);
+          for (const h of this.handlesOf(a.service, (e) => e.kind === 'tls'))
+            if (h.s.kind === 'tls') this.tlsTouched(h.s.server).pace(a.kbit);
           break;
         default:
           a satisfies never;
@@ -311,7 +397,10 @@ export class LabServers {
       if (h.s.kind === 'tls') this.sni(h.s.server, '*', 'silent');
       else if (h.s.kind === 'stun') await h.s.server.setBehaviour({ kind: 'silent' });
     }
-    await this.takeDown(this.endpoints.filter((h) => h.s.kind === 'tcp'), 'blackhole');
+    await this.takeDown(
+      this.endpoints.filter((h) => h.s.kind === 'tcp'),
+      'blackhole',
+    );
   }
 
   /**
@@ -330,5 +419,11 @@ export class LabServers {
 
 /** What a lab STUN endpoint answers: the exchanges the catalogue says a live server answers (with `all`, every one). */
 export function answersOf(e: LabEndpoint, all = false): StunAnswerRule[] {
-  return (e.exchanges ?? []).flatMap((x) => (x.answer ? [{ request: x.request, answer: x.answer }] : all ? [{ request: x.request, answer: { class: 'success' as const } }] : []));
+  return (e.exchanges ?? []).flatMap((x) =>
+    x.answer
+      ? [{ request: x.request, answer: x.answer }]
+      : all
+        ? [{ request: x.request, answer: { class: 'success' as const } }]
+        : [],
+  );
 }

@@ -23,15 +23,24 @@
 // netns:    block 198.18.16.0/20 (hosts, on the "net" side). 198.18.0.0/20 is reserved for the
 //           namespace links (veth pairs between client, middlebox and net) and never used here.
 
-import { isIP } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { isResolverCheck } from '../../catalogue/checks.js';
 import type { Catalogue, ServiceCatalogue } from '../../catalogue/load.js';
-import { type CatalogueFile, exchangesOf, isInformational, pathOf, type Role, type ServicePath, type Target, targetHost } from '../../catalogue/schema.js';
+import {
+  type CatalogueFile,
+  exchangesOf,
+  isInformational,
+  pathOf,
+  type Role,
+  type ServicePath,
+  type Target,
+  targetHost,
+} from '../../catalogue/schema.js';
 import type { ExchangeAnswer } from '../../model/exchange.js';
 import { requestType } from '../../net/stun-codec.js';
-import { hostPort, inPrefix } from '../../util/ip.js';
+import { hostPort } from '../../util/ip.js';
 
 export type LabKind = 'loopback' | 'netns';
 
@@ -203,7 +212,8 @@ function intToIpv4(n: number): string {
 function blockOf(a: LabAddressing): Block {
   if (a.kind === 'netns') return { prefix: NETNS_HOST_BLOCK, base: ipv4ToInt(NETNS_HOST_BLOCK.split('/')[0]!) };
   const octet = a.octet ?? LOOPBACK_DEFAULT_OCTET;
-  if (!Number.isInteger(octet) || octet < 1 || octet > 254) throw new RangeError(`loopback lab octet must be 1..254, got ${octet}`);
+  if (!Number.isInteger(octet) || octet < 1 || octet > 254)
+    throw new RangeError(`loopback lab octet must be 1..254, got ${octet}`);
   return { prefix: `127.${octet}.0.0/16`, base: ipv4ToInt(`127.${octet}.0.0`) };
 }
 
@@ -245,13 +255,30 @@ function needsOf(t: Target): Need[] {
     case 'https': {
       const u = new URL(t.url);
       const host = stripBrackets(u.hostname);
-      return [{ kind: 'tls', host, port: urlPort(u), ...(isIP(host) ? {} : { tlsName: host }), route: { host, path: u.pathname || '/' } }];
+      return [
+        {
+          kind: 'tls',
+          host,
+          port: urlPort(u),
+          ...(isIP(host) ? {} : { tlsName: host }),
+          route: { host, path: u.pathname || '/' },
+        },
+      ];
     }
     case 'websocket': {
       const u = new URL(t.url);
       const host = stripBrackets(u.hostname);
       // The probe first asks https://host/ (plain HTTPS to the same host), then upgrades.
-      return [{ kind: 'tls', host, port: urlPort(u), ...(isIP(host) ? {} : { tlsName: host }), route: { host, path: '/' }, webSocket: { host, path: u.pathname || '/', ...(t.origin ? { origin: t.origin } : {}) } }];
+      return [
+        {
+          kind: 'tls',
+          host,
+          port: urlPort(u),
+          ...(isIP(host) ? {} : { tlsName: host }),
+          route: { host, path: '/' },
+          webSocket: { host, path: u.pathname || '/', ...(t.origin ? { origin: t.origin } : {}) },
+        },
+      ];
     }
     case 'stun':
       return t.ports.map((port) => ({ kind: 'stun' as const, host: t.host, port }));
@@ -295,7 +322,9 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
 
   // The names call relays answer on: they get addresses in the relay block.
   const relayNames = new Set<string>();
-  for (const f of files) for (const t of f.targets) if (t.check === 'stun' && pathOf(t) === 'call') for (const n of namesOf(t)) relayNames.add(n.toLowerCase());
+  for (const f of files)
+    for (const t of f.targets)
+      if (t.check === 'stun' && pathOf(t) === 'call') for (const n of namesOf(t)) relayNames.add(n.toLowerCase());
 
   // Addresses: hostnames first (in catalogue order), then stand-ins for IP literals; relays in their block.
   const hosts = new Map<string, LabHost>();
@@ -319,7 +348,8 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
             if (relay) s = { real: name, address: relayAddress(), services: [], relay: true };
             else {
               nextStandIn = usable(nextStandIn);
-              if (nextStandIn > STANDIN_LAST_OFFSET) throw new RangeError('lab world: too many IP-literal targets for the stand-in block');
+              if (nextStandIn > STANDIN_LAST_OFFSET)
+                throw new RangeError('lab world: too many IP-literal targets for the stand-in block');
               s = { real: name, address: at(nextStandIn++), services: [] };
             }
             standIns.set(name, s);
@@ -342,12 +372,25 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
       }
     }
   }
-  const addressOf = (name: string): string => (isLiteral(name) ? standIns.get(name)!.address : hosts.get(name.toLowerCase())!.address);
+  const addressOf = (name: string): string =>
+    isLiteral(name) ? standIns.get(name)!.address : hosts.get(name.toLowerCase())!.address;
 
   const infra: LabInfra = {
-    ispResolver: { address: at(INFRA_OFFSETS.ispResolver), port: port(53), server: hostPort(at(INFRA_OFFSETS.ispResolver), port(53)) },
-    neutralResolver: { address: at(INFRA_OFFSETS.neutralResolver), port: port(53), server: hostPort(at(INFRA_OFFSETS.neutralResolver), port(53)) },
-    doh: { address: at(INFRA_OFFSETS.doh), port: port(443), url: `https://${hostPort(at(INFRA_OFFSETS.doh), port(443))}/dns-query` },
+    ispResolver: {
+      address: at(INFRA_OFFSETS.ispResolver),
+      port: port(53),
+      server: hostPort(at(INFRA_OFFSETS.ispResolver), port(53)),
+    },
+    neutralResolver: {
+      address: at(INFRA_OFFSETS.neutralResolver),
+      port: port(53),
+      server: hostPort(at(INFRA_OFFSETS.neutralResolver), port(53)),
+    },
+    doh: {
+      address: at(INFRA_OFFSETS.doh),
+      port: port(443),
+      url: `https://${hostPort(at(INFRA_OFFSETS.doh), port(443))}/dns-query`,
+    },
     sinkhole: at(INFRA_OFFSETS.sinkhole),
     blockpage: { address: at(INFRA_OFFSETS.blockpage), port: port(443) },
   };
@@ -387,10 +430,19 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
           e.id = `tls:${hostPort(address, lp)}`;
         }
         if (n.tlsName && !e.tlsNames.includes(n.tlsName.toLowerCase())) e.tlsNames.push(n.tlsName.toLowerCase());
-        if (n.route && !e.routes.some((r) => r.host === n.route!.host && r.path === n.route!.path)) e.routes.push(routeFor(n.route.host, n.route.path));
-        if (n.webSocket && !e.webSockets.some((w) => w.host === n.webSocket!.host && w.path === n.webSocket!.path)) e.webSockets.push(n.webSocket);
+        if (n.route && !e.routes.some((r) => r.host === n.route!.host && r.path === n.route!.path))
+          e.routes.push(routeFor(n.route.host, n.route.path));
+        if (n.webSocket && !e.webSockets.some((w) => w.host === n.webSocket!.host && w.path === n.webSocket!.path))
+          e.webSockets.push(n.webSocket);
         if (!e.services.includes(svc)) e.services.push(svc);
-        e.users.push({ service: svc, target: t.id, check: t.check, role: t.role, path: pathOf(t), ...(t.group ? { group: t.group } : {}) });
+        e.users.push({
+          service: svc,
+          target: t.id,
+          check: t.check,
+          role: t.role,
+          path: pathOf(t),
+          ...(t.group ? { group: t.group } : {}),
+        });
         if (t.check === 'stun') {
           e.exchanges ??= [];
           for (const x of exchangesOf(t)) {
@@ -417,7 +469,10 @@ export function planWorld(catalogue: Catalogue, addressing: LabAddressing): LabW
     services: catalogue.services.map((s) => s.service),
     catalogue: [],
   };
-  world.catalogue = files.map((f) => ({ file: `${serviceOf(f)}.json`, content: labCatalogueFile(f, f === catalogue.controls, world, addressOf) }));
+  world.catalogue = files.map((f) => ({
+    file: `${serviceOf(f)}.json`,
+    content: labCatalogueFile(f, f === catalogue.controls, world, addressOf),
+  }));
   return world;
 }
 
@@ -455,7 +510,13 @@ function labTarget(t: Target, w: LabWorld, addressOf: (name: string) => string):
     case 'stun': {
       // What a live relay answers stays as the shipped catalogue says; only sources name the lab.
       const exchanges = rest.exchanges?.map((x) => ({ ...x, source: labSource(x) }));
-      return { ...rest, source, host: host(rest.host), ports: rest.ports.map((p) => labPort(w.kind, p)), ...(exchanges ? { exchanges } : {}) };
+      return {
+        ...rest,
+        source,
+        host: host(rest.host),
+        ports: rest.ports.map((p) => labPort(w.kind, p)),
+        ...(exchanges ? { exchanges } : {}),
+      };
     }
     case 'resolver':
     case 'doh':
@@ -465,14 +526,34 @@ function labTarget(t: Target, w: LabWorld, addressOf: (name: string) => string):
   }
 }
 
-function labCatalogueFile(f: ServiceCatalogue, isControls: boolean, w: LabWorld, addressOf: (name: string) => string): CatalogueFile {
+function labCatalogueFile(
+  f: ServiceCatalogue,
+  isControls: boolean,
+  w: LabWorld,
+  addressOf: (name: string) => string,
+): CatalogueFile {
   const base = f.file.split(/[\\/]/).pop();
   const description = `Lab copy of probes/${base} (${w.kind} lab, ${w.prefix}): same hostnames and target ids; IP literals replaced by lab stand-ins, ports mapped for the lab.`;
   const targets = f.targets.filter((t) => !isResolverCheck(t)).map((t) => labTarget(t, w, addressOf));
   if (!isControls) return { service: f.service, name: f.name, description, kind: 'service', targets };
   const controls: Target[] = [
-    { id: 'resolver-lab', role: 'control', check: 'resolver', address: w.infra.neutralResolver.address, port: w.infra.neutralResolver.port, enabled: true, source: 'lab neutral resolver (stands in for the public resolvers of probes/controls.json)' },
-    { id: 'doh-lab', role: 'control', check: 'doh', url: w.infra.doh.url, enabled: true, source: 'lab DoH server (stands in for the DoH resolvers of probes/controls.json)' },
+    {
+      id: 'resolver-lab',
+      role: 'control',
+      check: 'resolver',
+      address: w.infra.neutralResolver.address,
+      port: w.infra.neutralResolver.port,
+      enabled: true,
+      source: 'lab neutral resolver (stands in for the public resolvers of probes/controls.json)',
+    },
+    {
+      id: 'doh-lab',
+      role: 'control',
+      check: 'doh',
+      url: w.infra.doh.url,
+      enabled: true,
+      source: 'lab DoH server (stands in for the DoH resolvers of probes/controls.json)',
+    },
   ];
   return {
     service: f.service,
@@ -505,11 +586,18 @@ export function hostnamesOf(world: LabWorld, service: string): string[] {
 
 /** Every lab address of a service: its hostnames' addresses and its stand-ins. */
 export function labAddressesOf(world: LabWorld, service: string): string[] {
-  const a = [...world.hosts.filter((h) => h.services.includes(service)), ...world.standIns.filter((s) => s.services.includes(service))].map((x) => x.address);
+  const a = [
+    ...world.hosts.filter((h) => h.services.includes(service)),
+    ...world.standIns.filter((s) => s.services.includes(service)),
+  ].map((x) => x.address);
   return [...new Set(a)];
 }
 
-export function endpointsOf(world: LabWorld, service: string, filter: (e: LabEndpoint) => boolean = () => true): LabEndpoint[] {
+export function endpointsOf(
+  world: LabWorld,
+  service: string,
+  filter: (e: LabEndpoint) => boolean = () => true,
+): LabEndpoint[] {
   return world.endpoints.filter((e) => e.services.includes(service) && filter(e));
 }
 
@@ -520,12 +608,20 @@ export function relayAddresses(world: LabWorld): string[] {
 
 /** Endpoints that carry a service's call path (the STUN relays). */
 export function callEndpointsOf(world: LabWorld, service: string): LabEndpoint[] {
-  return endpointsOf(world, service, (e) => e.kind === 'stun' && e.users.some((u) => u.service === service && u.path === 'call'));
+  return endpointsOf(
+    world,
+    service,
+    (e) => e.kind === 'stun' && e.users.some((u) => u.service === service && u.path === 'call'),
+  );
 }
 
 /** Every UDP port a call relay of the world listens on (a lab helper's call ports). */
 export function callPorts(world: LabWorld): number[] {
-  return [...new Set(world.endpoints.filter((e) => e.kind === 'stun' && e.users.some((u) => u.path === 'call')).map((e) => e.port))].sort((a, b) => a - b);
+  return [
+    ...new Set(
+      world.endpoints.filter((e) => e.kind === 'stun' && e.users.some((u) => u.path === 'call')).map((e) => e.port),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 /** The neutral STUN controls. */
@@ -536,7 +632,17 @@ export function stunControls(world: LabWorld): LabEndpoint[] {
 /** Every address the world uses (infrastructure, hosts, stand-ins). */
 export function allAddresses(world: LabWorld): string[] {
   const i = world.infra;
-  return [...new Set([i.ispResolver.address, i.neutralResolver.address, i.doh.address, i.sinkhole, i.blockpage.address, ...world.hosts.map((h) => h.address), ...world.standIns.map((s) => s.address)])];
+  return [
+    ...new Set([
+      i.ispResolver.address,
+      i.neutralResolver.address,
+      i.doh.address,
+      i.sinkhole,
+      i.blockpage.address,
+      ...world.hosts.map((h) => h.address),
+      ...world.standIns.map((s) => s.address),
+    ]),
+  ];
 }
 
 export interface LabRunPaths {
@@ -553,11 +659,15 @@ export interface LabRunPaths {
  */
 export function probeArgs(world: LabWorld, paths: LabRunPaths, o: { systemResolver?: boolean } = {}): string[] {
   return [
-    '--targets', paths.targetsDir,
+    '--targets',
+    paths.targetsDir,
     ...(o.systemResolver === false ? [] : ['--system-resolver', world.infra.ispResolver.server]),
-    '--resolver', world.infra.neutralResolver.server,
-    '--doh', world.infra.doh.url,
-    '--ca-file', paths.caFile,
+    '--resolver',
+    world.infra.neutralResolver.server,
+    '--doh',
+    world.infra.doh.url,
+    '--ca-file',
+    paths.caFile,
     '--no-ipv6',
   ];
 }

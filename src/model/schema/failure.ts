@@ -9,4 +9,8 @@ export { FAILURES };
 export const knownFailureSchema = z.enum(FAILURES);
 
 /** A df-007 string, `unknown_failure: <scrubbed message>`, or null for success. */
-export const failureSchema = z.union([knownFailureSchema, z.templateLiteral(['unknown_failure: ', z.string()]), z.null()]);
+export const failureSchema = z.union([
+  knownFailureSchema,
+  z.templateLiteral(['unknown_failure: ', z.string()]),
+  z.null(),
+]);

@@ -89,7 +89,11 @@ export const TECHNIQUES = [
 ] as const;
 
 /** The techniques a test call can name (also in TECHNIQUES). */
-export const CALL_TECHNIQUES = ['call.signature', 'call.port', 'call.cutoff'] as const satisfies readonly (typeof TECHNIQUES)[number][];
+export const CALL_TECHNIQUES = [
+  'call.signature',
+  'call.port',
+  'call.cutoff',
+] as const satisfies readonly (typeof TECHNIQUES)[number][];
 
 /** `path`: how far packets towards a call relay travel (TTL-limited probes). */
 export const LAYERS = ['dns', 'tcp', 'tls', 'http', 'websocket', 'stun', 'path'] as const;
@@ -105,7 +109,10 @@ export const TARGET_STATUSES = ['ok', 'blocked', 'failed', 'skipped', 'inconclus
 export const PATH_STATUSES = ['accessible', 'blocked', 'partially_blocked', 'degraded', 'inconclusive'] as const;
 
 /** The statuses that claim a block: only they carry a technique and a strength. */
-export const BLOCKED_PATH_STATUSES = ['blocked', 'partially_blocked'] as const satisfies readonly (typeof PATH_STATUSES)[number][];
+export const BLOCKED_PATH_STATUSES = [
+  'blocked',
+  'partially_blocked',
+] as const satisfies readonly (typeof PATH_STATUSES)[number][];
 
 /**
  * `strong`: a censorship signature (injection, forged answer, reset, SNI-specific failure, UDP dropped

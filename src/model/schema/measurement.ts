@@ -10,10 +10,10 @@ import * as failure from './failure.js';
 import { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_MAJOR, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE } from './lists.js';
 import * as observations from './observations.js';
 import { observationsSchema } from './observations.js';
-import * as verdict from './verdict.js';
-import { controlVerdictSchema, serviceVerdictSchema } from './verdict.js';
 import * as vantage from './vantage.js';
 import { vantageSchema } from './vantage.js';
+import * as verdict from './verdict.js';
+import { controlVerdictSchema, serviceVerdictSchema } from './verdict.js';
 
 export { DATA_FORMAT_VERSION, MEASUREMENT_FORMAT_MAJOR, MEASUREMENT_FORMAT_VERSION, OONI_TIME_RE };
 
@@ -70,7 +70,11 @@ export const runSettingsSchema = z.object({
   /** The public address was kept in the line (--include-ip). */
   include_ip: z.boolean(),
   /** Resolvers asked: the network's own, neutral UDP controls, DoH controls. */
-  resolvers: z.object({ local: z.array(z.string()).optional(), control_udp: z.array(z.string()).optional(), doh: z.array(z.string()).optional() }),
+  resolvers: z.object({
+    local: z.array(z.string()).optional(),
+    control_udp: z.array(z.string()).optional(),
+    doh: z.array(z.string()).optional(),
+  }),
   /** The helpers asked (URLs only, never a token). */
   helpers: z.array(z.string()).optional(),
   call_test: z.object({ seconds: positive, profile: z.string() }).optional(),
@@ -118,8 +122,17 @@ export const measurementSchema = vantageSchema.extend({
  */
 export function measurementJsonSchema(): Record<string, unknown> {
   const names = z.registry<{ id: string }>();
-  for (const mod of [failure, vantage, observations, callTest, verdict, { trimCutSchema, trimNoteSchema, testKeysSchema, runSettingsSchema }]) {
-    for (const [name, value] of Object.entries(mod)) if (name.endsWith('Schema') && value instanceof z.ZodType) names.add(value, { id: name.slice(0, -'Schema'.length) });
+  for (const mod of [
+    failure,
+    vantage,
+    observations,
+    callTest,
+    verdict,
+    { trimCutSchema, trimNoteSchema, testKeysSchema, runSettingsSchema },
+  ]) {
+    for (const [name, value] of Object.entries(mod))
+      if (name.endsWith('Schema') && value instanceof z.ZodType)
+        names.add(value, { id: name.slice(0, -'Schema'.length) });
   }
   return {
     ...(z.toJSONSchema(measurementSchema, { io: 'output', reused: 'ref', metadata: names }) as Record<string, unknown>),

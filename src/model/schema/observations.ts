@@ -96,7 +96,11 @@ export const tcpConnectSchema = z.object({
  * out while bytes were still arriving was slow, not stopped: the evidence that tells throttling
  * from blocking. Times are sampled every few tens of milliseconds.
  */
-export const receivedSchema = z.object({ bytes: int.min(0), t_first_byte: seconds.nullable(), t_last_byte: seconds.nullable() });
+export const receivedSchema = z.object({
+  bytes: int.min(0),
+  t_first_byte: seconds.nullable(),
+  t_last_byte: seconds.nullable(),
+});
 
 export const peerCertificateSchema = z.object({ data: z.string(), format: z.literal('base64') });
 
@@ -138,7 +142,12 @@ export const headerListSchema = z.array(z.tuple([z.string(), z.string()]));
 
 /** df-001 `requests` entry (subset). An HTTP status is evidence, not a verdict. */
 export const httpRequestSchema = z.object({
-  request: z.object({ method: z.string(), url: z.string(), headers_list: headerListSchema, x_address: z.string().optional() }),
+  request: z.object({
+    method: z.string(),
+    url: z.string(),
+    headers_list: headerListSchema,
+    x_address: z.string().optional(),
+  }),
   response: z
     .object({
       code: int.nullable(),

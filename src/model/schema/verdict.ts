@@ -7,10 +7,28 @@
 import { z } from 'zod';
 import { callTestVerdictSchema } from './call-test.js';
 import { failureSchema } from './failure.js';
-import { BLOCKED_PATH_STATUSES, CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES } from './lists.js';
+import {
+  BLOCKED_PATH_STATUSES,
+  CALL_EVIDENCE_LEVELS,
+  LAYERS,
+  PATH_STATUSES,
+  SERVICE_PATHS,
+  STRENGTHS,
+  TARGET_STATUSES,
+  TECHNIQUES,
+} from './lists.js';
 import { OBSERVATION_LISTS } from './observations.js';
 
-export { BLOCKED_PATH_STATUSES, CALL_EVIDENCE_LEVELS, LAYERS, PATH_STATUSES, SERVICE_PATHS, STRENGTHS, TARGET_STATUSES, TECHNIQUES };
+export {
+  BLOCKED_PATH_STATUSES,
+  CALL_EVIDENCE_LEVELS,
+  LAYERS,
+  PATH_STATUSES,
+  SERVICE_PATHS,
+  STRENGTHS,
+  TARGET_STATUSES,
+  TECHNIQUES,
+};
 export const techniqueSchema = z.enum(TECHNIQUES);
 
 export const layerSchema = z.enum(LAYERS);
@@ -35,14 +53,17 @@ const absent = z.never().optional();
  * A verdict object discriminated on its status: the blocked statuses carry `blocked` fields, the
  * others must not carry them.
  */
-function byStatus<S extends z.ZodRawShape, const BS extends readonly [string, ...string[]], const OS extends readonly [string, ...string[]], B extends z.ZodRawShape>(
-  shape: S,
-  blockedStatuses: BS,
-  otherStatuses: OS,
-  blocked: B,
-) {
+function byStatus<
+  S extends z.ZodRawShape,
+  const BS extends readonly [string, ...string[]],
+  const OS extends readonly [string, ...string[]],
+  B extends z.ZodRawShape,
+>(shape: S, blockedStatuses: BS, otherStatuses: OS, blocked: B) {
   const none = Object.fromEntries(Object.keys(blocked).map((k) => [k, absent])) as { [K in keyof B]: typeof absent };
-  return { blocked: z.object({ ...shape, status: z.enum(blockedStatuses), ...blocked }), other: z.object({ ...shape, status: z.enum(otherStatuses), ...none }) };
+  return {
+    blocked: z.object({ ...shape, status: z.enum(blockedStatuses), ...blocked }),
+    other: z.object({ ...shape, status: z.enum(otherStatuses), ...none }),
+  };
 }
 
 const layerBase = {
@@ -54,7 +75,12 @@ const layerBase = {
 };
 export const layerVerdictSchema = z.discriminatedUnion('status', [
   z.object({ ...layerBase, status: z.literal('blocked'), technique: techniqueSchema, strength: strengthSchema }),
-  z.object({ ...layerBase, status: z.enum(['ok', 'failed', 'skipped', 'inconclusive']), technique: absent, strength: absent }),
+  z.object({
+    ...layerBase,
+    status: z.enum(['ok', 'failed', 'skipped', 'inconclusive']),
+    technique: absent,
+    strength: absent,
+  }),
 ]);
 
 /** A place on the path towards a relay: the last router that answered before packets stopped, or the farthest one reached. */
@@ -112,7 +138,12 @@ const targetBase = {
 /** One target (one catalogue entry, possibly on one address/port) judged layer by layer. */
 export const targetVerdictSchema = z.discriminatedUnion('status', [
   z.object({ ...targetBase, status: z.literal('blocked'), technique: techniqueSchema, strength: strengthSchema }),
-  z.object({ ...targetBase, status: z.enum(['ok', 'failed', 'skipped', 'inconclusive']), technique: absent, strength: absent }),
+  z.object({
+    ...targetBase,
+    status: z.enum(['ok', 'failed', 'skipped', 'inconclusive']),
+    technique: absent,
+    strength: absent,
+  }),
 ]);
 
 /** Whether a helper's answers were used for a service, and if not why (said in every line that asked one). */
@@ -126,7 +157,11 @@ export const helperUseSchema = z.object({
   reason: z.string(),
 });
 
-const OTHER_PATH_STATUSES = ['accessible', 'degraded', 'inconclusive'] as const satisfies readonly (typeof PATH_STATUSES)[number][];
+const OTHER_PATH_STATUSES = [
+  'accessible',
+  'degraded',
+  'inconclusive',
+] as const satisfies readonly (typeof PATH_STATUSES)[number][];
 const count = z.number().int().min(0);
 
 const pathVerdicts = byStatus(

@@ -27,7 +27,6 @@ import {
   techniquesLabel,
   VERDICT_LABEL,
   VERDICT_MEANING,
-  vantageLabel,
   verdictLine,
 } from './text.js';
 
@@ -104,7 +103,9 @@ function statusChip(s: keyof typeof STATUS_COLOUR, strength?: string): string {
   const fg = s === 'degraded' || s === 'none' ? '#000' : '#fff';
   const block = s === 'blocked' || s === 'partially_blocked';
   // One word in the cell (the table must still print on a few pages), the sentence in its title.
-  const how = block ? ` <span class="small" title="${esc(strength ? `${strength} evidence` : 'the line did not record how strong its evidence is')}">${esc(strength ?? 'strength ?')}</span>` : '';
+  const how = block
+    ? ` <span class="small" title="${esc(strength ? `${strength} evidence` : 'the line did not record how strong its evidence is')}">${esc(strength ?? 'strength ?')}</span>`
+    : '';
   return `<span class="st" style="background:${STATUS_COLOUR[s]};color:${fg}" title="${esc(s)}">${esc(STATUS_SYMBOL[s])}</span> ${esc(s.replace('_', ' '))}${how}`;
 }
 
@@ -119,15 +120,23 @@ const STATE_STATUS: Record<Finding['state'], keyof typeof STATUS_COLOUR> = {
 function findingChip(f: Finding): string {
   const st = STATE_STATUS[f.state];
   const fg = st === 'degraded' ? '#000' : '#fff';
-  const strength = f.strength ? ` ${f.strength}` : f.state === 'blocked' || f.state === 'partly_blocked' ? ' (strength not recorded)' : '';
+  const strength = f.strength
+    ? ` ${f.strength}`
+    : f.state === 'blocked' || f.state === 'partly_blocked'
+      ? ' (strength not recorded)'
+      : '';
   return `<span class="chip" style="background:${STATUS_COLOUR[st]};color:${fg}" title="${esc(`${f.service} ${pathNoun(f.path, f.service)}: ${STATE_WORD[f.state]}`)}">${esc(`${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]} ${STATE_WORD[f.state]}${strength}`)}</span>`;
 }
 
 /** A grid cell: one chip when every path works, otherwise a chip per path that does not, and what works. */
 function cellChips(fs: readonly Finding[]): string {
   const works = fs.filter((f) => f.state === 'works');
-  if (works.length === fs.length) return `<span class="chip" style="background:${STATUS_COLOUR.accessible}">✓ ${esc(fs.map((f) => pathNoun(f.path, f.service)).join(', '))}</span>`;
-  const rest = fs.filter((f) => f.state !== 'works').map(findingChip).join(' ');
+  if (works.length === fs.length)
+    return `<span class="chip" style="background:${STATUS_COLOUR.accessible}">✓ ${esc(fs.map((f) => pathNoun(f.path, f.service)).join(', '))}</span>`;
+  const rest = fs
+    .filter((f) => f.state !== 'works')
+    .map(findingChip)
+    .join(' ');
   return `${rest}${works.length ? ` <span class="muted small">✓ ${esc(works.map((f) => pathNoun(f.path, f.service)).join(', '))}</span>` : ''}`;
 }
 
@@ -146,11 +155,14 @@ function summarySection(r: Report): string {
     .join('')}</tbody></table></div>`;
   const g = findingGrid(r);
   const grid = `<div class="scroll"><table id="grid"><thead><tr><th>service</th>${g.networks.map((n) => `<th>${esc(networkName(n))}${simTag(n.simulated)}</th>`).join('')}</tr></thead><tbody>${g.rows
-    .map((row) => `<tr><th>${esc(row.service)}</th>${row.cells.map((fs) => `<td>${fs ? cellChips(fs) : '<span class="muted">not measured</span>'}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr><th>${esc(row.service)}</th>${row.cells.map((fs) => `<td>${fs ? cellChips(fs) : '<span class="muted">not measured</span>'}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table></div>`;
   const notable = notableFindings(r);
   const list = notable.length
-    ? `<ul class="small">${notable.map((f) => `<li><b>${esc(`${f.service === "stun" ? "" : `${f.service} `}${pathNoun(f.path, f.service)}`)}</b> on ${esc(networkName(f.vantage))}${simTag(f.vantage.simulated)}: ${esc(STATE_WORD[f.state])} — ${esc(findingDetail(f))}</li>`).join('')}</ul>`
+    ? `<ul class="small">${notable.map((f) => `<li><b>${esc(`${f.service === 'stun' ? '' : `${f.service} `}${pathNoun(f.path, f.service)}`)}</b> on ${esc(networkName(f.vantage))}${simTag(f.vantage.simulated)}: ${esc(STATE_WORD[f.state])} — ${esc(findingDetail(f))}</li>`).join('')}</ul>`
     : '';
   return `${lead}<h3>What was measured</h3>${measured}<h3>What it shows</h3><p class="muted small">The latest run of each path, per service and network: ✓ works, ✗ blocked, ◐ partly blocked (some of it blocked, the rest works), ~ degraded, ? could not tell; "strong" or "weak" is the evidence of a block.</p>${grid}${list}`;
 }
@@ -158,10 +170,14 @@ function summarySection(r: Report): string {
 function claimCell(v: ClaimVerdict): string {
   const c = v.claim;
   const external = c.origin === 'external';
-  const sources = [c.source, ...(c.also_sources ?? [])].map((s) => `${esc(s.outlet)}, “${esc(s.title)}”, ${esc(s.published)}`).join('; ');
+  const sources = [c.source, ...(c.also_sources ?? [])]
+    .map((s) => `${esc(s.outlet)}, “${esc(s.title)}”, ${esc(s.published)}`)
+    .join('; ');
   return [
     `<span class="claim-id">${esc(c.id)}</span>${simTag(isSimulatedVerdict(v))} <b>${esc(c.effect)}</b> ${esc(c.paths.includes('any') ? '' : `(${c.paths.join(', ')}) `)}${esc(c.services.join(', '))} · ${esc(c.operators)} · ${esc(c.access === 'any' ? 'any access' : c.access)} · ${esc(periodLabel(c.period))}${c.scope ? ` · only ${esc(c.scope)}` : ''}`,
-    external ? `<div>${esc(c.quote)} <span class="muted">(our summary of the sources)</span></div>` : `<blockquote lang="${esc(c.source.language)}">${esc(c.quote)}</blockquote>`,
+    external
+      ? `<div>${esc(c.quote)} <span class="muted">(our summary of the sources)</span></div>`
+      : `<blockquote lang="${esc(c.source.language)}">${esc(c.quote)}</blockquote>`,
     `<div class="muted small">${esc(c.speaker.kind.replace('_', ' '))}${c.speaker.name ? `: ${esc(c.speaker.name)}` : ''} (weight ${c.speaker.weight}); ${sources}${v.conflicts_with.length ? `; disagrees with ${esc(v.conflicts_with.join(', '))}` : ''}</div>`,
   ].join('');
 }
@@ -169,7 +185,10 @@ function claimCell(v: ClaimVerdict): string {
 function evidenceCell(v: ClaimVerdict): string {
   const refs = v.evidence
     .slice(0, 2)
-    .map((e) => `<li><code>${esc(e.file)}:${e.line}</code> ${esc(e.time)} ${esc(e.service)}/${esc(e.path)} ${statusChip(e.status)} <code>${esc(e.report_id)}</code>${e.link ? ` <code>${esc(e.link)}</code>` : ''}</li>`)
+    .map(
+      (e) =>
+        `<li><code>${esc(e.file)}:${e.line}</code> ${esc(e.time)} ${esc(e.service)}/${esc(e.path)} ${statusChip(e.status)} <code>${esc(e.report_id)}</code>${e.link ? ` <code>${esc(e.link)}</code>` : ''}</li>`,
+    )
     .join('');
   return `<div>${badge(v.verdict)} ${esc(finding(v))}</div>${refs ? `<div class="muted small">cited (${Math.min(2, v.evidence.length)} of ${v.evidence_total}):</div><ul class="refs small">${refs}</ul>` : ''}`;
 }
@@ -193,7 +212,9 @@ function laterList(vs: readonly ClaimVerdict[]): string {
   return [...groups.entries()]
     .map(([reading, g]) => {
       const e = g.find((v) => v.evidence.length)?.evidence[0];
-      const cite = e ? `<div class="muted small">e.g. <code>${esc(e.file)}:${e.line}</code> <code>${esc(e.report_id)}</code> ${esc(e.time)}${e.link ? ` <code>${esc(e.link)}</code>` : ''}</div>` : '';
+      const cite = e
+        ? `<div class="muted small">e.g. <code>${esc(e.file)}:${e.line}</code> <code>${esc(e.report_id)}</code> ${esc(e.time)}${e.link ? ` <code>${esc(e.link)}</code>` : ''}</div>`
+        : '';
       const lines = g
         .map((v) => {
           const c = v.claim;
@@ -210,7 +231,9 @@ function factsList(vs: readonly ClaimVerdict[]): string {
   return `<ul class="small">${vs
     .map((v) => {
       const c = v.claim;
-      const sources = [c.source, ...(c.also_sources ?? [])].map((s) => `${esc(s.outlet)}, ${esc(s.published)}${s.url ? ` <code>${esc(s.url)}</code>` : ''}`).join('; ');
+      const sources = [c.source, ...(c.also_sources ?? [])]
+        .map((s) => `${esc(s.outlet)}, ${esc(s.published)}${s.url ? ` <code>${esc(s.url)}</code>` : ''}`)
+        .join('; ');
       return `<li><span class="claim-id">${esc(c.id)}</span> <b>${esc(c.effect)}</b> ${esc(periodLabel(c.period))}: ${esc(c.quote)} <span class="muted">(sources: ${sources})</span><br>${badge(v.verdict)} ${esc(finding(v))}</li>`;
     })
     .join('')}</ul>`;
@@ -231,7 +254,10 @@ function notTestedList(vs: readonly ClaimVerdict[]): string {
 /** A possible contradiction in a few lines: what it is, why it is only possible, and both quotes inline. */
 function contradictionLine(x: ContradictionOut): string {
   return `<div class="contra small"><span class="head">${esc(x.id)} ${esc(contradictionTitle(x))}</span> — ${esc(kindWord(x.kind))} <span class="badge pos">possible</span> <span class="muted">(${esc(contradictionDoubts(x).join(', '))}; weights ${x.sides[0].weight} : ${x.sides[1].weight})</span><br>${x.sides
-    .map((s) => `<i lang="${esc(s.lead.language)}">“${esc(s.lead.quote)}”</i> <span class="muted">(${esc(s.lead.id)}, ${esc(s.lead.source)})</span>`)
+    .map(
+      (s) =>
+        `<i lang="${esc(s.lead.language)}">“${esc(s.lead.quote)}”</i> <span class="muted">(${esc(s.lead.id)}, ${esc(s.lead.source)})</span>`,
+    )
     .join(' <b>vs</b> ')}</div>`;
 }
 
@@ -239,7 +265,10 @@ function contradictionBlock(x: ContradictionOut): string {
   const cls = x.certainty === 'definite' ? 'def' : 'pos';
   const why = x.certainty === 'definite' ? definitePairs(x) : `possible: ${contradictionDoubts(x).join(', ')}`;
   return `<div class="contra"><div class="head">${esc(x.id)} ${esc(contradictionTitle(x))} — ${esc(kindWord(x.kind))} <span class="badge ${cls}">${esc(x.certainty)}</span> <span class="muted small">speaker weights ${x.sides[0].weight} : ${x.sides[1].weight}; ${esc(why)}</span></div><div class="pair">${x.sides
-    .map((s) => `<div><blockquote lang="${esc(s.lead.language)}">${esc(s.lead.quote)}</blockquote><div class="muted small">${esc(s.lead.id)}: ${esc(s.lead.speaker)}, ${esc(s.lead.source)} (${esc(s.lead.period)})</div></div>`)
+    .map(
+      (s) =>
+        `<div><blockquote lang="${esc(s.lead.language)}">${esc(s.lead.quote)}</blockquote><div class="muted small">${esc(s.lead.id)}: ${esc(s.lead.speaker)}, ${esc(s.lead.source)} (${esc(s.lead.period)})</div></div>`,
+    )
     .join('')}</div></div>`;
 }
 
@@ -275,7 +304,9 @@ export function renderHtml(r: Report, opts: HtmlOptions = {}): string {
     .map((k) => `<li>${badge(k)} <b>${c[k]}</b> — ${esc(VERDICT_MEANING[k])}</li>`)
     .join('');
   const bad = r.input.bad_lines;
-  const badList = bad.examples.map((b) => `<li><code>${esc(b.file)}:${b.line}</code> ${esc(b.kind)}: ${esc(b.reason)}</li>`).join('');
+  const badList = bad.examples
+    .map((b) => `<li><code>${esc(b.file)}:${b.line}</code> ${esc(b.kind)}: ${esc(b.reason)}</li>`)
+    .join('');
   const filters =
     r.filters.services || r.filters.since || r.filters.until
       ? `<p class="muted">Filters: services ${esc(r.filters.services?.join(', ') ?? 'all')}; since ${esc(r.filters.since ?? '-')}; until ${esc(r.filters.until ?? '-')}.</p>`

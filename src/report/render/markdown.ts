@@ -38,7 +38,11 @@ export function md(s: string): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function claimRows(vs: readonly ClaimVerdict[]): string[][] {
@@ -73,7 +77,8 @@ export function renderMarkdown(r: Report): string {
       table(
         ['network', 'access', 'vantage', 'by', 'runs', 'measurements', 'from', 'to'],
         r.summary.measured.map((m) => [
-          md(`${m.vantage.network_name ? `${m.vantage.network_name} ` : ''}${m.vantage.asn} (${m.vantage.cc})`) + (m.vantage.simulated ? ' **SIMULATED**' : ''),
+          md(`${m.vantage.network_name ? `${m.vantage.network_name} ` : ''}${m.vantage.asn} (${m.vantage.cc})`) +
+            (m.vantage.simulated ? ' **SIMULATED**' : ''),
           md(m.vantage.access),
           md(m.vantage.label || '-'),
           m.vantage.source === 'ooni' ? 'OONI Probe' : 'voipprobe',
@@ -85,25 +90,48 @@ export function renderMarkdown(r: Report): string {
       ),
       '',
     );
-    out.push('### What it shows', '', 'Latest run per path: ✓ works, ✗ blocked, ◐ partly blocked, ~ degraded, ? could not tell.', '');
+    out.push(
+      '### What it shows',
+      '',
+      'Latest run per path: ✓ works, ✗ blocked, ◐ partly blocked, ~ degraded, ? could not tell.',
+      '',
+    );
     const g = findingGrid(r);
     out.push(
       table(
         ['service', ...g.networks.map((n) => md(networkName(n)))],
         g.rows.map((row) => [
           md(row.service),
-          ...row.cells.map((fs) => (fs ? fs.map((f) => `${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]}${f.strength ? ` ${f.strength}` : ''}`).join(' ') : '-')),
+          ...row.cells.map((fs) =>
+            fs
+              ? fs
+                  .map(
+                    (f) =>
+                      `${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]}${f.strength ? ` ${f.strength}` : ''}`,
+                  )
+                  .join(' ')
+              : '-',
+          ),
         ]),
       ),
       '',
     );
     const notable = notableFindings(r);
-    for (const f of notable) out.push(`- **${md(f.service)} ${pathNoun(f.path, f.service)}** on ${md(networkName(f.vantage))}: ${STATE_WORD[f.state]}: ${md(findingDetail(f))}`);
+    for (const f of notable)
+      out.push(
+        `- **${md(f.service)} ${pathNoun(f.path, f.service)}** on ${md(networkName(f.vantage))}: ${STATE_WORD[f.state]}: ${md(findingDetail(f))}`,
+      );
     if (notable.length) out.push('');
   }
-  out.push(`${md(headline(r))}. Generated ${md(r.generated_at)} by ${md(r.software.name)} ${md(r.software.version)}.`, '');
+  out.push(
+    `${md(headline(r))}. Generated ${md(r.generated_at)} by ${md(r.software.name)} ${md(r.software.version)}.`,
+    '',
+  );
   if (r.filters.services || r.filters.since || r.filters.until)
-    out.push(`Filters: services ${md(r.filters.services?.join(', ') ?? 'all')}, since ${md(r.filters.since ?? '-')}, until ${md(r.filters.until ?? '-')}.`, '');
+    out.push(
+      `Filters: services ${md(r.filters.services?.join(', ') ?? 'all')}, since ${md(r.filters.since ?? '-')}, until ${md(r.filters.until ?? '-')}.`,
+      '',
+    );
 
   out.push('## Claims against the evidence', '', `${md(verdictLine(r))}.`, '');
   const documents = r.verdicts.filter((v) => v.claim.origin === 'document');
@@ -121,7 +149,10 @@ export function renderMarkdown(r: Report): string {
     out.push(
       `- **${md(x.id)} ${md(contradictionTitle(x))}**: ${md(kindWord(x.kind))}, **${x.certainty}**${x.certainty === 'definite' ? ` (${md(definitePairs(x))})` : ` (${md(contradictionDoubts(x).join(', '))})`}`,
     );
-    for (const s of x.sides) out.push(`  - ${md(s.lead.id)}: “${md(s.lead.quote)}” (${md(s.lead.speaker)}, ${md(s.lead.source)}; ${md(s.lead.period)})`);
+    for (const s of x.sides)
+      out.push(
+        `  - ${md(s.lead.id)}: “${md(s.lead.quote)}” (${md(s.lead.speaker)}, ${md(s.lead.source)}; ${md(s.lead.period)})`,
+      );
   }
   out.push('');
 
@@ -130,7 +161,20 @@ export function renderMarkdown(r: Report): string {
   else {
     out.push(
       table(
-        ['service', 'network', 'access', 'vantage', 'measurements', 'overall', 'chat', 'web', 'call', 'how (techniques)', 'from', 'to'],
+        [
+          'service',
+          'network',
+          'access',
+          'vantage',
+          'measurements',
+          'overall',
+          'chat',
+          'web',
+          'call',
+          'how (techniques)',
+          'from',
+          'to',
+        ],
         r.evidence.map((e) => {
           const p = (name: string) => e.paths.find((x) => x.path === name)?.latest_status ?? '-';
           return [
@@ -156,7 +200,8 @@ export function renderMarkdown(r: Report): string {
   if (r.input.bad_lines.total) {
     out.push(`## Bad lines (${r.input.bad_lines.total}, skipped)`, '');
     for (const b of r.input.bad_lines.examples) out.push(`- ${md(`${b.file}:${b.line}: ${b.kind}: ${b.reason}`)}`);
-    if (r.input.bad_lines.total > r.input.bad_lines.examples.length) out.push(`- and ${r.input.bad_lines.total - r.input.bad_lines.examples.length} more`);
+    if (r.input.bad_lines.total > r.input.bad_lines.examples.length)
+      out.push(`- and ${r.input.bad_lines.total - r.input.bad_lines.examples.length} more`);
     out.push('');
   }
   out.push('## Methods and caveats', '');

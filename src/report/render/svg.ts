@@ -64,7 +64,10 @@ export function dayStrip(e: ServiceEvidence, path: 'any' | 'chat' | 'web' | 'cal
   const w = Math.max(1, Math.min(6, Math.floor(120 / pe.days.length)));
   const width = pe.days.length * w;
   const rects = pe.days
-    .map((d, i) => `<rect x="${i * w}" y="0" width="${w}" height="14" fill="${STATUS_COLOUR[d.status]}"><title>${esc(`${d.day}: ${d.status}`)}</title></rect>`)
+    .map(
+      (d, i) =>
+        `<rect x="${i * w}" y="0" width="${w}" height="14" fill="${STATUS_COLOUR[d.status]}"><title>${esc(`${d.day}: ${d.status}`)}</title></rect>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" class="strip" viewBox="0 0 ${width} 14" width="${width}" height="12" role="img" aria-label="${esc(`${e.service} daily status from ${pe.days[0]!.day} to ${pe.days[pe.days.length - 1]!.day}`)}">${rects}</svg>`;
 }
@@ -85,7 +88,11 @@ function barDays(v: ClaimVerdict): { from: number; to: number; openStart: boolea
  * An x scale over two spans with a break between them when claims and measurements lie years apart
  * (2016 claims, 2026 measurements): each span gets room, the gap is drawn as a break.
  */
-function scale(spans: { from: number; to: number }[], left: number, width: number): { x: (d: number) => number; breaks: number[]; ticks: number[] } {
+function scale(
+  spans: { from: number; to: number }[],
+  left: number,
+  width: number,
+): { x: (d: number) => number; breaks: number[]; ticks: number[] } {
   const ranges = spans.filter((s) => Number.isFinite(s.from) && Number.isFinite(s.to)).sort((a, b) => a.from - b.from);
   const merged: { from: number; to: number }[] = [];
   for (const r of ranges) {
@@ -148,7 +155,13 @@ function tickLabel(d: number): string {
 export function timelineChart(r: Report): string {
   // Claims about the countries measured (all of them when nothing was measured), with dates and a state.
   const ccs = new Set(r.evidence.map((e) => e.vantage.cc));
-  const vs = r.verdicts.filter((v) => barDays(v) !== null && v.claim.effect !== 'circumvented' && !v.claim.scope && (ccs.size === 0 || ccs.has(v.claim.country)));
+  const vs = r.verdicts.filter(
+    (v) =>
+      barDays(v) !== null &&
+      v.claim.effect !== 'circumvented' &&
+      !v.claim.scope &&
+      (ccs.size === 0 || ccs.has(v.claim.country)),
+  );
   if (vs.length === 0) return '<p class="empty">No dated claims.</p>';
   vs.sort((a, b) => barDays(a)!.from - barDays(b)!.from || (a.claim.id < b.claim.id ? -1 : 1));
   const label = (v: ClaimVerdict) => `${v.claim.id} ${v.claim.source.outlet.replace(/\s*\(.*\)$/, '')}`;
@@ -173,11 +186,17 @@ export function timelineChart(r: Report): string {
     out.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${top + vs.length * rowH}" stroke="#e3e3e3"/>`);
     out.push(text(gx, top - 8, tickLabel(t), 'class="s" text-anchor="middle"'));
   }
-  for (const bx of sc.breaks) out.push(`<line x1="${bx}" y1="${top - 14}" x2="${bx}" y2="${top + vs.length * rowH}" stroke="#777" stroke-dasharray="2 3"/>`, text(bx, top + vs.length * rowH + 10, '≈', 'class="s" text-anchor="middle"'));
+  for (const bx of sc.breaks)
+    out.push(
+      `<line x1="${bx}" y1="${top - 14}" x2="${bx}" y2="${top + vs.length * rowH}" stroke="#777" stroke-dasharray="2 3"/>`,
+      text(bx, top + vs.length * rowH + 10, '≈', 'class="s" text-anchor="middle"'),
+    );
   if (first && last) {
     const a = sc.x(dayNumber(first));
     const b = Math.max(a + 3, sc.x(dayNumber(last) + 1));
-    out.push(`<rect x="${a}" y="${top - 4}" width="${b - a}" height="${vs.length * rowH + 4}" fill="#1565c0" opacity="0.13"><title>${esc(`measurements: ${first} to ${last}`)}</title></rect>`);
+    out.push(
+      `<rect x="${a}" y="${top - 4}" width="${b - a}" height="${vs.length * rowH + 4}" fill="#1565c0" opacity="0.13"><title>${esc(`measurements: ${first} to ${last}`)}</title></rect>`,
+    );
   }
   vs.forEach((v, i) => {
     const y = top + i * rowH;
@@ -190,7 +209,9 @@ export function timelineChart(r: Report): string {
     const tip = `${c.id} (${c.source.outlet}): ${c.effect} ${periodLabel(c.period)}${b.openStart ? ' — start not stated: the bar shows only what the text dates' : ''}${b.openEnd ? ' — said to go on: the bar stops at publication' : ''} (${c.services.join(', ')}, ${c.operators}, ${c.access})`;
     if (c.origin === 'external') {
       const cx = (x0 + x1) / 2;
-      out.push(`<g><title>${esc(tip)}</title><path d="M${cx - 5} ${y + 5} L${cx} ${y} L${cx + 5} ${y + 5} L${cx} ${y + 10} Z" fill="${colour}" stroke="#000" stroke-width="0.8"/></g>`);
+      out.push(
+        `<g><title>${esc(tip)}</title><path d="M${cx - 5} ${y + 5} L${cx} ${y} L${cx + 5} ${y + 5} L${cx} ${y + 10} Z" fill="${colour}" stroke="#000" stroke-width="0.8"/></g>`,
+      );
     } else {
       out.push(
         `<g><title>${esc(tip)}</title><rect x="${x0}" y="${y + 1.5}" width="${x1 - x0}" height="7" fill="${colour}"${b.openStart || b.openEnd ? ' stroke="#000" stroke-width="0.6" stroke-dasharray="2 2"' : ''}/>` +
@@ -203,7 +224,12 @@ export function timelineChart(r: Report): string {
       const mx = sc.x(dayNumber(day));
       out.push(
         `<g><title>${esc(`${c.id}: ${v.verdict} (evidence up to ${day})`)}</title><circle cx="${mx}" cy="${y + 5}" r="4" fill="#fff" stroke="${VERDICT_COLOUR[v.verdict]}" stroke-width="1.8"/>` +
-          text(mx, y + 7.8, VERDICT_SYMBOL[v.verdict], `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[v.verdict]}"`) +
+          text(
+            mx,
+            y + 7.8,
+            VERDICT_SYMBOL[v.verdict],
+            `class="sym-s" text-anchor="middle" fill="${VERDICT_COLOUR[v.verdict]}"`,
+          ) +
           '</g>',
       );
     }
@@ -215,10 +241,16 @@ export function timelineChart(r: Report): string {
     ['throttled/degraded', EFFECT_COLOUR.degraded!],
     ['working/restored', EFFECT_COLOUR.working!],
   ] as const) {
-    out.push(`<rect x="${lx}" y="${ly}" width="12" height="8" fill="${colour}"/>`, text(lx + 15, ly + 8, lab, 'class="s"'));
+    out.push(
+      `<rect x="${lx}" y="${ly}" width="12" height="8" fill="${colour}"/>`,
+      text(lx + 15, ly + 8, lab, 'class="s"'),
+    );
     lx += 24 + lab.length * 5.4;
   }
-  out.push(`<path d="M${lx + 6} ${ly - 2} L${lx + 12} ${ly + 4} L${lx + 6} ${ly + 10} L${lx} ${ly + 4} Z" fill="#999"/>`, text(lx + 16, ly + 8, 'external fact', 'class="s"'));
+  out.push(
+    `<path d="M${lx + 6} ${ly - 2} L${lx + 12} ${ly + 4} L${lx + 6} ${ly + 10} L${lx} ${ly + 4} Z" fill="#999"/>`,
+    text(lx + 16, ly + 8, 'external fact', 'class="s"'),
+  );
   lx += 90;
   for (const k of ['consistent', 'contradicted', 'historical'] as const) {
     const word = k === 'historical' ? 'measured later' : k;
@@ -236,7 +268,9 @@ export function timelineChart(r: Report): string {
 /** The latest day a verdict's checks rest on (null for not tested). */
 export function verdictDay(v: ClaimVerdict): string | null {
   if (v.verdict === 'not_tested') return null;
-  const relevant = v.checks.filter((c) => c.outcome !== 'inconclusive' && (v.verdict === 'historical' ? c.window === 'after' : c.window === 'during'));
+  const relevant = v.checks.filter(
+    (c) => c.outcome !== 'inconclusive' && (v.verdict === 'historical' ? c.window === 'after' : c.window === 'during'),
+  );
   let day: string | null = null;
   for (const c of relevant) if (c.latest && (day === null || c.latest.day > day)) day = c.latest.day;
   return day;

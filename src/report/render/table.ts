@@ -37,7 +37,14 @@ export function clean(s: string): string {
 /** Columns padded to their widest cell; the last column is not padded. */
 export function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function isSimulatedVerdict(v: ClaimVerdict): boolean {
@@ -73,7 +80,10 @@ function wrap(text: string, indent: string, width = 110): string[] {
 }
 
 function claimsTable(vs: readonly ClaimVerdict[], out: string[]): void {
-  const rows = [['id', 'verdict', 'effect', 'services', 'operators', 'access', 'paths', 'period', 'source'], ...vs.map(claimRow)];
+  const rows = [
+    ['id', 'verdict', 'effect', 'services', 'operators', 'access', 'paths', 'period', 'source'],
+    ...vs.map(claimRow),
+  ];
   const lines = columns(rows).split('\n');
   out.push(lines[0]!);
   vs.forEach((v, i) => {
@@ -81,7 +91,9 @@ function claimsTable(vs: readonly ClaimVerdict[], out: string[]): void {
     out.push(...wrap(clean(finding(v)), '    '));
     if (v.evidence.length) {
       const e = v.evidence[0]!;
-      out.push(`    evidence: ${v.evidence_total} measurement(s), e.g. ${clean(e.file)}:${e.line} ${clean(e.report_id)} ${e.time} ${e.status}${e.link ? ` ${clean(e.link)}` : ''}`);
+      out.push(
+        `    evidence: ${v.evidence_total} measurement(s), e.g. ${clean(e.file)}:${e.line} ${clean(e.report_id)} ${e.time} ${e.status}${e.link ? ` ${clean(e.link)}` : ''}`,
+      );
     }
   });
 }
@@ -115,16 +127,41 @@ export function renderTable(r: Report): string {
         ].map(clean),
       );
     out.push(columns(rows));
-    out.push('', 'What it shows (latest run per path: ✓ works, ✗ blocked, ◐ partly blocked, ~ degraded, ? could not tell)');
+    out.push(
+      '',
+      'What it shows (latest run per path: ✓ works, ✗ blocked, ◐ partly blocked, ~ degraded, ? could not tell)',
+    );
     const g = findingGrid(r);
     const grid = [['service', ...g.networks.map((n) => networkName(n))].map(clean)];
     for (const row of g.rows)
-      grid.push([row.service, ...row.cells.map((fs) => (fs ? fs.map((f) => `${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]}${f.strength ? ` ${f.strength}` : ''}`).join(' ') : '-'))].map(clean));
+      grid.push(
+        [
+          row.service,
+          ...row.cells.map((fs) =>
+            fs
+              ? fs
+                  .map(
+                    (f) =>
+                      `${pathNoun(f.path, f.service)} ${STATE_SYMBOL[f.state]}${f.strength ? ` ${f.strength}` : ''}`,
+                  )
+                  .join(' ')
+              : '-',
+          ),
+        ].map(clean),
+      );
     out.push(columns(grid));
     const notable = notableFindings(r);
     if (notable.length) {
       out.push('');
-      for (const f of notable) out.push(...wrap(clean(`${f.service} ${pathNoun(f.path, f.service)} on ${networkName(f.vantage)}: ${STATE_WORD[f.state]} — ${findingDetail(f)}`), '  '));
+      for (const f of notable)
+        out.push(
+          ...wrap(
+            clean(
+              `${f.service} ${pathNoun(f.path, f.service)} on ${networkName(f.vantage)}: ${STATE_WORD[f.state]} — ${findingDetail(f)}`,
+            ),
+            '  ',
+          ),
+        );
     }
   }
 
@@ -136,14 +173,30 @@ export function renderTable(r: Report): string {
   if (facts.length) {
     out.push('', 'THE RECORD (external facts, kept apart from the documents)');
     claimsTable(facts, out);
-    for (const v of facts) out.push(...wrap(`${v.claim.id}: ${clean(v.claim.quote)} (${clean([v.claim.source, ...(v.claim.also_sources ?? [])].map((s) => `${s.outlet} ${s.published}`).join('; '))})`, '  '));
+    for (const v of facts)
+      out.push(
+        ...wrap(
+          `${v.claim.id}: ${clean(v.claim.quote)} (${clean([v.claim.source, ...(v.claim.also_sources ?? [])].map((s) => `${s.outlet} ${s.published}`).join('; '))})`,
+          '  ',
+        ),
+      );
   }
 
   out.push('', `CONTRADICTIONS BETWEEN CLAIMS (${r.claims.contradictions.length}; most important first)`);
   if (r.claims.contradictions.length === 0) out.push('(none)');
   for (const x of r.claims.contradictions) {
-    out.push(clean(`${x.id} ${contradictionTitle(x)} — ${kindWord(x.kind)}, ${x.certainty}${x.certainty === 'definite' ? ` (${definitePairs(x)})` : ` (${contradictionDoubts(x).join(', ')})`}`));
-    for (const s of x.sides) out.push(...wrap(clean(`${s.lead.id} “${s.lead.quote}” — ${s.lead.speaker}, ${s.lead.source} (${s.lead.period})`), '    '));
+    out.push(
+      clean(
+        `${x.id} ${contradictionTitle(x)} — ${kindWord(x.kind)}, ${x.certainty}${x.certainty === 'definite' ? ` (${definitePairs(x)})` : ` (${contradictionDoubts(x).join(', ')})`}`,
+      ),
+    );
+    for (const s of x.sides)
+      out.push(
+        ...wrap(
+          clean(`${s.lead.id} “${s.lead.quote}” — ${s.lead.speaker}, ${s.lead.source} (${s.lead.period})`),
+          '    ',
+        ),
+      );
   }
 
   out.push('', 'EVIDENCE (latest status per path; counts over all measurements)');
@@ -182,7 +235,8 @@ export function renderTable(r: Report): string {
   }
 
   out.push('', 'METHODS AND CAVEATS');
-  for (const m of [...METHODS, ...(r.simulated ? [SIMULATED_METHOD] : [])]) out.push(...wrap(`${m.title}: ${m.text}`, '  '));
+  for (const m of [...METHODS, ...(r.simulated ? [SIMULATED_METHOD] : [])])
+    out.push(...wrap(`${m.title}: ${m.text}`, '  '));
   if (r.attributions.length) out.push('', ...r.attributions.map((a) => `Data: ${clean(a)}`));
   if (r.simulated) out.push('', SIMULATED_BANNER);
   return `${out.join('\n')}\n`;

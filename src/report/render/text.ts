@@ -1,9 +1,9 @@
 // Words and short phrases shared by the renderers, so that the table, Markdown and HTML say the same,
 // in the same order: summary first, then the claims, the evidence, and the methods and caveats.
 
+import { networkWords } from '../claim-verdict.js';
 import { qualityWords } from '../details.js';
 import type { ClaimVerdict, ContradictionOut, Finding, Report, VantageOut } from '../schema.js';
-import { networkWords } from '../claim-verdict.js';
 
 export const VERDICT_LABEL: Record<ClaimVerdict['verdict'], string> = {
   consistent: 'consistent',
@@ -17,7 +17,8 @@ export const VERDICT_MEANING: Record<ClaimVerdict['verdict'], string> = {
   contradicted: 'measurements made during the claimed period show another state',
   historical:
     'the claimed period is over and every measurement is from later: what was claimed then and what is measured now, side by side; a later measurement neither confirms nor refutes a past claim',
-  not_tested: 'no decisive measurement matches the claim (country, service, operator, access, path or time), or it cannot be measured',
+  not_tested:
+    'no decisive measurement matches the claim (country, service, operator, access, path or time), or it cannot be measured',
 };
 
 export const SIMULATED_BANNER =
@@ -83,7 +84,13 @@ export const STATE_WORD: Record<Finding['state'], string> = {
   could_not_tell: 'could not tell',
 };
 
-export const STATE_SYMBOL: Record<Finding['state'], string> = { works: '✓', blocked: '✗', partly_blocked: '◐', degraded: '~', could_not_tell: '?' };
+export const STATE_SYMBOL: Record<Finding['state'], string> = {
+  works: '✓',
+  blocked: '✗',
+  partly_blocked: '◐',
+  degraded: '~',
+  could_not_tell: '?',
+};
 
 const PATH_NOUN: Record<string, string> = { call: 'calls', chat: 'chat', web: 'web', any: 'service' };
 export function pathNoun(p: string, service?: string): string {
@@ -96,9 +103,12 @@ export function pathNoun(p: string, service?: string): string {
 export function findingDetail(f: Finding): string {
   const parts: string[] = [];
   const n = f.decisive_runs;
-  if (f.state === 'could_not_tell') parts.push(`${f.inconclusive_runs} run${f.inconclusive_runs === 1 ? '' : 's'} could not be judged: ${f.why}`);
+  if (f.state === 'could_not_tell')
+    parts.push(`${f.inconclusive_runs} run${f.inconclusive_runs === 1 ? '' : 's'} could not be judged: ${f.why}`);
   else {
-    parts.push(`${STATE_WORD[f.state]} in ${f.runs_with_state} of ${n} decisive run${n === 1 ? '' : 's'}${f.inconclusive_runs ? ` (${f.inconclusive_runs} could not tell)` : ''}`);
+    parts.push(
+      `${STATE_WORD[f.state]} in ${f.runs_with_state} of ${n} decisive run${n === 1 ? '' : 's'}${f.inconclusive_runs ? ` (${f.inconclusive_runs} could not tell)` : ''}`,
+    );
     if (f.strength) parts.push(`${f.strength} evidence`);
     if (f.techniques.length && f.state !== 'works') parts.push(`how: ${f.techniques.join(', ')}`);
     if (f.details.level) parts.push(`level: ${f.details.level}`);
@@ -109,8 +119,12 @@ export function findingDetail(f: Finding): string {
 }
 
 /** The findings grouped by service, networks as columns: what a reader scans first. */
-export function findingGrid(r: Report): { networks: VantageOut[]; rows: { service: string; cells: (Finding[] | null)[] }[] } {
-  const keyOf = (v: VantageOut) => JSON.stringify([v.asn, v.cc, v.network_name, v.access, v.label, v.simulated, v.source]);
+export function findingGrid(r: Report): {
+  networks: VantageOut[];
+  rows: { service: string; cells: (Finding[] | null)[] }[];
+} {
+  const keyOf = (v: VantageOut) =>
+    JSON.stringify([v.asn, v.cc, v.network_name, v.access, v.label, v.simulated, v.source]);
   const networks = r.summary.measured.map((m) => m.vantage);
   const keys = networks.map(keyOf);
   const services = [...new Set(r.summary.findings.map((f) => f.service))].sort();
@@ -126,12 +140,15 @@ export function findingGrid(r: Report): { networks: VantageOut[]; rows: { servic
 
 /** Findings worth a sentence: everything but "works" in every run (and works with a call quality measured). */
 export function notableFindings(r: Report): Finding[] {
-  return r.summary.findings.filter((f) => f.state !== 'works' || f.details.quality || f.runs_with_state < f.decisive_runs);
+  return r.summary.findings.filter(
+    (f) => f.state !== 'works' || f.details.quality || f.runs_with_state < f.decisive_runs,
+  );
 }
 
 export function contradictionTitle(x: ContradictionOut): string {
   const [a, b] = x.sides;
-  const ids = (s: typeof a) => (s.claims.length <= 3 ? s.claims.join(', ') : `${s.claims.slice(0, 3).join(', ')} +${s.claims.length - 3}`);
+  const ids = (s: typeof a) =>
+    s.claims.length <= 3 ? s.claims.join(', ') : `${s.claims.slice(0, 3).join(', ')} +${s.claims.length - 3}`;
   return `${ids(a)} (${a.effects.join('/')}) vs ${ids(b)} (${b.effects.join('/')})`;
 }
 
@@ -149,7 +166,11 @@ export function kindWord(k: ContradictionOut['kind']): string {
 
 /** Why a contradiction is only possible: the distinct reasons of its pairs. */
 export function contradictionDoubts(x: ContradictionOut, max = 3): string[] {
-  const reasons = [...new Set(x.pairs.flatMap((p) => p.uncertain_because.map((u) => u.replace(/^(scope|dates|degree|place): .*/, '$1'))))];
+  const reasons = [
+    ...new Set(
+      x.pairs.flatMap((p) => p.uncertain_because.map((u) => u.replace(/^(scope|dates|degree|place): .*/, '$1'))),
+    ),
+  ];
   return reasons.slice(0, max);
 }
 
@@ -201,6 +222,5 @@ export const METHODS: readonly { title: string; text: string }[] = [
 
 export const SIMULATED_METHOD = {
   title: 'Simulated data',
-  text:
-    'Lines that voipprobe demo writes carry annotations.x_simulation. A report over them says so on every page and row; a report that mixes them with real measurements is refused unless asked for (--mix-simulated), and submit and the collector refuse them unless told otherwise.',
+  text: 'Lines that voipprobe demo writes carry annotations.x_simulation. A report over them says so on every page and row; a report that mixes them with real measurements is refused unless asked for (--mix-simulated), and submit and the collector refuse them unless told otherwise.',
 };

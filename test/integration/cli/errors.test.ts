@@ -27,27 +27,40 @@ describe('no stack trace where a sentence belongs', () => {
   it('run --log-level verbose: a usage error, exit 2, before anything is measured', async () => {
     const r = await runCli(['run', '--log-level', 'verbose'], { cwd: work });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('voipprobe: --log-level (or VOIPPROBE_LOG): expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"\n');
+    expect(r.stderr).toBe(
+      'voipprobe: --log-level (or VOIPPROBE_LOG): expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"\n',
+    );
   });
 
   it('schedule --install without cron: the hint, exit 1, no stack', async () => {
-    const r = await runCli(['schedule', '--every', '15m', '--install', '--workdir', work], { env: { VOIPPROBE_CRONTAB: join(work, 'no-crontab-here') } });
+    const r = await runCli(['schedule', '--every', '15m', '--install', '--workdir', work], {
+      env: { VOIPPROBE_CRONTAB: join(work, 'no-crontab-here') },
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`voipprobe: could not run: "${join(work, 'no-crontab-here')}" not found: install cron (Debian: apt-get install cron)`);
+    expect(r.stderr).toContain(
+      `voipprobe: could not run: "${join(work, 'no-crontab-here')}" not found: install cron (Debian: apt-get install cron)`,
+    );
     expect(r.stderr).not.toMatch(STACK);
     expect(r.stderr).not.toMatch(/bug/);
   });
 
   it('...and the stack is there for whoever asks for it', async () => {
-    const r = await runCli(['schedule', '--every', '15m', '--install', '--workdir', work], { env: { VOIPPROBE_CRONTAB: join(work, 'no-crontab-here'), VOIPPROBE_LOG: 'debug' } });
+    const r = await runCli(['schedule', '--every', '15m', '--install', '--workdir', work], {
+      env: { VOIPPROBE_CRONTAB: join(work, 'no-crontab-here'), VOIPPROBE_LOG: 'debug' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(STACK);
   });
 
   it('a collector port already in use: exit 1, what to do, no stack', async () => {
-    const r = await runCli(['collector', '--listen', `127.0.0.1:${busyPort}`, '--store', join(work, 'store-busy'), '--token-file', tokens], { timeoutMs: 20_000 });
+    const r = await runCli(
+      ['collector', '--listen', `127.0.0.1:${busyPort}`, '--store', join(work, 'store-busy'), '--token-file', tokens],
+      { timeoutMs: 20_000 },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`voipprobe: could not run: cannot listen on 127.0.0.1:${busyPort}: the address is already in use`);
+    expect(r.stderr).toContain(
+      `voipprobe: could not run: cannot listen on 127.0.0.1:${busyPort}: the address is already in use`,
+    );
     expect(r.stderr).not.toMatch(STACK);
   });
 
@@ -55,9 +68,13 @@ describe('no stack trace where a sentence belongs', () => {
     const store = join(work, 'store-locked');
     mkdirSync(store);
     writeFileSync(join(store, '.collector.lock'), `${process.pid}\n`); // a live process holds it
-    const r = await runCli(['collector', '--listen', '127.0.0.1:0', '--store', store, '--token-file', tokens], { timeoutMs: 20_000 });
+    const r = await runCli(['collector', '--listen', '127.0.0.1:0', '--store', store, '--token-file', tokens], {
+      timeoutMs: 20_000,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`voipprobe: could not run: ${store}: another collector (pid ${process.pid}) uses this store; stop it first, or give this one another --store\n`);
+    expect(r.stderr).toBe(
+      `voipprobe: could not run: ${store}: another collector (pid ${process.pid}) uses this store; stop it first, or give this one another --store\n`,
+    );
   });
 
   it('a bug (neither input nor the environment) is said to be one, still without a stack; a system error is not a bug', async () => {
@@ -70,7 +87,9 @@ describe('no stack trace where a sentence belongs', () => {
     }) as typeof process.stderr.write;
     try {
       reportError(new TypeError("Cannot read properties of undefined (reading 'x')"));
-      reportError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }));
+      reportError(
+        Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }),
+      );
     } finally {
       process.stderr.write = write;
     }

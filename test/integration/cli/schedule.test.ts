@@ -11,9 +11,13 @@ describe('voipprobe schedule (the built CLI)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vp-schedule-cli-'));
     const fake = fakeCrontab(dir);
     const evil = 'x\n* * * * * id >owned #';
-    const r = await runCli(['schedule', '--every', '15m', '--workdir', dir, '--install', '--', '--vantage', evil], { env: { VOIPPROBE_CRONTAB: fake.command } });
+    const r = await runCli(['schedule', '--every', '15m', '--workdir', dir, '--install', '--', '--vantage', evil], {
+      env: { VOIPPROBE_CRONTAB: fake.command },
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^voipprobe: the run argument "x\\n\* \* \* \* \* id >owned #" contains the control character/);
+    expect(r.stderr).toMatch(
+      /^voipprobe: the run argument "x\\n\* \* \* \* \* id >owned #" contains the control character/,
+    );
     expect(existsSync(fake.file)).toBe(false);
   });
 });

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { gzipSync } from 'node:zlib';
+import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
@@ -28,7 +28,8 @@ async function post(path: string, body: string | Buffer, headers: Record<string,
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
-const submit = (m: unknown) => post('/report/20261126T000000Z_voipprobe_MA_36925_n1_abc', JSON.stringify({ format: 'json', content: m }));
+const submit = (m: unknown) =>
+  post('/report/20261126T000000Z_voipprobe_MA_36925_n1_abc', JSON.stringify({ format: 'json', content: m }));
 
 /** Sends raw bytes, optionally trickled, and returns whatever the server answered before closing. */
 function raw(chunks: string[], gapMs: number): Promise<string> {
@@ -56,7 +57,10 @@ describe('collector: authentication', () => {
     ['wrong scheme', { authorization: `Basic ${TOKEN}` }, 'invalid bearer token'],
     ['token prefix', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, 'invalid bearer token'],
   ])('%s -> 401', async (_n, headers, error) => {
-    const r = await post('/report/x', JSON.stringify({ format: 'json', content: fakeMeasurement(0) }), { ...headers, 'content-type': 'application/json' });
+    const r = await post('/report/x', JSON.stringify({ format: 'json', content: fakeMeasurement(0) }), {
+      ...headers,
+      'content-type': 'application/json',
+    });
     expect(r).toEqual({ status: 401, body: { error } });
   });
 
@@ -78,7 +82,10 @@ describe('collector: authentication', () => {
 
 describe('collector: bad input', () => {
   it('malformed JSON -> 400 with the parser reason', async () => {
-    expect(await post('/report/x', '{"format":"json","content":{"id":')).toEqual({ status: 400, body: { error: expect.stringMatching(/^malformed JSON in request body: /) } });
+    expect(await post('/report/x', '{"format":"json","content":{"id":')).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/^malformed JSON in request body: /) },
+    });
   });
 
   it.each([
@@ -86,23 +93,50 @@ describe('collector: bad input', () => {
     [{ format: 'json' }, 'content: content must be the measurement (an object, or a JSON string)'],
     [{ format: 'json', content: '{"id": nope}' }, expect.stringMatching(/^content: not valid JSON: /)],
     [{ format: 'json', content: { ...fakeMeasurement(0), id: undefined } }, expect.stringMatching(/^content\.id: /)],
-    [{ format: 'json', content: { ...fakeMeasurement(0), probe_asn: '36925' } }, expect.stringMatching(/^content\.probe_asn: /)],
-    [{ format: 'json', content: { ...fakeMeasurement(0), x_access: 'satellite' } }, 'content.x_access: must be one of mobile, fixed, wifi, unknown'],
-    [{ format: 'json', content: { ...fakeMeasurement(0), id: 'a b/c' } }, expect.stringMatching(/^content\.id: must be 1-128 letters/)],
-    [{ format: 'json', content: { ...fakeMeasurement(0), test_keys: {} } }, expect.stringMatching(/^content\.test_keys\.service: /)],
+    [
+      { format: 'json', content: { ...fakeMeasurement(0), probe_asn: '36925' } },
+      expect.stringMatching(/^content\.probe_asn: /),
+    ],
+    [
+      { format: 'json', content: { ...fakeMeasurement(0), x_access: 'satellite' } },
+      'content.x_access: must be one of mobile, fixed, wifi, unknown',
+    ],
+    [
+      { format: 'json', content: { ...fakeMeasurement(0), id: 'a b/c' } },
+      expect.stringMatching(/^content\.id: must be 1-128 letters/),
+    ],
+    [
+      { format: 'json', content: { ...fakeMeasurement(0), test_keys: {} } },
+      expect.stringMatching(/^content\.test_keys\.service: /),
+    ],
   ])('schema violation %# -> 400 naming the field', async (body, error) => {
     expect(await post('/report/x', JSON.stringify(body))).toEqual({ status: 400, body: { error } });
   });
 
   it('oversized body -> 413 (declared or streamed, plain or gzip bomb), nothing stored', async () => {
     const before = await c.store.counts();
-    const big = JSON.stringify({ format: 'json', content: { ...fakeMeasurement(1), x_padding: 'x'.repeat(100 * 1024) } });
-    expect(await post('/report/x', big)).toEqual({ status: 413, body: { error: expect.stringMatching(/exceeds the limit of 65536 bytes/) } });
+    const big = JSON.stringify({
+      format: 'json',
+      content: { ...fakeMeasurement(1), x_padding: 'x'.repeat(100 * 1024) },
+    });
+    expect(await post('/report/x', big)).toEqual({
+      status: 413,
+      body: { error: expect.stringMatching(/exceeds the limit of 65536 bytes/) },
+    });
     const gz = gzipSync(big);
     expect(gz.length).toBeLessThan(64 * 1024);
-    expect(await post('/report/x', gz, { ...auth, 'content-encoding': 'gzip' })).toEqual({ status: 413, body: { error: expect.stringMatching(/decompressed body exceeds/) } });
+    expect(await post('/report/x', gz, { ...auth, 'content-encoding': 'gzip' })).toEqual({
+      status: 413,
+      body: { error: expect.stringMatching(/decompressed body exceeds/) },
+    });
     // Chunked upload (no Content-Length): cut while streaming.
-    const chunked = await raw([`POST /report/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`, `${(big.length).toString(16)}\r\n${big}\r\n0\r\n\r\n`], 10);
+    const chunked = await raw(
+      [
+        `POST /report/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+        `${(big.length).toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+      ],
+      10,
+    );
     expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
     expect(await c.store.counts()).toEqual(before);
   });
@@ -118,26 +152,54 @@ describe('collector: bad input', () => {
       post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: poison })),
       ...innocent.map((m) => submit(m)),
     ]);
-    expect(bad).toEqual({ status: 400, body: { error: expect.stringMatching(/^malformed JSON in request body: column \d+: nested deeper than 64 levels$/) } });
-    expect(asString).toEqual({ status: 400, body: { error: expect.stringMatching(/^content: not valid JSON: column \d+: nested deeper than 64 levels$/) } });
+    expect(bad).toEqual({
+      status: 400,
+      body: {
+        error: expect.stringMatching(/^malformed JSON in request body: column \d+: nested deeper than 64 levels$/),
+      },
+    });
+    expect(asString).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/^content: not valid JSON: column \d+: nested deeper than 64 levels$/) },
+    });
     expect(good.map((r) => r.status)).toEqual(innocent.map(() => 200));
     expect(await c.store.counts()).toEqual({ rows: before.rows + 6, distinct: before.distinct + 6 });
   });
 
   it('malformed JSON is located: column and reason, no raw bytes echoed', async () => {
     const r = await post('/report/x', '{"format":"json","content":{"id":"a",}}');
-    expect(r).toEqual({ status: 400, body: { error: 'malformed JSON in request body: column 37: a comma before "}" (trailing commas are not JSON)' } });
+    expect(r).toEqual({
+      status: 400,
+      body: { error: 'malformed JSON in request body: column 37: a comma before "}" (trailing commas are not JSON)' },
+    });
   });
 
   it('gzip bodies within the limit are accepted', async () => {
     const m = fakeMeasurement(500, { run: 'gzip' });
-    const r = await post('/report/x', gzipSync(JSON.stringify({ format: 'json', content: m })), { ...auth, 'content-encoding': 'gzip' });
+    const r = await post('/report/x', gzipSync(JSON.stringify({ format: 'json', content: m })), {
+      ...auth,
+      'content-encoding': 'gzip',
+    });
     expect(r.status).toBe(200);
   });
 
   it('slow client trickling headers -> 408 and the connection is closed', async () => {
     const t0 = Date.now();
-    const answer = await raw(['POST /report/x HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n', 'X-E: 5\r\n', 'X-F: 6\r\n', 'X-G: 7\r\n', 'X-H: 8\r\n'], 300);
+    const answer = await raw(
+      [
+        'POST /report/x HTTP/1.1\r\n',
+        'Host: x\r\n',
+        'X-A: 1\r\n',
+        'X-B: 2\r\n',
+        'X-C: 3\r\n',
+        'X-D: 4\r\n',
+        'X-E: 5\r\n',
+        'X-F: 6\r\n',
+        'X-G: 7\r\n',
+        'X-H: 8\r\n',
+      ],
+      300,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
     expect(Date.now() - t0).toBeLessThan(2_500);
   });
@@ -169,7 +231,10 @@ describe('collector: bad input', () => {
 describe('collector: clients that go away', () => {
   it('a client disconnecting mid-body is not an error of ours: logged at debug, no stack, nothing stored', async () => {
     const lines: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) },
+    );
     const store = await JsonlStore.open(mkdtempSync(join(tmpdir(), 'voipprobe-gone-')));
     const running = await listen(createCollectorServer({ store, auth: undefined, logger }), '127.0.0.1', 0);
     const port = Number(new URL(running.url).port);
@@ -177,7 +242,9 @@ describe('collector: clients that go away', () => {
     for (let i = 0; i < 10; i++) {
       await new Promise<void>((resolve) => {
         const s = connect(port, '127.0.0.1', () => {
-          s.write(`POST /report/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 100)}`);
+          s.write(
+            `POST /report/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 100)}`,
+          );
           setTimeout(() => s.destroy(), 20);
         });
         s.on('close', () => setTimeout(resolve, 20));
@@ -194,7 +261,20 @@ describe('collector: clients that go away', () => {
 
 describe('collector: OONI-shaped protocol and idempotency', () => {
   it('open -> post -> replay (same uid, nothing new) -> close', async () => {
-    const open = await post('/report', JSON.stringify({ format: 'json', probe_asn: 'AS36925', probe_cc: 'MA', test_name: 'voipprobe', software_name: 'voipprobe', software_version: '0.1.0', test_version: '0.1.0', test_start_time: '2026-11-26 00:00:00', data_format_version: '0.2.0' }));
+    const open = await post(
+      '/report',
+      JSON.stringify({
+        format: 'json',
+        probe_asn: 'AS36925',
+        probe_cc: 'MA',
+        test_name: 'voipprobe',
+        software_name: 'voipprobe',
+        software_version: '0.1.0',
+        test_version: '0.1.0',
+        test_start_time: '2026-11-26 00:00:00',
+        data_format_version: '0.2.0',
+      }),
+    );
     expect(open.status).toBe(200);
     expect(open.body.supported_formats).toEqual(['json']);
     expect(open.body.report_id).toMatch(/^\d{8}T\d{6}Z_voipprobe_MA_36925_n1_[A-Za-z0-9_-]+$/);
@@ -216,7 +296,17 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
 
   it('/api/v1/submit_measurement takes the content as a JSON string and is idempotent with /report', async () => {
     const m = fakeMeasurement(44, { run: 'idem' });
-    const a = await post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: JSON.stringify(m), nym: null, zkp_request: null, manifest_version: null, protocol_version: null }));
+    const a = await post(
+      '/api/v1/submit_measurement',
+      JSON.stringify({
+        format: 'json',
+        content: JSON.stringify(m),
+        nym: null,
+        zkp_request: null,
+        manifest_version: null,
+        protocol_version: null,
+      }),
+    );
     expect(a.status).toBe(200);
     expect(a.body.report_id).toBe(m.report_id);
     const b = await submit(m);
@@ -227,8 +317,14 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     const m = fakeMeasurement(45, { run: 'stored' });
     await submit(m);
     let stored: Record<string, unknown> | undefined;
-    for await (const l of c.store.query({})) if (l.measurement.id === m.id) stored = l.measurement as unknown as Record<string, unknown>;
-    expect(stored).toMatchObject({ ...m, measurement_uid: expect.any(String), x_received_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), x_collector_report_id: '20261126T000000Z_voipprobe_MA_36925_n1_abc' });
+    for await (const l of c.store.query({}))
+      if (l.measurement.id === m.id) stored = l.measurement as unknown as Record<string, unknown>;
+    expect(stored).toMatchObject({
+      ...m,
+      measurement_uid: expect.any(String),
+      x_received_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      x_collector_report_id: '20261126T000000Z_voipprobe_MA_36925_n1_abc',
+    });
     expect(JSON.stringify(stored)).not.toContain('127.0.0.1:'); // no remote address:port recorded
     expect(Object.keys(stored!).filter((k) => /submitter_ip|remote/.test(k))).toEqual([]);
   });
@@ -244,9 +340,16 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
   ])('a submitter cannot set the collector field %s: 400 naming it, nothing stored', async (field, value) => {
     const before = await c.store.counts();
     const m = { ...fakeMeasurement(46, { run: `owned-${field}` }), [field]: value };
-    const want = { status: 400, body: { error: `content.${field}: set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)` } };
+    const want = {
+      status: 400,
+      body: {
+        error: `content.${field}: set by the collector, never by a submitter (a measurement read back from a collector cannot be submitted again as it is)`,
+      },
+    };
     expect(await submit(m)).toEqual(want);
-    expect(await post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: JSON.stringify(m) }))).toEqual(want);
+    expect(
+      await post('/api/v1/submit_measurement', JSON.stringify({ format: 'json', content: JSON.stringify(m) })),
+    ).toEqual(want);
     expect(await c.store.counts()).toEqual(before);
   });
 
@@ -257,7 +360,9 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     for (const m of [whatsapp, viber, late]) expect((await submit(m)).status).toBe(200);
     const ids = async (o: Parameters<typeof collectorLines>[1]) => {
       const out: string[] = [];
-      for await (const l of collectorLines(c.url, { token: TOKEN, ...o })) if (l.measurement.id.length && [whatsapp.id, viber.id, late.id].includes(l.measurement.id)) out.push(l.measurement.id);
+      for await (const l of collectorLines(c.url, { token: TOKEN, ...o }))
+        if (l.measurement.id.length && [whatsapp.id, viber.id, late.id].includes(l.measurement.id))
+          out.push(l.measurement.id);
       return out.sort();
     };
     expect(await ids({})).toEqual([whatsapp.id, viber.id, late.id].sort());
@@ -265,7 +370,8 @@ describe('collector: OONI-shaped protocol and idempotency', () => {
     expect(await ids({ since: '2026-11-21', until: '2026-11-25 10:00:00' })).toEqual([viber.id]);
     // The same from the store directory.
     const fromDir: string[] = [];
-    for await (const l of collectorLines(c.dir, { service: 'viber' })) if (l.measurement.id === viber.id) fromDir.push(l.file);
+    for await (const l of collectorLines(c.dir, { service: 'viber' }))
+      if (l.measurement.id === viber.id) fromDir.push(l.file);
     expect(fromDir).toHaveLength(1);
     expect(fromDir[0]).toMatch(/measurements-\d{4}-\d\d-\d\d\.jsonl$/);
     await expect(ids({ since: 'yesterday' })).rejects.toThrow(/HTTP 400: .*since: expected YYYY-MM-DD/);
@@ -281,10 +387,16 @@ describe('simulated measurements', () => {
     m.annotations = { ...m.annotations, x_simulation: 'voipprobe demo: loopback lab, scenario 9' };
     const r = await submit(m);
     expect(r.status).toBe(400);
-    expect(String(r.body.error)).toMatch(/^content\.annotations\.x_simulation: a simulated measurement .*--accept-simulated/);
+    expect(String(r.body.error)).toMatch(
+      /^content\.annotations\.x_simulation: a simulated measurement .*--accept-simulated/,
+    );
     const lab = await startTestCollector({ acceptSimulated: true });
     try {
-      const res = await request(`${lab.url}/api/v1/submit_measurement`, { method: 'POST', headers: auth, body: JSON.stringify({ format: 'json', content: m }) });
+      const res = await request(`${lab.url}/api/v1/submit_measurement`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ format: 'json', content: m }),
+      });
       expect(res.statusCode).toBe(200);
       await res.body.text();
     } finally {

@@ -20,8 +20,20 @@ function judged(i: number, call: 'blocked' | 'accessible'): Measurement {
     service: 'whatsapp',
     status: call === 'blocked' ? 'partially_blocked' : 'accessible',
     paths: {
-      call: { path: 'call', status: call, techniques: call === 'blocked' ? ['udp.no_response'] : [], counts: { ok: 0, blocked: 1, failed: 0, inconclusive: 0, skipped: 0, total: 1 }, reason: '' },
-      chat: { path: 'chat', status: 'accessible', techniques: [], counts: { ok: 1, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 1 }, reason: '' },
+      call: {
+        path: 'call',
+        status: call,
+        techniques: call === 'blocked' ? ['udp.no_response'] : [],
+        counts: { ok: 0, blocked: 1, failed: 0, inconclusive: 0, skipped: 0, total: 1 },
+        reason: '',
+      },
+      chat: {
+        path: 'chat',
+        status: 'accessible',
+        techniques: [],
+        counts: { ok: 1, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 1 },
+        reason: '',
+      },
     },
     layers: {},
     targets: [],
@@ -33,7 +45,10 @@ function judged(i: number, call: 'blocked' | 'accessible'): Measurement {
 
 let c: TestCollector;
 let file: string;
-const ms = [...Array.from({ length: 6 }, (_, i) => judged(i, 'blocked')), ...Array.from({ length: 3 }, (_, i) => judged(10 + i, 'accessible'))];
+const ms = [
+  ...Array.from({ length: 6 }, (_, i) => judged(i, 'blocked')),
+  ...Array.from({ length: 3 }, (_, i) => judged(10 + i, 'accessible')),
+];
 
 beforeAll(async () => {
   c = await startTestCollector();
@@ -55,10 +70,17 @@ describe('report --from-collector', () => {
       const { generated_at: _g, input: _i, ...rest } = r;
       void _g;
       void _i;
-      return JSON.parse(JSON.stringify(rest).replace(/"file":"[^"]*"/g, '"file":"-"').replace(/"line":\d+/g, '"line":0')) as unknown;
+      return JSON.parse(
+        JSON.stringify(rest)
+          .replace(/"file":"[^"]*"/g, '"file":"-"')
+          .replace(/"line":\d+/g, '"line":0'),
+      ) as unknown;
     };
     const fromFiles = (await produceReport({ paths: [file], now })) as unknown as Record<string, unknown>;
-    const fromUrl = (await produceReportFromCollector(c.url, { token: TOKEN, now })) as unknown as Record<string, unknown>;
+    const fromUrl = (await produceReportFromCollector(c.url, { token: TOKEN, now })) as unknown as Record<
+      string,
+      unknown
+    >;
     const fromDir = (await produceReportFromCollector(c.dir, { now })) as unknown as Record<string, unknown>;
     expect(JSON.stringify(fromFiles)).toContain('udp.no_response');
     expect(strip(fromUrl)).toEqual(strip(fromFiles));

@@ -21,18 +21,32 @@ async function freePort(): Promise<number> {
 
 /** Ends every session (each test starts from none open). */
 function closeAll(): void {
-  for (const s of [...(cs as unknown as { sessions: Map<string, { id: string; client: string }> }).sessions.values()]) cs.close(s.id, s.client);
+  for (const s of [...(cs as unknown as { sessions: Map<string, { id: string; client: string }> }).sessions.values()])
+    cs.close(s.id, s.client);
 }
 
 beforeAll(async () => {
-  cs = await CallSessions.start({ ports: [await freePort(), await freePort()], host: '127.0.0.1', maxSessions: 3, maxSessionsPerClient: 2 });
+  cs = await CallSessions.start({
+    ports: [await freePort(), await freePort()],
+    host: '127.0.0.1',
+    maxSessions: 3,
+    maxSessionsPerClient: 2,
+  });
   [portA, portB] = cs.ports as [number, number];
 });
 
 afterAll(() => cs?.stop());
 
 const open = (client = '127.0.0.1', scrambled = false) => {
-  const r = cs.open({ duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: portA, scrambled, reply_header_hex: '0017' }] }, client);
+  const r = cs.open(
+    {
+      duration_s: 5,
+      interval_ms: 20,
+      max_packet_bytes: 200,
+      flows: [{ id: 0, port: portA, scrambled, reply_header_hex: '0017' }],
+    },
+    client,
+  );
   if (!r.ok) throw new Error(r.reason);
   return r.session;
 };
@@ -52,7 +66,15 @@ async function exchange(packets: Buffer[], port: number, waitMs = 300): Promise<
 function packet(tagHex: string, seq: number, size = 160, scrambled = false): Buffer {
   const p = Buffer.alloc(size, 0x42);
   p.writeUInt16BE(0x0016, 0);
-  writeTrailer(p, { tag: BigInt(`0x${tagHex}`), flow: 0, dir: DIR.up, seq, tSendUs: seq * 20000, echoSeq: 0xffffffff, echoHoldUs: 0 });
+  writeTrailer(p, {
+    tag: BigInt(`0x${tagHex}`),
+    flow: 0,
+    dir: DIR.up,
+    seq,
+    tSendUs: seq * 20000,
+    echoSeq: 0xffffffff,
+    echoHoldUs: 0,
+  });
   if (scrambled) invert(p);
   return p;
 }
@@ -77,10 +99,13 @@ describe('test-call sessions', () => {
 
   const refused: [string, () => Promise<Buffer[]>][] = [
     ['from another address than the opener', async () => exchange([packet(open('127.0.0.9').tag_hex, 0)], portA)],
-    ['on another port than the flow\'s', async () => exchange([packet(open().tag_hex, 0)], portB)],
+    ["on another port than the flow's", async () => exchange([packet(open().tag_hex, 0)], portB)],
     ['inverted on a flow in the clear', async () => exchange([packet(open().tag_hex, 0, 160, true)], portA)],
     ['with an unknown tag', async () => exchange([packet('00112233aabbccdd', 0)], portA)],
-    ['with a sequence number the declared call cannot reach', async () => exchange([packet(open().tag_hex, 100_000)], portA)],
+    [
+      'with a sequence number the declared call cannot reach',
+      async () => exchange([packet(open().tag_hex, 100_000)], portA),
+    ],
   ];
   for (const [name, run] of refused) {
     it(`never answers a packet ${name}`, async () => {
@@ -93,7 +118,11 @@ describe('test-call sessions', () => {
     closeAll();
     const s = open();
     // At 50 packets/s the burst allowance is 2 s of packets (100): 300 at once are cut there.
-    const got = await exchange(Array.from({ length: 300 }, (_, i) => packet(s.tag_hex, i)), portA, 400);
+    const got = await exchange(
+      Array.from({ length: 300 }, (_, i) => packet(s.tag_hex, i)),
+      portA,
+      400,
+    );
     expect(got.length).toBeLessThanOrEqual(120);
     expect(cs.results(s.session_id, '127.0.0.1')!.flows[0]!.refused).toBeGreaterThan(150);
     cs.close(s.session_id, '127.0.0.1');
@@ -103,10 +132,25 @@ describe('test-call sessions', () => {
     closeAll();
     open('127.0.0.5');
     open('127.0.0.5');
-    expect(cs.open({ duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: portA, scrambled: false }] }, '127.0.0.5')).toMatchObject({ ok: false, status: 429 });
+    expect(
+      cs.open(
+        { duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: portA, scrambled: false }] },
+        '127.0.0.5',
+      ),
+    ).toMatchObject({ ok: false, status: 429 });
     open('127.0.0.6');
-    expect(cs.open({ duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: portA, scrambled: false }] }, '127.0.0.7')).toMatchObject({ ok: false, status: 503 });
-    expect(cs.open({ duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: 9, scrambled: false }] }, '127.0.0.8')).toMatchObject({ ok: false, status: 400, reason: expect.stringMatching(/does not answer on UDP port 9/) });
+    expect(
+      cs.open(
+        { duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: portA, scrambled: false }] },
+        '127.0.0.7',
+      ),
+    ).toMatchObject({ ok: false, status: 503 });
+    expect(
+      cs.open(
+        { duration_s: 5, interval_ms: 20, max_packet_bytes: 200, flows: [{ id: 0, port: 9, scrambled: false }] },
+        '127.0.0.8',
+      ),
+    ).toMatchObject({ ok: false, status: 400, reason: expect.stringMatching(/does not answer on UDP port 9/) });
   });
 
   it('results go to the opener only', () => {

@@ -8,12 +8,12 @@ import { TokenCheck } from '../../../src/collector/auth.js';
 import { targetPolicy } from '../../../src/helper/policy.js';
 import { createHelperServer, listenHelper, type RunningHelper } from '../../../src/helper/server.js';
 import { LoopbackLab } from '../../../src/lab/loopback/lab.js';
+import { lie } from '../../../src/lab/world/helper-lies.js';
 import { censorshipClaims } from '../../../src/lab/world/scenarios.js';
 import { callEndpointsOf } from '../../../src/lab/world/world.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import type { ServiceVerdict } from '../../../src/model/verdict.js';
 import { trustStore } from '../../../src/net/index.js';
-import { lie } from '../../../src/lab/world/helper-lies.js';
 import type { HelperResponse } from '../../../src/protocol/helper.js';
 
 const TOKEN = 'helper-test-token-0123456789abcdef';
@@ -38,7 +38,10 @@ function startHelper(o: { allowPrivate?: boolean; burst?: number; rate?: number 
 }
 
 /** A stand-in helper: answers its health check (unless `health` says otherwise) and every POST with whatever `answer` makes of the request. */
-async function fakeHelper(answer: (body: string) => { status: number; body: string } | null, health: 'ok' | 'same' = 'ok'): Promise<string> {
+async function fakeHelper(
+  answer: (body: string) => { status: number; body: string } | null,
+  health: 'ok' | 'same' = 'ok',
+): Promise<string> {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -58,9 +61,19 @@ async function fakeHelper(answer: (body: string) => { status: number; body: stri
 const everythingWorks = (body: string) => ({ status: 200, body: JSON.stringify(lie(body, true)) });
 
 const post = (url: string, body: unknown, token: string | null = TOKEN, raw?: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: raw ?? JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: raw ?? JSON.stringify(body),
+  });
 
-const summary = (vs: ServiceVerdict[]) => vs.map((v) => `${v.service} ${v.status} ${Object.values(v.paths).map((p) => `${p!.path}=${p!.status}`).join(',')}`);
+const summary = (vs: ServiceVerdict[]) =>
+  vs.map(
+    (v) =>
+      `${v.service} ${v.status} ${Object.values(v.paths)
+        .map((p) => `${p!.path}=${p!.status}`)
+        .join(',')}`,
+  );
 const verdictsOf = (r: RunResult) => r.services.map((s) => s.verdict!);
 
 beforeAll(async () => {
@@ -70,7 +83,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await helper?.close();
-  for (const s of extra) s.closeAllConnections(), s.close();
+  for (const s of extra) {
+    s.closeAllConnections();
+    s.close();
+  }
   await lab?.close();
 });
 
@@ -90,17 +106,28 @@ describe('the helper server', () => {
     const r2 = await post(helper.url, { http_request: 'https://a/', tcp_connect: ['not-an-endpoint'] });
     expect(r2.status).toBe(400);
     expect((await r2.json()).error).toMatch(/tcp_connect\.0: must be "ip:port"/);
-    const r3 = await post(helper.url, null, TOKEN, JSON.stringify({ http_request: 'https://a/', pad: 'x'.repeat(100 * 1024) }));
+    const r3 = await post(
+      helper.url,
+      null,
+      TOKEN,
+      JSON.stringify({ http_request: 'https://a/', pad: 'x'.repeat(100 * 1024) }),
+    );
     expect(r3.status).toBe(413);
   });
 
-  it('answers OONI\'s own request shape like oohelperd (every address on the URL\'s port, the GET, DNS)', async () => {
+  it("answers OONI's own request shape like oohelperd (every address on the URL's port, the GET, DNS)", async () => {
     const host = lab.world.hosts.find((h) => h.name === 'web.whatsapp.com')!;
     const url = `https://web.whatsapp.com:10443/`;
-    const r = await post(helper.url, { http_request: url, http_request_headers: { 'User-Agent': ['test'] }, tcp_connect: [`${host.address}:10443`] });
+    const r = await post(helper.url, {
+      http_request: url,
+      http_request_headers: { 'User-Agent': ['test'] },
+      tcp_connect: [`${host.address}:10443`],
+    });
     expect(r.status).toBe(200);
     const a = (await r.json()) as HelperResponse;
-    expect(Object.keys(a).sort()).toEqual(expect.arrayContaining(['dns', 'http_request', 'ip_info', 'quic_handshake', 'tcp_connect', 'tls_handshake']));
+    expect(Object.keys(a).sort()).toEqual(
+      expect.arrayContaining(['dns', 'http_request', 'ip_info', 'quic_handshake', 'tcp_connect', 'tls_handshake']),
+    );
     expect(a.dns.addrs).toContain(host.address);
     expect(a.tcp_connect[`${host.address}:10443`]).toMatchObject({ status: true, failure: null });
     expect(a.http_request.status_code).toBe(200);
@@ -110,7 +137,11 @@ describe('the helper server', () => {
   it("sends a relay's described exchanges as the catalogue gives them: Signal's relay challenges an Allocate (401), an unknown attribute is refused", async () => {
     const relay = callEndpointsOf(lab.world, 'signal')[0]!;
     const ep = `${relay.address}:${relay.port}`;
-    const allocate = { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false };
+    const allocate = {
+      method: 'allocate',
+      attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }],
+      fingerprint: false,
+    };
     const r = await post(helper.url, {
       http_request: `https://${relay.address}/`,
       x_voipprobe: { version: 1 },
@@ -119,21 +150,38 @@ describe('the helper server', () => {
       x_udp: [
         { endpoint: ep, exchange: { kind: 'stun_binding' } },
         { endpoint: ep, exchange: { kind: 'described', id: 'allocate', request: allocate } },
-        { endpoint: ep, exchange: { kind: 'described', id: 'bogus', request: { ...allocate, attributes: [{ type: 'NO-SUCH-ATTRIBUTE', hex: '00' }] } } },
+        {
+          endpoint: ep,
+          exchange: {
+            kind: 'described',
+            id: 'bogus',
+            request: { ...allocate, attributes: [{ type: 'NO-SUCH-ATTRIBUTE', hex: '00' }] },
+          },
+        },
       ],
     });
     expect(r.status).toBe(200);
     const a = (await r.json()) as HelperResponse;
     expect(a.x_udp![ep]!.response?.class).toBe('success');
     expect(a.x_udp![`${ep}/allocate`]!.response).toMatchObject({ class: 'error', error_code: 401 });
-    expect(a.x_udp![`${ep}/bogus`]).toMatchObject({ sent: 0, response: null, failure: expect.stringMatching(/^x_invalid_exchange: .*NO-SUCH-ATTRIBUTE/) });
+    expect(a.x_udp![`${ep}/bogus`]).toMatchObject({
+      sent: 0,
+      response: null,
+      failure: expect.stringMatching(/^x_invalid_exchange: .*NO-SUCH-ATTRIBUTE/),
+    });
   });
 
   it('never touches a private address unless it runs on a test network', async () => {
     const strict = await startHelper({ allowPrivate: false });
     try {
       const ip = lab.world.hosts[0]!.address;
-      const r = await post(strict.url, { http_request: `https://${ip}/`, tcp_connect: [`${ip}:10443`], x_voipprobe: { version: 1 }, x_http: false, x_udp: [{ endpoint: `${ip}:3478`, exchange: { kind: 'stun_binding' } }] });
+      const r = await post(strict.url, {
+        http_request: `https://${ip}/`,
+        tcp_connect: [`${ip}:10443`],
+        x_voipprobe: { version: 1 },
+        x_http: false,
+        x_udp: [{ endpoint: `${ip}:3478`, exchange: { kind: 'stun_binding' } }],
+      });
       const a = (await r.json()) as HelperResponse;
       expect(a.tcp_connect).toEqual({});
       expect(a.x_udp).toEqual({});
@@ -147,7 +195,17 @@ describe('the helper server', () => {
     const tight = await startHelper({ burst: 2, rate: 0.01 });
     try {
       const codes = [];
-      for (let i = 0; i < 4; i++) codes.push((await post(tight.url, { http_request: 'https://a.example/', x_voipprobe: { version: 1 }, x_http: false, x_timeout_ms: 100 })).status);
+      for (let i = 0; i < 4; i++)
+        codes.push(
+          (
+            await post(tight.url, {
+              http_request: 'https://a.example/',
+              x_voipprobe: { version: 1 },
+              x_http: false,
+              x_timeout_ms: 100,
+            })
+          ).status,
+        );
       expect(codes.slice(0, 2)).toEqual([200, 200]);
       expect(codes.slice(2)).toContain(429);
     } finally {
@@ -167,14 +225,16 @@ describe('the probe with a helper', () => {
     const r = await lab.measure({ timeoutS: TIMEOUT_S, helpers: [{ url: helper.url, token: TOKEN }] });
     expect(summary(verdictsOf(r))).toEqual(summary(verdictsOf(plain)));
     for (const s of r.services) {
-      expect(s.verdict!.helpers, s.service.service).toEqual([expect.objectContaining({ used: true, answered: s.observations.x_helper!.length })]);
+      expect(s.verdict!.helpers, s.service.service).toEqual([
+        expect.objectContaining({ used: true, answered: s.observations.x_helper!.length }),
+      ]);
       expect(s.observations.x_helper!.every((x) => x.response !== null && x.failure === null)).toBe(true);
     }
     // The controls are never asked about.
     expect(r.controls.observations.x_helper).toBeUndefined();
   }, 60_000);
 
-  it('WhatsApp\'s servers down: an outage, confirmed from outside, nothing blocked', async () => {
+  it("WhatsApp's servers down: an outage, confirmed from outside, nothing blocked", async () => {
     await lab.applyScenario('11a');
     const r = await lab.measure({ timeoutS: TIMEOUT_S, helpers: [{ url: helper.url, token: TOKEN }] });
     await lab.reset();
@@ -188,8 +248,16 @@ describe('the probe with a helper', () => {
   }, 60_000);
 
   const unusable: [string, () => Promise<string>, RegExp][] = [
-    ['answers garbage', () => fakeHelper(() => ({ status: 200, body: '<html>not a helper</html>' })), /not used: no valid answer \(x_invalid_response: not JSON/],
-    ['refuses the token', () => fakeHelper(() => ({ status: 401, body: '{"error":"invalid bearer token"}' }), 'same'), /health check failed: HTTP 401: invalid bearer token/],
+    [
+      'answers garbage',
+      () => fakeHelper(() => ({ status: 200, body: '<html>not a helper</html>' })),
+      /not used: no valid answer \(x_invalid_response: not JSON/,
+    ],
+    [
+      'refuses the token',
+      () => fakeHelper(() => ({ status: 401, body: '{"error":"invalid bearer token"}' }), 'same'),
+      /health check failed: HTTP 401: invalid bearer token/,
+    ],
     ['never answers', () => fakeHelper(() => null, 'same'), /health check failed \(generic_timeout_error\)/],
     ['answers its health check, then never again', () => fakeHelper(() => null), /generic_timeout_error/],
   ];

@@ -23,7 +23,12 @@ const tmp = (p: string) => {
 function linesIn(dir: string): unknown[] {
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jsonl'));
   expect(files.length).toBeGreaterThan(0);
-  return files.flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown));
+  return files.flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown),
+  );
 }
 
 function expectAllFit(lines: unknown[], what: string): void {
@@ -38,14 +43,28 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await c.stop();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('the published measurement schema holds for real output', () => {
   it('voipprobe run (a dead loopback network: every failure recorded)', async () => {
     const out = tmp('vp-schema-run-');
     const targets = loopbackCatalogue('127.0.0.1', 9);
-    const r = await runCli(['run', '--targets', targets, '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--timeout', '2', '--out', out]);
+    const r = await runCli([
+      'run',
+      '--targets',
+      targets,
+      '--system-resolver',
+      '127.0.0.1:9',
+      '--resolver',
+      '127.0.0.1:9',
+      '--doh',
+      'https://127.0.0.1:9/dns-query',
+      '--timeout',
+      '2',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = linesIn(out);
     expect(lines).toHaveLength(3);
@@ -76,7 +95,10 @@ describe('the published measurement schema holds for real output', () => {
     expectAllFit(stored, 'collector store');
     const res = await request(`${c.url}/api/v1/measurements`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.statusCode).toBe(200);
-    const returned = (await res.body.text()).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const returned = (await res.body.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(returned).toHaveLength(lines.length);
     expectAllFit(returned, 'collector GET /api/v1/measurements');
   }, 60_000);

@@ -4,7 +4,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSystemResolver, helperGetaddrinfo, inProcessGetaddrinfo, lookupSystem, useSystemResolver } from '../../../src/net/dns-system.js';
+import {
+  closeSystemResolver,
+  helperGetaddrinfo,
+  inProcessGetaddrinfo,
+  lookupSystem,
+  useSystemResolver,
+} from '../../../src/net/dns-system.js';
 
 afterAll(() => closeSystemResolver());
 
@@ -29,7 +35,7 @@ describe('getaddrinfo in the helper process', () => {
     closeSystemResolver();
     const names = Array.from({ length: 50 }, (_, i) => (i % 2 ? 'localhost' : 'a..b'));
     const out = await Promise.all(names.map((n) => helperGetaddrinfo(n)));
-    out.forEach((r, i) => expect('addresses' in r).toBe(i % 2 === 1));
+    for (const [i, r] of out.entries()) expect('addresses' in r).toBe(i % 2 === 1);
   });
 
   it('a run ending does not cancel the lookups of another run of the same process', async () => {

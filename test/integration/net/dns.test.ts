@@ -1,12 +1,12 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupSystem } from '../../../src/net/dns-system.js';
-import { KEEP_LIMITS } from '../../../src/net/keep.js';
-import { queryTcp, queryUdp } from '../../../src/net/dns-udp.js';
-import type { DnsQuery } from '../../../src/model/observations.js';
 import { DnsServer } from '../../../src/lab/world/servers/dns-server.js';
 import { Zone } from '../../../src/lab/world/servers/zone.js';
+import type { DnsQuery } from '../../../src/model/observations.js';
+import { lookupSystem } from '../../../src/net/dns-system.js';
+import { queryTcp, queryUdp } from '../../../src/net/dns-udp.js';
+import { KEEP_LIMITS } from '../../../src/net/keep.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const zone = new Zone({
@@ -26,13 +26,38 @@ afterAll(async () => {
   await dns6.close();
 });
 
-const ask = (hostname: string, over: { type?: 'A' | 'AAAA'; timeoutMs?: number; listenWindowMs?: number; server?: string; signal?: AbortSignal } = {}) =>
-  queryUdp({ ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal }), server: over.server ?? dns.server, hostname, type: over.type ?? 'A', role: 'local', listenWindowMs: over.listenWindowMs ?? 50 });
+const ask = (
+  hostname: string,
+  over: {
+    type?: 'A' | 'AAAA';
+    timeoutMs?: number;
+    listenWindowMs?: number;
+    server?: string;
+    signal?: AbortSignal;
+  } = {},
+) =>
+  queryUdp({
+    ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal }),
+    server: over.server ?? dns.server,
+    hostname,
+    type: over.type ?? 'A',
+    role: 'local',
+    listenWindowMs: over.listenWindowMs ?? 50,
+  });
 
 describe('queryUdp against the lab DNS server', () => {
   it('answers from the zone, recording the single reply', async () => {
     const q = await ask('v.whatsapp.net');
-    expect(q).toMatchObject({ engine: 'udp', resolver_address: dns.server, hostname: 'v.whatsapp.net', query_type: 'A', rcode: 0, failure: null, transaction_id: 7, x_resolver_role: 'local' });
+    expect(q).toMatchObject({
+      engine: 'udp',
+      resolver_address: dns.server,
+      hostname: 'v.whatsapp.net',
+      query_type: 'A',
+      rcode: 0,
+      failure: null,
+      transaction_id: 7,
+      x_resolver_role: 'local',
+    });
     expect(q.answers.map((a) => a.ipv4)).toEqual(['127.0.10.2', '127.0.10.3']);
     expect(q.x_replies).toHaveLength(1);
     expect(q.x_replies![0]!.from).toBe(dns.server);
@@ -57,7 +82,10 @@ describe('queryUdp against the lab DNS server', () => {
 
   it('maps NXDOMAIN, REFUSED and SERVFAIL', async () => {
     expect(await ask('unknown.lab')).toMatchObject({ rcode: 3, failure: 'dns_nxdomain_error' });
-    dns.setBehaviour('refused.lab', { kind: 'refused' }).setBehaviour('servfail.lab', { kind: 'servfail' }).setBehaviour('*.blocked.lab', { kind: 'nxdomain' });
+    dns
+      .setBehaviour('refused.lab', { kind: 'refused' })
+      .setBehaviour('servfail.lab', { kind: 'servfail' })
+      .setBehaviour('*.blocked.lab', { kind: 'nxdomain' });
     zone.set('x.blocked.lab', { A: ['127.0.10.9'] });
     expect(await ask('refused.lab')).toMatchObject({ rcode: 5, failure: 'dns_refused_error' });
     expect(await ask('servfail.lab')).toMatchObject({ rcode: 2, failure: 'dns_servfail_error' });
@@ -113,7 +141,15 @@ describe('queryUdp against the lab DNS server', () => {
 
   describe('a genuine reply 300 ms behind a forged one (issue 10, item 3)', () => {
     const late = (over: Partial<Parameters<typeof queryUdp>[0]>) =>
-      queryUdp({ ...step({ timeoutMs: 3000 }), server: dns.server, hostname: 'web.whatsapp.com', type: 'A', role: 'local', listenWindowMs: 200, ...over });
+      queryUdp({
+        ...step({ timeoutMs: 3000 }),
+        server: dns.server,
+        hostname: 'web.whatsapp.com',
+        type: 'A',
+        role: 'local',
+        listenWindowMs: 200,
+        ...over,
+      });
     const answersOf = (q: DnsQuery) => q.x_replies!.map((r) => r.answers.map((a) => a.ipv4).join(','));
 
     it('keeps listening until the encrypted control vouches for the first reply: a forged one it does not', async () => {
@@ -154,7 +190,13 @@ describe('queryUdp against the lab DNS server', () => {
     // A resolver that answers every query with KEEP_LIMITS.replies.items + 5 copies.
     sock.on('message', (msg, rinfo) => {
       const query = dnsPacket.decode(msg);
-      const answer = dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.RECURSION_DESIRED, questions: query.questions, answers: [{ type: 'A', name: 'flood.lab', ttl: 60, data: '127.0.10.6' }] });
+      const answer = dnsPacket.encode({
+        type: 'response',
+        id: query.id,
+        flags: dnsPacket.RECURSION_DESIRED,
+        questions: query.questions,
+        answers: [{ type: 'A', name: 'flood.lab', ttl: 60, data: '127.0.10.6' }],
+      });
       for (let i = 0; i < KEEP_LIMITS.replies.items + 5; i++) sock.send(answer, rinfo.port, rinfo.address);
     });
     try {
@@ -219,7 +261,13 @@ describe('queryUdp against a misbehaving responder', () => {
     sock.on('message', (msg, rinfo) => {
       const q = dnsPacket.decode(msg);
       const answer = (id: number, ip: string) =>
-        dnsPacket.encode({ type: 'response', id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 5, data: ip }] });
+        dnsPacket.encode({
+          type: 'response',
+          id,
+          flags: dnsPacket.RECURSION_AVAILABLE,
+          questions: q.questions,
+          answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 5, data: ip }],
+        });
       const send = (b: Buffer) => sock.send(b, rinfo.port, rinfo.address);
       if (q.questions![0]!.name === 'junk-only.lab') return send(Buffer.from('junk'));
       if (q.questions![0]!.name === 'wrong-id-only.lab') return send(answer((q.id! + 1) & 0xffff, '127.0.0.66'));
@@ -234,7 +282,11 @@ describe('queryUdp against a misbehaving responder', () => {
     const q = await ask('mixed.lab', { server, listenWindowMs: 100 });
     expect(q.failure).toBeNull();
     expect(q.answers[0]!.ipv4).toBe('127.0.10.1');
-    expect(q.x_replies!.map((r) => r.x_malformed?.replace(/:.*/, ''))).toEqual(['undecodable', 'query id mismatch', undefined]);
+    expect(q.x_replies!.map((r) => r.x_malformed?.replace(/:.*/, ''))).toEqual([
+      'undecodable',
+      'query id mismatch',
+      undefined,
+    ]);
     expect(q.x_replies![1]!.answers[0]!.ipv4).toBe('127.0.0.66');
   });
 
@@ -246,7 +298,13 @@ describe('queryUdp against a misbehaving responder', () => {
 
 describe('queryTcp', () => {
   it('answers over TCP', async () => {
-    const q = await queryTcp({ ...step(), server: dns.server, hostname: 'web.whatsapp.com', type: 'A', role: 'control' });
+    const q = await queryTcp({
+      ...step(),
+      server: dns.server,
+      hostname: 'web.whatsapp.com',
+      type: 'A',
+      role: 'control',
+    });
     expect(q).toMatchObject({ engine: 'tcp', failure: null, rcode: 0, x_resolver_role: 'control' });
     expect(q.answers[0]!.ipv4).toBe('127.0.10.1');
     expect(q.x_replies).toBeUndefined();
@@ -254,15 +312,35 @@ describe('queryTcp', () => {
 
   it('is refused on a closed port and times out on a silent name', async () => {
     const port = await freePort('127.0.53.9', 'tcp');
-    const refused = await queryTcp({ ...step(), server: `127.0.53.9:${port}`, hostname: 'x', type: 'A', role: 'local' });
+    const refused = await queryTcp({
+      ...step(),
+      server: `127.0.53.9:${port}`,
+      hostname: 'x',
+      type: 'A',
+      role: 'local',
+    });
     expect(refused.failure).toBe('connection_refused');
     dns.setBehaviour('silent.lab', { kind: 'silent' });
-    const silent = await queryTcp({ ...step({ timeoutMs: 300 }), server: dns.server, hostname: 'silent.lab', type: 'A', role: 'local' });
+    const silent = await queryTcp({
+      ...step({ timeoutMs: 300 }),
+      server: dns.server,
+      hostname: 'silent.lab',
+      type: 'A',
+      role: 'local',
+    });
     expect(silent.failure).toBe('generic_timeout_error');
   });
 
   it('is interrupted promptly by an abort', async () => {
-    const q = await within(500, () => queryTcp({ ...step({ timeoutMs: 5000, signal: abortAfter(50) }), server: dns.server, hostname: 'silent.lab', type: 'A', role: 'local' }));
+    const q = await within(500, () =>
+      queryTcp({
+        ...step({ timeoutMs: 5000, signal: abortAfter(50) }),
+        server: dns.server,
+        hostname: 'silent.lab',
+        type: 'A',
+        role: 'local',
+      }),
+    );
     expect(q.failure).toBe('interrupted');
   });
 });

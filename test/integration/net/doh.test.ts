@@ -1,12 +1,12 @@
 import dnsPacket from 'dns-packet';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDohAgents, queryDoh } from '../../../src/net/doh.js';
-import { trustStore } from '../../../src/net/tls.js';
 import { createLabCa, type LabCa } from '../../../src/lab/world/pki.js';
 import { TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
 import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
 import { Zone } from '../../../src/lab/world/servers/zone.js';
+import { closeDohAgents, queryDoh } from '../../../src/net/doh.js';
+import { trustStore } from '../../../src/net/tls.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.44.1';
@@ -28,13 +28,34 @@ afterAll(async () => {
   await server.close();
 });
 
-const ask = (over: { hostname?: string; type?: 'A' | 'AAAA'; url?: string; ca?: string[]; timeoutMs?: number; signal?: AbortSignal } = {}) =>
-  queryDoh({ ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal }), url: over.url ?? url, hostname: over.hostname ?? 'web.whatsapp.com', type: over.type ?? 'A', ca: 'ca' in over ? over.ca : trustStore([ca.certPem]) });
+const ask = (
+  over: {
+    hostname?: string;
+    type?: 'A' | 'AAAA';
+    url?: string;
+    ca?: string[];
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  } = {},
+) =>
+  queryDoh({
+    ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal }),
+    url: over.url ?? url,
+    hostname: over.hostname ?? 'web.whatsapp.com',
+    type: over.type ?? 'A',
+    ca: 'ca' in over ? over.ca : trustStore([ca.certPem]),
+  });
 
 describe('queryDoh against the lab DoH endpoint', () => {
   it('answers A and AAAA as the control resolver', async () => {
     const a = await ask();
-    expect(a).toMatchObject({ engine: 'doh', resolver_address: url, x_resolver_role: 'control', rcode: 0, failure: null });
+    expect(a).toMatchObject({
+      engine: 'doh',
+      resolver_address: url,
+      x_resolver_role: 'control',
+      rcode: 0,
+      failure: null,
+    });
     expect(a.answers).toEqual([{ answer_type: 'A', ipv4: '127.0.10.1', ttl: 60 }]);
     expect(a.raw_response).toBeTruthy();
     const aaaa = await ask({ type: 'AAAA' });
@@ -50,7 +71,11 @@ describe('queryDoh against the lab DoH endpoint', () => {
   });
 
   it('reports a body that is not a DNS message as dns_server_misbehaving', async () => {
-    server.route(ADDRESS, '/junk', { status: 200, headers: { 'content-type': 'application/dns-message' }, body: 'not a dns message' });
+    server.route(ADDRESS, '/junk', {
+      status: 200,
+      headers: { 'content-type': 'application/dns-message' },
+      body: 'not a dns message',
+    });
     expect((await ask({ url: url.replace('/dns-query', '/junk') })).failure).toBe('dns_server_misbehaving');
   });
 
@@ -86,7 +111,12 @@ describe('the lab DoH handler', () => {
       expect(get.headers['content-type']).toBe('application/dns-message');
       const answer = dnsPacket.decode(Buffer.from(await get.body.arrayBuffer()));
       expect(answer.answers).toMatchObject([{ type: 'A', data: '127.0.10.1' }]);
-      const bad = await request(url, { method: 'POST', body: query, headers: { 'content-type': 'text/plain' }, dispatcher });
+      const bad = await request(url, {
+        method: 'POST',
+        body: query,
+        headers: { 'content-type': 'text/plain' },
+        dispatcher,
+      });
       expect(bad.statusCode).toBe(415);
       await bad.body.text();
     } finally {

@@ -16,7 +16,11 @@ import { stunExchange } from '../../../src/net/stun.js';
 import { freePort, step, within } from './helpers.js';
 
 const BINDING: ExchangeRequest = { method: 'binding', attributes: [], fingerprint: false };
-const ALLOCATE: ExchangeRequest = { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false };
+const ALLOCATE: ExchangeRequest = {
+  method: 'allocate',
+  attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }],
+  fingerprint: false,
+};
 const PING: ExchangeRequest = { message_type: '0x0801', attributes: [], fingerprint: false };
 
 describe('stunExchange against the lab responder', () => {
@@ -25,7 +29,10 @@ describe('stunExchange against the lab responder', () => {
     address: ADDRESS,
     answers: [
       { request: 0x0001, answer: { class: 'success' } },
-      { request: 0x0003, answer: { class: 'error', error_code: 401, attributes: ['REALM', 'NONCE'], realm: 'example.org' } },
+      {
+        request: 0x0003,
+        answer: { class: 'error', error_code: 401, attributes: ['REALM', 'NONCE'], realm: 'example.org' },
+      },
       { request: 0x0801, answer: { message_type: '0x0802' } },
     ],
   });
@@ -34,12 +41,20 @@ describe('stunExchange against the lab responder', () => {
     ({ port } = await server.start());
   });
   afterAll(() => server.close());
-  const send = (request: ExchangeRequest, exchangeId: string, over: Partial<Parameters<typeof stunExchange>[0]> = {}) => stunExchange({ ...step(), ip: ADDRESS, port, rtoMs: 100, request, exchangeId, ...over });
+  const send = (request: ExchangeRequest, exchangeId: string, over: Partial<Parameters<typeof stunExchange>[0]> = {}) =>
+    stunExchange({ ...step(), ip: ADDRESS, port, rtoMs: 100, request, exchangeId, ...over });
 
   it('records a TURN 401 challenge: error code and reason, REALM, the NONCE length, every attribute', async () => {
     const r = await send(ALLOCATE, 'allocate');
     expect(r).toMatchObject({ x_exchange: 'allocate', request_type: 0x0003, failure: null });
-    expect(r.response).toMatchObject({ class: 'error', message_type: 0x0113, error_code: 401, error_reason: 'Unauthorized', realm: 'example.org', nonce_length: 16 });
+    expect(r.response).toMatchObject({
+      class: 'error',
+      message_type: 0x0113,
+      error_code: 401,
+      error_reason: 'Unauthorized',
+      realm: 'example.org',
+      nonce_length: 16,
+    });
     expect(r.response!.attributes).toEqual(expect.arrayContaining([0x0009, 0x0014, 0x0015]));
   });
 
@@ -54,7 +69,12 @@ describe('stunExchange against the lab responder', () => {
     expect(silent.x_ended_early).toBeUndefined();
     const ac = new AbortController();
     setTimeout(() => ac.abort('path open'), 50);
-    const early = await within(1000, () => send({ method: 'refresh', attributes: [], fingerprint: false }, 'refresh', { timeoutMs: 5000, endEarly: ac.signal }));
+    const early = await within(1000, () =>
+      send({ method: 'refresh', attributes: [], fingerprint: false }, 'refresh', {
+        timeoutMs: 5000,
+        endEarly: ac.signal,
+      }),
+    );
     expect(early).toMatchObject({ response: null, failure: 'generic_timeout_error', x_ended_early: 'path open' });
   });
 
@@ -65,7 +85,15 @@ describe('stunExchange against the lab responder', () => {
     await new Promise<void>((r) => s.bind(mirror, '127.0.80.12', r));
     s.on('message', (m, from) => s.send(m, from.port, from.address));
     try {
-      const r = await stunExchange({ ...step(), ip: '127.0.80.12', port: mirror, rtoMs: 100, request: BINDING, exchangeId: 'binding', timeoutMs: 300 });
+      const r = await stunExchange({
+        ...step(),
+        ip: '127.0.80.12',
+        port: mirror,
+        rtoMs: 100,
+        request: BINDING,
+        exchangeId: 'binding',
+        timeoutMs: 300,
+      });
       expect(r.response).toBeNull();
       expect(r.malformed[0]!.reason).toBe('our own request reflected back');
     } finally {
@@ -77,7 +105,10 @@ describe('stunExchange against the lab responder', () => {
 // --- a real TURN server ------------------------------------------------------------------------------
 
 const hasCoturn = spawnSync('turnserver', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasCoturn) process.stdout.write('\nCOTURN TESTS SKIPPED: Debian package coturn (turnserver) is not installed (.ci/run installs it).\n');
+if (!hasCoturn)
+  process.stdout.write(
+    '\nCOTURN TESTS SKIPPED: Debian package coturn (turnserver) is not installed (.ci/run installs it).\n',
+  );
 
 describe.skipIf(!hasCoturn)("stunExchange against coturn, configured as the lab's Signal-like relay", () => {
   const ADDRESS = '127.0.80.21';
@@ -87,7 +118,18 @@ describe.skipIf(!hasCoturn)("stunExchange against coturn, configured as the lab'
 
   beforeAll(async () => {
     port = await freePort(ADDRESS, 'udp');
-    const endpoint = { id: 'stun', kind: 'stun' as const, address: ADDRESS, port, realPort: port, tlsNames: [], routes: [], webSockets: [], services: ['signal'], users: [] };
+    const endpoint = {
+      id: 'stun',
+      kind: 'stun' as const,
+      address: ADDRESS,
+      port,
+      realPort: port,
+      tlsNames: [],
+      routes: [],
+      webSockets: [],
+      services: ['signal'],
+      users: [],
+    };
     const conf = join(dir, 'turnserver.conf');
     writeFileSync(conf, coturnConfig(endpoint, { realm: 'signal.org', index: 0, stateDir: dir }));
     child = spawn('turnserver', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,17 +160,46 @@ describe.skipIf(!hasCoturn)("stunExchange against coturn, configured as the lab'
     if (relay.check !== 'stun') throw new Error('no Signal relay');
     for (const e of exchangesOf(relay)) {
       // coturn may still be opening its listener right after it says it is ready: a second chance, not more.
-      let r = await stunExchange({ ...step(), ip: ADDRESS, port, request: e.request, exchangeId: e.id, rtoMs: 200, timeoutMs: 3000 });
-      if (!r.response) r = await stunExchange({ ...step(), ip: ADDRESS, port, request: e.request, exchangeId: e.id, rtoMs: 200, timeoutMs: 3000 });
+      let r = await stunExchange({
+        ...step(),
+        ip: ADDRESS,
+        port,
+        request: e.request,
+        exchangeId: e.id,
+        rtoMs: 200,
+        timeoutMs: 3000,
+      });
+      if (!r.response)
+        r = await stunExchange({
+          ...step(),
+          ip: ADDRESS,
+          port,
+          request: e.request,
+          exchangeId: e.id,
+          rtoMs: 200,
+          timeoutMs: 3000,
+        });
       expect(r.response, e.id).not.toBeNull();
-      expect(answerMatches(e.answer!, r.response!), `${e.id}: ${JSON.stringify(r.response)}`).toEqual({ matches: true });
+      expect(answerMatches(e.answer!, r.response!), `${e.id}: ${JSON.stringify(r.response)}`).toEqual({
+        matches: true,
+      });
     }
   });
 
   it('gives a Binding success with our own address, and a 401 with REALM and NONCE to an Allocate without credentials', async () => {
     const b = await stunExchange({ ...step(), ip: ADDRESS, port, request: BINDING, exchangeId: 'binding', rtoMs: 200 });
-    expect(b.response).toMatchObject({ class: 'success', xor_mapped_address: { family: 'IPv4', address: '127.0.0.1' } });
-    const a = await stunExchange({ ...step(), ip: ADDRESS, port, request: ALLOCATE, exchangeId: 'allocate', rtoMs: 200 });
+    expect(b.response).toMatchObject({
+      class: 'success',
+      xor_mapped_address: { family: 'IPv4', address: '127.0.0.1' },
+    });
+    const a = await stunExchange({
+      ...step(),
+      ip: ADDRESS,
+      port,
+      request: ALLOCATE,
+      exchangeId: 'allocate',
+      rtoMs: 200,
+    });
     expect(a.response).toMatchObject({ class: 'error', error_code: 401, realm: 'signal.org' });
     expect(a.response!.nonce_length).toBeGreaterThan(0);
   });

@@ -9,8 +9,8 @@ import { createLabCa, issueCert } from '../../../src/lab/world/pki.js';
 import { queryUdp } from '../../../src/net/dns-udp.js';
 import { httpsGet } from '../../../src/net/http.js';
 import { KEEP_LIMITS } from '../../../src/net/keep.js';
-import { decodeStunMessage, encodeBindingSuccess } from '../../../src/net/stun-codec.js';
 import { stunBinding } from '../../../src/net/stun.js';
+import { decodeStunMessage, encodeBindingSuccess } from '../../../src/net/stun-codec.js';
 import { tlsHandshake } from '../../../src/net/tls.js';
 import { wsUpgrade } from '../../../src/net/ws.js';
 import { step } from './helpers.js';
@@ -18,7 +18,9 @@ import { step } from './helpers.js';
 const ADDRESS = '127.0.90.1';
 const FLOOD = 1500;
 
-async function udpServer(onMessage: (sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo) => void): Promise<{ sock: dgram.Socket; port: number }> {
+async function udpServer(
+  onMessage: (sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo) => void,
+): Promise<{ sock: dgram.Socket; port: number }> {
   const sock = dgram.createSocket('udp4');
   sock.on('message', (msg, rinfo) => onMessage(sock, msg, rinfo));
   await new Promise<void>((r) => sock.bind(0, ADDRESS, r));
@@ -35,7 +37,11 @@ async function sendAll(sock: dgram.Socket, datagrams: Buffer[], rinfo: dgram.Rem
   const onClose = () => (closed = true);
   sock.once('close', onClose);
   for (let i = 0; i < datagrams.length && !closed; i += 50) {
-    await Promise.all(datagrams.slice(i, i + 50).map((d) => new Promise<void>((r) => sock.send(d, rinfo.port, rinfo.address, () => r()))));
+    await Promise.all(
+      datagrams
+        .slice(i, i + 50)
+        .map((d) => new Promise<void>((r) => sock.send(d, rinfo.port, rinfo.address, () => r()))),
+    );
     await new Promise((r) => setImmediate(r));
   }
   sock.off('close', onClose);
@@ -48,7 +54,11 @@ describe('STUN: a sender floods junk before the answer', () => {
       const req = decodeStunMessage(msg);
       if (!req.ok) return;
       const junk = Array.from({ length: FLOOD }, (_, i) => Buffer.alloc(1200, i & 0xff));
-      const answer = encodeBindingSuccess(req.message.transactionId, { family: 'IPv4', address: rinfo.address, port: rinfo.port });
+      const answer = encodeBindingSuccess(req.message.transactionId, {
+        family: 'IPv4',
+        address: rinfo.address,
+        port: rinfo.port,
+      });
       void sendAll(sock, [...junk, answer], rinfo);
     });
   });
@@ -73,7 +83,13 @@ describe('DNS over UDP: junk and forged replies flood the listening window', () 
     server = await udpServer((sock, msg, rinfo) => {
       const q = dnsPacket.decode(msg);
       const answer = (id: number, ip: string) =>
-        dnsPacket.encode({ type: 'response', id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 5, data: ip }] });
+        dnsPacket.encode({
+          type: 'response',
+          id,
+          flags: dnsPacket.RECURSION_AVAILABLE,
+          questions: q.questions,
+          answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 5, data: ip }],
+        });
       const forged = Array.from({ length: FLOOD / 2 }, (_, i) => answer(q.id!, `127.0.${(i >> 8) & 0xff}.${i & 0xff}`));
       const junk = Array.from({ length: FLOOD / 2 }, () => Buffer.from('junk junk junk'));
       void sendAll(sock, [answer(q.id!, '127.0.10.1'), ...junk, ...forged], rinfo);
@@ -82,7 +98,14 @@ describe('DNS over UDP: junk and forged replies flood the listening window', () 
   afterAll(() => server.sock.close());
 
   it('keeps valid and invalid replies within their own limits, and counts the rest', async () => {
-    const q = await queryUdp({ ...step(), server: `${ADDRESS}:${server.port}`, hostname: 'flood.lab', type: 'A', role: 'local', listenWindowMs: 1500 });
+    const q = await queryUdp({
+      ...step(),
+      server: `${ADDRESS}:${server.port}`,
+      hostname: 'flood.lab',
+      type: 'A',
+      role: 'local',
+      listenWindowMs: 1500,
+    });
     expect(q.answers[0]!.ipv4).toBe('127.0.10.1');
     const replies = q.x_replies!;
     expect(replies.filter((r) => r.x_malformed).length).toBeLessThanOrEqual(KEEP_LIMITS.replies.items);
@@ -106,7 +129,7 @@ describe('TLS: a chain longer than any server needs', () => {
       pems.unshift(issuer.certPem);
     }
     const leaf = await issueCert(issuer, { names: ['long.lab'], ips: [] });
-    const leafPem = leaf.certPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----\n';
+    const leafPem = `${leaf.certPem.split('-----END CERTIFICATE-----')[0]}-----END CERTIFICATE-----\n`;
     server = tls.createServer({ cert: [leafPem, ...pems].join('\n'), key: leaf.keyPem });
     await new Promise<void>((r) => server.listen(0, ADDRESS, r));
     port = (server.address() as net.AddressInfo).port;

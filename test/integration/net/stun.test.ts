@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retransmitSchedule, stunBinding } from '../../../src/net/stun.js';
 import { StunServer } from '../../../src/lab/world/servers/stun-server.js';
+import { retransmitSchedule, stunBinding } from '../../../src/net/stun.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.80.1';
@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const bind = (over: Partial<Parameters<typeof stunBinding>[0]> = {}) => stunBinding({ ...step(), ip: ADDRESS, port, rtoMs: 100, ...over });
+const bind = (over: Partial<Parameters<typeof stunBinding>[0]> = {}) =>
+  stunBinding({ ...step(), ip: ADDRESS, port, rtoMs: 100, ...over });
 
 describe('retransmitSchedule', () => {
   it('follows RFC 5389: 0, RTO, 3 RTO, 7 RTO... within the timeout', () => {
@@ -25,7 +26,14 @@ describe('retransmitSchedule', () => {
 describe('stunBinding against the lab STUN server', () => {
   it('gets a Binding success whose XOR-MAPPED-ADDRESS is our own loopback address', async () => {
     const r = await bind({ target: 'whatsapp.call' });
-    expect(r).toMatchObject({ address: `${ADDRESS}:${port}`, transport: 'udp', failure: null, malformed: [], x_target: 'whatsapp.call', transaction_id: 7 });
+    expect(r).toMatchObject({
+      address: `${ADDRESS}:${port}`,
+      transport: 'udp',
+      failure: null,
+      malformed: [],
+      x_target: 'whatsapp.call',
+      transaction_id: 7,
+    });
     expect(r.stun_transaction_id).toMatch(/^[0-9a-f]{24}$/);
     expect(r.sent).toHaveLength(1);
     expect(r.response).toMatchObject({ class: 'success', message_type: 0x0101, software: 'voipprobe lab' });
@@ -55,7 +63,7 @@ describe('stunBinding against the lab STUN server', () => {
     expect(r.response).toBeNull();
     const offsets = r.sent.map((t) => (t - r.sent[0]!) * 1000);
     expect(offsets).toHaveLength(4);
-    [0, 100, 300, 700].forEach((want, i) => expect(Math.abs(offsets[i]! - want)).toBeLessThan(50));
+    for (const [i, want] of [0, 100, 300, 700].entries()) expect(Math.abs(offsets[i]! - want)).toBeLessThan(50);
     expect(r.t - r.t0).toBeGreaterThanOrEqual(0.79);
   });
 
@@ -85,7 +93,9 @@ describe('stunBinding against the lab STUN server', () => {
     await server.setBehaviour({ kind: 'malformed', bytes: Buffer.from('2112a442'.repeat(3), 'hex') });
     const r = await bind({ timeoutMs: 350 });
     expect(r.failure).toBe('generic_timeout_error');
-    expect(r.malformed.map((m) => m.reason)).toEqual(Array(r.sent.length).fill('shorter than the 20-byte header (12 bytes)'));
+    expect(r.malformed.map((m) => m.reason)).toEqual(
+      Array(r.sent.length).fill('shorter than the 20-byte header (12 bytes)'),
+    );
   });
 
   it('takes an error response as an answer from a reachable server', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpConnect } from '../../../src/net/tcp.js';
 import { Blackholes } from '../../../src/lab/world/servers/blackhole.js';
 import { DEFAULT_TCP_REPLY, TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
+import { tcpConnect } from '../../../src/net/tcp.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const WA_PREAMBLE = Buffer.from('WA\x05\x02', 'latin1');
@@ -13,13 +13,27 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const connect = (over: { ip?: string; port?: number; preamble?: Buffer; timeoutMs?: number; signal?: AbortSignal } = {}) =>
-  tcpConnect({ ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal, target: 'whatsapp.chat' }), ip: over.ip ?? '127.0.60.1', port: over.port ?? port, preamble: over.preamble, readWindowMs: 200 });
+const connect = (
+  over: { ip?: string; port?: number; preamble?: Buffer; timeoutMs?: number; signal?: AbortSignal } = {},
+) =>
+  tcpConnect({
+    ...step({ timeoutMs: over.timeoutMs ?? 3000, signal: over.signal, target: 'whatsapp.chat' }),
+    ip: over.ip ?? '127.0.60.1',
+    port: over.port ?? port,
+    preamble: over.preamble,
+    readWindowMs: 200,
+  });
 
 describe('tcpConnect', () => {
   it('connects', async () => {
     const c = await connect();
-    expect(c).toMatchObject({ ip: '127.0.60.1', port, status: { success: true, failure: null }, transaction_id: 7, x_target: 'whatsapp.chat' });
+    expect(c).toMatchObject({
+      ip: '127.0.60.1',
+      port,
+      status: { success: true, failure: null },
+      transaction_id: 7,
+      x_target: 'whatsapp.chat',
+    });
     expect(c.x_after_write).toBeUndefined();
     expect(c.t).toBeGreaterThanOrEqual(c.t0);
   });
@@ -71,7 +85,13 @@ describe('tcpConnect', () => {
   it('is interrupted in the read window by an abort', async () => {
     await server.setBehaviour({ kind: 'accept', reply: Buffer.alloc(0) });
     const c = await within(500, () =>
-      tcpConnect({ ...step({ signal: abortAfter(50) }), ip: '127.0.60.1', port, preamble: WA_PREAMBLE, readWindowMs: 5000 }),
+      tcpConnect({
+        ...step({ signal: abortAfter(50) }),
+        ip: '127.0.60.1',
+        port,
+        preamble: WA_PREAMBLE,
+        readWindowMs: 5000,
+      }),
     );
     expect(c.status.success).toBe(true);
     expect(c.x_after_write!.failure).toBe('interrupted');
@@ -92,12 +112,18 @@ describe('Blackholes', () => {
       { address: '127.0.61.2', port: 0 },
     ]);
     const results = await Promise.all(holes.bound.map((b) => connect({ ip: b.address, port: b.port, timeoutMs: 300 })));
-    expect(results.map((r) => r.status.failure)).toEqual(['generic_timeout_error', 'generic_timeout_error', 'generic_timeout_error']);
+    expect(results.map((r) => r.status.failure)).toEqual([
+      'generic_timeout_error',
+      'generic_timeout_error',
+      'generic_timeout_error',
+    ]);
     await holes.close();
     expect((await connect({ ip: '127.0.61.1', port: holes.bound[0]!.port })).status.failure).toBe('connection_refused');
   });
 
   it('fails loudly when a port cannot be bound', async () => {
-    await expect(Blackholes.open([{ address: '127.0.60.1', port }])).rejects.toThrow(/blackhole listen on 127\.0\.60\.1:\d+ failed/);
+    await expect(Blackholes.open([{ address: '127.0.60.1', port }])).rejects.toThrow(
+      /blackhole listen on 127\.0\.60\.1:\d+ failed/,
+    );
   });
 });

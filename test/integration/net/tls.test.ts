@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tlsHandshake, trustStore } from '../../../src/net/tls.js';
 import { createLabCa, issueCert, type LabCa } from '../../../src/lab/world/pki.js';
 import { TcpServer } from '../../../src/lab/world/servers/tcp-server.js';
 import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
+import { tlsHandshake, trustStore } from '../../../src/net/tls.js';
 import { abortAfter, freePort, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.70.1';
@@ -13,14 +13,28 @@ let port = 0;
 
 beforeAll(async () => {
   ca = await createLabCa();
-  server = new TlsServer({ address: ADDRESS, ca, names: ['web.whatsapp.com', '*.whatsapp.net', 'neutral.lab'], defaultName: 'default.lab' });
+  server = new TlsServer({
+    address: ADDRESS,
+    ca,
+    names: ['web.whatsapp.com', '*.whatsapp.net', 'neutral.lab'],
+    defaultName: 'default.lab',
+  });
   ({ port } = await server.start());
 });
 afterAll(() => server.close());
 
 type Over = Partial<Parameters<typeof tlsHandshake>[0]>;
 const handshake = (over: Over = {}) =>
-  tlsHandshake({ ...step(), ip: ADDRESS, port, sni: 'web.whatsapp.com', sniKind: 'target', alpn: ['h2', 'http/1.1'], ca: trustStore([ca.certPem]), ...over });
+  tlsHandshake({
+    ...step(),
+    ip: ADDRESS,
+    port,
+    sni: 'web.whatsapp.com',
+    sniKind: 'target',
+    alpn: ['h2', 'http/1.1'],
+    ca: trustStore([ca.certPem]),
+    ...over,
+  });
 
 describe('tlsHandshake against the lab TLS server', () => {
   it('captures the full chain, version, cipher and ALPN, and validates', async () => {
@@ -54,7 +68,11 @@ describe('tlsHandshake against the lab TLS server', () => {
 
   it('reports ssl_unknown_authority without the lab CA, still capturing the chain', async () => {
     const { tls } = await handshake({ ca: undefined });
-    expect(tls).toMatchObject({ failure: 'ssl_unknown_authority', x_failed_operation: 'tls_handshake', tls_version: 'TLSv1.3' });
+    expect(tls).toMatchObject({
+      failure: 'ssl_unknown_authority',
+      x_failed_operation: 'tls_handshake',
+      tls_version: 'TLSv1.3',
+    });
     expect(tls!.x_validation).toMatchObject({ ok: false, failure: 'ssl_unknown_authority' });
     expect(tls!.peer_certificates.length).toBeGreaterThanOrEqual(1);
   });
@@ -62,10 +80,17 @@ describe('tlsHandshake against the lab TLS server', () => {
   it('reports ssl_invalid_hostname for a target, but not for a neutral SNI', async () => {
     // default.lab's certificate is presented for names the server has none for.
     const target = await handshake({ sni: 'unknown.example' });
-    expect(target.tls).toMatchObject({ failure: 'ssl_invalid_hostname', x_validation: { ok: false, failure: 'ssl_invalid_hostname' } });
+    expect(target.tls).toMatchObject({
+      failure: 'ssl_invalid_hostname',
+      x_validation: { ok: false, failure: 'ssl_invalid_hostname' },
+    });
     expect(target.tls!.x_validation!.error).toMatch(/unknown\.example/);
     const neutral = await handshake({ sni: 'unknown.example', sniKind: 'neutral' });
-    expect(neutral.tls).toMatchObject({ failure: null, x_sni_kind: 'neutral', x_validation: { ok: false, failure: 'ssl_invalid_hostname' } });
+    expect(neutral.tls).toMatchObject({
+      failure: null,
+      x_sni_kind: 'neutral',
+      x_validation: { ok: false, failure: 'ssl_invalid_hostname' },
+    });
   });
 
   it('validates against verifyName when it differs from the SNI', async () => {
@@ -77,7 +102,15 @@ describe('tlsHandshake against the lab TLS server', () => {
 
   it('reports ssl_invalid_certificate for an expired certificate', async () => {
     const day = 86_400_000;
-    server.useCertificate('expired.lab', await issueCert(ca, { names: ['expired.lab'], ips: [], notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) }));
+    server.useCertificate(
+      'expired.lab',
+      await issueCert(ca, {
+        names: ['expired.lab'],
+        ips: [],
+        notBefore: new Date(Date.now() - 10 * day),
+        notAfter: new Date(Date.now() - day),
+      }),
+    );
     const { tls } = await handshake({ sni: 'expired.lab' });
     expect(tls!.failure).toBe('ssl_invalid_certificate');
     expect(tls!.x_validation!.error).toBe('CERT_HAS_EXPIRED');
@@ -88,7 +121,12 @@ describe('tlsHandshake against the lab TLS server', () => {
     try {
       const target = await handshake();
       expect(target.tcp.status.success).toBe(true);
-      expect(target.tls).toMatchObject({ failure: 'connection_reset', x_failed_operation: 'tls_handshake', peer_certificates: [], tls_version: null });
+      expect(target.tls).toMatchObject({
+        failure: 'connection_reset',
+        x_failed_operation: 'tls_handshake',
+        peer_certificates: [],
+        tls_version: null,
+      });
       const neutral = await handshake({ sni: 'neutral.lab', sniKind: 'neutral' });
       expect(neutral.tls).toMatchObject({ failure: null, x_validation: { ok: true } });
     } finally {
@@ -134,7 +172,10 @@ describe('tlsHandshake records how far the server got (issue 10, item 1)', () =>
   it('nothing back from a server that resets the ClientHello', async () => {
     server.sni('web.whatsapp.com', 'reset');
     try {
-      expect((await handshake()).tls).toMatchObject({ failure: 'connection_reset', x_received: { bytes: 0, t_first_byte: null } });
+      expect((await handshake()).tls).toMatchObject({
+        failure: 'connection_reset',
+        x_received: { bytes: 0, t_first_byte: null },
+      });
     } finally {
       server.sni('web.whatsapp.com', 'normal');
     }
@@ -146,9 +187,16 @@ describe('tlsHandshake records how far the server got (issue 10, item 1)', () =>
   ])('a server that defeats every client ($quirk): both SNIs answered, the same TLS error', async ({ quirk, code }) => {
     await server.quirk(quirk);
     try {
-      for (const [sni, sniKind] of [['web.whatsapp.com', 'target'], ['neutral.lab', 'neutral']] as const) {
+      for (const [sni, sniKind] of [
+        ['web.whatsapp.com', 'target'],
+        ['neutral.lab', 'neutral'],
+      ] as const) {
         const { tls } = await handshake({ sni, sniKind });
-        expect(tls).toMatchObject({ failure: 'ssl_failed_handshake', x_tls_error: code, x_failed_operation: 'tls_handshake' });
+        expect(tls).toMatchObject({
+          failure: 'ssl_failed_handshake',
+          x_tls_error: code,
+          x_failed_operation: 'tls_handshake',
+        });
         expect(tls!.x_received!.bytes, sni).toBeGreaterThan(0);
       }
     } finally {

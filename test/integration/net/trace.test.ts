@@ -2,8 +2,8 @@
 // that answers ICMP port unreachable is reached at hop 1; a silent one leaves every TTL silent; a
 // caller can stop a trace as soon as it has seen enough; a machine without the tool says so.
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTraceTool, traceRoute } from '../../../src/net/trace.js';
 import { freePort, step, within } from './helpers.js';
 
@@ -22,13 +22,41 @@ describe.skipIf(!tool.available)('traceRoute on loopback', () => {
 
   it('a closed port answers ICMP port unreachable: the destination is reached at hop 1', async () => {
     const port = await freePort('127.0.80.32', 'udp');
-    const r = await traceRoute({ ...step(), timeoutMs: 2000, ip: '127.0.80.32', port, protocol: 'udp', purpose: 'relay_udp', tool: cap, target: 'relay' });
-    expect(r).toMatchObject({ address: `127.0.80.32:${port}`, protocol: 'udp', method: 'traceroute -U', reached: true, failure: null, x_target: 'relay', x_purpose: 'relay_udp' });
+    const r = await traceRoute({
+      ...step(),
+      timeoutMs: 2000,
+      ip: '127.0.80.32',
+      port,
+      protocol: 'udp',
+      purpose: 'relay_udp',
+      tool: cap,
+      target: 'relay',
+    });
+    expect(r).toMatchObject({
+      address: `127.0.80.32:${port}`,
+      protocol: 'udp',
+      method: 'traceroute -U',
+      reached: true,
+      failure: null,
+      x_target: 'relay',
+      x_purpose: 'relay_udp',
+    });
     expect(r.hops[0]).toMatchObject({ ttl: 1, address: '127.0.80.32' });
   });
 
   it('a silent destination leaves every TTL silent, and costs one wait, not one per hop', async () => {
-    const r = await within(4000, () => traceRoute({ ...step(), timeoutMs: 800, ip: '127.0.80.31', port: silentPort, protocol: 'udp', purpose: 'relay_udp', tool: cap, maxTtl: 8 }));
+    const r = await within(4000, () =>
+      traceRoute({
+        ...step(),
+        timeoutMs: 800,
+        ip: '127.0.80.31',
+        port: silentPort,
+        protocol: 'udp',
+        purpose: 'relay_udp',
+        tool: cap,
+        maxTtl: 8,
+      }),
+    );
     expect(r.reached).toBe(false);
     expect(r.hops.map((h) => h.address)).toEqual(Array(8).fill(null));
     expect(r.failure).toBeNull();
@@ -37,7 +65,19 @@ describe.skipIf(!tool.available)('traceRoute on loopback', () => {
   it('stops as soon as the caller has seen enough', async () => {
     const port = await freePort('127.0.80.33', 'udp');
     const seen: number[] = [];
-    const r = await traceRoute({ ...step(), timeoutMs: 2000, ip: '127.0.80.33', port, protocol: 'udp', purpose: 'relay_udp', tool: cap, onHop: (h) => (seen.push(h.ttl), true) });
+    const r = await traceRoute({
+      ...step(),
+      timeoutMs: 2000,
+      ip: '127.0.80.33',
+      port,
+      protocol: 'udp',
+      purpose: 'relay_udp',
+      tool: cap,
+      onHop: (h) => {
+        seen.push(h.ttl);
+        return true;
+      },
+    });
     expect(seen).toEqual([1]);
     expect(r.hops).toHaveLength(1);
   });
@@ -45,7 +85,18 @@ describe.skipIf(!tool.available)('traceRoute on loopback', () => {
   it('is interrupted promptly by an abort', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const r = await within(1500, () => traceRoute({ ...step(), timeoutMs: 5000, signal: ac.signal, ip: '127.0.80.31', port: silentPort, protocol: 'udp', purpose: 'relay_udp', tool: cap }));
+    const r = await within(1500, () =>
+      traceRoute({
+        ...step(),
+        timeoutMs: 5000,
+        signal: ac.signal,
+        ip: '127.0.80.31',
+        port: silentPort,
+        protocol: 'udp',
+        purpose: 'relay_udp',
+        tool: cap,
+      }),
+    );
     expect(r.failure).toBe('interrupted');
   });
 });
@@ -55,10 +106,16 @@ describe('findTraceTool', () => {
     const saved = process.env.VOIPPROBE_TRACEROUTE;
     try {
       process.env.VOIPPROBE_TRACEROUTE = 'none';
-      expect(findTraceTool(true)).toEqual({ available: false, reason: 'the `traceroute` program is not installed (Debian/Ubuntu: apt-get install traceroute)' });
+      expect(findTraceTool(true)).toEqual({
+        available: false,
+        reason: 'the `traceroute` program is not installed (Debian/Ubuntu: apt-get install traceroute)',
+      });
       const other = spawnSync('sh', ['-c', 'command -v true']).stdout.toString().trim();
       process.env.VOIPPROBE_TRACEROUTE = other;
-      expect(findTraceTool(true)).toMatchObject({ available: false, reason: expect.stringMatching(/is not the Linux traceroute/) });
+      expect(findTraceTool(true)).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/is not the Linux traceroute/),
+      });
     } finally {
       if (saved === undefined) delete process.env.VOIPPROBE_TRACEROUTE;
       else process.env.VOIPPROBE_TRACEROUTE = saved;

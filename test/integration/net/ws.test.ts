@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trustStore } from '../../../src/net/tls.js';
-import { wsUpgrade } from '../../../src/net/ws.js';
 import { createLabCa, type LabCa } from '../../../src/lab/world/pki.js';
 import { TlsServer } from '../../../src/lab/world/servers/tls-server.js';
+import { trustStore } from '../../../src/net/tls.js';
+import { wsUpgrade } from '../../../src/net/ws.js';
 import { abortAfter, step, within } from './helpers.js';
 
 const ADDRESS = '127.0.72.1';
@@ -16,19 +16,38 @@ beforeAll(async () => {
   server = new TlsServer({ address: ADDRESS, ca, names: ['web.whatsapp.com'] });
   server
     .webSocket('web.whatsapp.com', '/ws/chat', { kind: 'accept', origins: [ORIGIN] })
-    .webSocket('web.whatsapp.com', '/ws/refused', { kind: 'refuse', status: 403, headers: { 'X-Filter': 'lab' }, body: 'Blocked by policy' })
+    .webSocket('web.whatsapp.com', '/ws/refused', {
+      kind: 'refuse',
+      status: 403,
+      headers: { 'X-Filter': 'lab' },
+      body: 'Blocked by policy',
+    })
     .webSocket('web.whatsapp.com', '/ws/reset', { kind: 'reset' });
   ({ port } = await server.start());
 });
 afterAll(() => server.close());
 
 const upgrade = (path: string, over: Partial<Parameters<typeof wsUpgrade>[0]> = {}) =>
-  wsUpgrade({ ...step(), url: `wss://web.whatsapp.com:${port}${path}`, ip: ADDRESS, origin: ORIGIN, ca: trustStore([ca.certPem]), ...over });
+  wsUpgrade({
+    ...step(),
+    url: `wss://web.whatsapp.com:${port}${path}`,
+    ip: ADDRESS,
+    origin: ORIGIN,
+    ca: trustStore([ca.certPem]),
+    ...over,
+  });
 
 describe('wsUpgrade to a given IP', () => {
   it('upgrades with the Origin header: 101 and its headers', async () => {
     const r = await upgrade('/ws/chat', { target: 'whatsapp.web' });
-    expect(r).toMatchObject({ status: 101, failure: null, x_failed_operation: null, origin: ORIGIN, address: `${ADDRESS}:${port}`, x_target: 'whatsapp.web' });
+    expect(r).toMatchObject({
+      status: 101,
+      failure: null,
+      x_failed_operation: null,
+      origin: ORIGIN,
+      address: `${ADDRESS}:${port}`,
+      x_target: 'whatsapp.web',
+    });
     expect(r.url).toBe(`wss://web.whatsapp.com:${port}/ws/chat`);
     expect(r.headers_list.map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])).toContainEqual(['upgrade', 'websocket']);
     expect(r.body).toBeUndefined();
@@ -42,7 +61,12 @@ describe('wsUpgrade to a given IP', () => {
 
   it('records a refused upgrade: status, headers and body', async () => {
     const r = await upgrade('/ws/refused');
-    expect(r).toMatchObject({ status: 403, failure: 'http_request_failed', x_failed_operation: 'ws_upgrade', body: 'Blocked by policy' });
+    expect(r).toMatchObject({
+      status: 403,
+      failure: 'http_request_failed',
+      x_failed_operation: 'ws_upgrade',
+      body: 'Blocked by policy',
+    });
     expect(r.headers_list).toContainEqual(['X-Filter', 'lab']);
   });
 

@@ -24,11 +24,22 @@ writeFileSync(
     '{"id":"torn","report_id":"x","measurement_st',
   ].join('\n'),
 );
-writeFileSync(join(results, 'nested', 'b.jsonl'), `${l({ time: '2026-11-22 10:00:00', service: 'skype', call: 'blocked', chat: 'accessible' })}\n`);
+writeFileSync(
+  join(results, 'nested', 'b.jsonl'),
+  `${l({ time: '2026-11-22 10:00:00', service: 'skype', call: 'blocked', chat: 'accessible' })}\n`,
+);
 
 // Another country's ban, in a user's claims file.
 const zz = {
-  sources: { rep: { file: 'https://example.org/zz-ban', outlet: 'ZZ Times', title: 'Calls cut', language: 'en', published: { date: '2026-11-01', precision: 'day' } } },
+  sources: {
+    rep: {
+      file: 'https://example.org/zz-ban',
+      outlet: 'ZZ Times',
+      title: 'Calls cut',
+      language: 'en',
+      published: { date: '2026-11-01', precision: 'day' },
+    },
+  },
   operators: { zzm: { name: 'ZZ Mobile', asn: 'AS64500', country: 'ZZ' } },
   claims: [
     {
@@ -63,24 +74,32 @@ const zzClaims = join(work, 'zz-claims.json');
 writeFileSync(zzClaims, JSON.stringify(zz, null, 2));
 const zzResults = join(work, 'zz.jsonl');
 const zzNet = { asn: 'AS64500', cc: 'ZZ', name: 'ZZ Mobile', access: 'mobile' as const, vantage: 'capital' };
-writeFileSync(zzResults, `${[1, 2, 3].map((d) => l({ time: `2026-11-0${d} 08:00:00`, net: zzNet, call: 'blocked', chat: 'accessible' })).join('\n')}\n`);
+writeFileSync(
+  zzResults,
+  `${[1, 2, 3].map((d) => l({ time: `2026-11-0${d} 08:00:00`, net: zzNet, call: 'blocked', chat: 'accessible' })).join('\n')}\n`,
+);
 
 describe('voipprobe report', () => {
   it('prints the table, reports bad lines on stderr with file:line, and exits 0', async () => {
     const r = await runCli(['report', results]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^voipprobe report: 3 measurements from 2 files/);
-    expect(r.stdout).toMatch(/^SUMMARY\n  Measured 3 runs? on 2 networks/m);
+    expect(r.stdout).toMatch(/^SUMMARY\n {2}Measured 3 runs? on 2 networks/m);
     expect(r.stdout).toMatch(/^001-01\s+claimed then, measured later/m);
     expect(r.stdout).toMatch(/^002-18\s+not tested/m); // skype on Inwi: not measured here
     expect(r.stderr).toContain(`${join(results, 'a.jsonl')}:2: corrupt: `);
     expect(r.stderr).toContain(`${join(results, 'a.jsonl')}:5: torn: last line cut short`);
-    expect(r.stderr).toContain('voipprobe: 2 bad line(s) skipped (1 corrupt, 1 torn, 0 invalid, 0 without a usable verdict)');
+    expect(r.stderr).toContain(
+      'voipprobe: 2 bad line(s) skipped (1 corrupt, 1 torn, 0 invalid, 0 without a usable verdict)',
+    );
   });
 
   it('a FIFO, a device and a symlink loop in a results folder are skipped with a message; the report is made', async () => {
     const d = mkdtempSync(join(work, 'odd-'));
-    writeFileSync(join(d, 'good.jsonl'), `${l({ time: '2026-11-20 10:00:00', call: 'blocked', chat: 'accessible' })}\n`);
+    writeFileSync(
+      join(d, 'good.jsonl'),
+      `${l({ time: '2026-11-20 10:00:00', call: 'blocked', chat: 'accessible' })}\n`,
+    );
     execFileSync('mkfifo', [join(d, 'pipe.jsonl')]);
     symlinkSync('/dev/zero', join(d, 'zero.jsonl'));
     mkdirSync(join(d, 'sub'));
@@ -92,7 +111,10 @@ describe('voipprobe report', () => {
     expect(r.stderr).toContain(`${join(d, 'zero.jsonl')}: skipped: a character device`);
     expect(r.stderr).toContain(`${join(d, 'sub', 'up')}: skipped: a symlink loop`);
     // The report names files relative to the folder given (never the machine's local paths).
-    expect((JSON.parse(r.stdout) as { input: { measurements: number; files: string[] } }).input).toMatchObject({ measurements: 1, files: [join(basename(d), 'good.jsonl')] });
+    expect((JSON.parse(r.stdout) as { input: { measurements: number; files: string[] } }).input).toMatchObject({
+      measurements: 1,
+      files: [join(basename(d), 'good.jsonl')],
+    });
   });
 
   it('reads results/ in the working directory by default', async () => {
@@ -104,11 +126,15 @@ describe('voipprobe report', () => {
   it('writes JSON that validates against the published schema', async () => {
     const r = await runCli(['report', results, '--format', 'json']);
     expect(r.code).toBe(0);
-    const schema = z.fromJSONSchema(JSON.parse(readFileSync(join(import.meta.dirname, '../../../src/report/report.schema.json'), 'utf8')));
+    const schema = z.fromJSONSchema(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../../src/report/report.schema.json'), 'utf8')),
+    );
     const out = JSON.parse(r.stdout);
     expect(schema.safeParse(out).success).toBe(true);
     expect(out.input.bad_lines).toMatchObject({ total: 2, corrupt: 1, torn: 1 });
-    expect(out.claims.contradictions.map((c: { id: string; certainty: string }) => `${c.id} ${c.certainty}`).slice(0, 3)).toEqual(['C1 definite', 'C2 definite', 'C3 possible']);
+    expect(
+      out.claims.contradictions.map((c: { id: string; certainty: string }) => `${c.id} ${c.certainty}`).slice(0, 3),
+    ).toEqual(['C1 definite', 'C2 definite', 'C3 possible']);
     // Files are named as given, never by the directories above them.
     expect(out.input.files).toEqual(['results/a.jsonl', 'results/nested/b.jsonl']);
     expect(out.claims.files).toEqual(['seeds/claims.json', 'seeds/facts.json']);
@@ -148,19 +174,40 @@ describe('voipprobe report', () => {
     const r = await runCli(['report', zzResults, '--claims', zzClaims, '--no-seed-claims', '--format', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    const v = Object.fromEntries(out.verdicts.map((x: { claim: { id: string }; verdict: string }) => [x.claim.id, x.verdict]));
+    const v = Object.fromEntries(
+      out.verdicts.map((x: { claim: { id: string }; verdict: string }) => [x.claim.id, x.verdict]),
+    );
     expect(v).toEqual({ 'zz-calls': 'consistent', 'zz-chat': 'consistent' });
-    expect(out.verdicts[0].evidence[0]).toMatchObject({ file: 'zz.jsonl', report_id: expect.stringContaining('_ZZ_64500_'), status: 'blocked' });
+    expect(out.verdicts[0].evidence[0]).toMatchObject({
+      file: 'zz.jsonl',
+      report_id: expect.stringContaining('_ZZ_64500_'),
+      status: 'blocked',
+    });
   });
 
   it('filters by service and time', async () => {
-    const r = await runCli(['report', results, '--service', 'skype', '--since', '2026-11-22', '--until', '2026-11-22', '--format', 'json']);
+    const r = await runCli([
+      'report',
+      results,
+      '--service',
+      'skype',
+      '--since',
+      '2026-11-22',
+      '--until',
+      '2026-11-22',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.input.measurements).toBe(1);
     expect(out.input.filtered_out).toBe(2);
     expect(out.filters).toEqual({ services: ['skype'], since: '2026-11-22 00:00:00', until: '2026-11-22 23:59:59' });
-    expect(out.verdicts.every((x: { claim: { services: string[] } }) => x.claim.services.some((s) => s === 'skype' || s === 'any'))).toBe(true);
+    expect(
+      out.verdicts.every((x: { claim: { services: string[] } }) =>
+        x.claim.services.some((s) => s === 'skype' || s === 'any'),
+      ),
+    ).toBe(true);
   });
 
   it.each([
@@ -169,7 +216,10 @@ describe('voipprobe report', () => {
     [['report', results, '--since', '2026-13-01'], /--since: not a calendar date/],
     [['report', results, '--since', '2026-11-23', '--until', '2026-11-01'], /is after --until/],
     [['report', results, '--claims', join(work, 'nope.json')], /nope\.json: cannot read claims file: ENOENT/],
-    [['report', results, '--service', 'whatsap'], /--service: unknown service "whatsap" \(did you mean "whatsapp"\?\); known: .*viber, whatsapp/],
+    [
+      ['report', results, '--service', 'whatsap'],
+      /--service: unknown service "whatsap" \(did you mean "whatsapp"\?\); known: .*viber, whatsapp/,
+    ],
   ])('exits 2 for bad input: %j', async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(2);
@@ -182,7 +232,11 @@ describe('voipprobe report', () => {
     writeFileSync(bad, JSON.stringify({ ...zz, claims: [{ ...zz.claims[0], effect: 'banned' }] }, null, 2));
     const r = await runCli(['report', results, '--claims', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: claims\\[0\\]\\.effect \\(claim "zz-calls"\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: claims\\[0\\]\\.effect \\(claim "zz-calls"\\)`,
+      ),
+    );
   });
 });
 
@@ -193,14 +247,20 @@ describe('simulated data (voipprobe demo) is never mistaken for real', () => {
     m.annotations = { x_simulation: 'voipprobe demo: loopback lab, scenario 9 (Morocco 2016); not a real network' };
     return JSON.stringify(m);
   };
-  writeFileSync(join(simDir, 'demo.jsonl'), `${[sim({ time: '2026-11-20 10:00:00', call: 'blocked', chat: 'accessible' }), sim({ time: '2026-11-20 10:00:00', service: 'viber', call: 'blocked', chat: 'accessible' })].join('\n')}\n`);
+  writeFileSync(
+    join(simDir, 'demo.jsonl'),
+    `${[sim({ time: '2026-11-20 10:00:00', call: 'blocked', chat: 'accessible' }), sim({ time: '2026-11-20 10:00:00', service: 'viber', call: 'blocked', chat: 'accessible' })].join('\n')}\n`,
+  );
 
   it('a report over simulated lines says so at the top, at the bottom and on every row, in every format', async () => {
     const t = await runCli(['report', simDir]);
     expect(t.code).toBe(0);
     expect(t.stdout.startsWith('SIMULATED DATA: lines written by voipprobe demo')).toBe(true);
     expect(t.stdout.trimEnd().endsWith('Nothing here was measured on a real network.')).toBe(true);
-    const evidence = t.stdout.slice(t.stdout.indexOf('EVIDENCE'), t.stdout.indexOf('METHODS')).split('\n').filter((l) => /^(whatsapp|viber)\s/.test(l));
+    const evidence = t.stdout
+      .slice(t.stdout.indexOf('EVIDENCE'), t.stdout.indexOf('METHODS'))
+      .split('\n')
+      .filter((l) => /^(whatsapp|viber)\s/.test(l));
     expect(evidence).toHaveLength(2);
     for (const row of evidence) expect(row).toContain('SIMULATED');
     expect(t.stdout).toMatch(/^000-02 \[SIMULATED\]\s+claimed then, measured later/m);
@@ -220,8 +280,12 @@ describe('simulated data (voipprobe demo) is never mistaken for real', () => {
     expect(mixed.code).toBe(0);
     const out = JSON.parse(mixed.stdout);
     expect(out.simulated).toBe(true);
-    expect(out.summary.measured.filter((m: { vantage: { simulated: boolean } }) => m.vantage.simulated)).toHaveLength(1);
-    expect(out.summary.measured.filter((m: { vantage: { simulated: boolean } }) => !m.vantage.simulated)).toHaveLength(2);
+    expect(out.summary.measured.filter((m: { vantage: { simulated: boolean } }) => m.vantage.simulated)).toHaveLength(
+      1,
+    );
+    expect(out.summary.measured.filter((m: { vantage: { simulated: boolean } }) => !m.vantage.simulated)).toHaveLength(
+      2,
+    );
   });
 });
 
@@ -237,7 +301,10 @@ describe('voipprobe claims', () => {
 
   it.each([
     [['claims', '--service', 'whatsap'], /--service: unknown service "whatsap" \(did you mean "whatsapp"\?\); known: /],
-    [['claims', '--operator', 'Oranje'], /--operator: unknown operator "Oranje" \(did you mean "Orange"\?\); known: .*Maroc Telecom/],
+    [
+      ['claims', '--operator', 'Oranje'],
+      /--operator: unknown operator "Oranje" \(did you mean "Orange"\?\); known: .*Maroc Telecom/,
+    ],
     [['claims', '--operator', 'AS3215'], /--operator: unknown operator "AS3215"/],
   ])('unknown names are errors with hints, exit 2: %j', async (args, message) => {
     const r = await runCli(args as string[]);
@@ -273,7 +340,9 @@ describe('voipprobe claims', () => {
   it('prints the claims file schema', async () => {
     const r = await runCli(['claims', '--schema']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '../../../seeds/claims.schema.json'), 'utf8')));
+    expect(JSON.parse(r.stdout)).toEqual(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../../seeds/claims.schema.json'), 'utf8')),
+    );
   });
 
   it('exits 2 on a bad format', async () => {
@@ -286,12 +355,26 @@ describe('voipprobe claims', () => {
 describe('reader threads', () => {
   it('give the same report as one reader, bad lines included', async () => {
     const d = mkdtempSync(join(work, 'jobs-'));
-    const nets = [NETWORKS.iamMobile, NETWORKS.iamFixed, NETWORKS.inwiMobile, NETWORKS.meditelMobile, NETWORKS.orangeFr];
+    const nets = [
+      NETWORKS.iamMobile,
+      NETWORKS.iamFixed,
+      NETWORKS.inwiMobile,
+      NETWORKS.meditelMobile,
+      NETWORKS.orangeFr,
+    ];
     nets.forEach((net, k) => {
       const rows: string[] = [];
       for (let i = 0; i < 300; i++) {
         const day = `2026-11-${String(1 + (i % 28)).padStart(2, '0')}`;
-        rows.push(l({ net, time: `${day} ${String(i % 24).padStart(2, '0')}:00:00`, call: (i + k) % 3 ? 'blocked' : 'accessible', chat: i % 11 ? 'accessible' : 'inconclusive', web: 'accessible' }));
+        rows.push(
+          l({
+            net,
+            time: `${day} ${String(i % 24).padStart(2, '0')}:00:00`,
+            call: (i + k) % 3 ? 'blocked' : 'accessible',
+            chat: i % 11 ? 'accessible' : 'inconclusive',
+            web: 'accessible',
+          }),
+        );
         if (i % 97 === 5) rows.push('{"corrupt": ');
       }
       writeFileSync(join(d, `${k}.jsonl`), `${rows.join('\n')}\n{"torn"`);
@@ -303,7 +386,17 @@ describe('reader threads', () => {
     const strip = (s: string) => ({ ...JSON.parse(s), generated_at: 'x' });
     expect(strip(three.stdout)).toEqual(strip(one.stdout));
     expect(JSON.parse(one.stdout).input.bad_lines).toMatchObject({ corrupt: 20, torn: 5 });
-    expect(three.stderr.split('\n').filter((x) => /: (corrupt|torn): /.test(x)).sort()).toEqual(one.stderr.split('\n').filter((x) => /: (corrupt|torn): /.test(x)).sort());
+    expect(
+      three.stderr
+        .split('\n')
+        .filter((x) => /: (corrupt|torn): /.test(x))
+        .sort(),
+    ).toEqual(
+      one.stderr
+        .split('\n')
+        .filter((x) => /: (corrupt|torn): /.test(x))
+        .sort(),
+    );
   });
 
   it('a missing path is bad input with threads too', async () => {

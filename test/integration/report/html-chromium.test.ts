@@ -16,7 +16,16 @@ import { produceReport } from '../../../src/report/run.js';
 import { measurement, NETWORKS, stream } from '../../unit/report/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const EVIL = '<script>console.error("xss")</script><img src="http://203.0.113.1/x.png" onerror="console.error(1)">';
 const WIDTHS = [
   { name: 'desktop', width: 1280, height: 900 },
@@ -30,7 +39,11 @@ let browser: BrowserContext | undefined;
 
 beforeAll(async () => {
   if (!have) return;
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vp-chromium-')), { executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vp-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -57,7 +70,11 @@ async function open(file: string, width: number, height: number) {
 }
 
 function pdfPages(pdf: string): number {
-  return (readFileSync(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  return (
+    readFileSync(pdf)
+      .toString('latin1')
+      .match(/\/Type\s*\/Page[^s]/g) ?? []
+  ).length;
 }
 
 async function hostileHtml(): Promise<string> {
@@ -66,9 +83,27 @@ async function hostileHtml(): Promise<string> {
   const ms = days.flatMap((d) => [
     measurement({ time: `${d} 10:00:00`, call: 'blocked', chat: 'accessible', web: 'accessible' }),
     measurement({ time: `${d} 10:00:00`, service: 'skype', call: 'blocked', chat: 'accessible', web: 'accessible' }),
-    measurement({ time: `${d} 11:00:00`, net: NETWORKS.inwiMobile, call: 'accessible', chat: 'accessible', web: 'accessible' }),
-    measurement({ time: `${d} 12:00:00`, net: NETWORKS.iamFixed, service: 'viber', call: 'degraded', chat: 'accessible', web: 'inconclusive' }),
-    measurement({ time: `${d} 12:00:00`, net: { ...NETWORKS.meditelMobile, name: EVIL, vantage: EVIL }, call: 'accessible', chat: 'accessible' }),
+    measurement({
+      time: `${d} 11:00:00`,
+      net: NETWORKS.inwiMobile,
+      call: 'accessible',
+      chat: 'accessible',
+      web: 'accessible',
+    }),
+    measurement({
+      time: `${d} 12:00:00`,
+      net: NETWORKS.iamFixed,
+      service: 'viber',
+      call: 'degraded',
+      chat: 'accessible',
+      web: 'inconclusive',
+    }),
+    measurement({
+      time: `${d} 12:00:00`,
+      net: { ...NETWORKS.meditelMobile, name: EVIL, vantage: EVIL },
+      call: 'accessible',
+      chat: 'accessible',
+    }),
   ]);
   const r = await buildReport(stream(ms, `results/${EVIL}.jsonl`), claims, {
     attributions: ['IP to ASN: DB-IP Lite (CC BY 4.0), https://db-ip.com', EVIL],
@@ -104,13 +139,16 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
       expect(lead).toMatch(/^Measured \d+ runs on 3 networks/);
       expect(lead).toMatch(/whatsapp: calls blocked on Maroc Telecom mobile/);
       // Nothing wider than the screen but the tables that scroll on their own.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow).toBeLessThanOrEqual(1);
       // Network names are whole in the grid, the legend words are all there.
       const grid = await page.locator('#grid thead').innerText();
       for (const n of ['Maroc Telecom mobile', 'Orange Maroc mobile', 'Inwi mobile']) expect(grid).toContain(n);
       const legend = await page.locator('#summary p.muted').first().innerText();
-      for (const word of ['works', 'blocked', 'partly blocked', 'degraded', 'could not tell']) expect(legend).toContain(word);
+      for (const word of ['works', 'blocked', 'partly blocked', 'degraded', 'could not tell'])
+        expect(legend).toContain(word);
       const png = join(out, `week-${w.name}.png`);
       await page.screenshot({ path: png, fullPage: false });
       const full = join(out, `week-${w.name}-full.png`);
@@ -126,7 +164,9 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
     await page.pdf({ path: pdf, format: 'A4', printBackground: true });
     await page.close();
     const pages = pdfPages(pdf);
-    process.stdout.write(`[html-report] week of hourly runs, 3 networks: ${pages} printed pages; screenshots: ${shots.join(' ')}; print: ${pdf}\n`);
+    process.stdout.write(
+      `[html-report] week of hourly runs, 3 networks: ${pages} printed pages; screenshots: ${shots.join(' ')}; print: ${pdf}\n`,
+    );
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThanOrEqual(6);
   }, 120_000);
@@ -142,7 +182,8 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
     writeFileSync(file, renderHtml(r));
     const { page } = await open(file, 1280, 900);
     expect(await page.locator('.sim').first().innerText()).toContain('SIMULATED DATA');
-    for (const row of await page.locator('#grid thead th:not(:first-child), #evidence tbody tr').all()) expect(await row.innerText()).toContain('SIMULATED');
+    for (const row of await page.locator('#grid thead th:not(:first-child), #evidence tbody tr').all())
+      expect(await row.innerText()).toContain('SIMULATED');
     const pdf = join(out, 'simulated.pdf');
     await page.pdf({ path: pdf, format: 'A4', printBackground: true });
     await page.close();

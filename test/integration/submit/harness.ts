@@ -21,7 +21,15 @@ export interface TestCollector extends RunningCollector {
 }
 
 export async function startTestCollector(
-  opts: { dir?: string; store?: MeasurementStore; maxBodyBytes?: number; headersTimeoutMs?: number; requestTimeoutMs?: number; port?: number; acceptSimulated?: boolean } = {},
+  opts: {
+    dir?: string;
+    store?: MeasurementStore;
+    maxBodyBytes?: number;
+    headersTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    port?: number;
+    acceptSimulated?: boolean;
+  } = {},
 ): Promise<TestCollector> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'voipprobe-collector-'));
   const store = opts.store ?? (await JsonlStore.open(dir));
@@ -70,7 +78,11 @@ export async function startFaultProxy(target: string, plan: (n: number, path: st
   const forward = async (req: IncomingMessage, body: Buffer) => {
     const headers: Record<string, string> = {};
     for (const h of ['authorization', 'content-type']) if (req.headers[h]) headers[h] = String(req.headers[h]);
-    const res = await request(`${target}${req.url}`, { method: req.method as 'POST', headers, body: body.length ? body : undefined });
+    const res = await request(`${target}${req.url}`, {
+      method: req.method as 'POST',
+      headers,
+      body: body.length ? body : undefined,
+    });
     return { status: res.statusCode, text: await res.body.text() };
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -26,7 +26,10 @@ function fakeStun(): Promise<Socket> {
     const txid = msg.subarray(8, 20);
     const addr = Buffer.from(PUBLIC_IP.split('.').map(Number)).map((b, i) => b ^ cookie[i]!);
     const port = 40000 ^ 0x2112;
-    const attr = Buffer.concat([Buffer.from([0x00, 0x20, 0x00, 0x08, 0x00, 0x01, port >> 8, port & 0xff]), Buffer.from(addr)]);
+    const attr = Buffer.concat([
+      Buffer.from([0x00, 0x20, 0x00, 0x08, 0x00, 0x01, port >> 8, port & 0xff]),
+      Buffer.from(addr),
+    ]);
     const head = Buffer.concat([Buffer.from([0x01, 0x01, 0x00, attr.length]), cookie, txid]);
     s.send(Buffer.concat([head, attr]), rinfo.port, rinfo.address);
   });
@@ -42,7 +45,17 @@ function catalogue(stunPort: number): string {
       name: 'Controls',
       kind: 'controls',
       network: { neutral_sni: 'neutral.lab', public_ranges: ['127.0.0.0/8'] },
-      targets: [{ id: 'stun', role: 'control', check: 'stun', host: '127.0.0.1', ports: [stunPort], answers_binding: true, source: 'test' }],
+      targets: [
+        {
+          id: 'stun',
+          role: 'control',
+          check: 'stun',
+          host: '127.0.0.1',
+          ports: [stunPort],
+          answers_binding: true,
+          source: 'test',
+        },
+      ],
     }),
   );
   writeFileSync(
@@ -52,7 +65,15 @@ function catalogue(stunPort: number): string {
       name: 'WhatsApp',
       targets: [
         { id: 'chat', role: 'chat', check: 'tcp', host: '127.0.0.1', ports: [9], source: 'test' },
-        { id: 'relay', role: 'call', check: 'stun', host: '127.0.0.1', ports: [stunPort], answers_binding: true, source: 'test' },
+        {
+          id: 'relay',
+          role: 'call',
+          check: 'stun',
+          host: '127.0.0.1',
+          ports: [stunPort],
+          answers_binding: true,
+          source: 'test',
+        },
       ],
     }),
   );
@@ -84,17 +105,43 @@ describe('voipprobe run --submit, then voipprobe submit (real binary)', () => {
     const stunPort = (stun.address() as AddressInfo).port;
     const out = join(dir, 'results');
     const r = await runCli(
-      ['run', '--config', join(dir, 'voipprobe.config.json'), '--submit', '--jitter', '0.2', '--targets', catalogue(stunPort), '--system-resolver', '127.0.0.1:9', '--resolver', '127.0.0.1:9', '--doh', 'https://127.0.0.1:9/dns-query', '--out', out],
+      [
+        'run',
+        '--config',
+        join(dir, 'voipprobe.config.json'),
+        '--submit',
+        '--jitter',
+        '0.2',
+        '--targets',
+        catalogue(stunPort),
+        '--system-resolver',
+        '127.0.0.1:9',
+        '--resolver',
+        '127.0.0.1:9',
+        '--doh',
+        'https://127.0.0.1:9/dns-query',
+        '--out',
+        out,
+      ],
       { cwd: dir, env: { VOIPPROBE_LOG: 'error' } },
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/voipprobe submit: sent 0, failed \d+ \(kept, will retry\)/);
     const files = readdirSync(out).filter((f) => f.endsWith('.jsonl'));
     const text = readFileSync(join(out, files[0]!), 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Measurement);
     expect(lines.map((m) => m.test_keys.service).sort()).toEqual(['controls', 'whatsapp']);
     for (const m of lines) {
-      expect(m).toMatchObject({ probe_asn: 'AS36903', probe_cc: 'MA', x_access: 'mobile', x_vantage: 'casa-iam-4g', probe_ip: '127.0.0.1' });
+      expect(m).toMatchObject({
+        probe_asn: 'AS36903',
+        probe_cc: 'MA',
+        x_access: 'mobile',
+        x_vantage: 'casa-iam-4g',
+        probe_ip: '127.0.0.1',
+      });
       expect(m.probe_network_name).toMatch(/Maroc Telecom/);
       expect(m.annotations.x_geoip_attribution).toMatch(/IP Geolocation by DB-IP/);
       expect(m.report_id).toMatch(/_MA_36903_/);
@@ -120,7 +167,9 @@ describe('voipprobe run --submit, then voipprobe submit (real binary)', () => {
   it('a bad config stops the run before it measures (exit 2, file and field named)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vp-run-badcfg-'));
     writeFileSync(join(dir, 'voipprobe.config.json'), '{\n  "labels": { "access": "satellite" }\n}\n');
-    const r = await runCli(['run', '--config', join(dir, 'voipprobe.config.json'), '--out', join(dir, 'results')], { cwd: dir });
+    const r = await runCli(['run', '--config', join(dir, 'voipprobe.config.json'), '--out', join(dir, 'results')], {
+      cwd: dir,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/voipprobe\.config\.json:2:\d+: labels\.access: /);
     expect(() => readdirSync(join(dir, 'results'))).toThrow();

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
+import { freePort } from '../../../bench/support/pg-cluster.js';
 import { registerSubmit } from '../../../src/cli/submit.js';
 import type { Measurement } from '../../../src/model/measurement.js';
-import { freePort } from '../../../bench/support/pg-cluster.js';
 import { flushSpool, type SubmitOptions, spoolAndSubmit } from '../../../src/submit/flush.js';
 import { Spool } from '../../../src/submit/spool.js';
 import { deepMeasurementLine } from '../../support/json.js';
 import { type Fault, startFaultProxy, startTestCollector, type TestCollector, TOKEN } from './harness.js';
 
-const batch = (run: string, n: number): Measurement[] => Array.from({ length: n }, (_, i) => fakeMeasurement(i, { run }));
+const batch = (run: string, n: number): Measurement[] =>
+  Array.from({ length: n }, (_, i) => fakeMeasurement(i, { run }));
 const spoolDir = () => join(mkdtempSync(join(tmpdir(), 'voipprobe-submit-')), 'spool');
 const storedIds = async (c: TestCollector) => {
   const ids: string[] = [];
@@ -36,26 +37,38 @@ const opts = (url: string, dir: string, extra: Partial<SubmitOptions> = {}): Sub
 });
 
 describe('submission to a real collector', () => {
-  it.each(['report', 'submit_measurement'] as const)('%s protocol: everything is confirmed, the spool empties, a resubmission makes no duplicate', async (protocol) => {
-    const dir = spoolDir();
-    const ms = batch(protocol, 25);
-    const s = await spoolAndSubmit(ms, { ...opts(collector.url, dir), collector: { url: collector.url, token: TOKEN, protocol } });
-    expect(s).toMatchObject({ spooled: 25, sent: 25, failed: 0, rejected: 0, remaining: 0 });
-    // The same measurements again (e.g. `voipprobe submit results/` twice): the collector dedupes on id.
-    const again = await spoolAndSubmit(ms, { ...opts(collector.url, dir), collector: { url: collector.url, token: TOKEN, protocol } });
-    expect(again).toMatchObject({ sent: 25, remaining: 0 });
-    const ids = await storedIds(collector);
-    expect(ids).toHaveLength(25);
-    expect(new Set(ids)).toEqual(new Set(ms.map((m) => m.id)));
-    expect(await collector.store.counts()).toEqual({ rows: 25, distinct: 25 });
-  });
+  it.each(['report', 'submit_measurement'] as const)(
+    '%s protocol: everything is confirmed, the spool empties, a resubmission makes no duplicate',
+    async (protocol) => {
+      const dir = spoolDir();
+      const ms = batch(protocol, 25);
+      const s = await spoolAndSubmit(ms, {
+        ...opts(collector.url, dir),
+        collector: { url: collector.url, token: TOKEN, protocol },
+      });
+      expect(s).toMatchObject({ spooled: 25, sent: 25, failed: 0, rejected: 0, remaining: 0 });
+      // The same measurements again (e.g. `voipprobe submit results/` twice): the collector dedupes on id.
+      const again = await spoolAndSubmit(ms, {
+        ...opts(collector.url, dir),
+        collector: { url: collector.url, token: TOKEN, protocol },
+      });
+      expect(again).toMatchObject({ sent: 25, remaining: 0 });
+      const ids = await storedIds(collector);
+      expect(ids).toHaveLength(25);
+      expect(new Set(ids)).toEqual(new Set(ms.map((m) => m.id)));
+      expect(await collector.store.counts()).toEqual({ rows: 25, distinct: 25 });
+    },
+  );
 
   it('collector down: results stay spooled with backoff; a later run honours it; they go once it is back', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const dir = spoolDir();
     const t0 = new Date('2026-11-26T10:00:00Z');
-    const first = await spoolAndSubmit(batch('down', 10), opts(url, dir, { now: () => t0, random: () => 0.5, concurrency: 1 }));
+    const first = await spoolAndSubmit(
+      batch('down', 10),
+      opts(url, dir, { now: () => t0, random: () => 0.5, concurrency: 1 }),
+    );
     expect(first).toMatchObject({ spooled: 10, sent: 0, failed: 3, remaining: 10 });
     expect(first.stopped).toMatch(/collector unreachable: .*ECONNREFUSED/);
     const spool = new Spool(dir);
@@ -77,9 +90,18 @@ describe('submission to a real collector', () => {
   });
 
   const faultCases: [string, (n: number) => Fault][] = [
-    ['5xx', (n) => (n % 2 === 0 ? { kind: 'answer', status: 503, body: { error: 'overloaded' } } : { kind: 'forward' })],
-    ['slow (stored, answer late)', (n) => (n % 3 === 0 ? { kind: 'stall-after-forward', ms: 1_500 } : { kind: 'forward' })],
-    ['connection closed after the collector stored it', (n) => (n % 3 === 1 ? { kind: 'close-after-forward' } : { kind: 'forward' })],
+    [
+      '5xx',
+      (n) => (n % 2 === 0 ? { kind: 'answer', status: 503, body: { error: 'overloaded' } } : { kind: 'forward' }),
+    ],
+    [
+      'slow (stored, answer late)',
+      (n) => (n % 3 === 0 ? { kind: 'stall-after-forward', ms: 1_500 } : { kind: 'forward' }),
+    ],
+    [
+      'connection closed after the collector stored it',
+      (n) => (n % 3 === 1 ? { kind: 'close-after-forward' } : { kind: 'forward' }),
+    ],
     ['connection closed mid-request', (n) => (n % 3 === 2 ? { kind: 'close-mid-request' } : { kind: 'forward' })],
   ];
   it.each(faultCases)('%s: nothing lost, nothing duplicated', async (_name, plan) => {
@@ -87,13 +109,22 @@ describe('submission to a real collector', () => {
     try {
       const dir = spoolDir();
       const ms = batch('fault', 12);
-      const s = await spoolAndSubmit(ms, opts(proxy.url, dir, { collector: { url: proxy.url, token: TOKEN, timeoutMs: 600 }, giveUpAfter: 100 }));
+      const s = await spoolAndSubmit(
+        ms,
+        opts(proxy.url, dir, { collector: { url: proxy.url, token: TOKEN, timeoutMs: 600 }, giveUpAfter: 100 }),
+      );
       expect(s.sent + s.failed).toBe(12);
       expect(s.failed).toBeGreaterThan(0);
       expect(s.remaining).toBe(s.failed);
       // Later runs retry until everything is confirmed.
       for (let i = 0; i < 10 && new Spool(dir).list().length > 0; i++) {
-        await flushSpool(opts(proxy.url, dir, { collector: { url: proxy.url, token: TOKEN, timeoutMs: 600 }, ignoreBackoff: true, giveUpAfter: 100 }));
+        await flushSpool(
+          opts(proxy.url, dir, {
+            collector: { url: proxy.url, token: TOKEN, timeoutMs: 600 },
+            ignoreBackoff: true,
+            giveUpAfter: 100,
+          }),
+        );
       }
       expect(new Spool(dir).list()).toEqual([]);
       const ids = await storedIds(collector);
@@ -105,7 +136,9 @@ describe('submission to a real collector', () => {
   });
 
   it('immediate retries within one flush ride out a short 5xx burst', async () => {
-    const proxy = await startFaultProxy(collector.url, (n) => (n < 2 ? { kind: 'answer', status: 502 } : { kind: 'forward' }));
+    const proxy = await startFaultProxy(collector.url, (n) =>
+      n < 2 ? { kind: 'answer', status: 502 } : { kind: 'forward' },
+    );
     try {
       const s = await spoolAndSubmit(batch('burst', 1), opts(proxy.url, spoolDir(), { retries: 2, retryDelayMs: 10 }));
       expect(s).toMatchObject({ sent: 1, failed: 0, remaining: 0 });
@@ -133,7 +166,10 @@ describe('submission to a real collector', () => {
 
   it('wrong token: stops at once, keeps every item untouched (no backoff), says why', async () => {
     const dir = spoolDir();
-    const s = await spoolAndSubmit(batch('tok', 5), { ...opts(collector.url, dir), collector: { url: collector.url, token: 'wrong-token-wrong-token' } });
+    const s = await spoolAndSubmit(batch('tok', 5), {
+      ...opts(collector.url, dir),
+      collector: { url: collector.url, token: 'wrong-token-wrong-token' },
+    });
     expect(s.sent).toBe(0);
     expect(s.remaining).toBe(5);
     expect(s.stopped).toMatch(/refused our credentials \(HTTP 401: invalid bearer token\)/);
@@ -184,7 +220,18 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
     writeFileSync(tokenFile, `${TOKEN}\n`);
     const program = new Command().exitOverride();
     registerSubmit(program);
-    await program.parseAsync(['node', 'voipprobe', 'submit', file, '--collector', collector.url, '--token-file', tokenFile, '--spool', join(dir, 'spool')]);
+    await program.parseAsync([
+      'node',
+      'voipprobe',
+      'submit',
+      file,
+      '--collector',
+      collector.url,
+      '--token-file',
+      tokenFile,
+      '--spool',
+      join(dir, 'spool'),
+    ]);
     expect(err).toContain(`${file}:2: corrupt line skipped`);
     expect(out).toContain('spooled 3 measurement(s), 1 bad line(s) skipped');
     expect(out).toContain('sent 3');
@@ -200,7 +247,18 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
     writeFileSync(file, `${JSON.stringify(ms[0])}\n${poison}\n${JSON.stringify(ms[1])}\n${JSON.stringify(ms[2])}\n`);
     const program = new Command().exitOverride();
     registerSubmit(program);
-    await program.parseAsync(['node', 'voipprobe', 'submit', file, '--collector', collector.url, '--token', TOKEN, '--spool', join(dir, 'spool')]);
+    await program.parseAsync([
+      'node',
+      'voipprobe',
+      'submit',
+      file,
+      '--collector',
+      collector.url,
+      '--token',
+      TOKEN,
+      '--spool',
+      join(dir, 'spool'),
+    ]);
     expect(err).toMatch(new RegExp(`${file}:2: invalid line skipped: column \\d+: nested deeper than 64 levels`));
     expect(out).toContain('spooled 3 measurement(s), 1 bad line(s) skipped');
     expect(out).toContain('sent 3');
@@ -215,11 +273,24 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
     writeFileSync(file, `${JSON.stringify(real)}\n${JSON.stringify(sim)}\n`);
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
-    const args = ['node', 'voipprobe', 'submit', file, '--collector', collector.url, '--token-file', tokenFile, '--spool', join(dir, 'spool')];
+    const args = [
+      'node',
+      'voipprobe',
+      'submit',
+      file,
+      '--collector',
+      collector.url,
+      '--token-file',
+      tokenFile,
+      '--spool',
+      join(dir, 'spool'),
+    ];
     const program = new Command().exitOverride();
     registerSubmit(program);
     await program.parseAsync(args);
-    expect(err).toContain(`${file}:2: not sent: a simulated measurement (annotations.x_simulation, written by voipprobe demo)`);
+    expect(err).toContain(
+      `${file}:2: not sent: a simulated measurement (annotations.x_simulation, written by voipprobe demo)`,
+    );
     expect(out).toContain('spooled 1 measurement(s), 1 simulated measurement(s) refused');
     expect(process.exitCode).toBe(2);
     expect(await storedIds(collector)).toEqual([real!.id]);
@@ -229,7 +300,16 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
       process.exitCode = undefined;
       const again = new Command().exitOverride();
       registerSubmit(again);
-      await again.parseAsync([...args.slice(0, 4), '--collector', lab.url, '--token-file', tokenFile, '--spool', join(dir, 'spool2'), '--allow-simulated']);
+      await again.parseAsync([
+        ...args.slice(0, 4),
+        '--collector',
+        lab.url,
+        '--token-file',
+        tokenFile,
+        '--spool',
+        join(dir, 'spool2'),
+        '--allow-simulated',
+      ]);
       expect(process.exitCode).toBeUndefined();
       expect((await storedIds(lab)).sort()).toEqual([real!.id, sim!.id].sort());
     } finally {
@@ -240,6 +320,8 @@ describe('voipprobe submit FILES (CLI wiring)', () => {
   it('no collector configured is a clear input error', async () => {
     const program = new Command().exitOverride();
     registerSubmit(program);
-    await expect(program.parseAsync(['node', 'voipprobe', 'submit', '--spool', spoolDir()])).rejects.toThrow(/no collector to submit to/);
+    await expect(program.parseAsync(['node', 'voipprobe', 'submit', '--spool', spoolDir()])).rejects.toThrow(
+      /no collector to submit to/,
+    );
   });
 });

@@ -1,11 +1,19 @@
 // Test-call analysis as tables: synthetic calls (a trace as the probe records it, the helper's report)
 // through the recorder (flowRecord), the metrics, the statistical tests and the verdict.
 import { describe, expect, it } from 'vitest';
-import { burstLoss, cutoffs, cutPeriod, eModel, flowQuality, mosMeaning, rfc3550Jitter } from '../../../src/analysis/call-quality.js';
+import {
+  burstLoss,
+  cutoffs,
+  cutPeriod,
+  eModel,
+  flowQuality,
+  mosMeaning,
+  rfc3550Jitter,
+} from '../../../src/analysis/call-quality.js';
 import { ALPHA, judgeCallTest } from '../../../src/analysis/call-test-verdict.js';
 import { areaTest, ksTwoSample, quantile, twoProportionZ } from '../../../src/analysis/stats.js';
-import { flowRecord, lostRuns } from '../../../src/measure/call-test.js';
 import { PROFILES } from '../../../src/measure/call-signature.js';
+import { flowRecord, lostRuns } from '../../../src/measure/call-test.js';
 import type { CallFlowSpec, CallTestObservation } from '../../../src/model/call-test.js';
 import type { CallFlowTrace } from '../../../src/net/call-flow.js';
 import type { CallFlowReport } from '../../../src/protocol/call.js';
@@ -35,7 +43,15 @@ interface FlowSim {
 /** One flow of a call of `n` packets: the probe's trace and the helper's report, as the engine and the helper produce them. */
 function simulate(spec: CallFlowSpec, n: number, sim: FlowSim) {
   const clockOffsetUs = 5_000_000; // the helper's clock runs elsewhere
-  const trace: CallFlowTrace = { id: spec.id, port: spec.port, sent: [], replies: [], strays: 0, icmpErrors: 0, failure: null };
+  const trace: CallFlowTrace = {
+    id: spec.id,
+    port: spec.port,
+    sent: [],
+    replies: [],
+    strays: 0,
+    icmpErrors: 0,
+    failure: null,
+  };
   const arrivals: [number, number, number][] = [];
   const events: { arriveUs: number; seq: number; sendUs: number }[] = [];
   for (let seq = 0; seq < n; seq++) {
@@ -49,10 +65,27 @@ function simulate(spec: CallFlowSpec, n: number, sim: FlowSim) {
     arrivals.push([e.seq, e.arriveUs + clockOffsetUs, 160]);
     if (sim.downLost?.(e.seq)) return;
     const recv = e.arriveUs + 10_000 + (sim.downDelayMs?.(e.seq) ?? 0) * 1000;
-    trace.replies.push({ seq: k, echoSeq: e.seq, echoHoldUs: 0, tSendUs: e.arriveUs + clockOffsetUs, tRecvUs: recv, size: 160 });
+    trace.replies.push({
+      seq: k,
+      echoSeq: e.seq,
+      echoHoldUs: 0,
+      tSendUs: e.arriveUs + clockOffsetUs,
+      tRecvUs: recv,
+      size: 160,
+    });
   });
   trace.replies.sort((a, b) => a.tRecvUs - b.tRecvUs);
-  const report: CallFlowReport = { id: spec.id, port: spec.port, received: events.length, duplicates: 0, bytes_in: events.length * 160, replies: events.length, bytes_out: events.length * 160, refused: 0, arrivals };
+  const report: CallFlowReport = {
+    id: spec.id,
+    port: spec.port,
+    received: events.length,
+    duplicates: 0,
+    bytes_in: events.length * 160,
+    replies: events.length,
+    bytes_out: events.length * 160,
+    refused: 0,
+    arrivals,
+  };
   return flowRecord(spec, trace, sim.noReport ? undefined : report);
 }
 
@@ -86,10 +119,12 @@ const lossy = (pct: number, seed: number): FlowSim => {
 };
 const dead: FlowSim = { upLost: () => true };
 /** Every `periodS`, `cutS` of silence (the first starting at `firstS`). */
-const cuts = (firstS: number, periodS: number, cutS: number): FlowSim => ({ upLost: (s) => {
-  const t = (s * INTERVAL) / 1000 - firstS;
-  return t >= 0 && t % periodS < cutS;
-} });
+const cuts = (firstS: number, periodS: number, cutS: number): FlowSim => ({
+  upLost: (s) => {
+    const t = (s * INTERVAL) / 1000 - firstS;
+    return t >= 0 && t % periodS < cutS;
+  },
+});
 
 describe('statistics', () => {
   it('quantiles interpolate', () => {
@@ -106,7 +141,12 @@ describe('statistics', () => {
     const a = Array.from({ length: 500 }, () => r() * 20);
     const b = Array.from({ length: 500 }, () => r() * 20);
     expect(ksTwoSample(a, b).p).toBeGreaterThan(0.01);
-    expect(ksTwoSample(a, b.map((x) => x + 10)).p).toBeLessThan(1e-10);
+    expect(
+      ksTwoSample(
+        a,
+        b.map((x) => x + 10),
+      ).p,
+    ).toBeLessThan(1e-10);
   });
   it('the area test is the relative shortfall of the treated flow', () => {
     expect(areaTest([0.5, 0.5], [1, 1])).toBe(0.5);
@@ -134,10 +174,25 @@ describe('call quality', () => {
     expect(c.every((x) => x.duration_s === 2)).toBe(true);
     expect(cutPeriod(c)).toBe(6);
     expect(cutPeriod(c.slice(0, 2))).toBeNull(); // two cuts are one gap: no period claimed
-    expect(cutPeriod([{ start_s: 1, duration_s: 1 }, { start_s: 5, duration_s: 1 }, { start_s: 15, duration_s: 1 }])).toBeNull();
+    expect(
+      cutPeriod([
+        { start_s: 1, duration_s: 1 },
+        { start_s: 5, duration_s: 1 },
+        { start_s: 15, duration_s: 1 },
+      ]),
+    ).toBeNull();
   });
   it('burst loss: the worst 200 ms window and the mean run', () => {
-    expect(burstLoss([[10, 5], [100, 1]], 1000, 10)).toEqual({ maxPct: 50, meanRun: 3 });
+    expect(
+      burstLoss(
+        [
+          [10, 5],
+          [100, 1],
+        ],
+        1000,
+        10,
+      ),
+    ).toEqual({ maxPct: 50, meanRun: 3 });
   });
   it('per direction: loss measured where it happened, jitter from the transit times', () => {
     const r = rng(3);
@@ -148,23 +203,83 @@ describe('call quality', () => {
     expect(q.down.loss_pct).toBe(0);
     expect(q.up.jitter_ms).toBe(0);
     // Uniform 0-20 ms delays: E|X - Y| = 20/3 ms.
-    expect(q.down.jitter_ms).toBeGreaterThan(20 / 3 * 0.8);
-    expect(q.down.jitter_ms).toBeLessThan(20 / 3 * 1.2);
+    expect(q.down.jitter_ms).toBeGreaterThan((20 / 3) * 0.8);
+    expect(q.down.jitter_ms).toBeLessThan((20 / 3) * 1.2);
   });
 });
 
 describe('the test-call verdict', () => {
-  const cases: { name: string; sims: [FlowSim, FlowSim, FlowSim, FlowSim]; status: string; technique?: string; reason?: RegExp }[] = [
-    { name: 'a clean network', sims: [clean, clean, clean, clean], status: 'ok', reason: /passes on UDP 3478.*MOS 4\.4/ },
-    { name: 'DPI drops the signature, the scrambled twin passes', sims: [dead, clean, clean, clean], status: 'blocked', technique: 'call.signature', reason: /signature is blocked/ },
-    { name: 'the signature dropped on every port', sims: [dead, clean, dead, clean], status: 'blocked', technique: 'call.signature', reason: /neutral UDP 50000 too/ },
-    { name: 'the call port blocked, the neutral port passes', sims: [dead, dead, clean, clean], status: 'blocked', technique: 'call.port', reason: /call port is blocked/ },
-    { name: '5 % loss on the call port only', sims: [lossy(5, 1), lossy(5, 2), clean, clean], status: 'throttled', technique: 'call.port' },
-    { name: '8 % loss on the signature only', sims: [lossy(8, 3), clean, clean, clean], status: 'throttled', technique: 'call.signature' },
-    { name: '5 % loss on every flow alike', sims: [lossy(5, 4), lossy(5, 5), lossy(5, 6), lossy(5, 7)], status: 'degraded', reason: /every flow alike/ },
-    { name: 'a 2-second cut every 6 seconds on every flow', sims: [cuts(2, 6, 2), cuts(2, 6, 2), cuts(2, 6, 2), cuts(2, 6, 2)], status: 'degraded', technique: 'call.cutoff', reason: /cut off 3 time\(s\), every 6 s/ },
-    { name: 'nothing comes back on any port', sims: [dead, dead, dead, dead], status: 'inconclusive', reason: /says nothing about whatsapp/ },
-    { name: '30 ms of extra delay on the call port', sims: [{ upDelayMs: () => 30 }, { upDelayMs: () => 30 }, clean, clean], status: 'throttled', technique: 'call.port' },
+  const cases: {
+    name: string;
+    sims: [FlowSim, FlowSim, FlowSim, FlowSim];
+    status: string;
+    technique?: string;
+    reason?: RegExp;
+  }[] = [
+    {
+      name: 'a clean network',
+      sims: [clean, clean, clean, clean],
+      status: 'ok',
+      reason: /passes on UDP 3478.*MOS 4\.4/,
+    },
+    {
+      name: 'DPI drops the signature, the scrambled twin passes',
+      sims: [dead, clean, clean, clean],
+      status: 'blocked',
+      technique: 'call.signature',
+      reason: /signature is blocked/,
+    },
+    {
+      name: 'the signature dropped on every port',
+      sims: [dead, clean, dead, clean],
+      status: 'blocked',
+      technique: 'call.signature',
+      reason: /neutral UDP 50000 too/,
+    },
+    {
+      name: 'the call port blocked, the neutral port passes',
+      sims: [dead, dead, clean, clean],
+      status: 'blocked',
+      technique: 'call.port',
+      reason: /call port is blocked/,
+    },
+    {
+      name: '5 % loss on the call port only',
+      sims: [lossy(5, 1), lossy(5, 2), clean, clean],
+      status: 'throttled',
+      technique: 'call.port',
+    },
+    {
+      name: '8 % loss on the signature only',
+      sims: [lossy(8, 3), clean, clean, clean],
+      status: 'throttled',
+      technique: 'call.signature',
+    },
+    {
+      name: '5 % loss on every flow alike',
+      sims: [lossy(5, 4), lossy(5, 5), lossy(5, 6), lossy(5, 7)],
+      status: 'degraded',
+      reason: /every flow alike/,
+    },
+    {
+      name: 'a 2-second cut every 6 seconds on every flow',
+      sims: [cuts(2, 6, 2), cuts(2, 6, 2), cuts(2, 6, 2), cuts(2, 6, 2)],
+      status: 'degraded',
+      technique: 'call.cutoff',
+      reason: /cut off 3 time\(s\), every 6 s/,
+    },
+    {
+      name: 'nothing comes back on any port',
+      sims: [dead, dead, dead, dead],
+      status: 'inconclusive',
+      reason: /says nothing about whatsapp/,
+    },
+    {
+      name: '30 ms of extra delay on the call port',
+      sims: [{ upDelayMs: () => 30 }, { upDelayMs: () => 30 }, clean, clean],
+      status: 'throttled',
+      technique: 'call.port',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -186,7 +301,7 @@ describe('the test-call verdict', () => {
     expect(judgeCallTest(o).status).not.toBe('blocked');
   });
 
-  it('without the helper\'s report, only the round trip is judged', () => {
+  it("without the helper's report, only the round trip is judged", () => {
     const o = call([{ ...dead, noReport: true }, { noReport: true }, { noReport: true }, { noReport: true }]);
     const v = judgeCallTest(o);
     expect([v.status, v.technique]).toEqual(['blocked', 'call.signature']);
@@ -194,7 +309,12 @@ describe('the test-call verdict', () => {
   });
 
   it('a call that could not run is inconclusive with its reason', () => {
-    const o: CallTestObservation = { ...call([clean, clean, clean, clean]), flows: [], failure: 'x_helper_refused', x_reason: 'the helper does not answer on UDP 3478' };
+    const o: CallTestObservation = {
+      ...call([clean, clean, clean, clean]),
+      flows: [],
+      failure: 'x_helper_refused',
+      x_reason: 'the helper does not answer on UDP 3478',
+    };
     const v = judgeCallTest(o);
     expect(v.status).toBe('inconclusive');
     expect(v.reason).toMatch(/could not run: x_helper_refused \(the helper does not answer on UDP 3478\)/);

@@ -7,34 +7,74 @@ const dohOk = query('example.com', 'control', ['198.18.9.9']);
 const udpCtl = query('example.com', 'control', ['198.18.9.9'], { engine: 'udp', resolver_address: '198.18.0.8:53' });
 const tlsOk = () => {
   const id = nextId();
-  return { tcp: tcp('tls-example', '198.18.9.9', 443, null, {}, id), tls: tls('tls-example', '198.18.9.9', 'example.com', null, 'target', id) };
+  return {
+    tcp: tcp('tls-example', '198.18.9.9', 443, null, {}, id),
+    tls: tls('tls-example', '198.18.9.9', 'example.com', null, 'target', id),
+  };
 };
 
 describe('summarizeControls', () => {
   const cases = [
     {
       name: 'everything answers: network up, STUN open',
-      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s1', '198.18.5.1:3478', 'answer'), stun('s2', '198.18.5.2:19302', 'answer')] }),
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [stun('s1', '198.18.5.1:3478', 'answer'), stun('s2', '198.18.5.2:19302', 'answer')],
+        }),
       expect: { network: 'up', classification: 'open', blocked: [] as number[] },
     },
     {
       name: 'STUN silent on 3478, answered on 19302: port-based blocking',
-      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s3', '198.18.5.3:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'answer')] }),
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [
+            stun('s1', '198.18.5.1:3478', 'silent'),
+            stun('s3', '198.18.5.3:3478', 'silent'),
+            stun('s2', '198.18.5.2:19302', 'answer'),
+          ],
+        }),
       expect: { network: 'up', classification: 'port_blocked', blocked: [3478] },
     },
     {
       name: 'a single silent control on a port is one dead server, not a blocked port',
-      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s2', '198.18.5.2:19302', 'silent'), stun('s1', '198.18.5.1:3478', 'answer'), stun('s3', '198.18.5.3:3478', 'answer')] }),
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [
+            stun('s2', '198.18.5.2:19302', 'silent'),
+            stun('s1', '198.18.5.1:3478', 'answer'),
+            stun('s3', '198.18.5.3:3478', 'answer'),
+          ],
+        }),
       expect: { network: 'up', classification: 'open', blocked: [] as number[] },
     },
     {
       name: 'one 3478 server down but another answers: still open',
-      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s3', '198.18.5.3:3478', 'answer'), stun('s2', '198.18.5.2:19302', 'answer')] }),
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [
+            stun('s1', '198.18.5.1:3478', 'silent'),
+            stun('s3', '198.18.5.3:3478', 'answer'),
+            stun('s2', '198.18.5.2:19302', 'answer'),
+          ],
+        }),
       expect: { network: 'up', classification: 'open', blocked: [] },
     },
     {
       name: 'STUN silent everywhere while UDP DNS works: signature-based',
-      o: () => obs({ queries: [localOk, dohOk, udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'silent')] }),
+      o: () =>
+        obs({
+          queries: [localOk, dohOk, udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'silent')],
+        }),
       expect: { network: 'up', classification: 'signature_blocked', blocked: [] },
     },
     {
@@ -42,7 +82,9 @@ describe('summarizeControls', () => {
       o: () =>
         obs({
           queries: [localOk, dohOk, udpCtl],
-          tls_handshakes: [tls('tls-example', '198.18.9.9', 'example.com', 'generic_timeout_error', 'target', nextId())],
+          tls_handshakes: [
+            tls('tls-example', '198.18.9.9', 'example.com', 'generic_timeout_error', 'target', nextId()),
+          ],
           x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'silent')],
         }),
       expect: { network: 'partial', classification: 'unknown', blocked: [] as number[] },
@@ -51,15 +93,25 @@ describe('summarizeControls', () => {
       name: 'nothing answers at all: network down',
       o: () =>
         obs({
-          queries: [query('example.com', 'local', 'generic_timeout_error'), query('example.com', 'control', 'generic_timeout_error')],
-          tls_handshakes: [tls('tls-example', '198.18.9.9', 'example.com', 'generic_timeout_error', 'target', nextId())],
+          queries: [
+            query('example.com', 'local', 'generic_timeout_error'),
+            query('example.com', 'control', 'generic_timeout_error'),
+          ],
+          tls_handshakes: [
+            tls('tls-example', '198.18.9.9', 'example.com', 'generic_timeout_error', 'target', nextId()),
+          ],
           x_stun: [stun('s1', '198.18.5.1:3478', 'silent'), stun('s2', '198.18.5.2:19302', 'silent')],
         }),
       expect: { network: 'down', classification: 'udp_down', blocked: [] },
     },
     {
       name: 'DoH blocked, UDP control and TLS fine: partial but DNS control ok',
-      o: () => obs({ queries: [localOk, query('example.com', 'control', 'connection_reset'), udpCtl], tls_handshakes: [tlsOk().tls], x_stun: [stun('s2', '198.18.5.2:19302', 'answer')] }),
+      o: () =>
+        obs({
+          queries: [localOk, query('example.com', 'control', 'connection_reset'), udpCtl],
+          tls_handshakes: [tlsOk().tls],
+          x_stun: [stun('s2', '198.18.5.2:19302', 'answer')],
+        }),
       expect: { network: 'up', classification: 'open', blocked: [] },
     },
     {
@@ -76,7 +128,9 @@ describe('summarizeControls', () => {
   });
 
   it('records which resolvers answered', () => {
-    const v = summarizeControls(obs({ queries: [localOk, query('example.com', 'control', 'connection_reset'), udpCtl] }));
+    const v = summarizeControls(
+      obs({ queries: [localOk, query('example.com', 'control', 'connection_reset'), udpCtl] }),
+    );
     expect(v.dns).toEqual({ ok: true, doh_ok: false, udp_ok: true, local_ok: true });
     expect(v.tls.ok).toBe(false);
     expect(v.network).toBe('partial');

@@ -9,16 +9,52 @@ import type { Failure } from '../../../src/model/failure.js';
 import type { HelperExchange, Observations } from '../../../src/model/observations.js';
 import type { ControlVerdict } from '../../../src/model/verdict.js';
 import type { HelperResponse } from '../../../src/protocol/helper.js';
-import { CONTROLS_3478_BLOCKED, CONTROLS_DOWN, CONTROLS_UP, nextId, obs, query, reply, stun, tcp, tls } from '../../support/obs.js';
+import {
+  CONTROLS_3478_BLOCKED,
+  CONTROLS_DOWN,
+  CONTROLS_UP,
+  nextId,
+  obs,
+  query,
+  reply,
+  stun,
+  tcp,
+  tls,
+} from '../../support/obs.js';
 
 const HELPER = 'https://helper.example/';
 const IP = '198.18.1.1';
 const net = { public_ranges: ['198.18.0.0/15'], sinkholes: [] };
 
-const chat: Target = { id: 'chat', role: 'chat', check: 'tcp', host: 'chat.example', ports: [443], source: 'test', enabled: true };
+const chat: Target = {
+  id: 'chat',
+  role: 'chat',
+  check: 'tcp',
+  host: 'chat.example',
+  ports: [443],
+  source: 'test',
+  enabled: true,
+};
 const chatWA: Target = { ...chat, preamble_hex: '57410603' };
-const web: Target = { id: 'web', role: 'web', check: 'tls', host: 'web.example', port: 443, source: 'test', enabled: true };
-const relay = (answers: boolean): Target => ({ id: 'relay', role: 'call', check: 'stun', host: '198.18.7.7', ports: [3478], answers_binding: answers, source: 'test', enabled: true });
+const web: Target = {
+  id: 'web',
+  role: 'web',
+  check: 'tls',
+  host: 'web.example',
+  port: 443,
+  source: 'test',
+  enabled: true,
+};
+const relay = (answers: boolean): Target => ({
+  id: 'relay',
+  role: 'call',
+  check: 'stun',
+  host: '198.18.7.7',
+  ports: [3478],
+  answers_binding: answers,
+  source: 'test',
+  enabled: true,
+});
 
 /** A helper answer: everything the helper did worked unless said otherwise. */
 function answer(over: Partial<HelperResponse> = {}): HelperResponse {
@@ -31,7 +67,11 @@ function answer(over: Partial<HelperResponse> = {}): HelperResponse {
   };
 }
 
-function exchange(target: string, response: HelperResponse | null, extra: Partial<HelperExchange> = {}): HelperExchange {
+function exchange(
+  target: string,
+  response: HelperResponse | null,
+  extra: Partial<HelperExchange> = {},
+): HelperExchange {
   return {
     helper: HELPER,
     request: { http_request: 'https://chat.example/', http_request_headers: {}, tcp_connect: [] },
@@ -46,7 +86,9 @@ function exchange(target: string, response: HelperResponse | null, extra: Partia
   };
 }
 
-const tcpOutside = (f: Failure, extra: object = {}) => ({ [`${IP}:443`]: { status: f === null, failure: f, ...extra } });
+const tcpOutside = (f: Failure, extra: object = {}) => ({
+  [`${IP}:443`]: { status: f === null, failure: f, ...extra },
+});
 
 function judge(targets: Target[], o: Observations, controls: ControlVerdict = CONTROLS_UP) {
   const svc: ServiceCatalogue = { service: 's', name: 'S', file: 's.json', sha256: '', targets };
@@ -60,14 +102,73 @@ function withDns(o: Observations, hosts: string[]): Observations {
 }
 
 describe('a TCP connect that fails here', () => {
-  const cases: { name: string; local: Failure; outside: HelperExchange['response'] | 'garbage' | 'unreachable'; status: string; technique?: string; strength?: string; path: string; outage?: boolean }[] = [
-    { name: 'refused (reset to the SYN), connects from outside', local: 'connection_refused', outside: answer({ tcp_connect: tcpOutside(null) }), status: 'blocked', technique: 'tcp.refused', strength: 'strong', path: 'blocked' },
-    { name: 'ICMP prohibited (host unreachable), connects from outside', local: 'host_unreachable', outside: answer({ tcp_connect: tcpOutside(null) }), status: 'blocked', technique: 'tcp.unreachable', strength: 'strong', path: 'blocked' },
-    { name: 'SYN unanswered (blackhole), connects from outside', local: 'generic_timeout_error', outside: answer({ tcp_connect: tcpOutside(null) }), status: 'blocked', technique: 'tcp.timeout', strength: 'strong', path: 'blocked' },
-    { name: 'refused here and from outside: an outage', local: 'connection_refused', outside: answer({ tcp_connect: tcpOutside('connection_refused') }), status: 'failed', path: 'inconclusive', outage: true },
-    { name: 'silent here and from outside: an outage, not a weak block', local: 'generic_timeout_error', outside: answer({ tcp_connect: tcpOutside('generic_timeout_error') }), status: 'failed', path: 'inconclusive', outage: true },
-    { name: 'refused here, the helper answers garbage: today\'s rules', local: 'connection_refused', outside: 'garbage', status: 'failed', path: 'inconclusive' },
-    { name: 'refused here, the helper cannot be reached: today\'s rules', local: 'connection_refused', outside: 'unreachable', status: 'failed', path: 'inconclusive' },
+  const cases: {
+    name: string;
+    local: Failure;
+    outside: HelperExchange['response'] | 'garbage' | 'unreachable';
+    status: string;
+    technique?: string;
+    strength?: string;
+    path: string;
+    outage?: boolean;
+  }[] = [
+    {
+      name: 'refused (reset to the SYN), connects from outside',
+      local: 'connection_refused',
+      outside: answer({ tcp_connect: tcpOutside(null) }),
+      status: 'blocked',
+      technique: 'tcp.refused',
+      strength: 'strong',
+      path: 'blocked',
+    },
+    {
+      name: 'ICMP prohibited (host unreachable), connects from outside',
+      local: 'host_unreachable',
+      outside: answer({ tcp_connect: tcpOutside(null) }),
+      status: 'blocked',
+      technique: 'tcp.unreachable',
+      strength: 'strong',
+      path: 'blocked',
+    },
+    {
+      name: 'SYN unanswered (blackhole), connects from outside',
+      local: 'generic_timeout_error',
+      outside: answer({ tcp_connect: tcpOutside(null) }),
+      status: 'blocked',
+      technique: 'tcp.timeout',
+      strength: 'strong',
+      path: 'blocked',
+    },
+    {
+      name: 'refused here and from outside: an outage',
+      local: 'connection_refused',
+      outside: answer({ tcp_connect: tcpOutside('connection_refused') }),
+      status: 'failed',
+      path: 'inconclusive',
+      outage: true,
+    },
+    {
+      name: 'silent here and from outside: an outage, not a weak block',
+      local: 'generic_timeout_error',
+      outside: answer({ tcp_connect: tcpOutside('generic_timeout_error') }),
+      status: 'failed',
+      path: 'inconclusive',
+      outage: true,
+    },
+    {
+      name: "refused here, the helper answers garbage: today's rules",
+      local: 'connection_refused',
+      outside: 'garbage',
+      status: 'failed',
+      path: 'inconclusive',
+    },
+    {
+      name: "refused here, the helper cannot be reached: today's rules",
+      local: 'connection_refused',
+      outside: 'unreachable',
+      status: 'failed',
+      path: 'inconclusive',
+    },
     {
       name: 'refused here, a helper for which nothing works (not even DNS) proves nothing',
       local: 'connection_refused',
@@ -75,12 +176,25 @@ describe('a TCP connect that fails here', () => {
       status: 'failed',
       path: 'inconclusive',
     },
-    { name: 'timeout here, the helper does not know the endpoint: today\'s rules (weak)', local: 'generic_timeout_error', outside: answer({ tcp_connect: {} }), status: 'blocked', technique: 'tcp.timeout', strength: 'weak', path: 'blocked' },
+    {
+      name: "timeout here, the helper does not know the endpoint: today's rules (weak)",
+      local: 'generic_timeout_error',
+      outside: answer({ tcp_connect: {} }),
+      status: 'blocked',
+      technique: 'tcp.timeout',
+      strength: 'weak',
+      path: 'blocked',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const o = withDns(obs({ tcp_connect: [tcp('chat', IP, 443, c.local)] }), ['chat.example']);
-      const x = c.outside === 'garbage' ? exchange('chat', null, { status: 200, failure: 'x_invalid_response', x_reason: 'not JSON' }) : c.outside === 'unreachable' ? exchange('chat', null) : exchange('chat', c.outside);
+      const x =
+        c.outside === 'garbage'
+          ? exchange('chat', null, { status: 200, failure: 'x_invalid_response', x_reason: 'not JSON' })
+          : c.outside === 'unreachable'
+            ? exchange('chat', null)
+            : exchange('chat', c.outside);
       o.x_helper = [x];
       const v = judge([chat], o);
       const t = v.targets[0]!;
@@ -91,7 +205,9 @@ describe('a TCP connect that fails here', () => {
       expect(Boolean(v.paths.chat!.outage)).toBe(Boolean(c.outage));
       if (c.outage) expect(v.paths.chat!.reason).toMatch(/^outage: .*not blocked/);
       if (c.status === 'blocked' && c.strength === 'strong') {
-        expect(t.reason).toMatch(/from outside \(https:\/\/helper\.example\/\) the same connect to 198\.18\.1\.1:443 worked: blocked on this network/);
+        expect(t.reason).toMatch(
+          /from outside \(https:\/\/helper\.example\/\) the same connect to 198\.18\.1\.1:443 worked: blocked on this network/,
+        );
         expect(t.layers.find((l) => l.layer === 'tcp')!.evidence).toContainEqual({ key: 'x_helper', index: 0 });
       }
     });
@@ -99,14 +215,31 @@ describe('a TCP connect that fails here', () => {
 
   it('says why a helper was not used', () => {
     const o = withDns(obs({ tcp_connect: [tcp('chat', IP, 443, 'connection_refused')] }), ['chat.example']);
-    o.x_helper = [exchange('chat', null, { status: 401, failure: 'http_request_failed', x_reason: 'HTTP 401: invalid bearer token' })];
+    o.x_helper = [
+      exchange('chat', null, {
+        status: 401,
+        failure: 'http_request_failed',
+        x_reason: 'HTTP 401: invalid bearer token',
+      }),
+    ];
     const v = judge([chat], o);
-    expect(v.helpers).toEqual([{ helper: HELPER, asked: 1, answered: 0, used: false, reason: 'not used: no valid answer (http_request_failed: HTTP 401: invalid bearer token)' }]);
+    expect(v.helpers).toEqual([
+      {
+        helper: HELPER,
+        asked: 1,
+        answered: 0,
+        used: false,
+        reason: 'not used: no valid answer (http_request_failed: HTTP 401: invalid bearer token)',
+      },
+    ]);
   });
 
   it('two helpers: one reaches the server, one does not — the server is up, so it is blocked here', () => {
     const o = withDns(obs({ tcp_connect: [tcp('chat', IP, 443, 'connection_refused')] }), ['chat.example']);
-    o.x_helper = [exchange('chat', answer({ tcp_connect: tcpOutside('connection_refused') }), { helper: 'https://a.example/' }), exchange('chat', answer({ tcp_connect: tcpOutside(null) }), { helper: 'https://b.example/' })];
+    o.x_helper = [
+      exchange('chat', answer({ tcp_connect: tcpOutside('connection_refused') }), { helper: 'https://a.example/' }),
+      exchange('chat', answer({ tcp_connect: tcpOutside(null) }), { helper: 'https://b.example/' }),
+    ];
     const t = judge([chat], o).targets[0]!;
     expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'tcp.refused', 'strong']);
     expect(t.outside).toEqual({ outcome: 'works', helpers: ['https://b.example/'] });
@@ -145,22 +278,47 @@ describe('the helper alone never makes anything blocked', () => {
 
   it('a lying helper that says everything fails, on a clean network: accessible', () => {
     const o = withDns(obs({ tcp_connect: [tcp('chat', IP, 443, null)] }), ['chat.example']);
-    o.x_helper = [exchange('chat', answer({ tcp_connect: tcpOutside('connection_reset'), dns: { failure: 'dns_name_error', addrs: [] } }))];
+    o.x_helper = [
+      exchange(
+        'chat',
+        answer({ tcp_connect: tcpOutside('connection_reset'), dns: { failure: 'dns_name_error', addrs: [] } }),
+      ),
+    ];
     expect(judge([chat], o).status).toBe('accessible');
   });
 });
 
 describe('a reset after the protocol preamble', () => {
-  const local = () => withDns(obs({ tcp_connect: [tcp('chat', IP, 443, null, { x_after_write: { failure: 'connection_reset', bytes_received: 0, t: 0.2 } })] }), ['chat.example']);
+  const local = () =>
+    withDns(
+      obs({
+        tcp_connect: [
+          tcp('chat', IP, 443, null, { x_after_write: { failure: 'connection_reset', bytes_received: 0, t: 0.2 } }),
+        ],
+      }),
+      ['chat.example'],
+    );
   it('the preamble passes from outside: blocked, strong (as before), the outside view agrees', () => {
     const o = local();
-    o.x_helper = [exchange('chat', answer({ tcp_connect: tcpOutside(null, { x_after_write: { failure: null, bytes_received: 4, t: 0.1 } }) }))];
+    o.x_helper = [
+      exchange(
+        'chat',
+        answer({ tcp_connect: tcpOutside(null, { x_after_write: { failure: null, bytes_received: 4, t: 0.1 } }) }),
+      ),
+    ];
     const t = judge([chatWA], o).targets[0]!;
     expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'tcp.reset', 'strong']);
   });
   it('the server resets the preamble from outside too: not censorship', () => {
     const o = local();
-    o.x_helper = [exchange('chat', answer({ tcp_connect: tcpOutside(null, { x_after_write: { failure: 'connection_reset', bytes_received: 0, t: 0.1 } }) }))];
+    o.x_helper = [
+      exchange(
+        'chat',
+        answer({
+          tcp_connect: tcpOutside(null, { x_after_write: { failure: 'connection_reset', bytes_received: 0, t: 0.1 } }),
+        }),
+      ),
+    ];
     const t = judge([chatWA], o).targets[0]!;
     expect(t.status).toBe('failed');
     expect(t.reason).toMatch(/fails too \(connection_reset\).*outage, not censorship/);
@@ -169,17 +327,27 @@ describe('a reset after the protocol preamble', () => {
 
 describe('DNS', () => {
   it('the local lookup fails and no neutral resolver answered: resolving from outside makes it blocked, strong', () => {
-    const o = obs({ queries: [query('chat.example', 'local', 'dns_nxdomain_error'), query('chat.example', 'control', 'generic_timeout_error')] });
+    const o = obs({
+      queries: [
+        query('chat.example', 'local', 'dns_nxdomain_error'),
+        query('chat.example', 'control', 'generic_timeout_error'),
+      ],
+    });
     o.x_helper = [exchange('chat', answer())];
     const t = judge([chat], o).targets[0]!;
     expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'dns.nxdomain', 'strong']);
   });
   it('an injected answer stays dns.injection even when the helper cannot resolve the name', () => {
     const o = obs({
-      queries: [query('chat.example', 'local', ['198.18.9.9'], { x_replies: [reply(['198.18.9.9']), reply([IP])] }), query('chat.example', 'control', [IP])],
+      queries: [
+        query('chat.example', 'local', ['198.18.9.9'], { x_replies: [reply(['198.18.9.9']), reply([IP])] }),
+        query('chat.example', 'control', [IP]),
+      ],
       tcp_connect: [tcp('chat', IP, 443, null)],
     });
-    o.x_helper = [exchange('chat', answer({ tcp_connect: tcpOutside(null), dns: { failure: 'dns_name_error', addrs: [] } }))];
+    o.x_helper = [
+      exchange('chat', answer({ tcp_connect: tcpOutside(null), dns: { failure: 'dns_name_error', addrs: [] } })),
+    ];
     const t = judge([chat], o).targets[0]!;
     expect([t.status, t.technique]).toEqual(['blocked', 'dns.injection']);
   });
@@ -188,17 +356,42 @@ describe('DNS', () => {
 describe('TLS', () => {
   const local = () => {
     const id = nextId();
-    return withDns(obs({ tcp_connect: [tcp('web', IP, 443, null, {}, id)], tls_handshakes: [tls('web', IP, 'web.example', 'connection_reset', 'target', id), tls('web', IP, 'neutral.example', null, 'neutral', id)] }), ['web.example']);
+    return withDns(
+      obs({
+        tcp_connect: [tcp('web', IP, 443, null, {}, id)],
+        tls_handshakes: [
+          tls('web', IP, 'web.example', 'connection_reset', 'target', id),
+          tls('web', IP, 'neutral.example', null, 'neutral', id),
+        ],
+      }),
+      ['web.example'],
+    );
   };
   it('SNI filtering here, the same handshake completes from outside: blocked, strong', () => {
     const o = local();
-    o.x_helper = [exchange('web', answer({ tcp_connect: tcpOutside(null), tls_handshake: { [`${IP}:443`]: { server_name: 'web.example', status: true, failure: null } } }))];
+    o.x_helper = [
+      exchange(
+        'web',
+        answer({
+          tcp_connect: tcpOutside(null),
+          tls_handshake: { [`${IP}:443`]: { server_name: 'web.example', status: true, failure: null } },
+        }),
+      ),
+    ];
     const t = judge([web], o).targets[0]!;
     expect([t.status, t.technique, t.strength]).toEqual(['blocked', 'tls.reset', 'strong']);
   });
   it('the server resets that name for everyone: failed, not SNI filtering', () => {
     const o = local();
-    o.x_helper = [exchange('web', answer({ tcp_connect: tcpOutside(null), tls_handshake: { [`${IP}:443`]: { server_name: 'web.example', status: false, failure: 'connection_reset' } } }))];
+    o.x_helper = [
+      exchange(
+        'web',
+        answer({
+          tcp_connect: tcpOutside(null),
+          tls_handshake: { [`${IP}:443`]: { server_name: 'web.example', status: false, failure: 'connection_reset' } },
+        }),
+      ),
+    ];
     const v = judge([web], o);
     expect(v.targets[0]!.status).toBe('failed');
     expect(v.paths.web!.outage).toBe(true);
@@ -206,7 +399,14 @@ describe('TLS', () => {
 });
 
 describe('STUN towards a call relay', () => {
-  const udp = (answered: boolean) => ({ '198.18.7.7:3478': { exchange: 'stun_binding', sent: answered ? 1 : 3, response: answered ? { class: 'success' as const, message_type: 0x0101 } : null, failure: answered ? null : 'generic_timeout_error' } });
+  const udp = (answered: boolean) => ({
+    '198.18.7.7:3478': {
+      exchange: 'stun_binding',
+      sent: answered ? 1 : 3,
+      response: answered ? { class: 'success' as const, message_type: 0x0101 } : null,
+      failure: answered ? null : 'generic_timeout_error',
+    },
+  });
   const run = (target: Target, controls: ControlVerdict, outside: boolean) => {
     const o = obs({ x_stun: [stun('relay', '198.18.7.7:3478', 'silent')] });
     o.x_helper = [exchange('relay', answer({ x_udp: udp(outside) }))];
@@ -240,6 +440,14 @@ describe('helperUse', () => {
   it('counts answers and tells whether the helper could reach anything', () => {
     const ok = exchange('a', answer({ tcp_connect: tcpOutside(null) }));
     const bad = exchange('b', null, { failure: 'generic_timeout_error' });
-    expect(helperUse([ok, bad])).toEqual([{ helper: HELPER, asked: 2, answered: 1, used: true, reason: 'used: 1 of 2 answered (1 failed: generic_timeout_error)' }]);
+    expect(helperUse([ok, bad])).toEqual([
+      {
+        helper: HELPER,
+        asked: 2,
+        answered: 1,
+        used: true,
+        reason: 'used: 1 of 2 answered (1 failed: generic_timeout_error)',
+      },
+    ]);
   });
 });

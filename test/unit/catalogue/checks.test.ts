@@ -10,7 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { layersOf } from '../../../src/analysis/target.js';
 import { CHECKS, type CheckSpec, type CheckType, isResolverCheck } from '../../../src/catalogue/checks.js';
 import type { Target } from '../../../src/catalogue/schema.js';
-import { emptyObservations, OBSERVATION_KEYS, type ObservationKey, type Observations } from '../../../src/model/observations.js';
+import {
+  emptyObservations,
+  OBSERVATION_KEYS,
+  type ObservationKey,
+  type Observations,
+} from '../../../src/model/observations.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -77,13 +82,16 @@ describe('the table of check types', () => {
   it('leaves the lookup out for an IP literal, except for a dns check (nothing but its lookup)', () => {
     expect(layersOf({ ...base, check: 'tcp', host: '198.18.1.1', ports: [443] })).toEqual(['tcp']);
     expect(layersOf({ ...base, check: 'https', url: 'https://[2001:db8::1]/' })).toEqual(['tcp', 'tls', 'http']);
-    expect(layersOf({ ...base, role: 'call', check: 'stun', host: '198.18.7.7', ports: [3478], answers_binding: true })).toEqual(['stun']);
+    expect(
+      layersOf({ ...base, role: 'call', check: 'stun', host: '198.18.7.7', ports: [3478], answers_binding: true }),
+    ).toEqual(['stun']);
     expect(layersOf({ ...base, check: 'dns', host: '198.18.1.1' })).toEqual(['dns']);
   });
 
   it('marks the resolver checks, which are never measured as targets', () => {
     expect(Object.keys(CHECKS).filter((c) => isResolverCheck({ check: c as CheckType }))).toEqual(['resolver', 'doh']);
-    for (const [c, s] of Object.entries(CHECKS)) if (s.kind === 'resolver') expect([c, s.layers, s.writes]).toEqual([c, [], []]);
+    for (const [c, s] of Object.entries(CHECKS))
+      if (s.kind === 'resolver') expect([c, s.layers, s.writes]).toEqual([c, [], []]);
   });
 
   it('names only observation arrays, and every array of a measurement once', () => {
@@ -105,8 +113,18 @@ const ADDITIONS: Record<Addition, { name: string; file: string; from: string; to
     from: "export const target = z.discriminatedUnion('check', [",
     to: "const turnTarget = z.object({ ...common, check: z.literal('turn'), host: hostname, ports: z.array(port).min(1) }).strict();\nexport const target = z.discriminatedUnion('check', [\n  turnTarget,",
   },
-  layer: { name: 'allocate', file: 'src/model/verdict.ts', from: "| 'stun' | 'path';", to: "| 'stun' | 'path' | 'allocate';" },
-  observation: { name: 'x_allocations', file: 'src/model/observations.ts', from: '  x_traces: PathTrace[];\n', to: '  x_traces: PathTrace[];\n  x_allocations: PathTrace[];\n' },
+  layer: {
+    name: 'allocate',
+    file: 'src/model/verdict.ts',
+    from: "| 'stun' | 'path';",
+    to: "| 'stun' | 'path' | 'allocate';",
+  },
+  observation: {
+    name: 'x_allocations',
+    file: 'src/model/observations.ts',
+    from: '  x_traces: PathTrace[];\n',
+    to: '  x_traces: PathTrace[];\n  x_allocations: PathTrace[];\n',
+  },
 };
 
 /** Where a diagnostic stands: "file name", the innermost named function or method, else the top-level constant. */
@@ -127,12 +145,16 @@ function placeOf(sf: ts.SourceFile, pos: number): string {
 
 /** Compiles the project (tsconfig.json: src and bench) with every addition made; the places each one breaks. */
 function compileWithAdditions(): Record<Addition, string[]> {
-  const config = ts.getParsedCommandLineOfConfigFile(resolve(ROOT, 'tsconfig.json'), { noEmit: true, incremental: false }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, ' '));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    resolve(ROOT, 'tsconfig.json'),
+    { noEmit: true, incremental: false },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, ' '));
+      },
     },
-  })!;
+  )!;
   const edited = new Map<string, string>();
   for (const a of Object.values(ADDITIONS)) {
     const path = resolve(ROOT, a.file);
@@ -174,8 +196,14 @@ function documentedPlaces(kind: Addition): string[] {
   const start = doc.indexOf(`<!-- compiler: ${kind} -->`);
   expect(start, `docs/architecture.md has a "<!-- compiler: ${kind} -->" list`).toBeGreaterThanOrEqual(0);
   const list = doc.slice(start).split('\n').slice(1);
-  const items = list.slice(0, list.findIndex((l) => !l.startsWith('- ')));
-  return items.map((l) => /^- `([^`]+)` `([^`]+)`/.exec(l)).map((m) => `${m![1]} ${m![2]}`).sort();
+  const items = list.slice(
+    0,
+    list.findIndex((l) => !l.startsWith('- ')),
+  );
+  return items
+    .map((l) => /^- `([^`]+)` `([^`]+)`/.exec(l))
+    .map((m) => `${m![1]} ${m![2]}`)
+    .sort();
 }
 
 describe('adding a check type is guided by the compiler', () => {
@@ -184,6 +212,7 @@ describe('adding a check type is guided by the compiler', () => {
     const got = compileWithAdditions();
     expect(got.check.length, 'a new check type breaks the build').toBeGreaterThan(0);
     expect(got.check).toContain('src/catalogue/checks.ts CHECKS');
-    for (const kind of Object.keys(ADDITIONS) as Addition[]) expect(got[kind], `the places a new ${kind} breaks`).toEqual(documentedPlaces(kind));
+    for (const kind of Object.keys(ADDITIONS) as Addition[])
+      expect(got[kind], `the places a new ${kind} breaks`).toEqual(documentedPlaces(kind));
   }, 600_000);
 });

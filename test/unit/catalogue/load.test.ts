@@ -13,13 +13,24 @@ const controls = {
   name: 'Controls',
   kind: 'controls',
   network: { neutral_sni: 'example.com' },
-  targets: [{ id: 'stun', role: 'control', check: 'stun', host: '127.0.0.1', ports: [3478], answers_binding: true, source: 'test' }],
+  targets: [
+    {
+      id: 'stun',
+      role: 'control',
+      check: 'stun',
+      host: '127.0.0.1',
+      ports: [3478],
+      answers_binding: true,
+      source: 'test',
+    },
+  ],
 };
 const svc = (targets: unknown[]) => ({ service: 'demo', name: 'Demo', targets });
 
 function dir(files: Record<string, unknown>): string {
   const d = mkdtempSync(join(tmpdir(), 'vp-cat-'));
-  for (const [n, v] of Object.entries(files)) writeFileSync(join(d, n), typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+  for (const [n, v] of Object.entries(files))
+    writeFileSync(join(d, n), typeof v === 'string' ? v : JSON.stringify(v, null, 2));
   return d;
 }
 
@@ -37,18 +48,23 @@ describe('the bundled catalogue', () => {
   const cat = loadCatalogue();
   it('has the three main services, the other named apps and the controls', () => {
     const names = cat.services.map((s) => s.service);
-    for (const s of ['whatsapp', 'skype', 'viber', 'facetime', 'meet', 'teamspeak', 'mumble', 'ventrilo', 'tango']) expect(names).toContain(s);
+    for (const s of ['whatsapp', 'skype', 'viber', 'facetime', 'meet', 'teamspeak', 'mumble', 'ventrilo', 'tango'])
+      expect(names).toContain(s);
     expect(cat.controls.service).toBe('controls');
   });
   it('every target cites a source', () => {
-    for (const s of [...cat.services, cat.controls]) for (const t of s.targets) expect(t.source.length).toBeGreaterThan(3);
+    for (const s of [...cat.services, cat.controls])
+      for (const t of s.targets) expect(t.source.length).toBeGreaterThan(3);
   });
   it('WhatsApp covers chat on 443 and 5222 for e1..e16 and g, web over HTTPS and WebSocket, media and the call path', () => {
     const wa = cat.services.find((s) => s.service === 'whatsapp')!;
     const chat = wa.targets.filter((t) => t.check === 'tcp');
     expect(chat).toHaveLength(17);
     for (const t of chat) expect(t.check === 'tcp' && t.ports).toEqual([443, 5222]);
-    expect(wa.targets.find((t) => t.check === 'websocket')).toMatchObject({ url: 'wss://web.whatsapp.com/ws/chat', origin: 'https://web.whatsapp.com' });
+    expect(wa.targets.find((t) => t.check === 'websocket')).toMatchObject({
+      url: 'wss://web.whatsapp.com/ws/chat',
+      origin: 'https://web.whatsapp.com',
+    });
     const call = wa.targets.find((t) => t.role === 'call')!;
     expect(call).toMatchObject({ check: 'stun', host: '157.240.245.62', ports: [3478] });
     // Tried and recorded, but no answer is known: silence alone proves nothing.
@@ -61,13 +77,23 @@ describe('the bundled catalogue', () => {
     expect(ex.find((e) => e.id === 'wa-ping')!.marks).toMatch(/0x0801/);
   });
   it("Signal's and Telegram's relays answer a Binding and challenge an Allocate, each with a source", () => {
-    for (const [service, realm] of [['signal', 'signal.org'], ['telegram', 'telegram.org']] as const) {
-      const relays = cat.services.find((s) => s.service === service)!.targets.filter((t) => t.check === 'stun' && pathOf(t) === 'call');
+    for (const [service, realm] of [
+      ['signal', 'signal.org'],
+      ['telegram', 'telegram.org'],
+    ] as const) {
+      const relays = cat.services
+        .find((s) => s.service === service)!
+        .targets.filter((t) => t.check === 'stun' && pathOf(t) === 'call');
       expect(relays.length).toBeGreaterThan(0);
       for (const t of relays) {
         const ex = t.check === 'stun' ? exchangesOf(t) : [];
         expect(ex.find((e) => e.id === 'binding')!.answer).toMatchObject({ class: 'success' });
-        expect(ex.find((e) => e.id === 'allocate')!.answer).toEqual({ class: 'error', error_code: 401, attributes: ['REALM', 'NONCE'], realm });
+        expect(ex.find((e) => e.id === 'allocate')!.answer).toEqual({
+          class: 'error',
+          error_code: 401,
+          attributes: ['REALM', 'NONCE'],
+          realm,
+        });
         for (const e of ex) expect(e.source).toMatch(/nDPI/);
       }
       const paths = new Set(cat.services.find((s) => s.service === service)!.targets.map(pathOf));
@@ -77,7 +103,13 @@ describe('the bundled catalogue', () => {
   it("Teams' call path is the relays Microsoft's assessment tool uses: worldaz on UDP 3478-3481 and TCP 443", () => {
     const sk = cat.services.find((s) => s.service === 'skype')!;
     const call = sk.targets.filter((t) => pathOf(t) === 'call');
-    expect(call.map((t) => [t.check, t.check === 'stun' || t.check === 'tcp' ? t.host : '', t.check === 'stun' || t.check === 'tcp' ? t.ports : []])).toEqual([
+    expect(
+      call.map((t) => [
+        t.check,
+        t.check === 'stun' || t.check === 'tcp' ? t.host : '',
+        t.check === 'stun' || t.check === 'tcp' ? t.ports : [],
+      ]),
+    ).toEqual([
       ['stun', 'worldaz.tr.teams.microsoft.com', [3478, 3479, 3480, 3481]],
       ['tcp', 'worldaz.tr.teams.microsoft.com', [443]],
     ]);
@@ -115,49 +147,84 @@ describe('the bundled catalogue', () => {
 
 describe('catalogue validation errors name the file, line and field', () => {
   it('a new service is one dropped-in file', () => {
-    const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'web', role: 'web', check: 'https', url: 'https://demo.example/', source: 'test' }]) });
+    const d = dir({
+      'controls.json': controls,
+      'demo.json': svc([{ id: 'web', role: 'web', check: 'https', url: 'https://demo.example/', source: 'test' }]),
+    });
     const cat = loadCatalogue(d);
     expect(cat.services.map((s) => s.service)).toEqual(['demo']);
     expect(cat.services[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
   it('a bad port', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [70000], source: 'test' }]) });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [70000], source: 'test' }]),
+    });
     expect(e.message).toMatch(/demo\.json:\d+:\d+: targets\[0\]\.ports\[0\]/);
     expect(e.line).toBeGreaterThan(1);
   });
   it('a missing source', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1] }]) });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1] }]),
+    });
     expect(e.message).toMatch(/demo\.json:\d+:\d+: targets\[0\]\.source/);
   });
   it('an unknown field', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test', prots: [2] }]) });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': svc([
+        { id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test', prots: [2] },
+      ]),
+    });
     expect(e.message).toMatch(/demo\.json.*targets\[0\]/);
     expect(e.message).toMatch(/prots/);
   });
   it('broken JSON gives the line', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo"\n  "targets": []\n}' });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': '{\n  "service": "demo",\n  "name": "Demo"\n  "targets": []\n}',
+    });
     expect(e.message).toMatch(/demo\.json:4:\d+: invalid JSON/);
   });
   it('syntax errors are located where they are, not at 1:1 (trailing comma, stray bracket)', () => {
-    const trailing = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "name": "Demo",\n  "targets": [\n    {"id": "x"},\n  ]\n}' });
-    expect(trailing.message).toMatch(/demo\.json:5:16: invalid JSON: a comma before "\]" \(trailing commas are not JSON\)$/);
+    const trailing = loadError({
+      'controls.json': controls,
+      'demo.json': '{\n  "service": "demo",\n  "name": "Demo",\n  "targets": [\n    {"id": "x"},\n  ]\n}',
+    });
+    expect(trailing.message).toMatch(
+      /demo\.json:5:16: invalid JSON: a comma before "\]" \(trailing commas are not JSON\)$/,
+    );
     expect(trailing.line).toBe(5);
-    const stray = loadError({ 'controls.json': controls, 'demo.json': '{\n  "service": "demo",\n  "targets": [,\n  ]\n}' });
+    const stray = loadError({
+      'controls.json': controls,
+      'demo.json': '{\n  "service": "demo",\n  "targets": [,\n  ]\n}',
+    });
     expect(stray.message).toMatch(/demo\.json:3:15: invalid JSON: unexpected ","; expected a value/);
   });
   it('deep nesting is refused with its position, without overflowing the stack', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': `{"service": "demo", "name": "Demo", "targets": [], "x": ${deepJson(20_000)}}` });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': `{"service": "demo", "name": "Demo", "targets": [], "x": ${deepJson(20_000)}}`,
+    });
     expect(e.message).toMatch(/demo\.json:1:\d+: invalid JSON: nested deeper than 64 levels/);
   });
   it('a FIFO, a device or a dangling symlink named *.json is skipped with a message, not read (it would hang)', () => {
-    const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]) });
+    const d = dir({
+      'controls.json': controls,
+      'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]),
+    });
     execFileSync('mkfifo', [join(d, 'fifo.json')]);
     symlinkSync('/dev/zero', join(d, 'zero.json'));
     symlinkSync(join(d, 'gone.json'), join(d, 'gone-link.json'));
     const skipped: string[] = [];
     const cat = loadCatalogue(d, (s) => skipped.push(`${s.path}: ${s.reason}`));
     expect(cat.services.map((s) => s.service)).toEqual(['demo']);
-    expect(skipped).toEqual([`${join(d, 'fifo.json')}: a FIFO (named pipe)`, `${join(d, 'gone-link.json')}: a symlink to nothing`, `${join(d, 'zero.json')}: a character device`]);
+    expect(skipped).toEqual([
+      `${join(d, 'fifo.json')}: a FIFO (named pipe)`,
+      `${join(d, 'gone-link.json')}: a symlink to nothing`,
+      `${join(d, 'zero.json')}: a character device`,
+    ]);
   });
   it('duplicate ids', () => {
     const t = { id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' };
@@ -165,11 +232,16 @@ describe('catalogue validation errors name the file, line and field', () => {
     expect(e.message).toMatch(/targets\.1\.id: duplicate target id "x"/);
   });
   it('no controls file', () => {
-    const e = loadError({ 'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]) });
+    const e = loadError({
+      'demo.json': svc([{ id: 'x', role: 'chat', check: 'tcp', host: 'a.example', ports: [1], source: 'test' }]),
+    });
     expect(e.message).toMatch(/no controls file/);
   });
   it('a control check outside the controls file', () => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'r', role: 'chat', check: 'resolver', address: '127.0.0.1', source: 'test' }]) });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': svc([{ id: 'r', role: 'chat', check: 'resolver', address: '127.0.0.1', source: 'test' }]),
+    });
     expect(e.message).toMatch(/belongs in the controls file/);
   });
   it('an exchange is data: a method or a raw message type, attributes by name or number, an expected answer', () => {
@@ -181,7 +253,19 @@ describe('catalogue validation errors name the file, line and field', () => {
       ports: [3478],
       exchanges: [
         { id: 'binding', request: { method: 'binding' }, answer: { class: 'success' }, source: 'test' },
-        { id: 'app', request: { message_type: '0x0801', attributes: [{ type: '0x4000', hex: '00ff' }, { type: 'SOFTWARE', text: 'x' }], fingerprint: true }, marks: 'an app', source: 'test' },
+        {
+          id: 'app',
+          request: {
+            message_type: '0x0801',
+            attributes: [
+              { type: '0x4000', hex: '00ff' },
+              { type: 'SOFTWARE', text: 'x' },
+            ],
+            fingerprint: true,
+          },
+          marks: 'an app',
+          source: 'test',
+        },
       ],
       source: 'test',
     };
@@ -193,19 +277,44 @@ describe('catalogue validation errors name the file, line and field', () => {
     [{ exchanges: [{ id: 'x', request: {}, source: 'test' }] }, /exactly one of "method" and "message_type"/],
     [{ exchanges: [{ id: 'x', request: { method: 'bind' }, source: 'test' }] }, /method/],
     [{ exchanges: [{ id: 'x', request: { message_type: '0x8001' }, source: 'test' }] }, /at most 0x3fff/],
-    [{ exchanges: [{ id: 'x', request: { method: 'binding', attributes: [{ type: 'REALMS' }] }, source: 'test' }] }, /a STUN attribute name/],
-    [{ exchanges: [{ id: 'x', request: { method: 'binding' }, answer: { error_code: 99 }, source: 'test' }] }, /error_code/],
-    [{ exchanges: [{ id: 'x', request: { method: 'binding' }, source: 'test' }, { id: 'x', request: { method: 'allocate' }, source: 'test' }] }, /duplicate exchange id "x"/],
+    [
+      { exchanges: [{ id: 'x', request: { method: 'binding', attributes: [{ type: 'REALMS' }] }, source: 'test' }] },
+      /a STUN attribute name/,
+    ],
+    [
+      { exchanges: [{ id: 'x', request: { method: 'binding' }, answer: { error_code: 99 }, source: 'test' }] },
+      /error_code/,
+    ],
+    [
+      {
+        exchanges: [
+          { id: 'x', request: { method: 'binding' }, source: 'test' },
+          { id: 'x', request: { method: 'allocate' }, source: 'test' },
+        ],
+      },
+      /duplicate exchange id "x"/,
+    ],
     [{ exchanges: [{ id: 'x', request: { method: 'binding' } }] }, /source/],
     [{}, /give "exchanges"/],
     [{ answers_binding: true, exchanges: [{ id: 'x', request: { method: 'binding' }, source: 'test' }] }, /not both/],
   ])('a bad exchange is refused with its field: %j', (extra, why) => {
-    const e = loadError({ 'controls.json': controls, 'demo.json': svc([{ id: 'relay', role: 'call', check: 'stun', host: '192.0.2.9', ports: [3478], source: 'test', ...extra }]) });
+    const e = loadError({
+      'controls.json': controls,
+      'demo.json': svc([
+        { id: 'relay', role: 'call', check: 'stun', host: '192.0.2.9', ports: [3478], source: 'test', ...extra },
+      ]),
+    });
     expect(e.message).toMatch(/demo\.json:\d+:\d+: targets\[0\]/);
     expect(e.message).toMatch(why);
   });
   it('the error points at the right line of the real file', () => {
-    const d = dir({ 'controls.json': controls, 'demo.json': svc([{ id: 'ok', role: 'web', check: 'https', url: 'https://a.example/', source: 'test' }, { id: 'bad', role: 'web', check: 'https', url: 'http://a.example/', source: 'test' }]) });
+    const d = dir({
+      'controls.json': controls,
+      'demo.json': svc([
+        { id: 'ok', role: 'web', check: 'https', url: 'https://a.example/', source: 'test' },
+        { id: 'bad', role: 'web', check: 'https', url: 'http://a.example/', source: 'test' },
+      ]),
+    });
     try {
       loadCatalogue(d);
       throw new Error('expected failure');

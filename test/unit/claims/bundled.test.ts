@@ -32,7 +32,13 @@ describe('seeds/claims.json', () => {
 
   it('cites every seed document', () => {
     expect(new Set(claims.map((c) => c.source.file))).toEqual(
-      new Set(['000_23a1d39a6eb20af8.txt', '001_8c1d6292d9c122ed.txt', '002_6454bdd1c06e81b7.txt', '003_3c695f6ff4e13ab2.txt', '004_82200fa905410e34.txt']),
+      new Set([
+        '000_23a1d39a6eb20af8.txt',
+        '001_8c1d6292d9c122ed.txt',
+        '002_6454bdd1c06e81b7.txt',
+        '003_3c695f6ff4e13ab2.txt',
+        '004_82200fa905410e34.txt',
+      ]),
     );
   });
 
@@ -49,7 +55,8 @@ describe('seeds/claims.json', () => {
     const texts = new Map<string, string>();
     const missing: string[] = [];
     for (const c of claims) {
-      if (!texts.has(c.source.file)) texts.set(c.source.file, readable(readFileSync(join(SEEDS, c.source.file), 'utf8')));
+      if (!texts.has(c.source.file))
+        texts.set(c.source.file, readable(readFileSync(join(SEEDS, c.source.file), 'utf8')));
       if (!texts.get(c.source.file)!.includes(readable(c.quote))) missing.push(`${c.id}: ${c.quote}`);
     }
     expect(missing).toEqual([]);
@@ -90,7 +97,9 @@ describe('seeds/claims.json', () => {
     const file = join(ROOT, 'seeds', 'claims.schema.json');
     const generated = `${JSON.stringify(claimsJsonSchema(), null, 2)}\n`;
     if (process.env.UPDATE_SCHEMAS === '1') writeFileSync(file, generated);
-    expect(readFileSync(file, 'utf8'), 'regenerate with UPDATE_SCHEMAS=1 npx vitest run test/unit/claims').toBe(generated);
+    expect(readFileSync(file, 'utf8'), 'regenerate with UPDATE_SCHEMAS=1 npx vitest run test/unit/claims').toBe(
+      generated,
+    );
   });
 });
 
@@ -100,7 +109,10 @@ describe('seeds/facts.json: the record, kept apart', () => {
     expect(facts.map((f) => f.id)).toEqual(['fact-2016-01', 'fact-2016-11']);
     const lifting = facts.find((f) => f.id === 'fact-2016-11')!;
     expect(lifting).toMatchObject({ effect: 'restored', period: { from: '2016-11-03', to: '2016-11-06' } });
-    expect([lifting.source, ...(lifting.also_sources ?? [])].map((s) => s.outlet)).toEqual(['africanews', 'Le360 (as relayed by SAMENA Daily News)']);
+    expect([lifting.source, ...(lifting.also_sources ?? [])].map((s) => s.outlet)).toEqual([
+      'africanews',
+      'Le360 (as relayed by SAMENA Daily News)',
+    ]);
     expect(loadClaims({ bundledFacts: false }).claims.some((c) => c.origin === 'external')).toBe(false);
   });
 });
@@ -110,7 +122,11 @@ describe('contradictions in the seed documents', () => {
   const pairs = conflictingPairs(all);
   const pair = (a: string, b: string) => pairs.find((c) => c.claims[0] === a && c.claims[1] === b);
   const entryWith = (a: string, b: string) =>
-    entries.find((e) => (e.sides[0].claims.includes(a) && e.sides[1].claims.includes(b)) || (e.sides[1].claims.includes(a) && e.sides[0].claims.includes(b)));
+    entries.find(
+      (e) =>
+        (e.sides[0].claims.includes(a) && e.sides[1].claims.includes(b)) ||
+        (e.sides[1].claims.includes(a) && e.sides[0].claims.includes(b)),
+    );
 
   it('puts the lifting of February 2016 against the block still reported later first, and definite', () => {
     // Contrepoints' note of 10 February: unblocked early February; Yabiladi (about 1 March 2016): blocked on 3G/4G and ADSL.
@@ -118,13 +134,19 @@ describe('contradictions in the seed documents', () => {
     expect(first).toMatchObject({ id: 'C1', kind: 'lifting', certainty: 'definite' });
     expect(first.sides[0].claims).toEqual(['003-06']);
     expect(first.sides[1].claims).toEqual(expect.arrayContaining(['000-02', '004-02', '004-03']));
-    expect(pair('003-06', '004-03')).toMatchObject({ kind: 'lifting', certainty: 'definite', overlap: { period: { from: '2016-02-01', to: '2016-02-10' } } });
+    expect(pair('003-06', '004-03')).toMatchObject({
+      kind: 'lifting',
+      certainty: 'definite',
+      overlap: { period: { from: '2016-02-01', to: '2016-02-10' } },
+    });
     // DeepDotWeb (August 2016) speaks of calls on mobile only: the same dispute, a difference of scope.
     expect(pair('000-02', '003-06')).toMatchObject({ kind: 'scope', certainty: 'possible' });
   });
 
-  it('gathers Maroc Telecom\'s denial against its customers into one entry, definite through the same comment', () => {
-    const denial = entries.find((e) => e.sides.some((s) => s.claims.length === 1 && s.claims[0] === '002-17') && e.kind === 'state')!;
+  it("gathers Maroc Telecom's denial against its customers into one entry, definite through the same comment", () => {
+    const denial = entries.find(
+      (e) => e.sides.some((s) => s.claims.length === 1 && s.claims[0] === '002-17') && e.kind === 'state',
+    )!;
     expect(denial.certainty).toBe('definite');
     const reports = denial.sides.find((s) => !s.claims.includes('002-17'))!.claims;
     expect(reports).toEqual(expect.arrayContaining(['002-01', '002-05', '002-16']));

@@ -28,8 +28,14 @@ describe('JSONL store', () => {
     await s2.close();
   });
 
-  it('the stored document carries only the collector\'s own collector fields, whatever the caller passed', () => {
-    const forged = { ...fakeMeasurement(1, { run: 'owned' }), x_submitter_asn: 'AS1', x_collector_report_id: 'forged', x_collector_extra: 1, measurement_uid: 'forged' };
+  it("the stored document carries only the collector's own collector fields, whatever the caller passed", () => {
+    const forged = {
+      ...fakeMeasurement(1, { run: 'owned' }),
+      x_submitter_asn: 'AS1',
+      x_collector_report_id: 'forged',
+      x_collector_extra: 1,
+      measurement_uid: 'forged',
+    };
     const doc = storedDocument({ measurement: forged as never, receivedAt: new Date('2026-11-26T00:00:00Z') }, 'uid-1');
     expect(doc).toMatchObject({ measurement_uid: 'uid-1', x_received_time: '2026-11-26T00:00:00.000Z' });
     expect(Object.keys(doc).filter((k) => /^x_(submitter|collector)_/.test(k))).toEqual([]);
@@ -38,8 +44,16 @@ describe('JSONL store', () => {
   it('a document that cannot be serialised is refused alone; the others of its batch are stored', async () => {
     const dir = newDir();
     const s = await JsonlStore.open(dir);
-    const poison = { measurement: { ...fakeMeasurement(9, { run: 'poison' }), x_big: 1n } as never, receivedAt: new Date() };
-    const results = await Promise.allSettled([s.insert(incoming(1)), s.insert(poison), s.insert(incoming(2)), s.insert(incoming(3))]);
+    const poison = {
+      measurement: { ...fakeMeasurement(9, { run: 'poison' }), x_big: 1n } as never,
+      receivedAt: new Date(),
+    };
+    const results = await Promise.allSettled([
+      s.insert(incoming(1)),
+      s.insert(poison),
+      s.insert(incoming(2)),
+      s.insert(incoming(3)),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RefusedDocument);
     expect(await s.counts()).toEqual({ rows: 3, distinct: 3 });
@@ -78,7 +92,9 @@ describe('JSONL store', () => {
     expect((await s2.insert(incoming(3))).duplicate).toBe(false);
     expect(await s2.counts()).toEqual({ rows: 4, distinct: 4 });
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([0, 1, 2, 3].map((i) => fakeMeasurement(i, { run: 'store' }).id));
+    expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(
+      [0, 1, 2, 3].map((i) => fakeMeasurement(i, { run: 'store' }).id),
+    );
     await s2.close();
   });
 
@@ -97,7 +113,7 @@ describe('JSONL store', () => {
     expect(await s3.counts()).toEqual({ rows: 2, distinct: 2 });
     const bad: string[] = [];
     const ids: string[] = [];
-    for await (const l of s3.query({}, (f, n, r) => bad.push(`${n}:${r}`))) ids.push(l.measurement.id);
+    for await (const l of s3.query({}, (_f, n, r) => bad.push(`${n}:${r}`))) ids.push(l.measurement.id);
     expect(ids).toHaveLength(2);
     expect(bad).toHaveLength(1);
     await s3.close();
@@ -132,8 +148,23 @@ describe('helpers', () => {
 
   it('the stored document adds the collector fields; of the submitter only its network, never its address', () => {
     const m = fakeMeasurement(1);
-    const doc = storedDocument({ measurement: m, receivedAt: new Date('2026-11-26T00:00:01Z'), collectorReportId: 'r1', submitter: { asn: 'AS36925', cc: 'MA' } }, 'uid-1');
-    expect(doc).toEqual({ ...m, measurement_uid: 'uid-1', x_received_time: '2026-11-26T00:00:01.000Z', x_collector_report_id: 'r1', x_submitter_asn: 'AS36925', x_submitter_cc: 'MA' });
+    const doc = storedDocument(
+      {
+        measurement: m,
+        receivedAt: new Date('2026-11-26T00:00:01Z'),
+        collectorReportId: 'r1',
+        submitter: { asn: 'AS36925', cc: 'MA' },
+      },
+      'uid-1',
+    );
+    expect(doc).toEqual({
+      ...m,
+      measurement_uid: 'uid-1',
+      x_received_time: '2026-11-26T00:00:01.000Z',
+      x_collector_report_id: 'r1',
+      x_submitter_asn: 'AS36925',
+      x_submitter_cc: 'MA',
+    });
     expect(storedDocument({ measurement: m, receivedAt: new Date(0) }, 'u')).not.toHaveProperty('x_submitter_asn');
   });
 

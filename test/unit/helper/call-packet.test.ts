@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { buildPacket, minPacketBytes, packetSize, PROFILES, TURN_MEDIA_SIGNATURE } from '../../../src/measure/call-signature.js';
+import {
+  buildPacket,
+  minPacketBytes,
+  PROFILES,
+  packetSize,
+  TURN_MEDIA_SIGNATURE,
+} from '../../../src/measure/call-signature.js';
 import { decodeStunMessage } from '../../../src/net/index.js';
 import { DIR, invert, readTrailer, TRAILER_BYTES, writeTrailer } from '../../../src/protocol/call.js';
 
-const trailer = { tag: 0x0123456789abcdefn, flow: 2, dir: DIR.up, seq: 77, tSendUs: 123456, echoSeq: 0xffffffff, echoHoldUs: 0 } as const;
+const trailer = {
+  tag: 0x0123456789abcdefn,
+  flow: 2,
+  dir: DIR.up,
+  seq: 77,
+  tSendUs: 123456,
+  echoSeq: 0xffffffff,
+  echoHoldUs: 0,
+} as const;
 
 describe('the test-packet trailer', () => {
   it('round-trips in the clear and inverted, without touching the packet when reading', () => {
@@ -50,7 +64,9 @@ describe('signature packets', () => {
     expect(decodeStunMessage(s).ok).toBe(false);
   });
   it('refuses sizes that cannot hold the signature', () => {
-    expect(() => buildPacket(TURN_MEDIA_SIGNATURE, minPacketBytes(TURN_MEDIA_SIGNATURE) - 4, 0, 1, Buffer.alloc(10))).toThrow(/cannot hold/);
+    expect(() =>
+      buildPacket(TURN_MEDIA_SIGNATURE, minPacketBytes(TURN_MEDIA_SIGNATURE) - 4, 0, 1, Buffer.alloc(10)),
+    ).toThrow(/cannot hold/);
     expect(() => buildPacket(TURN_MEDIA_SIGNATURE, 161, 0, 1, Buffer.alloc(10))).toThrow(/multiple of 4/);
   });
 });

@@ -1,7 +1,13 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { applyReply, encodeQuery, judgeReply, noValidReplyFailure, replyFailure } from '../../../src/net/dns-message.js';
 import type { DnsQuery } from '../../../src/model/observations.js';
+import {
+  applyReply,
+  encodeQuery,
+  judgeReply,
+  noValidReplyFailure,
+  replyFailure,
+} from '../../../src/net/dns-message.js';
 
 const expectA = { id: 4242, hostname: 'web.whatsapp.com', type: 'A' as const };
 
@@ -23,7 +29,12 @@ function reply(over: Partial<dnsPacket.Packet> & { rcode?: number } = {}): Buffe
 describe('encodeQuery', () => {
   it('asks one question with recursion desired and our id', () => {
     const q = dnsPacket.decode(encodeQuery(7, 'Web.WhatsApp.com.', 'AAAA'));
-    expect(q).toMatchObject({ id: 7, type: 'query', flag_rd: true, questions: [{ name: 'web.whatsapp.com', type: 'AAAA', class: 'IN' }] });
+    expect(q).toMatchObject({
+      id: 7,
+      type: 'query',
+      flag_rd: true,
+      questions: [{ name: 'web.whatsapp.com', type: 'AAAA', class: 'IN' }],
+    });
   });
 });
 
@@ -58,9 +69,21 @@ describe('judgeReply', () => {
 
   const invalid: [string, Buffer, RegExp][] = [
     ['wrong query id', reply({ id: 1 }), /^query id mismatch: got 1, sent 4242$/],
-    ['another name', reply({ questions: [{ type: 'A', class: 'IN', name: 'example.org' }] }), /^question mismatch: got example.org A$/],
-    ['another type', reply({ questions: [{ type: 'AAAA', class: 'IN', name: 'web.whatsapp.com' }] }), /^question mismatch/],
-    ['a query, not a response', dnsPacket.encode({ type: 'query', id: 4242, questions: [{ type: 'A', name: 'web.whatsapp.com' }] }), /QR bit clear/],
+    [
+      'another name',
+      reply({ questions: [{ type: 'A', class: 'IN', name: 'example.org' }] }),
+      /^question mismatch: got example.org A$/,
+    ],
+    [
+      'another type',
+      reply({ questions: [{ type: 'AAAA', class: 'IN', name: 'web.whatsapp.com' }] }),
+      /^question mismatch/,
+    ],
+    [
+      'a query, not a response',
+      dnsPacket.encode({ type: 'query', id: 4242, questions: [{ type: 'A', name: 'web.whatsapp.com' }] }),
+      /QR bit clear/,
+    ],
     ['garbage', Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'), /^undecodable: /],
     ['empty datagram', Buffer.alloc(0), /^undecodable: /],
     ['truncated packet', reply().subarray(0, 30), /^undecodable: /],
@@ -92,18 +115,35 @@ describe('replyFailure', () => {
 });
 
 describe('noValidReplyFailure', () => {
-  const r = (x_malformed?: string) => ({ t: 0, from: 's', rcode: 0, answers: [], raw_response: '', ...(x_malformed ? { x_malformed } : {}) });
+  const r = (x_malformed?: string) => ({
+    t: 0,
+    from: 's',
+    rcode: 0,
+    answers: [],
+    raw_response: '',
+    ...(x_malformed ? { x_malformed } : {}),
+  });
   it('is a timeout for silence, wrong id when only mismatched ids came, misbehaving for junk', () => {
     expect(noValidReplyFailure([])).toBe('generic_timeout_error');
-    expect(noValidReplyFailure([r('undecodable: x'), r('query id mismatch: got 1, sent 2')])).toBe('dns_reply_with_wrong_query_id');
+    expect(noValidReplyFailure([r('undecodable: x'), r('query id mismatch: got 1, sent 2')])).toBe(
+      'dns_reply_with_wrong_query_id',
+    );
     expect(noValidReplyFailure([r('undecodable: x')])).toBe('dns_server_misbehaving');
   });
 });
 
 describe('applyReply', () => {
   const base = (): DnsQuery => ({
-    engine: 'tcp', resolver_address: '127.0.0.53:53', hostname: 'web.whatsapp.com', query_type: 'A',
-    answers: [], failure: null, t0: 0, t: 0.1, transaction_id: 1, x_resolver_role: 'local',
+    engine: 'tcp',
+    resolver_address: '127.0.0.53:53',
+    hostname: 'web.whatsapp.com',
+    query_type: 'A',
+    answers: [],
+    failure: null,
+    t0: 0,
+    t: 0.1,
+    transaction_id: 1,
+    x_resolver_role: 'local',
   });
   it('fills answers, rcode and raw_response from a valid reply', () => {
     const q = base();

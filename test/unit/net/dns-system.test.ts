@@ -7,7 +7,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const mock = vi.hoisted(() => ({ lookup: vi.fn(), servers: ['127.0.0.53', '[::1]:5353', '10.0.0.1:1053'] }));
 vi.mock('node:dns', () => ({ default: { lookup: mock.lookup, getServers: () => mock.servers } }));
 
-const { inProcessGetaddrinfo, lookupSystem: lookupWith, parseResolvConf, systemNameservers } = await import('../../../src/net/dns-system.js');
+const {
+  inProcessGetaddrinfo,
+  lookupSystem: lookupWith,
+  parseResolvConf,
+  systemNameservers,
+} = await import('../../../src/net/dns-system.js');
 // The mocked getaddrinfo runs in this process; the helper process is tested in test/integration/net.
 const lookupSystem = (o: Parameters<typeof lookupWith>[0]) => lookupWith({ getaddrinfo: inProcessGetaddrinfo, ...o });
 
@@ -24,10 +29,20 @@ describe('lookupSystem', () => {
   it('records every address as a faked A/AAAA answer of an ANY query', async () => {
     mock.lookup.mockImplementation((_h: string, opts: unknown, cb: Callback) => {
       expect(opts).toEqual({ all: true, family: 0 });
-      cb(null, [{ address: '127.0.10.1', family: 4 }, { address: '::1', family: 6 }]);
+      cb(null, [
+        { address: '127.0.10.1', family: 4 },
+        { address: '::1', family: 6 },
+      ]);
     });
     const q = await lookupSystem({ ...base, hostname: 'web.whatsapp.com' });
-    expect(q).toMatchObject({ engine: 'getaddrinfo', resolver_address: '', query_type: 'ANY', failure: null, x_resolver_role: 'local', transaction_id: 3 });
+    expect(q).toMatchObject({
+      engine: 'getaddrinfo',
+      resolver_address: '',
+      query_type: 'ANY',
+      failure: null,
+      x_resolver_role: 'local',
+      transaction_id: 3,
+    });
     expect(q.answers).toEqual([
       { answer_type: 'A', ipv4: '127.0.10.1', ttl: null },
       { answer_type: 'AAAA', ipv6: '::1', ttl: null },
@@ -41,7 +56,9 @@ describe('lookupSystem', () => {
     ['EAI_AGAIN', 'dns_temporary_failure'],
     ['ESERVFAIL', 'dns_servfail_error'],
   ])('maps %s and keeps the code', async (code, failure) => {
-    mock.lookup.mockImplementation((_h: string, _o: unknown, cb: Callback) => cb(Object.assign(new Error(`getaddrinfo ${code} x`), { code })));
+    mock.lookup.mockImplementation((_h: string, _o: unknown, cb: Callback) =>
+      cb(Object.assign(new Error(`getaddrinfo ${code} x`), { code })),
+    );
     const q = await lookupSystem({ ...base, hostname: 'x' });
     expect(q).toMatchObject({ failure, x_getaddrinfo_error: code, answers: [] });
   });
@@ -69,7 +86,8 @@ describe('lookupSystem', () => {
 
 describe('nameservers', () => {
   it('parses resolv.conf nameserver lines, IPv6 bracketed', () => {
-    const text = '# comment\nsearch lan\nnameserver 10.255.255.53\nnameserver  2001:db8::53\nnameserver fe80::1%eth0\nnameserver bogus\noptions ndots:1\n';
+    const text =
+      '# comment\nsearch lan\nnameserver 10.255.255.53\nnameserver  2001:db8::53\nnameserver fe80::1%eth0\nnameserver bogus\noptions ndots:1\n';
     expect(parseResolvConf(text)).toEqual(['10.255.255.53:53', '[2001:db8::53]:53', '[fe80::1%eth0]:53']);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, scrubAddresses } from '../../../src/net/failure.js';
 
-const errno = (code: string, syscall = 'connect') => Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -1 });
+const errno = (code: string, syscall = 'connect') =>
+  Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -1 });
 const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
 
 describe('classifyError', () => {
@@ -19,11 +20,19 @@ describe('classifyError', () => {
     ['EPERM', errno('EPERM'), 'permission_denied'],
     ['ECONNABORTED', errno('ECONNABORTED'), 'connection_aborted'],
     ['socket hang up (ECONNRESET without syscall)', coded('ECONNRESET', 'socket hang up'), 'eof_error'],
-    ['TLS peer closed before handshake', coded('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'), 'eof_error'],
+    [
+      'TLS peer closed before handshake',
+      coded('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'),
+      'eof_error',
+    ],
     ['plain "socket hang up"', new Error('socket hang up'), 'eof_error'],
     ['unexpected EOF', new Error('unexpected EOF while reading'), 'eof_error'],
     ['undici other side closed', coded('UND_ERR_SOCKET', 'other side closed'), 'eof_error'],
-    ['AbortError by name', Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }), 'interrupted'],
+    [
+      'AbortError by name',
+      Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }),
+      'interrupted',
+    ],
     ['DOMException AbortError', new DOMException('aborted', 'AbortError'), 'interrupted'],
     ['ABORT_ERR', coded('ABORT_ERR'), 'interrupted'],
     ['undici aborted', coded('UND_ERR_ABORTED'), 'interrupted'],
@@ -31,7 +40,11 @@ describe('classifyError', () => {
     ['undici headers timeout', coded('UND_ERR_HEADERS_TIMEOUT'), 'generic_timeout_error'],
     ['TLS handshake timeout', coded('ERR_TLS_HANDSHAKE_TIMEOUT'), 'generic_timeout_error'],
     ['ws handshake timeout message', new Error('Opening handshake has timed out'), 'generic_timeout_error'],
-    ['altname invalid', coded('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), 'ssl_invalid_hostname'],
+    [
+      'altname invalid',
+      coded('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
+      'ssl_invalid_hostname',
+    ],
     ['OpenSSL hostname mismatch', coded('HOSTNAME_MISMATCH'), 'ssl_invalid_hostname'],
     ['leaf signature', coded('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'ssl_unknown_authority'],
     ['self-signed in chain', coded('SELF_SIGNED_CERT_IN_CHAIN'), 'ssl_unknown_authority'],
@@ -53,8 +66,16 @@ describe('classifyError', () => {
     ['EAI_AGAIN', coded('EAI_AGAIN'), 'dns_temporary_failure'],
     ['EAI_FAIL', coded('EAI_FAIL'), 'dns_non_recoverable_failure'],
     ['c-ares ETIMEOUT', coded('ETIMEOUT'), 'generic_timeout_error'],
-    ['fetch wrapper with cause', Object.assign(new TypeError('fetch failed'), { cause: errno('ECONNREFUSED') }), 'connection_refused'],
-    ['AggregateError from happy eyeballs', new AggregateError([errno('ENETUNREACH'), errno('ECONNREFUSED')], 'all failed'), 'network_unreachable'],
+    [
+      'fetch wrapper with cause',
+      Object.assign(new TypeError('fetch failed'), { cause: errno('ECONNREFUSED') }),
+      'connection_refused',
+    ],
+    [
+      'AggregateError from happy eyeballs',
+      new AggregateError([errno('ENETUNREACH'), errno('ECONNREFUSED')], 'all failed'),
+      'network_unreachable',
+    ],
   ];
   it.each(table)('%s', (_name, err, expected) => {
     expect(classifyError(err)).toBe(expected);

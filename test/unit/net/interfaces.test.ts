@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { localAddresses, networkHasIpv6 } from '../../../src/net/interfaces.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal = false): os.NetworkInterfaceInfo =>
-  ({ address, family, internal, netmask: '', mac: '00:00:00:00:00:00', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as os.NetworkInterfaceInfo;
+  ({
+    address,
+    family,
+    internal,
+    netmask: '',
+    mac: '00:00:00:00:00:00',
+    cidr: null,
+    ...(family === 'IPv6' ? { scopeid: 0 } : {}),
+  }) as os.NetworkInterfaceInfo;
 
 describe('networkHasIpv6', () => {
   it.each([

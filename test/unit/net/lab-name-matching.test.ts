@@ -34,7 +34,8 @@ describe('scanClientHello', () => {
   it('finds the SNI of a real ClientHello, and waits while it is incomplete', async () => {
     const hello = await captureClientHello('web.whatsapp.com');
     expect(scanClientHello(hello)).toEqual({ complete: true, tls: true, sni: 'web.whatsapp.com' });
-    for (const cut of [0, 3, 5, 40, hello.length - 1]) expect(scanClientHello(hello.subarray(0, cut))).toEqual({ complete: false });
+    for (const cut of [0, 3, 5, 40, hello.length - 1])
+      expect(scanClientHello(hello.subarray(0, cut))).toEqual({ complete: false });
   });
 
   it('reports a ClientHello without SNI', async () => {
@@ -44,7 +45,8 @@ describe('scanClientHello', () => {
   it('reassembles a ClientHello split over two TLS records', async () => {
     const hello = await captureClientHello('v.whatsapp.net');
     const body = hello.subarray(5);
-    const record = (part: Buffer) => Buffer.concat([Buffer.from([0x16, 0x03, 0x01, part.length >> 8, part.length & 0xff]), part]);
+    const record = (part: Buffer) =>
+      Buffer.concat([Buffer.from([0x16, 0x03, 0x01, part.length >> 8, part.length & 0xff]), part]);
     const split = Buffer.concat([record(body.subarray(0, 50)), record(body.subarray(50))]);
     expect(scanClientHello(split.subarray(0, 60))).toEqual({ complete: false });
     expect(scanClientHello(split)).toEqual({ complete: true, tls: true, sni: 'v.whatsapp.net' });
@@ -52,7 +54,11 @@ describe('scanClientHello', () => {
 
   it('gives up on bytes that are not a TLS handshake', () => {
     expect(scanClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toEqual({ complete: true, tls: false, sni: null });
-    expect(scanClientHello(Buffer.from([0x16, 3, 1, 0, 4, 0x02, 0, 0, 0]))).toEqual({ complete: true, tls: false, sni: null });
+    expect(scanClientHello(Buffer.from([0x16, 3, 1, 0, 4, 0x02, 0, 0, 0]))).toEqual({
+      complete: true,
+      tls: false,
+      sni: null,
+    });
   });
 
   it('returns a null SNI for a malformed extension block instead of throwing', async () => {
@@ -64,7 +70,10 @@ describe('scanClientHello', () => {
 });
 
 describe('NameRules', () => {
-  const rules = new NameRules<string>().set('web.whatsapp.com', 'exact').set('*.whatsapp.net', 'suffix').set('*.g.whatsapp.net', 'deeper');
+  const rules = new NameRules<string>()
+    .set('web.whatsapp.com', 'exact')
+    .set('*.whatsapp.net', 'suffix')
+    .set('*.g.whatsapp.net', 'deeper');
   it.each([
     ['web.whatsapp.com', 'exact'],
     ['WEB.WhatsApp.com.', 'exact'],

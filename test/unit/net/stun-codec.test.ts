@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ExchangeRequest } from '../../../src/model/exchange.js';
 import {
   checkExchangeRequest,
   decodeStunMessage,
@@ -7,12 +8,11 @@ import {
   encodeBindingSuccess,
   encodeExchangeRequest,
   MAGIC_COOKIE,
-  requestType,
   messageType,
   newTransactionId,
+  requestType,
   type StunMessage,
 } from '../../../src/net/stun-codec.js';
-import type { ExchangeRequest } from '../../../src/model/exchange.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -66,7 +66,11 @@ describe('RFC 5769 test vectors', () => {
 
   it('decodes the IPv6 response: XOR-MAPPED-ADDRESS uses the transaction id too', () => {
     const m = ok(RFC5769_IPV6_RESPONSE);
-    expect(m.attributes.xorMappedAddress).toEqual({ family: 'IPv6', address: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 });
+    expect(m.attributes.xorMappedAddress).toEqual({
+      family: 'IPv6',
+      address: '2001:db8:1234:5678:11:2233:4455:6677',
+      port: 32853,
+    });
   });
 
   it('rejects a vector with one flipped bit through its FINGERPRINT', () => {
@@ -118,7 +122,9 @@ describe('encoding', () => {
   it('refuses misuse', () => {
     expect(() => encodeBindingRequest(Buffer.alloc(11))).toThrow(RangeError);
     expect(() => encodeBindingError(newTransactionId(), 200, 'x')).toThrow(RangeError);
-    expect(() => encodeBindingSuccess(newTransactionId(), { family: 'IPv4', address: '::1', port: 1 })).toThrow(TypeError);
+    expect(() => encodeBindingSuccess(newTransactionId(), { family: 'IPv4', address: '::1', port: 1 })).toThrow(
+      TypeError,
+    );
   });
 });
 
@@ -139,19 +145,67 @@ describe('malformed datagrams: ok:false with a reason, never a throw', () => {
     ['empty', Buffer.alloc(0), /shorter than the 20-byte header/],
     ['short', header.subarray(0, 19), /shorter than the 20-byte header/],
     ['first two bits set (RTP-like)', Buffer.concat([hex('8101'), header.subarray(2)]), /first two bits/],
-    ['bad magic cookie', Buffer.concat([header.subarray(0, 4), hex('deadbeef'), header.subarray(8)]), /bad magic cookie 0xdeadbeef/],
-    ['length not a multiple of 4', (() => { const b = Buffer.concat([header, Buffer.alloc(2)]); b.writeUInt16BE(2, 2); return b; })(), /not a multiple of 4/],
-    ['length larger than datagram', (() => { const b = Buffer.from(header); b.writeUInt16BE(8, 2); return b; })(), /datagram has 0/],
+    [
+      'bad magic cookie',
+      Buffer.concat([header.subarray(0, 4), hex('deadbeef'), header.subarray(8)]),
+      /bad magic cookie 0xdeadbeef/,
+    ],
+    [
+      'length not a multiple of 4',
+      (() => {
+        const b = Buffer.concat([header, Buffer.alloc(2)]);
+        b.writeUInt16BE(2, 2);
+        return b;
+      })(),
+      /not a multiple of 4/,
+    ],
+    [
+      'length larger than datagram',
+      (() => {
+        const b = Buffer.from(header);
+        b.writeUInt16BE(8, 2);
+        return b;
+      })(),
+      /datagram has 0/,
+    ],
     ['length smaller than datagram', Buffer.concat([header, Buffer.alloc(8)]), /length field says 0 bytes/],
     ['attribute overruns the message', withAttribute(0x0020, Buffer.alloc(8), 12), /overruns the message/],
-    ['attribute value one byte into the padding of the end', (() => { const b = withAttribute(0x8022, Buffer.from('abcd')); b.writeUInt16BE(5, 22); return b; })(), /0x8022 length 5 overruns/],
-    ['second attribute truncated', (() => { const b = Buffer.concat([withAttribute(0x8022, Buffer.from('abcd')), hex('00200008 0001a147')]); b.writeUInt16BE(b.length - 20, 2); return b; })(), /0x0020 length 8 overruns/],
-    ['XOR-MAPPED-ADDRESS with unknown family', withAttribute(0x0020, hex('0003a147e112a643')), /unknown address family 0x03/],
-    ['XOR-MAPPED-ADDRESS IPv4 with IPv6 length', withAttribute(0x0020, hex('0001a147 00000000 00000000 00000000 00000000')), /does not fit family IPv4/],
+    [
+      'attribute value one byte into the padding of the end',
+      (() => {
+        const b = withAttribute(0x8022, Buffer.from('abcd'));
+        b.writeUInt16BE(5, 22);
+        return b;
+      })(),
+      /0x8022 length 5 overruns/,
+    ],
+    [
+      'second attribute truncated',
+      (() => {
+        const b = Buffer.concat([withAttribute(0x8022, Buffer.from('abcd')), hex('00200008 0001a147')]);
+        b.writeUInt16BE(b.length - 20, 2);
+        return b;
+      })(),
+      /0x0020 length 8 overruns/,
+    ],
+    [
+      'XOR-MAPPED-ADDRESS with unknown family',
+      withAttribute(0x0020, hex('0003a147e112a643')),
+      /unknown address family 0x03/,
+    ],
+    [
+      'XOR-MAPPED-ADDRESS IPv4 with IPv6 length',
+      withAttribute(0x0020, hex('0001a147 00000000 00000000 00000000 00000000')),
+      /does not fit family IPv4/,
+    ],
     ['MAPPED-ADDRESS too short', withAttribute(0x0001, hex('0001')), /too short/],
     ['ERROR-CODE with class 7', withAttribute(0x0009, hex('00000701')), /invalid code/],
     ['FINGERPRINT with wrong length', withAttribute(0x8028, hex('0000000000000000')), /FINGERPRINT: length 8/],
-    ['HTTP response', Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'), /first two bits|bad magic cookie/],
+    [
+      'HTTP response',
+      Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'),
+      /first two bits|bad magic cookie/,
+    ],
     ['random garbage', Buffer.from('0123456789abcdef0123456789abcdef', 'utf8'), /first two bits|bad magic cookie/],
   ];
   it.each(cases)('%s', (_name, buf, reason) => {
@@ -186,13 +240,26 @@ describe('exchanges described as data', () => {
   const txid = hex('000102030405060708090a0b');
 
   it('encodes a TURN Allocate without credentials (RFC 8656: REQUESTED-TRANSPORT UDP)', () => {
-    const b = encodeExchangeRequest({ method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false }, txid);
+    const b = encodeExchangeRequest(
+      { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false },
+      txid,
+    );
     expect(b.toString('hex')).toBe('0003000821 12a442000102030405060708090a0b0019000411000000'.replace(/\s/g, ''));
     expect(ok(b)).toMatchObject({ method: 0x003, class: 'request', type: 0x0003 });
   });
 
   it("encodes an app's own message type, attributes by number, text values padded, and a FINGERPRINT", () => {
-    const b = encodeExchangeRequest({ message_type: '0x0801', attributes: [{ type: '0x4000', hex: 'ff' }, { type: 'SOFTWARE', text: 'abc' }], fingerprint: true }, txid);
+    const b = encodeExchangeRequest(
+      {
+        message_type: '0x0801',
+        attributes: [
+          { type: '0x4000', hex: 'ff' },
+          { type: 'SOFTWARE', text: 'abc' },
+        ],
+        fingerprint: true,
+      },
+      txid,
+    );
     const m = ok(b);
     expect(m.type).toBe(0x0801);
     expect(m.attributes.types).toEqual([0x4000, 0x8022, 0x8028]);
@@ -201,7 +268,9 @@ describe('exchanges described as data', () => {
     expect(requestType({ message_type: '0x0801' })).toBe(0x0801);
     expect(requestType({ method: 'binding' })).toBe(0x0001);
     // The plain Binding of the controls is the same bytes as the dedicated encoder's.
-    expect(encodeExchangeRequest({ method: 'binding', attributes: [], fingerprint: false }, txid)).toEqual(encodeBindingRequest(txid));
+    expect(encodeExchangeRequest({ method: 'binding', attributes: [], fingerprint: false }, txid)).toEqual(
+      encodeBindingRequest(txid),
+    );
   });
 
   it('decodes what a 401 challenge carries: ERROR-CODE, REALM, the NONCE length, every attribute type', () => {
@@ -212,25 +281,45 @@ describe('exchanges described as data', () => {
       0014 000a 7369676e616c2e6f7267 0000`);
     const m = ok(challenge);
     expect(m).toMatchObject({ class: 'error', method: 0x003 });
-    expect(m.attributes).toMatchObject({ errorCode: { code: 401, reason: 'Unauthorized' }, realm: 'signal.org', nonceLength: 16, types: [0x0009, 0x0015, 0x0014] });
+    expect(m.attributes).toMatchObject({
+      errorCode: { code: 401, reason: 'Unauthorized' },
+      realm: 'signal.org',
+      nonceLength: 16,
+      types: [0x0009, 0x0015, 0x0014],
+    });
   });
 
   it('refuses a spec the schema would refuse', () => {
     expect(() => encodeExchangeRequest({ attributes: [], fingerprint: false }, txid)).toThrow(TypeError);
-    expect(() => encodeExchangeRequest({ method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false }, txid)).toThrow(/unknown STUN attribute/);
+    expect(() =>
+      encodeExchangeRequest({ method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false }, txid),
+    ).toThrow(/unknown STUN attribute/);
   });
 });
 
 describe('checkExchangeRequest (a request described by a helper client)', () => {
-  const attrs = (n: number, bytes: number) => Array.from({ length: n }, () => ({ type: 'SOFTWARE', hex: '00'.repeat(bytes) }));
+  const attrs = (n: number, bytes: number) =>
+    Array.from({ length: n }, () => ({ type: 'SOFTWARE', hex: '00'.repeat(bytes) }));
   it.each([
-    ['a TURN Allocate', { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false }, undefined],
+    [
+      'a TURN Allocate',
+      { method: 'allocate', attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }], fingerprint: false },
+      undefined,
+    ],
     ["WhatsApp's ping by message type", { message_type: '0x0801', attributes: [], fingerprint: true }, undefined],
     ['neither method nor type', { attributes: [], fingerprint: false }, /exactly one/],
     ['both', { method: 'binding', message_type: '0x0001', attributes: [], fingerprint: false }, /exactly one/],
     ['an unknown method', { method: 'flood', attributes: [], fingerprint: false }, /unknown STUN method/],
-    ['an inherited name is not a method', { method: 'constructor', attributes: [], fingerprint: false }, /unknown STUN method/],
-    ['an unknown attribute', { method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false }, /unknown STUN attribute/],
+    [
+      'an inherited name is not a method',
+      { method: 'constructor', attributes: [], fingerprint: false },
+      /unknown STUN method/,
+    ],
+    [
+      'an unknown attribute',
+      { method: 'binding', attributes: [{ type: 'NOPE' }], fingerprint: false },
+      /unknown STUN attribute/,
+    ],
     ['a type past 0x3fff', { message_type: '0xffff', attributes: [], fingerprint: false }, /out of range/],
     ['too large to send', { method: 'binding', attributes: attrs(8, 200), fingerprint: false }, /more than 1024/],
   ] as const)('%s', (_name, req, want) => {

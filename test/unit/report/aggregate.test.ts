@@ -10,7 +10,13 @@ describe('Aggregator', () => {
     const agg = new Aggregator();
     const times = ['2026-11-20 23:59:59', '2026-11-21 00:00:00'];
     for (let i = 0; i < 5000; i++) {
-      const n = normalise(measurement({ time: times[i % 2]!.replace(/:\d\d$/, `:${String(i % 60).padStart(2, '0')}`), call: i % 7 ? 'blocked' : 'accessible', chat: 'accessible' }));
+      const n = normalise(
+        measurement({
+          time: times[i % 2]!.replace(/:\d\d$/, `:${String(i % 60).padStart(2, '0')}`),
+          call: i % 7 ? 'blocked' : 'accessible',
+          chat: 'accessible',
+        }),
+      );
       if (n.ok) agg.add('r.jsonl', i + 1, n.obs);
     }
     const units = agg.units();
@@ -48,7 +54,10 @@ describe('normalise', () => {
     [{ x_verdict: null }, /x_verdict: missing/],
     [{ x_verdict: 'blocked' }, /x_verdict: not an object/],
     [{ x_verdict: { status: 'censored', paths: {} } }, /x_verdict\.status: unknown status "censored"/],
-    [{ x_verdict: { status: 'blocked', paths: { call: { status: 'down' } } } }, /paths\.call\.status: unknown status "down"/],
+    [
+      { x_verdict: { status: 'blocked', paths: { call: { status: 'down' } } } },
+      /paths\.call\.status: unknown status "down"/,
+    ],
     [{ x_verdict: { status: 'blocked', paths: [] } }, /paths: not an object/],
   ])('rejects %j', (tk, re) => {
     const m = measurement({ call: 'blocked' });
@@ -64,7 +73,7 @@ describe('normalise', () => {
     expect(n.ok && n.obs.access).toBe('unknown');
   });
 
-  it('credits the data sources the measurements carry, with the caller\'s, once each', async () => {
+  it("credits the data sources the measurements carry, with the caller's, once each", async () => {
     const m = measurement({ call: 'blocked' });
     const credited = { ...m, annotations: { x_geoip_attribution: 'IP Geolocation by DB-IP' } };
     const r = await buildReport(stream([credited, credited, m]), [], { attributions: ['ASN data: RouteViews'] });
@@ -74,7 +83,9 @@ describe('normalise', () => {
   it('buildReport counts lines without a usable verdict as unusable, and never as evidence', async () => {
     const m = measurement({ call: 'blocked' });
     const seen: string[] = [];
-    const r = await buildReport(stream([m, { ...m, test_keys: { ...m.test_keys, x_verdict: null } }]), [], { onUnusable: (b) => seen.push(`${b.line}: ${b.reason}`) });
+    const r = await buildReport(stream([m, { ...m, test_keys: { ...m.test_keys, x_verdict: null } }]), [], {
+      onUnusable: (b) => seen.push(`${b.line}: ${b.reason}`),
+    });
     expect(r.input.measurements).toBe(1);
     expect(r.input.bad_lines.unusable).toBe(1);
     expect(seen).toEqual(['2: test_keys.x_verdict: missing (no verdict for this service)']);

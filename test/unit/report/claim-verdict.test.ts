@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Claim } from '../../../src/claims/schema.js';
 import type { Measurement } from '../../../src/model/measurement.js';
 import { Aggregator } from '../../../src/report/aggregate.js';
-import { normalise } from '../../../src/report/input.js';
 import { judgeClaim } from '../../../src/report/claim-verdict.js';
+import { normalise } from '../../../src/report/input.js';
 import { claim, IAM, INWI, MEDITEL, measurement, NETWORKS } from './helpers.js';
 
 function units(ms: Measurement[]) {
@@ -32,14 +32,54 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'calls blocked, measured blocked', claim: claim(), ms: [m({ call: 'blocked', chat: 'accessible', time: T })], verdict: 'consistent' },
-  { name: 'calls blocked, measured accessible', claim: claim(), ms: [m({ call: 'accessible', time: T })], verdict: 'contradicted' },
-  { name: 'calls blocked, partially blocked counts as blocked', claim: claim(), ms: [m({ call: 'partially_blocked', time: T })], verdict: 'consistent' },
-  { name: 'working, measured accessible', claim: claim({ effect: 'working' }), ms: [m({ call: 'accessible', time: T })], verdict: 'consistent' },
-  { name: 'restored, measured blocked', claim: claim({ effect: 'restored' }), ms: [m({ call: 'blocked', time: T })], verdict: 'contradicted' },
-  { name: 'throttled, measured degraded', claim: claim({ effect: 'throttled' }), ms: [m({ call: 'degraded', time: T })], verdict: 'consistent' },
-  { name: 'throttled, measured accessible', claim: claim({ effect: 'throttled' }), ms: [m({ call: 'accessible', time: T })], verdict: 'contradicted' },
-  { name: 'degraded, measured blocked (worse than claimed)', claim: claim({ effect: 'degraded' }), ms: [m({ call: 'blocked', time: T })], verdict: 'contradicted' },
+  {
+    name: 'calls blocked, measured blocked',
+    claim: claim(),
+    ms: [m({ call: 'blocked', chat: 'accessible', time: T })],
+    verdict: 'consistent',
+  },
+  {
+    name: 'calls blocked, measured accessible',
+    claim: claim(),
+    ms: [m({ call: 'accessible', time: T })],
+    verdict: 'contradicted',
+  },
+  {
+    name: 'calls blocked, partially blocked counts as blocked',
+    claim: claim(),
+    ms: [m({ call: 'partially_blocked', time: T })],
+    verdict: 'consistent',
+  },
+  {
+    name: 'working, measured accessible',
+    claim: claim({ effect: 'working' }),
+    ms: [m({ call: 'accessible', time: T })],
+    verdict: 'consistent',
+  },
+  {
+    name: 'restored, measured blocked',
+    claim: claim({ effect: 'restored' }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'contradicted',
+  },
+  {
+    name: 'throttled, measured degraded',
+    claim: claim({ effect: 'throttled' }),
+    ms: [m({ call: 'degraded', time: T })],
+    verdict: 'consistent',
+  },
+  {
+    name: 'throttled, measured accessible',
+    claim: claim({ effect: 'throttled' }),
+    ms: [m({ call: 'accessible', time: T })],
+    verdict: 'contradicted',
+  },
+  {
+    name: 'degraded, measured blocked (worse than claimed)',
+    claim: claim({ effect: 'degraded' }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'contradicted',
+  },
   {
     name: 'only inconclusive: nothing concluded',
     claim: claim(),
@@ -53,9 +93,27 @@ const rows: Row[] = [
     ms: [...Array.from({ length: 10 }, () => m({ call: 'inconclusive', time: T })), m({ call: 'accessible', time: T })],
     verdict: 'contradicted',
   },
-  { name: 'service not measured', claim: claim({ services: ['viber'] }), ms: [m({ call: 'blocked', time: T })], verdict: 'not_tested', reason: /no measurement of viber in MA/ },
-  { name: 'operator not measured', claim: claim({ operators: [INWI] }), ms: [m({ call: 'blocked', time: T })], verdict: 'not_tested', reason: /no measurement on Inwi AS36884/ },
-  { name: 'country not measured', claim: claim({ country: 'GM', operators: 'all' }), ms: [m({ call: 'blocked', time: T })], verdict: 'not_tested', reason: /no measurement from GM/ },
+  {
+    name: 'service not measured',
+    claim: claim({ services: ['viber'] }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'not_tested',
+    reason: /no measurement of viber in MA/,
+  },
+  {
+    name: 'operator not measured',
+    claim: claim({ operators: [INWI] }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'not_tested',
+    reason: /no measurement on Inwi AS36884/,
+  },
+  {
+    name: 'country not measured',
+    claim: claim({ country: 'GM', operators: 'all' }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'not_tested',
+    reason: /no measurement from GM/,
+  },
   {
     name: 'mobile claim, fixed measurement',
     claim: claim({ access: 'mobile' }),
@@ -63,15 +121,31 @@ const rows: Row[] = [
     verdict: 'not_tested',
     reason: /no mobile measurement/,
   },
-  { name: 'fixed claim, wifi measurement counts as fixed', claim: claim({ access: 'fixed' }), ms: [m({ net: NETWORKS.iamWifi, call: 'blocked', time: T })], verdict: 'consistent' },
+  {
+    name: 'fixed claim, wifi measurement counts as fixed',
+    claim: claim({ access: 'fixed' }),
+    ms: [m({ net: NETWORKS.iamWifi, call: 'blocked', time: T })],
+    verdict: 'consistent',
+  },
   {
     name: 'mobile claim, unknown access does not match',
     claim: claim({ access: 'mobile' }),
     ms: [m({ net: NETWORKS.iamUnknown, call: 'blocked', time: T })],
     verdict: 'not_tested',
   },
-  { name: 'any-access claim, unknown access matches', claim: claim({ access: 'any' }), ms: [m({ net: NETWORKS.iamUnknown, call: 'blocked', time: T })], verdict: 'consistent' },
-  { name: 'path not measured', claim: claim({ paths: ['web'] }), ms: [m({ call: 'blocked', time: T })], verdict: 'not_tested', reason: /no measurement of the web path/ },
+  {
+    name: 'any-access claim, unknown access matches',
+    claim: claim({ access: 'any' }),
+    ms: [m({ net: NETWORKS.iamUnknown, call: 'blocked', time: T })],
+    verdict: 'consistent',
+  },
+  {
+    name: 'path not measured',
+    claim: claim({ paths: ['web'] }),
+    ms: [m({ call: 'blocked', time: T })],
+    verdict: 'not_tested',
+    reason: /no measurement of the web path/,
+  },
   {
     name: 'path any reads the service verdict: partially blocked supports a block',
     claim: claim({ paths: ['any'] }),
@@ -107,10 +181,20 @@ const rows: Row[] = [
   {
     name: 'majority decides on one network',
     claim: claim(),
-    ms: [m({ call: 'blocked', time: T }), m({ call: 'blocked', time: T }), m({ call: 'blocked', time: T }), m({ call: 'accessible', time: T })],
+    ms: [
+      m({ call: 'blocked', time: T }),
+      m({ call: 'blocked', time: T }),
+      m({ call: 'blocked', time: T }),
+      m({ call: 'accessible', time: T }),
+    ],
     verdict: 'consistent',
   },
-  { name: 'a tie goes against the claim', claim: claim(), ms: [m({ call: 'blocked', time: T }), m({ call: 'accessible', time: T })], verdict: 'contradicted' },
+  {
+    name: 'a tie goes against the claim',
+    claim: claim(),
+    ms: [m({ call: 'blocked', time: T }), m({ call: 'accessible', time: T })],
+    verdict: 'contradicted',
+  },
   {
     name: 'all operators: one network working contradicts',
     claim: claim({ operators: 'all' }),
@@ -139,7 +223,11 @@ const rows: Row[] = [
   {
     name: 'only measurements inside the period count',
     claim: claim({ period: { from: '2026-11-01', to: '2026-11-30', precision: 'day' } }),
-    ms: [m({ call: 'blocked', time: '2026-11-10 00:00:00' }), m({ call: 'accessible', time: '2026-12-05 00:00:00' }), m({ call: 'accessible', time: '2026-10-05 00:00:00' })],
+    ms: [
+      m({ call: 'blocked', time: '2026-11-10 00:00:00' }),
+      m({ call: 'accessible', time: '2026-12-05 00:00:00' }),
+      m({ call: 'accessible', time: '2026-10-05 00:00:00' }),
+    ],
     verdict: 'consistent',
   },
   {
@@ -162,7 +250,8 @@ describe('judgeClaim', () => {
       const v = judge(r.claim, r.ms);
       expect(v.verdict).toBe(r.verdict);
       if (r.reason) expect([...v.reasons, v.summary].join(' | ')).toMatch(r.reason);
-      if (r.verdict === 'consistent' || r.verdict === 'contradicted' || r.verdict === 'historical') expect(v.evidence.length).toBeGreaterThan(0);
+      if (r.verdict === 'consistent' || r.verdict === 'contradicted' || r.verdict === 'historical')
+        expect(v.evidence.length).toBeGreaterThan(0);
       else expect(v.evidence).toEqual([]);
       expect(v.claim.id).toBe(r.claim.id);
       expect(v.claim.source.outlet).toBe('Test Outlet');
@@ -188,14 +277,19 @@ describe('judgeClaim', () => {
   });
 
   it('cites only decisive measurements, never the inconclusive ones', () => {
-    const ms = [m({ call: 'inconclusive', time: '2026-11-23 12:00:00', id: 'inc' }), m({ call: 'blocked', time: '2026-11-23 10:00:00', id: 'blk' })];
+    const ms = [
+      m({ call: 'inconclusive', time: '2026-11-23 12:00:00', id: 'inc' }),
+      m({ call: 'blocked', time: '2026-11-23 10:00:00', id: 'blk' }),
+    ];
     const v = judge(claim(), ms);
     expect(v.verdict).toBe('consistent');
     expect(v.evidence.map((e) => e.id)).toEqual(['blk']);
   });
 
   it('bounds the citations however many measurements there are', () => {
-    const ms = Array.from({ length: 200 }, (_, i) => m({ call: 'blocked', time: `2026-11-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00` }));
+    const ms = Array.from({ length: 200 }, (_, i) =>
+      m({ call: 'blocked', time: `2026-11-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00` }),
+    );
     const v = judgeClaim(claim(), units(ms), { claims: [], conflicts: new Map(), maxEvidence: 5 });
     expect(v.evidence.length).toBeLessThanOrEqual(5);
     expect(v.evidence_total).toBe(200);
@@ -209,34 +303,68 @@ describe('judgeClaim', () => {
   });
 
   describe('claimed then, measured later', () => {
-    const past = claim({ id: 'blocked-2016', period: { from: '2016-01', to: '2016-11-03', precision: 'day' }, operators: [IAM] });
-    const lifting = claim({ id: 'lifted', effect: 'restored', operators: 'all', services: ['any'], paths: ['any'], period: { from: '2016-11-04', to: '2016-11-04', precision: 'day' } });
+    const past = claim({
+      id: 'blocked-2016',
+      period: { from: '2016-01', to: '2016-11-03', precision: 'day' },
+      operators: [IAM],
+    });
+    const lifting = claim({
+      id: 'lifted',
+      effect: 'restored',
+      operators: 'all',
+      services: ['any'],
+      paths: ['any'],
+      period: { from: '2016-11-04', to: '2016-11-04', precision: 'day' },
+    });
 
     it('states the claim and the later measurement side by side, never "still", never agreement with another past claim', () => {
       const v = judge(past, [m({ call: 'accessible', time: T })], [past, lifting]);
       expect(v.verdict).toBe('historical');
       expect(v.historical?.same_as_claimed).toBe('no');
-      expect(v.historical?.reading).toBe('claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 in MA (Maroc Telecom); measured 23 Nov 2026 on Maroc Telecom mobile: calls work; fixed access not measured');
+      expect(v.historical?.reading).toBe(
+        'claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 in MA (Maroc Telecom); measured 23 Nov 2026 on Maroc Telecom mobile: calls work; fixed access not measured',
+      );
       const blocked = judge(past, [m({ call: 'blocked', time: T })], [past, lifting]);
       expect(blocked.historical?.same_as_claimed).toBe('yes');
-      for (const x of [v, blocked]) expect(`${x.summary} ${x.historical?.reading}`).not.toMatch(/still|consistent with|agrees|lifting claimed/);
+      for (const x of [v, blocked])
+        expect(`${x.summary} ${x.historical?.reading}`).not.toMatch(/still|consistent with|agrees|lifting claimed/);
     });
 
     it('names the operators and access types the claim covers that nobody measured', () => {
-      const three = claim({ id: 'three', access: 'mobile', operators: [IAM, INWI, MEDITEL], period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
+      const three = claim({
+        id: 'three',
+        access: 'mobile',
+        operators: [IAM, INWI, MEDITEL],
+        period: { from: '2016-01', to: '2016-11-03', precision: 'month' },
+      });
       const v = judge(three, [m({ call: 'accessible', time: '2026-11-30 10:00:00' })]);
-      expect(v.historical?.reading).toBe('claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 on mobile in MA (Maroc Telecom, Inwi, Meditel); measured 30 Nov 2026 on Maroc Telecom mobile: calls work; Inwi and Meditel not measured');
+      expect(v.historical?.reading).toBe(
+        'claimed whatsapp calls blocked Jan 2016 to 3 Nov 2016 on mobile in MA (Maroc Telecom, Inwi, Meditel); measured 30 Nov 2026 on Maroc Telecom mobile: calls work; Inwi and Meditel not measured',
+      );
       expect(v.not_measured).toEqual({ operators: ['Inwi', 'Meditel'], access: [], services: [], paths: [] });
     });
 
     it('"all operators" are the operators the claim set knows in that country', () => {
-      const all = claim({ id: 'all', operators: 'all', access: 'mobile', period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
-      const v = judgeClaim(all, units([m({ call: 'accessible', time: T })]), { claims: [all], conflicts: new Map(), countryOperators: new Map([['MA', [IAM, INWI, MEDITEL]]]) });
+      const all = claim({
+        id: 'all',
+        operators: 'all',
+        access: 'mobile',
+        period: { from: '2016-01', to: '2016-11-03', precision: 'month' },
+      });
+      const v = judgeClaim(all, units([m({ call: 'accessible', time: T })]), {
+        claims: [all],
+        conflicts: new Map(),
+        countryOperators: new Map([['MA', [IAM, INWI, MEDITEL]]]),
+      });
       expect(v.not_measured.operators).toEqual(['Inwi', 'Meditel']);
     });
 
     it('keeps "partly blocked, chat works" apart from "blocked"', () => {
-      const svc = claim({ id: 'svc', paths: ['any'], period: { from: '2016-01', to: '2016-11-03', precision: 'month' } });
+      const svc = claim({
+        id: 'svc',
+        paths: ['any'],
+        period: { from: '2016-01', to: '2016-11-03', precision: 'month' },
+      });
       const v = judge(svc, [m({ call: 'blocked', chat: 'accessible', time: T })]);
       expect(v.historical?.reading).toContain('whatsapp partly blocked');
       expect(v.historical?.reading).not.toMatch(/: whatsapp blocked/);
@@ -248,7 +376,11 @@ describe('judgeClaim', () => {
     });
 
     it('measurements inside the period win over later ones (in-period evidence, from this probe or OONI, judges)', () => {
-      const v = judge(past, [m({ call: 'blocked', time: '2016-05-01 00:00:00' }), m({ call: 'accessible', time: T })], [past, lifting]);
+      const v = judge(
+        past,
+        [m({ call: 'blocked', time: '2016-05-01 00:00:00' }), m({ call: 'accessible', time: T })],
+        [past, lifting],
+      );
       expect(v.verdict).toBe('consistent');
       expect(v.checks.find((c) => c.window === 'during')?.outcome).toBe('supports');
     });

@@ -7,22 +7,42 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../src/report/build.js';
 import { locationText, pathDetails, qualityOf, qualityWords } from '../../../src/report/details.js';
-import { produceReport } from '../../../src/report/run.js';
 import { findingDetail } from '../../../src/report/render/text.js';
+import { produceReport } from '../../../src/report/run.js';
 import { measurement } from './helpers.js';
 
 function withCallDetails(extra: Record<string, unknown>, time = '2026-11-23 10:00:00') {
   const m = measurement({ call: 'blocked', chat: 'accessible', web: 'accessible', time });
   const call = m.test_keys.x_verdict!.paths.call!;
-  Object.assign(call, { strength: 'strong', reason: 'STUN to the relays silent while the STUN controls answered' }, extra);
+  Object.assign(
+    call,
+    { strength: 'strong', reason: 'STUN to the relays silent while the STUN controls answered' },
+    extra,
+  );
   return m;
 }
 
 describe('pathDetails', () => {
   it("reads the probe's own shapes: the call path's `call` record (level, where) and the test call's service flow", () => {
-    const m = withCallDetails({ call: { level: 'blocked', where: { hop: 1, address: '198.18.0.1', asn: 64500, as_name: 'lab ISP', network: 'vantage' } } });
-    const flow = (port_role: string, scrambled: boolean, mos: number, loss: number) => ({ port_role, scrambled, mos, up: { loss_pct: loss, jitter_ms: 3 }, down: { loss_pct: loss / 2, jitter_ms: 9 }, rtt_ms: { p50: 41, p90: 60, max: 80 } });
-    (m.test_keys.x_verdict as unknown as Record<string, unknown>).call_test = { status: 'throttled', mos: 2.9, flows: [flow('neutral', false, 4.3, 0), flow('service', true, 4.2, 0.5), flow('service', false, 2.9, 5)] };
+    const m = withCallDetails({
+      call: {
+        level: 'blocked',
+        where: { hop: 1, address: '198.18.0.1', asn: 64500, as_name: 'lab ISP', network: 'vantage' },
+      },
+    });
+    const flow = (port_role: string, scrambled: boolean, mos: number, loss: number) => ({
+      port_role,
+      scrambled,
+      mos,
+      up: { loss_pct: loss, jitter_ms: 3 },
+      down: { loss_pct: loss / 2, jitter_ms: 9 },
+      rtt_ms: { p50: 41, p90: 60, max: 80 },
+    });
+    (m.test_keys.x_verdict as unknown as Record<string, unknown>).call_test = {
+      status: 'throttled',
+      mos: 2.9,
+      flows: [flow('neutral', false, 4.3, 0), flow('service', true, 4.2, 0.5), flow('service', false, 2.9, 5)],
+    };
     const d = pathDetails(m, 'call');
     expect(d.level).toBe('blocked');
     expect(d.location).toBe('hop 1 198.18.0.1 in AS64500 (lab ISP)');
@@ -44,7 +64,7 @@ describe('pathDetails', () => {
     });
   });
 
-  it('takes a test call\'s quality from the service verdict or the test keys when the path has none', () => {
+  it("takes a test call's quality from the service verdict or the test keys when the path has none", () => {
     const m = withCallDetails({});
     (m.test_keys as unknown as Record<string, unknown>).x_call_quality = { MOS: 4.2, packet_loss_pct: 0.4, jitter: 6 };
     expect(pathDetails(m, 'call').quality).toEqual({ mos: 4.2, loss_pct: 0.4, jitter_ms: 6 });
@@ -52,7 +72,13 @@ describe('pathDetails', () => {
   });
 
   it('never fails on a shape it does not know', () => {
-    for (const junk of [null, 42, 'x', [], { test_keys: { x_verdict: { paths: { call: { location: [1, 2], quality: 'great', level: 7 } } } } }])
+    for (const junk of [
+      null,
+      42,
+      'x',
+      [],
+      { test_keys: { x_verdict: { paths: { call: { location: [1, 2], quality: 'great', level: 7 } } } } },
+    ])
       expect(() => pathDetails(junk, 'call')).not.toThrow();
     expect(locationText({ summary: 'blocked at the border, in AS6713' })).toBe('blocked at the border, in AS6713');
     expect(locationText('x'.repeat(1000))!.length).toBeLessThanOrEqual(300);
@@ -71,8 +97,14 @@ describe('details in the summary', () => {
     }
     const r = await buildReport(lines(), [], { now: new Date('2026-11-24T00:00:00Z') });
     const f = r.summary.findings.find((x) => x.path === 'call')!;
-    expect(f).toMatchObject({ state: 'blocked', strength: 'strong', details: { location: 'after hop 3, in AS6713', quality: { mos: 1.8, loss_pct: 20 } } });
-    expect(findingDetail(f)).toMatch(/strong evidence; how: udp.no_response; where: after hop 3, in AS6713; call quality: MOS 1\.8, loss 20 %/);
+    expect(f).toMatchObject({
+      state: 'blocked',
+      strength: 'strong',
+      details: { location: 'after hop 3, in AS6713', quality: { mos: 1.8, loss_pct: 20 } },
+    });
+    expect(findingDetail(f)).toMatch(
+      /strong evidence; how: udp.no_response; where: after hop 3, in AS6713; call quality: MOS 1\.8, loss 20 %/,
+    );
   });
 
   it('from results files read by the fast reader: the latest line is read again', async () => {

@@ -48,7 +48,8 @@ export function measurement(o: {
     paths[p] = {
       path: p,
       status: s,
-      techniques: (o.techniques?.[p] ?? (s === 'blocked' ? [p === 'call' ? 'udp.no_response' : 'tls.reset'] : [])) as never,
+      techniques: (o.techniques?.[p] ??
+        (s === 'blocked' ? [p === 'call' ? 'udp.no_response' : 'tls.reset'] : [])) as never,
       counts: { ok: 1, blocked: 0, failed: 0, inconclusive: 0, skipped: 0, total: 1 },
       ...(o.strength?.[p] ? { strength: o.strength[p] } : {}),
       reason: `${p} ${s}`,
@@ -69,7 +70,8 @@ export function measurement(o: {
     id: o.id ?? `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     data_format_version: '0.2.0',
     x_format_version: '1.0',
-    report_id: o.reportId ?? `${time.slice(0, 10).replace(/-/g, '')}T100000Z_voipprobe_${net.cc}_${net.asn.slice(2)}_n0_abc`,
+    report_id:
+      o.reportId ?? `${time.slice(0, 10).replace(/-/g, '')}T100000Z_voipprobe_${net.cc}_${net.asn.slice(2)}_n0_abc`,
     input: '',
     measurement_start_time: time,
     test_start_time: time,
@@ -96,15 +98,47 @@ export function measurement(o: {
       x_traces: [],
       x_controls_measurement_id: 'c',
       queries: [
-        { engine: 'udp', resolver_address: '198.51.100.53:53', hostname: `e1.${service}.net`, query_type: 'A', answers: [{ answer_type: 'A', ipv4: '157.240.1.1', ttl: 60 }], failure: null, rcode: 0, t0: 0, t: 0.02, transaction_id: 1, x_resolver_role: 'local' },
+        {
+          engine: 'udp',
+          resolver_address: '198.51.100.53:53',
+          hostname: `e1.${service}.net`,
+          query_type: 'A',
+          answers: [{ answer_type: 'A', ipv4: '157.240.1.1', ttl: 60 }],
+          failure: null,
+          rcode: 0,
+          t0: 0,
+          t: 0.02,
+          transaction_id: 1,
+          x_resolver_role: 'local',
+        },
       ],
-      tcp_connect: [{ ip: '157.240.1.1', port: 443, status: { success: true, failure: null }, t0: 0.03, t: 0.05, transaction_id: 2 }],
+      tcp_connect: [
+        {
+          ip: '157.240.1.1',
+          port: 443,
+          status: { success: true, failure: null },
+          t0: 0.03,
+          t: 0.05,
+          transaction_id: 2,
+        },
+      ],
       tls_handshakes: [],
       requests: [],
       network_events: [],
       x_websocket: [],
       x_stun: [],
-      x_verdict: service === 'controls' ? null : ({ service, status, paths, layers: {}, targets: [], controls: {} as never, reason: 'test' } as ServiceVerdict),
+      x_verdict:
+        service === 'controls'
+          ? null
+          : ({
+              service,
+              status,
+              paths,
+              layers: {},
+              targets: [],
+              controls: {} as never,
+              reason: 'test',
+            } as ServiceVerdict),
     },
   };
 }
@@ -149,5 +183,12 @@ export function claim(o: Partial<Omit<Claim, 'operators'>> & { operators?: Claim
 
 /** A source published on a given date (claims can only speak for days up to their publication). */
 export function sourceOn(date: string): Claim['source'] {
-  return { key: `s-${date}`, file: 'doc.txt', outlet: 'Test Outlet', title: 'Test', language: 'en', published: { date, precision: 'day' } };
+  return {
+    key: `s-${date}`,
+    file: 'doc.txt',
+    outlet: 'Test Outlet',
+    title: 'Test',
+    language: 'en',
+    published: { date, precision: 'day' },
+  };
 }

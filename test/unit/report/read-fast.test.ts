@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BadLine, readResults } from '../../../src/results/read.js';
 import { normalise } from '../../../src/report/input.js';
 import { scanMeasurement } from '../../../src/report/json-scan.js';
 import { readReportLines } from '../../../src/report/read-fast.js';
+import { type BadLine, readResults } from '../../../src/results/read.js';
 import { deepMeasurementLine } from '../../support/json.js';
 import { measurement } from './helpers.js';
 
@@ -23,14 +23,16 @@ function file(content: string | Buffer): string {
 async function viaFast(paths: string[], chunkSize?: number) {
   const bad: BadLine[] = [];
   const good: { line: number; obs: unknown }[] = [];
-  for await (const l of readReportLines(paths, (b) => bad.push(b), { chunkSize })) good.push({ line: l.line, obs: normalise(l.measurement) });
+  for await (const l of readReportLines(paths, (b) => bad.push(b), { chunkSize }))
+    good.push({ line: l.line, obs: normalise(l.measurement) });
   return { good, bad };
 }
 
 async function viaReference(paths: string[]) {
   const bad: BadLine[] = [];
   const good: { line: number; obs: unknown }[] = [];
-  for await (const l of readResults(paths, (b) => bad.push(b))) good.push({ line: l.line, obs: normalise(l.measurement) });
+  for await (const l of readResults(paths, (b) => bad.push(b)))
+    good.push({ line: l.line, obs: normalise(l.measurement) });
   return { good, bad };
 }
 
@@ -40,7 +42,8 @@ async function sameAsReference(paths: string[]) {
   return ref;
 }
 
-const good = (o: Parameters<typeof measurement>[0] = { call: 'blocked', chat: 'accessible' }) => JSON.stringify(measurement(o));
+const good = (o: Parameters<typeof measurement>[0] = { call: 'blocked', chat: 'accessible' }) =>
+  JSON.stringify(measurement(o));
 
 describe('readReportLines', () => {
   it('reads good lines and reports corrupt, invalid and torn ones with file and line', async () => {
@@ -69,9 +72,15 @@ describe('readReportLines', () => {
   });
 
   it('reads the data credit a measurement carries, as the reference reader does', async () => {
-    const credited = { ...measurement({ call: 'blocked' }), annotations: { platform: 'linux', x_geoip_attribution: 'IP Geolocation by DB-IP' } };
+    const credited = {
+      ...measurement({ call: 'blocked' }),
+      annotations: { platform: 'linux', x_geoip_attribution: 'IP Geolocation by DB-IP' },
+    };
     const r = await sameAsReference([file(`${JSON.stringify(credited)}\n${good()}\n`)]);
-    expect(r.good.map((g) => (g.obs as { obs: { attribution: string } }).obs.attribution)).toEqual(['IP Geolocation by DB-IP', '']);
+    expect(r.good.map((g) => (g.obs as { obs: { attribution: string } }).obs.attribution)).toEqual([
+      'IP Geolocation by DB-IP',
+      '',
+    ]);
   });
 
   it('a cut-short line in the middle is corrupt, at the end without newline torn, at the end with newline corrupt', async () => {
@@ -83,7 +92,10 @@ describe('readReportLines', () => {
   });
 
   it('splits lines as readline does: CRLF, lone CR, BOM, blank lines, no final newline', async () => {
-    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${good()}\r\n\r\n${good()}\r${good()}\r\r\n${good()}`)]);
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`${good()}\r\n\r\n${good()}\r${good()}\r\r\n${good()}`),
+    ]);
     const r = await sameAsReference([file(bom)]);
     expect(r.good.map((g) => g.line)).toEqual([1, 3, 4, 6]);
     expect(r.bad).toEqual([]);
@@ -100,7 +112,10 @@ describe('readReportLines', () => {
       JSON.stringify({ ...m, x_access: 42, x_vantage: null }),
       JSON.stringify(m).replace('"status":"blocked"', '"status":"bl\\u006fcked"'),
       JSON.stringify({ ...m, test_keys: { ...m.test_keys, x_verdict: { status: 'blocked', paths: [] } } }),
-      JSON.stringify({ ...m, test_keys: { ...m.test_keys, x_verdict: { status: 'blocked', paths: { call: null, chat: 7 } } } }),
+      JSON.stringify({
+        ...m,
+        test_keys: { ...m.test_keys, x_verdict: { status: 'blocked', paths: { call: null, chat: 7 } } },
+      }),
       JSON.stringify({ ...m, test_keys: { ...m.test_keys, x_verdict: 'blocked' } }),
     ];
     const r = await sameAsReference([file(`${lines.join('\n')}\n`)]);
@@ -110,7 +125,11 @@ describe('readReportLines', () => {
 
   it('refuses nesting deeper than the loaders allow, the same way as the reference reader', async () => {
     const m = measurement({ call: 'blocked' });
-    const r = await sameAsReference([file(`${good()}\n${deepMeasurementLine(m, 100)}\n${deepMeasurementLine(m, 20_000)}\n${deepMeasurementLine(m, 60)}\n`)]);
+    const r = await sameAsReference([
+      file(
+        `${good()}\n${deepMeasurementLine(m, 100)}\n${deepMeasurementLine(m, 20_000)}\n${deepMeasurementLine(m, 60)}\n`,
+      ),
+    ]);
     expect(r.good.map((g) => g.line)).toEqual([1, 4]);
     expect(r.bad.map((b) => [b.line, b.kind])).toEqual([
       [2, 'invalid'],
@@ -140,9 +159,33 @@ describe('readReportLines', () => {
 
   it('agrees with the reference reader on thousands of mutated lines', async () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const alphabet = ['{', '}', '[', ']', ',', ':', '"', '\\', 'n', 't', '0', '-', '.', 'e', ' ', '\t', 'é', '\u0001', 'x'];
-    const base = [good(), good({ call: 'accessible', chat: 'degraded', web: 'inconclusive' }), good({ service: 'controls' })];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '\\',
+      'n',
+      't',
+      '0',
+      '-',
+      '.',
+      'e',
+      ' ',
+      '\t',
+      'é',
+      '\u0001',
+      'x',
+    ];
+    const base = [
+      good(),
+      good({ call: 'accessible', chat: 'degraded', web: 'inconclusive' }),
+      good({ service: 'controls' }),
+    ];
     const lines: string[] = [];
     for (let k = 0; k < 3000; k++) {
       let s = base[k % base.length]!;
@@ -151,7 +194,12 @@ describe('readReportLines', () => {
         const p = Math.floor(rnd() * s.length);
         const ch = alphabet[Math.floor(rnd() * alphabet.length)]!;
         const op = rnd();
-        s = op < 0.4 ? s.slice(0, p) + ch + s.slice(p) : op < 0.7 ? s.slice(0, p) + s.slice(p + 1) : s.slice(0, p) + ch + s.slice(p + 1);
+        s =
+          op < 0.4
+            ? s.slice(0, p) + ch + s.slice(p)
+            : op < 0.7
+              ? s.slice(0, p) + s.slice(p + 1)
+              : s.slice(0, p) + ch + s.slice(p + 1);
       }
       lines.push(s.replace(/[\n\r]/g, ' '));
     }
@@ -163,7 +211,28 @@ describe('readReportLines', () => {
 
 describe('scanMeasurement', () => {
   it('accepts only what JSON.parse accepts (as an object)', () => {
-    const samples = ['{}', '{"a":1}', '{"a":[1,{"b":null}],"c":"\\u00e9"}', '{"a":-0.5e-3}', '{"a":01}', '{"a":1.}', '{"a":-}', '{"a":.5}', '{"a":1e}', '{"a":"\\x"}', '{"a":"\t"}', '{"a":tru}', '{"a":true,}', '{,}', '{"a":[1,]}', '{"a":1}x', '[1]', '"x"', ' {"a" : [ ] } ', '{"a":"é"}'];
+    const samples = [
+      '{}',
+      '{"a":1}',
+      '{"a":[1,{"b":null}],"c":"\\u00e9"}',
+      '{"a":-0.5e-3}',
+      '{"a":01}',
+      '{"a":1.}',
+      '{"a":-}',
+      '{"a":.5}',
+      '{"a":1e}',
+      '{"a":"\\x"}',
+      '{"a":"\t"}',
+      '{"a":tru}',
+      '{"a":true,}',
+      '{,}',
+      '{"a":[1,]}',
+      '{"a":1}x',
+      '[1]',
+      '"x"',
+      ' {"a" : [ ] } ',
+      '{"a":"é"}',
+    ];
     for (const s of samples) {
       const b = Buffer.from(`${s}\n`);
       let ok: boolean;
@@ -183,4 +252,3 @@ describe('scanMeasurement', () => {
     expect(scanMeasurement(Buffer.from('{"a":"b"}\n'), 0, 9)).toBe(true);
   });
 });
-

@@ -20,13 +20,32 @@ async function sample(): Promise<Report> {
   const claims = [
     claim({ id: 'blocked-now', effect: 'blocked', operators: [IAM], paths: ['call'] }),
     claim({ id: 'working-inwi', effect: 'working', operators: [INWI], access: 'mobile', paths: ['call'] }),
-    claim({ id: 'past', effect: 'blocked', operators: [INWI], period: { from: '2016-01', to: '2016-11-03', precision: 'day' } }),
-    claim({ id: 'lifted', effect: 'restored', operators: 'all', services: ['any'], paths: ['any'], period: { from: '2016-11-04', to: '2016-11-04', precision: 'day' } }),
+    claim({
+      id: 'past',
+      effect: 'blocked',
+      operators: [INWI],
+      period: { from: '2016-01', to: '2016-11-03', precision: 'day' },
+    }),
+    claim({
+      id: 'lifted',
+      effect: 'restored',
+      operators: 'all',
+      services: ['any'],
+      paths: ['any'],
+      period: { from: '2016-11-04', to: '2016-11-04', precision: 'day' },
+    }),
     claim({ id: 'vpn', effect: 'circumvented' }),
     claim({
       id: 'evil',
       quote: EVIL,
-      source: { key: 'evil', file: EVIL, outlet: EVIL, title: EVIL, language: 'en', published: { date: '2026', precision: 'year' } },
+      source: {
+        key: 'evil',
+        file: EVIL,
+        outlet: EVIL,
+        title: EVIL,
+        language: 'en',
+        published: { date: '2026', precision: 'year' },
+      },
       speaker: { kind: 'reader_comment', name: EVIL },
       scope: undefined,
     }),
@@ -36,7 +55,13 @@ async function sample(): Promise<Report> {
     measurement({ call: 'blocked', chat: 'accessible', time: '2026-11-20 10:00:00' }),
     measurement({ call: 'blocked', chat: 'accessible', time: '2026-11-21 10:00:00' }),
     measurement({ net: NETWORKS.inwiMobile, call: 'accessible', chat: 'accessible', time: '2026-11-21 11:00:00' }),
-    measurement({ net: evilNet, service: 'viber', call: 'degraded', time: '2026-11-22 09:00:00', techniques: { call: ['throttled'] } }),
+    measurement({
+      net: evilNet,
+      service: 'viber',
+      call: 'degraded',
+      time: '2026-11-22 09:00:00',
+      techniques: { call: ['throttled'] },
+    }),
     measurement({ service: 'controls', time: '2026-11-20 10:00:00' }),
   ];
   const tally = new BadLineTally();
@@ -56,7 +81,14 @@ describe('report data', () => {
     expect(r.input.controls).toBe(1);
     expect(r.input.bad_lines.corrupt).toBe(1);
     const v = Object.fromEntries(r.verdicts.map((x) => [x.claim.id, x.verdict]));
-    expect(v).toEqual({ 'blocked-now': 'consistent', 'working-inwi': 'consistent', past: 'historical', lifted: 'historical', vpn: 'not_tested', evil: 'consistent' });
+    expect(v).toEqual({
+      'blocked-now': 'consistent',
+      'working-inwi': 'consistent',
+      past: 'historical',
+      lifted: 'historical',
+      vpn: 'not_tested',
+      evil: 'consistent',
+    });
     expect(r.verdict_counts).toEqual({ consistent: 3, contradicted: 0, not_tested: 1, historical: 2 });
   });
 
@@ -96,12 +128,16 @@ describe('renderers', () => {
 
   it('table: findings, verdicts, evidence and contradictions; no escape sequences from data', async () => {
     const t = renderTable(await sample());
-    expect(t).toMatch(/^blocked-now\s+consistent\s+blocked\s+whatsapp\s+Maroc Telecom AS6713\s+any\s+call\s+from 2026-11/m);
+    expect(t).toMatch(
+      /^blocked-now\s+consistent\s+blocked\s+whatsapp\s+Maroc Telecom AS6713\s+any\s+call\s+from 2026-11/m,
+    );
     expect(t).toContain('measured as claimed in that period: on Maroc Telecom mobile: whatsapp calls blocked (2 runs)');
     expect(t).toMatch(/^past\s+claimed then, measured later/m);
     expect(t).not.toMatch(/consistent with the lifting|still blocked/);
     expect(t).toMatch(/whatsapp calls on Maroc Telecom mobile · casa: blocked — blocked in 2 of 2 decisive runs/);
-    expect(t).toMatch(/^whatsapp\s+AS6713 Maroc Telecom \(MA\)\s+mobile\s+casa\s+2\s+partially_blocked\s+accessible\s+-\s+blocked\s+udp\.no_response ×2/m);
+    expect(t).toMatch(
+      /^whatsapp\s+AS6713 Maroc Telecom \(MA\)\s+mobile\s+casa\s+2\s+partially_blocked\s+accessible\s+-\s+blocked\s+udp\.no_response ×2/m,
+    );
     expect(t).toContain('CONTRADICTIONS BETWEEN CLAIMS');
     expect(t).toContain('Data: IP-to-ASN: DB-IP (CC-BY 4.0)');
     expect(t).not.toContain('\u001b');
@@ -116,7 +152,8 @@ describe('renderers', () => {
     expect(md).not.toMatch(/<script|<img/);
     expect(md).toContain('&lt;script&gt;');
     // Pipes from data never open a new table cell.
-    for (const row of md.split('\n').filter((l) => l.startsWith('| **evil**'))) expect(row.split(/(?<!\\)\|/).length).toBe(6);
+    for (const row of md.split('\n').filter((l) => l.startsWith('| **evil**')))
+      expect(row.split(/(?<!\\)\|/).length).toBe(6);
   });
 
   it('html: every block says whether its evidence is strong or weak (or that the line did not say), and an unmeasured path is "not tested"', async () => {
@@ -126,12 +163,21 @@ describe('renderers', () => {
       measurement({ service: 'skype', web: 'blocked' }),
       measurement({ service: 'mumble', web: 'accessible' }),
     ];
-    const html = renderHtml(await buildReport(stream(ms), [], { badLines: new BadLineTally(), attributions: [], now: new Date('2026-11-24T00:00:00Z'), paths: ['results/'] }));
+    const html = renderHtml(
+      await buildReport(stream(ms), [], {
+        badLines: new BadLineTally(),
+        attributions: [],
+        now: new Date('2026-11-24T00:00:00Z'),
+        paths: ['results/'],
+      }),
+    );
     const evidence = html.slice(html.indexOf('id="evidence"'));
     const rowOf = (svc: string) => evidence.split('<tr>').find((r) => r.startsWith(`<td><b>${svc}</b>`))!;
     expect(rowOf('whatsapp')).toMatch(/blocked <span class="small" title="strong evidence">strong<\/span>/);
     expect(rowOf('viber')).toMatch(/partially blocked <span class="small" title="weak evidence">weak<\/span>/);
-    expect(rowOf('skype')).toMatch(/blocked <span class="small" title="the line did not record how strong its evidence is">strength \?<\/span>/);
+    expect(rowOf('skype')).toMatch(
+      /blocked <span class="small" title="the line did not record how strong its evidence is">strength \?<\/span>/,
+    );
     expect(rowOf('mumble')).not.toMatch(/strong|weak|strength/);
     expect(rowOf('mumble').match(/title="not tested">-</g)).toHaveLength(2); // chat and call
     // The summary grid too.
@@ -144,7 +190,9 @@ describe('renderers', () => {
   it('html: self-contained, escaped, summary grid, timeline', async () => {
     const html = renderHtml(await sample());
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
     expect(html).not.toMatch(/<script|<img|<iframe|<link|<object|@import|url\(/i);
     expect(html).not.toMatch(/<[a-z][^>]*\s(src|href|on[a-z]+)=/i); // no tag of ours loads or runs anything
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
@@ -165,13 +213,19 @@ describe('renderers', () => {
 
   it('renders the bundled claims against a few measurements', async () => {
     const { claims } = loadClaims();
-    const r = await buildReport(stream([measurement({ call: 'accessible', chat: 'accessible', web: 'accessible' })]), claims, { now: new Date('2026-11-24T00:00:00Z') });
+    const r = await buildReport(
+      stream([measurement({ call: 'accessible', chat: 'accessible', web: 'accessible' })]),
+      claims,
+      { now: new Date('2026-11-24T00:00:00Z') },
+    );
     const t = renderTable(r);
     expect(t).toMatch(/^002-18\s+not tested/m); // Inwi 3G: no Inwi measurement here
     expect(t).toMatch(/^003-04\s+claimed then, measured later/m);
     expect(t).toContain('THE RECORD (external facts');
     expect(renderHtml(r)).toContain('Morocco Bans Skype, WhatsApp, in VoIP Crackdown by State ISP');
     // 003-04 names three operators; only Maroc Telecom was measured.
-    expect(r.verdicts.find((v) => v.claim.id === '003-04')!.historical!.reading).toContain('Meditel and Inwi not measured');
+    expect(r.verdicts.find((v) => v.claim.id === '003-04')!.historical!.reading).toContain(
+      'Meditel and Inwi not measured',
+    );
   });
 });

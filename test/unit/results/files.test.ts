@@ -1,9 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { Measurement } from '../../../src/model/measurement.js';
 import { resultFiles } from '../../../src/results/read.js';
 import { describeWriteFailure, ResultsWriter } from '../../../src/results/write.js';
 import { InputError } from '../../../src/util/input-error.js';
@@ -18,7 +26,12 @@ describe('resultFiles', () => {
     writeFileSync(join(d, 'a.jsonl'), '');
     writeFileSync(join(d, 'notes.txt'), '');
     writeFileSync(join(d, 'sub', 'c.jsonl'), '');
-    expect(resultFiles([d, join(d, 'notes.txt')]).map((f) => f.slice(d.length + 1))).toEqual(['a.jsonl', 'b.jsonl', 'sub/c.jsonl', 'notes.txt']);
+    expect(resultFiles([d, join(d, 'notes.txt')]).map((f) => f.slice(d.length + 1))).toEqual([
+      'a.jsonl',
+      'b.jsonl',
+      'sub/c.jsonl',
+      'notes.txt',
+    ]);
   });
 
   it('inside folders, FIFOs, devices, dangling symlinks and symlink loops are skipped with a message', () => {
@@ -48,7 +61,10 @@ describe('resultFiles', () => {
     writeFileSync(join(d, 'a.jsonl'), '');
     const skipped: string[] = [];
     expect(resultFiles([d, d, join(d, 'a.jsonl')], (s) => skipped.push(s.reason))).toEqual([join(d, 'a.jsonl')]);
-    expect(skipped).toEqual([`the same folder as ${d}, read once`, `the same file as ${join(d, 'a.jsonl')}, read once`]);
+    expect(skipped).toEqual([
+      `the same folder as ${d}, read once`,
+      `the same file as ${join(d, 'a.jsonl')}, read once`,
+    ]);
     expect(() => resultFiles([join(d, 'nope')])).toThrow(InputError);
     expect(() => resultFiles([join(d, 'nope')])).toThrow(/nope: cannot read: ENOENT/);
   });
@@ -87,7 +103,14 @@ describe('ResultsWriter', () => {
     const file = join(dir, 'run.jsonl');
     const w = new ResultsWriter(file);
     for (const k of ['a', 'b', 'c']) w.append(k, `{"id":"${k}","v":1}`);
-    expect(w.replace(new Map([['b', '{"id":"b","v":2}'], ['x', 'never written']]))).toBe(true);
+    expect(
+      w.replace(
+        new Map([
+          ['b', '{"id":"b","v":2}'],
+          ['x', 'never written'],
+        ]),
+      ),
+    ).toBe(true);
     w.append('d', '{"id":"d","v":1}');
     w.close();
     expect(readFileSync(file, 'utf8')).toBe('{"id":"a","v":1}\n{"id":"b","v":2}\n{"id":"c","v":1}\n{"id":"d","v":1}\n');
@@ -115,15 +138,19 @@ describe('ResultsWriter', () => {
         if (w.append('a', 'x'.repeat(100))) throw new Error('should not fit');
         w.close();
       }`;
-    const r = spawnSync('prlimit', ['--fsize=10', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = spawnSync('prlimit', ['--fsize=10', process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(readdirSync(dir)).toEqual(['theirs.jsonl']);
   });
 
-  it.skipIf(!hasPrlimit)('a file size limit mid-line: the torn part is cut off, every line left is whole, a later line that fits is written', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vp-w-')), 'run.jsonl');
-    // The kernel writes what fits under RLIMIT_FSIZE, then refuses (EFBIG): a short write, as on a full disk.
-    const script = `
+  it.skipIf(!hasPrlimit)(
+    'a file size limit mid-line: the torn part is cut off, every line left is whole, a later line that fits is written',
+    () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'vp-w-')), 'run.jsonl');
+      // The kernel writes what fits under RLIMIT_FSIZE, then refuses (EFBIG): a short write, as on a full disk.
+      const script = `
       import { ResultsWriter } from ${JSON.stringify(join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'results', 'write.js'))};
       const w = new ResultsWriter(${JSON.stringify(file)});
       const out = [];
@@ -131,13 +158,26 @@ describe('ResultsWriter', () => {
       out.push(w.append('small', '{"id":"small"}'));
       w.close();
       console.log(JSON.stringify({ out, count: w.count, unwritten: w.unwritten, failure: w.failure }));`;
-    const r = spawnSync('prlimit', ['--fsize=3000', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    const res = JSON.parse(r.stdout) as { out: boolean[]; count: number; unwritten: number; failure: { code: string } };
-    expect(res.out).toEqual([true, true, true, false, false, false, true]);
-    expect(res).toMatchObject({ count: 4, unwritten: 3, failure: { code: 'EFBIG' } });
-    const text = readFileSync(file, 'utf8');
-    expect(text.endsWith('\n')).toBe(true);
-    expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['m0', 'm1', 'm2', 'small']);
-  });
+      const r = spawnSync('prlimit', ['--fsize=3000', process.execPath, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(0);
+      const res = JSON.parse(r.stdout) as {
+        out: boolean[];
+        count: number;
+        unwritten: number;
+        failure: { code: string };
+      };
+      expect(res.out).toEqual([true, true, true, false, false, false, true]);
+      expect(res).toMatchObject({ count: 4, unwritten: 3, failure: { code: 'EFBIG' } });
+      const text = readFileSync(file, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { id: string }).id),
+      ).toEqual(['m0', 'm1', 'm2', 'small']);
+    },
+  );
 });

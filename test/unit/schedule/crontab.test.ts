@@ -5,11 +5,18 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSchedule } from '../../../src/cli/schedule.js';
-import { BEGIN_MARKER, buildCronLine, cronShellWord, Crontab, END_MARKER, findExecutable, stripManagedBlock } from '../../../src/schedule/crontab.js';
-import { InputError } from '../../../src/util/input-error.js';
+import {
+  BEGIN_MARKER,
+  buildCronLine,
+  Crontab,
+  cronShellWord,
+  END_MARKER,
+  findExecutable,
+  stripManagedBlock,
+} from '../../../src/schedule/crontab.js';
 import { jitterSleep, parseJitter } from '../../../src/schedule/jitter.js';
+import { InputError } from '../../../src/util/input-error.js';
 import { fakeCrontab } from '../../support/fake-crontab.js';
-
 
 const LINE_OPTS = {
   cron: '*/15 * * * *',
@@ -82,6 +89,7 @@ const HOSTILE = [
   'é ü ñ 東京',
   '',
   ' spaces  inside ',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, as a user might type it
   '$HOME ${PATH}',
 ];
 
@@ -121,11 +129,15 @@ describe('crontab line', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(new RegExp(`^${what.replace(/[-]/g, '\\$&')} ".*" contains the control character U\\+[0-9A-F]{4}`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${what.replace(/[-]/g, '\\$&')} ".*" contains the control character U\\+[0-9A-F]{4}`),
+    );
   });
 
   it('a command longer than cron keeps is refused', () => {
-    expect(() => buildCronLine({ ...LINE_OPTS, runArgs: ['--service', ...Array.from({ length: 100 }, (_, i) => `service-${i}`)] })).toThrow(/would be \d+ characters long; cron keeps at most 999/);
+    expect(() =>
+      buildCronLine({ ...LINE_OPTS, runArgs: ['--service', ...Array.from({ length: 100 }, (_, i) => `service-${i}`)] }),
+    ).toThrow(/would be \d+ characters long; cron keeps at most 999/);
   });
 });
 
@@ -140,7 +152,16 @@ describe('the crontab line run by sh, as cron runs it (real flock, stand-in node
     const flock = findExecutable('flock')!;
     const lock = join(work, 'results', '.voipprobe-run.lock');
     const log = join(work, 'results', 'cron.log');
-    const line = buildCronLine({ ...LINE_OPTS, workDir: work, lockFile: lock, logFile: log, nodePath: node, flockPath: flock, cliPath: '/opt/x/cli.js', runArgs: ['--vantage', '$(id)`id`%'] });
+    const line = buildCronLine({
+      ...LINE_OPTS,
+      workDir: work,
+      lockFile: lock,
+      logFile: log,
+      nodePath: node,
+      flockPath: flock,
+      cliPath: '/opt/x/cli.js',
+      runArgs: ['--vantage', '$(id)`id`%'],
+    });
     const command = cronCommand(line.replace(/^(\S+\s+){5}/, '')).command;
     execFileSync('sh', ['-c', command], { cwd: d });
     expect(readFileSync(log, 'utf8')).toBe('ran: [/opt/x/cli.js] [run] [--scheduled] [--vantage] [$(id)`id`%]\n');
@@ -153,7 +174,11 @@ describe('the crontab line run by sh, as cron runs it (real flock, stand-in node
       holder.kill();
     }
     const lines = readFileSync(log, 'utf8').split('\n');
-    expect(lines[1]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ voipprobe: run skipped: the previous run still holds ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ voipprobe: run skipped: the previous run still holds ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+      ),
+    );
   });
 });
 
@@ -199,17 +224,23 @@ describe('install / remove with a fake crontab', () => {
   it('a crontab without a final newline keeps its last line intact', () => {
     writeFileSync(fake.file, '0 3 * * * /usr/bin/backup');
     new Crontab(fake.command).install('* * * * * true');
-    expect(readFileSync(fake.file, 'utf8')).toBe(`0 3 * * * /usr/bin/backup\n${BEGIN_MARKER}\n* * * * * true\n${END_MARKER}\n`);
+    expect(readFileSync(fake.file, 'utf8')).toBe(
+      `0 3 * * * /usr/bin/backup\n${BEGIN_MARKER}\n* * * * * true\n${END_MARKER}\n`,
+    );
   });
 
   it('a damaged block (BEGIN without END) is refused rather than guessed at', () => {
     writeFileSync(fake.file, `${BEGIN_MARKER}\n* * * * * true\n0 3 * * * /usr/bin/backup\n`);
-    expect(() => new Crontab(fake.command).install('x')).toThrow(/without "# END voipprobe schedule"; fix the crontab by hand/);
+    expect(() => new Crontab(fake.command).install('x')).toThrow(
+      /without "# END voipprobe schedule"; fix the crontab by hand/,
+    );
     expect(() => stripManagedBlock(`${END_MARKER}\n`)).toThrow(/without its BEGIN marker/);
   });
 
   it('a missing crontab command says what to install', () => {
-    expect(() => new Crontab(join(dir, 'no-such-crontab')).read()).toThrow(/not found: install cron \(Debian: apt-get install cron\)/);
+    expect(() => new Crontab(join(dir, 'no-such-crontab')).read()).toThrow(
+      /not found: install cron \(Debian: apt-get install cron\)/,
+    );
   });
 
   describe('voipprobe schedule (CLI wiring)', () => {
@@ -235,7 +266,11 @@ describe('install / remove with a fake crontab', () => {
     it('prints the line and a preview; --install is idempotent; --remove takes it out', async () => {
       await run('--every', '15m', '--jitter', '30', '--workdir', dir, '--utc', '--preview', '3');
       const [line, head, ...preview] = out.trim().split('\n');
-      expect(line).toMatch(new RegExp(`^\\*/15 \\* \\* \\* \\* cd ${dir} && \\{ \\S*flock -n -E 75 ${dir}/results/\\.voipprobe-run\\.lock ${process.execPath} \\S+ run --scheduled --jitter 30; \\[ \\$\\? -ne 75 \\] \\|\\| printf .* \\"\\$\\(date -u .*\\)\\" ${dir}/results/\\.voipprobe-run\\.lock; \\} >> ${dir}/results/cron\\.log 2>&1$`));
+      expect(line).toMatch(
+        new RegExp(
+          `^\\*/15 \\* \\* \\* \\* cd ${dir} && \\{ \\S*flock -n -E 75 ${dir}/results/\\.voipprobe-run\\.lock ${process.execPath} \\S+ run --scheduled --jitter 30; \\[ \\$\\? -ne 75 \\] \\|\\| printf .* \\"\\$\\(date -u .*\\)\\" ${dir}/results/\\.voipprobe-run\\.lock; \\} >> ${dir}/results/cron\\.log 2>&1$`,
+        ),
+      );
       expect(head).toBe('# next runs, each delayed by up to 30 s of jitter:');
       expect(preview).toHaveLength(3);
       expect(preview[0]).toMatch(/^# {3}\d{4}-\d\d-\d\d \d\d:(00|15|30|45) \(\w{3}\) UTC$/);
@@ -246,17 +281,27 @@ describe('install / remove with a fake crontab', () => {
       expect(out).toContain('installed in the crontab');
       expect(out).toContain('already installed, crontab unchanged');
       const table = readFileSync(fake.file, 'utf8');
-      expect(table.split('\n').filter((l) => l.includes(' run --scheduled --jitter 120 --submit --service whatsapp;'))).toHaveLength(1);
+      expect(
+        table.split('\n').filter((l) => l.includes(' run --scheduled --jitter 120 --submit --service whatsapp;')),
+      ).toHaveLength(1);
       await run('--remove');
       expect(readFileSync(fake.file, 'utf8')).toBe('');
     });
 
     it('a newline in --workdir, --log-file, --lock-file or an argument after -- never reaches the crontab', async () => {
       const evil = 'x\n* * * * * id >owned #';
-      await expect(run('--every', '15m', '--workdir', dir, '--install', '--', '--vantage', evil)).rejects.toThrow(/^the run argument "x\\n\* \* \* \* \* id >owned #" contains the control character U\+000A \(newline\) at position 2/);
-      await expect(run('--every', '15m', '--workdir', join(dir, evil), '--install')).rejects.toThrow(/^--workdir ".*\\n.*" contains the control character U\+000A/);
-      await expect(run('--every', '15m', '--workdir', dir, '--log-file', `log${evil}`, '--install')).rejects.toThrow(/^--log-file /);
-      await expect(run('--every', '15m', '--workdir', dir, '--lock-file', `lock${evil}`, '--install')).rejects.toThrow(/^--lock-file /);
+      await expect(run('--every', '15m', '--workdir', dir, '--install', '--', '--vantage', evil)).rejects.toThrow(
+        /^the run argument "x\\n\* \* \* \* \* id >owned #" contains the control character U\+000A \(newline\) at position 2/,
+      );
+      await expect(run('--every', '15m', '--workdir', join(dir, evil), '--install')).rejects.toThrow(
+        /^--workdir ".*\\n.*" contains the control character U\+000A/,
+      );
+      await expect(run('--every', '15m', '--workdir', dir, '--log-file', `log${evil}`, '--install')).rejects.toThrow(
+        /^--log-file /,
+      );
+      await expect(run('--every', '15m', '--workdir', dir, '--lock-file', `lock${evil}`, '--install')).rejects.toThrow(
+        /^--lock-file /,
+      );
       expect(existsSync(fake.file)).toBe(false);
       // Exit 2 as a user sees it: test/integration/cli/schedule.test.ts.
     });
@@ -266,7 +311,9 @@ describe('install / remove with a fake crontab', () => {
       await expect(run('--every', '45m', '--workdir', dir)).rejects.toThrow(/cron cannot repeat that evenly/);
       await expect(run('--cron', '0 0 31 2 *', '--workdir', dir)).rejects.toThrow(/never runs/);
       await expect(run('--workdir', dir)).rejects.toThrow(/give --every 15m/);
-      await expect(run('--every', '15m', '--jitter', '-1', '--workdir', dir)).rejects.toThrow(/--jitter: expected seconds from 0 to 3600/);
+      await expect(run('--every', '15m', '--jitter', '-1', '--workdir', dir)).rejects.toThrow(
+        /--jitter: expected seconds from 0 to 3600/,
+      );
     });
   });
 });

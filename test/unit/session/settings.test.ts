@@ -26,7 +26,9 @@ describe('the settings a run records in every line (x_settings)', () => {
       include_ip: false,
       resolvers: {},
     });
-    expect(settingsRecord(effectiveSettings({ ...base, ipv6: false, localise: false, perFamily: 1 }, () => true))).toMatchObject({ ipv6: false, localise: false, per_family: 1 });
+    expect(
+      settingsRecord(effectiveSettings({ ...base, ipv6: false, localise: false, perFamily: 1 }, () => true)),
+    ).toMatchObject({ ipv6: false, localise: false, per_family: 1 });
   });
 
   it('resolvers as given, helpers by address only (never a token, user info or query), the test call by profile name, no local paths', () => {
@@ -34,7 +36,10 @@ describe('the settings a run records in every line (x_settings)', () => {
       ...base,
       includeIp: true,
       resolvers: { local: ['127.0.0.1:53'], controlUdp: ['127.0.0.2:53'], doh: ['https://127.0.0.3/dns-query'] },
-      helpers: [{ url: 'https://helper.example.org:8443/v1?token=s3cret#x', token: 'bearer-s3cret' }, { url: 'http://u:pw@127.0.0.9:81/' }],
+      helpers: [
+        { url: 'https://helper.example.org:8443/v1?token=s3cret#x', token: 'bearer-s3cret' },
+        { url: 'http://u:pw@127.0.0.9:81/' },
+      ],
       callTest: { seconds: 20, profile: PROFILES.video },
       asnDb: '/home/amina/asn.csv',
     };

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeMeasurement } from '../../../bench/support/measurement-fixture.js';
 import { writeFileAtomic } from '../../../src/fs/atomic.js';
+import { tryLock } from '../../../src/fs/pid-lock.js';
 import { backoffDelay } from '../../../src/submit/backoff.js';
 import { classify } from '../../../src/submit/client.js';
-import { tryLock } from '../../../src/fs/pid-lock.js';
 import { Spool, spoolName } from '../../../src/submit/spool.js';
 
 const fresh = () => new Spool(join(mkdtempSync(join(tmpdir(), 'voipprobe-spool-')), 'spool'));
@@ -71,7 +71,11 @@ describe('spool', () => {
     expect(spool.list()).toEqual([]);
     const rej = spool.listRejected();
     expect(rej).toHaveLength(1);
-    expect(rej[0]).toMatchObject({ status: 400, reason: 'HTTP 400: content.probe_cc: must be two upper-case letters', attempts: 1 });
+    expect(rej[0]).toMatchObject({
+      status: 400,
+      reason: 'HTTP 400: content.probe_cc: must be two upper-case letters',
+      attempts: 1,
+    });
     expect((rej[0]!.measurement as { id: string }).id).toBe(rej[0]!.id);
   });
 
@@ -114,7 +118,11 @@ describe('backoff and answer classification', () => {
     expect(backoffDelay(30, p, () => 0)).toBe(1800_000);
   });
 
-  const a = (status: number, body: unknown = {}) => ({ status, text: JSON.stringify(body), json: body as Record<string, unknown> });
+  const a = (status: number, body: unknown = {}) => ({
+    status,
+    text: JSON.stringify(body),
+    json: body as Record<string, unknown>,
+  });
   it.each([
     [a(200, { measurement_uid: 'u1' }), { kind: 'ok', measurement_uid: 'u1' }],
     [a(200, { measurement_id: 'u2' }), { kind: 'ok', measurement_uid: 'u2' }],
@@ -123,7 +131,10 @@ describe('backoff and answer classification', () => {
     [a(503), { kind: 'transient' }],
     [a(429), { kind: 'transient' }],
     [a(408), { kind: 'transient' }],
-    [a(400, { error: 'content.id: required' }), { kind: 'rejected', status: 400, reason: 'HTTP 400: content.id: required' }],
+    [
+      a(400, { error: 'content.id: required' }),
+      { kind: 'rejected', status: 400, reason: 'HTTP 400: content.id: required' },
+    ],
     [a(413, { detail: 'too big' }), { kind: 'rejected', status: 413, reason: 'HTTP 413: too big' }],
     [a(401, { error: 'invalid bearer token' }), { kind: 'fatal', status: 401 }],
     [a(404), { kind: 'fatal', status: 404 }],

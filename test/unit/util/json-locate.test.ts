@@ -1,7 +1,13 @@
 // The one JSON error locator and nesting guard every loader uses.
 import { describe, expect, it } from 'vitest';
+import {
+  jsonNestingError,
+  jsonSyntaxError,
+  locationOfOffset,
+  MAX_JSON_DEPTH,
+  parseJson,
+} from '../../../src/util/json-locate.js';
 import { deepJson } from '../../support/json.js';
-import { jsonNestingError, jsonSyntaxError, locationOfOffset, MAX_JSON_DEPTH, parseJson } from '../../../src/util/json-locate.js';
 
 describe('jsonSyntaxError', () => {
   it.each([
@@ -37,13 +43,18 @@ describe('jsonSyntaxError', () => {
     expect(jsonSyntaxError('[1,]')?.reason).toBe('a comma before "]" (trailing commas are not JSON)');
     expect(jsonSyntaxError('{"a":[1]]}')?.reason).toBe('unexpected "]"; expected "," or "}" after a property value');
     expect(jsonSyntaxError('{"a":1} x')?.reason).toBe('unexpected "x" after the end of the JSON value');
-    expect(jsonSyntaxError('[\u001b[31m]')?.reason).toBe('unexpected "\\u001b"; expected a value (a string, number, object, array, true, false or null)');
+    expect(jsonSyntaxError('[\u001b[31m]')?.reason).toBe(
+      'unexpected "\\u001b"; expected a value (a string, number, object, array, true, false or null)',
+    );
     expect(jsonSyntaxError('[\u009b]')?.reason).toContain('"\\u009b"');
     expect(jsonSyntaxError('\ufeff{}')?.reason).toMatch(/byte-order mark/);
   });
 
   it('is not recursive: a 200,000-level text is judged without overflowing the stack', () => {
-    expect(jsonSyntaxError('['.repeat(200_000))).toEqual({ offset: 200_000, reason: expect.stringMatching(/expected a value/) });
+    expect(jsonSyntaxError('['.repeat(200_000))).toEqual({
+      offset: 200_000,
+      reason: expect.stringMatching(/expected a value/),
+    });
     expect(jsonSyntaxError(deepJson(200_000))).toBeUndefined();
   });
 });
@@ -51,7 +62,12 @@ describe('jsonSyntaxError', () => {
 describe('parseJson: the nesting guard', () => {
   it('refuses nesting deeper than MAX_JSON_DEPTH with the offset of the first bracket too deep', () => {
     const r = parseJson(deepJson(20_000));
-    expect(r).toEqual({ ok: false, kind: 'nesting', offset: expect.any(Number), reason: `nested deeper than ${MAX_JSON_DEPTH} levels` });
+    expect(r).toEqual({
+      ok: false,
+      kind: 'nesting',
+      offset: expect.any(Number),
+      reason: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+    });
     expect(parseJson(deepJson(MAX_JSON_DEPTH)).ok).toBe(true);
     expect(parseJson(deepJson(MAX_JSON_DEPTH + 1)).ok).toBe(false);
     const objects = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;

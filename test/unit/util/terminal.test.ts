@@ -2,9 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { escapeForTerminal } from '../../../src/util/terminal.js';
 
 /** Every character a terminal may act on: C0, DEL, C1, line separators, bidirectional controls. */
-const DRIVING = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i), 0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069].map((c) =>
-  String.fromCharCode(c),
-);
+const DRIVING = [
+  ...Array.from({ length: 0x20 }, (_, i) => i),
+  0x7f,
+  ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i),
+  0x061c,
+  0x200e,
+  0x200f,
+  0x2028,
+  0x2029,
+  0x202a,
+  0x202b,
+  0x202c,
+  0x202d,
+  0x202e,
+  0x2066,
+  0x2067,
+  0x2068,
+  0x2069,
+].map((c) => String.fromCharCode(c));
 
 describe('escapeForTerminal', () => {
   it.each([

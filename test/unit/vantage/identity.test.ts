@@ -25,14 +25,17 @@ const csv = (name: string, text: string) => {
 describe('ASN CSV lookup (binary search on disk)', () => {
   const numeric = csv(
     'num.csv',
-    [
+    `${[
       '16777216,16777471,13335,"Cloudflare, Inc."',
       '16778240,16779263,38803,Gtelecom Pty Ltd',
       '701890560,701891583,36903,"ONPT ""Maroc Telecom"" / IAM"',
       '3325256704,3325256959,64500,Last Net',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
-  const text = csv('text.csv', 'ip_range_start,ip_range_end,autonomous_system_number,autonomous_system_organization\n1.0.0.0,1.0.0.255,13335,Cloudflare\n41.212.0.0,41.212.3.255,36903,IAM\n2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,64496,Doc Net\n');
+  const text = csv(
+    'text.csv',
+    'ip_range_start,ip_range_end,autonomous_system_number,autonomous_system_organization\n1.0.0.0,1.0.0.255,13335,Cloudflare\n41.212.0.0,41.212.3.255,36903,IAM\n2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,64496,Doc Net\n',
+  );
 
   it.each([
     [numeric, '1.0.0.0', 13335, 'Cloudflare, Inc.'],
@@ -59,7 +62,9 @@ describe('ASN CSV lookup (binary search on disk)', () => {
   it('a file that is not a range CSV is a clear error', async () => {
     const junk = csv('junk.csv', 'hello\nworld\nthis is not csv\n'.repeat(50));
     await expect(lookupAsnInCsv(junk, '157.240.245.62')).rejects.toThrow(/not a "start,end,asn,organisation" row/);
-    await expect(lookupAsnInCsv(join(dir, 'missing.csv'), '157.240.245.62')).rejects.toThrow(/cannot read ASN database: ENOENT/);
+    await expect(lookupAsnInCsv(join(dir, 'missing.csv'), '157.240.245.62')).rejects.toThrow(
+      /cannot read ASN database: ENOENT/,
+    );
   });
 
   it('splits quoted CSV fields', () => {
@@ -83,14 +88,36 @@ describe('ASN CSV lookup (binary search on disk)', () => {
 
 describe('identifyVantage', () => {
   it('labels win over the databases; the attribution names only what was looked up', async () => {
-    const id = await identifyVantage({ labels: { probe_asn: 'AS36925', probe_cc: 'MA', probe_network_name: 'Orange Maroc', access: 'mobile', vantage: 'casa-4g' }, publicIp: '157.240.245.62' });
-    expect(id).toMatchObject({ probe_asn: 'AS36925', probe_cc: 'MA', probe_network_name: 'Orange Maroc', x_access: 'mobile', x_vantage: 'casa-4g', attribution: '' });
+    const id = await identifyVantage({
+      labels: {
+        probe_asn: 'AS36925',
+        probe_cc: 'MA',
+        probe_network_name: 'Orange Maroc',
+        access: 'mobile',
+        vantage: 'casa-4g',
+      },
+      publicIp: '157.240.245.62',
+    });
+    expect(id).toMatchObject({
+      probe_asn: 'AS36925',
+      probe_cc: 'MA',
+      probe_network_name: 'Orange Maroc',
+      x_access: 'mobile',
+      x_vantage: 'casa-4g',
+      attribution: '',
+    });
     expect(id.sources).toEqual({ asn: 'label', cc: 'label', network_name: 'label' });
   });
 
   it('maps the public address with the bundled databases and credits them', async () => {
     const id = await identifyVantage({ labels: { access: 'fixed' }, publicIp: '157.240.245.62' });
-    expect(id).toMatchObject({ probe_asn: 'AS32934', probe_cc: 'US', probe_network_name: 'Facebook, Inc.', x_access: 'fixed', x_vantage: 'as32934-fixed' });
+    expect(id).toMatchObject({
+      probe_asn: 'AS32934',
+      probe_cc: 'US',
+      probe_network_name: 'Facebook, Inc.',
+      x_access: 'fixed',
+      x_vantage: 'as32934-fixed',
+    });
     expect(id.attribution).toBe(`${BUNDLED_ASN_ATTRIBUTION}; ${BUNDLED_GEO_ATTRIBUTION}`);
     expect(id.attribution).toContain('IP Geolocation by DB-IP');
     expect(id.attribution).toMatch(/RouteViews.*NRO/);
@@ -114,7 +141,14 @@ describe('identifyVantage', () => {
   it('unknown without an address, or with a private one: AS0 / ZZ / ""', async () => {
     for (const publicIp of [undefined, '192.168.1.10', 'garbage']) {
       const id = await identifyVantage({ labels: {}, publicIp });
-      expect(id).toMatchObject({ probe_asn: 'AS0', probe_cc: 'ZZ', probe_network_name: '', x_access: 'unknown', x_vantage: 'as0-unknown', attribution: '' });
+      expect(id).toMatchObject({
+        probe_asn: 'AS0',
+        probe_cc: 'ZZ',
+        probe_network_name: '',
+        x_access: 'unknown',
+        x_vantage: 'as0-unknown',
+        attribution: '',
+      });
     }
   });
 
@@ -128,7 +162,13 @@ describe('identifyVantage', () => {
       attribution: BUNDLED_GEO_ATTRIBUTION,
       sources: { asn: 'label', cc: 'database', network_name: 'label' },
     });
-    expect(m).toMatchObject({ probe_asn: 'AS6713', probe_cc: 'MA', probe_network_name: 'IAM', x_access: 'wifi', x_vantage: 'rabat-wifi' });
+    expect(m).toMatchObject({
+      probe_asn: 'AS6713',
+      probe_cc: 'MA',
+      probe_network_name: 'IAM',
+      x_access: 'wifi',
+      x_vantage: 'rabat-wifi',
+    });
     expect(m.annotations.x_geoip_attribution).toBe(BUNDLED_GEO_ATTRIBUTION);
   });
 });
@@ -137,10 +177,22 @@ describe('public addresses', () => {
   it('takes the most frequent public STUN mapped address per family, ignoring bogons and failures', () => {
     const mk = (address: string, cls: 'success' | 'error' = 'success') => {
       const m = fakeMeasurement(0);
-      m.test_keys.x_stun[0]!.response = { t: 0.1, message_type: 0x101, class: cls, xor_mapped_address: { family: address.includes(':') ? 'IPv6' : 'IPv4', address, port: 1 } };
+      m.test_keys.x_stun[0]!.response = {
+        t: 0.1,
+        message_type: 0x101,
+        class: cls,
+        xor_mapped_address: { family: address.includes(':') ? 'IPv6' : 'IPv4', address, port: 1 },
+      };
       return m;
     };
-    const got = publicAddressesFromMeasurements([mk('41.250.7.9'), mk('41.250.7.9'), mk('105.66.1.1'), mk('192.168.1.2'), mk('2a01:cb19::1'), mk('8.8.4.4', 'error')]);
+    const got = publicAddressesFromMeasurements([
+      mk('41.250.7.9'),
+      mk('41.250.7.9'),
+      mk('105.66.1.1'),
+      mk('192.168.1.2'),
+      mk('2a01:cb19::1'),
+      mk('8.8.4.4', 'error'),
+    ]);
     expect(got).toEqual({ ipv4: '41.250.7.9', ipv6: '2a01:cb19:0:0:0:0:0:1' });
     expect(publicAddressesFromMeasurements([])).toEqual({ ipv4: undefined, ipv6: undefined });
   });
@@ -151,10 +203,21 @@ describe('public addresses', () => {
       eth0: [
         { address: '192.168.1.5', netmask: '', family: 'IPv4', mac: '', internal: false, cidr: null },
         { address: 'fe80::1', netmask: '', family: 'IPv6', mac: '', internal: false, cidr: null, scopeid: 2 },
-        { address: '2a01:cb19:8a:1200::4f', netmask: '', family: 'IPv6', mac: '', internal: false, cidr: null, scopeid: 0 },
+        {
+          address: '2a01:cb19:8a:1200::4f',
+          netmask: '',
+          family: 'IPv6',
+          mac: '',
+          internal: false,
+          cidr: null,
+          scopeid: 0,
+        },
       ],
     } as unknown as Parameters<typeof interfacePublicAddresses>[0];
     expect(interfacePublicAddresses(ifaces)).toEqual(['2a01:cb19:8a:1200::4f']);
-    expect(addressesToScrub({ ipv4: '41.250.7.9' }, ['2a01:cb19:8a:1200::4f', '41.250.7.9'])).toEqual(['41.250.7.9', '2a01:cb19:8a:1200::4f']);
+    expect(addressesToScrub({ ipv4: '41.250.7.9' }, ['2a01:cb19:8a:1200::4f', '41.250.7.9'])).toEqual([
+      '41.250.7.9',
+      '2a01:cb19:8a:1200::4f',
+    ]);
   });
 });

@@ -17,7 +17,12 @@ function obsMapped(address: string | null): Observations {
 }
 
 function line(service: string, obs: Observations, note: string): Measurement {
-  return { id: service, probe_ip: '127.0.0.1', annotations: { note }, test_keys: { service, ...obs } } as unknown as Measurement;
+  return {
+    id: service,
+    probe_ip: '127.0.0.1',
+    annotations: { note },
+    test_keys: { service, ...obs },
+  } as unknown as Measurement;
 }
 
 describe('RunPrivacy', () => {
@@ -44,17 +49,25 @@ describe('RunPrivacy', () => {
 
   it('scrubs the global interface addresses from the start', () => {
     const p = new RunPrivacy(false, ['2a01:cb19:8a:1200::4f']);
-    const out = p.add(line('x', emptyObservations(), 'from 2a01:cb19:8a:1200:0:0:0:4f'), emptyObservations()).line.measurement;
+    const out = p.add(line('x', emptyObservations(), 'from 2a01:cb19:8a:1200:0:0:0:4f'), emptyObservations()).line
+      .measurement;
     expect(out.annotations.note).toBe('from [scrubbed]');
   });
 
   it("scrubs the run's recorded settings too (a resolver or helper at the public address)", () => {
     const p = new RunPrivacy(false, []);
     const wa = obsMapped(PUB);
-    const m = { ...line('whatsapp', wa, ''), x_settings: { timeout_s: 5, resolvers: { local: [`${PUB}:53`] }, helpers: [`https://${PUB}:8443/`] } } as unknown as Measurement;
+    const m = {
+      ...line('whatsapp', wa, ''),
+      x_settings: { timeout_s: 5, resolvers: { local: [`${PUB}:53`] }, helpers: [`https://${PUB}:8443/`] },
+    } as unknown as Measurement;
     const out = p.add(m, wa).line;
     expect(out.json).not.toContain(PUB);
-    expect(out.measurement.x_settings).toMatchObject({ timeout_s: 5, resolvers: { local: ['[scrubbed]:53'] }, helpers: ['https://[scrubbed]:8443/'] });
+    expect(out.measurement.x_settings).toMatchObject({
+      timeout_s: 5,
+      resolvers: { local: ['[scrubbed]:53'] },
+      helpers: ['https://[scrubbed]:8443/'],
+    });
   });
 
   it('--include-ip keeps everything and names the address in probe_ip', () => {
@@ -91,7 +104,10 @@ describe('RunPrivacy', () => {
     for (let max = 2000; max < 2030; max++) {
       const out = new RunPrivacy(false, [], max).add(line('whatsapp', o, 'x'), o).line;
       expect(Buffer.byteLength(out.json)).toBeLessThanOrEqual(max);
-      expect(out.measurement.test_keys.x_trimmed?.cuts[0]).toMatchObject({ path: 'test_keys.x_stun[0].malformed[0].reason', unit: 'bytes' });
+      expect(out.measurement.test_keys.x_trimmed?.cuts[0]).toMatchObject({
+        path: 'test_keys.x_stun[0].malformed[0].reason',
+        unit: 'bytes',
+      });
       expect(out.json).not.toMatch(/(?<![\d.])41\.250\.7\.9(?!\d)/);
     }
   });

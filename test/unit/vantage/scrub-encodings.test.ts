@@ -15,11 +15,13 @@ const TXID = Buffer.from('0123456789ab', 'latin1');
 
 const bytesOf = (ip: string) => Buffer.from(ipToBytes(ip)!);
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-const fullwidth = (s: string) => s.replace(/[0-9.]/g, (c) => String.fromCharCode(c === '.' ? 0xff0e : 0xff10 + Number(c)));
+const fullwidth = (s: string) =>
+  s.replace(/[0-9.]/g, (c) => String.fromCharCode(c === '.' ? 0xff0e : 0xff10 + Number(c)));
 const arabicIndic = (s: string) => s.replace(/[0-9]/g, (c) => String.fromCharCode(0x0660 + Number(c)));
 const allPercent = (s: string) => [...Buffer.from(s)].map((b) => `%${hex2(b).toUpperCase()}`).join('');
 const allHtml = (s: string) => [...s].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('');
-const allUnicodeEscapes = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const allUnicodeEscapes = (s: string) =>
+  [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
 
 /** Text forms of an IPv4 address. */
 function v4Text(ip: string): string[] {
@@ -115,16 +117,30 @@ function stunPacket(ip: string): Buffer {
   const addr = bytesOf(ip);
   const mask = addr.length === 4 ? COOKIE : Buffer.concat([COOKIE, TXID]);
   const xaddr = Buffer.from(addr.map((x, i) => x ^ mask[i]!));
-  const attr = Buffer.concat([Buffer.from([0x00, 0x20, 0x00, 4 + xaddr.length, 0x00, addr.length === 4 ? 1 : 2, 0x9c, 0x40 ^ 0x12]), xaddr]);
+  const attr = Buffer.concat([
+    Buffer.from([0x00, 0x20, 0x00, 4 + xaddr.length, 0x00, addr.length === 4 ? 1 : 2, 0x9c, 0x40 ^ 0x12]),
+    xaddr,
+  ]);
   return Buffer.concat([Buffer.from([0x01, 0x01, 0x00, attr.length]), COOKIE, TXID, attr]);
 }
 
 /** A DNS reply naming `name` (length-prefixed labels) with one A/AAAA record holding `ip`. */
 function dnsPacket(name: string, ip: string): Buffer {
-  const labels = Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  const labels = Buffer.concat([
+    ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
   const addr = bytesOf(ip);
-  const rr = Buffer.concat([Buffer.from([0xc0, 0x0c, 0, addr.length === 4 ? 1 : 28, 0, 1, 0, 0, 0, 60, 0, addr.length]), addr]);
-  return Buffer.concat([Buffer.from([0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]), labels, Buffer.from([0, 1, 0, 1]), rr]);
+  const rr = Buffer.concat([
+    Buffer.from([0xc0, 0x0c, 0, addr.length === 4 ? 1 : 28, 0, 1, 0, 0, 0, 60, 0, addr.length]),
+    addr,
+  ]);
+  return Buffer.concat([
+    Buffer.from([0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]),
+    labels,
+    Buffer.from([0, 1, 0, 1]),
+    rr,
+  ]);
 }
 
 /** Byte forms of an address. */
@@ -133,7 +149,12 @@ function byteForms(ip: string): Buffer[] {
   const out = [b, stunPacket(ip), dnsPacket('probe.example', ip)];
   if (b.length === 4) {
     const [a, x, c, d] = [...b];
-    out.push(Buffer.from(b).reverse(), Buffer.from(b.map((v, i) => v ^ COOKIE[i]!)), dnsPacket(`ip.${a}.${x}.${c}.${d}.nip.example`, '198.18.0.1'), dnsPacket(`ip-${a}-${x}-${c}-${d}.example`, '198.18.0.1'));
+    out.push(
+      Buffer.from(b).reverse(),
+      Buffer.from(b.map((v, i) => v ^ COOKIE[i]!)),
+      dnsPacket(`ip.${a}.${x}.${c}.${d}.nip.example`, '198.18.0.1'),
+      dnsPacket(`ip-${a}-${x}-${c}-${d}.example`, '198.18.0.1'),
+    );
   }
   return out;
 }
@@ -164,7 +185,12 @@ function wrapBytes(b: Buffer): string[] {
   }
   out.push(`x ${Buffer.concat([Buffer.alloc(4, 0x5a), b]).toString('base64')} y`);
   out.push(wrapLines(Buffer.concat([Buffer.alloc(40, 7), b]).toString('base64'), 64));
-  out.push(b.toString('hex'), b.toString('hex').toUpperCase(), [...b].map(hex2).join(':'), [...b].map((x) => `%${hex2(x)}`).join(''));
+  out.push(
+    b.toString('hex'),
+    b.toString('hex').toUpperCase(),
+    [...b].map(hex2).join(':'),
+    [...b].map((x) => `%${hex2(x)}`).join(''),
+  );
   if (!/^[\x20-\x7e]*$/.test(b.toString('latin1'))) out.push(`raw ${b.toString('latin1')} bytes`);
   return out;
 }
@@ -182,14 +208,33 @@ function lineWith(s: string): Measurement {
   m.test_keys.tls_handshakes[0]!.peer_certificates.push({ data: s, format: 'base64' });
   m.test_keys.requests.push({
     request: { method: 'GET', url: 'https://web.whatsapp.com/', headers_list: [['Host', 'web.whatsapp.com']] },
-    response: { code: 200, headers_list: [['X-Seen-As', s], [s, 'value']], body: `<html>${'filler text '.repeat(40)}${s}${' more filler'.repeat(40)}</html>`, body_is_truncated: false },
+    response: {
+      code: 200,
+      headers_list: [
+        ['X-Seen-As', s],
+        [s, 'value'],
+      ],
+      body: `<html>${'filler text '.repeat(40)}${s}${' more filler'.repeat(40)}</html>`,
+      body_is_truncated: false,
+    },
     failure: null,
     t0: 0,
     t: 0.1,
     transaction_id: 40,
   });
   m.test_keys.x_stun[0]!.malformed.push({ t: 0.5, reason: s, bytes_base64: s });
-  m.test_keys.x_websocket.push({ url: 'wss://web.whatsapp.com/ws/chat', address: '198.18.0.9:443', origin: null, status: 403, headers_list: [], body: s, failure: 'http_request_failed', t0: 0, t: 0.1, transaction_id: 50 });
+  m.test_keys.x_websocket.push({
+    url: 'wss://web.whatsapp.com/ws/chat',
+    address: '198.18.0.9:443',
+    origin: null,
+    status: 403,
+    headers_list: [],
+    body: s,
+    failure: 'http_request_failed',
+    t0: 0,
+    t: 0.1,
+    transaction_id: 50,
+  });
   (m.test_keys as unknown as Record<string, unknown>).x_nested = { a: [{ b: [s, { c: s }] }] };
   return m;
 }
@@ -197,8 +242,13 @@ function lineWith(s: string): Measurement {
 /** Every string and key of a value. */
 function strings(v: unknown, out: string[] = []): string[] {
   if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) v.forEach((x) => strings(x, out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(k), strings(x, out);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push(k);
+      strings(x, out);
+    }
+  }
   return out;
 }
 
@@ -207,7 +257,9 @@ function strings(v: unknown, out: string[] = []): string[] {
  * (case-insensitive), and the raw and text forms inside whatever decodes (base64 runs at every
  * alignment, hex runs at both nibble alignments, percent-encoding, twice).
  */
-function makeChecker(addr: string): ((s: string) => string | undefined) & { direct: (s: string) => string | undefined } {
+function makeChecker(
+  addr: string,
+): ((s: string) => string | undefined) & { direct: (s: string) => string | undefined } {
   const forms = (addr.includes(':') ? v6Text(addr) : v4Text(addr)).map((f) => f.toLowerCase());
   const canonicalForms = addr.includes(':') ? [addr, bytesOf(addr).toString('hex')] : [addr];
   const raw = byteForms(addr)
@@ -227,9 +279,11 @@ function makeChecker(addr: string): ((s: string) => string | undefined) & { dire
     }
     for (const m of s.matchAll(/[0-9a-fA-F:]{8,}/g)) {
       const h = m[0].replace(/:/g, '');
-      for (let k = 0; k < 2; k++) out.push(Buffer.from(h.slice(k, k + ((h.length - k) & ~1)), 'hex').toString('latin1'));
+      for (let k = 0; k < 2; k++)
+        out.push(Buffer.from(h.slice(k, k + ((h.length - k) & ~1)), 'hex').toString('latin1'));
     }
-    if (s.includes('%')) out.push(s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+    if (s.includes('%'))
+      out.push(s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
     return out;
   };
   const mostlyText = (d: string) => (d.match(/[\x20-\x7e]/g)?.length ?? 0) >= d.length * 0.9;
@@ -243,7 +297,9 @@ function makeChecker(addr: string): ((s: string) => string | undefined) & { dire
     }
     return undefined;
   };
-  return Object.assign(check, { direct: (s: string) => inText(s) ?? raw.find((r) => !/^[\x20-\x7e]*$/.test(r) && s.includes(r)) });
+  return Object.assign(check, {
+    direct: (s: string) => inText(s) ?? raw.find((r) => !/^[\x20-\x7e]*$/.test(r) && s.includes(r)),
+  });
 }
 
 interface Case {
@@ -253,8 +309,12 @@ interface Case {
 
 function cases(addr: string): Case[] {
   const out: Case[] = [];
-  for (const t of addr.includes(':') ? v6Text(addr) : v4Text(addr)) for (const w of wrapText(t)) out.push({ label: `${JSON.stringify(t)} as ${JSON.stringify(w.slice(0, 60))}`, value: w });
-  for (const b of byteForms(addr)) for (const w of wrapBytes(b)) out.push({ label: `bytes ${b.toString('hex').slice(0, 40)} as ${JSON.stringify(w.slice(0, 60))}`, value: w });
+  for (const t of addr.includes(':') ? v6Text(addr) : v4Text(addr))
+    for (const w of wrapText(t))
+      out.push({ label: `${JSON.stringify(t)} as ${JSON.stringify(w.slice(0, 60))}`, value: w });
+  for (const b of byteForms(addr))
+    for (const w of wrapBytes(b))
+      out.push({ label: `bytes ${b.toString('hex').slice(0, 40)} as ${JSON.stringify(w.slice(0, 60))}`, value: w });
   return out;
 }
 
@@ -317,12 +377,18 @@ describe('numbers and certificates', () => {
 
   it('a certificate naming the address (CN, DNS and IP subjectAltName) is not kept', async () => {
     const ca = await createLabCa('test CA');
-    const issued = await issueCert(ca, { names: ['ip-203-0-113-7.example'], ips: ['203.0.113.7', '2001:db8:8a:1200::4f'] });
+    const issued = await issueCert(ca, {
+      names: ['ip-203-0-113-7.example'],
+      ips: ['203.0.113.7', '2001:db8:8a:1200::4f'],
+    });
     const der = issued.certPem.split('-----END CERTIFICATE-----')[0]!.replace(/-----BEGIN CERTIFICATE-----|\s/g, '');
     const innocent = ca.certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
     for (const addr of ['203.0.113.7', '2001:db8:8a:1200::4f']) {
       const m = fakeMeasurement(2);
-      m.test_keys.tls_handshakes[0]!.peer_certificates = [{ data: der, format: 'base64' }, { data: innocent, format: 'base64' }];
+      m.test_keys.tls_handshakes[0]!.peer_certificates = [
+        { data: der, format: 'base64' },
+        { data: innocent, format: 'base64' },
+      ];
       const out = new Scrubber([addr]).scrub(m);
       expect(out.test_keys.tls_handshakes[0]!.peer_certificates.map((c) => c.data)).toEqual([SCRUBBED, innocent]);
     }

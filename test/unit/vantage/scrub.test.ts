@@ -24,7 +24,10 @@ function stunResponse(ip: string, txid: Buffer): Buffer {
   const mask = isV6 ? Buffer.concat([cookie, txid]) : cookie;
   const xaddr = Buffer.from(addr.map((b, i) => b ^ mask[i]!));
   const port = 40000 ^ 0x2112;
-  const attr = Buffer.concat([Buffer.from([0x00, 0x20, 0x00, 4 + xaddr.length, 0x00, isV6 ? 0x02 : 0x01, port >> 8, port & 0xff]), xaddr]);
+  const attr = Buffer.concat([
+    Buffer.from([0x00, 0x20, 0x00, 4 + xaddr.length, 0x00, isV6 ? 0x02 : 0x01, port >> 8, port & 0xff]),
+    xaddr,
+  ]);
   const header = Buffer.concat([Buffer.from([0x01, 0x01, 0x00, attr.length]), cookie, txid]);
   return Buffer.concat([header, attr]);
 }
@@ -43,7 +46,10 @@ function leakyMeasurement(): Measurement {
   m.options = ['--system-resolver', `${V4}:53`];
   m.annotations = { ...m.annotations, note: `seen from [${V6}]:443` };
   m.probe_network_name = `dsl-${V4}`;
-  m.test_keys.queries[0]!.answers.push({ answer_type: 'A', ipv4: V4, ttl: 0 }, { answer_type: 'AAAA', ipv6: V6_FULL, ttl: 0 });
+  m.test_keys.queries[0]!.answers.push(
+    { answer_type: 'A', ipv4: V4, ttl: 0 },
+    { answer_type: 'AAAA', ipv6: V6_FULL, ttl: 0 },
+  );
   m.test_keys.queries[0]!.raw_response = dnsAnswerPacket(V4).toString('base64');
   m.test_keys.queries[0]!.failure = `unknown_failure: read udp ${V4}:51234->198.18.0.53:53: i/o timeout`;
   m.test_keys.tcp_connect[0]!.status.failure = `unknown_failure: connect ECONNREFUSED ${V6}:443`;
@@ -56,7 +62,12 @@ function leakyMeasurement(): Measurement {
   ];
   m.test_keys.requests.push({
     request: { method: 'GET', url: `http://[${V6}]/`, headers_list: [['X-Forwarded-For', `${V4}, 10.0.0.1`]] },
-    response: { code: 200, headers_list: [['X-Your-Ip', V6_FULL]], body: `your address is ${V4} / ip:${V6}.`, body_is_truncated: false },
+    response: {
+      code: 200,
+      headers_list: [['X-Your-Ip', V6_FULL]],
+      body: `your address is ${V4} / ip:${V6}.`,
+      body_is_truncated: false,
+    },
     failure: null,
     t0: 0,
     t: 0.1,
@@ -91,8 +102,10 @@ describe('Scrubber', () => {
   it('finds the address in raw packets, plainly and XOR-ed the STUN way', () => {
     const txid = Buffer.from('abcdefghijkl', 'latin1');
     const b64 = (b: Buffer) => b.toString('base64');
-    for (const packet of [dnsAnswerPacket(V4), stunResponse(V4, txid), stunResponse(V6, txid)]) expect(s.scrubText(b64(packet))).toBe(SCRUBBED);
-    for (const packet of [dnsAnswerPacket('198.18.0.1'), stunResponse('198.18.0.1', txid)]) expect(s.scrubText(b64(packet))).toBe(b64(packet));
+    for (const packet of [dnsAnswerPacket(V4), stunResponse(V4, txid), stunResponse(V6, txid)])
+      expect(s.scrubText(b64(packet))).toBe(SCRUBBED);
+    for (const packet of [dnsAnswerPacket('198.18.0.1'), stunResponse('198.18.0.1', txid)])
+      expect(s.scrubText(b64(packet))).toBe(b64(packet));
   });
 
   it('is inactive without addresses', () => {
@@ -108,14 +121,21 @@ describe('applyPrivacy on a measurement carrying the public address everywhere',
     const out = applyPrivacy(m, { addresses: [V4, V6], includeIp: false });
     const text = JSON.stringify(out);
     expect(out.probe_ip).toBe('127.0.0.1');
-    for (const form of [V4, V6, V6_FULL, V6_FULL.toLowerCase(), '29fa:709']) expect(text.toLowerCase()).not.toContain(form.toLowerCase());
+    for (const form of [V4, V6, V6_FULL, V6_FULL.toLowerCase(), '29fa:709'])
+      expect(text.toLowerCase()).not.toContain(form.toLowerCase());
     // Raw packets that carried it are replaced whole; unrelated ones are kept.
     expect(out.test_keys.queries[0]!.raw_response).toBe(SCRUBBED);
     expect(out.test_keys.queries[1]!.raw_response).toBe(m.test_keys.queries[1]!.raw_response);
     expect(out.test_keys.x_stun[0]!.malformed.map((x) => x.bytes_base64)).toEqual([SCRUBBED, SCRUBBED]);
     // Everything else is intact.
-    expect(out.test_keys.x_stun[0]!.response!.xor_mapped_address).toEqual({ family: 'IPv4', address: SCRUBBED, port: 40000 });
-    expect(out.test_keys.queries[0]!.failure).toBe(`unknown_failure: read udp ${SCRUBBED}:51234->198.18.0.53:53: i/o timeout`);
+    expect(out.test_keys.x_stun[0]!.response!.xor_mapped_address).toEqual({
+      family: 'IPv4',
+      address: SCRUBBED,
+      port: 40000,
+    });
+    expect(out.test_keys.queries[0]!.failure).toBe(
+      `unknown_failure: read udp ${SCRUBBED}:51234->198.18.0.53:53: i/o timeout`,
+    );
     expect(out.test_keys.requests[0]!.request.headers_list[0]).toEqual(['X-Forwarded-For', `${SCRUBBED}, 10.0.0.1`]);
     expect(out.options).toEqual(['--system-resolver', `${SCRUBBED}:53`]);
     expect(out.probe_network_name).toBe(`dsl-${SCRUBBED}`);

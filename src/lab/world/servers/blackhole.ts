@@ -79,7 +79,10 @@ export class Blackholes {
 
   static async open(holes: HoleAddress[]): Promise<Blackholes> {
     const release = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { holes, backlog: BACKLOG, release: release.buffer } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { holes, backlog: BACKLOG, release: release.buffer },
+    });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.on('error', () => {}); // reported through 'exit'; must not crash the lab
     const results = await new Promise<{ port?: number; error?: string; code?: string }[]>((resolve, reject) => {
@@ -92,7 +95,9 @@ export class Blackholes {
       const failed = results.findIndex((r) => r.port === undefined);
       if (failed >= 0) {
         const h = holes[failed]!;
-        throw Object.assign(new Error(`blackhole listen on ${h.address}:${h.port} failed: ${results[failed]!.error}`), { code: results[failed]!.code });
+        throw Object.assign(new Error(`blackhole listen on ${h.address}:${h.port} failed: ${results[failed]!.error}`), {
+          code: results[failed]!.code,
+        });
       }
       await Promise.all(bound.map((b) => group.fill(b)));
     } catch (err) {
@@ -112,7 +117,8 @@ export class Blackholes {
       const s = await tryConnect(b.address, b.port, FILL_PROBE_MS);
       if (!s) return;
       this.fillers.push(s);
-      if (extra >= MAX_FILLERS) throw new Error(`blackhole ${b.address}:${b.port}: the accept queue never filled; SYNs would be answered`);
+      if (extra >= MAX_FILLERS)
+        throw new Error(`blackhole ${b.address}:${b.port}: the accept queue never filled; SYNs would be answered`);
     }
   }
 

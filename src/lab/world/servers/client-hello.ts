@@ -74,7 +74,10 @@ function serverName(body: Buffer): string | null {
  * Reads from `raw` until the ClientHello is complete (or is not one), then stops reading and hands
  * over the scan and every byte read so far, which the caller replays to whatever serves the connection.
  */
-export function readClientHello(raw: net.Socket, then: (scan: Extract<ClientHelloScan, { complete: true }>, buffered: Buffer) => void): void {
+export function readClientHello(
+  raw: net.Socket,
+  then: (scan: Extract<ClientHelloScan, { complete: true }>, buffered: Buffer) => void,
+): void {
   let buf = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buf = Buffer.concat([buf, chunk]);

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type dnsPacket from 'dns-packet';
 import { RCODE } from '../../../net/dns-message.js';
 import { hostPort } from '../../../util/ip.js';
-import { type BoundAddress, bindUdp, closeTcp, closeUdp, ConnectionSet, listenTcp } from './listen.js';
+import { type BoundAddress, bindUdp, ConnectionSet, closeTcp, closeUdp, listenTcp } from './listen.js';
 import { NameRules } from './name-rules.js';
 import { buildResponse, decodeQuery, truthfulResponse, type Zone } from './zone.js';
 
@@ -102,7 +102,10 @@ export class DnsServer {
   }
 
   private later(delayMs: number, fn: () => void): void {
-    if (delayMs <= 0) return fn();
+    if (delayMs <= 0) {
+      fn();
+      return;
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
@@ -126,7 +129,9 @@ export class DnsServer {
       case 'silent':
         return [];
       case 'truncate':
-        return transport === 'udp' ? now(buildResponse(query, { rcode: RCODE.NOERROR, truncated: true })) : now(truthfulResponse(this.zone, query));
+        return transport === 'udp'
+          ? now(buildResponse(query, { rcode: RCODE.NOERROR, truncated: true }))
+          : now(truthfulResponse(this.zone, query));
       case 'sinkhole':
         return now(buildResponse(query, { rcode: RCODE.NOERROR, A: b.A, AAAA: b.AAAA }));
       case 'delay':

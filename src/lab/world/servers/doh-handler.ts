@@ -8,13 +8,20 @@ const DNS_MESSAGE = 'application/dns-message';
 const MAX_MESSAGE = 65535;
 
 function reply(res: http.ServerResponse, status: number, body: Buffer | string, type = 'text/plain'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'max-age=0' });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'max-age=0',
+  });
   res.end(body);
 }
 
 function answer(zone: Zone, res: http.ServerResponse, message: Buffer): void {
   const query = decodeQuery(message);
-  if (!query) return reply(res, 400, 'not a DNS query\n');
+  if (!query) {
+    reply(res, 400, 'not a DNS query\n');
+    return;
+  }
   reply(res, 200, truthfulResponse(zone, query), DNS_MESSAGE);
 }
 

@@ -4,8 +4,8 @@
 // Optionally it paces what is written through a token bucket, below TLS, as a shaper on the path
 // would let it through: whole TLS records arrive late, handshakes included.
 
-import { Duplex } from 'node:stream';
 import type net from 'node:net';
+import { Duplex } from 'node:stream';
 
 export interface ReplayOptions {
   /** Send through this token bucket (shared by every connection to one address, as a shaper's class is). */

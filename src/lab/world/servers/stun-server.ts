@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { attributeType, type ExchangeAnswer, STUN_ATTRIBUTES, STUN_METHODS } from '../../../model/exchange.js';
 import type { StunAddress } from '../../../model/observations.js';
-import { decodeStunMessage, encodeAddress, encodeBindingError, encodeMessage, messageType, type RawAttribute, type StunMessage } from '../../../net/stun-codec.js';
+import {
+  decodeStunMessage,
+  encodeAddress,
+  encodeBindingError,
+  encodeMessage,
+  messageType,
+  type RawAttribute,
+  type StunMessage,
+} from '../../../net/stun-codec.js';
 import { type BoundAddress, bindUdp, closeUdp } from './listen.js';
 
 export type StunBehaviour =
@@ -29,7 +37,9 @@ export interface StunAnswerRule {
 }
 
 /** A public STUN server: answers Binding requests, nothing else. */
-export const BINDING_ONLY: StunAnswerRule[] = [{ request: messageType(STUN_METHODS.binding, 'request'), answer: { class: 'success' } }];
+export const BINDING_ONLY: StunAnswerRule[] = [
+  { request: messageType(STUN_METHODS.binding, 'request'), answer: { class: 'success' } },
+];
 
 export interface StunServerOptions {
   address: string;
@@ -44,7 +54,13 @@ export interface StunServerOptions {
 
 export const DEFAULT_STUN_GARBAGE = Buffer.from('voipprobe lab: this is not a STUN message\n');
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 420: 'Unknown Attribute', 438: 'Stale Nonce', 500: 'Server Error' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  420: 'Unknown Attribute',
+  438: 'Stale Nonce',
+  500: 'Server Error',
+};
 
 export class StunServer {
   private behaviour: StunBehaviour;
@@ -105,13 +121,18 @@ export class StunServer {
     if (!decoded.ok || decoded.message.class !== 'request') return;
     const req = decoded.message;
     const rule = this.rules.get(req.type);
-    const sender: StunAddress = { family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4', address: rinfo.address, port: rinfo.port };
+    const sender: StunAddress = {
+      family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4',
+      address: rinfo.address,
+      port: rinfo.port,
+    };
     const answer = () => (rule ? this.encodeAnswer(req, rule, sender) : undefined);
     const send = (b: Buffer | undefined) => b && socket.send(b, rinfo.port, rinfo.address);
     const b = this.behaviour;
     switch (b.kind) {
       case 'answer':
-        return send(answer());
+        send(answer());
+        return;
       case 'malformed':
         if (!rule) return;
         send(b.bytes ?? DEFAULT_STUN_GARBAGE);
@@ -119,7 +140,8 @@ export class StunServer {
         return;
       case 'error':
         if (!rule) return;
-        return send(encodeBindingError(req.transactionId, b.code, b.reason ?? REASONS[b.code] ?? 'Error'));
+        send(encodeBindingError(req.transactionId, b.code, b.reason ?? REASONS[b.code] ?? 'Error'));
+        return;
       case 'silent':
       case 'closed':
         return;
@@ -135,7 +157,9 @@ export class StunServer {
     const add = (t: number, value: Buffer) => {
       if (!attrs.some((a) => a.type === t)) attrs.push({ type: t, value });
     };
-    const own = this.bound ? { family: sender.family, address: this.options.address, port: this.bound.port } : undefined;
+    const own = this.bound
+      ? { family: sender.family, address: this.options.address, port: this.bound.port }
+      : undefined;
     if (rule.message_type === undefined) {
       if (cls === 'success' && req.method === STUN_METHODS.binding) {
         add(STUN_ATTRIBUTES['XOR-MAPPED-ADDRESS'], encodeAddress(sender, txid));
@@ -143,7 +167,13 @@ export class StunServer {
       }
       if (cls === 'error') {
         const code = rule.error_code ?? 400;
-        add(STUN_ATTRIBUTES['ERROR-CODE'], Buffer.concat([Buffer.from([0, 0, Math.floor(code / 100), code % 100]), Buffer.from(REASONS[code] ?? 'Error', 'utf8')]));
+        add(
+          STUN_ATTRIBUTES['ERROR-CODE'],
+          Buffer.concat([
+            Buffer.from([0, 0, Math.floor(code / 100), code % 100]),
+            Buffer.from(REASONS[code] ?? 'Error', 'utf8'),
+          ]),
+        );
       }
     }
     if (rule.realm !== undefined) add(STUN_ATTRIBUTES.REALM, Buffer.from(rule.realm, 'utf8'));
@@ -153,8 +183,10 @@ export class StunServer {
       else if (t === STUN_ATTRIBUTES.NONCE) add(t, Buffer.from(randomBytes(8).toString('hex'), 'utf8'));
       else if (t === STUN_ATTRIBUTES['XOR-MAPPED-ADDRESS']) add(t, encodeAddress(sender, txid));
       else if (t === STUN_ATTRIBUTES['MAPPED-ADDRESS']) add(t, encodeAddress(sender, null));
-      else if ((t === STUN_ATTRIBUTES['RESPONSE-ORIGIN'] || t === STUN_ATTRIBUTES['OTHER-ADDRESS']) && own) add(t, encodeAddress(own, null));
-      else if (t === STUN_ATTRIBUTES.SOFTWARE) continue; // added below
+      else if ((t === STUN_ATTRIBUTES['RESPONSE-ORIGIN'] || t === STUN_ATTRIBUTES['OTHER-ADDRESS']) && own)
+        add(t, encodeAddress(own, null));
+      else if (t === STUN_ATTRIBUTES.SOFTWARE)
+        continue; // added below
       else if (t !== STUN_ATTRIBUTES.FINGERPRINT) add(t, Buffer.alloc(4));
     }
     add(STUN_ATTRIBUTES.SOFTWARE, Buffer.from(this.options.software ?? 'voipprobe lab', 'utf8'));

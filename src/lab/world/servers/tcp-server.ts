@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import { Blackholes } from './blackhole.js';
-import { type BoundAddress, closeTcp, ConnectionSet, listenTcp } from './listen.js';
+import { type BoundAddress, ConnectionSet, closeTcp, listenTcp } from './listen.js';
 
 export type TcpBehaviour =
   /** Accept, and answer the first data with `reply`. */

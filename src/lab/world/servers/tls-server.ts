@@ -6,10 +6,10 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { issueCert, type IssuedCert, type LabCa, paddingCertificate } from '../pki.js';
+import { type IssuedCert, issueCert, type LabCa, paddingCertificate } from '../pki.js';
 import { readClientHello } from './client-hello.js';
 import { dohHandler, type RequestHandler } from './doh-handler.js';
-import { type BoundAddress, closeTcp, ConnectionSet, listenTcp } from './listen.js';
+import { type BoundAddress, ConnectionSet, closeTcp, listenTcp } from './listen.js';
 import { NameRules } from './name-rules.js';
 import { replayThenPipe, TokenBucket } from './replay-stream.js';
 import type { Zone } from './zone.js';
@@ -117,7 +117,11 @@ export class TlsServer {
 
   /** Issues (from the lab CA) and installs certificates for more names. */
   async issue(...names: string[]): Promise<void> {
-    await Promise.all(names.map(async (name) => this.useCertificate(name, await issueCert(this.options.ca, { names: [name], ips: [] }))));
+    await Promise.all(
+      names.map(async (name) =>
+        this.useCertificate(name, await issueCert(this.options.ca, { names: [name], ips: [] })),
+      ),
+    );
   }
 
   /** Presents `cert` for SNIs matching `pattern`: e.g. an expired or wrong-name certificate. */
@@ -189,7 +193,11 @@ export class TlsServer {
     return this;
   }
 
-  private lookup<T>(rules: NameRules<Map<string, T>>, hostHeader: string | undefined, url: string | undefined): T | undefined {
+  private lookup<T>(
+    rules: NameRules<Map<string, T>>,
+    hostHeader: string | undefined,
+    url: string | undefined,
+  ): T | undefined {
     const host = (hostHeader ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     const path = new URL(url ?? '/', 'https://lab.invalid').pathname;
     return rules.match(host)?.get(path);
@@ -217,7 +225,13 @@ export class TlsServer {
     let ctx = this.quirkContexts.get(key);
     if (!ctx) {
       if (q === 'legacy_versions') {
-        ctx = tls.createSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+        ctx = tls.createSecureContext({
+          cert: cert.certPem,
+          key: cert.keyPem,
+          minVersion: 'TLSv1',
+          maxVersion: 'TLSv1.1',
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        });
       } else {
         // The real chain, then a certificate of about HUGE_CHAIN_BYTES.
         ctx = tls.createSecureContext({ cert: `${cert.certPem}\n${this.padding!}`, key: cert.keyPem });
@@ -244,7 +258,10 @@ export class TlsServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const route = this.lookup(this.routes, req.headers.host, req.url);
-    if (typeof route === 'function') return route(req, res);
+    if (typeof route === 'function') {
+      route(req, res);
+      return;
+    }
     const spec = route ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found\n' };
     const body = spec.body ?? '';
     res.writeHead(spec.status, { 'content-length': Buffer.byteLength(body), ...spec.headers });
@@ -253,13 +270,18 @@ export class TlsServer {
 
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     socket.on('error', noop);
-    let b: WsBehaviour = this.lookup(this.wsRoutes, req.headers.host, req.url) ?? { kind: 'refuse', status: 404, body: 'not found\n' };
+    let b: WsBehaviour = this.lookup(this.wsRoutes, req.headers.host, req.url) ?? {
+      kind: 'refuse',
+      status: 404,
+      body: 'not found\n',
+    };
     if (b.kind === 'accept' && b.origins && !b.origins.includes(req.headers.origin ?? '')) {
       b = { kind: 'refuse', status: 403, body: 'origin not allowed\n' };
     }
     switch (b.kind) {
       case 'accept':
-        return this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+        return;
       case 'reset': {
         const raw = this.rawOf.get(socket);
         if (raw) raw.resetAndDestroy();
@@ -268,7 +290,12 @@ export class TlsServer {
       }
       case 'refuse': {
         const body = b.body ?? '';
-        const headers = { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...b.headers };
+        const headers = {
+          'Content-Type': 'text/plain',
+          'Content-Length': String(Buffer.byteLength(body)),
+          Connection: 'close',
+          ...b.headers,
+        };
         const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
         socket.end(`HTTP/1.1 ${b.status} ${http.STATUS_CODES[b.status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`);
       }

@@ -20,8 +20,10 @@ export class Zone {
   }
 
   set(name: string, records: ZoneRecords): this {
-    for (const ip of records.A ?? []) if (isIP(ip) !== 4) throw new TypeError(`A record for ${name} is not IPv4: ${ip}`);
-    for (const ip of records.AAAA ?? []) if (isIP(ip) !== 6) throw new TypeError(`AAAA record for ${name} is not IPv6: ${ip}`);
+    for (const ip of records.A ?? [])
+      if (isIP(ip) !== 4) throw new TypeError(`A record for ${name} is not IPv4: ${ip}`);
+    for (const ip of records.AAAA ?? [])
+      if (isIP(ip) !== 6) throw new TypeError(`AAAA record for ${name} is not IPv6: ${ip}`);
     this.names.set(normaliseName(name), records);
     return this;
   }
