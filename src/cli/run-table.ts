@@ -239,7 +239,8 @@ export interface RunTableInput {
   controls: ControlVerdict;
   /** Shown above the table when the run was a simulation (voipprobe demo). */
   banner?: string;
-  footer?: string[];
+  /** Lines under the table: prose (wrapped to the width), or a command to copy (`verbatim`: never wrapped). */
+  footer?: (string | { verbatim: string })[];
 }
 
 export function renderRunTable(
@@ -377,7 +378,10 @@ export function renderRunTable(
   }
   if (input.footer?.length) {
     out.push('');
-    for (const f of input.footer) prose(f);
+    for (const f of input.footer) {
+      if (typeof f === 'string') prose(f);
+      else out.push(`  ${escapeForTerminal(f.verbatim)}`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -238,7 +238,7 @@ export async function measureAndPrint(
     const verdicts = result.services.map((s) => s.verdict!).filter(Boolean);
     const footer = [
       `results: ${file} (${written} measurement lines, ${result.runtimeS.toFixed(1)} s)`,
-      readingHint(file, verdicts),
+      ...readingHint(file, verdicts),
     ];
     if (result.controls.controls.network === 'down' && !session.annotations?.x_simulation) {
       footer.push(
@@ -279,10 +279,14 @@ export async function measureAndPrint(
 }
 
 /** The next step after a run: how to read one service's line (one JSON measurement per service) with jq. */
-function readingHint(file: string, verdicts: ServiceVerdict[]): string {
+function readingHint(file: string, verdicts: ServiceVerdict[]): [string, { verbatim: string }] {
   const service = verdicts[0]?.service ?? 'whatsapp';
   const path = /^[A-Za-z0-9_@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
-  return `one line per service; read one's verdict with: jq 'select(.test_keys.service == "${service}") | .test_keys.x_verdict' ${path}`;
+  // The command on a line of its own, never wrapped, so that it can be copied whole.
+  return [
+    "one line per service; read one's verdict with:",
+    { verbatim: `jq 'select(.test_keys.service == "${service}") | .test_keys.x_verdict' ${path}` },
+  ];
 }
 
 /**

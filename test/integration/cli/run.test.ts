@@ -73,7 +73,8 @@ describe('voipprobe run on a dead network', () => {
       if (m.test_keys.service !== 'controls') expect(m.test_keys.x_verdict?.status).toBe('inconclusive');
     }
     // Where the evidence is and how to read one line: the printed jq command, run as printed, gives that service's verdict.
-    const hint = /^one line per service; read one's verdict with: (jq .+)$/m.exec(r.stdout)?.[1];
+    // The command stands on its own line under the sentence, whole whatever the width.
+    const hint = /^one line per service; read one's verdict with:\n {2}(jq .+)$/m.exec(r.stdout)?.[1];
     expect(hint).toBeDefined();
     const jq = spawnSync('sh', ['-c', hint!], { encoding: 'utf8' });
     expect(jq.status, jq.stderr).toBe(0);

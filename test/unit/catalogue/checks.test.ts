@@ -115,15 +115,15 @@ const ADDITIONS: Record<Addition, { name: string; file: string; from: string; to
   },
   layer: {
     name: 'allocate',
-    file: 'src/model/verdict.ts',
-    from: "| 'stun' | 'path';",
-    to: "| 'stun' | 'path' | 'allocate';",
+    file: 'src/model/schema/lists.ts',
+    from: "'stun', 'path'] as const;",
+    to: "'stun', 'path', 'allocate'] as const;",
   },
   observation: {
     name: 'x_allocations',
-    file: 'src/model/observations.ts',
-    from: '  x_traces: PathTrace[];\n',
-    to: '  x_traces: PathTrace[];\n  x_allocations: PathTrace[];\n',
+    file: 'src/model/schema/observations.ts',
+    from: '  x_traces: z.array(pathTraceSchema),\n',
+    to: '  x_traces: z.array(pathTraceSchema),\n  x_allocations: z.array(pathTraceSchema),\n',
   },
 };
 
