@@ -185,11 +185,8 @@ describe('installing the packed tarball', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^=+\nSIMULATION — .* configured as Morocco 2016/);
     for (const service of ['whatsapp', 'skype', 'signal']) expect(r.stdout).toMatch(new RegExp(`^${service}\\s`, 'm'));
-    const file = /SIMULATION: these results came from the .+ lab, not from a network \((.+\.jsonl)\)/.exec(
-      r.stdout,
-    )?.[1];
-    expect(file).toBeDefined();
-    rmSync(dirname(file!), { recursive: true, force: true });
-    expect(readdirSync(cwd)).toEqual([]); // nothing written where it ran: the results go to a temporary folder
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('SIMULATION: these results came from the');
+    // Nothing written where it ran: the results went to a temporary folder the demo removed.
+    expect(readdirSync(cwd)).toEqual([]);
   }, 120_000);
 });
