@@ -30,8 +30,6 @@ export type PathTrace = z.infer<typeof s.pathTraceSchema>;
 /** df-008 `network_events` entry. */
 export type NetworkEvent = z.infer<typeof s.networkEventSchema>;
 export type HelperExchange = z.infer<typeof s.helperExchangeSchema>;
-/** The lists an EvidenceRef points into. */
-export type ObservationList = (typeof s.OBSERVATION_LISTS)[number];
 /** All raw observations of one measurement, under OONI's names. */
 export type Observations = z.infer<typeof s.observationsSchema>;
 

@@ -559,35 +559,16 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   }
 
   if (pre.length || nat.length || fwd.length || post.length) {
-    const lines = [`table ip ${CENSOR_TABLE} {`, ...sets];
-    if (pre.length)
-      lines.push(
-        '  chain prerouting_raw {',
-        '    type filter hook prerouting priority raw; policy accept;',
-        ...pre.map((r) => `    ${r}`),
-        '  }',
-      );
-    if (nat.length)
-      lines.push(
-        '  chain prerouting_nat {',
-        '    type nat hook prerouting priority dstnat; policy accept;',
-        ...nat.map((r) => `    ${r}`),
-        '  }',
-      );
-    if (post.length)
-      lines.push(
-        '  chain postrouting_nat {',
-        '    type nat hook postrouting priority srcnat; policy accept;',
-        ...post.map((r) => `    ${r}`),
-        '  }',
-      );
-    if (fwd.length)
-      lines.push(
-        '  chain forward_censor {',
-        '    type filter hook forward priority filter; policy accept;',
-        ...fwd.map((r) => `    ${r}`),
-        '  }',
-      );
+    const chain = (name: string, hook: string, rules: string[]) =>
+      rules.length ? [`  chain ${name} {`, `    ${hook}; policy accept;`, ...rules.map((r) => `    ${r}`), '  }'] : [];
+    const lines = [
+      `table ip ${CENSOR_TABLE} {`,
+      ...sets,
+      ...chain('prerouting_raw', 'type filter hook prerouting priority raw', pre),
+      ...chain('prerouting_nat', 'type nat hook prerouting priority dstnat', nat),
+      ...chain('postrouting_nat', 'type nat hook postrouting priority srcnat', post),
+      ...chain('forward_censor', 'type filter hook forward priority filter', fwd),
+    ];
     lines.push('}');
     plan.nft = `${lines.join('\n')}\n`;
   }

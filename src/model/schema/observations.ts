@@ -353,9 +353,6 @@ export const observationListsSchema = z.object({
   x_helper: z.array(helperExchangeSchema).optional(),
 });
 
-/** Every list an EvidenceRef can point into. */
-export const OBSERVATION_LISTS = observationListsSchema.keyof().options;
-
 /** All raw observations of one measurement. */
 export const observationsSchema = observationListsSchema.extend({
   /** A test call against a helper (only with --call-test / `voipprobe call-test`). */

@@ -5,6 +5,7 @@
 // (strength); a verdict of any other status never does: the types are discriminated on the status.
 
 import { z } from 'zod';
+import { OBSERVATION_KEYS } from '../observations.js';
 import { callTestVerdictSchema } from './call-test.js';
 import { failureSchema } from './failure.js';
 import {
@@ -17,7 +18,6 @@ import {
   TARGET_STATUSES,
   TECHNIQUES,
 } from './lists.js';
-import { OBSERVATION_LISTS } from './observations.js';
 
 export {
   BLOCKED_PATH_STATUSES,
@@ -44,7 +44,7 @@ export const pathStatusSchema = z.enum(PATH_STATUSES);
 export const strengthSchema = z.enum(STRENGTHS);
 
 /** Points into the measurement's test_keys arrays, e.g. {key: 'tcp_connect', index: 3}. */
-export const evidenceRefSchema = z.object({ key: z.enum(OBSERVATION_LISTS), index: z.number().int().min(0) });
+export const evidenceRefSchema = z.object({ key: z.enum(OBSERVATION_KEYS), index: z.number().int().min(0) });
 
 /** Present on blocked verdicts; `absent` on the others (a JSON Schema `not: {}`). */
 const absent = z.never().optional();
