@@ -22,6 +22,7 @@ import type {
   TargetStatus,
   Technique,
 } from '../model/verdict.js';
+import type { HelperTraceResult } from '../protocol/helper.js';
 import { portOf } from './controls.js';
 import { describeAnswer, exchangeOutcomes } from './exchanges.js';
 import { OUTAGE_LIKE } from './layers.js';
@@ -198,6 +199,75 @@ export function judgeLocalisation(i: LocalisationInput): LocalisationFinding {
       how: `${both}: the relay's network is unreachable from here (an outage or a routing problem beyond your network), not a block by your network`,
     };
   return { kind: 'unknown', where: loc, why: `${both}: cannot tell where the fault is` };
+}
+
+// --- the same probes from outside (a helper) ------------------------------------------------------
+
+/** How far a helper's UDP probes towards the relay travel (its hops mapped to networks by the probe). */
+export type OutsidePathFinding =
+  /** Into the relay's network, or to the relay itself: nothing on the way from outside drops them. */
+  | { kind: 'open'; hop: number; how: string }
+  /**
+   * Routers answered, none of the relay's network: from outside, too, they do not get there.
+   * `unreachable`: the last router said so (an ICMP unreachable, traceroute's !H, !N...).
+   */
+  | { kind: 'closed'; how: string; unreachable: boolean }
+  | { kind: 'unknown'; why: string };
+
+/** What one helper trace shows; `relayAsn` is the relay's network as the probe's database knows it. */
+export function judgeOutsideTrace(t: HelperTraceResult, relayAsn: number | undefined): OutsidePathFinding {
+  const hops = t.hops ?? [];
+  const answered = hops.filter((h) => h.address !== null);
+  if (answered.length === 0)
+    return {
+      kind: 'unknown',
+      why:
+        t.failure === 'x_not_needed'
+          ? 'it did not trace (the relay answered it)'
+          : t.failure
+            ? `its trace failed (${t.failure})`
+            : 'no router answered its probes',
+    };
+  const words = (h: TraceHop | (typeof hops)[number]) =>
+    `hop ${h.ttl} (${h.address}${h.asn !== undefined ? `, AS${h.asn}${h.as_name ? ` ${h.as_name}` : ''}` : ''})`;
+  const dest = t.reached ? answered.at(-1) : undefined;
+  if (dest)
+    return { kind: 'open', hop: dest.ttl, how: `the relay's own address answered its UDP probes at ${words(dest)}` };
+  if (relayAsn === undefined)
+    return {
+      kind: 'unknown',
+      why: "the relay's network is not known (no ASN database), so how far it got says nothing",
+    };
+  const into = answered.find((h) => h.asn === relayAsn);
+  if (into) return { kind: 'open', hop: into.ttl, how: `its UDP probes reach ${words(into)}, in the relay's network` };
+  const last = answered.at(-1)!;
+  return {
+    kind: 'closed',
+    how: `its UDP probes stop after ${words(last)}${last.flags?.length ? ` answering ${last.flags.join(' ')}` : ''} without entering the relay's network`,
+    unreachable: (last.flags ?? []).some((f) => /^!(H|N|X|P|A|C|S)/.test(f)),
+  };
+}
+
+/**
+ * Whether UDP on the same port towards a neutral server goes beyond `hop` (undefined without a
+ * neutral trace): false means the routers beyond that hop answer no UDP probe from here at all.
+ */
+export function neutralGoesBeyond(i: LocalisationInput, hop: number): boolean | undefined {
+  return usable(i.neutral) ? farthest(i.neutral) > hop : undefined;
+}
+
+/** The local localisation of one relay chain, read back from the recorded traces. */
+export function localisationOf(traces: PathTrace[], relay: string): LocalisationInput {
+  const mine = traces.filter((t) => (t.x_purpose === 'relay_udp' ? t.address === relay : t.x_relay === relay));
+  const by = (p: PathTrace['x_purpose']) => mine.find((t) => t.x_purpose === p);
+  const out: LocalisationInput = {};
+  const udp = by('relay_udp');
+  const compare = by('relay_compare');
+  const neutral = by('neutral_udp');
+  if (udp) out.udp = udp;
+  if (compare) out.compare = compare;
+  if (neutral) out.neutral = neutral;
+  return out;
 }
 
 // --- one relay chain --------------------------------------------------------------------------------

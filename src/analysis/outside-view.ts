@@ -23,6 +23,7 @@ import type { HelperExchange, Observations } from '../model/observations.js';
 import type {
   ControlVerdict,
   EvidenceRef,
+  EvidenceStrength,
   HelperUse,
   Layer,
   LayerVerdict,
@@ -32,8 +33,9 @@ import type {
   TargetVerdict,
   Technique,
 } from '../model/verdict.js';
-import { type HelperResponse, NOT_SUPPORTED } from '../protocol/helper.js';
+import { type HelperResponse, NOT_SUPPORTED, WITHDRAWN } from '../protocol/helper.js';
 import { hostPort } from '../util/ip.js';
+import { judgeLocalisation, judgeOutsideTrace, localisationOf, neutralGoesBeyond } from './call.js';
 import { portOf } from './controls.js';
 
 /** Failures that come from this machine itself, not from the path: no helper can explain them. */
@@ -119,7 +121,7 @@ function stepOutcome(
       if (us.some(([, u]) => u.response)) return works;
       return fails(us[0]![1].failure);
     }
-    // Helpers do not trace paths yet (they answer x_trace "not supported").
+    // A helper's traces speak through withOutsidePath (relays that ignore strangers), not step by step.
     case 'path':
       return undefined;
     default:
@@ -135,14 +137,16 @@ export function answerShowsReach(r: HelperResponse): boolean {
     Object.values(r.tls_handshake ?? {}).some((h) => h.status) ||
     (r.http_request.status_code > 0 && r.http_request.failure === null) ||
     Object.values(r.x_websocket ?? {}).some((w) => w.status !== null) ||
-    Object.values(r.x_udp ?? {}).some((u) => u.response !== null)
+    Object.values(r.x_udp ?? {}).some((u) => u.response !== null) ||
+    Object.values(r.x_trace ?? {}).some((t) => t.reached === true)
   );
 }
 
 /** Per helper: how many questions, how many valid answers, and whether its answers can decide anything. */
 export function helperUse(exchanges: HelperExchange[]): HelperUse[] {
   const by = new Map<string, HelperExchange[]>();
-  for (const x of exchanges) by.set(x.helper, [...(by.get(x.helper) ?? []), x]);
+  // A question the probe withdrew (its own chains settled it) is neither asked nor failed.
+  for (const x of exchanges) if (x.x_reason !== WITHDRAWN) by.set(x.helper, [...(by.get(x.helper) ?? []), x]);
   return [...by].map(([helper, xs]) => {
     const valid = xs.filter((x) => x.response !== null);
     const reach = valid.some((x) => answerShowsReach(x.response!));
@@ -206,7 +210,8 @@ function techniqueFor(l: LayerVerdict, failure: string): Technique | undefined {
     case 'websocket':
       return 'ws.upgrade_failed';
     case 'stun':
-      return failure === 'connection_refused' ? 'udp.refused' : 'udp.no_response';
+      // A technique the local evidence already named (an address- or port-based drop) stays.
+      return l.technique ?? (failure === 'connection_refused' ? 'udp.refused' : 'udp.no_response');
     // Never reached: no helper answers about the path layer (stepOutcome).
     case 'path':
       return undefined;
@@ -240,6 +245,10 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   const l = decidingLayer(tv) ?? tv.layers.filter((x) => x.status === 'ok').at(-1);
   const unknown: TargetVerdict = { ...tv, outside: { outcome: 'unknown', helpers: [] } };
   if (!l) return unknown;
+  // Silence from a relay that ignores strangers is what a helper gets too: only how far its probes
+  // travel can speak for such a relay (a refusal, `failed`, is judged like any step below).
+  if (l.layer === 'stun' && t.check === 'stun' && !answersKnown(t) && l.status !== 'failed')
+    return withOutsidePath(tv, l, obs, exchanges, ctx, { mayBlock: true });
   const expectStatus = t.check === 'websocket' ? t.expect_status : 101;
   const outcomes: StepOutcome[] = [];
   for (const { x, index } of exchanges) {
@@ -267,15 +276,6 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   };
 
   if (outside.outcome === 'works') {
-    // A relay the catalogue says ignores strangers cannot answer a helper either: such a claim is a
-    // stale catalogue or a helper that lies, and decides nothing (localisation, not the helper, speaks for it).
-    if (l.layer === 'stun' && t.check === 'stun' && !answersKnown(t)) {
-      return {
-        ...tv,
-        outside,
-        reason: `${tv.reason}; a helper (${works.map((o) => o.helper).join(', ')}) says this relay answered it, though the catalogue says it ignores strangers: not used`,
-      };
-    }
     const technique = techniqueFor(l, failure);
     if (!technique) return { ...tv, outside };
     const reason = `${l.reason}; from outside (${works.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} worked: blocked on this network`;
@@ -299,12 +299,162 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
     const controlsShowIt =
       st.classification === 'signature_blocked' ||
       (st.classification === 'port_blocked' && st.blocked_ports.includes(port));
-    // Silence from a relay not known to answer strangers is what everyone gets: nothing to confirm.
-    if (controlsShowIt || l.status === 'inconclusive') return { ...tv, outside };
+    if (controlsShowIt) return { ...tv, outside };
+    // Not judged here (where packets stop says neither blocked nor open): only the helpers' traces can
+    // tell an unreachable relay network from one that is merely silent.
+    if (l.status === 'inconclusive' && t.check === 'stun')
+      return withOutsidePath(tv, l, obs, exchanges, ctx, { mayBlock: false, outside });
+    if (l.status === 'inconclusive') return { ...tv, outside };
   }
   const reason = `${l.reason}; from outside (${fails.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} fails too (${outside.failure}): the far end is down or refuses everyone — an outage, not censorship`;
   const nl: LayerVerdict = { layer: l.layer, status: 'failed', failure, reason, evidence: [...l.evidence, ...refs] };
   return replace(nl, { status: 'failed' });
+}
+
+type Answer = { x: HelperExchange; index: number };
+
+/**
+ * A relay that ignores strangers, with the helpers' traces towards the same relay port. The local
+ * localisation (call.ts) decides where packets stop here; a helper's probes entering the relay's
+ * network show that nothing beyond this network stops them:
+ * - stopped here (compared with another protocol) and open from outside: blocked, strong;
+ * - stopped inside this network without a comparison, open from outside: blocked, strong (weak when
+ *   the stopping router's network is unknown, or lies beyond this network);
+ * - unreachable here beyond this network and from outside too: the relay's network is down, an outage;
+ * - anything else keeps the local verdict and says what the helpers saw.
+ * A helper's claim that the relay answered it contradicts the catalogue and decides nothing.
+ */
+function withOutsidePath(
+  tv: TargetVerdict,
+  l: LayerVerdict,
+  obs: Observations,
+  exchanges: Answer[],
+  ctx: OutsideContext,
+  o: {
+    /** False for a relay known to answer that was silent for the helpers too: traces may only confirm an outage. */
+    mayBlock: boolean;
+    /** What the helpers' exchanges said, kept when their traces say nothing. */
+    outside?: OutsideView;
+  },
+): TargetVerdict {
+  const ep = tv.address && tv.port ? hostPort(tv.address, tv.port) : undefined;
+  const unknown: TargetVerdict = { ...tv, outside: o.outside ?? { outcome: 'unknown', helpers: [] } };
+  if (!ep) return unknown;
+  const claims = exchanges.filter(({ x }) =>
+    Object.entries(x.response!.x_udp ?? {}).some(([k, u]) => (k === ep || k.startsWith(`${ep}/`)) && u.response),
+  );
+  const note = claims.length
+    ? `; a helper (${claims.map(({ x }) => x.helper).join(', ')}) says this relay answered it, though the catalogue says it ignores strangers: not used`
+    : '';
+  const local = localisationOf(
+    (obs.x_traces ?? []).filter((t) => t.x_target === tv.target),
+    ep,
+  );
+  const relayAsn =
+    local.udp?.destination_asn ??
+    exchanges.map(({ x }) => x.response!.x_trace?.[`udp:${ep}`]?.destination_asn).find((a) => a !== undefined);
+  const seen = exchanges.flatMap(({ x, index }) => {
+    const tr = x.response!.x_trace?.[`udp:${ep}`];
+    return tr ? [{ helper: x.helper, index, f: judgeOutsideTrace(tr, relayAsn) }] : [];
+  });
+  const open = seen.filter((o) => o.f.kind === 'open');
+  const closed = seen.filter((o) => o.f.kind === 'closed');
+  const helpers = (xs: typeof seen) => xs.map((o) => o.helper).join(', ');
+  const refs = (xs: typeof seen): EvidenceRef[] => xs.map((o) => ({ key: 'x_helper', index: o.index }));
+  const how = (xs: typeof seen) => xs.map((o) => (o.f.kind === 'unknown' ? o.f.why : o.f.how)).join('; ');
+  const keep = (outside: OutsideView, words: string): TargetVerdict => ({
+    ...tv,
+    outside,
+    reason: `${tv.reason}${words}${note}`,
+  });
+  if (claims.length && seen.length === 0)
+    return keep({ outcome: 'works', helpers: claims.map(({ x }) => x.helper) }, '');
+  if (seen.length === 0) return { ...unknown, reason: `${tv.reason}${note}` };
+  const unclear = seen.filter((o) => o.f.kind === 'unknown');
+  if (open.length === 0 && closed.length === 0)
+    return keep(
+      o.outside ?? { outcome: 'unknown', helpers: [] },
+      `; from outside (${helpers(unclear)}) ${how(unclear)}`,
+    );
+
+  const finding = local.udp ? judgeLocalisation(local) : undefined;
+  const revise = (nl: LayerVerdict, outcome: TargetOutcome, outside: OutsideView): TargetVerdict => {
+    const layers = tv.layers.map((x) => (x === l ? nl : x));
+    const { technique: _t, strength: _s, ...rest } = tv;
+    return { ...rest, ...outcome, layers, reason: `${nl.reason}${note}`, outside };
+  };
+  const eligible =
+    l.failure !== undefined &&
+    l.failure !== null &&
+    !LOCAL_ONLY.has(l.failure) &&
+    ctx.controls.network !== 'down' &&
+    ctx.controls.udp.ok;
+
+  if (open.length) {
+    const outside: OutsideView = { outcome: 'works', helpers: open.map((o) => o.helper) };
+    const words = `; from outside (${helpers(open)}) ${how(open)}`;
+    if (l.status === 'ok' || !eligible || !finding || !o.mayBlock) return keep(o.outside ?? outside, words);
+    const block = (technique: Technique, strength: EvidenceStrength, why: string): TargetVerdict =>
+      revise(
+        {
+          ...l,
+          status: 'blocked',
+          technique,
+          strength,
+          reason: `${l.reason}${words}: ${why}`,
+          evidence: [...l.evidence, ...refs(open)],
+        },
+        { status: 'blocked', technique, strength },
+        outside,
+      );
+    switch (finding.kind) {
+      case 'stopped':
+        return block(finding.technique, 'strong', 'the stop is on this side, blocked on this network');
+      case 'unknown':
+      case 'unreachable': {
+        // The stop here means something only if UDP on the same port goes further elsewhere (else the
+        // routers beyond it answer no probe from here at all).
+        if (!finding.where || neutralGoesBeyond(local, finding.where.hop) !== true) break;
+        if (finding.kind === 'unknown' && finding.where.network === 'vantage')
+          return block(
+            'udp.address_blocked',
+            'strong',
+            'UDP to the relay stops inside your network while UDP on the same port to a neutral server goes further: blocked on this network',
+          );
+        return block(
+          'udp.address_blocked',
+          'weak',
+          finding.kind === 'unreachable'
+            ? 'the relay is unreachable from here only: blocked beyond your network (an upstream filter), or a routing fault on the way from here'
+            : 'UDP to the relay stops on the way from here only, in a network the ASN database does not place',
+        );
+      }
+      case 'open':
+        break;
+      default:
+        finding satisfies never;
+    }
+    return keep(outside, words);
+  }
+
+  // Closed from outside too.
+  const words = `; from outside (${helpers(closed)}) ${how(closed)}`;
+  // An outage only where a router said the relay's network is unreachable (silent routers prove nothing).
+  if (finding?.kind === 'unreachable' && eligible && closed.some((o) => o.f.kind === 'closed' && o.f.unreachable)) {
+    const outside: OutsideView = { outcome: 'fails', helpers: closed.map((o) => o.helper), failure: 'x_path_closed' };
+    // Inconclusive, not `failed`: a relay that cannot be reached never reads as working beside another
+    // call target that does (call.ts); markOutage says "outage" for a path where nothing else works.
+    return revise(
+      {
+        ...l,
+        reason: `${l.reason}${words}: the relay's network is unreachable from everywhere — an outage, not censorship`,
+        evidence: [...l.evidence, ...refs(closed)],
+      },
+      { status: 'inconclusive' },
+      outside,
+    );
+  }
+  return keep(o.outside ?? { outcome: 'unknown', helpers: [] }, words);
 }
 
 /** Revises every target verdict of a service with the outside view; the helpers' use goes beside them. */
@@ -328,7 +478,10 @@ export function applyOutsideView(
 export function markOutage(p: PathVerdict, targets: TargetVerdict[]): PathVerdict {
   const ts = targets.filter((t) => !t.informational && t.path === p.path);
   if (p.counts.ok > 0 || p.counts.blocked > 0 || ts.length === 0) return p;
-  const failed = ts.filter((t) => t.status === 'failed');
+  // Down: failed here, or unreachable here (inconclusive) and confirmed unreachable from outside.
+  const failed = ts.filter(
+    (t) => t.status === 'failed' || (t.status === 'inconclusive' && t.outside?.outcome === 'fails'),
+  );
   if (failed.length === 0 || !failed.every((t) => t.outside?.outcome === 'fails')) return p;
   const helpers = [...new Set(failed.flatMap((t) => t.outside!.helpers))].join(', ');
   return {

@@ -9,6 +9,8 @@ import { readTokens, TokenCheck } from '../collector/auth.js';
 import { CallSessions } from '../helper/call-sessions.js';
 import { targetPolicy } from '../helper/policy.js';
 import { createHelperServer, listenHelper } from '../helper/server.js';
+import { DEFAULT_TRACE_SLOTS, TraceSlots } from '../helper/trace.js';
+import { findTraceTool } from '../net/index.js';
 import { InputError } from '../util/input-error.js';
 import { splitHostPort } from '../util/ip.js';
 import { readCaFiles } from './ca-files.js';
@@ -42,6 +44,7 @@ interface HelperFlags {
   callPorts?: string;
   neutralPorts?: string;
   maxCalls: string;
+  maxTraces: string;
   maxCallsPerClient: string;
   logClientAddresses?: boolean;
   logLevel?: string;
@@ -111,6 +114,11 @@ export function registerHelper(program: Command): void {
       'UDP ports for test calls that no service uses, the comparison (needed with --call-ports)',
     )
     .option('--max-calls <n>', 'test calls at once over all clients', '200')
+    .option(
+      '--max-traces <n>',
+      'path traces (traceroute processes) at once over all clients; 0 answers every trace "not supported"',
+      String(DEFAULT_TRACE_SLOTS),
+    )
     .option('--max-calls-per-client <n>', 'test calls at once per client', '8')
     .option(
       '--log-client-addresses',
@@ -154,6 +162,7 @@ export function registerHelper(program: Command): void {
             logger: log,
           })
         : undefined;
+      const maxTraces = intFlag('max-traces', flags.maxTraces, 0, 256);
       const server = createHelperServer({
         auth: new TokenCheck(tokens),
         ...(tls ? { tls } : {}),
@@ -166,6 +175,7 @@ export function registerHelper(program: Command): void {
           ca: readCaFiles(flags.caFile),
           defaultTimeoutMs: secondsFlag('timeout', flags.timeout),
           maxBodyBytes: intFlag('max-body', flags.maxBody, 1024, 16 * 1024 * 1024),
+          ...(maxTraces > 0 ? { traces: new TraceSlots(maxTraces) } : {}),
         },
         limits: {
           ratePerS: numberFlag('rate', flags.rate, 0.01, 100_000),
@@ -188,15 +198,17 @@ export function registerHelper(program: Command): void {
           throw new InputError(`--listen ${flags.listen}: cannot listen (${code})`);
         throw e;
       }
-      const what = calls
-        ? `; test calls on UDP ${callPorts.join(',')} (neutral ${neutralPorts.join(',')})`
-        : '; no test calls';
+      const tool = maxTraces > 0 ? findTraceTool() : undefined;
+      const what = `${
+        calls ? `; test calls on UDP ${callPorts.join(',')} (neutral ${neutralPorts.join(',')})` : '; no test calls'
+      }; ${tool?.available ? `path traces (${maxTraces} at once)` : `no path traces${tool ? ` (${tool.reason})` : ''}`}`;
       log.info(
         {
           url: running.url,
           tokens: tokens.length,
           private_targets: Boolean(flags.allowPrivateTargets),
           call_ports: callPorts,
+          trace_slots: tool?.available ? maxTraces : 0,
           neutral_ports: neutralPorts,
         },
         'helper listening',

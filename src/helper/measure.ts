@@ -7,7 +7,8 @@
 //   TLS on 443 with the URL's host as SNI, and GET the URL, as oohelperd does.
 // - Ours (`x_voipprobe`): measure exactly what was asked (the listed endpoints, TLS where `x_tls`
 //   asks, the GET unless `x_http` is false, the WebSocket upgrades and UDP exchanges), all at once
-//   and without waiting for DNS, so that the outside view arrives as fast as the inside one.
+//   and without waiting for DNS, so that the outside view arrives as fast as the inside one; path
+//   traces (`x_trace`) only towards endpoints the same request measures.
 //
 // Every address passes the target policy first; a refused one is listed in `x_refused`, never
 // measured and never silently dropped.
@@ -45,6 +46,7 @@ import {
 import { canonicalIp, hostPort, isBogon, splitHostPort } from '../util/ip.js';
 import { HELPER_SOFTWARE } from '../version.js';
 import type { TargetPolicy } from './policy.js';
+import { type TraceSlots, traceForClient, traceKey } from './trace.js';
 
 export interface HelperMeasureOptions {
   policy: TargetPolicy;
@@ -57,6 +59,8 @@ export interface HelperMeasureOptions {
   maxBodyBytes: number;
   /** The request was abandoned (client gone, server stopping). */
   signal: AbortSignal;
+  /** Path traces (x_trace); absent: answered `x_not_supported`. */
+  traces?: TraceSlots;
 }
 
 const seconds = (x: { t0: number; t: number }) => Math.round((x.t - x.t0) * 1000) / 1000;
@@ -332,6 +336,18 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
     return out;
   })();
 
+  // Aborted once any exchange at an endpoint is answered: a trace asked "if unanswered" is not needed then.
+  const answeredAt = new Map<string, AbortController>();
+  const answered = (key: string) => {
+    let c = answeredAt.get(key);
+    if (!c) answeredAt.set(key, (c = new AbortController()));
+    return c;
+  };
+  const noteAnswer = (key: string, r: HelperUdpResult): HelperUdpResult => {
+    if (r.response) answered(key).abort();
+    return r;
+  };
+
   const udpP = (async (): Promise<HelperResponse['x_udp']> => {
     if (!req.x_udp) return undefined;
     const out: NonNullable<HelperResponse['x_udp']> = {};
@@ -342,7 +358,7 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
         if (!allowed(ip, `UDP ${key}`)) return;
         switch (u.exchange.kind) {
           case 'stun_binding':
-            out[key] = udpResult(await stunBinding({ ...step(), ip, port }), 'stun_binding');
+            out[key] = noteAnswer(key, udpResult(await stunBinding({ ...step(), ip, port }), 'stun_binding'));
             return;
           case 'described': {
             // One exchange of the call-path catalogue, sent as the probe sent it; one it cannot encode
@@ -358,9 +374,12 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
                 failure: `x_invalid_exchange: ${problem}`,
               };
             else
-              out[dkey] = udpResult(
-                await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }),
-                u.exchange.id,
+              out[dkey] = noteAnswer(
+                key,
+                udpResult(
+                  await stunExchange({ ...step(), ip, port, request, exchangeId: u.exchange.id }),
+                  u.exchange.id,
+                ),
               );
             return;
           }
@@ -372,11 +391,37 @@ export async function measureForClient(req: HelperRequest, o: HelperMeasureOptio
     return out;
   })();
 
-  const trace: HelperResponse['x_trace'] = req.x_trace
-    ? Object.fromEntries(req.x_trace.map((t) => [`${t.protocol}:${t.endpoint}`, { failure: NOT_SUPPORTED }]))
-    : undefined;
+  const traceP = (async (): Promise<HelperResponse['x_trace']> => {
+    if (!req.x_trace) return undefined;
+    const out: NonNullable<HelperResponse['x_trace']> = {};
+    // Traces go only where this request measures: never a tracing service of its own.
+    const measured = {
+      udp: new Set((req.x_udp ?? []).map((u) => u.endpoint)),
+      tcp: new Set([...req.tcp_connect, ...(req.x_tls ?? []).map((t) => t.endpoint)]),
+    };
+    await Promise.all(
+      req.x_trace.map(async (t) => {
+        const key = traceKey(t);
+        const { host: ip } = splitHostPort(t.endpoint, 0);
+        if (!measured[t.protocol].has(t.endpoint)) {
+          refused.push({ what: `trace ${key}`, reason: 'a trace goes only to an endpoint the same request measures' });
+          return;
+        }
+        if (!allowed(ip, `trace ${key}`)) return;
+        if (!o.traces) {
+          out[key] = { failure: NOT_SUPPORTED };
+          return;
+        }
+        out[key] = await traceForClient(t, o.traces, step, {
+          timeoutMs,
+          ...(t.if_unanswered ? { answered: answered(hostPort(ip, splitHostPort(t.endpoint, 0).port)).signal } : {}),
+        });
+      }),
+    );
+    return out;
+  })();
 
-  const [dns, http, ws, udp] = await Promise.all([dnsP, httpP, wsP, udpP, Promise.all(endpointJobs)]);
+  const [dns, http, ws, udp, trace] = await Promise.all([dnsP, httpP, wsP, udpP, traceP, Promise.all(endpointJobs)]);
 
   const ipInfo: NonNullable<HelperResponse['ip_info']> = {};
   for (const ip of new Set([...probeIps, ...dns.addrs])) {

@@ -21,6 +21,22 @@ export interface ChainContext {
 export const PATH_OPEN_REASON = "path open: a router of the relay's network answered the UDP probes";
 
 /**
+ * True when every relay chain of a STUN target got positive evidence here (an answer, or the path
+ * shown open by localisation): an outside view could change nothing then (a helper's word never
+ * makes a working path blocked), so the question to the helpers may be withdrawn.
+ */
+export function relayPathsShownOpen(t: Target, obs: Observations): boolean {
+  if (t.check !== 'stun') return false;
+  const chains = new Map<number, boolean>();
+  for (const x of obs.x_stun) {
+    if (x.x_target !== t.id) continue;
+    const positive = x.response !== null || x.x_ended_early === PATH_OPEN_REASON;
+    chains.set(x.transaction_id, (chains.get(x.transaction_id) ?? false) || positive);
+  }
+  return chains.size > 0 && [...chains.values()].every(Boolean);
+}
+
+/**
  * Every exchange of a STUN target to one address and port, at once (each on its own socket), plus path
  * localisation when none is answered within the hedge. All of it shares the chain's transaction id.
  */

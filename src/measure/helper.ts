@@ -14,11 +14,14 @@ import {
   HELPER_PROTOCOL_VERSION,
   type HelperRequest,
   type HelperRequestInput,
+  type HelperResponse,
   helperRequest,
   helperResponse,
   type UdpExchangeRequest,
+  WITHDRAWN,
 } from '../protocol/helper.js';
-import { hostPort } from '../util/ip.js';
+import { hostPort, splitHostPort } from '../util/ip.js';
+import type { AsnOf } from './localise.js';
 import type { StepRunner } from './steps.js';
 
 export interface HelperEndpoint {
@@ -58,7 +61,12 @@ function udpQuestion(e: ExchangeSpec): UdpExchangeRequest {
  * nothing to add to (the neutral controls). OONI's fields carry what OONI's protocol covers, so an
  * OONI helper answers them too.
  */
-export function helperQuestion(t: Target, addresses: string[], timeoutMs: number): HelperRequest | null {
+export function helperQuestion(
+  t: Target,
+  addresses: string[],
+  timeoutMs: number,
+  o: { traces?: boolean } = {},
+): HelperRequest | null {
   const common = {
     x_voipprobe: { version: HELPER_PROTOCOL_VERSION },
     x_timeout_ms: Math.min(HELPER_LIMITS.maxStepTimeoutMs, Math.max(HELPER_LIMITS.minStepTimeoutMs, timeoutMs)),
@@ -110,20 +118,32 @@ export function helperQuestion(t: Target, addresses: string[], timeoutMs: number
       };
       break;
     }
-    case 'stun':
+    case 'stun': {
+      // The catalogue's exchanges, as the probe sends them (a plain Binding as OONI-style stun_binding),
+      // every endpoint's first exchange before any endpoint's second, within the helper's bound.
+      const udp = exchangesOf(t)
+        .flatMap((e) =>
+          addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: udpQuestion(e) }))),
+        )
+        .slice(0, HELPER_LIMITS.udpExchanges);
+      // A relay that is silent for the helper too (one that ignores strangers, or one that is down):
+      // how far UDP from outside travels towards it is what can confirm where it stops here
+      // (analysis/outside-view.ts). Only then: a relay that answers the helper costs no trace.
+      const traces =
+        o.traces === false
+          ? []
+          : [...new Set(udp.map((u) => u.endpoint))]
+              .slice(0, HELPER_LIMITS.traces)
+              .map((endpoint) => ({ endpoint, protocol: 'udp' as const, if_unanswered: true }));
       q = {
         ...common,
         http_request: hostUrl(t.host),
         x_http: false,
-        // The catalogue's exchanges, as the probe sends them (a plain Binding as OONI-style stun_binding),
-        // every endpoint's first exchange before any endpoint's second, within the helper's bound.
-        x_udp: exchangesOf(t)
-          .flatMap((e) =>
-            addresses.flatMap((a) => t.ports.map((p) => ({ endpoint: hostPort(a, p), exchange: udpQuestion(e) }))),
-          )
-          .slice(0, HELPER_LIMITS.udpExchanges),
+        x_udp: udp,
+        ...(traces.length ? { x_trace: traces } : {}),
       };
       break;
+    }
     case 'resolver':
     case 'doh':
       return null;
@@ -172,6 +192,27 @@ export function readHelperAnswer(call: {
   return { status: call.status, response: r.data, failure: null };
 }
 
+/**
+ * Maps the routers of a helper's traces to their networks with the probe's own ASN database, as the
+ * local traces are (a helper's own `asn` fields are not trusted and are replaced).
+ */
+export async function annotateTraces(traces: NonNullable<HelperResponse['x_trace']>, asnOf?: AsnOf): Promise<void> {
+  for (const [key, tr] of Object.entries(traces)) {
+    delete tr.destination_asn;
+    const dest = await asnOf?.(splitHostPort(key.replace(/^(udp|tcp):/, ''), 0).host);
+    if (dest) tr.destination_asn = dest.asn;
+    for (const h of tr.hops ?? []) {
+      delete h.asn;
+      delete h.as_name;
+      const info = h.address ? await asnOf?.(h.address) : undefined;
+      if (info) {
+        h.asn = info.asn;
+        h.as_name = info.organisation;
+      }
+    }
+  }
+}
+
 /** Why a helper is not asked at all: its health check (OONI's GET) failed. */
 interface Health {
   ok: boolean;
@@ -187,7 +228,13 @@ export class HelperAsker {
   constructor(
     private readonly helpers: HelperEndpoint[],
     private readonly steps: StepRunner,
-    private readonly o: { timeoutMs: number; ca?: TrustStore },
+    private readonly o: {
+      timeoutMs: number;
+      ca?: TrustStore;
+      asnOf?: AsnOf;
+      /** Ask for path traces (false when the run does not localise). */
+      traces?: boolean;
+    },
   ) {
     for (const h of helpers) {
       this.limits.set(h.url, pLimit(IN_FLIGHT));
@@ -216,9 +263,12 @@ export class HelperAsker {
     return { ...(h.token ? { token: h.token } : {}), ...(this.o.ca ? { ca: this.o.ca } : {}) };
   }
 
-  /** Asks every helper about `t` at `addresses`; resolves with one exchange per helper (none for controls). */
-  async ask(t: Target, addresses: string[]): Promise<HelperExchange[]> {
-    const request = helperQuestion(t, addresses, this.o.timeoutMs);
+  /**
+   * Asks every helper about `t` at `addresses`; resolves with one exchange per helper (none for
+   * controls). `notNeeded` withdraws questions still unanswered (the local chains settled it).
+   */
+  async ask(t: Target, addresses: string[], notNeeded?: AbortSignal): Promise<HelperExchange[]> {
+    const request = helperQuestion(t, addresses, this.o.timeoutMs, { traces: this.o.traces !== false });
     if (!request) return [];
     // The helper runs at most two steps in a row (connect and TLS, then the request), plus the trip.
     const budgetMs = 2 * this.o.timeoutMs + 1000;
@@ -243,20 +293,24 @@ export class HelperAsker {
         // a round trip); a failed health check withdraws the questions still waiting.
         const withdraw = new AbortController();
         void health.then((x) => !x.ok && withdraw.abort());
+        const stop = notNeeded ? AbortSignal.any([withdraw.signal, notNeeded]) : withdraw.signal;
         const asked = this.limits.get(h.url)!(async () => {
           if (withdraw.signal.aborted) return undefined;
           return this.steps.aside(async (o) => {
             const call = await callHelper({
               ...o,
-              signal: o.signal ? AbortSignal.any([o.signal, withdraw.signal]) : withdraw.signal,
+              signal: o.signal ? AbortSignal.any([o.signal, stop]) : stop,
               url: h.url,
               method: 'POST',
+              idempotent: true,
               body: request,
               ...this.auth(h),
             });
+            const read = readHelperAnswer(call);
+            if (read.response?.x_trace) await annotateTraces(read.response.x_trace, this.o.asnOf);
             return {
               ...base,
-              ...readHelperAnswer(call),
+              ...read,
               t0: call.t0,
               t: call.t,
               transaction_id: o.transactionId,
@@ -264,6 +318,8 @@ export class HelperAsker {
           }, budgetMs);
         });
         const answer = await asked;
+        if (answer?.failure === 'interrupted' && notNeeded?.aborted && !withdraw.signal.aborted)
+          return { ...answer, x_reason: WITHDRAWN };
         const hx = await health;
         // A question withdrawn because the helper failed its health check is recorded with that reason.
         if (!hx.ok && (answer === undefined || answer.failure === 'interrupted')) return failed(hx);

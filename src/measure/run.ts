@@ -22,7 +22,7 @@ import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
 import { callPortOf, signatureFor } from './call-signature.js';
 import { runCallTest } from './call-test.js';
-import { measureTarget } from './chains.js';
+import { measureTarget, relayPathsShownOpen } from './chains.js';
 import { HelperAsker, type HelperEndpoint } from './helper.js';
 import type { Judge } from './judge.js';
 import { type AsnOf, type LocalisationStatus, Localiser } from './localise.js';
@@ -154,7 +154,12 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
       : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni, ...(localiser ? { localiser } : {}) };
   const asker = o.helpers?.length
-    ? new HelperAsker(o.helpers, steps, { timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) })
+    ? new HelperAsker(o.helpers, steps, {
+        timeoutMs: o.timeoutMs,
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...(o.asnOf ? { asnOf: o.asnOf } : {}),
+        traces: o.localise !== false,
+      })
     : undefined;
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
@@ -208,10 +213,17 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
             const lit = literalAddressOf(t);
             addresses = lit ? [lit] : [];
           }
-          // The outside view is asked for while the local chains run, about the same addresses.
+          // The outside view is asked for while the local chains run, about the same addresses; a relay
+          // whose path is shown open here needs none (its question is withdrawn, and said so).
+          const notNeeded = new AbortController();
           if (helper && !ac.signal.aborted)
-            jobs.push(helper.ask(t, addresses).then((xs) => void obs.x_helper!.push(...xs)));
-          if (t.check !== 'dns' && !ac.signal.aborted) jobs.push(measureTarget(t, addresses, chainCtx, obs));
+            jobs.push(helper.ask(t, addresses, notNeeded.signal).then((xs) => void obs.x_helper!.push(...xs)));
+          if (t.check !== 'dns' && !ac.signal.aborted)
+            jobs.push(
+              measureTarget(t, addresses, chainCtx, obs).then(() => {
+                if (relayPathsShownOpen(t, obs)) notNeeded.abort();
+              }),
+            );
           await Promise.all(jobs);
         }),
     );

@@ -25,6 +25,12 @@ export interface HelperCallOptions extends StepOptions {
   ca?: TrustStore;
   /** Largest answer kept; a longer one is cut and flagged. */
   maxBytes?: number;
+  /**
+   * The request changes nothing on the helper (a measurement question): it may share an HTTP/2
+   * connection with others in flight. undici runs a POST alone on its connection otherwise, so the
+   * quick questions of a run would queue behind each slow one (a silent relay's full timeout).
+   */
+  idempotent?: boolean;
 }
 
 export interface HelperCall {
@@ -113,6 +119,7 @@ export async function callHelper(o: HelperCallOptions): Promise<HelperCall> {
       origin: base.origin,
       path: path === '' ? '/' : path,
       method: o.method,
+      idempotent: o.method === 'GET' || o.idempotent === true,
       headers,
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
       signal: deadline.signal,

@@ -23,6 +23,8 @@ export const HELPER_LIMITS = {
   /** Endpoints (ip:port) per request: TCP connects, TLS handshakes, WebSocket addresses and UDP exchanges each. */
   endpoints: 16,
   udpExchanges: 8,
+  /** Path traces per request; each goes only to an endpoint the same request measures over UDP or TCP. */
+  traces: 4,
   /** Bytes written after a connect (a protocol preamble that provokes DPI). */
   preambleBytes: 64,
   /** Per-step timeout the probe may ask for, ms. */
@@ -166,16 +168,26 @@ export const helperRequest = z.object({
     .max(HELPER_LIMITS.udpExchanges)
     .optional(),
   /**
-   * Path localisation towards an address (TTL-limited probes, issue "Calls"). Accepted and answered
-   * `x_not_supported` until the localisation module exists; the shape is the extension point.
+   * Path localisation from outside (TTL-limited probes, docs/calls.md): how far UDP (or TCP SYN) probes
+   * from the helper towards an endpoint travel. Only towards an endpoint this request also measures
+   * (`x_udp` for UDP, `tcp_connect` for TCP): the helper is never a tracing service of its own.
    */
   x_trace: z
     .array(
       z
-        .object({ endpoint, protocol: z.enum(['udp', 'tcp']), max_ttl: z.number().int().min(1).max(32).optional() })
+        .object({
+          endpoint,
+          protocol: z.enum(['udp', 'tcp']),
+          max_ttl: z.number().int().min(1).max(32).optional(),
+          /**
+           * Trace only if no `x_udp` exchange at the endpoint is answered within a short hedge (the
+           * answer then says more, and a clean network costs no trace): else `x_not_needed`.
+           */
+          if_unanswered: z.boolean().optional(),
+        })
         .strict(),
     )
-    .max(HELPER_LIMITS.udpExchanges)
+    .max(HELPER_LIMITS.traces)
     .optional(),
 });
 export type HelperRequest = z.output<typeof helperRequest>;
@@ -249,7 +261,41 @@ export const udpResult = z
   })
   .strict();
 
-export const traceResult = z.object({ failure, hops: z.array(z.unknown()).max(64).optional() }).strict();
+const ipAddress = z
+  .string()
+  .max(64)
+  .refine((a) => isIP(a) !== 0, 'must be an IP address');
+
+/** One TTL of a trace (the shape of the probe's own TraceHop, bounded). */
+export const traceHop = z
+  .object({
+    ttl: z.number().int().min(1).max(64),
+    address: ipAddress.nullable(),
+    other_addresses: z.array(ipAddress).max(4).optional(),
+    rtt_ms: z.array(z.number().min(0)).max(8),
+    lost: z.number().int().min(0).max(8),
+    flags: z.array(z.string().max(8)).max(4).optional(),
+    /** The router's network: added by the probe from its own ASN database when it records the answer. */
+    asn: z.number().int().optional(),
+    as_name: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** A trace from the helper; a helper that cannot trace answers with a failure and no hops. */
+export const traceResult = z
+  .object({
+    failure,
+    hops: z.array(traceHop).max(64).optional(),
+    /** The destination itself answered (ICMP port unreachable, a SYN-ACK or a reset). */
+    reached: z.boolean().optional(),
+    /** "traceroute -U", "traceroute -T". */
+    method: z.string().max(32).optional(),
+    max_ttl: z.number().int().min(0).max(64).optional(),
+    x_duration_s: z.number().min(0).optional(),
+    /** The destination's network: added by the probe, like the hops' `asn`. */
+    destination_asn: z.number().int().optional(),
+  })
+  .strict();
 
 /** What the helper refused to measure and why (policy, limits): never silently dropped. */
 export const refusal = z.object({ what: z.string().max(300), reason: z.string().max(300) }).strict();
@@ -281,6 +327,7 @@ export type HelperTlsResult = z.output<typeof tlsResult>;
 export type HelperHttpResult = z.output<typeof httpResult>;
 export type HelperUdpResult = z.output<typeof udpResult>;
 export type HelperWsResult = z.output<typeof wsResult>;
+export type HelperTraceResult = z.output<typeof traceResult>;
 
 /** OONI's ip_info flags. */
 export const IP_FLAG = { resolvedByProbe: 1, resolvedByHelper: 2, bogon: 4, validForDomain: 8 } as const;
@@ -291,6 +338,12 @@ export const TH_DNS_FAILURE = {
   server: 'dns_server_failure',
   other: 'unknown_error',
 } as const;
+
+/**
+ * The probe's reason for a question it withdrew (failure `interrupted`) because its own chains settled
+ * it: a relay path shown open here. Not a helper failure (analysis/outside-view.ts helperUse).
+ */
+export const WITHDRAWN = 'withdrawn: the path is shown open here, so an outside view could change nothing';
 
 /** The failure the helper gives to a step it was asked for but does not implement (an extension kind it does not know). */
 export const NOT_SUPPORTED = 'x_not_supported';

@@ -253,6 +253,16 @@ describe.skipIf(missing.length > 0)('namespace censorship lab', () => {
             );
             break;
           }
+          case 'relay_address_drop': {
+            // Here every probe to the relay stops after the ISP's router; from outside (the helper's own
+            // trace, its hops mapped by the probe) UDP enters the relays' network.
+            const m = measurementOf(o, 'whatsapp');
+            const here = m.test_keys.x_traces.filter((t) => t.x_purpose !== 'neutral_udp');
+            for (const t of here) expect(t.hops.filter((h) => h.address).map((h) => h.address)).toEqual(['198.18.0.1']);
+            const outside = (m.test_keys.x_helper ?? []).flatMap((x) => Object.values(x.response?.x_trace ?? {}));
+            expect(outside.some((t) => t.hops?.some((h) => h.asn === LAB_ASN.relay))).toBe(true);
+            break;
+          }
           case 'relay_network_down': {
             const m = measurementOf(o, 'whatsapp');
             const udp = m.test_keys.x_traces.find((t) => t.x_purpose === 'relay_udp')!;

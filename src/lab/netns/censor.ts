@@ -24,6 +24,7 @@
 //                                forwards ordinary requests and resets any Upgrade request;
 //   udp_drop                     nftables drops UDP to the call relays (address . port);
 //   relay_udp_drop               nftables drops every UDP datagram to the call relays' addresses;
+//   relay_address_drop           nftables drops every packet to the call relays' addresses (a blackhole);
 //   stun_marks_drop              iptables-nft `-m string` drops UDP datagrams carrying one app's mark
 //                                (e.g. the REALM "signal.org" of its relay's 401 challenge), either way;
 //   relay_network_down (not censorship) the transit network cannot reach the relays' network and
@@ -442,6 +443,15 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
         fwd.push(`${fromClient} ip daddr { ${relays.join(', ')} } meta l4proto udp drop`);
         plan.summary.push(
           `relay_udp_drop: nftables drops every UDP datagram to the ${relays.length} call relay addresses (any port); TCP to them passes`,
+        );
+        break;
+      }
+      case 'relay_address_drop': {
+        const relays = relayAddresses(world);
+        if (relays.length === 0) throw new Error('relay_address_drop: the world has no call relay');
+        fwd.push(`${fromClient} ip daddr { ${relays.join(', ')} } drop`);
+        plan.summary.push(
+          `relay_address_drop: nftables drops every packet to the ${relays.length} call relay addresses (UDP, TCP and ICMP alike)`,
         );
         break;
       }

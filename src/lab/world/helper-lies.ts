@@ -33,5 +33,20 @@ export function lie(body: string, works: boolean): HelperResponse {
         },
       ]),
     ),
+    // Traces: the relay itself answered at the first hop, or no router answered at all.
+    x_trace: Object.fromEntries(
+      (q.x_trace ?? []).map((t) => [
+        `${t.protocol}:${t.endpoint}`,
+        works
+          ? {
+              failure: null,
+              hops: [
+                { ttl: 1, address: t.endpoint.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), rtt_ms: [1], lost: 0 },
+              ],
+              reached: true,
+            }
+          : { failure: null, hops: [{ ttl: 1, address: null, rtt_ms: [], lost: 2 }], reached: false },
+      ]),
+    ),
   };
 }

@@ -60,6 +60,8 @@ export type CensorAction =
   | { kind: 'udp_drop'; services: string[] }
   /** Every UDP datagram to the call relays' addresses (any port) is dropped inside the ISP; TCP to them passes. */
   | { kind: 'relay_udp_drop' }
+  /** Every packet to the call relays' addresses (UDP, TCP and ICMP alike) is dropped inside the ISP: an address blackhole. */
+  | { kind: 'relay_address_drop' }
   /** Not censorship: the relays' own network is unreachable beyond the ISP (its transit link is down). */
   | { kind: 'relay_network_down' }
   /** A DPI drops UDP datagrams that carry one app's mark (this text, e.g. its REALM), either way; other STUN passes. */
@@ -744,6 +746,83 @@ export const HELPER_SCENARIOS: Scenario[] = [
       },
     },
     controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h1e',
+    title: "every packet to the call relays' addresses dropped in the ISP, with a helper",
+    notes:
+      "The ISP drops every packet to the call relays' addresses, UDP and TCP alike (an address blackhole); chat, web and the neutral STUN servers pass. Here, UDP and TCP probes to a relay both stop after hop 1 (the ISP, AS64500) while UDP on the same port to a neutral server goes further: consistent with the ISP dropping the address, but a routing hole looks the same, so without a helper every call path rests on weak evidence (udp.address_blocked, weak; Teams' TCP fallback tcp.timeout, weak) and each service is only degraded. The helper traces from outside: its UDP probes enter the relays' network (AS64520), so nothing beyond the ISP stops them: blocked, strong. The relays that answer strangers (Signal, Telegram) answer the helper: strong too (the technique the local localisation named stays). Teams' TCP 443 fallback to the relay address times out here and connects from outside: tcp.timeout, strong.",
+    actions: [{ kind: 'relay_address_drop' }],
+    helper: 'honest',
+    expect: {
+      whatsapp: {
+        status: 'partially_blocked',
+        paths: { call: strongly(blockedBy('udp.address_blocked', { stoppedInAsn: LAB_ASN.isp })) },
+      },
+      skype: {
+        status: 'partially_blocked',
+        paths: { call: strongly({ status: 'blocked', techniques: ['udp.address_blocked', 'tcp.timeout'] }) },
+        groups: {
+          teams: {
+            status: 'partially_blocked',
+            paths: { call: strongly({ status: 'blocked', techniques: ['udp.address_blocked', 'tcp.timeout'] }) },
+          },
+        },
+      },
+      meet: { status: 'partially_blocked', paths: { call: strongly(blockedBy('udp.address_blocked')) } },
+      signal: { status: 'partially_blocked', paths: { call: strongly(partlyBy('udp.address_blocked')) } },
+      telegram: { status: 'partially_blocked', paths: { call: strongly(blockedBy('udp.address_blocked')) } },
+    },
+    // Weak evidence from single endpoints leaves each service degraded (docs/verdicts.md).
+    withoutHelper: {
+      expect: {
+        whatsapp: { status: 'degraded', paths: { call: { ...blockedBy('udp.address_blocked'), strength: 'weak' } } },
+        skype: {
+          status: 'degraded',
+          paths: { call: { status: 'blocked', techniques: ['udp.address_blocked', 'tcp.timeout'], strength: 'weak' } },
+          groups: {
+            teams: {
+              status: 'degraded',
+              paths: {
+                call: { status: 'blocked', techniques: ['udp.address_blocked', 'tcp.timeout'], strength: 'weak' },
+              },
+            },
+          },
+        },
+        meet: { status: 'degraded', paths: { call: { ...blockedBy('udp.address_blocked'), strength: 'weak' } } },
+        signal: { status: 'degraded', paths: { call: { status: 'degraded', techniques: ['udp.address_blocked'] } } },
+        // Two reflectors at two addresses: weak evidence from more than one address is a (partial) block.
+        telegram: {
+          status: 'partially_blocked',
+          paths: { call: { ...blockedBy('udp.address_blocked'), strength: 'weak' } },
+        },
+      },
+    },
+    controls: { network: 'up', stun: 'open' },
+    loopback: NEEDS_OUTSIDE,
+  },
+  {
+    id: 'h1f',
+    title: "the relays' network down beyond the ISP, with a helper: an outage, said so",
+    notes:
+      "Scenario c2 with the helper: the transit router answers 'host unreachable' for the relays' network, to the client and to the outside vantage alike. The relays that ignore strangers: here UDP and TCP probes stop at the transit router, and the helper's own probes are told 'host unreachable' by it too: the relays' network is unreachable from everywhere, an outage. The relays that answer strangers are silent for the helper too, and Teams' TCP fallback is unreachable from both sides: outages. Every call path is inconclusive and, where nothing else works (all but Signal, whose SFU works), an outage confirmed from outside; nothing is blocked.",
+    actions: [{ kind: 'relay_network_down' }],
+    helper: 'honest',
+    expect: {
+      whatsapp: { status: 'inconclusive', paths: { call: { status: 'inconclusive', outage: true } } },
+      skype: {
+        status: 'inconclusive',
+        paths: { call: { status: 'inconclusive', outage: true } },
+        groups: { teams: { status: 'inconclusive', paths: { call: { status: 'inconclusive', outage: true } } } },
+      },
+      meet: { status: 'inconclusive', paths: { call: { status: 'inconclusive', outage: true } } },
+      // Signal's SFU still works: not an outage of the whole call path, and its relay keeps it inconclusive.
+      signal: { status: 'inconclusive', paths: { call: { status: 'inconclusive', outage: false } } },
+      telegram: { status: 'inconclusive', paths: { call: { status: 'inconclusive', outage: true } } },
+    },
+    controls: { network: 'up', stun: 'open' },
+    noCensorship: true,
     loopback: NEEDS_OUTSIDE,
   },
   {

@@ -349,6 +349,7 @@ export class LabServers {
           }
           break;
         case 'relay_udp_drop':
+        case 'relay_address_drop':
         case 'relay_network_down':
           throw new Error(
             `${a.kind} needs routers between the client and the relays: the namespace lab makes it, not the loopback lab`,

@@ -8,7 +8,7 @@ export const DATA_FORMAT_VERSION = '0.2.0';
  * Our own format version, stamped in every line (as RIPE Atlas stamps every result): the minor part
  * grows when a field is added, the major part when one changes meaning or goes (docs/measurement-format.md).
  */
-export const MEASUREMENT_FORMAT_VERSION = '1.0';
+export const MEASUREMENT_FORMAT_VERSION = '1.1';
 export const MEASUREMENT_FORMAT_MAJOR = 1;
 
 /** "YYYY-MM-DD HH:MM:SS", UTC, as OONI writes times. */

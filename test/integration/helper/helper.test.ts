@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenCheck } from '../../../src/collector/auth.js';
 import { targetPolicy } from '../../../src/helper/policy.js';
 import { createHelperServer, listenHelper, type RunningHelper } from '../../../src/helper/server.js';
+import { TraceSlots } from '../../../src/helper/trace.js';
 import { LoopbackLab } from '../../../src/lab/loopback/lab.js';
 import { lie } from '../../../src/lab/world/helper-lies.js';
 import { censorshipClaims } from '../../../src/lab/world/scenarios.js';
@@ -22,7 +23,9 @@ let lab: LoopbackLab;
 let helper: RunningHelper;
 const extra: Server[] = [];
 
-function startHelper(o: { allowPrivate?: boolean; burst?: number; rate?: number } = {}): Promise<RunningHelper> {
+function startHelper(
+  o: { allowPrivate?: boolean; burst?: number; rate?: number; traces?: TraceSlots } = {},
+): Promise<RunningHelper> {
   const server = createHelperServer({
     auth: new TokenCheck([TOKEN]),
     measure: {
@@ -31,6 +34,7 @@ function startHelper(o: { allowPrivate?: boolean; burst?: number; rate?: number 
       ca: trustStore([lab.ca.certPem]),
       defaultTimeoutMs: TIMEOUT_S * 1000,
       maxBodyBytes: 64 * 1024,
+      ...(o.traces ? { traces: o.traces } : {}),
     },
     limits: { ratePerS: o.rate ?? 50, burst: o.burst ?? 500, maxInFlight: 256, maxInFlightTotal: 512, maxClients: 100 },
   });
@@ -169,6 +173,57 @@ describe('the helper server', () => {
       response: null,
       failure: expect.stringMatching(/^x_invalid_exchange: .*NO-SUCH-ATTRIBUTE/),
     });
+  });
+
+  it('traces from outside only towards endpoints the same request measures, within its trace slots', async () => {
+    const slots = new TraceSlots(1);
+    const tracing = await startHelper({ traces: slots });
+    try {
+      const relay = callEndpointsOf(lab.world, 'signal')[0]!;
+      const ep = `${relay.address}:${relay.port}`;
+      // A UDP port nobody listens on: the destination answers "port unreachable" at hop 1 (loopback).
+      const closed = `${relay.address}:9`;
+      const ask = (trace: { endpoint: string; protocol: 'udp' | 'tcp'; if_unanswered?: boolean }[]) =>
+        post(tracing.url, {
+          http_request: `https://${relay.address}/`,
+          x_voipprobe: { version: 1 },
+          x_http: false,
+          x_timeout_ms: 2000,
+          x_udp: [
+            { endpoint: ep, exchange: { kind: 'stun_binding' } },
+            { endpoint: closed, exchange: { kind: 'stun_binding' } },
+          ],
+          x_trace: trace,
+        }).then((r) => r.json() as Promise<HelperResponse>);
+      const a = await ask([
+        { endpoint: closed, protocol: 'udp', if_unanswered: true },
+        { endpoint: ep, protocol: 'udp', if_unanswered: true },
+        { endpoint: '127.0.0.9:3478', protocol: 'udp' },
+        { endpoint: `${relay.address}:443`, protocol: 'tcp' },
+      ]);
+      expect(a.x_trace![`udp:${closed}`]).toMatchObject({
+        failure: null,
+        reached: true,
+        method: 'traceroute -U',
+        hops: [{ ttl: 1, address: relay.address }],
+      });
+      // The relay answered the helper: a trace asked "if unanswered" is not made.
+      expect(a.x_trace![`udp:${ep}`]).toEqual({ failure: 'x_not_needed' });
+      // Not measured by this request: refused and said so, never traced.
+      expect(Object.keys(a.x_trace!).sort()).toEqual([`udp:${closed}`, `udp:${ep}`].sort());
+      expect(a.x_refused!.map((x) => x.what)).toEqual(
+        expect.arrayContaining(['trace udp:127.0.0.9:3478', `trace tcp:${relay.address}:443`]),
+      );
+      // Every slot taken: the trace is answered "busy" at once, not queued past the request's budget.
+      const hold = slots.run(() => new Promise((r) => setTimeout(r, 3000)));
+      const busy = await ask([{ endpoint: closed, protocol: 'udp' }]);
+      expect(busy.x_trace![`udp:${closed}`]).toEqual({
+        failure: expect.stringMatching(/^unknown_failure: .*busy/),
+      });
+      await hold;
+    } finally {
+      await tracing.close();
+    }
   });
 
   it('never touches a private address unless it runs on a test network', async () => {

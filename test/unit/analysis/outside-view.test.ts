@@ -8,7 +8,7 @@ import type { Target } from '../../../src/catalogue/schema.js';
 import type { Failure } from '../../../src/model/failure.js';
 import type { HelperExchange, Observations } from '../../../src/model/observations.js';
 import type { ControlVerdict } from '../../../src/model/verdict.js';
-import type { HelperResponse } from '../../../src/protocol/helper.js';
+import { type HelperResponse, WITHDRAWN } from '../../../src/protocol/helper.js';
 import {
   CONTROLS_3478_BLOCKED,
   CONTROLS_DOWN,
@@ -20,6 +20,7 @@ import {
   stun,
   tcp,
   tls,
+  trace,
 } from '../../support/obs.js';
 
 const HELPER = 'https://helper.example/';
@@ -436,6 +437,197 @@ describe('STUN towards a call relay', () => {
   });
 });
 
+describe("a relay that ignores strangers, with the helpers' traces towards it", () => {
+  // A path through the access ISP (AS64500) and a transit (AS64510) to the relay's network (AS64520).
+  const EP = '198.18.7.7:3478';
+  const HOME = '192.168.1.1';
+  const ISP = '198.18.0.1/64500';
+  const ISP2 = '198.18.0.5/64500';
+  const TRANSIT = '198.18.0.6/64510';
+  const RELAYNET = '198.18.0.18/64520';
+  const OUT1 = '198.18.0.25/64510';
+  const local = (purpose: 'relay_udp' | 'relay_compare' | 'neutral_udp', hops: string[], o = {}) =>
+    trace(
+      purpose,
+      purpose === 'neutral_udp' ? '198.18.9.9:3478' : purpose === 'relay_udp' ? EP : '198.18.7.7:443',
+      hops,
+      {
+        destinationAsn: purpose === 'neutral_udp' ? 64530 : 64520,
+        ...o,
+      },
+    );
+  const mine = (t: ReturnType<typeof trace>) => (t.x_purpose === 'relay_udp' ? t : { ...t, x_relay: EP });
+  const NEUTRAL_ON = local('neutral_udp', [HOME, ISP, ISP2, TRANSIT, '198.18.0.14/64530']);
+  const NO_COMPARE = local('relay_compare', [], { failure: 'unknown_failure: no comparison probes on this machine' });
+  /** The helper's trace of EP, its hops mapped by the probe ("*" silent, "!H" a flag). */
+  const outside = (hops: string[], o: { reached?: boolean; failure?: string } = {}) => ({
+    failure: o.failure ?? null,
+    hops: trace('relay_udp', EP, hops).hops.map(({ as_name: _n, ...h }) => h),
+    reached: o.reached ?? false,
+    destination_asn: 64520,
+  });
+  const OPEN_OUTSIDE = outside([OUT1, RELAYNET, '*']);
+  const CLOSED_OUTSIDE = outside([OUT1, '*', '*']);
+
+  const cases: {
+    name: string;
+    traces: ReturnType<typeof trace>[];
+    helper?: ReturnType<typeof outside> | { failure: string };
+    controls?: ControlVerdict;
+    /** The relay is known to answer strangers (default: it ignores them). */
+    answers?: boolean;
+    status: string;
+    technique?: string;
+    strength?: string;
+    outside?: string;
+    reason?: RegExp;
+  }[] = [
+    {
+      name: 'UDP and TCP stop in the ISP, UDP elsewhere goes on (weak here); from outside UDP enters the relay network: strong',
+      traces: [local('relay_udp', [HOME, ISP, '*']), local('relay_compare', [HOME, ISP, '*']), NEUTRAL_ON],
+      helper: OPEN_OUTSIDE,
+      status: 'blocked',
+      technique: 'udp.address_blocked',
+      strength: 'strong',
+      outside: 'works',
+      reason:
+        /from outside .* reach hop 2 \(198\.18\.0\.18, AS64520\), in the relay's network: the stop is on this side/,
+    },
+    {
+      name: 'the same without a helper trace: weak, as the local evidence alone says',
+      traces: [local('relay_udp', [HOME, ISP, '*']), local('relay_compare', [HOME, ISP, '*']), NEUTRAL_ON],
+      status: 'blocked',
+      technique: 'udp.address_blocked',
+      strength: 'weak',
+    },
+    {
+      name: 'no comparison here (no root), UDP stops in the ISP and UDP elsewhere goes on; open from outside: strong',
+      traces: [local('relay_udp', [HOME, ISP, '*', '*']), NO_COMPARE, NEUTRAL_ON],
+      helper: OPEN_OUTSIDE,
+      status: 'blocked',
+      technique: 'udp.address_blocked',
+      strength: 'strong',
+      reason: /stops inside your network while UDP on the same port to a neutral server goes further/,
+    },
+    {
+      name: 'no comparison, and UDP to the neutral server stops at the same hop (routers beyond answer nobody): inconclusive',
+      traces: [local('relay_udp', [HOME, ISP, '*']), NO_COMPARE, local('neutral_udp', [HOME, ISP, '*'])],
+      helper: OPEN_OUTSIDE,
+      status: 'inconclusive',
+      outside: 'works',
+    },
+    {
+      name: 'no comparison, and the helper does not get into the relay network either: inconclusive',
+      traces: [local('relay_udp', [HOME, ISP, '*']), NO_COMPARE, NEUTRAL_ON],
+      helper: CLOSED_OUTSIDE,
+      status: 'inconclusive',
+      outside: 'unknown',
+      reason: /without entering the relay's network/,
+    },
+    {
+      name: "unreachable beyond the ISP here, and from outside a router says so too: the relay's network is down, an outage",
+      traces: [
+        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+        NEUTRAL_ON,
+      ],
+      helper: outside([`${OUT1}!H`]),
+      status: 'inconclusive',
+      outside: 'fails',
+      reason: /unreachable from everywhere — an outage, not censorship/,
+    },
+    {
+      name: 'unreachable here, silent routers from outside: proves no outage, stays inconclusive',
+      traces: [
+        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+        NEUTRAL_ON,
+      ],
+      helper: CLOSED_OUTSIDE,
+      status: 'inconclusive',
+    },
+    {
+      name: 'unreachable beyond the ISP from here only, UDP elsewhere goes on: blocked upstream or a routing fault, weak',
+      traces: [
+        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+        NEUTRAL_ON,
+      ],
+      helper: OPEN_OUTSIDE,
+      status: 'blocked',
+      technique: 'udp.address_blocked',
+      strength: 'weak',
+    },
+    {
+      name: 'UDP stops in the ISP while TCP goes on (strong here); the helper is silent and cannot trace: still blocked, never an outage',
+      traces: [
+        local('relay_udp', [HOME, ISP, '*']),
+        local('relay_compare', [HOME, ISP, ISP2, TRANSIT, RELAYNET], { reached: false }),
+        NEUTRAL_ON,
+      ],
+      helper: { failure: 'x_not_supported' },
+      status: 'blocked',
+      technique: 'udp.address_blocked',
+      strength: 'strong',
+      outside: 'unknown',
+    },
+    {
+      name: 'a relay known to answer, silent here and for the helper, its network unreachable from both sides: an outage',
+      answers: true,
+      traces: [
+        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+        NEUTRAL_ON,
+      ],
+      helper: outside([`${OUT1}!H`]),
+      status: 'inconclusive',
+      outside: 'fails',
+      reason: /an outage, not censorship/,
+    },
+    {
+      name: 'a relay known to answer, silent for the helper too, while its probes reach the relay network: never blocked',
+      answers: true,
+      traces: [
+        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+        NEUTRAL_ON,
+      ],
+      helper: OPEN_OUTSIDE,
+      status: 'inconclusive',
+    },
+    {
+      name: 'the path is open here: stays accessible whatever the helper says',
+      traces: [local('relay_udp', [HOME, ISP, TRANSIT, RELAYNET])],
+      helper: CLOSED_OUTSIDE,
+      status: 'ok',
+    },
+    {
+      name: 'a helper that says the path is open cannot make anything blocked on a network that is down',
+      traces: [local('relay_udp', [HOME, ISP, '*', '*']), NO_COMPARE, NEUTRAL_ON],
+      helper: OPEN_OUTSIDE,
+      controls: CONTROLS_DOWN,
+      status: 'inconclusive',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const st = stun('relay', EP, 'silent');
+      const o = obs({
+        x_stun: [st],
+        x_traces: c.traces.map((t) => ({ ...mine(t), transaction_id: st.transaction_id })),
+      });
+      if (c.helper) {
+        const silent = { exchange: 'stun_binding', sent: 3, response: null, failure: 'generic_timeout_error' };
+        o.x_helper = [exchange('relay', answer({ x_udp: { [EP]: silent }, x_trace: { [`udp:${EP}`]: c.helper } }))];
+      }
+      const t = judge([relay(c.answers ?? false)], o, c.controls ?? CONTROLS_UP).targets[0]!;
+      expect([t.status, t.technique, t.strength]).toEqual([c.status, c.technique, c.strength]);
+      if (c.outside) expect(t.outside?.outcome).toBe(c.outside);
+      if (c.reason) expect(t.reason).toMatch(c.reason);
+    });
+  }
+});
+
 describe('helperUse', () => {
   it('counts answers and tells whether the helper could reach anything', () => {
     const ok = exchange('a', answer({ tcp_connect: tcpOutside(null) }));
@@ -448,6 +640,13 @@ describe('helperUse', () => {
         used: true,
         reason: 'used: 1 of 2 answered (1 failed: generic_timeout_error)',
       },
+    ]);
+  });
+  it('a question the probe withdrew (its own chains settled it) is neither asked nor failed', () => {
+    const ok = exchange('a', answer({ tcp_connect: tcpOutside(null) }));
+    const withdrawn = exchange('relay', null, { failure: 'interrupted', x_reason: WITHDRAWN });
+    expect(helperUse([ok, withdrawn])).toEqual([
+      { helper: HELPER, asked: 1, answered: 1, used: true, reason: 'used: 1 of 1 answered' },
     ]);
   });
 });

@@ -2,7 +2,7 @@
 // x_ fields are validated, and every bound is enforced on both sides.
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/catalogue/schema.js';
-import { helperQuestion, readHelperAnswer } from '../../../src/measure/helper.js';
+import { annotateTraces, helperQuestion, readHelperAnswer } from '../../../src/measure/helper.js';
 import { HELPER_LIMITS, helperRequest, helperResponse } from '../../../src/protocol/helper.js';
 
 // The example request and response of ooni/spec ts-017 (addresses replaced by documentation ones).
@@ -72,6 +72,22 @@ describe('the request', () => {
       'an unknown UDP exchange kind',
       { http_request: 'https://a/', x_udp: [{ endpoint: '192.0.2.1:3478', exchange: { kind: 'flood' } }] },
       /x_udp/,
+    ],
+    [
+      'more traces than the bound',
+      {
+        http_request: 'https://a/',
+        x_trace: Array.from({ length: HELPER_LIMITS.traces + 1 }, (_, i) => ({
+          endpoint: `192.0.2.${i + 1}:3478`,
+          protocol: 'udp',
+        })),
+      },
+      /x_trace/,
+    ],
+    [
+      'a trace past TTL 32',
+      { http_request: 'https://a/', x_trace: [{ endpoint: '192.0.2.1:3478', protocol: 'udp', max_ttl: 33 }] },
+      /x_trace\.0\.max_ttl/,
     ],
   ];
   for (const [name, body, re] of bad) {
@@ -173,6 +189,47 @@ describe('the questions the probe asks', () => {
       '192.0.2.8:3479 allocate',
     ]);
     expect(q.x_udp![4]!.exchange).toEqual({ kind: 'described', id: 'allocate', request: allocate.request });
+  });
+  it('a relay: a UDP trace towards each of its endpoints if they do not answer the helper, within the bound; none when the run does not localise', () => {
+    const quiet = t({ id: 'r', role: 'call', check: 'stun', host: '192.0.2.7', ports: [3478, 3479] });
+    const q = helperQuestion(quiet, ['192.0.2.7', '192.0.2.8', '192.0.2.9'], 2000)!;
+    expect(q.x_trace).toEqual([
+      { endpoint: '192.0.2.7:3478', protocol: 'udp', if_unanswered: true },
+      { endpoint: '192.0.2.7:3479', protocol: 'udp', if_unanswered: true },
+      { endpoint: '192.0.2.8:3478', protocol: 'udp', if_unanswered: true },
+      { endpoint: '192.0.2.8:3479', protocol: 'udp', if_unanswered: true },
+    ]);
+    expect(q.x_trace).toHaveLength(HELPER_LIMITS.traces);
+    expect(helperQuestion(quiet, ['192.0.2.7'], 2000, { traces: false })!.x_trace).toBeUndefined();
+  });
+  it("maps a helper trace's routers with the probe's own ASN database, never the helper's", async () => {
+    const traces = {
+      'udp:192.0.2.7:3478': {
+        failure: null,
+        reached: false,
+        destination_asn: 1,
+        hops: [
+          { ttl: 1, address: '198.51.100.1', rtt_ms: [1], lost: 0, asn: 99, as_name: 'claimed by the helper' },
+          { ttl: 2, address: null, rtt_ms: [], lost: 2, asn: 98 },
+          { ttl: 3, address: '192.0.2.1', rtt_ms: [2], lost: 0 },
+        ],
+      },
+    };
+    const db: Record<string, { asn: number; organisation: string }> = {
+      '198.51.100.1': { asn: 64510, organisation: 'transit' },
+      '192.0.2.1': { asn: 64520, organisation: 'relays' },
+      '192.0.2.7': { asn: 64520, organisation: 'relays' },
+    };
+    await annotateTraces(traces, async (ip) => db[ip]);
+    const tr = traces['udp:192.0.2.7:3478'];
+    expect(tr.destination_asn).toBe(64520);
+    expect(tr.hops.map((h) => [h.asn, h.as_name])).toEqual([
+      [64510, 'transit'],
+      [undefined, undefined],
+      [64520, 'relays'],
+    ]);
+    await annotateTraces(traces);
+    expect(tr.hops.every((h) => h.asn === undefined) && tr.destination_asn === undefined).toBe(true);
   });
   it('the neutral controls are never asked about', () => {
     expect(
