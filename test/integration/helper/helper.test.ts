@@ -15,7 +15,7 @@ import { callEndpointsOf } from '../../../src/lab/world/world.js';
 import type { RunResult } from '../../../src/measure/run.js';
 import type { ServiceVerdict } from '../../../src/model/verdict.js';
 import { trustStore } from '../../../src/net/index.js';
-import type { HelperResponse } from '../../../src/protocol/helper.js';
+import { type HelperResponse, WITHDRAWN } from '../../../src/protocol/helper.js';
 
 const TOKEN = 'helper-test-token-0123456789abcdef';
 const TIMEOUT_S = 2;
@@ -276,14 +276,21 @@ describe('the probe with a helper', () => {
     plain = await lab.measure({ timeoutS: TIMEOUT_S });
   }, 60_000);
 
-  it('a clean network: the same verdicts, every answer recorded and used', async () => {
+  it('a clean network: the same verdicts, every answer recorded and used (questions about relays that answered here withdrawn, and said so)', async () => {
     const r = await lab.measure({ timeoutS: TIMEOUT_S, helpers: [{ url: helper.url, token: TOKEN }] });
     expect(summary(verdictsOf(r))).toEqual(summary(verdictsOf(plain)));
     for (const s of r.services) {
+      const xs = s.observations.x_helper!;
+      const withdrawn = xs.filter((x) => x.x_reason === WITHDRAWN);
       expect(s.verdict!.helpers, s.service.service).toEqual([
-        expect.objectContaining({ used: true, answered: s.observations.x_helper!.length }),
+        expect.objectContaining({ used: true, answered: xs.length - withdrawn.length }),
       ]);
-      expect(s.observations.x_helper!.every((x) => x.response !== null && x.failure === null)).toBe(true);
+      for (const x of withdrawn) {
+        expect(x.failure).toBe('interrupted');
+        // Only a relay whose every chain answered here.
+        expect(s.observations.x_stun.some((e) => e.x_target === x.x_target && e.response !== null)).toBe(true);
+      }
+      expect(xs.every((x) => x.x_reason === WITHDRAWN || (x.response !== null && x.failure === null))).toBe(true);
     }
     // The controls are never asked about.
     expect(r.controls.observations.x_helper).toBeUndefined();
