@@ -71,6 +71,15 @@ const post = (url: string, body: unknown, token: string | null = TOKEN, raw?: st
     body: raw ?? JSON.stringify(body),
   });
 
+/** A question in our mode about one of the lab's relays, without a GET. */
+const relayQuestion = (address: string, extra: object) => ({
+  http_request: `https://${address}/`,
+  x_voipprobe: { version: 1 },
+  x_http: false,
+  x_timeout_ms: 2000,
+  ...extra,
+});
+
 const summary = (vs: ServiceVerdict[]) =>
   vs.map(
     (v) =>
@@ -146,24 +155,23 @@ describe('the helper server', () => {
       attributes: [{ type: 'REQUESTED-TRANSPORT', hex: '11000000' }],
       fingerprint: false,
     };
-    const r = await post(helper.url, {
-      http_request: `https://${relay.address}/`,
-      x_voipprobe: { version: 1 },
-      x_http: false,
-      x_timeout_ms: 2000,
-      x_udp: [
-        { endpoint: ep, exchange: { kind: 'stun_binding' } },
-        { endpoint: ep, exchange: { kind: 'described', id: 'allocate', request: allocate } },
-        {
-          endpoint: ep,
-          exchange: {
-            kind: 'described',
-            id: 'bogus',
-            request: { ...allocate, attributes: [{ type: 'NO-SUCH-ATTRIBUTE', hex: '00' }] },
+    const r = await post(
+      helper.url,
+      relayQuestion(relay.address, {
+        x_udp: [
+          { endpoint: ep, exchange: { kind: 'stun_binding' } },
+          { endpoint: ep, exchange: { kind: 'described', id: 'allocate', request: allocate } },
+          {
+            endpoint: ep,
+            exchange: {
+              kind: 'described',
+              id: 'bogus',
+              request: { ...allocate, attributes: [{ type: 'NO-SUCH-ATTRIBUTE', hex: '00' }] },
+            },
           },
-        },
-      ],
-    });
+        ],
+      }),
+    );
     expect(r.status).toBe(200);
     const a = (await r.json()) as HelperResponse;
     expect(a.x_udp![ep]!.response?.class).toBe('success');
@@ -184,17 +192,16 @@ describe('the helper server', () => {
       // A UDP port nobody listens on: the destination answers "port unreachable" at hop 1 (loopback).
       const closed = `${relay.address}:9`;
       const ask = (trace: { endpoint: string; protocol: 'udp' | 'tcp'; if_unanswered?: boolean }[]) =>
-        post(tracing.url, {
-          http_request: `https://${relay.address}/`,
-          x_voipprobe: { version: 1 },
-          x_http: false,
-          x_timeout_ms: 2000,
-          x_udp: [
-            { endpoint: ep, exchange: { kind: 'stun_binding' } },
-            { endpoint: closed, exchange: { kind: 'stun_binding' } },
-          ],
-          x_trace: trace,
-        }).then((r) => r.json() as Promise<HelperResponse>);
+        post(
+          tracing.url,
+          relayQuestion(relay.address, {
+            x_udp: [
+              { endpoint: ep, exchange: { kind: 'stun_binding' } },
+              { endpoint: closed, exchange: { kind: 'stun_binding' } },
+            ],
+            x_trace: trace,
+          }),
+        ).then((r) => r.json() as Promise<HelperResponse>);
       const a = await ask([
         { endpoint: closed, protocol: 'udp', if_unanswered: true },
         { endpoint: ep, protocol: 'udp', if_unanswered: true },

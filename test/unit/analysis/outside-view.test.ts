@@ -466,6 +466,12 @@ describe("a relay that ignores strangers, with the helpers' traces towards it", 
     reached: o.reached ?? false,
     destination_asn: 64520,
   });
+  /** Every probe to the relay stops beyond the ISP, told "host unreachable" by the transit router. */
+  const UNREACHABLE_HERE = [
+    local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
+    local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
+    NEUTRAL_ON,
+  ];
   const OPEN_OUTSIDE = outside([OUT1, RELAYNET, '*']);
   const CLOSED_OUTSIDE = outside([OUT1, '*', '*']);
 
@@ -526,11 +532,7 @@ describe("a relay that ignores strangers, with the helpers' traces towards it", 
     },
     {
       name: "unreachable beyond the ISP here, and from outside a router says so too: the relay's network is down, an outage",
-      traces: [
-        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
-        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
-        NEUTRAL_ON,
-      ],
+      traces: UNREACHABLE_HERE,
       helper: outside([`${OUT1}!H`]),
       status: 'inconclusive',
       outside: 'fails',
@@ -538,21 +540,13 @@ describe("a relay that ignores strangers, with the helpers' traces towards it", 
     },
     {
       name: 'unreachable here, silent routers from outside: proves no outage, stays inconclusive',
-      traces: [
-        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
-        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
-        NEUTRAL_ON,
-      ],
+      traces: UNREACHABLE_HERE,
       helper: CLOSED_OUTSIDE,
       status: 'inconclusive',
     },
     {
       name: 'unreachable beyond the ISP from here only, UDP elsewhere goes on: blocked upstream or a routing fault, weak',
-      traces: [
-        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
-        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
-        NEUTRAL_ON,
-      ],
+      traces: UNREACHABLE_HERE,
       helper: OPEN_OUTSIDE,
       status: 'blocked',
       technique: 'udp.address_blocked',
@@ -574,11 +568,7 @@ describe("a relay that ignores strangers, with the helpers' traces towards it", 
     {
       name: 'a relay known to answer, silent here and for the helper, its network unreachable from both sides: an outage',
       answers: true,
-      traces: [
-        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
-        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
-        NEUTRAL_ON,
-      ],
+      traces: UNREACHABLE_HERE,
       helper: outside([`${OUT1}!H`]),
       status: 'inconclusive',
       outside: 'fails',
@@ -587,11 +577,7 @@ describe("a relay that ignores strangers, with the helpers' traces towards it", 
     {
       name: 'a relay known to answer, silent for the helper too, while its probes reach the relay network: never blocked',
       answers: true,
-      traces: [
-        local('relay_udp', [HOME, ISP, `${TRANSIT}!H`]),
-        local('relay_compare', [HOME, ISP, `${TRANSIT}!H`]),
-        NEUTRAL_ON,
-      ],
+      traces: UNREACHABLE_HERE,
       helper: OPEN_OUTSIDE,
       status: 'inconclusive',
     },
