@@ -40,8 +40,13 @@ export class TraceSlots {
 
 /** The highest TTL, as the probe's own traces. */
 const MAX_TTL = 30;
-/** How long a trace asked "if unanswered" waits for an answer to the endpoint's exchanges first. */
-const HEDGE_MS = 250;
+/**
+ * A trace asked "if unanswered" waits half the step timeout for an answer to the endpoint's exchanges
+ * first. By then a probe that saw the path open withdrew its question (so a clean run costs no trace),
+ * and the probe's own traces are done: routers rate-limit their ICMP answers, and two traces through
+ * the same routers at once would take answers from each other.
+ */
+const HEDGE_SHARE = 0.5;
 /** The answer for a trace asked "if unanswered" whose endpoint answered: the answer says more. */
 export const NOT_NEEDED = 'x_not_needed';
 
@@ -84,7 +89,7 @@ export async function traceForClient(
   const tool = slots.tool();
   if (!tool.available) return { failure: `unknown_failure: the helper cannot trace: ${tool.reason}` };
   const { host: ip, port } = splitHostPort(ask.endpoint, 0);
-  const hedge = Math.min(HEDGE_MS, Math.floor(o.timeoutMs / 4));
+  const hedge = Math.floor(o.timeoutMs * HEDGE_SHARE);
   if (o.answered && !(await waitUnless(hedge, o.answered))) return { failure: NOT_NEEDED };
   const base = step();
   const signal = o.answered && base.signal ? AbortSignal.any([base.signal, o.answered]) : (o.answered ?? base.signal);

@@ -180,8 +180,8 @@ export const helperRequest = z.object({
           protocol: z.enum(['udp', 'tcp']),
           max_ttl: z.number().int().min(1).max(32).optional(),
           /**
-           * Trace only if no `x_udp` exchange at the endpoint is answered within a short hedge (the
-           * answer then says more, and a clean network costs no trace): else `x_not_needed`.
+           * Trace only if no `x_udp` exchange at the endpoint is answered within half the step timeout
+           * (an answer says more, and a clean network costs no trace): else `x_not_needed`.
            */
           if_unanswered: z.boolean().optional(),
         })
