@@ -1,7 +1,8 @@
 // What every command shares: exit codes, the stderr logger, and turning errors into the right code.
 
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { InputError } from '../util/input-error.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
 import { isSystemError, OperationalError } from '../util/operational-error.js';
@@ -12,6 +13,20 @@ import { stampLines } from './log-stamp.js';
 export const EXIT = { ok: 0, cannotRun: 1, badInput: 2 } as const;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** pino's own numeric levels: a message below the logger's level is dropped. */
+const LEVEL_VALUES: Record<LogLevel, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
+const require = createRequire(import.meta.url);
 
 /** Stack traces are for people who asked for them (--log-level debug, or VOIPPROBE_LOG=debug). */
 let showStacks = isDebugLevel(process.env.VOIPPROBE_LOG);
@@ -23,17 +38,41 @@ function isDebugLevel(level: string | undefined): boolean {
 /**
  * Logs go to stderr synchronously, so nothing is lost when a cron run exits. An unknown level is a usage
  * error (exit 2), checked before anything else happens.
+ *
+ * pino itself (about 45 ms of start-up) is loaded by the first message at an enabled level: at the
+ * default level a run logs nothing, and messages below the level are dropped without it, as pino would.
  */
 export function makeLogger(level: string = process.env.VOIPPROBE_LOG ?? 'info'): Logger {
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new InputError(`--log-level (or VOIPPROBE_LOG): expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   }
   if (isDebugLevel(level)) showStacks = true;
-  // Time-stamped output (scheduled runs) goes through process.stderr, which is synchronous on files and pipes.
-  const dest = stamped
-    ? { write: (s: string) => void process.stderr.write(s) }
-    : pino.destination({ dest: 2, sync: true });
-  return pino({ level, base: undefined }, dest);
+  const threshold = LEVEL_VALUES[level as LogLevel];
+  const toStderr = stamped;
+  let real: Logger | undefined;
+  const load = (): Logger => {
+    if (real) return real;
+    const { pino } = require('pino') as typeof import('pino');
+    // Time-stamped output (scheduled runs) goes through process.stderr, which is synchronous on files and pipes.
+    const dest = toStderr
+      ? { write: (s: string) => void process.stderr.write(s) }
+      : pino.destination({ dest: 2, sync: true });
+    return (real = pino({ level, base: undefined }, dest));
+  };
+  const drop = () => {};
+  return new Proxy({} as Logger, {
+    get(_, key) {
+      if (!real) {
+        if (key === 'level') return level;
+        if (key === 'isLevelEnabled') return (l: string) => (LEVEL_VALUES[l as LogLevel] ?? 0) >= threshold;
+        if (typeof key === 'string' && key in LEVEL_VALUES && LEVEL_VALUES[key as LogLevel] < threshold) return drop;
+      }
+      const logger = load();
+      const value: unknown = Reflect.get(logger, key);
+      return typeof value === 'function' ? value.bind(logger) : value;
+    },
+    set: (_, key, value) => Reflect.set(load(), key, value),
+  });
 }
 
 let stamped = false;

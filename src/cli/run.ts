@@ -10,7 +10,6 @@ import { pathOf } from '../catalogue/schema.js';
 import { DEFAULT_CONFIG_FILE, HELPER_TOKEN_ENV, resolveHelpers } from '../config/config.js';
 import { prepareRunContext, type RunVantageFlags } from '../config/run-context.js';
 import { applyConfig, type ConfigurableRunValues } from '../config/run-settings.js';
-import { PROFILES } from '../measure/call-signature.js';
 import type { HelperEndpoint } from '../measure/helper.js';
 import type { RunResult } from '../measure/run.js';
 import type { Progress } from '../measure/steps.js';
@@ -396,7 +395,9 @@ function callSeconds(flag: string, value: string): number {
   return n;
 }
 
-function callProfile(value: string | undefined): CallProfile {
+/** Loaded for test calls only: a plain run does not pay for the call modules. */
+async function callProfile(value: string | undefined): Promise<CallProfile> {
+  const { PROFILES } = await import('../measure/call-signature.js');
   const p = PROFILES[(value ?? 'voice') as keyof typeof PROFILES];
   if (!p) throw new InputError(`--call-profile: expected voice or video, got "${value}"`);
   return p;
@@ -417,7 +418,9 @@ async function runAction(
   // Everything checked before any wait: a bad flag must not cost the jitter first.
   const helpers = resolveHelpers(given.helper, given.helperTokenFile, ctx.config.helpers);
   const callTest =
-    mode.callTestS !== undefined ? { seconds: mode.callTestS, profile: callProfile(given.callProfile) } : undefined;
+    mode.callTestS !== undefined
+      ? { seconds: mode.callTestS, profile: await callProfile(given.callProfile) }
+      : undefined;
   const settings = runSettingsFrom(given, values, {
     helpers,
     ...(callTest ? { callTest } : {}),

@@ -20,10 +20,8 @@ import {
 } from '../net/index.js';
 import type { TrustStore } from '../net/types.js';
 import { hostPort } from '../util/ip.js';
-import { callPortOf, signatureFor } from './call-signature.js';
-import { runCallTest } from './call-test.js';
 import { measureTarget, relayPathsShownOpen } from './chains.js';
-import { HelperAsker, type HelperEndpoint } from './helper.js';
+import type { HelperEndpoint } from './helper.js';
 import type { Judge } from './judge.js';
 import { type AsnOf, type LocalisationStatus, Localiser } from './localise.js';
 import { chooseAddresses, encryptedAddresses, Resolver, type ResolverSet } from './resolve.js';
@@ -102,6 +100,11 @@ function sortByTime(obs: Observations): void {
 }
 
 export async function runMeasurement(o: RunOptions): Promise<RunResult> {
+  // What only a run with helpers or test calls needs is loaded for those runs alone (and before the clock starts).
+  const helperModule = o.helpers?.length ? await import('./helper.js') : undefined;
+  const callTestModules = o.callTest
+    ? await Promise.all([import('./call-signature.js'), import('./call-test.js')])
+    : undefined;
   const start = new Date();
   const t0 = performance.now();
   const clock = () => Math.round(performance.now() - t0) / 1000;
@@ -153,14 +156,15 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
       ? undefined
       : new Localiser({ steps, timeoutMs: o.timeoutMs, ...(o.asnOf ? { asnOf: o.asnOf } : {}), neutralAddress });
   const chainCtx = { steps, neutralSni: cat.controls.network.neutral_sni, ...(localiser ? { localiser } : {}) };
-  const asker = o.helpers?.length
-    ? new HelperAsker(o.helpers, steps, {
-        timeoutMs: o.timeoutMs,
-        ...(o.ca ? { ca: o.ca } : {}),
-        ...(o.asnOf ? { asnOf: o.asnOf } : {}),
-        traces: o.localise !== false,
-      })
-    : undefined;
+  const asker =
+    helperModule && o.helpers
+      ? new helperModule.HelperAsker(o.helpers, steps, {
+          timeoutMs: o.timeoutMs,
+          ...(o.ca ? { ca: o.ca } : {}),
+          ...(o.asnOf ? { asnOf: o.asnOf } : {}),
+          traces: o.localise !== false,
+        })
+      : undefined;
 
   // Whether the run was cut short, as it stands when a service finishes measuring (not when it is delivered).
   const flags = () => ({
@@ -266,8 +270,9 @@ export async function runMeasurement(o: RunOptions): Promise<RunResult> {
     const allMeasured = Promise.allSettled(measured);
     const servicesP = cat.services.map(async (svc, i) => {
       const m = await measured[i]!;
-      const port = o.callTest ? callPortOf(svc) : undefined;
-      if (o.callTest && port !== undefined) {
+      const port = callTestModules?.[0].callPortOf(svc);
+      if (o.callTest && callTestModules && port !== undefined) {
+        const [{ signatureFor }, { runCallTest }] = callTestModules;
         await allMeasured;
         if (!ac.signal.aborted) {
           m.obs.x_call_test = await runCallTest({

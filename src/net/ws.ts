@@ -2,7 +2,7 @@
 // the URL. A refused upgrade keeps the HTTP status, headers and the start of the body: a 403 from a
 // filter and a 426 from the real server say different things.
 
-import WebSocket from 'ws';
+import type WebSocketClass from 'ws';
 import type { WebSocketUpgrade } from '../model/observations.js';
 import { hostPort } from '../util/ip.js';
 import { parseUrl, requireIp } from './address.js';
@@ -22,6 +22,11 @@ export interface WsUpgradeOptions extends StepOptions {
 
 const REFUSED_BODY_BYTES = 4096;
 
+// `ws` (about 90 ms of start-up) is loaded by the first upgrade: most runs never get that far (a run
+// where every server is silent, or one whose WebSocket targets fail at TLS), and none needs it to start.
+let wsModule: Promise<typeof WebSocketClass> | undefined;
+const loadWs = () => (wsModule ??= import('ws').then((m) => m.default));
+
 const FAILED_OPERATION: Record<DialPhase, NonNullable<WebSocketUpgrade['x_failed_operation']>> = {
   connect: 'connect',
   tls_handshake: 'tls_handshake',
@@ -31,6 +36,8 @@ const FAILED_OPERATION: Record<DialPhase, NonNullable<WebSocketUpgrade['x_failed
 export async function wsUpgrade(o: WsUpgradeOptions): Promise<WebSocketUpgrade> {
   const url = parseUrl(o.url, ['wss:', 'ws:']);
   requireIp(o.ip);
+  // Before the step's clock starts: loading the module is not the network's time.
+  const WebSocket = await loadWs();
   const deadline = stepDeadline(o);
   const t0 = o.clock();
   const obs: WebSocketUpgrade = {
