@@ -6,16 +6,13 @@ import { claimMentionsService } from '../claims/filter.js';
 import { periodWords } from '../claims/period.js';
 import type { Claim } from '../claims/schema.js';
 import { measuredService } from '../claims/scope.js';
-import type { BadLine } from '../results/read.js';
+import type { BadLine } from '../results/lines.js';
 import { InputError } from '../util/input-error.js';
 import { SOFTWARE_VERSION } from '../version.js';
-import { Aggregator } from './aggregate.js';
 import { judgeClaim } from './claim-verdict.js';
-import { type PathDetails, pathDetails } from './details.js';
 import { evidenceSummary } from './evidence.js';
-import { IdSet } from './idset.js';
-import { fromOoni, type Normalised, normalise, type ReportLine } from './input.js';
-import { readOoni } from './ooni.js';
+import { Ingest } from './ingest.js';
+import type { ReportLine } from './input.js';
 import type { BadLineOut, ContradictionOut, Report } from './schema.js';
 import { buildSummary } from './summary.js';
 
@@ -72,88 +69,6 @@ export interface ReportOptions {
   /** Fixed clock for reproducible output. */
   now?: Date;
   maxEvidence?: number;
-}
-
-/** Which measurements count: services and a time window; and how OONI's web tests map to services. */
-export interface IngestFilter {
-  services?: readonly string[];
-  since?: string;
-  until?: string;
-  hosts?: readonly (readonly [string, string])[];
-}
-
-/**
- * Takes measurement lines one at a time into an Aggregator: the controls line set aside, lines without
- * a usable verdict reported, filtered lines counted, a measurement seen before (same id) counted once.
- * Runs in the main thread or in a reader worker.
- */
-export class Ingest {
-  readonly agg = new Aggregator();
-  controls = 0;
-  filteredOut = 0;
-  duplicates = 0;
-  simulated = 0;
-  ooni = 0;
-  readonly ids: IdSet;
-  private readonly wanted: Set<string> | null;
-  private readonly hosts: ReadonlyMap<string, string>;
-
-  /** `expectedLines` sizes the set of measurement ids once (see estimateLines). */
-  constructor(
-    private readonly filter: IngestFilter,
-    private readonly onUnusable: (b: BadLineOut) => void,
-    expectedLines = 1 << 14,
-  ) {
-    this.ids = new IdSet(expectedLines);
-    this.wanted = filter.services?.length ? new Set(filter.services.map(measuredService)) : null;
-    this.hosts = new Map(filter.hosts ?? []);
-  }
-
-  take(l: ReportLine): void {
-    const { file, line, measurement } = l;
-    let n: Normalised;
-    let details: ((p: 'any' | 'chat' | 'web' | 'call') => PathDetails) | undefined;
-    if (l.ooni) {
-      const reading = readOoni(l.raw, this.hosts);
-      if (!reading) {
-        // An OONI test or a website that says nothing about the services reported on.
-        this.filteredOut++;
-        return;
-      }
-      n = fromOoni(l.raw as Record<string, unknown>, reading);
-      details = (p) => {
-        if (p === 'any')
-          return { reason: `OONI ${(l.raw as { test_name?: string }).test_name} test: covers ${reading.covers}` };
-        const one = reading.paths.find((x) => x.path === p);
-        return one ? { reason: one.reason, ...(one.strength ? { strength: one.strength } : {}) } : {};
-      };
-    } else {
-      n = normalise(measurement);
-      if (l.raw !== undefined) details = (p) => pathDetails(l.raw, p);
-    }
-    if (!n.ok) {
-      if (n.controls) this.controls++;
-      else this.onUnusable({ file, line, kind: 'unusable', reason: n.reason });
-      return;
-    }
-    const o = n.obs;
-    const f = this.filter;
-    if (
-      (this.wanted && !this.wanted.has(o.service)) ||
-      (f.since && o.time < f.since) ||
-      (f.until && o.time > f.until)
-    ) {
-      this.filteredOut++;
-      return;
-    }
-    if (!this.ids.add(o.id)) {
-      this.duplicates++;
-      return;
-    }
-    if (o.simulated) this.simulated++;
-    if (o.source === 'ooni') this.ooni++;
-    this.agg.add(file, line, o, l, details);
-  }
 }
 
 export async function buildReport(

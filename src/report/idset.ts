@@ -124,7 +124,8 @@ export function estimateLines(files: readonly { size: number; head: (n: number) 
   for (const f of files.slice(0, 3)) {
     const b = f.head(256 * 1024);
     sampled += b.length;
-    for (let i = 0; i < b.length; i++) if (b[i] === 10) lines++;
+    // indexOf, not a byte loop: this runs once, before the loop would be optimised.
+    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
   }
   if (sampled === 0 || lines === 0) return Math.max(1024, Math.ceil(bytes / 1000));
   return Math.ceil((bytes / (sampled / lines)) * 1.1) + 1024;

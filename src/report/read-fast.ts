@@ -6,7 +6,7 @@
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ASN_RE, CC_RE, OONI_TIME_RE } from '../model/measurement.js';
-import { type BadLine, judgeValue, parseLine, resultFiles } from '../results/read.js';
+import { type BadLine, type JudgedLine, parseLine, resultFiles } from '../results/lines.js';
 import { InputError } from '../util/input-error.js';
 import { estimateLines } from './idset.js';
 import type { MeasurementCore, ReportLine } from './input.js';
@@ -105,14 +105,35 @@ function fromSpans(buf: Buffer): MeasurementCore | null {
   } as MeasurementCore;
 }
 
-/** readResults' judgement of one line (the same functions), with OONI Probe's own measurements let through. */
+/**
+ * The measurement schema's check (results/read.ts: zod, about 12 MB and 100 ms in each reader thread),
+ * loaded by the first line that needs it: one the scanner could not vouch for that is JSON all the same.
+ * Most reports never meet one.
+ */
+let judgeValue: ((value: unknown) => JudgedLine) | undefined;
+
+/** What reportLines yields when a line needs the schema: await `schemaNeeded`, then ask for the next line. */
+export interface SchemaNeeded {
+  schemaNeeded: Promise<void>;
+}
+
+async function loadSchema(): Promise<void> {
+  judgeValue ??= (await import('../results/read.js')).judgeValue;
+}
+
+const NEEDS_SCHEMA = Symbol('needs the schema');
+
+/**
+ * readResults' judgement of one line (the same functions), with OONI Probe's own measurements let
+ * through; NEEDS_SCHEMA (before anything is reported) when the schema is not loaded yet.
+ */
 function slowJudge(
   text: string,
   file: string,
   line: number,
   torn: boolean,
   onBad: (b: BadLine) => void,
-): ReportLine | null {
+): ReportLine | null | typeof NEEDS_SCHEMA {
   const parsed = parseLine(text, torn);
   if (!parsed) return null;
   if (!parsed.ok) {
@@ -129,6 +150,7 @@ function slowJudge(
     }
     return { file, line, measurement: value as MeasurementCore, raw: value, ooni: true };
   }
+  if (!judgeValue) return NEEDS_SCHEMA;
   const judged = judgeValue(value);
   if (!judged.ok) {
     onBad({ file, line, kind: judged.kind, reason: judged.reason });
@@ -152,18 +174,34 @@ export async function* readReportLines(
   onBad: (b: BadLine) => void,
   opts: ReadOptions = {},
 ): AsyncGenerator<ReportLine> {
-  yield* reportLines(paths, onBad, opts);
+  for (const l of reportLines(paths, onBad, opts)) {
+    if ('schemaNeeded' in l) await l.schemaNeeded;
+    else yield l;
+  }
+}
+
+/** The same lines into `take`, one at a time (the reporter's own loop, in the main thread or a reader thread). */
+export async function takeReportLines(
+  paths: readonly string[],
+  onBad: (b: BadLine) => void,
+  take: (l: ReportLine) => void,
+): Promise<void> {
+  for (const l of reportLines(paths, onBad)) {
+    if ('schemaNeeded' in l) await l.schemaNeeded;
+    else take(l);
+  }
 }
 
 /**
- * The same lines, synchronously: the reporter's own loop uses this, since a promise per line costs more
- * than the reads it would let overlap (files are read with readSync).
+ * The same lines, synchronously, since a promise per line costs more than the reads it would let
+ * overlap (files are read with readSync). The one exception is the first line that needs the
+ * measurement schema: then a SchemaNeeded comes first, and the caller awaits it before reading on.
  */
 export function* reportLines(
   paths: readonly string[],
   onBad: (b: BadLine) => void,
   opts: ReadOptions = {},
-): Generator<ReportLine> {
+): Generator<ReportLine | SchemaNeeded> {
   const chunk = Math.max(1, opts.chunkSize ?? CHUNK);
   let buf = Buffer.allocUnsafe(chunk);
   for (const file of resultFiles([...paths])) {
@@ -227,7 +265,14 @@ export function* reportLines(
               continue;
             }
           }
-          const r = slowJudge(buf.toString('utf8', start, lineEnd), file, lineNo, isLast && lastByte !== 10, onBad);
+          const text = buf.toString('utf8', start, lineEnd);
+          const torn = isLast && lastByte !== 10;
+          let r = slowJudge(text, file, lineNo, torn, onBad);
+          if (r === NEEDS_SCHEMA) {
+            yield { schemaNeeded: loadSchema() };
+            r = slowJudge(text, file, lineNo, torn, onBad);
+            if (r === NEEDS_SCHEMA) throw new Error('reportLines: the schema was not loaded before reading on');
+          }
           if (r) {
             r.offset = base + start;
             r.length = lineEnd - start;

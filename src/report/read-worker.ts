@@ -4,8 +4,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
-import { Ingest, type IngestFilter } from './build.js';
-import { expectedLines, reportLines } from './read-fast.js';
+import { Ingest, type IngestFilter } from './ingest.js';
+import { expectedLines, takeReportLines } from './read-fast.js';
 import type { BadLineOut } from './schema.js';
 
 export interface WorkerInput {
@@ -47,7 +47,7 @@ async function run(input: WorkerInput): Promise<void> {
     }
   };
   const ingest = new Ingest(input.filter, bad, expectedLines(input.files));
-  for (const l of reportLines(input.files, bad)) ingest.take(l);
+  await takeReportLines(input.files, bad, (l) => ingest.take(l));
   if (batch.length) port.postMessage({ t: 'bad', lines: batch } satisfies WorkerMessage);
   const ids = ingest.ids.drainTable();
   const msg: WorkerMessage = {

@@ -2,16 +2,15 @@
 // at a time. A corrupt or torn line is reported with its file and line number and skipped; it never
 // stops the rest.
 
-import { createReadStream, type Stats, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { filesIn, type OnSkip, reportSkipped, WalkSeen } from '../fs/walk.js';
 import type { Measurement } from '../model/measurement.js';
 import { envelopeCoreSchema, serviceSchema } from '../model/schema/envelope.js';
 import { vantageSchema } from '../model/schema/vantage.js';
-import { InputError } from '../util/input-error.js';
-import { describeProblem, parseJson } from '../util/json-locate.js';
-import { printable } from '../util/terminal.js';
+import { type BadLine, type JudgedLine, parseLine, resultFiles } from './lines.js';
+
+export { type BadLine, type JudgedLine, parseLine, resultFiles } from './lines.js';
 
 /**
  * The fields every consumer relies on, as the measurement schema defines them; the rest is passed
@@ -28,30 +27,6 @@ export interface ResultLine {
   file: string;
   line: number;
   measurement: Measurement;
-}
-
-export interface BadLine {
-  file: string;
-  line: number;
-  /** `torn`: the file's last line has no newline and does not parse (a write cut short). */
-  kind: 'corrupt' | 'torn' | 'invalid';
-  reason: string;
-}
-
-export type JudgedLine = { ok: true; measurement: Measurement } | { ok: false; kind: BadLine['kind']; reason: string };
-
-/** A line's JSON value, or why it is not JSON (nesting bounded); undefined for a blank line. */
-export function parseLine(
-  raw: string,
-  torn: boolean,
-): { ok: true; value: unknown } | Extract<JudgedLine, { ok: false }> | undefined {
-  const text = raw.trim();
-  if (text === '') return undefined;
-  const parsed = parseJson(text);
-  if (parsed.ok) return { ok: true, value: parsed.value };
-  if (parsed.kind === 'nesting') return { ok: false, kind: 'invalid', reason: describeProblem(text, parsed) };
-  if (torn) return { ok: false, kind: 'torn', reason: 'last line cut short (no newline, not valid JSON)' };
-  return { ok: false, kind: 'corrupt', reason: describeProblem(text, parsed) };
 }
 
 /** A parsed value checked against the measurement shape. */
@@ -72,37 +47,6 @@ export function judgeValue(value: unknown): JudgedLine {
 export function judgeLine(raw: string, torn: boolean): JudgedLine | undefined {
   const parsed = parseLine(raw, torn);
   return parsed?.ok ? judgeValue(parsed.value) : parsed;
-}
-
-/**
- * Expands files and folders (recursively, *.jsonl) into a sorted list of regular files, each once. A
- * path given that does not exist is bad input; inside folders, FIFOs, devices, dangling symlinks and
- * symlink loops are skipped with a message (`onSkip`, stderr by default). A file named explicitly is
- * read whatever it is (`submit <(zcat old.jsonl.gz)` is a pipe).
- */
-export function resultFiles(paths: readonly string[], onSkip: OnSkip = reportSkipped): string[] {
-  const out: string[] = [];
-  const seen = new WalkSeen();
-  for (const p of paths) {
-    let st: Stats;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
-    }
-    if (st.isDirectory()) {
-      try {
-        out.push(...filesIn(p, { accept: (n) => n.endsWith('.jsonl'), recursive: true, onSkip, seen }));
-      } catch (e) {
-        throw new InputError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
-      }
-    } else {
-      const prev = seen.visit(st, p);
-      if (prev === undefined) out.push(p);
-      else onSkip({ path: p, reason: `the same file as ${printable(prev)}, read once` });
-    }
-  }
-  return out;
 }
 
 /** Yields every valid measurement; every bad line goes to `onBad`. */

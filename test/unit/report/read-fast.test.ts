@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { normalise } from '../../../src/report/input.js';
 import { scanMeasurement } from '../../../src/report/json-scan.js';
 import { readReportLines } from '../../../src/report/read-fast.js';
@@ -250,5 +250,38 @@ describe('scanMeasurement', () => {
     const b = Buffer.from('{"a":"b"}x');
     expect(scanMeasurement(b, 0, 9)).toBe(false);
     expect(scanMeasurement(Buffer.from('{"a":"b"}\n'), 0, 9)).toBe(true);
+  });
+});
+
+describe('reportLines and the measurement schema', () => {
+  // A fresh module each time: the schema, once loaded, stays loaded for the thread.
+  const freshReader = async () => {
+    vi.resetModules();
+    return import('../../../src/report/read-fast.js');
+  };
+
+  it('reads scanned lines and bad JSON without asking for the schema', async () => {
+    const { reportLines } = await freshReader();
+    const bad: BadLine[] = [];
+    const got = [...reportLines([file(`${good()}\n{"id": garbage\n${good({ call: 'accessible' })}\n`)], (b) => bad.push(b))];
+    expect(got.map((l) => ('schemaNeeded' in l ? 'schema' : l.line))).toEqual([1, 3]);
+    expect(bad.map((b) => [b.line, b.kind])).toEqual([[2, 'corrupt']]);
+  });
+
+  it('asks once for the schema, at the first JSON line the scanner cannot vouch for, then judges it', async () => {
+    const { reportLines } = await freshReader();
+    const bad: BadLine[] = [];
+    // An escaped key where the scanner looks fields up sends a line to JSON.parse and the schema.
+    const escaped = good().replace('"probe_asn"', '"probe\\u005fasn"');
+    const invalid = JSON.stringify({ ...measurement({ call: 'blocked' }), probe_asn: 'Maroc' });
+    const seen: (number | string)[] = [];
+    for (const l of reportLines([file([good(), escaped, invalid, escaped].join('\n'))], (b) => bad.push(b))) {
+      if ('schemaNeeded' in l) {
+        seen.push('schema');
+        await l.schemaNeeded;
+      } else seen.push(l.line);
+    }
+    expect(seen).toEqual([1, 'schema', 2, 4]);
+    expect(bad.map((b) => [b.line, b.kind])).toEqual([[3, 'invalid']]);
   });
 });
