@@ -27,6 +27,13 @@ export interface ResolverSet {
 
 export class Resolver {
   private readonly cache = new Map<string, { local: Promise<DnsQuery[]>; all: Promise<DnsQuery[]> }>();
+  /**
+   * The controls' queries (DoH, neutral UDP) wait for this: one turn of the event loop, so that the
+   * network's own queries of every hostname asked at once (a run's first burst) are sent first and
+   * their answers read first. The chains start on those answers; the controls are only compared with
+   * them. Later lookups find it settled and wait for nothing.
+   */
+  private controlsGate: Promise<void> | undefined;
 
   constructor(
     private readonly steps: StepRunner,
@@ -64,14 +71,13 @@ export class Resolver {
     const localFirst: Promise<DnsQuery>[] = [];
     const control: Promise<DnsQuery>[] = [];
     const types = ['A', 'AAAA'] as const;
-    // The encrypted control first: a plain-UDP query keeps listening for a late reply until DoH
-    // vouches for its first one (which on a clean network it does within the short window).
-    const doh = Object.fromEntries(
-      types.map((type) => [
-        type,
-        r.doh.map((url) => this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca }))),
-      ]),
-    ) as Record<(typeof types)[number], Promise<DnsQuery>[]>;
+    // A plain-UDP query keeps listening for a late reply until DoH vouches for its first one (which on a
+    // clean network it does within the short window). The controls are asked after the network's own
+    // queries (see controlsGate), so that DoH's heavier start (an HTTP client, a TLS connection) does
+    // not hold back the answers the chains start on.
+    this.controlsGate ??= new Promise<void>((res) => setImmediate(res));
+    const gate = this.controlsGate;
+    const doh: Record<(typeof types)[number], Promise<DnsQuery>[]> = { A: [], AAAA: [] };
     const corroborate = (q: DnsQuery) =>
       Promise.all(doh[q.query_type as 'A' | 'AAAA'] ?? []).then((d) => encryptedAgrees(q, d));
     if (r.getaddrinfo) {
@@ -90,10 +96,17 @@ export class Resolver {
         local.push(full);
       }
     }
-    for (const type of types) control.push(...doh[type]);
+    for (const type of types) {
+      doh[type] = r.doh.map((url) =>
+        gate.then(() => this.steps.dns((o) => queryDoh({ ...o, url, hostname, type, ca: this.steps.ca }))),
+      );
+      control.push(...doh[type]);
+    }
     for (const server of r.controlUdp)
       control.push(
-        this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control', corroborate })),
+        gate.then(() =>
+          this.steps.dns((o) => queryUdp({ ...o, server, hostname, type: 'A', role: 'control', corroborate })),
+        ),
       );
     const flag = (jobs: Promise<DnsQuery>[]) =>
       Promise.all(jobs.map((j) => j.then((q) => flagBogusAnswers(q, this.policy))));

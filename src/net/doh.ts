@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DnsQuery } from '../model/observations.js';
-import { Agent, type ResponseData } from '../util/undici.js';
+import type { Agent, ResponseData } from '../util/undici.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { type AddressQueryType, applyReply, encodeQuery, newQuery } from './dns-message.js';
@@ -33,7 +33,9 @@ const keys = new WeakMap<readonly string[], string>();
  */
 export const DOH_CONNECTIONS = 16;
 
-function agentFor(ca: TrustStore): Agent {
+/** undici (about 45 ms of start-up) is loaded by the first query, not by every command that could ask one. */
+async function agentFor(ca: TrustStore): Promise<Agent> {
+  const { Agent } = await import('../util/undici.js');
   let key = 'default';
   if (ca) {
     key = keys.get(ca) ?? createHash('sha256').update(ca.join('\n')).digest('hex');
@@ -75,6 +77,8 @@ function untilStopped(pending: Promise<ResponseData>, signal: AbortSignal): Prom
 
 export async function queryDoh(o: DohQueryOptions): Promise<DnsQuery> {
   const url = parseUrl(o.url, ['https:']);
+  // Before the step's clock starts: loading the HTTP client is not the resolver's time.
+  const agent = await agentFor(o.ca);
   const deadline = stepDeadline(o);
   const t0 = o.clock();
   const q = newQuery({
@@ -90,7 +94,7 @@ export async function queryDoh(o: DohQueryOptions): Promise<DnsQuery> {
   const id = 0;
   try {
     const res = await untilStopped(
-      agentFor(o.ca).request({
+      agent.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: 'POST',

@@ -7,7 +7,7 @@
 // once instead of each waiting for its own connect timeout.
 
 import type { Failure } from '../model/failure.js';
-import { Agent, type Dispatcher, Pool } from '../util/undici.js';
+import type { Dispatcher } from '../util/undici.js';
 import { parseUrl } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { discardBody, readPrefix } from './http.js';
@@ -47,7 +47,11 @@ const pools = new Map<string, { agent: Dispatcher; unreachable: Failure }>();
 const storeIds = new WeakMap<readonly string[], number>();
 let nextStoreId = 1;
 
-function poolFor(origin: string, ca: TrustStore): { agent: Dispatcher; unreachable: Failure } {
+function poolFor(
+  { Agent, Pool }: typeof import('../util/undici.js'),
+  origin: string,
+  ca: TrustStore,
+): { agent: Dispatcher; unreachable: Failure } {
   let id = 0;
   if (ca) {
     id = storeIds.get(ca) ?? nextStoreId++;
@@ -102,9 +106,11 @@ const UNREACHABLE = new Set<Failure>([
 
 export async function callHelper(o: HelperCallOptions): Promise<HelperCall> {
   const base = parseUrl(o.url, ['https:', 'http:']);
+  // undici is loaded by the first question, before its clock starts: a run without helpers never needs it.
+  const undici = await import('../util/undici.js');
   const t0 = o.clock();
   const out: HelperCall = { status: null, body: '', truncated: false, failure: null, t0, t: t0 };
-  const pool = poolFor(base.origin, o.ca);
+  const pool = poolFor(undici, base.origin, o.ca);
   if (pool.unreachable) {
     out.failure = pool.unreachable;
     return out;

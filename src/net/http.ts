@@ -3,7 +3,6 @@
 // status code is evidence too, never a failure: failures are what stopped the exchange.
 
 import type { HeaderList, HttpRequest } from '../model/observations.js';
-import { Client } from '../util/undici.js';
 import { parseUrl, requireIp } from './address.js';
 import { stepDeadline } from './deadline.js';
 import { type DialPhase, dial, isSecureUrl } from './dial.js';
@@ -80,6 +79,8 @@ export async function httpsGet(o: HttpsGetOptions): Promise<HttpRequest> {
     'Accept-Language': 'en-US,en;q=0.9',
     ...o.headers,
   };
+  // undici (about 45 ms of start-up) is loaded by the first request, before the step's clock starts.
+  const { Client } = await import('../util/undici.js');
   const deadline = stepDeadline(o);
   const t0 = o.clock();
   const obs: HttpRequest = {

@@ -296,9 +296,17 @@ export class Aggregator {
       if (strength === 'strong') u.strong++;
       else if (strength === 'weak') u.weak++;
     }
-    if (!u.latest || o.time >= u.latest.ref.time) {
-      u.latest = { ref, status, techniques, ...(strength ? { strength } : {}) };
-      if (details) u.latest.details = details(path);
+    const l = u.latest;
+    if (!l) u.latest = { ref, status, techniques, strength, details: details?.(path) };
+    else if (o.time >= l.ref.time) {
+      // Updated in place: lines come in time order, so nearly every line is the latest of its four
+      // units, and a new object each time only fed the garbage collector. (The \`any\` unit's paths are
+      // set again by the caller.)
+      l.ref = ref;
+      l.status = status;
+      l.techniques = techniques;
+      l.strength = strength;
+      l.details = details?.(path);
     }
     if (o.time < u.firstTime) u.firstTime = o.time;
     if (o.time > u.lastTime) u.lastTime = o.time;

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Reader, type Response } from 'mmdb-lib';
+import type { Reader, Response } from 'mmdb-lib';
 import { InputError } from '../util/input-error.js';
 
 /** Record shapes we understand: ip-location-db ({country_code}) and MaxMind/DB-IP ({country:{iso_code}}). */
@@ -31,6 +31,9 @@ async function openMmdb(file: string): Promise<Reader<Response>> {
       file,
     );
   }
+  // Loaded here, not at start-up: most runs never look an address up (a run learns its public address
+  // from the controls, and only then asks the databases).
+  const { Reader } = await import('mmdb-lib');
   try {
     return new Reader(buf);
   } catch (e) {
