@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import { Aggregator } from './aggregate.js';
-import type { IngestFilter } from './ingest.js';
 import { IdSet, sharedAcross } from './idset.js';
+import type { IngestFilter } from './ingest.js';
 import type { WorkerInput, WorkerMessage } from './read-worker.js';
 import type { BadLineOut } from './schema.js';
 

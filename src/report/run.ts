@@ -9,8 +9,8 @@ import { bundledClaimsFile, bundledFactsFile, loadClaims } from '../claims/load.
 import { resultFiles } from '../results/lines.js';
 import type { Unit } from './aggregate.js';
 import { BadLineTally, finishReport, type ReportOptions } from './build.js';
-import { Ingest } from './ingest.js';
 import { pathDetails } from './details.js';
+import { Ingest } from './ingest.js';
 import { canReadInParallel, defaultJobs, ingestInParallel } from './parallel.js';
 import { expectedLines, readLineAt, takeReportLines } from './read-fast.js';
 import { renderHtml } from './render/html.js';

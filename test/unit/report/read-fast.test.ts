@@ -263,7 +263,9 @@ describe('reportLines and the measurement schema', () => {
   it('reads scanned lines and bad JSON without asking for the schema', async () => {
     const { reportLines } = await freshReader();
     const bad: BadLine[] = [];
-    const got = [...reportLines([file(`${good()}\n{"id": garbage\n${good({ call: 'accessible' })}\n`)], (b) => bad.push(b))];
+    const got = [
+      ...reportLines([file(`${good()}\n{"id": garbage\n${good({ call: 'accessible' })}\n`)], (b) => bad.push(b)),
+    ];
     expect(got.map((l) => ('schemaNeeded' in l ? 'schema' : l.line))).toEqual([1, 3]);
     expect(bad.map((b) => [b.line, b.kind])).toEqual([[2, 'corrupt']]);
   });
