@@ -57,7 +57,7 @@ function runProbe(args: string[], scratch: string, i: number): Promise<Sample> {
           system_us: number;
           max_rss_kb: number;
         };
-        const runtime = /\((\d+) measurement lines, ([\d.]+) s\)/.exec(stdout);
+        const runtime = /\((\d+)\s+measurement\s+lines,\s+([\d.]+)\s+s\)/.exec(stdout); // the footer may wrap
         if (code !== 0) process.stderr.write(`probe exited ${code}:\n${stderr}\n`);
         resolve({
           wallS,

@@ -23,6 +23,7 @@ import type {
   Technique,
 } from '../model/verdict.js';
 import type { HelperTraceResult } from '../protocol/helper.js';
+import { NOT_NEEDED } from '../protocol/helper-words.js';
 import { portOf } from './controls.js';
 import { describeAnswer, exchangeOutcomes } from './exchanges.js';
 import { OUTAGE_LIKE } from './layers.js';
@@ -222,7 +223,7 @@ export function judgeOutsideTrace(t: HelperTraceResult, relayAsn: number | undef
     return {
       kind: 'unknown',
       why:
-        t.failure === 'x_not_needed'
+        t.failure === NOT_NEEDED
           ? 'it did not trace (the relay answered it)'
           : t.failure
             ? `its trace failed (${t.failure})`

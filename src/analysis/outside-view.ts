@@ -33,7 +33,8 @@ import type {
   TargetVerdict,
   Technique,
 } from '../model/verdict.js';
-import { type HelperResponse, NOT_SUPPORTED, WITHDRAWN } from '../protocol/helper.js';
+import type { HelperResponse } from '../protocol/helper.js';
+import { NOT_SUPPORTED, WITHDRAWN } from '../protocol/helper-words.js';
 import { hostPort } from '../util/ip.js';
 import { judgeLocalisation, judgeOutsideTrace, localisationOf, neutralGoesBeyond } from './call.js';
 import { portOf } from './controls.js';

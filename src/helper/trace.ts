@@ -7,6 +7,7 @@ import type { TraceCapability } from '../net/index.js';
 import { findTraceTool, traceRoute } from '../net/index.js';
 import type { StepOptions } from '../net/types.js';
 import type { HelperRequest, HelperTraceResult } from '../protocol/helper.js';
+import { NOT_NEEDED } from '../protocol/helper-words.js';
 import { splitHostPort } from '../util/ip.js';
 
 /** Traces the helper runs at once over all clients (a default; `voipprobe helper --max-traces`). */
@@ -47,8 +48,6 @@ const MAX_TTL = 30;
  * the same routers at once would take answers from each other.
  */
 const HEDGE_SHARE = 0.5;
-/** The answer for a trace asked "if unanswered" whose endpoint answered: the answer says more. */
-export const NOT_NEEDED = 'x_not_needed';
 
 /** Resolves true after `ms`, false as soon as `signal` aborts. */
 function waitUnless(ms: number, signal: AbortSignal): Promise<boolean> {

@@ -339,11 +339,4 @@ export const TH_DNS_FAILURE = {
   other: 'unknown_error',
 } as const;
 
-/**
- * The probe's reason for a question it withdrew (failure `interrupted`) because its own chains settled
- * it: a relay path shown open here. Not a helper failure (analysis/outside-view.ts helperUse).
- */
-export const WITHDRAWN = 'withdrawn: the path is shown open here, so an outside view could change nothing';
-
-/** The failure the helper gives to a step it was asked for but does not implement (an extension kind it does not know). */
-export const NOT_SUPPORTED = 'x_not_supported';
+export { NOT_NEEDED, NOT_SUPPORTED, WITHDRAWN } from './helper-words.js';
