@@ -1,6 +1,7 @@
 // The helper wire contract: OONI's request and response shapes are accepted as OONI sends them, our
 // x_ fields are validated, and every bound is enforced on both sides.
 import { describe, expect, it } from 'vitest';
+import { loadCatalogue } from '../../../src/catalogue/load.js';
 import type { Target } from '../../../src/catalogue/schema.js';
 import { annotateTraces, helperQuestion, readHelperAnswer } from '../../../src/measure/helper.js';
 import { HELPER_LIMITS, helperRequest, helperResponse } from '../../../src/protocol/helper.js';
@@ -230,6 +231,20 @@ describe('the questions the probe asks', () => {
     ]);
     await annotateTraces(traces);
     expect(tr.hops.every((h) => h.asn === undefined) && tr.destination_asn === undefined).toBe(true);
+  });
+  it('every question the shipped catalogue makes is a valid request, as sent', () => {
+    const cat = loadCatalogue();
+    let asked = 0;
+    for (const svc of cat.services)
+      for (const target of svc.targets) {
+        // Up to 20 addresses of both families: the bounds must hold however many a name resolves to.
+        const addrs = Array.from({ length: 20 }, (_, i) => (i % 2 ? `2001:db8::${i}` : `192.0.2.${i + 1}`));
+        const q = helperQuestion(target, addrs, 5000);
+        if (!q) continue;
+        asked++;
+        expect(helperRequest.parse(JSON.parse(JSON.stringify(q))), target.id).toEqual(q);
+      }
+    expect(asked).toBeGreaterThan(20);
   });
   it('the neutral controls are never asked about', () => {
     expect(
