@@ -267,14 +267,9 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
 
   // The step did not work here. Only a failure observed on this network may become blocked.
   const failure = localFailure(l, tv, obs);
-  const eligible = failure !== undefined && !LOCAL_ONLY.has(failure) && ctx.controls.network !== 'down';
-  if (!eligible) return { ...tv, outside };
+  if (!mayRevise(failure, ctx)) return { ...tv, outside };
   const where = tv.address ? `${tv.address}${tv.port ? `:${tv.port}` : ''}` : (tv.host ?? tv.target);
-  const replace = (nl: LayerVerdict, outcome: TargetOutcome): TargetVerdict => {
-    const layers = tv.layers.map((x) => (x === l ? nl : x));
-    const { technique: _t, strength: _s, ...rest } = tv;
-    return { ...rest, ...outcome, layers, reason: nl.reason, outside };
-  };
+  const replace = (nl: LayerVerdict, outcome: TargetOutcome) => revised(tv, l, nl, outcome, outside);
 
   if (outside.outcome === 'works') {
     const technique = techniqueFor(l, failure);
@@ -310,6 +305,25 @@ export function withOutsideView(t: Target, tv: TargetVerdict, obs: Observations,
   const reason = `${l.reason}; from outside (${fails.map((o) => o.helper).join(', ')}) the same ${STEP_NAME[l.layer]} to ${where} fails too (${outside.failure}): the far end is down or refuses everyone — an outage, not censorship`;
   const nl: LayerVerdict = { layer: l.layer, status: 'failed', failure, reason, evidence: [...l.evidence, ...refs] };
   return replace(nl, { status: 'failed' });
+}
+
+/** A local failure an outside view may explain: one of the path, not of this machine, on a network that is up. */
+function mayRevise(failure: string | null | undefined, ctx: OutsideContext): failure is string {
+  return failure !== undefined && failure !== null && !LOCAL_ONLY.has(failure) && ctx.controls.network !== 'down';
+}
+
+/** The target verdict with its layer `l` replaced by `nl`, its status by `outcome` (`suffix` added to the reason). */
+function revised(
+  tv: TargetVerdict,
+  l: LayerVerdict,
+  nl: LayerVerdict,
+  outcome: TargetOutcome,
+  outside: OutsideView,
+  suffix = '',
+): TargetVerdict {
+  const layers = tv.layers.map((x) => (x === l ? nl : x));
+  const { technique: _t, strength: _s, ...rest } = tv;
+  return { ...rest, ...outcome, layers, reason: `${nl.reason}${suffix}`, outside };
 }
 
 type Answer = { x: HelperExchange; index: number };
@@ -379,17 +393,9 @@ function withOutsidePath(
     );
 
   const finding = local.udp ? judgeLocalisation(local) : undefined;
-  const revise = (nl: LayerVerdict, outcome: TargetOutcome, outside: OutsideView): TargetVerdict => {
-    const layers = tv.layers.map((x) => (x === l ? nl : x));
-    const { technique: _t, strength: _s, ...rest } = tv;
-    return { ...rest, ...outcome, layers, reason: `${nl.reason}${note}`, outside };
-  };
-  const eligible =
-    l.failure !== undefined &&
-    l.failure !== null &&
-    !LOCAL_ONLY.has(l.failure) &&
-    ctx.controls.network !== 'down' &&
-    ctx.controls.udp.ok;
+  const revise = (nl: LayerVerdict, outcome: TargetOutcome, outside: OutsideView) =>
+    revised(tv, l, nl, outcome, outside, note);
+  const eligible = mayRevise(l.failure, ctx) && ctx.controls.udp.ok;
 
   if (open.length) {
     const outside: OutsideView = { outcome: 'works', helpers: open.map((o) => o.helper) };

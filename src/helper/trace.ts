@@ -8,6 +8,7 @@ import { findTraceTool, traceRoute } from '../net/index.js';
 import type { StepOptions } from '../net/types.js';
 import type { HelperRequest, HelperTraceResult } from '../protocol/helper.js';
 import { NOT_NEEDED } from '../protocol/helper-words.js';
+import { delay } from '../util/delay.js';
 import { splitHostPort } from '../util/ip.js';
 
 /** Traces the helper runs at once over all clients (a default; `voipprobe helper --max-traces`). */
@@ -49,22 +50,6 @@ const MAX_TTL = 30;
  */
 const HEDGE_SHARE = 0.5;
 
-/** Resolves true after `ms`, false as soon as `signal` aborts. */
-function waitUnless(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 type TraceAsk = NonNullable<HelperRequest['x_trace']>[number];
 
 /** The key of a trace in the answer: "udp:ip:port". */
@@ -89,7 +74,7 @@ export async function traceForClient(
   if (!tool.available) return { failure: `unknown_failure: the helper cannot trace: ${tool.reason}` };
   const { host: ip, port } = splitHostPort(ask.endpoint, 0);
   const hedge = Math.floor(o.timeoutMs * HEDGE_SHARE);
-  if (o.answered && !(await waitUnless(hedge, o.answered))) return { failure: NOT_NEEDED };
+  if (o.answered && !(await delay(hedge, o.answered))) return { failure: NOT_NEEDED };
   const base = step();
   const signal = o.answered && base.signal ? AbortSignal.any([base.signal, o.answered]) : (o.answered ?? base.signal);
   const rec = await slots.run(() =>

@@ -20,7 +20,7 @@ import {
   WITHDRAWN,
 } from '../protocol/helper.js';
 import { hostPort, splitHostPort } from '../util/ip.js';
-import type { AsnOf } from './localise.js';
+import { type AsnOf, annotateHop } from './localise.js';
 import type { StepRunner } from './steps.js';
 
 export interface HelperEndpoint {
@@ -202,15 +202,7 @@ export async function annotateTraces(traces: NonNullable<HelperResponse['x_trace
     delete tr.destination_asn;
     const dest = await asnOf?.(splitHostPort(key.replace(/^(udp|tcp):/, ''), 0).host);
     if (dest) tr.destination_asn = dest.asn;
-    for (const h of tr.hops ?? []) {
-      delete h.asn;
-      delete h.as_name;
-      const info = h.address ? await asnOf?.(h.address) : undefined;
-      if (info) {
-        h.asn = info.asn;
-        h.as_name = info.organisation;
-      }
-    }
+    for (const h of tr.hops ?? []) await annotateHop(h, asnOf);
   }
 }
 

@@ -11,8 +11,9 @@
 // is known to answer stop waiting too. Nothing here judges: src/analysis/call.ts reads the records.
 
 import { performance } from 'node:perf_hooks';
-import type { PathTrace, TraceHop, TracePurpose } from '../model/observations.js';
+import type { PathTrace, TracePurpose } from '../model/observations.js';
 import { findTraceTool, type TraceCapability, type TraceProtocol, traceRoute } from '../net/index.js';
+import { delay } from '../util/delay.js';
 import { hostPort } from '../util/ip.js';
 import type { StepRunner } from './steps.js';
 
@@ -23,6 +24,20 @@ export interface AsnInfo {
 }
 
 export type AsnOf = (ip: string) => Promise<AsnInfo | undefined>;
+
+/** Maps a router to its network (replacing whatever it said before); none without a database or an answer. */
+export async function annotateHop(
+  hop: { address: string | null; asn?: number; as_name?: string },
+  asnOf: AsnOf | undefined,
+): Promise<void> {
+  delete hop.asn;
+  delete hop.as_name;
+  const info = hop.address ? await asnOf?.(hop.address) : undefined;
+  if (info) {
+    hop.asn = info.asn;
+    hop.as_name = info.organisation;
+  }
+}
 
 export interface LocaliserOptions {
   steps: StepRunner;
@@ -78,14 +93,6 @@ export class Localiser {
   private capability(): TraceCapability {
     this.status.capability ??= (this.o.capability ?? findTraceTool)();
     return this.status.capability;
-  }
-
-  private async annotate(hop: TraceHop): Promise<void> {
-    const info = hop.address ? await this.o.asnOf?.(hop.address) : undefined;
-    if (info) {
-      hop.asn = info.asn;
-      hop.as_name = info.organisation;
-    }
   }
 
   /** A trace record for probes that could not be made (no tool, no privilege): the line says why. */
@@ -144,7 +151,7 @@ export class Localiser {
       ...(p.relay ? { relay: p.relay } : {}),
       tool: cap,
       onHop: async (hop) => {
-        await this.annotate(hop);
+        await annotateHop(hop, this.o.asnOf);
         const inside = p.stopAsn !== undefined && hop.asn === p.stopAsn;
         if (inside) p.onStop?.();
         return inside;
@@ -286,19 +293,4 @@ export class Localiser {
     }
     return p;
   }
-}
-
-/** Resolves true after `ms`, false as soon as either signal aborts. */
-function delay(ms: number, ...signals: AbortSignal[]): Promise<boolean> {
-  if (signals.some((s) => s.aborted)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -288,57 +288,19 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
           [IF.routerToTransit, 'dst', 'dport'],
           [IF.routerToClient, 'src', 'sport'],
         ] as const) {
-          plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
-          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
-          plan.tc.push([
-            'class',
-            'add',
-            'dev',
-            dev,
-            'parent',
-            '1:',
-            'classid',
-            '1:10',
-            'htb',
-            'rate',
-            rate,
-            'ceil',
-            rate,
-            'burst',
-            '1600',
-            'cburst',
-            '1600',
-          ]);
+          plan.tc.push(...htbRoot(dev), htbClass(dev, '1:10', rate));
           for (const p of ports)
-            plan.tc.push([
-              'filter',
-              'add',
-              'dev',
-              dev,
-              'parent',
-              '1:',
-              'protocol',
-              'ip',
-              'prio',
-              '1',
-              'u32',
-              'match',
-              'ip',
-              dir,
-              `${LINK.out}/32`,
-              'match',
-              'ip',
-              'protocol',
-              '17',
-              '0xff',
-              'match',
-              'ip',
-              portDir,
-              String(p),
-              '0xffff',
-              'flowid',
-              '1:10',
-            ]);
+            plan.tc.push(
+              u32Filter(
+                dev,
+                [
+                  ['ip', dir, `${LINK.out}/32`],
+                  ['ip', 'protocol', '17', '0xff'],
+                  ['ip', portDir, String(p), '0xffff'],
+                ],
+                '1:10',
+              ),
+            );
         }
         plan.summary.push(
           `call_shape: tc htb shapes UDP to and from the helper on ${a.service}'s call port(s) ${ports.join(', ')} to ${rate} each way`,
@@ -514,48 +476,10 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
           [IF.routerToClient, 'src'],
           [IF.routerToTransit, 'dst'],
         ] as const) {
-          plan.tc.push(['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1']);
-          plan.tc.push(['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
+          plan.tc.push(...htbRoot(dev));
           addrs.forEach((addr, i) => {
             const cls = `1:${(0x10 + i).toString(16)}`;
-            plan.tc.push([
-              'class',
-              'add',
-              'dev',
-              dev,
-              'parent',
-              '1:',
-              'classid',
-              cls,
-              'htb',
-              'rate',
-              rate,
-              'ceil',
-              rate,
-              'burst',
-              '1600',
-              'cburst',
-              '1600',
-            ]);
-            plan.tc.push([
-              'filter',
-              'add',
-              'dev',
-              dev,
-              'parent',
-              '1:',
-              'protocol',
-              'ip',
-              'prio',
-              '1',
-              'u32',
-              'match',
-              'ip',
-              dir,
-              `${addr}/32`,
-              'flowid',
-              cls,
-            ]);
+            plan.tc.push(htbClass(dev, cls, rate), u32Filter(dev, [['ip', dir, `${addr}/32`]], cls));
           });
         }
         plan.summary.push(
@@ -584,3 +508,21 @@ export function planCensor(world: LabWorld, actions: CensorAction[]): CensorPlan
   }
   return plan;
 }
+
+// tc commands for the shaping actions: an htb root whose default class is unshaped, a shaped class, and
+// a u32 filter steering matching packets into it.
+const htbRoot = (dev: string): string[][] => [
+  ['qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1'],
+  ['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit'],
+];
+const htbClass = (dev: string, cls: string, rate: string): string[] => [
+  ...['class', 'add', 'dev', dev, 'parent', '1:', 'classid', cls, 'htb', 'rate', rate, 'ceil', rate],
+  ...['burst', '1600', 'cburst', '1600'],
+];
+/** Each match is u32's `match <selector...>`. */
+const u32Filter = (dev: string, matches: string[][], cls: string): string[] => [
+  ...['filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32'],
+  ...matches.flatMap((m) => ['match', ...m]),
+  'flowid',
+  cls,
+];
