@@ -1,6 +1,6 @@
-// A set of measurement ids kept as 64-bit hashes in one typed array: 8 bytes per slot, sized from an
-// estimate of the number of lines so that it is allocated once, against about 100 bytes per id for a
-// Set of strings. Two different ids share a hash with probability about n²/2⁶⁵ (3·10⁻⁸ for a million).
+// A set of ids kept as 64-bit hashes in one typed array (8 bytes a slot against about 100 bytes per id
+// for a Set of strings): the runs seen per vantage, and the stash of the measurement-id set
+// (measurement-ids.ts). Two different ids share a hash with probability about n²/2⁶⁵.
 
 /** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift mix); the high word never 0. */
 export function hash64(s: string, out: Uint32Array = HASH): Uint32Array {
@@ -95,22 +95,6 @@ export class IdSet {
     const t = this.table;
     for (let i = 0; i < t.length; i += 2) if (t[i + 1] !== 0) f(t[i]!, t[i + 1]!);
   }
-}
-
-/** How many ids appear in more than one of the sets (each set probed with the later ones' hashes). */
-export function sharedAcross(sets: readonly IdSet[]): number {
-  let shared = 0;
-  for (let j = 1; j < sets.length; j++) {
-    sets[j]!.forEach((lo, hi) => {
-      for (let k = 0; k < j; k++) {
-        if (sets[k]!.has(lo, hi)) {
-          shared++;
-          return;
-        }
-      }
-    });
-  }
-  return shared;
 }
 
 /**

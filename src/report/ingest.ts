@@ -5,8 +5,8 @@
 import { measuredService } from '../claims/scope.js';
 import { Aggregator } from './aggregate.js';
 import { type PathDetails, pathDetails } from './details.js';
-import { IdSet } from './idset.js';
 import { fromOoni, type Normalised, normalise, type ReportLine } from './input.js';
+import { MeasurementIds } from './measurement-ids.js';
 import { readOoni } from './ooni.js';
 import type { BadLineOut } from './schema.js';
 
@@ -30,7 +30,7 @@ export class Ingest {
   duplicates = 0;
   simulated = 0;
   ooni = 0;
-  readonly ids: IdSet;
+  readonly ids: MeasurementIds;
   private readonly wanted: Set<string> | null;
   private readonly hosts: ReadonlyMap<string, string>;
 
@@ -40,7 +40,7 @@ export class Ingest {
     private readonly onUnusable: (b: BadLineOut) => void,
     expectedLines = 1 << 14,
   ) {
-    this.ids = new IdSet(expectedLines);
+    this.ids = new MeasurementIds(expectedLines);
     this.wanted = filter.services?.length ? new Set(filter.services.map(measuredService)) : null;
     this.hosts = new Map(filter.hosts ?? []);
   }

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import { Aggregator } from './aggregate.js';
-import { IdSet, sharedAcross } from './idset.js';
 import type { IngestFilter } from './ingest.js';
+import { MeasurementIds } from './measurement-ids.js';
+import { expectedLines } from './read-fast.js';
 import type { WorkerInput, WorkerMessage } from './read-worker.js';
 import type { BadLineOut } from './schema.js';
 
@@ -67,6 +68,7 @@ export async function ingestInParallel(
 ): Promise<ParallelResult | null> {
   const order = new Map(files.map((f, i) => [f, i]));
   const shares = shareFiles(files, jobs);
+  const expectedIds = Math.max(...shares.map(expectedLines));
   const workers: Worker[] = [];
   const done = await new Promise<Extract<WorkerMessage, { t: 'done' }>[]>((resolve, reject) => {
     const results: Extract<WorkerMessage, { t: 'done' }>[] = [];
@@ -92,6 +94,7 @@ export async function ingestInParallel(
             hosts: filter.hosts?.map((h) => [...h] as [string, string]),
           },
           maxExamples,
+          expectedIds,
         } satisfies WorkerInput,
       });
       workers.push(w);
@@ -109,7 +112,7 @@ export async function ingestInParallel(
       });
     });
   });
-  if (sharedAcross(done.map((d) => IdSet.fromTable(d.ids))) > 0) return null;
+  if (MeasurementIds.sharedAcross(done.map((d) => MeasurementIds.from(d.ids))) > 0) return null;
   const agg = new Aggregator();
   const counts: Record<BadLineOut['kind'], number> = { corrupt: 0, torn: 0, invalid: 0, unusable: 0 };
   let examples: BadLineOut[] = [];

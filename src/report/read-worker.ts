@@ -5,13 +5,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../util/input-error.js';
 import { Ingest, type IngestFilter } from './ingest.js';
-import { expectedLines, takeReportLines } from './read-fast.js';
+import type { MeasurementIdsTable } from './measurement-ids.js';
+import { takeReportLines } from './read-fast.js';
 import type { BadLineOut } from './schema.js';
 
 export interface WorkerInput {
   files: string[];
   filter: IngestFilter;
   maxExamples: number;
+  /** Sizes the id set: the same in every thread, so that their sets can be compared. */
+  expectedIds: number;
 }
 
 export type WorkerMessage =
@@ -24,8 +27,8 @@ export type WorkerMessage =
       duplicates: number;
       simulated: number;
       ooni: number;
-      /** The measurement ids read (the id set's table of 64-bit hashes), to find one read by two threads. */
-      ids: Uint32Array;
+      /** The measurement ids read (the id set's memory), to find one read by two threads. */
+      ids: MeasurementIdsTable;
       counts: Record<BadLineOut['kind'], number>;
       examples: BadLineOut[];
     }
@@ -46,10 +49,10 @@ async function run(input: WorkerInput): Promise<void> {
       batch = [];
     }
   };
-  const ingest = new Ingest(input.filter, bad, expectedLines(input.files));
+  const ingest = new Ingest(input.filter, bad, input.expectedIds);
   await takeReportLines(input.files, bad, (l) => ingest.take(l));
   if (batch.length) port.postMessage({ t: 'bad', lines: batch } satisfies WorkerMessage);
-  const ids = ingest.ids.drainTable();
+  const ids = ingest.ids.drain();
   const msg: WorkerMessage = {
     t: 'done',
     state: ingest.agg.exportState(),
@@ -63,7 +66,7 @@ async function run(input: WorkerInput): Promise<void> {
     examples,
   };
   // The ids' memory moves to the main thread instead of being copied.
-  port.postMessage(msg, [ids.buffer as ArrayBuffer]);
+  port.postMessage(msg, [ids.lo.buffer, ids.hi.buffer, ids.stash.buffer] as ArrayBuffer[]);
 }
 
 run(workerData as WorkerInput).catch((e: unknown) => {
